@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from jalon.referrals.api import api
+
+urlpatterns = [
+    path("", include("jalon.accounts.urls")),
+    path("demandes/", include("jalon.referrals.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "jalon.core.views.not_found"
+handler500 = "jalon.core.views.server_error"
+handler403 = "jalon.core.views.forbidden"
+handler400 = "jalon.core.views.bad_request"

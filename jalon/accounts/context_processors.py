@@ -1,0 +1,18 @@
+from django.utils.translation import gettext_lazy as _
+
+from jalon.accounts.models import Role
+
+
+def navigation(request):
+    """The menu entries the user's role gives (templates never test roles themselves)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    if user.role == Role.COORDINATOR:
+        items += [("referrals:worklist", _("File des demandes")), ("referrals:phone_intake", _("Saisie d'un appel"))]
+    if user.role in (Role.REFERRER, Role.SPECIALIST, Role.HOME_NURSE, Role.SUPPORT_PROVIDER):
+        items += [("referrals:mine", _("Mes demandes")), ("referrals:new", _("Nouvelle demande"))]
+    if user.role in (Role.MANAGER, Role.ADMIN):
+        items += [("accounts:audit", _("Journal d'audit"))]
+    return {"nav_items": items}

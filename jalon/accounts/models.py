@@ -1,0 +1,121 @@
+"""Users with one role each, API tokens, and the append-only audit trail."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    REFERRER = "referrer", _("Adresseur")
+    COORDINATOR = "coordinator", _("Coordinateur·rice de parcours")
+    SPECIALIST = "specialist", _("Spécialiste")
+    HOME_NURSE = "home_nurse", _("Infirmier·e à domicile")
+    SUPPORT_PROVIDER = "support_provider", _("Soins de support")
+    MANAGER = "manager", _("Responsable")
+    ADMIN = "admin", _("Administrateur·rice")
+
+
+class User(AbstractUser):
+    role = models.CharField(_("rôle"), max_length=32, choices=Role.choices, default=Role.REFERRER)
+    professional = models.OneToOneField(
+        "directory.Professional",
+        verbose_name=_("professionnel"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="user",
+    )
+
+    def organization_ids(self) -> list[int]:
+        """Ids of the organisations this user works for (through their professional record)."""
+        if not self.professional_id:
+            return []
+        cached = getattr(self, "_organization_ids", None)
+        if cached is None:
+            from jalon.directory.models import Membership
+
+            cached = list(
+                Membership.objects.filter(professional_id=self.professional_id).values_list("organization_id", flat=True)
+            )
+            self._organization_ids = cached
+        return cached
+
+
+class AuditAction(models.TextChoices):
+    READ = "read", _("Consultation")
+    CREATE = "create", _("Création")
+    UPDATE = "update", _("Modification")
+    DOWNLOAD = "download", _("Téléchargement")
+    EXPORT = "export", _("Export")
+    SEARCH = "search", _("Recherche")
+
+
+class AuditRecordQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # noqa: ARG002
+        raise PermissionError("audit records are append-only")
+
+    def delete(self):
+        raise PermissionError("audit records are append-only")
+
+
+class AuditRecord(models.Model):
+    """Who did what to which patient's data, when and from where. Never updated nor deleted."""
+
+    at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(User, verbose_name=_("acteur"), on_delete=models.PROTECT, null=True, related_name="+")
+    actor_label = models.CharField(_("acteur (libellé)"), max_length=200)
+    patient = models.ForeignKey(
+        "patients.Patient", verbose_name=_("patient"), on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=16, choices=AuditAction.choices)
+    object_type = models.CharField(_("objet"), max_length=50)
+    object_id = models.CharField(_("identifiant de l'objet"), max_length=64, blank=True)
+    channel = models.CharField(_("canal"), max_length=10, default="web")
+    path = models.CharField(_("adresse de la page"), max_length=300, blank=True)
+    ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+
+    objects = AuditRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("trace d'audit")
+        indexes = [models.Index(fields=["patient", "-at"]), models.Index(fields=["actor", "-at"])]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("audit records are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit records are append-only")
+
+
+class ApiToken(models.Model):
+    """A bearer token for software calling the API on behalf of a user; only its hash is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("nom"), max_length=100)
+    key_prefix = models.CharField(max_length=8, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("jeton d'API")
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, *, user: User, name: str) -> tuple[ApiToken, str]:
+        """Create a token and return it with its clear key (shown once, never stored)."""
+        key = "jal_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, key_prefix=key[:8], key_hash=cls.hash_key(key))
+        return token, key

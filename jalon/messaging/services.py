@@ -1,0 +1,119 @@
+"""Queueing messages in the outbox and delivering them (the worker calls `outbox_deliver_due`)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+
+from jalon.messaging.models import Channel, OutboxMessage, OutboxStatus
+
+logger = logging.getLogger(__name__)
+
+# A claimed message is invisible to other workers for this long; a worker that dies mid-send
+# leaves it to be retried after the lease (the idempotency key, sent as Message-ID, lets the
+# receiving side drop the rare duplicate).
+CLAIM_LEASE = timedelta(minutes=5)
+
+
+def outbox_enqueue(
+    *,
+    idempotency_key: str,
+    channel: str,
+    recipient_address: str,
+    subject: str,
+    body: str,
+    patient_id: int | None = None,
+    event_id: int | None = None,
+    recipient_professional_id: int | None = None,
+    recipient_user_id: int | None = None,
+) -> OutboxMessage:
+    """Write a message to the outbox in the caller's transaction; delivery starts after commit.
+
+    Enqueueing the same idempotency key twice returns the existing message.
+    """
+    message, created = OutboxMessage.objects.get_or_create(
+        idempotency_key=idempotency_key,
+        defaults=dict(
+            channel=channel,
+            recipient_address=recipient_address,
+            subject=subject[:200],
+            body=body,
+            patient_id=patient_id,
+            event_id=event_id,
+            recipient_professional_id=recipient_professional_id,
+            recipient_user_id=recipient_user_id,
+        ),
+    )
+    if created:
+        from jalon.messaging.tasks import deliver_outbox_message
+
+        transaction.on_commit(lambda: deliver_outbox_message(message.pk))
+    return message
+
+
+def _claim(message_id: int, now) -> bool:
+    return bool(
+        OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.PENDING, next_attempt_at__lte=now).update(
+            next_attempt_at=now + CLAIM_LEASE
+        )
+    )
+
+
+def _send(message: OutboxMessage) -> None:
+    if message.channel in (Channel.EMAIL, Channel.MSSANTE):
+        email = EmailMessage(
+            subject=message.subject,
+            body=message.body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[message.recipient_address],
+            headers={"Message-ID": f"<{message.idempotency_key}@jalon>"},
+        )
+        email.send(fail_silently=False)
+    elif message.channel == Channel.IN_APP:
+        return  # the row itself is the in-app message
+    else:
+        raise NotImplementedError(f"no gateway configured for channel {message.channel}")
+
+
+def outbox_deliver(*, message_id: int) -> str:
+    """Try to deliver one message if it is due; returns its status afterwards."""
+    now = timezone.now()
+    if not _claim(message_id, now):
+        return OutboxMessage.objects.filter(pk=message_id).values_list("status", flat=True).first() or "missing"
+    message = OutboxMessage.objects.get(pk=message_id)
+    attempts = message.attempts + 1
+    try:
+        _send(message)
+    except Exception as exc:  # noqa: BLE001 - any delivery failure is retried, then reported
+        logger.warning("outbox message %s failed (attempt %s): %s", message.pk, attempts, exc)
+        failed = attempts >= settings.OUTBOX_MAX_ATTEMPTS
+        backoff = timedelta(seconds=settings.OUTBOX_BACKOFF_SECONDS * 2 ** (attempts - 1))
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            attempts=attempts,
+            last_error=str(exc)[:2000],
+            status=OutboxStatus.FAILED if failed else OutboxStatus.PENDING,
+            next_attempt_at=now + backoff,
+        )
+        return OutboxStatus.FAILED if failed else OutboxStatus.PENDING
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        attempts=attempts, status=OutboxStatus.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return OutboxStatus.SENT
+
+
+def outbox_deliver_due(*, limit: int = 200) -> int:
+    """Deliver every pending message whose time has come; returns how many were tried."""
+    now = timezone.now()
+    due_ids = list(
+        OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for message_id in due_ids:
+        outbox_deliver(message_id=message_id)
+    return len(due_ids)

@@ -1,0 +1,138 @@
+"""Patients with their national health identity (INS) and their care team."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jalon.core.identifiers import validate_ins
+from jalon.core.text import normalize_name
+
+
+class IdentityStatus(models.TextChoices):
+    """French identity vigilance statuses (RNIV)."""
+
+    PROVISIONAL = "prov", _("Provisoire")
+    RECOVERED = "recup", _("Récupérée")
+    VALIDATED = "vali", _("Validée")
+    QUALIFIED = "qual", _("Qualifiée")
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", _("Féminin")
+    MALE = "M", _("Masculin")
+    UNKNOWN = "U", _("Indéterminé")
+
+
+class Patient(models.Model):
+    ins = models.CharField(_("INS (NIR et clé)"), max_length=15, null=True, blank=True, unique=True, validators=[validate_ins])
+    birth_name = models.CharField(_("nom de naissance"), max_length=100)
+    used_name = models.CharField(_("nom utilisé"), max_length=100, blank=True)
+    first_names = models.CharField(_("prénoms"), max_length=200, help_text=_("Tous les prénoms de naissance, séparés par des espaces."))
+    sex = models.CharField(_("sexe"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("date de naissance"))
+    birth_place_code = models.CharField(_("lieu de naissance (code INSEE)"), max_length=5, blank=True)
+    identity_status = models.CharField(
+        _("statut de l'identité"), max_length=5, choices=IdentityStatus.choices, default=IdentityStatus.PROVISIONAL
+    )
+    commune = models.ForeignKey(
+        "directory.Commune", verbose_name=_("commune de résidence"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    gp = models.ForeignKey(
+        "directory.Professional",
+        verbose_name=_("médecin traitant"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="gp_patients",
+    )
+    sharing_opposition = models.BooleanField(_("opposition au partage"), default=False)
+    sharing_opposition_recorded_at = models.DateTimeField(_("opposition enregistrée le"), null=True, blank=True)
+    # birth name + first first name + birth date, normalised: the key duplicate detection matches on.
+    identity_key = models.CharField(max_length=250, db_index=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["birth_name", "first_names"]
+        verbose_name = _("patient")
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.birth_date:%d/%m/%Y})"
+
+    @property
+    def display_name(self) -> str:
+        name = self.used_name or self.birth_name
+        born = f" (née {self.birth_name.upper()})" if self.used_name and self.used_name != self.birth_name else ""
+        return f"{name.upper()}{born} {self.first_names.split(' ')[0]}"
+
+    @staticmethod
+    def make_identity_key(birth_name: str, first_names: str, birth_date) -> str:
+        first_first_name = (first_names or "").strip().split(" ")[0]
+        return f"{normalize_name(birth_name)}|{normalize_name(first_first_name)}|{birth_date.isoformat()}"
+
+    def refresh_identity_key(self) -> None:
+        self.identity_key = self.make_identity_key(self.birth_name, self.first_names, self.birth_date)
+
+    @property
+    def ins_may_leave_system(self) -> bool:
+        """The INS travels to other systems only when the identity is qualified."""
+        return bool(self.ins) and self.identity_status == IdentityStatus.QUALIFIED
+
+
+class CareTeamRole(models.TextChoices):
+    REFERRER = "referrer", _("Adresseur")
+    GP = "gp", _("Médecin traitant")
+    COORDINATOR = "coordinator", _("Coordination")
+    SPECIALIST = "specialist", _("Spécialiste")
+    HOME_NURSE = "home_nurse", _("Infirmier·e à domicile")
+    SUPPORT_PROVIDER = "support_provider", _("Soins de support")
+
+
+class CareTeamMemberQuerySet(models.QuerySet):
+    def active(self, at=None):
+        at = at or timezone.now()
+        return self.filter(since__lte=at).filter(Q(until__isnull=True) | Q(until__gt=at))
+
+
+class CareTeamMember(models.Model):
+    """One professional, or a whole organisation (its coordination team), in a patient's care team.
+
+    Access to patient data follows this table (see jalon/accounts/access.py).
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="care_team")
+    professional = models.ForeignKey(
+        "directory.Professional", on_delete=models.CASCADE, null=True, blank=True, related_name="care_teams"
+    )
+    organization = models.ForeignKey(
+        "directory.Organization", on_delete=models.CASCADE, null=True, blank=True, related_name="care_teams"
+    )
+    role = models.CharField(_("rôle"), max_length=32, choices=CareTeamRole.choices)
+    since = models.DateTimeField(_("depuis"), default=timezone.now)
+    until = models.DateTimeField(_("jusqu'au"), null=True, blank=True)
+    reason = models.CharField(_("motif"), max_length=200)
+
+    objects = CareTeamMemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membre de l'équipe de soins")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(professional__isnull=False) | Q(organization__isnull=False),
+                name="care_team_member_has_someone",
+            ),
+            models.UniqueConstraint(
+                fields=["patient", "professional", "role"],
+                condition=Q(until__isnull=True, professional__isnull=False),
+                name="care_team_unique_active_professional",
+            ),
+            models.UniqueConstraint(
+                fields=["patient", "organization", "role"],
+                condition=Q(until__isnull=True, organization__isnull=False),
+                name="care_team_unique_active_organization",
+            ),
+        ]
+        indexes = [models.Index(fields=["professional", "patient"]), models.Index(fields=["organization", "patient"])]

@@ -1,0 +1,268 @@
+"""Entry points, referrals, the exams already done and their documents, completeness rules."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jalon.core.workcalendar import DELAY_UNITS
+
+
+class EntryPoint(models.Model):
+    """A door referrals come through (a CPTS line, a hospital fast-track secretariat)."""
+
+    organization = models.ForeignKey("directory.Organization", on_delete=models.PROTECT, related_name="entry_points")
+    name = models.CharField(_("nom"), max_length=200)
+    slug = models.SlugField(_("code"), unique=True)
+    phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    territory = models.ForeignKey(
+        "directory.Territory", verbose_name=_("territoire"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    answer_delay_amount = models.PositiveSmallIntegerField(_("délai de réponse"), default=48)
+    answer_delay_unit = models.CharField(_("unité du délai"), max_length=16, choices=DELAY_UNITS, default="working_hours")
+    is_active = models.BooleanField(_("actif"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("guichet")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EntryPointClosure(models.Model):
+    entry_point = models.ForeignKey(EntryPoint, on_delete=models.CASCADE, related_name="closures")
+    day = models.DateField(_("jour"))
+    reason = models.CharField(_("motif"), max_length=200, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["entry_point", "day"], name="closure_unique_day")]
+
+
+class CancerSite(models.TextChoices):
+    """Suspected cancer sites: the controlled list the intake form offers."""
+
+    LUNG = "lung", _("Poumon")
+    PANCREAS_BILIARY = "pancreas_biliary", _("Pancréas et voies biliaires")
+    LIVER = "liver", _("Foie")
+    COLORECTAL = "colorectal", _("Côlon et rectum")
+    OESOGASTRIC = "oesogastric", _("Œsophage et estomac")
+    BREAST = "breast", _("Sein")
+    LYMPHOMA = "lymphoma", _("Lymphome, hématologie")
+    THYROID = "thyroid", _("Thyroïde")
+    BRAIN = "brain", _("Cerveau (glioblastome, tumeur cérébrale)")
+    GYNAECOLOGICAL = "gynaecological", _("Gynécologique (ovaire, utérus)")
+    UROLOGICAL = "urological", _("Urologique (prostate, rein, vessie)")
+    HEAD_NECK = "head_neck", _("ORL, tête et cou")
+    SKIN = "skin", _("Peau (mélanome)")
+    UNKNOWN_PRIMARY = "unknown_primary", _("Primitif inconnu, autre")
+
+
+class PathwayKind(models.TextChoices):
+    """Pathway templates a referral can be accepted into (the pathway engine adds their milestones)."""
+
+    LUNG = "lung", _("Poumon")
+    PANCREAS_BILIARY = "pancreas_biliary", _("Pancréas et voies biliaires")
+    LIVER = "liver", _("Foie")
+    DIGESTIVE = "digestive", _("Digestif")
+    BREAST = "breast", _("Sein")
+    LYMPHOMA = "lymphoma", _("Lymphome")
+    THYROID = "thyroid", _("Thyroïde")
+    GLIOBLASTOMA = "glioblastoma", _("Glioblastome")
+    GENERIC = "generic", _("Générique")
+
+
+class Urgency(models.TextChoices):
+    ROUTINE = "routine", _("Habituelle")
+    URGENT = "urgent", _("Urgente")
+    VERY_URGENT = "very_urgent", _("Très urgente")
+
+
+class Question(models.TextChoices):
+    DIAGNOSIS = "diagnosis", _("Bilan diagnostique")
+    OPINION = "opinion", _("Avis spécialisé")
+    TREATMENT = "treatment", _("Prise en charge thérapeutique")
+
+
+class Priority(models.TextChoices):
+    P1 = "P1", _("P1 – très urgent")
+    P2 = "P2", _("P2 – urgent")
+    P3 = "P3", _("P3 – habituel")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Formulaire en ligne")
+    PHONE = "phone", _("Téléphone")
+    API = "api", _("Logiciel (API)")
+    MAIL = "mail", _("Messagerie sécurisée")
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("Reçue")
+    AWAITING_COMPLEMENT = "awaiting_complement", _("En attente de complément")
+    ACCEPTED = "accepted", _("Acceptée")
+    DECLINED = "declined", _("Refusée")
+    REDIRECTED = "redirected", _("Réorientée")
+    CLOSED = "closed", _("Clôturée")
+
+
+OPEN_STATUSES = (Status.RECEIVED, Status.AWAITING_COMPLEMENT, Status.ACCEPTED)
+
+
+class ReferenceCounter(models.Model):
+    """The last number handed out per year, for references such as JAL-2026-000123."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class Referral(models.Model):
+    reference = models.CharField(_("référence"), max_length=20, unique=True)
+    entry_point = models.ForeignKey(EntryPoint, verbose_name=_("guichet"), on_delete=models.PROTECT, related_name="referrals")
+    channel = models.CharField(_("canal"), max_length=10, choices=Channel.choices)
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="referrals")
+    referrer = models.ForeignKey(
+        "directory.Professional", verbose_name=_("adresseur"), on_delete=models.PROTECT, related_name="referrals_made"
+    )
+    caller_name = models.CharField(_("appelant"), max_length=200, blank=True, help_text=_("Pour une demande reçue par téléphone : qui a appelé."))
+    gp = models.ForeignKey(
+        "directory.Professional", verbose_name=_("médecin traitant"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    suspected_site = models.CharField(_("cancer suspecté"), max_length=32, choices=CancerSite.choices)
+    clinical_reason = models.TextField(_("motif clinique"), blank=True)
+    first_symptoms_date = models.DateField(_("date des premiers symptômes"), null=True, blank=True)
+    declared_urgency = models.CharField(_("urgence déclarée"), max_length=16, choices=Urgency.choices, default=Urgency.ROUTINE)
+    question = models.CharField(_("question posée"), max_length=16, choices=Question.choices, default=Question.DIAGNOSIS)
+    patient_informed = models.BooleanField(_("patient informé de la suspicion"), null=True)
+    status = models.CharField(_("statut"), max_length=24, choices=Status.choices, default=Status.RECEIVED, db_index=True)
+    received_at = models.DateTimeField(_("reçue le"), default=timezone.now)
+    answer_deadline = models.DateTimeField(_("réponse attendue avant"))
+    answered_at = models.DateTimeField(_("répondue le"), null=True, blank=True)
+    missing_items = models.JSONField(_("éléments manquants"), default=list, blank=True)
+    completeness_rule_set = models.ForeignKey(
+        "referrals.CompletenessRuleSet", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    is_complete = models.BooleanField(_("complète"), default=False)
+    outside_territory = models.BooleanField(_("hors territoire"), default=False)
+    pathway_kind = models.CharField(_("parcours"), max_length=32, choices=PathwayKind.choices, blank=True)
+    priority = models.CharField(_("priorité"), max_length=2, choices=Priority.choices, blank=True)
+    redirected_to = models.CharField(_("réorientée vers"), max_length=200, blank=True)
+    status_reason = models.TextField(_("motif du dernier changement de statut"), blank=True)
+    related_referrals = models.ManyToManyField("self", blank=True, verbose_name=_("demandes liées"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("demande de prise en soins")
+        indexes = [
+            models.Index(fields=["entry_point", "status", "answer_deadline"]),
+            models.Index(fields=["referrer", "-received_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class ExamKind(models.TextChoices):
+    CT = "ct", _("Scanner (TDM)")
+    MRI = "mri", _("IRM")
+    PET_CT = "pet_ct", _("TEP-TDM")
+    ULTRASOUND = "ultrasound", _("Échographie")
+    XRAY = "xray", _("Radiographie")
+    MAMMOGRAPHY = "mammography", _("Mammographie")
+    ENDOSCOPY = "endoscopy", _("Endoscopie")
+    BIOPSY = "biopsy", _("Biopsie, anatomopathologie")
+    BLOOD_TEST = "blood_test", _("Biologie")
+    OTHER = "other", _("Autre")
+
+
+class ExamDone(models.Model):
+    """An exam the patient already had before the referral."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="exams")
+    kind = models.CharField(_("type d'examen"), max_length=16, choices=ExamKind.choices)
+    done_on = models.DateField(_("date"), null=True, blank=True)
+    place = models.CharField(_("lieu"), max_length=200, blank=True)
+    summary = models.TextField(_("résultat résumé"), blank=True)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["done_on", "id"]
+        verbose_name = _("examen déjà réalisé")
+
+
+def document_upload_path(instance: ReferralDocument, filename: str) -> str:  # noqa: ARG001
+    """Stored under a random name: the original name (which may identify the patient) stays in the row."""
+    import uuid
+
+    extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}.get(instance.content_type, "bin")
+    return f"referrals/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+
+
+class ReferralDocument(models.Model):
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="documents")
+    exam = models.ForeignKey(ExamDone, on_delete=models.SET_NULL, null=True, blank=True, related_name="documents")
+    file = models.FileField(upload_to=document_upload_path)
+    original_name = models.CharField(_("nom du fichier"), max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("document")
+
+
+class CompletenessRuleSet(models.Model):
+    """A versioned set of what a referral must contain, per suspected site. The newest published one applies."""
+
+    version = models.PositiveIntegerField(unique=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    source = models.TextField(_("source"), blank=True)
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("règles de complétude")
+
+    def __str__(self) -> str:
+        return f"v{self.version}"
+
+
+class CompletenessRequirement(models.Model):
+    """One item a referral must contain, for one suspected site or (site blank) for all of them.
+
+    `item` names a check from jalon/referrals/completeness.py (e.g. `first_symptoms_date`,
+    `exam:ct`); which items apply to which site is data.
+    """
+
+    rule_set = models.ForeignKey(CompletenessRuleSet, on_delete=models.CASCADE, related_name="requirements")
+    suspected_site = models.CharField(max_length=32, choices=CancerSite.choices, blank=True)
+    item = models.CharField(max_length=40)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rule_set", "suspected_site", "item"], name="completeness_unique_item")
+        ]
+
+
+class ReferralMessage(models.Model):
+    """A note exchanged about a referral (complement request, referrer's answer)."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("message"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]

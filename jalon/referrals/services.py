@@ -1,0 +1,397 @@
+"""Every write on referrals: submission, complement, and the coordinator's decisions.
+
+Each service runs in one transaction that writes the new state, the event, the audit record
+and the outbox messages together (DESIGN.md §4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jalon.accounts.audit import audit
+from jalon.accounts.models import AuditAction
+from jalon.core.actor import Actor
+from jalon.core.workcalendar import add_delay
+from jalon.directory.models import Professional
+from jalon.events.services import event_record
+from jalon.patients.models import CareTeamRole, Patient
+from jalon.patients.services import PatientIdentity, care_team_add, patient_register
+from jalon.referrals import completeness
+from jalon.referrals.documents import CheckedDocument, check_document
+from jalon.referrals.errors import ReferralError, ReferralErrorCode
+from jalon.referrals.models import (
+    OPEN_STATUSES,
+    EntryPoint,
+    ExamDone,
+    Priority,
+    ReferenceCounter,
+    Referral,
+    ReferralDocument,
+    ReferralMessage,
+    Status,
+)
+from jalon.referrals.notifications import notify_referrer
+from jalon.referrals.status import ANSWERING_ACTIONS, TRANSITIONS, target_status
+
+
+@dataclass(frozen=True)
+class ExamInput:
+    kind: str
+    done_on: date | None = None
+    place: str = ""
+    summary: str = ""
+    files: tuple = ()
+
+
+@dataclass
+class SubmitResult:
+    referral: Referral
+    patient_created: bool
+    open_referrals_of_patient: list[Referral] = field(default_factory=list)
+
+
+def answer_deadline_for(entry_point: EntryPoint, received_at) -> object:
+    """The committed answer time: the entry point's delay in its unit, in its department's working time."""
+    return add_delay(
+        received_at,
+        entry_point.answer_delay_amount,
+        entry_point.answer_delay_unit,
+        department=entry_point.organization.department,
+        closures=frozenset(entry_point.closures.values_list("day", flat=True)),
+    )
+
+
+def _next_reference(year: int) -> str:
+    ReferenceCounter.objects.get_or_create(year=year)
+    ReferenceCounter.objects.filter(year=year).update(last=F("last") + 1)
+    number = ReferenceCounter.objects.get(year=year).last
+    return f"JAL-{year}-{number:06d}"
+
+
+def _check_documents(uploads) -> list[CheckedDocument]:
+    checked = []
+    for upload in uploads:
+        try:
+            checked.append(check_document(upload))
+        except ValidationError as exc:
+            raise ReferralError(ReferralErrorCode.INVALID_DOCUMENT, " ".join(exc.messages), field="documents") from exc
+    return checked
+
+
+def _store_documents(*, actor: Actor, referral: Referral, documents: list[CheckedDocument], exam: ExamDone | None) -> None:
+    for document in documents:
+        stored = ReferralDocument(
+            referral=referral,
+            exam=exam,
+            original_name=document.name,
+            content_type=document.content_type,
+            size=document.size,
+            sha256=document.sha256,
+            uploaded_by=actor.user,
+        )
+        stored.file.save(document.name, document.upload, save=False)
+        stored.save()
+
+
+def _content_of(referral: Referral) -> completeness.ReferralContent:
+    patient = referral.patient
+    return completeness.ReferralContent(
+        clinical_reason=referral.clinical_reason,
+        first_symptoms_date=referral.first_symptoms_date,
+        gp_id=referral.gp_id,
+        patient_phone=patient.phone,
+        patient_commune_code=patient.commune_id,
+        patient_informed=referral.patient_informed,
+        exam_kinds=frozenset(referral.exams.values_list("kind", flat=True)),
+        document_count=referral.documents.count(),
+    )
+
+
+def _refresh_completeness(referral: Referral) -> None:
+    rule_set = referral.completeness_rule_set or completeness.current_rule_set()
+    referral.completeness_rule_set = rule_set
+    items = completeness.required_items(rule_set, referral.suspected_site)
+    referral.missing_items = completeness.missing_items(_content_of(referral), items)
+    referral.is_complete = not referral.missing_items
+
+
+def _is_outside_territory(entry_point: EntryPoint, patient: Patient) -> bool:
+    if entry_point.territory_id is None or not patient.commune_id:
+        return False
+    return not entry_point.territory.communes.filter(code=patient.commune_id).exists()
+
+
+@transaction.atomic
+def referral_submit(
+    *,
+    actor: Actor,
+    entry_point: EntryPoint,
+    channel: str,
+    patient: PatientIdentity,
+    referrer: Professional,
+    suspected_site: str,
+    clinical_reason: str = "",
+    first_symptoms_date: date | None = None,
+    declared_urgency: str = "routine",
+    question: str = "diagnosis",
+    patient_informed: bool | None = None,
+    exams: list[ExamInput] | tuple = (),
+    documents: list | tuple = (),
+    caller_name: str = "",
+) -> SubmitResult:
+    """Register a referral: patient found or created, completeness checked, acknowledged with a deadline."""
+    if not entry_point.is_active:
+        raise ReferralError(ReferralErrorCode.ENTRY_POINT_CLOSED, _("Ce guichet ne reçoit plus de demandes."))
+    if first_symptoms_date and first_symptoms_date > timezone.localdate():
+        raise ReferralError(
+            ReferralErrorCode.INVALID_INPUT,
+            _("La date des premiers symptômes ne peut pas être dans le futur."),
+            field="first_symptoms_date",
+        )
+    checked_documents = _check_documents(documents)
+    checked_exam_files = [(exam, _check_documents(exam.files)) for exam in exams]
+
+    patient_row, created = patient_register(actor=actor, identity=patient)
+    open_referrals = list(Referral.objects.filter(patient=patient_row, status__in=OPEN_STATUSES).order_by("received_at"))
+    received_at = timezone.now()
+    referral = Referral.objects.create(
+        reference=_next_reference(timezone.localdate().year),
+        entry_point=entry_point,
+        channel=channel,
+        patient=patient_row,
+        referrer=referrer,
+        caller_name=caller_name.strip(),
+        gp_id=patient.gp_id or patient_row.gp_id,
+        suspected_site=suspected_site,
+        clinical_reason=clinical_reason.strip(),
+        first_symptoms_date=first_symptoms_date,
+        declared_urgency=declared_urgency,
+        question=question,
+        patient_informed=patient_informed,
+        received_at=received_at,
+        answer_deadline=answer_deadline_for(entry_point, received_at),
+        outside_territory=_is_outside_territory(entry_point, patient_row),
+        created_by=actor.user,
+    )
+    _store_documents(actor=actor, referral=referral, documents=checked_documents, exam=None)
+    for exam_input, exam_documents in checked_exam_files:
+        exam = ExamDone.objects.create(
+            referral=referral,
+            kind=exam_input.kind,
+            done_on=exam_input.done_on,
+            place=exam_input.place.strip(),
+            summary=exam_input.summary.strip(),
+        )
+        _store_documents(actor=actor, referral=referral, documents=exam_documents, exam=exam)
+    _refresh_completeness(referral)
+    referral.save(update_fields=["missing_items", "is_complete", "completeness_rule_set"])
+
+    care_team_add(patient_id=patient_row.pk, role=CareTeamRole.REFERRER, professional_id=referrer.pk, reason=referral.reference)
+    if referral.gp_id:
+        care_team_add(patient_id=patient_row.pk, role=CareTeamRole.GP, professional_id=referral.gp_id, reason=referral.reference)
+    care_team_add(
+        patient_id=patient_row.pk,
+        role=CareTeamRole.COORDINATOR,
+        organization_id=entry_point.organization_id,
+        reason=referral.reference,
+    )
+    event = event_record(
+        actor=actor,
+        kind="referral.submitted",
+        patient_id=patient_row.pk,
+        referral_id=referral.pk,
+        payload={"channel": channel, "missing_items": referral.missing_items, "outside_territory": referral.outside_territory},
+    )
+    if open_referrals:
+        referral.related_referrals.add(*open_referrals)
+        event_record(
+            actor=actor,
+            kind="referral.duplicate_linked",
+            patient_id=patient_row.pk,
+            referral_id=referral.pk,
+            payload={"linked": [other.reference for other in open_referrals]},
+        )
+    audit(actor, action=AuditAction.CREATE, patient_id=patient_row.pk, object_type="referral", object_id=referral.reference)
+    notify_referrer(referral=referral, event=event)
+    return SubmitResult(referral=referral, patient_created=created, open_referrals_of_patient=open_referrals)
+
+
+def _locked(referral: Referral) -> Referral:
+    return Referral.objects.select_for_update().select_related("patient", "entry_point", "referrer").get(pk=referral.pk)
+
+
+def _transition(*, actor: Actor, referral: Referral, action: str, reason: str, payload: dict | None = None, **changes) -> Referral:
+    """Apply one transition of the status machine with its event, audit record and message to the referrer."""
+    target = target_status(action, referral.status)
+    if target is None:
+        raise ReferralError(
+            ReferralErrorCode.TRANSITION_NOT_ALLOWED,
+            _("Action impossible : la demande est « %(status)s ».") % {"status": referral.get_status_display()},
+        )
+    previous = referral.status
+    referral.status = target
+    referral.status_reason = reason.strip()
+    for name, value in changes.items():
+        setattr(referral, name, value)
+    update_fields = ["status", "status_reason", "updated_at", *changes]
+    if action in ANSWERING_ACTIONS and referral.answered_at is None:
+        referral.answered_at = timezone.now()
+        update_fields.append("answered_at")
+    referral.save(update_fields=update_fields)
+    event = event_record(
+        actor=actor,
+        kind=TRANSITIONS[action][2],
+        patient_id=referral.patient_id,
+        referral_id=referral.pk,
+        payload={"from": previous, "to": target, "reason": reason.strip(), **(payload or {})},
+    )
+    audit(actor, action=AuditAction.UPDATE, patient_id=referral.patient_id, object_type="referral", object_id=referral.reference)
+    notify_referrer(referral=referral, event=event, reason=reason.strip())
+    return referral
+
+
+def _require_reason(reason: str) -> None:
+    if not reason.strip():
+        raise ReferralError(ReferralErrorCode.REASON_REQUIRED, _("Indiquez un motif."), field="reason")
+
+
+@transaction.atomic
+def referral_request_complement(*, actor: Actor, referral: Referral, message: str) -> Referral:
+    """Ask the referrer for what is missing; the referral waits until they complete it."""
+    _require_reason(message)
+    referral = _locked(referral)
+    referral = _transition(actor=actor, referral=referral, action="request_complement", reason=message)
+    ReferralMessage.objects.create(referral=referral, author=actor.user, body=message.strip())
+    return referral
+
+
+@transaction.atomic
+def referral_complete(
+    *,
+    actor: Actor,
+    referral: Referral,
+    message: str = "",
+    clinical_reason: str | None = None,
+    first_symptoms_date: date | None = None,
+    patient_informed: bool | None = None,
+    patient_phone: str | None = None,
+    patient_commune_code: str | None = None,
+    exams: list[ExamInput] | tuple = (),
+    documents: list | tuple = (),
+) -> Referral:
+    """The referrer adds what was asked; completeness is checked again and the referral returns to the queue."""
+    checked_documents = _check_documents(documents)
+    checked_exam_files = [(exam, _check_documents(exam.files)) for exam in exams]
+    referral = _locked(referral)
+    if target_status("complete", referral.status) is None:
+        raise ReferralError(ReferralErrorCode.TRANSITION_NOT_ALLOWED, _("Cette demande n'attend pas de complément."))
+    changed = []
+    if clinical_reason is not None and clinical_reason.strip():
+        referral.clinical_reason = clinical_reason.strip()
+        changed.append("clinical_reason")
+    if first_symptoms_date is not None:
+        referral.first_symptoms_date = first_symptoms_date
+        changed.append("first_symptoms_date")
+    if patient_informed is not None:
+        referral.patient_informed = patient_informed
+        changed.append("patient_informed")
+    if changed:
+        referral.save(update_fields=changed)
+    patient_changes = []
+    if patient_phone:
+        referral.patient.phone = patient_phone
+        patient_changes.append("phone")
+    if patient_commune_code:
+        referral.patient.commune_id = patient_commune_code
+        patient_changes.append("commune_id")
+    if patient_changes:
+        referral.patient.save(update_fields=patient_changes)
+        referral.outside_territory = _is_outside_territory(referral.entry_point, referral.patient)
+    _store_documents(actor=actor, referral=referral, documents=checked_documents, exam=None)
+    for exam_input, exam_documents in checked_exam_files:
+        exam = ExamDone.objects.create(
+            referral=referral, kind=exam_input.kind, done_on=exam_input.done_on, place=exam_input.place, summary=exam_input.summary
+        )
+        _store_documents(actor=actor, referral=referral, documents=exam_documents, exam=exam)
+    _refresh_completeness(referral)
+    if message.strip():
+        ReferralMessage.objects.create(referral=referral, author=actor.user, body=message.strip())
+    return _transition(
+        actor=actor,
+        referral=referral,
+        action="complete",
+        reason=message,
+        payload={"missing_items": referral.missing_items},
+        missing_items=referral.missing_items,
+        is_complete=referral.is_complete,
+        outside_territory=referral.outside_territory,
+    )
+
+
+@transaction.atomic
+def referral_accept(
+    *,
+    actor: Actor,
+    referral: Referral,
+    pathway_kind: str,
+    priority: str,
+    reason: str = "",
+    outside_territory_acknowledged: bool = False,
+) -> Referral:
+    """Accept into a pathway with a priority. An incomplete referral is accepted only as P1 (urgent care
+    does not wait for paperwork); one outside the territory only when the coordinator says so."""
+    referral = _locked(referral)
+    if not referral.is_complete and priority != Priority.P1 and target_status("accept", referral.status):
+        raise ReferralError(
+            ReferralErrorCode.INCOMPLETE,
+            _("La demande est incomplète : demandez un complément, ou acceptez-la en priorité P1."),
+        )
+    if referral.outside_territory and not outside_territory_acknowledged and target_status("accept", referral.status):
+        raise ReferralError(
+            ReferralErrorCode.OUTSIDE_TERRITORY_NOT_ACKNOWLEDGED,
+            _("Le patient réside hors du territoire : confirmez l'acceptation ou réorientez la demande."),
+            field="outside_territory_acknowledged",
+        )
+    return _transition(
+        actor=actor,
+        referral=referral,
+        action="accept",
+        reason=reason,
+        payload={"pathway_kind": pathway_kind, "priority": priority, "outside_territory": referral.outside_territory},
+        pathway_kind=pathway_kind,
+        priority=priority,
+    )
+
+
+@transaction.atomic
+def referral_decline(*, actor: Actor, referral: Referral, reason: str) -> Referral:
+    _require_reason(reason)
+    return _transition(actor=actor, referral=_locked(referral), action="decline", reason=reason)
+
+
+@transaction.atomic
+def referral_redirect(*, actor: Actor, referral: Referral, redirected_to: str, reason: str) -> Referral:
+    _require_reason(reason)
+    if not redirected_to.strip():
+        raise ReferralError(ReferralErrorCode.REASON_REQUIRED, _("Indiquez vers qui la demande est réorientée."), field="redirected_to")
+    return _transition(
+        actor=actor,
+        referral=_locked(referral),
+        action="redirect",
+        reason=reason,
+        payload={"redirected_to": redirected_to.strip()},
+        redirected_to=redirected_to.strip()[:200],
+    )
+
+
+@transaction.atomic
+def referral_close(*, actor: Actor, referral: Referral, reason: str) -> Referral:
+    _require_reason(reason)
+    return _transition(actor=actor, referral=_locked(referral), action="close", reason=reason)

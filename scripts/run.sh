@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Start the Huey worker and the web server together; Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+trap 'trap - INT TERM EXIT; kill 0 2>/dev/null; wait 2>/dev/null' INT TERM EXIT
+$PY manage.py run_huey --quiet &
+$PY manage.py print_demo_logins || true
+echo "Jalon : http://127.0.0.1:8000  (Ctrl-C pour arrêter)"
+$PY manage.py runserver 127.0.0.1:8000 --noreload &
+wait -n

@@ -1,0 +1,35 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import time_machine
+
+from jalon.accounts.models import AuditRecord
+from jalon.events.models import Event
+from jalon.messaging.models import OutboxMessage
+from jalon.patients.models import CareTeamMember
+from jalon.referrals.models import Status
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@time_machine.travel(datetime(2026, 11, 20, 15, 0, tzinfo=PARIS), tick=False)
+def test_it_acknowledges_with_reference_and_working_time_deadline(submit):
+    """A Friday 15:00 referral is answered by Tuesday 15:00 (48 working hours), with a JAL reference."""
+    result = submit()
+    referral = result.referral
+    assert referral.reference == "JAL-2026-000001"
+    assert referral.status == Status.RECEIVED
+    assert referral.answer_deadline == datetime(2026, 11, 24, 15, 0, tzinfo=PARIS)
+    assert referral.is_complete, referral.missing_items
+
+
+def test_it_writes_event_audit_outbox_and_care_team(submit, gp):
+    """Submission writes its event, its audit record, the acknowledgment message and the care team."""
+    referral = submit().referral
+    assert Event.objects.filter(referral=referral, kind="referral.submitted").count() == 1
+    assert AuditRecord.objects.filter(patient=referral.patient, action="create", object_type="referral").exists()
+    message = OutboxMessage.objects.get(event__referral=referral)
+    assert message.recipient_address == gp.professional.email
+    assert referral.reference in message.subject
+    roles = set(CareTeamMember.objects.filter(patient=referral.patient).values_list("role", flat=True))
+    assert roles == {"referrer", "gp", "coordinator"}

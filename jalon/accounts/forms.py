@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from jalon.referrals.models import Referral
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": _("Identifiant ou mot de passe incorrect. Après plusieurs échecs, le compte est bloqué quelques minutes."),
+        "inactive": _("Ce compte est désactivé."),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Identifiant")
+        self.fields["password"].label = _("Mot de passe")
+
+
+class AuditFilterForm(forms.Form):
+    patient = forms.CharField(label=_("Patient (référence d'une demande ou numéro de patient)"), required=False, max_length=40)
+    actor = forms.CharField(label=_("Acteur (identifiant)"), required=False, max_length=150)
+
+    def filter(self, records: QuerySet) -> QuerySet:
+        patient = self.cleaned_data["patient"].strip()
+        actor = self.cleaned_data["actor"].strip()
+        if patient:
+            if patient.isdigit():
+                records = records.filter(patient_id=int(patient))
+            else:
+                patient_id = Referral.objects.filter(reference__iexact=patient).values_list("patient_id", flat=True).first()
+                records = records.filter(patient_id=patient_id) if patient_id else records.none()
+        if actor:
+            records = records.filter(actor__username__iexact=actor)
+        return records

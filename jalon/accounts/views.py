@@ -1,0 +1,55 @@
+"""Login, the role-based home, and the audit trail for managers and admins."""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+
+from jalon.accounts import forms
+from jalon.accounts.access import role_required
+from jalon.accounts.models import AuditRecord, Role
+
+HOME_BY_ROLE = {
+    Role.COORDINATOR: "referrals:worklist",
+    Role.REFERRER: "referrals:mine",
+    Role.SPECIALIST: "referrals:mine",
+    Role.HOME_NURSE: "referrals:mine",
+    Role.SUPPORT_PROVIDER: "referrals:mine",
+    Role.MANAGER: "accounts:audit",
+    Role.ADMIN: "accounts:audit",
+}
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = forms.LoginForm
+    redirect_authenticated_user = True
+    extra_context = {"title": _("Connexion")}
+
+
+@login_required
+def home(request):
+    return redirect(HOME_BY_ROLE.get(request.user.role, "accounts:login"))
+
+
+@login_required
+@role_required(Role.MANAGER, Role.ADMIN)
+def audit_trail(request):
+    """Browse the audit by patient (its id or a referral reference) or by actor (username)."""
+    form = forms.AuditFilterForm(request.GET or None)
+    records = AuditRecord.objects.select_related("patient", "actor").order_by("-at", "-id")
+    if request.user.role == Role.MANAGER:
+        # A manager sees the trail of their own organisations' people and patients, not the whole region's.
+        organization_ids = request.user.organization_ids()
+        records = records.filter(
+            Q(actor__professional__memberships__organization_id__in=organization_ids)
+            | Q(patient__care_team__organization_id__in=organization_ids)
+        ).distinct()
+    if form.is_valid():
+        records = form.filter(records)
+    page = Paginator(records, 100).get_page(request.GET.get("page"))
+    return render(request, "accounts/audit.html", {"form": form, "page": page})

@@ -1,0 +1,248 @@
+"""Forms of the intake (web and phone) and of the coordinator's decisions. They clean input only;
+the services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jalon.core.identifiers import normalize_french_phone, normalize_ins, validate_ins
+from jalon.directory.models import Commune, Profession, Professional
+from jalon.patients.models import IdentityStatus, Sex
+from jalon.referrals.documents import check_document
+from jalon.referrals.models import CancerSite, EntryPoint, ExamKind, PathwayKind, Priority, Question, Urgency
+
+YES_NO = [("yes", _("Oui")), ("no", _("Non"))]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class DocumentsField(forms.FileField):
+    """Several PDF or image files, each checked for size and real content type."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "application/pdf,image/png,image/jpeg"}))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        uploads = data if isinstance(data, list | tuple) else ([data] if data else [])
+        cleaned = [super(DocumentsField, self).clean(upload, initial) for upload in uploads]
+        for upload in cleaned:
+            check_document(upload)
+        return cleaned
+
+
+class CommuneField(forms.CharField):
+    """A commune typed as its INSEE code, or picked from the suggestions (« 67482 – Strasbourg (67000) »)."""
+
+    def widget_attrs(self, widget):
+        from django.urls import reverse_lazy
+
+        return {
+            **super().widget_attrs(widget),
+            "list": "communes-list",
+            "autocomplete": "off",
+            "hx-get": reverse_lazy("referrals:communes"),
+            "hx-trigger": "input changed delay:250ms",
+            "hx-target": "#communes-list",
+            "hx-swap": "innerHTML",
+        }
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        code = value.strip().split(" ", 1)[0].upper()
+        commune = Commune.objects.filter(code=code).first()
+        if commune is None:
+            raise ValidationError(
+                _("Commune inconnue : saisissez son code INSEE (5 caractères) ou choisissez-la dans la liste proposée."),
+                code="commune_unknown",
+            )
+        return commune
+
+
+def commune_option_label(commune: Commune) -> str:
+    first_postal_code = commune.postal_codes.split(" ", 1)[0]
+    return f"{commune.code} – {commune.name} ({first_postal_code or commune.department})"
+
+
+class ReferralForm(forms.Form):
+    """The single entry point's form. A coordinator taking a phone call also says who called and for whom."""
+
+    entry_point = forms.ModelChoiceField(label=_("Guichet"), queryset=EntryPoint.objects.none(), empty_label=None)
+    # patient
+    ins = forms.CharField(
+        label=_("INS (numéro de sécurité sociale et clé, 15 caractères)"),
+        required=False,
+        max_length=25,
+        help_text=_("Facultatif. Exemple : 2 56 03 67 482 123 45"),
+    )
+    birth_name = forms.CharField(label=_("Nom de naissance"), max_length=100)
+    used_name = forms.CharField(label=_("Nom utilisé"), max_length=100, required=False)
+    first_names = forms.CharField(label=_("Prénoms de naissance"), max_length=200)
+    sex = forms.ChoiceField(label=_("Sexe"), choices=Sex.choices)
+    birth_date = forms.DateField(label=_("Date de naissance"), widget=forms.DateInput(attrs={"type": "date"}))
+    birth_place_code = forms.CharField(label=_("Lieu de naissance (code INSEE)"), max_length=5, required=False)
+    commune = CommuneField(
+        label=_("Commune de résidence"),
+        required=False,
+        max_length=120,
+        help_text=_("Code INSEE, ou tapez le nom et choisissez dans la liste."),
+    )
+    phone = forms.CharField(label=_("Téléphone du patient"), max_length=30, required=False)
+    gp = forms.ModelChoiceField(
+        label=_("Médecin traitant"), queryset=Professional.objects.none(), required=False, empty_label=_("— Non renseigné —")
+    )
+    # referral
+    suspected_site = forms.ChoiceField(label=_("Cancer suspecté"), choices=[("", _("— Choisir —")), *CancerSite.choices])
+    clinical_reason = forms.CharField(label=_("Motif clinique"), widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=5000)
+    first_symptoms_date = forms.DateField(
+        label=_("Date des premiers symptômes"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    declared_urgency = forms.ChoiceField(label=_("Urgence"), choices=Urgency.choices, initial=Urgency.ROUTINE)
+    question = forms.ChoiceField(label=_("Question posée"), choices=Question.choices, initial=Question.DIAGNOSIS)
+    patient_informed = forms.ChoiceField(
+        label=_("Le patient est-il informé de la suspicion ?"), choices=YES_NO, widget=forms.RadioSelect, required=False
+    )
+    documents = DocumentsField(label=_("Autres documents (PDF, PNG ou JPEG)"))
+
+    def __init__(self, *args, phone_intake: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.phone_intake = phone_intake
+        self.fields["entry_point"].queryset = EntryPoint.objects.filter(is_active=True).select_related("organization")
+        self.fields["gp"].queryset = Professional.objects.filter(profession=Profession.PHYSICIAN).order_by("last_name", "first_name")
+        if phone_intake:
+            self.fields["referrer"] = forms.ModelChoiceField(
+                label=_("Professionnel adresseur"), queryset=Professional.objects.order_by("last_name", "first_name")
+            )
+            self.fields["caller_name"] = forms.CharField(
+                label=_("Personne qui a appelé"), max_length=200, help_text=_("Nom et fonction, par exemple « secrétariat du Dr Martin »."),
+            )
+            self.fields["identity_status"] = forms.ChoiceField(
+                label=_("Statut de l'identité"), choices=IdentityStatus.choices, initial=IdentityStatus.PROVISIONAL
+            )
+
+    def clean_ins(self):
+        value = self.cleaned_data["ins"]
+        if not value:
+            return ""
+        value = normalize_ins(value)
+        validate_ins(value)
+        return value
+
+    def clean_phone(self):
+        value = self.cleaned_data["phone"]
+        return normalize_french_phone(value) if value else ""
+
+    def clean_birth_date(self):
+        value = self.cleaned_data["birth_date"]
+        if value > timezone.localdate():
+            raise ValidationError(_("La date de naissance ne peut pas être dans le futur."))
+        if value.year < 1900:
+            raise ValidationError(_("Vérifiez l'année de naissance."))
+        return value
+
+    def clean_first_symptoms_date(self):
+        value = self.cleaned_data["first_symptoms_date"]
+        if value and value > timezone.localdate():
+            raise ValidationError(_("La date des premiers symptômes ne peut pas être dans le futur."))
+        return value
+
+    def clean_birth_place_code(self):
+        value = self.cleaned_data["birth_place_code"].strip().upper()
+        if value and (len(value) != 5 or not value.replace("A", "0").replace("B", "0").isdigit()):
+            raise ValidationError(_("Le lieu de naissance est un code INSEE de 5 caractères (99 suivi du pays pour l'étranger)."))
+        return value
+
+    @property
+    def patient_informed_value(self) -> bool | None:
+        return {"yes": True, "no": False}.get(self.cleaned_data.get("patient_informed") or "")
+
+
+class ExamForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Examen"), choices=[("", _("— Aucun —")), *ExamKind.choices], required=False)
+    done_on = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    place = forms.CharField(label=_("Lieu"), max_length=200, required=False)
+    summary = forms.CharField(label=_("Résultat résumé"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    files = DocumentsField(label=_("Compte rendu"))
+
+    def clean(self):
+        data = super().clean()
+        has_content = data.get("done_on") or data.get("place") or data.get("summary") or data.get("files")
+        if has_content and not data.get("kind"):
+            self.add_error("kind", _("Précisez le type d'examen."))
+        if data.get("done_on") and data["done_on"] > timezone.localdate():
+            self.add_error("done_on", _("La date de l'examen ne peut pas être dans le futur."))
+        return data
+
+
+ExamFormSet = forms.formset_factory(ExamForm, extra=3, max_num=10, validate_max=True)
+
+
+class ComplementForm(forms.Form):
+    """What the referrer sends back when a complement is requested."""
+
+    message = forms.CharField(label=_("Message à la coordination"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
+    clinical_reason = forms.CharField(label=_("Motif clinique (à compléter)"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
+    first_symptoms_date = forms.DateField(label=_("Date des premiers symptômes"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    patient_informed = forms.ChoiceField(label=_("Le patient est-il informé de la suspicion ?"), choices=YES_NO, widget=forms.RadioSelect, required=False)
+    phone = forms.CharField(label=_("Téléphone du patient"), max_length=30, required=False)
+    commune = CommuneField(label=_("Commune de résidence du patient"), required=False, max_length=120)
+    documents = DocumentsField(label=_("Documents (PDF, PNG ou JPEG)"))
+
+    def clean_phone(self):
+        value = self.cleaned_data["phone"]
+        return normalize_french_phone(value) if value else ""
+
+    def clean_first_symptoms_date(self):
+        value = self.cleaned_data["first_symptoms_date"]
+        if value and value > timezone.localdate():
+            raise ValidationError(_("La date des premiers symptômes ne peut pas être dans le futur."))
+        return value
+
+
+class AcceptForm(forms.Form):
+    pathway_kind = forms.ChoiceField(label=_("Parcours"), choices=PathwayKind.choices)
+    priority = forms.ChoiceField(label=_("Priorité"), choices=Priority.choices)
+    reason = forms.CharField(label=_("Commentaire"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    outside_territory_acknowledged = forms.BooleanField(label=_("J'accepte ce patient bien qu'il réside hors du territoire"), required=False)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Motif"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RedirectForm(ReasonForm):
+    redirected_to = forms.CharField(label=_("Réorientée vers"), max_length=200)
+
+
+class ComplementRequestForm(forms.Form):
+    message = forms.CharField(
+        label=_("Ce qui manque (message envoyé à l'adresseur)"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class WorklistFilterForm(forms.Form):
+    q = forms.CharField(label=_("Rechercher (nom, INS, référence)"), required=False, max_length=100)
+    status = forms.ChoiceField(
+        label=_("Statut"),
+        required=False,
+        choices=[("open", _("À traiter")), ("", _("Tous")), ("received", _("Reçues")), ("awaiting_complement", _("En attente de complément")), ("accepted", _("Acceptées")), ("declined", _("Refusées")), ("redirected", _("Réorientées")), ("closed", _("Clôturées"))],
+    )
+    completeness = forms.ChoiceField(
+        label=_("Complétude"), required=False, choices=[("", _("Toutes")), ("complete", _("Complètes")), ("incomplete", _("Incomplètes"))]
+    )
+    channel = forms.ChoiceField(label=_("Canal"), required=False, choices=[("", _("Tous"))])
+    priority = forms.ChoiceField(label=_("Priorité"), required=False, choices=[("", _("Toutes")), *Priority.choices])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from jalon.referrals.models import Channel
+
+        self.fields["channel"].choices = [("", _("Tous")), *Channel.choices]

@@ -1,0 +1,76 @@
+"""Reads of referrals, always through the access rules, with their related rows fetched up front."""
+
+from __future__ import annotations
+
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+
+from jalon.accounts.access import referrals_visible_to
+from jalon.core.identifiers import normalize_ins
+from jalon.core.text import normalize_name
+from jalon.events.models import Event
+from jalon.referrals.models import OPEN_STATUSES, ExamDone, Referral, ReferralDocument, Status, Urgency
+
+_STATUS_ORDER = Case(
+    When(status=Status.RECEIVED, then=Value(0)),
+    When(status=Status.AWAITING_COMPLEMENT, then=Value(1)),
+    When(status=Status.ACCEPTED, then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
+_URGENCY_ORDER = Case(
+    When(declared_urgency=Urgency.VERY_URGENT, then=Value(0)),
+    When(declared_urgency=Urgency.URGENT, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def worklist(user, *, q: str = "", status: str = "open", completeness: str = "", channel: str = "", priority: str = "") -> QuerySet[Referral]:
+    """The coordinator's queue: what to answer first on top (status, declared urgency, then nearest deadline)."""
+    referrals = referrals_visible_to(user)
+    if status == "open":
+        referrals = referrals.filter(status__in=OPEN_STATUSES)
+    elif status:
+        referrals = referrals.filter(status=status)
+    if completeness:
+        referrals = referrals.filter(is_complete=completeness == "complete")
+    if channel:
+        referrals = referrals.filter(channel=channel)
+    if priority:
+        referrals = referrals.filter(priority=priority)
+    q = q.strip()
+    if q:
+        condition = Q(reference__iexact=q) | Q(reference__iendswith=q)
+        if normalize_ins(q).isalnum() and len(normalize_ins(q)) == 15:
+            condition |= Q(patient__ins=normalize_ins(q))
+        name = normalize_name(q)
+        if name:
+            condition |= Q(patient__identity_key__startswith=name) | Q(patient__used_name__icontains=q)
+        referrals = referrals.filter(condition)
+    return (
+        referrals.select_related("patient", "referrer", "entry_point__organization__commune")
+        .annotate(status_order=_STATUS_ORDER, urgency_order=_URGENCY_ORDER)
+        .order_by("status_order", "urgency_order", "answer_deadline", "id")
+    )
+
+
+def referrals_of_referrer(user) -> QuerySet[Referral]:
+    """A referrer's own referrals, newest first (the closed loop: sent, received, accepted...)."""
+    return (
+        referrals_visible_to(user)
+        .filter(referrer_id=user.professional_id)
+        .select_related("patient", "entry_point")
+        .order_by("-received_at", "-id")
+    )
+
+
+def referral_detail_queryset(user) -> QuerySet[Referral]:
+    return referrals_visible_to(user).select_related(
+        "patient", "patient__commune", "patient__gp", "referrer", "gp", "entry_point", "entry_point__organization", "created_by"
+    ).prefetch_related(
+        Prefetch("exams", queryset=ExamDone.objects.prefetch_related("documents")),
+        Prefetch("documents", queryset=ReferralDocument.objects.filter(exam__isnull=True)),
+        Prefetch("events", queryset=Event.objects.select_related("actor").order_by("occurred_at", "id")),
+        "messages__author",
+        "related_referrals",
+    )

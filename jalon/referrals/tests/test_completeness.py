@@ -1,0 +1,213 @@
+"""Completeness: what a referral must contain is data (CompletenessRequirement rows), checked per site."""
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+import jalon.referrals
+from conftest import identity, pdf_upload
+from jalon.core.actor import Actor
+from jalon.events.models import Event
+from jalon.referrals import completeness
+from jalon.referrals.completeness import ITEMS, ReferralContent, current_rule_set, item_label, missing_items
+from jalon.referrals.models import CancerSite, CompletenessRequirement, CompletenessRuleSet, Status
+from jalon.referrals.services import ExamInput, referral_complete, referral_request_complement
+
+RULES_V1 = json.loads((Path(jalon.referrals.__file__).parent / "data" / "completeness_v1.json").read_text(encoding="utf-8"))
+SITE_ITEMS: dict[str, set[str]] = {}
+for _row in RULES_V1["requirements"]:
+    if _row["site"]:
+        SITE_ITEMS.setdefault(_row["site"], set()).add(_row["item"])
+SITE_EXAMS = sorted((site, item) for site, items in SITE_ITEMS.items() for item in items if item.startswith("exam:"))
+SITES_WITHOUT_RULES = sorted(set(CancerSite.values) - set(SITE_ITEMS))
+
+# One exam kind that satisfies each exam item, and satisfies no other exam item a site asks for with it.
+EXAM_FOR_ITEM = {
+    "exam:any_imaging": "xray",
+    "exam:ct": "ct",
+    "exam:ct_or_mri": "mri",
+    "exam:breast_imaging": "mammography",
+    "exam:ultrasound": "ultrasound",
+    "exam:endoscopy": "endoscopy",
+    "exam:blood_test": "blood_test",
+}
+
+
+def _exams_for(items):
+    return [ExamInput(kind=EXAM_FOR_ITEM[item], done_on=date(2026, 10, 1)) for item in sorted(items) if item.startswith("exam:")]
+
+
+def test_it_knows_every_item_the_shipped_rules_name():
+    """Every item of completeness_v1.json is a check completeness.py knows, and every exam item has a test exam."""
+    items = {row["item"] for row in RULES_V1["requirements"]}
+    assert items <= set(ITEMS)
+    assert {item for item in items if item.startswith("exam:")} <= set(EXAM_FOR_ITEM)
+
+
+def test_it_ships_v1_as_the_published_rule_set(db):
+    """The migration publishes the JSON rules as version 1, one row per requirement."""
+    rule_set = current_rule_set()
+    assert rule_set.version == RULES_V1["version"]
+    rows = {(row.suspected_site, row.item) for row in rule_set.requirements.all()}
+    assert rows == {(row["site"], row["item"]) for row in RULES_V1["requirements"]}
+
+
+@pytest.mark.parametrize(("site", "item"), SITE_EXAMS, ids=[f"{s}-{i}" for s, i in SITE_EXAMS])
+def test_it_names_the_missing_exam_of_each_site(site, item, submit):
+    """A referral that has everything its site asks for but one exam is incomplete and names that exam."""
+    referral = submit(suspected_site=site, exams=_exams_for(SITE_ITEMS[site] - {item}), documents=[pdf_upload()]).referral
+
+    assert not referral.is_complete
+    assert referral.missing_items == [item]
+    referral.refresh_from_db()
+    assert referral.missing_items == [item]
+    assert Event.objects.get(referral=referral, kind="referral.submitted").payload["missing_items"] == [item]
+
+
+@pytest.mark.parametrize("site", sorted(SITE_ITEMS))
+def test_it_finds_complete_a_referral_with_everything_its_site_asks(site, submit):
+    """A referral with every exam and document its site requires is complete."""
+    referral = submit(suspected_site=site, exams=_exams_for(SITE_ITEMS[site]), documents=[pdf_upload()]).referral
+
+    assert referral.is_complete
+    assert referral.missing_items == []
+
+
+@pytest.mark.parametrize("site", SITES_WITHOUT_RULES)
+def test_it_asks_only_common_items_of_sites_without_rules(site, submit):
+    """A site with no rule of its own needs only the items common to every referral."""
+    referral = submit(suspected_site=site, exams=[], documents=[]).referral
+
+    assert referral.is_complete
+
+
+def test_it_requires_a_document_for_lung(submit):
+    """A lung referral with its CT but no document lacks "document"."""
+    referral = submit(documents=[]).referral
+
+    assert not referral.is_complete
+    assert referral.missing_items == ["document"]
+
+
+def test_it_requires_common_items_for_every_site(submit, gp):
+    """Missing clinical reason, first symptoms date, phone and information of the patient are all named."""
+    referral = submit(
+        patient=identity(gp_id=gp.professional_id, phone=""),
+        clinical_reason="   ",
+        first_symptoms_date=None,
+        patient_informed=None,
+    ).referral
+
+    assert referral.missing_items == ["clinical_reason", "first_symptoms_date", "patient_phone", "patient_informed"]
+
+
+def test_it_returns_to_the_queue_complete_after_complement(submit, coordinator, gp):
+    """Complement requested, then the CT and a PDF added: the referral is received again, complete."""
+    referral = submit(exams=[], documents=[]).referral
+    assert referral.missing_items == ["document", "exam:ct"]
+
+    referral_request_complement(actor=Actor(user=coordinator), referral=referral, message="Scanner et compte rendu ?")
+    referral.refresh_from_db()
+    assert referral.status == Status.AWAITING_COMPLEMENT
+
+    referral_complete(
+        actor=Actor(user=gp),
+        referral=referral,
+        message="Voici le scanner.",
+        exams=[ExamInput(kind="ct", done_on=date(2026, 10, 1), place="Imagerie Nord", summary="Nodule 25 mm")],
+        documents=[pdf_upload()],
+    )
+
+    referral.refresh_from_db()
+    assert referral.status == Status.RECEIVED
+    assert referral.is_complete
+    assert referral.missing_items == []
+    assert list(referral.exams.values_list("kind", flat=True)) == ["ct"]
+    assert referral.documents.count() == 1
+    event = Event.objects.get(referral=referral, kind="referral.completed")
+    assert event.payload["missing_items"] == []
+    assert event.actor_id == gp.pk
+    assert list(referral.messages.values_list("body", flat=True)) == ["Scanner et compte rendu ?", "Voici le scanner."]
+
+
+def test_it_stays_incomplete_after_partial_complement(submit, coordinator, gp):
+    """A complement that brings the PDF but not the CT leaves the referral received and incomplete."""
+    referral = submit(exams=[], documents=[]).referral
+    referral_request_complement(actor=Actor(user=coordinator), referral=referral, message="Scanner et compte rendu ?")
+
+    referral_complete(actor=Actor(user=gp), referral=referral, documents=[pdf_upload()])
+
+    referral.refresh_from_db()
+    assert referral.status == Status.RECEIVED
+    assert not referral.is_complete
+    assert referral.missing_items == ["exam:ct"]
+
+
+def test_it_counts_unknown_item_codes_as_missing():
+    """An item code completeness.py does not know is reported missing, never silently satisfied."""
+    content = ReferralContent(clinical_reason="Toux", document_count=1, exam_kinds=frozenset({"ct"}))
+
+    assert missing_items(content, ["clinical_reason", "exam:pet_scan_typo", "document", "exam:ct"]) == ["exam:pet_scan_typo"]
+    assert item_label("exam:pet_scan_typo") == "exam:pet_scan_typo"
+
+
+def test_it_checks_items_as_a_pure_function():
+    """missing_items keeps the order it is given and needs no database."""
+    empty = ReferralContent()
+
+    assert missing_items(empty, []) == []
+    assert missing_items(empty, ["exam:ct", "clinical_reason", "gp"]) == ["exam:ct", "clinical_reason", "gp"]
+    assert missing_items(ReferralContent(exam_kinds=frozenset({"pet_ct"})), ["exam:ct", "exam:ct_or_mri", "exam:any_imaging"]) == []
+    assert missing_items(ReferralContent(clinical_reason="  "), ["clinical_reason"]) == ["clinical_reason"]
+
+
+def test_it_requires_an_item_added_as_a_row(submit):
+    """A requirement row added to the published rule set applies to the next referral, without code change."""
+    rule_set = current_rule_set()
+    CompletenessRequirement.objects.create(rule_set=rule_set, suspected_site="lung", item="exam:blood_test")
+
+    lung = submit().referral
+    breast = submit(suspected_site="breast", exams=[ExamInput(kind="mammography")]).referral
+
+    assert lung.missing_items == ["exam:blood_test"]
+    assert breast.is_complete
+
+
+def test_it_requires_a_common_item_added_as_a_row(submit):
+    """A row with no site applies to every site: here the GP becomes required."""
+    CompletenessRequirement.objects.create(rule_set=current_rule_set(), suspected_site="", item="gp")
+
+    lung = submit(patient=identity()).referral
+    skin = submit(suspected_site="skin", patient=identity(birth_name="Autre", ins="")).referral
+
+    assert lung.missing_items == ["gp"]
+    assert skin.missing_items == ["gp"]
+
+
+def test_it_applies_the_newest_published_rule_set_and_keeps_a_running_referral_on_its_own(submit, coordinator, gp):
+    """A new published version applies to new referrals; an unpublished one is ignored; a referral keeps its version."""
+    v1 = current_rule_set()
+    running = submit(documents=[]).referral
+    assert running.completeness_rule_set_id == v1.pk
+    referral_request_complement(actor=Actor(user=coordinator), referral=running, message="Compte rendu ?")
+
+    v2 = CompletenessRuleSet.objects.create(version=2, published_at=timezone.now(), source="test")
+    CompletenessRequirement.objects.bulk_create(
+        [CompletenessRequirement(rule_set=v2, suspected_site=r.suspected_site, item=r.item) for r in v1.requirements.all()]
+        + [CompletenessRequirement(rule_set=v2, suspected_site="lung", item="exam:blood_test")]
+    )
+    v3 = CompletenessRuleSet.objects.create(version=3, published_at=None, source="draft")
+    CompletenessRequirement.objects.create(rule_set=v3, suspected_site="lung", item="gp")
+    assert completeness.current_rule_set() == v2
+
+    new = submit(patient=identity(gp_id=None, birth_name="Autre", ins="")).referral
+    assert new.completeness_rule_set_id == v2.pk
+    assert new.missing_items == ["exam:blood_test"]
+
+    referral_complete(actor=Actor(user=gp), referral=running, documents=[pdf_upload()])
+    running.refresh_from_db()
+    assert running.completeness_rule_set_id == v1.pk
+    assert running.is_complete

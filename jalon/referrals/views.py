@@ -1,0 +1,312 @@
+"""Pages of the single entry point and of the coordinator's worklist."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from jalon.accounts.access import CLINICAL_ROLES, may_complete_referral, may_work_referral, referral_for_user, referrals_visible_to, require, role_required
+from jalon.accounts.audit import audit, audit_many
+from jalon.accounts.models import AuditAction, Role
+from jalon.core.actor import Actor
+from jalon.core.workcalendar import working_time_between
+from jalon.directory.models import Commune
+from jalon.events.kinds import event_label
+from jalon.patients.services import PatientIdentity
+from jalon.referrals import forms, selectors, services
+from jalon.referrals.completeness import item_label
+from jalon.referrals.errors import ReferralError
+from jalon.referrals.models import ReferralDocument
+from jalon.referrals.status import allowed_actions
+
+SUBMITTER_ROLES = (Role.REFERRER, Role.SPECIALIST, Role.HOME_NURSE, Role.SUPPORT_PROVIDER)
+
+
+def _exam_inputs(formset) -> list[services.ExamInput]:
+    return [
+        services.ExamInput(
+            kind=form.cleaned_data["kind"],
+            done_on=form.cleaned_data.get("done_on"),
+            place=form.cleaned_data.get("place", ""),
+            summary=form.cleaned_data.get("summary", ""),
+            files=tuple(form.cleaned_data.get("files") or ()),
+        )
+        for form in formset
+        if form.cleaned_data.get("kind")
+    ]
+
+
+def _submit_form(request, *, phone_intake: bool):
+    """Shared by the web form and the phone intake: validate, call referral_submit, show the acknowledgment."""
+    data = request.POST if request.method == "POST" else None
+    files = request.FILES if request.method == "POST" else None
+    form = forms.ReferralForm(data, files, phone_intake=phone_intake)
+    exam_formset = forms.ExamFormSet(data, files, prefix="exams")
+    if request.method == "POST" and form.is_valid() and exam_formset.is_valid():
+        cleaned = form.cleaned_data
+        referrer = cleaned["referrer"] if phone_intake else request.user.professional
+        gp = cleaned.get("gp")
+        identity = PatientIdentity(
+            birth_name=cleaned["birth_name"],
+            used_name=cleaned["used_name"],
+            first_names=cleaned["first_names"],
+            sex=cleaned["sex"],
+            birth_date=cleaned["birth_date"],
+            ins=cleaned["ins"],
+            birth_place_code=cleaned["birth_place_code"],
+            identity_status=cleaned.get("identity_status") or "prov",
+            commune_code=cleaned["commune"].code if cleaned["commune"] else None,
+            phone=cleaned["phone"],
+            gp_id=gp.pk if gp else None,
+        )
+        try:
+            result = services.referral_submit(
+                actor=Actor.from_request(request),
+                entry_point=cleaned["entry_point"],
+                channel="phone" if phone_intake else "web",
+                patient=identity,
+                referrer=referrer,
+                suspected_site=cleaned["suspected_site"],
+                clinical_reason=cleaned["clinical_reason"],
+                first_symptoms_date=cleaned["first_symptoms_date"],
+                declared_urgency=cleaned["declared_urgency"],
+                question=cleaned["question"],
+                patient_informed=form.patient_informed_value,
+                exams=_exam_inputs(exam_formset),
+                documents=cleaned["documents"],
+                caller_name=cleaned.get("caller_name", ""),
+            )
+        except ReferralError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            return redirect("referrals:acknowledgment", reference=result.referral.reference)
+    if request.method == "POST" and request.FILES:
+        messages.warning(request, _("La demande n'est pas encore enregistrée : corrigez les champs signalés et joignez à nouveau les fichiers."))
+    return render(
+        request,
+        "referrals/referral_form.html",
+        {"form": form, "exam_formset": exam_formset, "phone_intake": phone_intake},
+    )
+
+
+@login_required
+@role_required(*SUBMITTER_ROLES)
+def referral_new(request):
+    if not request.user.professional_id:
+        raise PermissionDenied
+    return _submit_form(request, phone_intake=False)
+
+
+@login_required
+@role_required(Role.COORDINATOR)
+def phone_intake(request):
+    return _submit_form(request, phone_intake=True)
+
+
+@login_required
+def acknowledgment(request, reference: str):
+    referral = referral_for_user(request.user, reference, selectors.referral_detail_queryset(request.user))
+    audit(Actor.from_request(request), action=AuditAction.READ, patient_id=referral.patient_id, object_type="referral.acknowledgment", object_id=reference)
+    return render(
+        request,
+        "referrals/acknowledgment.html",
+        {"referral": referral, "missing": [item_label(item) for item in referral.missing_items]},
+    )
+
+
+@login_required
+@role_required(*SUBMITTER_ROLES, Role.COORDINATOR)
+def my_referrals(request):
+    page = Paginator(selectors.referrals_of_referrer(request.user), 50).get_page(request.GET.get("page"))
+    audit_many(Actor.from_request(request), action=AuditAction.READ, patient_ids=[r.patient_id for r in page], object_type="referral.list")
+    return render(request, "referrals/my_referrals.html", {"page": page})
+
+
+def _working_hours_left(referral, now) -> int:
+    left = working_time_between(now, referral.answer_deadline, department=referral.entry_point.organization.department)
+    return int(left.total_seconds() // 3600)
+
+
+@login_required
+@role_required(Role.COORDINATOR)
+def worklist(request):
+    filters = forms.WorklistFilterForm(request.GET or {"status": "open"})
+    values = filters.cleaned_data if filters.is_valid() else {"status": "open"}
+    queue = selectors.worklist(request.user, **{k: v or "" for k, v in values.items()})
+    page = Paginator(queue, 50).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [
+        {
+            "referral": referral,
+            "overdue": referral.status == "received" and referral.answer_deadline < now,
+            "hours_left": _working_hours_left(referral, now) if referral.status == "received" else None,
+        }
+        for referral in page
+    ]
+    audit_many(Actor.from_request(request), action=AuditAction.READ, patient_ids=[r.patient_id for r in page], object_type="worklist")
+    context = {"filters": filters, "page": page, "rows": rows, "now": now}
+    template = "referrals/_worklist_table.html" if request.htmx else "referrals/worklist.html"
+    return render(request, template, context)
+
+
+def _render_detail(request, referral, *, bound_form=None, bound_action: str = "", status: int = 200):
+    """The referral page; after a refused action the submitted form is shown again with what was typed."""
+    visible_related_ids = set(
+        referrals_visible_to(request.user).filter(pk__in=[r.pk for r in referral.related_referrals.all()]).values_list("pk", flat=True)
+    )
+    can_work = may_work_referral(request.user, referral)
+    action_forms = {name: form_class(prefix=prefix) for name, (form_class, prefix) in ACTION_FORMS.items()}
+    action_forms["accept"].initial = {"priority": referral.priority or "P2", "pathway_kind": referral.pathway_kind or ""}
+    if bound_form is not None:
+        action_forms[bound_action] = bound_form
+    context = {
+        "referral": referral,
+        "patient": referral.patient,
+        "missing": [item_label(item) for item in referral.missing_items],
+        "events": [(event, event_label(event.kind)) for event in referral.events.all()],
+        "related": [r for r in referral.related_referrals.all() if r.pk in visible_related_ids],
+        "can_work": can_work,
+        "can_complete": may_complete_referral(request.user, referral),
+        "actions": allowed_actions(referral.status) if can_work else [],
+        "forms": action_forms,
+        "open_action": bound_action,
+        "now": timezone.now(),
+    }
+    return render(request, "referrals/referral_detail.html", context, status=status)
+
+
+@login_required
+def referral_detail(request, reference: str):
+    if request.user.role not in CLINICAL_ROLES:
+        raise Http404
+    referral = referral_for_user(request.user, reference, selectors.referral_detail_queryset(request.user))
+    audit(Actor.from_request(request), action=AuditAction.READ, patient_id=referral.patient_id, object_type="referral", object_id=reference)
+    return _render_detail(request, referral)
+
+
+ACTION_FORMS = {
+    "accept": (forms.AcceptForm, "accept"),
+    "decline": (forms.ReasonForm, "decline"),
+    "redirect": (forms.RedirectForm, "redirect"),
+    "request_complement": (forms.ComplementRequestForm, "complement"),
+    "close": (forms.ReasonForm, "close"),
+}
+
+
+def _run_action(action: str, actor: Actor, referral, data: dict):
+    if action == "accept":
+        return services.referral_accept(actor=actor, referral=referral, **data)
+    if action == "decline":
+        return services.referral_decline(actor=actor, referral=referral, reason=data["reason"])
+    if action == "redirect":
+        return services.referral_redirect(actor=actor, referral=referral, redirected_to=data["redirected_to"], reason=data["reason"])
+    if action == "request_complement":
+        return services.referral_request_complement(actor=actor, referral=referral, message=data["message"])
+    return services.referral_close(actor=actor, referral=referral, reason=data["reason"])
+
+
+SUCCESS_MESSAGES = {
+    "accept": _lazy("Demande acceptée."),
+    "decline": _lazy("Demande refusée ; l'adresseur est prévenu."),
+    "redirect": _lazy("Demande réorientée ; l'adresseur est prévenu."),
+    "request_complement": _lazy("Complément demandé à l'adresseur."),
+    "close": _lazy("Demande clôturée."),
+}
+
+
+@login_required
+@require_POST
+def referral_action(request, reference: str, action: str):
+    if action not in ACTION_FORMS:
+        raise Http404
+    referral = referral_for_user(request.user, reference, selectors.referral_detail_queryset(request.user))
+    require(may_work_referral(request.user, referral))
+    form_class, prefix = ACTION_FORMS[action]
+    form = form_class(request.POST, prefix=prefix)
+    if form.is_valid():
+        try:
+            _run_action(action, Actor.from_request(request), referral, form.cleaned_data)
+        except ReferralError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, SUCCESS_MESSAGES[action])
+            return redirect("referrals:detail", reference=reference)
+    messages.error(request, _("L'action n'a pas été enregistrée : voyez le formulaire ci-dessous."))
+    return _render_detail(request, referral, bound_form=form, bound_action=action, status=400)
+
+
+@login_required
+def referral_complete(request, reference: str):
+    referral = referral_for_user(request.user, reference, selectors.referral_detail_queryset(request.user))
+    require(may_complete_referral(request.user, referral))
+    form = forms.ComplementForm(request.POST or None, request.FILES or None)
+    exam_formset = forms.ExamFormSet(request.POST or None, request.FILES or None, prefix="exams")
+    if request.method == "POST" and form.is_valid() and exam_formset.is_valid():
+        cleaned = form.cleaned_data
+        try:
+            services.referral_complete(
+                actor=Actor.from_request(request),
+                referral=referral,
+                message=cleaned["message"],
+                clinical_reason=cleaned["clinical_reason"] or None,
+                first_symptoms_date=cleaned["first_symptoms_date"],
+                patient_informed=form_patient_informed(cleaned),
+                patient_phone=cleaned["phone"] or None,
+                patient_commune_code=cleaned["commune"].code if cleaned["commune"] else None,
+                exams=_exam_inputs(exam_formset),
+                documents=cleaned["documents"],
+            )
+        except ReferralError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Complément envoyé : la demande revient dans la file de la coordination."))
+            return redirect("referrals:acknowledgment", reference=reference)
+    else:
+        audit(Actor.from_request(request), action=AuditAction.READ, patient_id=referral.patient_id, object_type="referral", object_id=reference)
+    return render(
+        request,
+        "referrals/complement_form.html",
+        {"referral": referral, "form": form, "exam_formset": exam_formset, "missing": [item_label(i) for i in referral.missing_items]},
+    )
+
+
+def form_patient_informed(cleaned: dict) -> bool | None:
+    return {"yes": True, "no": False}.get(cleaned.get("patient_informed") or "")
+
+
+@login_required
+def document_download(request, reference: str, document_id: int):
+    referral = referral_for_user(request.user, reference)
+    document = ReferralDocument.objects.filter(pk=document_id, referral=referral).first()
+    if document is None:
+        raise Http404
+    audit(Actor.from_request(request), action=AuditAction.DOWNLOAD, patient_id=referral.patient_id, object_type="referral.document", object_id=document.pk)
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(handle, content_type=document.content_type, as_attachment=False, filename=document.original_name)
+
+
+@login_required
+@require_GET
+def commune_suggestions(request):
+    """Options for the commune field's datalist (public reference data: no audit)."""
+    query = request.GET.get("commune", "") or request.GET.get("q", "")
+    query = query.strip()
+    communes = []
+    if len(query) >= 2:
+        if query[:2].isdigit():
+            communes = Commune.objects.filter(postal_codes__contains=query[:5]) | Commune.objects.filter(code__startswith=query[:5])
+        else:
+            communes = Commune.objects.filter(name__istartswith=query)
+        communes = communes.order_by("name")[:20]
+    return render(request, "referrals/_commune_options.html", {"options": [forms.commune_option_label(c) for c in communes]})

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<str:reference>/", views.referral_detail, name="detail"),
     path("<str:reference>/accuse-de-reception/", views.acknowledgment, name="acknowledgment"),
     path("<str:reference>/completer/", views.referral_complete, name="complete"),
+    path("<str:reference>/opposition/", views.sharing_opposition, name="sharing_opposition"),
     path("<str:reference>/documents/<int:document_id>/", views.document_download, name="document"),
     path("<str:reference>/<str:action>/", views.referral_action, name="action"),
 ]

@@ -20,7 +20,7 @@ from jalon.core.actor import Actor
 from jalon.core.workcalendar import working_time_between
 from jalon.directory.models import Commune
 from jalon.events.kinds import event_label
-from jalon.patients.services import PatientIdentity
+from jalon.patients.services import PatientIdentity, patient_record_sharing_opposition
 from jalon.referrals import forms, selectors, services
 from jalon.referrals.completeness import item_label
 from jalon.referrals.errors import ReferralError
@@ -241,6 +241,18 @@ def referral_action(request, reference: str, action: str):
             return redirect("referrals:detail", reference=reference)
     messages.error(request, _("L'action n'a pas été enregistrée : voyez le formulaire ci-dessous."))
     return _render_detail(request, referral, bound_form=form, bound_action=action, status=400)
+
+
+@login_required
+@require_POST
+def sharing_opposition(request, reference: str):
+    """The coordination records (or lifts) the patient's opposition to sharing their data."""
+    referral = referral_for_user(request.user, reference)
+    require(may_work_referral(request.user, referral))
+    opposes = request.POST.get("opposes") == "yes"
+    patient_record_sharing_opposition(actor=Actor.from_request(request), patient=referral.patient, opposes=opposes)
+    messages.success(request, _("Opposition au partage enregistrée.") if opposes else _("Opposition au partage levée."))
+    return redirect("referrals:detail", reference=reference)
 
 
 @login_required

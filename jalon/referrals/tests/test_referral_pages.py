@@ -180,3 +180,22 @@ def test_it_suggests_communes(client, gp, strasbourg, schiltigheim):
     client.force_login(gp)
     assert "67482 – Strasbourg (67000)" in client.get(reverse("referrals:communes"), {"commune": "Stras"}).content.decode()
     assert "Schiltigheim" in client.get(reverse("referrals:communes"), {"commune": "67300"}).content.decode()
+
+
+def test_it_records_the_patients_opposition_to_sharing(client, coordinator, submit, gp):
+    """The coordination records the opposition; it is audited and the referral page says so."""
+    referral = submit().referral
+    client.force_login(coordinator)
+    response = client.post(reverse("referrals:sharing_opposition", args=[referral.reference]), {"opposes": "yes"})
+    assert response.status_code == 302
+    referral.patient.refresh_from_db()
+    assert referral.patient.sharing_opposition and referral.patient.sharing_opposition_recorded_at
+    assert AuditRecord.objects.filter(patient=referral.patient, object_type="patient.sharing_opposition").exists()
+    assert "s'oppose au partage" in client.get(reverse("referrals:detail", args=[referral.reference])).content.decode()
+
+
+def test_it_refuses_the_opposition_action_to_the_referrer(client, gp, submit):
+    """Only the coordination records an opposition."""
+    referral = submit().referral
+    client.force_login(gp)
+    assert client.post(reverse("referrals:sharing_opposition", args=[referral.reference]), {"opposes": "yes"}).status_code == 403

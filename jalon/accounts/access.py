@@ -85,13 +85,18 @@ def referral_for_user(user, reference: str, queryset: QuerySet[Referral] | None 
 
 def may_work_referral(user, referral: Referral) -> bool:
     """Accept, decline, redirect, request a complement: the coordinators of the referral's entry point."""
-    return user.role == Role.COORDINATOR and referral.entry_point.organization_id in user.organization_ids()
+    return (
+        user.is_authenticated
+        and user.role == Role.COORDINATOR
+        and referral.entry_point.organization_id in user.organization_ids()
+    )
 
 
 def may_complete_referral(user, referral: Referral) -> bool:
     """Answer a complement request: the professional who made the referral."""
     return (
-        user.role in CLINICAL_ROLES
+        user.is_authenticated
+        and user.role in CLINICAL_ROLES
         and user.professional_id is not None
         and referral.referrer_id == user.professional_id
         and referral.status == Status.AWAITING_COMPLEMENT

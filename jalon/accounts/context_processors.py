@@ -12,7 +12,9 @@ def navigation(request):
     if user.role == Role.COORDINATOR:
         items += [("referrals:worklist", _("File des demandes")), ("referrals:phone_intake", _("Saisie d'un appel"))]
     if user.role in (Role.REFERRER, Role.SPECIALIST, Role.HOME_NURSE, Role.SUPPORT_PROVIDER):
-        items += [("referrals:mine", _("Mes demandes")), ("referrals:new", _("Nouvelle demande"))]
+        items += [("referrals:mine", _("Mes demandes"))]
+    if user.role in (Role.REFERRER, Role.SPECIALIST, Role.HOME_NURSE):
+        items += [("referrals:new", _("Nouvelle demande"))]
     if user.role in (Role.MANAGER, Role.ADMIN):
         items += [("accounts:audit", _("Journal d'audit"))]
     return {"nav_items": items}

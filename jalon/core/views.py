@@ -1,9 +1,12 @@
 """Error pages in French, rendered without touching the database."""
 
+from django.http import JsonResponse
 from django.shortcuts import render
 
 
 def not_found(request, exception=None):  # noqa: ARG001
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "not_found", "message": "Ressource introuvable."}, status=404)
     return render(request, "errors/404.html", status=404)
 
 

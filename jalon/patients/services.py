@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q
 from django.utils import timezone
 
 from jalon.accounts.audit import audit
@@ -31,15 +30,18 @@ class PatientIdentity:
 
 
 def patient_match(*, ins: str, birth_name: str, first_names: str, birth_date: date) -> Patient | None:
-    """The known patient with the same INS, or else the same normalised birth name, first name and birth date."""
+    """The known patient with the same INS, or else the same normalised birth name, first name and birth date
+    (unless both identities carry an INS and they differ)."""
     ins = normalize_ins(ins) if ins else ""
-    key = Patient.make_identity_key(birth_name, first_names, birth_date)
-    condition = Q(identity_key=key)
     if ins:
-        condition |= Q(ins=ins)
-    candidates = list(Patient.objects.filter(condition).order_by("pk")[:5])
-    by_ins = [p for p in candidates if ins and p.ins == ins]
-    return (by_ins or candidates or [None])[0]
+        by_ins = Patient.objects.filter(ins=ins).first()
+        if by_ins is not None:
+            return by_ins
+    same_traits = Patient.objects.filter(identity_key=Patient.make_identity_key(birth_name, first_names, birth_date))
+    if ins:
+        # A known patient with another INS is another person (homonyms born the same day), never a match.
+        same_traits = same_traits.filter(ins__isnull=True)
+    return same_traits.order_by("pk").first()
 
 
 def patient_register(*, actor: Actor, identity: PatientIdentity) -> tuple[Patient, bool]:

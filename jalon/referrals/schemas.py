@@ -88,20 +88,23 @@ class ExamIn(Schema):
 
 
 class PatientIn(Schema):
-    """The patient's identity traits, as the referring software knows them."""
+    """The patient's identity traits, as the referring software knows them.
+
+    Optional identifiers are validated even when absent, so that they always come out as strings ("" when unknown).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    ins: RawIdentifier | None = None
+    ins: RawIdentifier | None = Field(default=None, validate_default=True)
     birth_name: Name
     used_name: OptionalName | None = None
     first_names: FirstNames
     sex: Sex
     birth_date: date
-    birth_place_code: InseeCode | None = None
-    commune_code: InseeCode | None = None
-    phone: RawIdentifier | None = None
-    gp_rpps: RawIdentifier | None = None
+    birth_place_code: InseeCode | None = Field(default=None, validate_default=True)
+    commune_code: InseeCode | None = Field(default=None, validate_default=True)
+    phone: RawIdentifier | None = Field(default=None, validate_default=True)
+    gp_rpps: RawIdentifier | None = Field(default=None, validate_default=True)
 
     @field_validator("ins")
     @classmethod
@@ -162,7 +165,7 @@ class ReferralIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     entry_point: Slug
-    referrer_rpps: RawIdentifier | None = None
+    referrer_rpps: RawIdentifier | None = Field(default=None, validate_default=True)
     patient: PatientIn
     suspected_site: CancerSite
     clinical_reason: LongText | None = None

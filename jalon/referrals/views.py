@@ -27,7 +27,8 @@ from jalon.referrals.errors import ReferralError
 from jalon.referrals.models import ReferralDocument
 from jalon.referrals.status import allowed_actions
 
-SUBMITTER_ROLES = (Role.REFERRER, Role.SPECIALIST, Role.HOME_NURSE, Role.SUPPORT_PROVIDER)
+# Who refers a patient through the form (support providers receive orientations, they do not refer).
+SUBMITTER_ROLES = (Role.REFERRER, Role.SPECIALIST, Role.HOME_NURSE)
 
 
 def _exam_inputs(formset) -> list[services.ExamInput]:
@@ -123,7 +124,7 @@ def acknowledgment(request, reference: str):
 
 
 @login_required
-@role_required(*SUBMITTER_ROLES, Role.COORDINATOR)
+@role_required(*CLINICAL_ROLES)
 def my_referrals(request):
     page = Paginator(selectors.referrals_of_referrer(request.user), 50).get_page(request.GET.get("page"))
     audit_many(Actor.from_request(request), action=AuditAction.READ, patient_ids=[r.patient_id for r in page], object_type="referral.list")

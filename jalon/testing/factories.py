@@ -20,11 +20,13 @@ fake = Faker("fr_FR")
 
 def make_rpps(seed: int) -> str:
     """A valid RPPS (11 digits, Luhn) derived from a number."""
-    return luhn_check_digit(f"1{seed:09d}"[-10:])
+    partial = f"1{seed:09d}"[-10:]
+    return partial + luhn_check_digit(partial)
 
 
 def make_finess(seed: int, department: str = "67") -> str:
-    return luhn_check_digit(f"{department}{seed:06d}"[:8])
+    partial = f"{department}{seed:06d}"[:8]
+    return partial + luhn_check_digit(partial)
 
 
 def make_ins(*, sex: str, birth_date: date, department: str = "67", seed: int | None = None) -> str:

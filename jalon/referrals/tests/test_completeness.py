@@ -16,7 +16,8 @@ from jalon.referrals.completeness import ITEMS, ReferralContent, current_rule_se
 from jalon.referrals.models import CancerSite, CompletenessRequirement, CompletenessRuleSet, Status
 from jalon.referrals.services import ExamInput, referral_complete, referral_request_complement
 
-RULES_V1 = json.loads((Path(jalon.referrals.__file__).parent / "data" / "completeness_v1.json").read_text(encoding="utf-8"))
+RULES_PATH = Path(jalon.referrals.__file__).parent / "data" / "completeness_v1.json"
+RULES_V1 = json.loads(RULES_PATH.read_text(encoding="utf-8"))
 SITE_ITEMS: dict[str, set[str]] = {}
 for _row in RULES_V1["requirements"]:
     if _row["site"]:
@@ -37,7 +38,8 @@ EXAM_FOR_ITEM = {
 
 
 def _exams_for(items):
-    return [ExamInput(kind=EXAM_FOR_ITEM[item], done_on=date(2026, 10, 1)) for item in sorted(items) if item.startswith("exam:")]
+    exam_items = sorted(item for item in items if item.startswith("exam:"))
+    return [ExamInput(kind=EXAM_FOR_ITEM[item], done_on=date(2026, 10, 1)) for item in exam_items]
 
 
 def test_it_knows_every_item_the_shipped_rules_name():
@@ -58,7 +60,8 @@ def test_it_ships_v1_as_the_published_rule_set(db):
 @pytest.mark.parametrize(("site", "item"), SITE_EXAMS, ids=[f"{s}-{i}" for s, i in SITE_EXAMS])
 def test_it_names_the_missing_exam_of_each_site(site, item, submit):
     """A referral that has everything its site asks for but one exam is incomplete and names that exam."""
-    referral = submit(suspected_site=site, exams=_exams_for(SITE_ITEMS[site] - {item}), documents=[pdf_upload()]).referral
+    exams = _exams_for(SITE_ITEMS[site] - {item})
+    referral = submit(suspected_site=site, exams=exams, documents=[pdf_upload()]).referral
 
     assert not referral.is_complete
     assert referral.missing_items == [item]
@@ -150,7 +153,8 @@ def test_it_counts_unknown_item_codes_as_missing():
     """An item code completeness.py does not know is reported missing, never silently satisfied."""
     content = ReferralContent(clinical_reason="Toux", document_count=1, exam_kinds=frozenset({"ct"}))
 
-    assert missing_items(content, ["clinical_reason", "exam:pet_scan_typo", "document", "exam:ct"]) == ["exam:pet_scan_typo"]
+    items = ["clinical_reason", "exam:pet_scan_typo", "document", "exam:ct"]
+    assert missing_items(content, items) == ["exam:pet_scan_typo"]
     assert item_label("exam:pet_scan_typo") == "exam:pet_scan_typo"
 
 
@@ -160,7 +164,8 @@ def test_it_checks_items_as_a_pure_function():
 
     assert missing_items(empty, []) == []
     assert missing_items(empty, ["exam:ct", "clinical_reason", "gp"]) == ["exam:ct", "clinical_reason", "gp"]
-    assert missing_items(ReferralContent(exam_kinds=frozenset({"pet_ct"})), ["exam:ct", "exam:ct_or_mri", "exam:any_imaging"]) == []
+    pet_ct = ReferralContent(exam_kinds=frozenset({"pet_ct"}))
+    assert missing_items(pet_ct, ["exam:ct", "exam:ct_or_mri", "exam:any_imaging"]) == []
     assert missing_items(ReferralContent(clinical_reason="  "), ["clinical_reason"]) == ["clinical_reason"]
 
 
@@ -196,7 +201,10 @@ def test_it_applies_the_newest_published_rule_set_and_keeps_a_running_referral_o
 
     v2 = CompletenessRuleSet.objects.create(version=2, published_at=timezone.now(), source="test")
     CompletenessRequirement.objects.bulk_create(
-        [CompletenessRequirement(rule_set=v2, suspected_site=r.suspected_site, item=r.item) for r in v1.requirements.all()]
+        [
+            CompletenessRequirement(rule_set=v2, suspected_site=row.suspected_site, item=row.item)
+            for row in v1.requirements.all()
+        ]
         + [CompletenessRequirement(rule_set=v2, suspected_site="lung", item="exam:blood_test")]
     )
     v3 = CompletenessRuleSet.objects.create(version=3, published_at=None, source="draft")

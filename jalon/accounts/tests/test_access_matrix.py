@@ -1,0 +1,240 @@
+"""The access rules as a matrix: which persona reaches which patient and referral, and may act on it."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
+from django.utils import timezone
+
+from conftest import identity
+from jalon.accounts.access import (
+    may_complete_referral,
+    may_work_referral,
+    patient_for_user,
+    patients_visible_to,
+    referral_for_user,
+    referrals_visible_to,
+)
+from jalon.accounts.models import Role
+from jalon.core.actor import Actor
+from jalon.patients.models import CareTeamMember, CareTeamRole
+from jalon.patients.services import care_team_add, patient_record_sharing_opposition
+from jalon.referrals.services import referral_request_complement
+from jalon.testing.factories import UserFactory
+
+# Every persona, with what they reach of a referral the GP sent to the CPTS entry point (the patient's
+# own GP being another professional). Outsiders reach nothing and get a 404.
+PERSONAS = [
+    "gp",
+    "treating_gp",
+    "other_gp",
+    "coordinator",
+    "coordinator_elsewhere",
+    "specialist",
+    "home_nurse",
+    "support_provider",
+    "manager",
+    "admin_user",
+    "anonymous",
+]
+SEES = {"gp", "treating_gp", "coordinator"}
+WORKS = {"coordinator"}
+COMPLETES = {"gp"}
+# Personas who join the care team later, with the care-team role they join as.
+JOINERS = {
+    "specialist": CareTeamRole.SPECIALIST,
+    "home_nurse": CareTeamRole.HOME_NURSE,
+    "support_provider": CareTeamRole.SUPPORT_PROVIDER,
+}
+
+
+def _matrix(expected: set[str], personas=PERSONAS):
+    return [
+        pytest.param(name, name in expected, id=f"{name}-{'yes' if name in expected else 'no'}") for name in personas
+    ]
+
+
+@pytest.fixture
+def treating_gp(db):
+    """The patient's own GP, named on the referral: another professional than the referrer."""
+    return UserFactory(username="dr.traitant", role=Role.REFERRER, professional__last_name="Traitant")
+
+
+@pytest.fixture
+def anonymous():
+    return AnonymousUser()
+
+
+@pytest.fixture
+def referral(submit, treating_gp):
+    """A referral sent by `gp` to the CPTS entry point, naming `treating_gp` as the patient's GP."""
+    return submit(patient=identity(gp_id=treating_gp.professional_id)).referral
+
+
+@pytest.fixture
+def persona(request):
+    return lambda name: request.getfixturevalue(name)
+
+
+def _join(user, name, referral):
+    """Add the persona to the patient's care team in the care-team role of their trade."""
+    care_team_add(
+        patient_id=referral.patient_id, role=JOINERS[name], professional_id=user.professional_id, reason="test"
+    )
+
+
+def _sees_patient(user, patient) -> bool:
+    listed = patients_visible_to(user).filter(pk=patient.pk).exists()
+    try:
+        found = patient_for_user(user, patient.pk)
+    except Http404:
+        found = None
+    assert listed == (found is not None), "the list and the detail disagree"
+    if found is not None:
+        assert found.pk == patient.pk
+    return listed
+
+
+def _sees_referral(user, referral) -> bool:
+    listed = referrals_visible_to(user).filter(pk=referral.pk).exists()
+    try:
+        found = referral_for_user(user, referral.reference)
+    except Http404:
+        found = None
+    assert listed == (found is not None), "the list and the detail disagree"
+    if found is not None:
+        assert found.pk == referral.pk
+    return listed
+
+
+@pytest.mark.parametrize(("name", "expected"), _matrix(SEES))
+def test_it_shows_the_patient_only_to_the_care_team(name, expected, referral, persona):
+    """Referrer, the patient's GP and the entry point's coordinators see the patient; others get a 404."""
+    assert _sees_patient(persona(name), referral.patient) is expected
+
+
+@pytest.mark.parametrize(("name", "expected"), _matrix(SEES))
+def test_it_shows_the_referral_only_to_the_care_team(name, expected, referral, persona):
+    """The same personas see the referral; everyone else gets a 404."""
+    assert _sees_referral(persona(name), referral) is expected
+
+
+@pytest.mark.parametrize(("name", "expected"), _matrix(WORKS))
+def test_it_lets_only_the_entry_points_coordinators_work_the_referral(name, expected, referral, persona):
+    """Only a coordinator of the entry point's organisation may accept, decline, redirect or ask a complement."""
+    assert may_work_referral(persona(name), referral) is expected
+
+
+@pytest.mark.parametrize(("name", "expected"), _matrix(COMPLETES))
+def test_it_lets_only_the_referrer_complete_the_referral(name, expected, referral, persona, coordinator):
+    """Only the referrer may answer a complement request."""
+    referral_request_complement(actor=Actor(user=coordinator), referral=referral, message="Compte rendu ?")
+    referral.refresh_from_db()
+
+    assert may_complete_referral(persona(name), referral) is expected
+
+
+def test_it_lets_nobody_complete_a_referral_that_waits_for_nothing(referral, gp):
+    """The referrer may complete a referral only while a complement is awaited."""
+    assert not may_complete_referral(gp, referral)
+
+
+@pytest.mark.parametrize("name", sorted(JOINERS))
+def test_it_shows_the_patient_to_a_professional_added_to_the_care_team(name, referral, persona):
+    """A specialist, home nurse or support provider sees the patient once in the care team, not before."""
+    user = persona(name)
+    assert not _sees_patient(user, referral.patient)
+
+    _join(user, name, referral)
+
+    assert _sees_patient(user, referral.patient)
+    assert _sees_referral(user, referral)
+    assert not may_work_referral(user, referral)
+
+
+@pytest.mark.parametrize("name", [*sorted(JOINERS), "treating_gp", "gp"])
+def test_it_gives_nothing_through_an_ended_membership(name, referral, persona):
+    """A care-team membership that ended (until in the past) gives no access."""
+    user = persona(name)
+    if name in JOINERS:
+        _join(user, name, referral)
+    now = timezone.now()
+    ended = CareTeamMember.objects.filter(patient=referral.patient, professional_id=user.professional_id)
+    assert ended.update(since=now - timedelta(days=30), until=now - timedelta(days=1)) == 1
+
+    assert not _sees_patient(user, referral.patient)
+    if name != "gp":
+        assert not _sees_referral(user, referral)
+
+
+def test_it_keeps_the_referral_visible_to_its_referrer_after_the_membership_ended(referral, gp):
+    """The referrer still reads the referral they made, though no longer the patient's file."""
+    now = timezone.now()
+    CareTeamMember.objects.filter(patient=referral.patient, professional_id=gp.professional_id).update(
+        since=now - timedelta(days=30), until=now - timedelta(days=1)
+    )
+
+    assert _sees_referral(gp, referral)
+
+
+def test_it_gives_nothing_through_a_membership_not_yet_started(referral, specialist):
+    """A membership starting tomorrow gives no access today."""
+    member = care_team_add(
+        patient_id=referral.patient_id,
+        role=CareTeamRole.SPECIALIST,
+        professional_id=specialist.professional_id,
+        reason="rendez-vous",
+    )
+    CareTeamMember.objects.filter(pk=member.pk).update(since=timezone.now() + timedelta(days=1))
+
+    assert not _sees_patient(specialist, referral.patient)
+
+
+SEES_DESPITE_OPPOSITION = {"gp", "coordinator", "specialist"}
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    _matrix(SEES_DESPITE_OPPOSITION, ["gp", "coordinator", "treating_gp", *sorted(JOINERS)]),
+)
+def test_it_narrows_the_team_when_the_patient_opposes_sharing(name, expected, referral, persona, coordinator):
+    """Opposition to sharing keeps referrer, coordination and specialist; the GP and the others lose access."""
+    user = persona(name)
+    if name in JOINERS:
+        _join(user, name, referral)
+    assert _sees_patient(user, referral.patient)
+
+    patient_record_sharing_opposition(actor=Actor(user=coordinator), patient=referral.patient, opposes=True)
+
+    assert _sees_patient(user, referral.patient) is expected
+    assert _sees_referral(user, referral) is expected
+
+
+def test_it_restores_access_when_the_opposition_is_withdrawn(referral, treating_gp, coordinator):
+    """Withdrawing the opposition gives the patient's GP access again."""
+    actor = Actor(user=coordinator)
+    patient_record_sharing_opposition(actor=actor, patient=referral.patient, opposes=True)
+    assert not _sees_patient(treating_gp, referral.patient)
+
+    patient_record_sharing_opposition(actor=actor, patient=referral.patient, opposes=False)
+
+    assert _sees_patient(treating_gp, referral.patient)
+
+
+def test_it_keeps_each_entry_points_referrals_to_its_own_coordinators(
+    referral, submit, hospital_entry_point, coordinator, coordinator_elsewhere
+):
+    """Two entry points for one patient: each organisation's coordinators work only their own entry point's referral."""
+    hospital_referral = submit(entry_point=hospital_entry_point).referral
+    assert hospital_referral.patient_id == referral.patient_id
+
+    assert _sees_referral(coordinator, referral) and not _sees_referral(coordinator, hospital_referral)
+    assert _sees_referral(coordinator_elsewhere, hospital_referral)
+    assert not _sees_referral(coordinator_elsewhere, referral)
+    assert may_work_referral(coordinator, referral) and not may_work_referral(coordinator, hospital_referral)
+    assert may_work_referral(coordinator_elsewhere, hospital_referral)
+    assert not may_work_referral(coordinator_elsewhere, referral)
+    # both coordinations are now in the patient's care team
+    assert _sees_patient(coordinator, referral.patient)
+    assert _sees_patient(coordinator_elsewhere, referral.patient)

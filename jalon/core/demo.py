@@ -1,0 +1,45 @@
+"""The demo logins `load_demo` creates and `print_demo_logins` shows (one per role)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from jalon.accounts.models import Role
+
+# Only for the demo database: `load_demo` refuses to run on a database that already holds data.
+DEMO_PASSWORD = "jalon-demo-2026"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    can_do: str
+
+    @property
+    def role_label(self) -> str:
+        return str(Role(self.role).label)
+
+
+DEMO_LOGINS: tuple[DemoLogin, ...] = (
+    DemoLogin(
+        "medecin",
+        Role.REFERRER,
+        _("Médecin généraliste : adresse ses patients, suit ses demandes, répond aux demandes de complément."),
+    ),
+    DemoLogin(
+        "coordination", Role.COORDINATOR, _("IDEC de la CPTS Strasbourg Nord : traite la file du numéro unique cancer.")
+    ),
+    DemoLogin("coordination.hopital", Role.COORDINATOR, _("IDEC de l'hôpital : traite la file du diagnostic rapide.")),
+    DemoLogin("specialiste", Role.SPECIALIST, _("Pneumologue à l'hôpital : voit les patients qui lui sont confiés.")),
+    DemoLogin("infirmiere", Role.HOME_NURSE, _("Infirmière libérale : suit les patients qu'elle soigne à domicile.")),
+    DemoLogin(
+        "support", Role.SUPPORT_PROVIDER, _("Psychologue : suit les patients orientés vers les soins de support.")
+    ),
+    DemoLogin(
+        "responsable", Role.MANAGER, _("Responsable de la CPTS : paramètres et indicateurs, sans données nominatives.")
+    ),
+    DemoLogin("admin", Role.ADMIN, _("Administration : comptes, référentiels, journal d'audit.")),
+)

@@ -1,0 +1,86 @@
+"""The demo data of `make run`: `load_demo` and `print_demo_logins`."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from jalon.accounts.models import Role, User
+from jalon.core.demo import DEMO_LOGINS, DEMO_PASSWORD
+from jalon.core.identifiers import validate_ins, validate_rpps
+from jalon.directory.models import Commune, Professional
+from jalon.patients.models import Patient
+from jalon.referrals.models import Referral, ReferralDocument, Status
+
+pytestmark = pytest.mark.django_db
+
+
+def run(command: str, *args: str) -> str:
+    out = StringIO()
+    call_command(command, *args, stdout=out)
+    return out.getvalue()
+
+
+def load_demo() -> str:
+    """The demo with only the communes it uses (the full import of 35,000 would slow the suite)."""
+    return run("load_demo", "--if-empty", "--only-territory-communes")
+
+
+def test_it_creates_one_login_per_role():
+    """Each role has its demo login (two coordinators: CPTS and hospital), opening with the demo password."""
+    load_demo()
+    assert sorted(User.objects.values_list("role", flat=True)) == sorted([*Role.values, Role.COORDINATOR])
+    for login in DEMO_LOGINS:
+        user = User.objects.get(username=login.username)
+        assert user.role == login.role
+        assert user.check_password(DEMO_PASSWORD)
+    admin = User.objects.get(username="admin")
+    assert admin.is_staff and admin.is_superuser and admin.professional is None
+    assert User.objects.get(username="specialiste").professional.specialty == "Pneumologie"
+    assert Commune.objects.count() == 17
+
+
+def test_it_creates_referrals_in_every_status_with_valid_identifiers():
+    """Fifty referrals over three weeks in every status; every INS and RPPS is valid."""
+    load_demo()
+    referrals = Referral.objects.all()
+    assert referrals.count() == 50
+    assert set(referrals.values_list("status", flat=True)) == set(Status.values)
+    assert not referrals.filter(status=Status.ACCEPTED, pathway_kind="").exists()
+    assert not referrals.filter(status=Status.ACCEPTED, priority="").exists()
+    assert referrals.filter(is_complete=False).exists()
+    assert referrals.filter(outside_territory=True).count() == 3
+    assert referrals.filter(related_referrals__isnull=False).distinct().count() == 4
+    assert referrals.filter(status=Status.RECEIVED, answer_deadline__lt=timezone.now()).exists()
+    received = sorted(referrals.values_list("received_at", flat=True))
+    assert (received[-1] - received[0]).days >= 19
+    assert ReferralDocument.objects.filter(content_type="application/pdf").exists()
+    for ins in Patient.objects.values_list("ins", flat=True):
+        validate_ins(ins)
+    for rpps in Professional.objects.exclude(rpps=None).values_list("rpps", flat=True):
+        validate_rpps(rpps)
+
+
+def test_it_does_nothing_the_second_time():
+    load_demo()
+    counts = (User.objects.count(), Referral.objects.count(), Patient.objects.count(), Professional.objects.count())
+    assert "déjà" in load_demo()
+    assert (
+        User.objects.count(),
+        Referral.objects.count(),
+        Patient.objects.count(),
+        Professional.objects.count(),
+    ) == counts
+
+
+def test_print_demo_logins_prints_the_usernames_and_password():
+    load_demo()
+    output = run("print_demo_logins")
+    assert DEMO_PASSWORD in output
+    for login in DEMO_LOGINS:
+        assert login.username in output
+
+
+def test_print_demo_logins_prints_nothing_without_demo_users():
+    assert run("print_demo_logins") == ""

@@ -34,6 +34,7 @@ SUBJECTS = {
     "referral.accepted": _("Demande %(reference)s acceptée"),
     "referral.declined": _("Demande %(reference)s non retenue"),
     "referral.redirected": _("Demande %(reference)s réorientée"),
+    "referral.closed": _("Demande %(reference)s clôturée"),
 }
 
 BODIES = {
@@ -57,6 +58,10 @@ BODIES = {
     "referral.redirected": _(
         "Bonjour,\n\nLa demande %(reference)s a été réorientée par %(entry_point)s vers : %(redirected_to)s.\n"
         "Motif : %(reason)s\n"
+    ),
+    "referral.closed": _(
+        "Bonjour,\n\nLa demande %(reference)s a été clôturée par %(entry_point)s.\nMotif : %(reason)s\n\n"
+        "Le détail est consultable dans Jalon.\n"
     ),
 }
 

@@ -287,6 +287,12 @@ def referral_complete(
     documents: list | tuple = (),
 ) -> Referral:
     """The referrer adds what was asked; completeness is checked again and the referral returns to the queue."""
+    if first_symptoms_date and first_symptoms_date > timezone.localdate():
+        raise ReferralError(
+            ReferralErrorCode.INVALID_INPUT,
+            _("La date des premiers symptômes ne peut pas être dans le futur."),
+            field="first_symptoms_date",
+        )
     checked_documents = _check_documents(documents)
     checked_exam_files = [(exam, _check_documents(exam.files)) for exam in exams]
     referral = _locked(referral)
@@ -313,11 +319,16 @@ def referral_complete(
         patient_changes.append("commune_id")
     if patient_changes:
         referral.patient.save(update_fields=patient_changes)
+        audit(actor, action=AuditAction.UPDATE, patient_id=referral.patient_id, object_type="patient", object_id=referral.patient_id)
         referral.outside_territory = _is_outside_territory(referral.entry_point, referral.patient)
     _store_documents(actor=actor, referral=referral, documents=checked_documents, exam=None)
     for exam_input, exam_documents in checked_exam_files:
         exam = ExamDone.objects.create(
-            referral=referral, kind=exam_input.kind, done_on=exam_input.done_on, place=exam_input.place, summary=exam_input.summary
+            referral=referral,
+            kind=exam_input.kind,
+            done_on=exam_input.done_on,
+            place=exam_input.place.strip(),
+            summary=exam_input.summary.strip(),
         )
         _store_documents(actor=actor, referral=referral, documents=exam_documents, exam=exam)
     _refresh_completeness(referral)

@@ -26,7 +26,6 @@ from faker import Faker
 from jalon.accounts.models import Role, User
 from jalon.core.actor import Actor
 from jalon.core.demo import DEMO_LOGINS, DEMO_PASSWORD
-from jalon.core.identifiers import luhn_check_digit
 from jalon.directory.communes_data import STRASBOURG_NORTH_COMMUNES, iter_communes
 from jalon.directory.models import (
     Commune,
@@ -52,7 +51,7 @@ from jalon.referrals.services import (
     referral_request_complement,
     referral_submit,
 )
-from jalon.testing.factories import make_ins
+from jalon.testing.factories import make_finess, make_ins, make_rpps
 
 SEED = 2026
 OUTSIDE_COMMUNES = ("67180", "75056", "68066")  # Haguenau, Paris, Colmar: outside the CPTS territory
@@ -323,11 +322,6 @@ CLOSE_REASONS = (
 PRIORITY_OF_URGENCY = {"very_urgent": "P1", "urgent": "P2", "routine": "P3"}
 
 
-def with_luhn_key(digits: str) -> str:
-    """RPPS and FINESS numbers end with a Luhn key."""
-    return digits + luhn_check_digit(digits)
-
-
 def demo_pdf(title: str, summary: str) -> bytes:
     """A small valid one-page PDF (Helvetica, WinAnsi) saying it is a fictitious report."""
 
@@ -425,7 +419,7 @@ class Command(BaseCommand):
         hospital = Organization.objects.create(
             name="Hôpitaux universitaires de Strasbourg – Nouvel Hôpital Civil",
             kind=OrganizationKind.HOSPITAL,
-            finess=with_luhn_key("67000001"),
+            finess=make_finess(1),
             commune_id="67482",
             address="1 place de l'Hôpital",
             phone=self._phone(),
@@ -433,7 +427,7 @@ class Command(BaseCommand):
         clinic = Organization.objects.create(
             name="Clinique Sainte-Anne – Oncologie",
             kind=OrganizationKind.CLINIC,
-            finess=with_luhn_key("67000002"),
+            finess=make_finess(2),
             commune_id="67482",
             phone=self._phone(),
         )
@@ -481,7 +475,7 @@ class Command(BaseCommand):
                     break
             local_part = f"{slugify(first_name)}.{slugify(last_name)}"
             professional = Professional.objects.create(
-                rpps=with_luhn_key(f"10{SEED:04d}{number:04d}") if spec.profession != Profession.OTHER else None,
+                rpps=make_rpps(SEED * 100 + number) if spec.profession != Profession.OTHER else None,
                 first_name=first_name,
                 last_name=last_name,
                 profession=spec.profession,

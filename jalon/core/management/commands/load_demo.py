@@ -387,7 +387,6 @@ class Command(BaseCommand):
         self.stdout.write(
             _("Démonstration chargée : %(professionals)d professionnels, %(referrals)d demandes.") % counts
         )
-        call_command("print_demo_logins", stdout=self.stdout)
 
     # --- Territory, organisations, professionals, logins -----------------------------------------
 

@@ -1,0 +1,90 @@
+"""Browser fixtures: headless Debian Chromium, driven by Playwright's sync API, against pytest-django's live server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_MISSING = "Debian's chromium is not installed (apt-get install chromium); .ci/run installs it"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+PASSWORD = "motdepasse-de-test"  # every persona's password (UserFactory)
+SCREENSHOTS = Path("/tmp/jalon-shots")
+
+
+@pytest.fixture(scope="package")
+def browser():
+    """One headless Chromium for all the browser tests: Debian's, never one Playwright downloads.
+
+    Package-scoped rather than session-scoped: Playwright's sync API keeps an asyncio loop running in
+    the main thread for as long as it lives, so the tests and fixtures need DJANGO_ALLOW_ASYNC_UNSAFE
+    for their ORM calls (else SynchronousOnlyOperation); stopping it with the last browser test lets
+    the variable go too, instead of leaking into the rest of the suite (e.g. `check --deploy` refuses it).
+    """
+    if not CHROMIUM.exists():
+        pytest.skip(CHROMIUM_MISSING)
+    from playwright.sync_api import sync_playwright
+
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Open a page in a fresh context (its own cookies: one user each), French and in Paris time."""
+    contexts = []
+
+    def _new_page():
+        context = browser.new_context(
+            base_url=live_server.url,
+            locale="fr-FR",
+            timezone_id="Europe/Paris",
+            viewport={"width": 1366, "height": 768},
+        )
+        contexts.append(context)
+        return context.new_page()
+
+    yield _new_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+def fill_login_form(page, username: str, password: str) -> None:
+    page.goto(reverse("accounts:login"))
+    page.get_by_label("Identifiant").fill(username)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+
+
+def login(page, username: str) -> None:
+    """Log a persona in through the French login page; returns once its home page shows."""
+    from playwright.sync_api import expect
+
+    fill_login_form(page, username, PASSWORD)
+    expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

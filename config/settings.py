@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "jalon.events",
     "jalon.messaging",
     "jalon.referrals",
+    "jalon.triage",
+    "jalon.pathways",
 ]
 
 MIDDLEWARE = [

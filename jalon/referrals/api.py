@@ -139,6 +139,7 @@ def submit_referral(request: HttpRequest, payload: ReferralIn):
         clinical_reason=payload.clinical_reason or "",
         first_symptoms_date=payload.first_symptoms_date,
         declared_urgency=payload.declared_urgency.value,
+        alarm_signs=[sign.value for sign in payload.alarm_signs],
         question=payload.question.value,
         patient_informed=payload.patient_informed,
         exams=exams,

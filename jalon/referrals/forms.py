@@ -12,7 +12,7 @@ from jalon.core.identifiers import normalize_french_phone, normalize_ins, valida
 from jalon.directory.models import Commune, Profession, Professional
 from jalon.patients.models import IdentityStatus, Sex
 from jalon.referrals.documents import check_document
-from jalon.referrals.models import CancerSite, EntryPoint, ExamKind, PathwayKind, Priority, Question, Urgency
+from jalon.referrals.models import AlarmSign, CancerSite, EntryPoint, ExamKind, PathwayKind, Priority, Question, Urgency
 
 YES_NO = [("yes", _("Oui")), ("no", _("Non"))]
 
@@ -107,6 +107,9 @@ class ReferralForm(forms.Form):
     )
     declared_urgency = forms.ChoiceField(label=_("Urgence"), choices=Urgency.choices, initial=Urgency.ROUTINE)
     question = forms.ChoiceField(label=_("Question posée"), choices=Question.choices, initial=Question.DIAGNOSIS)
+    alarm_signs = forms.MultipleChoiceField(
+        label=_("Signes d'alerte"), choices=AlarmSign.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
     patient_informed = forms.ChoiceField(
         label=_("Le patient est-il informé de la suspicion ?"), choices=YES_NO, widget=forms.RadioSelect, required=False
     )

@@ -81,6 +81,25 @@ class Urgency(models.TextChoices):
     VERY_URGENT = "very_urgent", _("Très urgente")
 
 
+class AlarmSign(models.TextChoices):
+    """Warning signs the referrer ticks; triage rules read them (seed 001, fiche 1: « signes d'alerte »)."""
+
+    WEIGHT_LOSS = "weight_loss", _("Amaigrissement rapide")
+    ALTERED_GENERAL_STATE = "altered_general_state", _("Altération de l'état général")
+    HAEMOPTYSIS = "haemoptysis", _("Hémoptysie")
+    DYSPNOEA = "dyspnoea", _("Dyspnée")
+    JAUNDICE = "jaundice", _("Ictère")
+    DYSPHAGIA = "dysphagia", _("Dysphagie")
+    DIGESTIVE_BLEEDING = "digestive_bleeding", _("Saignement digestif")
+    NEUROLOGICAL_DEFICIT = "neurological_deficit", _("Déficit neurologique, crise d'épilepsie")
+    INTRACRANIAL_HYPERTENSION = "intracranial_hypertension", _("Signes d'hypertension intracrânienne")
+    PALPABLE_MASS = "palpable_mass", _("Masse palpable")
+    LYMPHADENOPATHY = "lymphadenopathy", _("Adénopathies")
+    B_SYMPTOMS = "b_symptoms", _("Fièvre, sueurs nocturnes (signes B)")
+    COMPRESSION = "compression", _("Signes de compression (veine cave, moelle)")
+    HYPERCALCAEMIA = "hypercalcaemia", _("Hypercalcémie")
+
+
 class Question(models.TextChoices):
     DIAGNOSIS = "diagnosis", _("Bilan diagnostique")
     OPINION = "opinion", _("Avis spécialisé")
@@ -135,6 +154,7 @@ class Referral(models.Model):
     clinical_reason = models.TextField(_("motif clinique"), blank=True)
     first_symptoms_date = models.DateField(_("date des premiers symptômes"), null=True, blank=True)
     declared_urgency = models.CharField(_("urgence déclarée"), max_length=16, choices=Urgency.choices, default=Urgency.ROUTINE)
+    alarm_signs = models.JSONField(_("signes d'alerte"), default=list, blank=True)
     question = models.CharField(_("question posée"), max_length=16, choices=Question.choices, default=Question.DIAGNOSIS)
     patient_informed = models.BooleanField(_("patient informé de la suspicion"), null=True)
     status = models.CharField(_("statut"), max_length=24, choices=Status.choices, default=Status.RECEIVED, db_index=True)

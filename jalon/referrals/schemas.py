@@ -20,7 +20,7 @@ from pydantic_core import PydanticCustomError
 from jalon.core.identifiers import normalize_french_phone, normalize_identifier, normalize_ins, validate_ins, validate_rpps
 from jalon.patients.models import Sex
 from jalon.referrals.completeness import item_label
-from jalon.referrals.models import CancerSite, ExamKind, Question, Referral, Urgency
+from jalon.referrals.models import AlarmSign, CancerSite, ExamKind, Question, Referral, Urgency
 
 MAX_EXAMS = 10
 MAX_DOCUMENTS = 10
@@ -171,6 +171,7 @@ class ReferralIn(Schema):
     clinical_reason: LongText | None = None
     first_symptoms_date: date | None = None
     declared_urgency: Urgency = Urgency.ROUTINE
+    alarm_signs: list[AlarmSign] = Field(default_factory=list, max_length=len(AlarmSign.choices))
     question: Question = Question.DIAGNOSIS
     patient_informed: bool | None = None
     exams: list[ExamIn] = Field(default_factory=list, max_length=MAX_EXAMS)

@@ -48,7 +48,10 @@ def worklist(user, *, q: str = "", status: str = "open", completeness: str = "",
             condition |= Q(patient__identity_key__startswith=name) | Q(patient__used_name__icontains=q)
         referrals = referrals.filter(condition)
     return (
-        referrals.select_related("patient", "referrer", "entry_point__organization__commune")
+        # Patient and referrer are fetched for the listed page only (two queries): joined here, they
+        # were joined to every open referral before the sort (bench/intake_bench.py, docs/benchmarks.md).
+        referrals.select_related("entry_point__organization__commune")
+        .prefetch_related("patient", "referrer")
         .annotate(status_order=_STATUS_ORDER, urgency_order=_URGENCY_ORDER)
         .order_by("status_order", "urgency_order", "answer_deadline", "id")
     )

@@ -145,6 +145,7 @@ def referral_submit(
     exams: list[ExamInput] | tuple = (),
     documents: list | tuple = (),
     caller_name: str = "",
+    alarm_signs: list[str] | tuple = (),
 ) -> SubmitResult:
     """Register a referral: patient found or created, completeness checked, acknowledged with a deadline."""
     if not entry_point.is_active:
@@ -173,6 +174,7 @@ def referral_submit(
         clinical_reason=clinical_reason.strip(),
         first_symptoms_date=first_symptoms_date,
         declared_urgency=declared_urgency,
+        alarm_signs=sorted(set(alarm_signs)),
         question=question,
         patient_informed=patient_informed,
         received_at=received_at,

@@ -84,6 +84,7 @@ def _submit_form(request, *, phone_intake: bool):
                 exams=_exam_inputs(exam_formset),
                 documents=cleaned["documents"],
                 caller_name=cleaned.get("caller_name", ""),
+                alarm_signs=cleaned["alarm_signs"],
             )
         except ReferralError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)

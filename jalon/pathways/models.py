@@ -1,0 +1,218 @@
+"""Pathway templates (versioned data) and pathway instances with their milestones, tasks and alerts."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jalon.core.workcalendar import DELAY_UNITS
+from jalon.referrals.models import PathwayKind, Priority
+
+
+class ResponsibleRole(models.TextChoices):
+    COORDINATOR = "coordinator", _("Coordination")
+    SPECIALIST = "specialist", _("Médecin spécialiste")
+    RADIOLOGIST = "radiologist", _("Radiologue")
+    PATHOLOGIST = "pathologist", _("Anatomopathologiste")
+    SURGEON = "surgeon", _("Chirurgien")
+    ONCOLOGIST = "oncologist", _("Oncologue")
+    TUMOUR_BOARD = "tumour_board", _("RCP")
+    GP = "gp", _("Médecin traitant")
+
+
+class Phase(models.TextChoices):
+    DIAGNOSIS = "diagnosis", _("Diagnostic")
+    TREATMENT = "treatment", _("Traitement")
+    RETURN = "return", _("Retour au médecin traitant")
+
+
+class Branch(models.TextChoices):
+    ALWAYS = "", _("Toujours")
+    MALIGNANT = "malignant", _("Si cancer confirmé")
+    NOT_MALIGNANT = "not_malignant", _("Si non malin")
+
+
+class PathwayTemplate(models.Model):
+    kind = models.CharField(_("type de parcours"), max_length=32, choices=PathwayKind.choices, unique=True)
+    name = models.CharField(_("nom"), max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("modèle de parcours")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def current_version(self) -> PathwayTemplateVersion | None:
+        return self.versions.filter(published_at__isnull=False).order_by("-version").first()
+
+
+class PathwayTemplateVersion(models.Model):
+    """One published state of a template. Never edited once published: an edit is a new version,
+    and running pathways keep the version they started with."""
+
+    template = models.ForeignKey(PathwayTemplate, on_delete=models.PROTECT, related_name="versions")
+    version = models.PositiveIntegerField()
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    change_note = models.TextField(_("nature de la modification"), blank=True)
+    source = models.TextField(_("source"), blank=True)
+
+    class Meta:
+        ordering = ["template", "-version"]
+        verbose_name = _("version de modèle de parcours")
+        constraints = [models.UniqueConstraint(fields=["template", "version"], name="template_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.template.name} v{self.version}"
+
+
+class MilestoneTemplate(models.Model):
+    """A step of a template: who does it, what it depends on, and its target delay from a reference step.
+
+    `reference_code` blank means "from the start of the pathway" (the referral's acceptance);
+    `depends_on` lists codes of steps that must be done first.
+    """
+
+    template_version = models.ForeignKey(PathwayTemplateVersion, on_delete=models.CASCADE, related_name="milestones")
+    code = models.SlugField(_("code"), max_length=40)
+    label = models.CharField(_("libellé"), max_length=200)
+    order = models.PositiveSmallIntegerField(_("ordre"))
+    phase = models.CharField(_("phase"), max_length=16, choices=Phase.choices, default=Phase.DIAGNOSIS)
+    branch = models.CharField(_("branche"), max_length=16, choices=Branch.choices, blank=True, default="")
+    responsible_role = models.CharField(_("responsable"), max_length=20, choices=ResponsibleRole.choices)
+    required = models.BooleanField(_("obligatoire"), default=True)
+    depends_on = models.JSONField(_("dépend de"), default=list, blank=True)
+    reference_code = models.CharField(_("délai compté depuis"), max_length=40, blank=True)
+    target_amount = models.PositiveIntegerField(_("délai cible"), null=True, blank=True)
+    target_unit = models.CharField(_("unité"), max_length=16, choices=DELAY_UNITS, blank=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["template_version", "order"]
+        constraints = [models.UniqueConstraint(fields=["template_version", "code"], name="milestone_template_code_unique")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class PathwayStatus(models.TextChoices):
+    ACTIVE = "active", _("En cours")
+    CLOSED = "closed", _("Clôturé")
+
+
+class Outcome(models.TextChoices):
+    PENDING = "", _("Diagnostic en cours")
+    MALIGNANT = "malignant", _("Cancer confirmé")
+    NOT_MALIGNANT = "not_malignant", _("Non malin")
+
+
+class Pathway(models.Model):
+    referral = models.OneToOneField("referrals.Referral", on_delete=models.PROTECT, related_name="pathway")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="pathways")
+    template_version = models.ForeignKey(PathwayTemplateVersion, on_delete=models.PROTECT, related_name="pathways")
+    priority = models.CharField(_("priorité"), max_length=2, choices=Priority.choices)
+    status = models.CharField(_("statut"), max_length=10, choices=PathwayStatus.choices, default=PathwayStatus.ACTIVE, db_index=True)
+    outcome = models.CharField(_("issue du diagnostic"), max_length=16, choices=Outcome.choices, blank=True, default="")
+    department = models.CharField(max_length=3, blank=True, help_text="Department whose working calendar applies.")
+    started_at = models.DateTimeField(_("débuté le"), default=timezone.now)
+    closed_at = models.DateTimeField(_("clôturé le"), null=True, blank=True)
+    last_activity_at = models.DateTimeField(_("dernière activité"), default=timezone.now, db_index=True)
+    lost_to_follow_up = models.BooleanField(_("perdu de vue"), default=False)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("parcours")
+
+    def __str__(self) -> str:
+        return f"{self.referral.reference} – {self.template_version}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == PathwayStatus.CLOSED
+
+
+class MilestoneStatus(models.TextChoices):
+    PENDING = "pending", _("À faire")
+    DONE = "done", _("Fait")
+    SKIPPED = "skipped", _("Sans objet")
+
+
+class Milestone(models.Model):
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="milestones")
+    template = models.ForeignKey(MilestoneTemplate, on_delete=models.PROTECT, related_name="+")
+    code = models.SlugField(max_length=40)
+    label = models.CharField(_("jalon"), max_length=200)
+    order = models.PositiveSmallIntegerField()
+    status = models.CharField(_("statut"), max_length=10, choices=MilestoneStatus.choices, default=MilestoneStatus.PENDING)
+    due_at = models.DateTimeField(_("échéance"), null=True, blank=True, db_index=True)
+    planned_at = models.DateTimeField(_("prévu le"), null=True, blank=True, help_text="Appointment date, once booked.")
+    done_at = models.DateTimeField(_("réalisé le"), null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    note = models.TextField(_("commentaire"), blank=True)
+    document = models.ForeignKey("referrals.ReferralDocument", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    appointment_reference = models.CharField(_("rendez-vous lié"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["pathway", "order"]
+        constraints = [models.UniqueConstraint(fields=["pathway", "code"], name="milestone_code_unique")]
+        indexes = [models.Index(fields=["status", "due_at"])]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Task(models.Model):
+    """A first task set by the triage rule (e.g. « Programmer un scanner thoraco-abdominal »)."""
+
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="tasks")
+    label = models.CharField(_("tâche"), max_length=300)
+    responsible_role = models.CharField(_("responsable"), max_length=20, choices=ResponsibleRole.choices, default=ResponsibleRole.COORDINATOR)
+    due_at = models.DateTimeField(_("échéance"), null=True, blank=True)
+    done_at = models.DateTimeField(_("faite le"), null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    source = models.CharField(_("origine"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["pathway", "due_at", "id"]
+
+
+class AlertPolicy(models.Model):
+    """Alert thresholds, versioned like every rule; the newest published one applies."""
+
+    version = models.PositiveIntegerField(unique=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    warning_horizon_hours = models.PositiveIntegerField(_("prévenir avant l'échéance (heures)"), default=24)
+    escalation_after_hours = models.PositiveIntegerField(_("escalader après retard de (heures)"), default=48)
+    lost_to_follow_up_days = models.PositiveIntegerField(_("perdu de vue sans événement depuis (jours)"), default=14)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-version"]
+
+
+class AlertKind(models.TextChoices):
+    DUE_SOON = "due_soon", _("Échéance proche")
+    OVERDUE = "overdue", _("En retard")
+    LOST_TO_FOLLOW_UP = "lost_to_follow_up", _("Perdu de vue")
+
+
+class Alert(models.Model):
+    """Raised by the periodic scan. `key` makes raising idempotent: the same situation raises one alert."""
+
+    key = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(_("type"), max_length=20, choices=AlertKind.choices)
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="alerts")
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, null=True, blank=True, related_name="alerts")
+    due_at = models.DateTimeField(_("échéance"), null=True, blank=True)
+    raised_at = models.DateTimeField(_("levée le"), default=timezone.now)
+    escalated_at = models.DateTimeField(_("escaladée le"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("prise en compte le"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        indexes = [models.Index(fields=["acknowledged_at", "kind"])]

@@ -1,0 +1,264 @@
+"""Every write on pathways: start from a template, record milestones, the diagnostic outcome, tasks.
+
+Due dates: each milestone's target delay counts from its reference milestone (its done time when
+done, else its own due date) or from the pathway's start, in the unit the template says, through
+the one working-time calendar.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jalon.accounts.audit import audit
+from jalon.accounts.models import AuditAction
+from jalon.core.actor import Actor
+from jalon.core.workcalendar import add_delay
+from jalon.events.services import event_record
+from jalon.pathways.errors import PathwayError, PathwayErrorCode
+from jalon.pathways.models import (
+    Branch,
+    Milestone,
+    MilestoneStatus,
+    MilestoneTemplate,
+    Outcome,
+    Pathway,
+    PathwayStatus,
+    PathwayTemplate,
+    Task,
+)
+
+
+def current_template_version(pathway_kind: str):
+    template = PathwayTemplate.objects.filter(kind=pathway_kind).first()
+    version = template.current_version() if template else None
+    if version is None:
+        raise PathwayError(PathwayErrorCode.NO_TEMPLATE, _("Aucun modèle de parcours publié pour ce type de parcours."))
+    return version
+
+
+def _create_milestones(pathway: Pathway, branch: str) -> None:
+    templates = MilestoneTemplate.objects.filter(template_version=pathway.template_version, branch=branch).order_by("order")
+    Milestone.objects.bulk_create(
+        Milestone(pathway=pathway, template=template, code=template.code, label=template.label, order=template.order)
+        for template in templates
+    )
+
+
+def recompute_due_dates(pathway: Pathway) -> list[Milestone]:
+    """Recompute every pending milestone's due date from its reference; returns the milestones changed."""
+    milestones = list(pathway.milestones.select_related("template").order_by("order"))
+    by_code = {milestone.code: milestone for milestone in milestones}
+    changed = []
+    for milestone in milestones:
+        template = milestone.template
+        if milestone.status != MilestoneStatus.PENDING:
+            continue
+        new_due = None
+        if template.target_amount is not None and template.target_unit:
+            reference_time = _reference_time(pathway, template.reference_code, by_code)
+            if reference_time is not None:
+                new_due = add_delay(reference_time, template.target_amount, template.target_unit, department=pathway.department or None)
+        if new_due != milestone.due_at:
+            milestone.due_at = new_due
+            changed.append(milestone)
+    Milestone.objects.bulk_update(changed, ["due_at"])
+    return changed
+
+
+def _reference_time(pathway: Pathway, reference_code: str, by_code: dict[str, Milestone]) -> datetime | None:
+    if not reference_code:
+        return pathway.started_at
+    reference = by_code.get(reference_code)
+    if reference is None:
+        return None  # the reference belongs to a branch not (yet) taken
+    if reference.status == MilestoneStatus.DONE:
+        return reference.done_at
+    return reference.due_at
+
+
+@transaction.atomic
+def pathway_start(*, actor: Actor, referral, priority: str, first_tasks: list[dict] | tuple = (), task_source: str = "") -> Pathway:
+    """Start the referral's pathway from the current version of its template, milestones planned."""
+    version = current_template_version(referral.pathway_kind)
+    started_at = timezone.now()
+    pathway = Pathway.objects.create(
+        referral=referral,
+        patient_id=referral.patient_id,
+        template_version=version,
+        priority=priority,
+        department=referral.entry_point.organization.department or "",
+        started_at=started_at,
+        last_activity_at=started_at,
+    )
+    _create_milestones(pathway, Branch.ALWAYS)
+    recompute_due_dates(pathway)
+    Task.objects.bulk_create(
+        Task(
+            pathway=pathway,
+            label=task["label"],
+            responsible_role=task.get("responsible_role", "coordinator"),
+            due_at=add_delay(started_at, task["due_amount"], task["due_unit"], department=pathway.department or None)
+            if task.get("due_amount") is not None
+            else None,
+            source=task_source[:200],
+        )
+        for task in first_tasks
+    )
+    event_record(
+        actor=actor,
+        kind="pathway.started",
+        patient_id=pathway.patient_id,
+        referral_id=referral.pk,
+        payload={"template": version.template.kind, "version": version.version, "priority": priority},
+    )
+    audit(actor, action=AuditAction.CREATE, patient_id=pathway.patient_id, object_type="pathway", object_id=pathway.pk)
+    return pathway
+
+
+def _require_open(pathway: Pathway) -> None:
+    if pathway.is_closed:
+        raise PathwayError(PathwayErrorCode.CLOSED, _("Ce parcours est clôturé : il ne peut plus être modifié."))
+
+
+def _touch(pathway: Pathway, at: datetime) -> None:
+    Pathway.objects.filter(pk=pathway.pk).update(last_activity_at=at, lost_to_follow_up=False)
+    pathway.last_activity_at, pathway.lost_to_follow_up = at, False
+
+
+@transaction.atomic
+def milestone_record(
+    *,
+    actor: Actor,
+    milestone: Milestone,
+    done_at: datetime,
+    note: str = "",
+    document_id: int | None = None,
+    appointment_reference: str = "",
+) -> Milestone:
+    """Record a milestone as done (when, by whom, with what); downstream due dates follow."""
+    pathway = Pathway.objects.select_for_update().get(pk=milestone.pathway_id)
+    _require_open(pathway)
+    milestone = Milestone.objects.select_related("template").get(pk=milestone.pk)
+    now = timezone.now()
+    if done_at > now + timedelta(minutes=5):
+        raise PathwayError(PathwayErrorCode.FUTURE_DATE, _("La date de réalisation ne peut pas être dans le futur."), field="done_at")
+    if done_at < pathway.started_at - timedelta(days=365):
+        raise PathwayError(PathwayErrorCode.INVALID_DATE, _("Vérifiez la date de réalisation."), field="done_at")
+    missing = [
+        code
+        for code in milestone.template.depends_on
+        if pathway.milestones.filter(code=code).exclude(status__in=[MilestoneStatus.DONE, MilestoneStatus.SKIPPED]).exists()
+    ]
+    if missing:
+        labels = ", ".join(pathway.milestones.filter(code__in=missing).values_list("label", flat=True))
+        raise PathwayError(PathwayErrorCode.DEPENDENCY, _("À enregistrer d'abord : %(labels)s.") % {"labels": labels})
+    correction = milestone.status == MilestoneStatus.DONE
+    milestone.status = MilestoneStatus.DONE
+    milestone.done_at = done_at
+    milestone.done_by = actor.user if getattr(actor.user, "is_authenticated", False) else None
+    milestone.note = note.strip()
+    milestone.document_id = document_id
+    milestone.appointment_reference = appointment_reference.strip()[:200]
+    milestone.save(update_fields=["status", "done_at", "done_by", "note", "document", "appointment_reference"])
+    recompute_due_dates(pathway)
+    event_record(
+        actor=actor,
+        kind="milestone.corrected" if correction else "milestone.recorded",
+        patient_id=pathway.patient_id,
+        referral_id=pathway.referral_id,
+        occurred_at=done_at,
+        payload={"milestone": milestone.code, "label": milestone.label, "done_at": done_at.isoformat(), "note": milestone.note},
+    )
+    audit(actor, action=AuditAction.UPDATE, patient_id=pathway.patient_id, object_type="milestone", object_id=milestone.pk)
+    _touch(pathway, timezone.now())
+    return milestone
+
+
+@transaction.atomic
+def milestone_skip(*, actor: Actor, milestone: Milestone, reason: str) -> Milestone:
+    """Mark an optional milestone as not needed for this patient."""
+    pathway = Pathway.objects.select_for_update().get(pk=milestone.pathway_id)
+    _require_open(pathway)
+    milestone = Milestone.objects.select_related("template").get(pk=milestone.pk)
+    if milestone.template.required:
+        raise PathwayError(PathwayErrorCode.REQUIRED, _("Ce jalon est obligatoire : il ne peut pas être passé."))
+    if not reason.strip():
+        raise PathwayError(PathwayErrorCode.REASON_REQUIRED, _("Indiquez un motif."), field="reason")
+    milestone.status = MilestoneStatus.SKIPPED
+    milestone.note = reason.strip()
+    milestone.save(update_fields=["status", "note"])
+    recompute_due_dates(pathway)
+    event_record(
+        actor=actor, kind="milestone.skipped", patient_id=pathway.patient_id, referral_id=pathway.referral_id,
+        payload={"milestone": milestone.code, "label": milestone.label, "reason": reason.strip()},
+    )
+    audit(actor, action=AuditAction.UPDATE, patient_id=pathway.patient_id, object_type="milestone", object_id=milestone.pk)
+    _touch(pathway, timezone.now())
+    return milestone
+
+
+@transaction.atomic
+def pathway_record_outcome(*, actor: Actor, pathway: Pathway, outcome: str, note: str = "") -> Pathway:
+    """The diagnosis branch: malignant starts the treatment milestones; not malignant sends the closing
+    report to the GP and closes the pathway."""
+    pathway = Pathway.objects.select_for_update().select_related("referral", "referral__entry_point", "patient").get(pk=pathway.pk)
+    _require_open(pathway)
+    if pathway.outcome:
+        raise PathwayError(PathwayErrorCode.OUTCOME_ALREADY_SET, _("L'issue du diagnostic est déjà enregistrée."))
+    if outcome not in (Outcome.MALIGNANT, Outcome.NOT_MALIGNANT):
+        raise PathwayError(PathwayErrorCode.INVALID_INPUT, _("Issue du diagnostic inconnue."), field="outcome")
+    now = timezone.now()
+    pathway.outcome = outcome
+    pathway.save(update_fields=["outcome"])
+    _create_milestones(pathway, outcome)
+    recompute_due_dates(pathway)
+    event = event_record(
+        actor=actor, kind=f"pathway.outcome_{outcome}", patient_id=pathway.patient_id, referral_id=pathway.referral_id,
+        payload={"outcome": outcome, "note": note.strip()},
+    )
+    audit(actor, action=AuditAction.UPDATE, patient_id=pathway.patient_id, object_type="pathway", object_id=pathway.pk)
+    if outcome == Outcome.NOT_MALIGNANT:
+        from jalon.pathways.notifications import queue_closing_report
+
+        queue_closing_report(pathway=pathway, event=event, note=note.strip())
+        _close(actor=actor, pathway=pathway, reason=_("Diagnostic non malin : retour au médecin traitant."), at=now)
+    _touch(pathway, now)
+    return pathway
+
+
+def _close(*, actor: Actor, pathway: Pathway, reason: str, at: datetime) -> None:
+    pathway.status = PathwayStatus.CLOSED
+    pathway.closed_at = at
+    pathway.save(update_fields=["status", "closed_at"])
+    pathway.milestones.filter(status=MilestoneStatus.PENDING).update(due_at=None)
+    event_record(actor=actor, kind="pathway.closed", patient_id=pathway.patient_id, referral_id=pathway.referral_id, payload={"reason": reason})
+
+
+@transaction.atomic
+def pathway_close(*, actor: Actor, pathway: Pathway, reason: str) -> Pathway:
+    pathway = Pathway.objects.select_for_update().get(pk=pathway.pk)
+    _require_open(pathway)
+    if not reason.strip():
+        raise PathwayError(PathwayErrorCode.REASON_REQUIRED, _("Indiquez un motif."), field="reason")
+    _close(actor=actor, pathway=pathway, reason=reason.strip(), at=timezone.now())
+    audit(actor, action=AuditAction.UPDATE, patient_id=pathway.patient_id, object_type="pathway", object_id=pathway.pk)
+    return pathway
+
+
+@transaction.atomic
+def task_complete(*, actor: Actor, task: Task) -> Task:
+    pathway = Pathway.objects.select_for_update().get(pk=task.pathway_id)
+    _require_open(pathway)
+    task = Task.objects.get(pk=task.pk)
+    if task.done_at is None:
+        task.done_at = timezone.now()
+        task.done_by = actor.user
+        task.save(update_fields=["done_at", "done_by"])
+        event_record(actor=actor, kind="task.done", patient_id=pathway.patient_id, referral_id=pathway.referral_id, payload={"task": task.label})
+        audit(actor, action=AuditAction.UPDATE, patient_id=pathway.patient_id, object_type="task", object_id=task.pk)
+        _touch(pathway, task.done_at)
+    return task

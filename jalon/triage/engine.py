@@ -1,0 +1,145 @@
+"""Evaluating triage rules against a referral. Pure functions: no database access here.
+
+A rule's `conditions` is a JSON object; every key must hold for the rule to fire (AND); the first
+rule in order that fires wins. An empty object always fires (the catch-all that ends every set).
+Each evaluation returns the checks it made, which is what "explain" shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from jalon.referrals.models import AlarmSign, CancerSite, ExamKind, Question, Urgency
+
+
+@dataclass(frozen=True)
+class TriageFacts:
+    """What the rules look at, taken from a referral (or built by hand in tests)."""
+
+    suspected_site: str
+    declared_urgency: str = Urgency.ROUTINE
+    age: int | None = None
+    alarm_signs: frozenset[str] = field(default_factory=frozenset)
+    exam_kinds: frozenset[str] = field(default_factory=frozenset)
+    question: str = Question.DIAGNOSIS
+    department: str | None = None
+    outside_territory: bool = False
+    is_complete: bool = True
+
+    @classmethod
+    def from_referral(cls, referral) -> TriageFacts:
+        patient = referral.patient
+        on = referral.received_at.date()
+        return cls(
+            suspected_site=referral.suspected_site,
+            declared_urgency=referral.declared_urgency,
+            age=age_on(patient.birth_date, on),
+            alarm_signs=frozenset(referral.alarm_signs or ()),
+            exam_kinds=frozenset(exam.kind for exam in referral.exams.all()),
+            question=referral.question,
+            department=patient.commune.department if patient.commune_id else None,
+            outside_territory=referral.outside_territory,
+            is_complete=referral.is_complete,
+        )
+
+
+def age_on(birth_date: date, on: date) -> int:
+    return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+
+
+@dataclass(frozen=True)
+class Condition:
+    label: object  # lazy French text
+    kind: str  # "choices", "int", "bool", "departments"
+    holds: Callable[[TriageFacts, Any], bool]
+    actual: Callable[[TriageFacts], Any]
+    choices: tuple[str, ...] = ()
+
+
+def _values(choices) -> tuple[str, ...]:
+    return tuple(value for value, _label in choices)
+
+
+CONDITIONS: dict[str, Condition] = {
+    "suspected_site_in": Condition(_("cancer suspecté parmi"), "choices", lambda f, v: f.suspected_site in v, lambda f: f.suspected_site, _values(CancerSite.choices)),
+    "declared_urgency_in": Condition(_("urgence déclarée parmi"), "choices", lambda f, v: f.declared_urgency in v, lambda f: f.declared_urgency, _values(Urgency.choices)),
+    "question_in": Condition(_("question posée parmi"), "choices", lambda f, v: f.question in v, lambda f: f.question, _values(Question.choices)),
+    "age_min": Condition(_("âge au moins"), "int", lambda f, v: f.age is not None and f.age >= v, lambda f: f.age),
+    "age_max": Condition(_("âge au plus"), "int", lambda f, v: f.age is not None and f.age <= v, lambda f: f.age),
+    "alarm_signs_any": Condition(_("au moins un signe d'alerte parmi"), "choices", lambda f, v: bool(f.alarm_signs & set(v)), lambda f: sorted(f.alarm_signs), _values(AlarmSign.choices)),
+    "no_alarm_signs": Condition(_("aucun signe d'alerte"), "bool", lambda f, v: (not f.alarm_signs) == v, lambda f: not f.alarm_signs),
+    "exams_any": Condition(_("au moins un examen déjà fait parmi"), "choices", lambda f, v: bool(f.exam_kinds & set(v)), lambda f: sorted(f.exam_kinds), _values(ExamKind.choices)),
+    "exams_none": Condition(_("aucun examen déjà fait parmi"), "choices", lambda f, v: not (f.exam_kinds & set(v)), lambda f: sorted(f.exam_kinds), _values(ExamKind.choices)),
+    "department_in": Condition(_("département de résidence parmi"), "departments", lambda f, v: f.department in v, lambda f: f.department),
+    "outside_territory": Condition(_("hors territoire"), "bool", lambda f, v: f.outside_territory == v, lambda f: f.outside_territory),
+    "complete": Condition(_("demande complète"), "bool", lambda f, v: f.is_complete == v, lambda f: f.is_complete),
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    condition: str
+    label: str
+    expected: Any
+    actual: Any
+    holds: bool
+
+    def as_dict(self) -> dict:
+        return {"condition": self.condition, "label": self.label, "expected": self.expected, "actual": self.actual, "holds": self.holds}
+
+
+def evaluate(conditions: dict, facts: TriageFacts) -> tuple[bool, list[Check]]:
+    """Whether every condition holds, with the check made for each (all are evaluated, for the explanation)."""
+    checks = []
+    for key, expected in conditions.items():
+        condition = CONDITIONS[key]
+        checks.append(Check(key, str(condition.label), expected, condition.actual(facts), bool(condition.holds(facts, expected))))
+    return all(check.holds for check in checks), checks
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    rule: Any  # a TriageRule (or any object with .conditions, .pathway_kind, .priority, .first_tasks)
+    checks: list[Check]
+
+    @property
+    def explanation(self) -> list[dict]:
+        return [check.as_dict() for check in self.checks]
+
+
+def first_matching(rules: Iterable, facts: TriageFacts) -> RuleOutcome | None:
+    """The first rule, in the given order, whose conditions all hold."""
+    for rule in rules:
+        matched, checks = evaluate(rule.conditions, facts)
+        if matched:
+            return RuleOutcome(rule=rule, checks=checks)
+    return None
+
+
+def validate_conditions(conditions: Any) -> None:
+    """Refuse an unknown key or a value of the wrong type, with a French message."""
+    if not isinstance(conditions, dict):
+        raise ValidationError(_("Les conditions doivent être un objet JSON."), code="conditions_type")
+    for key, value in conditions.items():
+        condition = CONDITIONS.get(key)
+        if condition is None:
+            raise ValidationError(_("Condition inconnue : « %(key)s ».") % {"key": key}, code="condition_unknown")
+        if condition.kind == "int" and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+            raise ValidationError(_("« %(key)s » attend un nombre entier positif.") % {"key": key}, code="condition_value")
+        if condition.kind == "bool" and not isinstance(value, bool):
+            raise ValidationError(_("« %(key)s » attend true ou false.") % {"key": key}, code="condition_value")
+        if condition.kind in ("choices", "departments"):
+            if not isinstance(value, list) or not value or not all(isinstance(item, str) for item in value):
+                raise ValidationError(_("« %(key)s » attend une liste non vide de valeurs.") % {"key": key}, code="condition_value")
+            unknown = [item for item in value if condition.choices and item not in condition.choices]
+            if unknown:
+                raise ValidationError(
+                    _("Valeurs inconnues pour « %(key)s » : %(values)s.") % {"key": key, "values": ", ".join(unknown)},
+                    code="condition_value",
+                )

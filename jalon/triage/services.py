@@ -1,0 +1,113 @@
+"""Triage: propose a pathway and a priority from the published rules, and record the coordinator's decision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from jalon.core.actor import Actor
+from jalon.events.services import event_record
+from jalon.pathways.errors import PathwayError, PathwayErrorCode
+from jalon.pathways.services import pathway_start
+from jalon.referrals.models import PathwayKind, Priority, Referral
+from jalon.referrals.services import referral_accept
+from jalon.triage.engine import RuleOutcome, TriageFacts, first_matching
+from jalon.triage.models import TriageDecision, TriageRule, TriageRuleSet
+
+
+def published_rule_set() -> TriageRuleSet | None:
+    return TriageRuleSet.objects.filter(published_at__isnull=False).order_by("-version").first()
+
+
+@dataclass(frozen=True)
+class Proposal:
+    rule_set: TriageRuleSet | None
+    outcome: RuleOutcome | None
+
+    @property
+    def rule(self) -> TriageRule | None:
+        return self.outcome.rule if self.outcome else None
+
+    @property
+    def pathway_kind(self) -> str:
+        return self.rule.pathway_kind if self.rule else PathwayKind.GENERIC
+
+    @property
+    def priority(self) -> str:
+        return self.rule.priority if self.rule else Priority.P3
+
+    @property
+    def explanation(self) -> list[dict]:
+        return self.outcome.explanation if self.outcome else []
+
+
+def triage_propose(referral: Referral, rule_set: TriageRuleSet | None = None) -> Proposal:
+    """What the rules (the published set, or `rule_set`) propose for this referral, and why."""
+    rule_set = rule_set or published_rule_set()
+    if rule_set is None:
+        return Proposal(rule_set=None, outcome=None)
+    rules = list(rule_set.rules.order_by("order"))
+    return Proposal(rule_set=rule_set, outcome=first_matching(rules, TriageFacts.from_referral(referral)))
+
+
+@transaction.atomic
+def referral_accept_into_pathway(
+    *,
+    actor: Actor,
+    referral: Referral,
+    pathway_kind: str,
+    priority: str,
+    reason: str = "",
+    override_reason: str = "",
+    outside_territory_acknowledged: bool = False,
+):
+    """Accept the referral, record the triage decision (override with a reason when it departs from
+    the rules) and start its pathway, all in one transaction."""
+    proposal = triage_propose(referral)
+    overridden = proposal.rule_set is not None and (pathway_kind, priority) != (proposal.pathway_kind, proposal.priority)
+    if overridden and not override_reason.strip():
+        raise PathwayError(
+            PathwayErrorCode.OVERRIDE_REASON_REQUIRED,
+            _("Vous vous écartez de la proposition des règles : indiquez pourquoi."),
+            field="override_reason",
+        )
+    referral = referral_accept(
+        actor=actor,
+        referral=referral,
+        pathway_kind=pathway_kind,
+        priority=priority,
+        reason=reason,
+        outside_territory_acknowledged=outside_territory_acknowledged,
+    )
+    if proposal.rule_set is not None:
+        TriageDecision.objects.create(
+            referral=referral,
+            rule_set=proposal.rule_set,
+            rule=proposal.rule,
+            explanation=proposal.explanation,
+            proposed_pathway_kind=proposal.pathway_kind,
+            proposed_priority=proposal.priority,
+            pathway_kind=pathway_kind,
+            priority=priority,
+            overridden=overridden,
+            override_reason=override_reason.strip(),
+            decided_by=actor.user,
+        )
+        if overridden:
+            event_record(
+                actor=actor,
+                kind="triage.overridden",
+                patient_id=referral.patient_id,
+                referral_id=referral.pk,
+                payload={
+                    "rule": proposal.rule.code if proposal.rule else None,
+                    "proposed": [proposal.pathway_kind, proposal.priority],
+                    "chosen": [pathway_kind, priority],
+                    "reason": override_reason.strip(),
+                },
+            )
+    first_tasks = proposal.rule.first_tasks if proposal.rule and pathway_kind == proposal.pathway_kind else []
+    source = _("Règle de tri %(code)s") % {"code": proposal.rule.code} if proposal.rule else ""
+    return pathway_start(actor=actor, referral=referral, priority=priority, first_tasks=first_tasks, task_source=source)

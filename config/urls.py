@@ -6,6 +6,7 @@ from jalon.referrals.api import api
 urlpatterns = [
     path("", include("jalon.accounts.urls")),
     path("demandes/", include("jalon.referrals.urls")),
+    path("alertes/", include("jalon.pathways.alert_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -10,7 +10,11 @@ def navigation(request):
         return {"nav_items": []}
     items = []
     if user.role == Role.COORDINATOR:
-        items += [("referrals:worklist", _("File des demandes")), ("referrals:phone_intake", _("Saisie d'un appel"))]
+        items += [
+            ("referrals:worklist", _("File des demandes")),
+            ("pathways_alerts:list", _("Alertes")),
+            ("referrals:phone_intake", _("Saisie d'un appel")),
+        ]
     if user.role in (Role.REFERRER, Role.SPECIALIST, Role.HOME_NURSE, Role.SUPPORT_PROVIDER):
         items += [("referrals:mine", _("Mes demandes"))]
     if user.role in (Role.REFERRER, Role.SPECIALIST, Role.HOME_NURSE):

@@ -1,0 +1,174 @@
+"""Nothing slips silently: the periodic scan that raises alerts on due and overdue milestones and on
+pathways with no activity, escalates old ones to managers, and the acknowledgment by a person.
+
+Idempotent by construction: an alert's `key` names the situation it reports (kind, milestone and
+due date, or pathway and last activity), the database refuses a second row with the same key, and
+escalation is a conditional update. Running the scan twice, or on two workers at once, or again
+after a crash, neither loses nor duplicates an alert or its messages (outbox keys derive from it).
+An alert whose situation has passed (milestone done or rescheduled, pathway closed or active again)
+is no longer "open"; that is computed, not stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from jalon.accounts.audit import audit
+from jalon.accounts.models import AuditAction, Role, User
+from jalon.core.actor import Actor
+from jalon.events.services import event_record
+from jalon.messaging.models import Channel
+from jalon.messaging.services import outbox_enqueue
+from jalon.pathways.errors import PathwayError, PathwayErrorCode
+from jalon.pathways.models import Alert, AlertKind, AlertPolicy, Milestone, MilestoneStatus, Pathway, PathwayStatus
+
+DEFAULT_POLICY = AlertPolicy(version=0, warning_horizon_hours=24, escalation_after_hours=48, lost_to_follow_up_days=14)
+
+
+def current_policy() -> AlertPolicy:
+    return AlertPolicy.objects.filter(published_at__isnull=False).order_by("-version").first() or DEFAULT_POLICY
+
+
+@dataclass
+class ScanReport:
+    raised: int = 0
+    escalated: int = 0
+
+
+def open_alerts(now=None) -> QuerySet[Alert]:
+    """Unacknowledged alerts whose situation still holds."""
+    now = now or timezone.now()
+    still_due = Q(
+        milestone__isnull=False,
+        milestone__status=MilestoneStatus.PENDING,
+        milestone__due_at=F("due_at"),
+    ) & ~Q(kind=AlertKind.DUE_SOON, due_at__lte=now)
+    still_lost = Q(kind=AlertKind.LOST_TO_FOLLOW_UP, pathway__lost_to_follow_up=True)
+    return Alert.objects.filter(acknowledged_at__isnull=True, pathway__status=PathwayStatus.ACTIVE).filter(still_due | still_lost)
+
+
+def _people(organization_id: int, role: str) -> list[User]:
+    return list(
+        User.objects.filter(
+            is_active=True, role=role, professional__memberships__organization_id=organization_id
+        ).select_related("professional")
+    )
+
+
+def _notify(alert: Alert, users: list[User], *, suffix: str, subject: str, body: str) -> None:
+    for user in users:
+        professional = user.professional
+        address = (professional.mssante_address or professional.email) if professional else user.email
+        if not address:
+            continue
+        outbox_enqueue(
+            idempotency_key=f"alert-{alert.key}-{suffix}-u{user.pk}",
+            channel=Channel.MSSANTE if professional and professional.mssante_address else Channel.EMAIL,
+            recipient_address=address,
+            recipient_user_id=user.pk,
+            subject=subject,
+            body=body,
+            patient_id=alert.pathway.patient_id,
+        )
+
+
+def _describe(alert: Alert) -> tuple[str, str]:
+    reference = alert.pathway.referral.reference
+    if alert.kind == AlertKind.LOST_TO_FOLLOW_UP:
+        subject = _("Parcours %(reference)s : aucune activité récente") % {"reference": reference}
+        body = _("Le parcours %(reference)s n'a connu aucun événement depuis le %(since)s. Vérifiez que le patient n'est pas perdu de vue.")
+        return subject, body % {"reference": reference, "since": date_format(timezone.localtime(alert.due_at), "j F Y")}
+    label = alert.milestone.label
+    when = date_format(timezone.localtime(alert.due_at), "j F Y à H\\hi")
+    if alert.kind == AlertKind.OVERDUE:
+        subject = _("Parcours %(reference)s : « %(label)s » en retard") % {"reference": reference, "label": label}
+        body = _("L'étape « %(label)s » du parcours %(reference)s était attendue le %(when)s et n'est pas enregistrée.")
+    else:
+        subject = _("Parcours %(reference)s : « %(label)s » attendue bientôt") % {"reference": reference, "label": label}
+        body = _("L'étape « %(label)s » du parcours %(reference)s est attendue le %(when)s.")
+    return subject, body % {"reference": reference, "label": label, "when": when} + "\n\n" + _("Détails dans Jalon.")
+
+
+def _raise(*, key: str, kind: str, pathway: Pathway, milestone: Milestone | None, due_at, now) -> bool:
+    try:
+        with transaction.atomic():
+            alert = Alert.objects.create(key=key, kind=kind, pathway=pathway, milestone=milestone, due_at=due_at, raised_at=now)
+            subject, body = _describe(alert)
+            _notify(alert, _people(pathway.referral.entry_point.organization_id, Role.COORDINATOR), suffix="raised", subject=subject, body=body)
+    except IntegrityError:
+        return False  # already raised, by an earlier run or another worker
+    return True
+
+
+def alerts_scan(*, now=None) -> ScanReport:
+    """Raise due-soon, overdue and lost-to-follow-up alerts and escalate old overdue ones."""
+    now = now or timezone.now()
+    policy = current_policy()
+    report = ScanReport()
+    horizon = now + timedelta(hours=policy.warning_horizon_hours)
+    milestones = Milestone.objects.filter(
+        status=MilestoneStatus.PENDING, due_at__isnull=False, due_at__lt=horizon, pathway__status=PathwayStatus.ACTIVE
+    ).select_related("pathway__referral__entry_point", "pathway__patient")
+    for milestone in milestones.iterator(chunk_size=500):
+        kind = AlertKind.OVERDUE if milestone.due_at <= now else AlertKind.DUE_SOON
+        key = f"{kind}:m{milestone.pk}:{milestone.due_at:%Y%m%dT%H%M}"
+        report.raised += _raise(key=key, kind=kind, pathway=milestone.pathway, milestone=milestone, due_at=milestone.due_at, now=now)
+
+    quiet_since = now - timedelta(days=policy.lost_to_follow_up_days)
+    for pathway in Pathway.objects.filter(status=PathwayStatus.ACTIVE, last_activity_at__lt=quiet_since).select_related("referral__entry_point"):
+        Pathway.objects.filter(pk=pathway.pk, last_activity_at=pathway.last_activity_at).update(lost_to_follow_up=True)
+        key = f"{AlertKind.LOST_TO_FOLLOW_UP}:p{pathway.pk}:{pathway.last_activity_at:%Y%m%dT%H%M}"
+        report.raised += _raise(key=key, kind=AlertKind.LOST_TO_FOLLOW_UP, pathway=pathway, milestone=None, due_at=pathway.last_activity_at, now=now)
+
+    escalate_before = now - timedelta(hours=policy.escalation_after_hours)
+    to_escalate = open_alerts(now).filter(kind=AlertKind.OVERDUE, escalated_at__isnull=True, due_at__lt=escalate_before)
+    for alert in to_escalate.select_related("pathway__referral__entry_point", "milestone"):
+        with transaction.atomic():
+            if not Alert.objects.filter(pk=alert.pk, escalated_at__isnull=True).update(escalated_at=now):
+                continue
+            subject, body = _describe(alert)
+            _notify(
+                alert,
+                _people(alert.pathway.referral.entry_point.organization_id, Role.MANAGER),
+                suffix="escalated",
+                subject=_("Escalade : %(subject)s") % {"subject": subject},
+                body=body,
+            )
+            report.escalated += 1
+    return report
+
+
+@transaction.atomic
+def alert_acknowledge(*, actor: Actor, alert: Alert, note: str) -> Alert:
+    """A person takes the alert into account, saying what they did."""
+    if not note.strip():
+        raise PathwayError(PathwayErrorCode.REASON_REQUIRED, _("Indiquez ce qui a été fait."), field="note")
+    updated = Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=timezone.now(), acknowledged_by=actor.user, note=note.strip()
+    )
+    alert.refresh_from_db()
+    if updated:
+        event_record(
+            actor=actor, kind="alert.acknowledged", patient_id=alert.pathway.patient_id, referral_id=alert.pathway.referral_id,
+            payload={"alert": alert.kind, "milestone": alert.milestone.label if alert.milestone_id else None, "note": note.strip()},
+        )
+        audit(actor, action=AuditAction.UPDATE, patient_id=alert.pathway.patient_id, object_type="alert", object_id=alert.pk)
+    return alert
+
+
+def alerts_for_coordinator(user, now=None) -> QuerySet[Alert]:
+    """Open alerts on pathways of the coordinator's organisations' entry points, most urgent first."""
+    organizations = user.organization_ids()
+    return (
+        open_alerts(now)
+        .filter(pathway__referral__entry_point__organization_id__in=organizations)
+        .select_related("pathway__referral", "pathway__patient", "milestone")
+        .order_by("-kind", "due_at", "id")
+    )

@@ -20,6 +20,7 @@ from jalon.core.actor import Actor
 from jalon.core.workcalendar import working_time_between
 from jalon.directory.models import Commune
 from jalon.events.kinds import event_label
+from jalon.pathways.alerts import alerts_for_coordinator
 from jalon.patients.services import PatientIdentity, patient_record_sharing_opposition
 from jalon.referrals import forms, selectors, services
 from jalon.referrals.completeness import item_label
@@ -153,8 +154,14 @@ def worklist(request):
         }
         for referral in page
     ]
-    audit_many(Actor.from_request(request), action=AuditAction.READ, patient_ids=[r.patient_id for r in page], object_type="worklist")
-    context = {"filters": filters, "page": page, "rows": rows, "now": now}
+    alerts = list(alerts_for_coordinator(request.user, now)[:10])
+    audit_many(
+        Actor.from_request(request),
+        action=AuditAction.READ,
+        patient_ids=[r.patient_id for r in page] + [alert.pathway.patient_id for alert in alerts],
+        object_type="worklist",
+    )
+    context = {"filters": filters, "page": page, "rows": rows, "now": now, "alerts": alerts, "alert_count": alerts_for_coordinator(request.user, now).count()}
     template = "referrals/_worklist_table.html" if request.htmx else "referrals/worklist.html"
     return render(request, template, context)
 

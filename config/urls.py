@@ -7,6 +7,9 @@ urlpatterns = [
     path("", include("jalon.accounts.urls")),
     path("demandes/", include("jalon.referrals.urls")),
     path("alertes/", include("jalon.pathways.alert_urls")),
+    path("parcours/", include("jalon.pathways.urls")),
+    path("modeles-de-parcours/", include("jalon.pathways.manage_urls")),
+    path("regles-de-tri/", include("jalon.triage.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

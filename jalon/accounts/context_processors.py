@@ -20,5 +20,9 @@ def navigation(request):
     if user.role in (Role.REFERRER, Role.SPECIALIST, Role.HOME_NURSE):
         items += [("referrals:new", _("Nouvelle demande"))]
     if user.role in (Role.MANAGER, Role.ADMIN):
-        items += [("accounts:audit", _("Journal d'audit"))]
+        items += [
+            ("pathway_templates:list", _("Modèles de parcours")),
+            ("triage_rules:published", _("Règles de tri")),
+            ("accounts:audit", _("Journal d'audit")),
+        ]
     return {"nav_items": items}

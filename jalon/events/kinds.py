@@ -12,6 +12,16 @@ EVENT_LABELS = {
     "referral.closed": _("Demande clôturée"),
     "referral.duplicate_linked": _("Demande liée à une autre demande ouverte du même patient"),
     "referral.document_added": _("Document ajouté"),
+    "triage.overridden": _("Proposition des règles de tri modifiée par la coordination"),
+    "pathway.started": _("Parcours démarré"),
+    "milestone.recorded": _("Étape réalisée"),
+    "milestone.corrected": _("Étape corrigée"),
+    "milestone.skipped": _("Étape passée (sans objet)"),
+    "pathway.outcome_malignant": _("Diagnostic : cancer confirmé"),
+    "pathway.outcome_not_malignant": _("Diagnostic : lésion non maligne"),
+    "pathway.closed": _("Parcours clôturé"),
+    "task.done": _("Tâche faite"),
+    "alert.acknowledged": _("Alerte prise en compte"),
 }
 
 

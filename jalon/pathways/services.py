@@ -225,6 +225,11 @@ def pathway_record_outcome(*, actor: Actor, pathway: Pathway, outcome: str, note
         from jalon.pathways.notifications import queue_closing_report
 
         queue_closing_report(pathway=pathway, event=event, note=note.strip())
+        # The closing report is the return to the GP: that milestone is done as it is queued.
+        pathway.milestones.filter(code="return_to_gp", status=MilestoneStatus.PENDING).update(
+            status=MilestoneStatus.DONE, done_at=now, done_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
+            note=_("Compte rendu de clôture adressé au médecin traitant."),
+        )
         _close(actor=actor, pathway=pathway, reason=_("Diagnostic non malin : retour au médecin traitant."), at=now)
     _touch(pathway, now)
     return pathway

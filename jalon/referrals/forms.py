@@ -215,6 +215,13 @@ class AcceptForm(forms.Form):
     priority = forms.ChoiceField(label=_("Priorité"), choices=Priority.choices)
     reason = forms.CharField(label=_("Commentaire"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     outside_territory_acknowledged = forms.BooleanField(label=_("J'accepte ce patient bien qu'il réside hors du territoire"), required=False)
+    override_reason = forms.CharField(
+        label=_("Motif de l'écart avec la proposition des règles"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Obligatoire si vous retenez un autre parcours ou une autre priorité que ceux proposés."),
+    )
 
 
 class ReasonForm(forms.Form):

@@ -20,13 +20,16 @@ from jalon.core.actor import Actor
 from jalon.core.workcalendar import working_time_between
 from jalon.directory.models import Commune
 from jalon.events.kinds import event_label
+from jalon.pathways import selectors as pathway_selectors
 from jalon.pathways.alerts import alerts_for_coordinator
+from jalon.pathways.errors import PathwayError
 from jalon.patients.services import PatientIdentity, patient_record_sharing_opposition
 from jalon.referrals import forms, selectors, services
 from jalon.referrals.completeness import item_label
 from jalon.referrals.errors import ReferralError
 from jalon.referrals.models import ReferralDocument
 from jalon.referrals.status import allowed_actions
+from jalon.triage.services import referral_accept_into_pathway, triage_propose
 
 # Who refers a patient through the form (support providers receive orientations, they do not refer).
 SUBMITTER_ROLES = (Role.REFERRER, Role.SPECIALIST, Role.HOME_NURSE)
@@ -174,8 +177,13 @@ def _render_detail(request, referral, *, bound_form=None, bound_action: str = ""
     can_work = may_work_referral(request.user, referral)
     action_forms = {name: form_class(prefix=prefix) for name, (form_class, prefix) in ACTION_FORMS.items()}
     action_forms["accept"].initial = {"priority": referral.priority or "P2", "pathway_kind": referral.pathway_kind or ""}
+    actions = allowed_actions(referral.status) if can_work else []
+    proposal = pathway_selectors.proposal_summary(triage_propose(referral)) if "accept" in actions else None
+    if proposal and proposal["has_rules"]:
+        action_forms["accept"].initial = {"pathway_kind": proposal["pathway_kind"], "priority": proposal["priority"]}
     if bound_form is not None:
         action_forms[bound_action] = bound_form
+    pathway, decision = pathway_selectors.referral_pathway_summary(referral)
     context = {
         "referral": referral,
         "patient": referral.patient,
@@ -184,7 +192,11 @@ def _render_detail(request, referral, *, bound_form=None, bound_action: str = ""
         "related": [r for r in referral.related_referrals.all() if r.pk in visible_related_ids],
         "can_work": can_work,
         "can_complete": may_complete_referral(request.user, referral),
-        "actions": allowed_actions(referral.status) if can_work else [],
+        "actions": actions,
+        "proposal": proposal,
+        "pathway": pathway,
+        "decision": decision,
+        "decision_checks": pathway_selectors.explanation_rows(decision.explanation) if decision else [],
         "forms": action_forms,
         "open_action": bound_action,
         "now": timezone.now(),
@@ -212,7 +224,7 @@ ACTION_FORMS = {
 
 def _run_action(action: str, actor: Actor, referral, data: dict):
     if action == "accept":
-        return services.referral_accept(actor=actor, referral=referral, **data)
+        return referral_accept_into_pathway(actor=actor, referral=referral, **data)
     if action == "decline":
         return services.referral_decline(actor=actor, referral=referral, reason=data["reason"])
     if action == "redirect":
@@ -223,7 +235,7 @@ def _run_action(action: str, actor: Actor, referral, data: dict):
 
 
 SUCCESS_MESSAGES = {
-    "accept": _lazy("Demande acceptée."),
+    "accept": _lazy("Demande acceptée : le parcours est démarré."),
     "decline": _lazy("Demande refusée ; l'adresseur est prévenu."),
     "redirect": _lazy("Demande réorientée ; l'adresseur est prévenu."),
     "request_complement": _lazy("Complément demandé à l'adresseur."),
@@ -243,10 +255,12 @@ def referral_action(request, reference: str, action: str):
     if form.is_valid():
         try:
             _run_action(action, Actor.from_request(request), referral, form.cleaned_data)
-        except ReferralError as error:
+        except (ReferralError, PathwayError) as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             messages.success(request, SUCCESS_MESSAGES[action])
+            if action == "accept":
+                return redirect("pathways:detail", reference=reference)
             return redirect("referrals:detail", reference=reference)
     messages.error(request, _("L'action n'a pas été enregistrée : voyez le formulaire ci-dessous."))
     return _render_detail(request, referral, bound_form=form, bound_action=action, status=400)

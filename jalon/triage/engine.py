@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jalon.referrals.models import AlarmSign, CancerSite, ExamKind, Question, Urgency
@@ -35,7 +36,7 @@ class TriageFacts:
     @classmethod
     def from_referral(cls, referral) -> TriageFacts:
         patient = referral.patient
-        on = referral.received_at.date()
+        on = timezone.localdate(referral.received_at)  # the Paris date, not the UTC one
         return cls(
             suspected_site=referral.suspected_site,
             declared_urgency=referral.declared_urgency,
@@ -97,7 +98,8 @@ class Check:
 def evaluate(conditions: dict, facts: TriageFacts) -> tuple[bool, list[Check]]:
     """Whether every condition holds, with the check made for each (all are evaluated, for the explanation)."""
     checks = []
-    for key, expected in conditions.items():
+    # jsonb does not keep key order: explain in the fixed order of CONDITIONS, the same on every database.
+    for key, expected in sorted(conditions.items(), key=lambda item: list(CONDITIONS).index(item[0]) if item[0] in CONDITIONS else len(CONDITIONS)):
         condition = CONDITIONS[key]
         checks.append(Check(key, str(condition.label), expected, condition.actual(facts), bool(condition.holds(facts, expected))))
     return all(check.holds for check in checks), checks

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from conftest import MINIMAL_PDF
 from jalon.accounts.models import AuditAction, AuditRecord
+from jalon.pathways.tests.test_pathway_pages import lung_template_version, triage_rule_set
 from jalon.referrals.models import Referral, Status
 from jalon.testing.factories import make_ins
 from tests.browser.conftest import fill_login_form, login, screenshot
@@ -96,6 +97,7 @@ def test_it_takes_a_referral_from_the_gp_to_the_coordination(new_page, gp, coord
 
 def test_it_lets_the_coordinator_request_a_complement_then_accept(page, coordinator, submit):
     """An empty complement request is refused in French and changes nothing; accepting shows in the history."""
+    triage_rule_set(), lung_template_version()  # accepting starts the pathway the rules propose
     referral = submit().referral
     login(page, coordinator.username)
     page.goto(reverse("referrals:detail", args=[referral.reference]))
@@ -110,6 +112,7 @@ def test_it_lets_the_coordinator_request_a_complement_then_accept(page, coordina
     page.get_by_text("Accepter", exact=True).click()
     page.get_by_label("Parcours").select_option(label="Poumon")
     page.get_by_label("Priorité").select_option(label="P1 – très urgent")
+    page.get_by_label("Motif de l'écart avec la proposition des règles").fill("Hémoptysie signalée au téléphone")
     page.get_by_role("button", name="Accepter la demande").click()
     expect(page.get_by_role("region", name="Historique").get_by_text("Demande acceptée")).to_be_visible()
     referral.refresh_from_db()

@@ -130,7 +130,7 @@ def test_it_accepts_from_the_referral_page(client, coordinator, submit):
     client.force_login(coordinator)
     response = client.post(
         reverse("referrals:action", args=[referral.reference, "accept"]),
-        {"accept-pathway_kind": "lung", "accept-priority": "P1", "accept-reason": "Nodule suspect"},
+        {"accept-pathway_kind": "lung", "accept-priority": "P1", "accept-reason": "Nodule suspect", "accept-override_reason": "Hémoptysie"},
     )
     assert response.status_code == 302
     referral.refresh_from_db()

@@ -1,0 +1,80 @@
+"""Forms of the template management pages. They clean input only; template_services decides."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from jalon.core.workcalendar import DELAY_UNITS
+from jalon.pathways.models import Branch, Phase, ResponsibleRole
+
+
+class CodeListField(forms.CharField):
+    """Milestone codes separated by commas or spaces, as a list (« imaging, biopsy »)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return [code for code in value.replace(",", " ").split() if code]
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(value)
+        return value
+
+    def has_changed(self, initial, data):
+        return list(initial or []) != self.to_python(data)
+
+
+class MilestoneForm(forms.Form):
+    """One row of a version: a milestone as the manager edits it."""
+
+    code = forms.CharField(label=_("Code"), max_length=40, widget=forms.TextInput(attrs={"size": 14}))
+    label = forms.CharField(label=_("Libellé"), max_length=200)
+    order = forms.IntegerField(label=_("Ordre"), min_value=0, max_value=32767, widget=forms.NumberInput(attrs={"size": 4}))
+    phase = forms.ChoiceField(label=_("Phase"), choices=Phase.choices, initial=Phase.DIAGNOSIS)
+    branch = forms.ChoiceField(label=_("Branche"), choices=Branch.choices, required=False, initial=Branch.ALWAYS)
+    responsible_role = forms.ChoiceField(label=_("Responsable"), choices=[("", _("— Choisir —")), *ResponsibleRole.choices])
+    required = forms.BooleanField(label=_("Obligatoire"), required=False, initial=True)
+    depends_on = CodeListField(
+        label=_("Dépend de"), required=False, max_length=400, help_text=_("Codes des jalons à faire avant, séparés par des virgules.")
+    )
+    reference_code = forms.CharField(
+        label=_("Délai compté depuis"), max_length=40, required=False, help_text=_("Code d'un jalon ; vide : depuis l'acceptation.")
+    )
+    target_amount = forms.IntegerField(label=_("Délai cible"), min_value=0, required=False, widget=forms.NumberInput(attrs={"size": 4}))
+    target_unit = forms.ChoiceField(label=_("Unité"), choices=[("", "—"), *DELAY_UNITS], required=False)
+    source = forms.CharField(label=_("Source"), max_length=300, required=False)
+
+    def milestone(self) -> dict:
+        """The row as template_version_create takes it."""
+        data = dict(self.cleaned_data)
+        data.pop("DELETE", None)
+        return data
+
+
+class BaseMilestoneFormSet(forms.BaseFormSet):
+    def kept_forms(self) -> list[MilestoneForm]:
+        """Rows to save, in page order: not marked for deletion, and not left blank (extra rows)."""
+        kept = []
+        for index, form in enumerate(self.forms):
+            if self._should_delete_form(form):
+                continue
+            if index >= self.initial_form_count() and not form.has_changed():
+                continue
+            kept.append(form)
+        return kept
+
+
+MilestoneFormSet = forms.formset_factory(
+    MilestoneForm, formset=BaseMilestoneFormSet, extra=3, can_delete=True, max_num=100, validate_max=True
+)
+
+
+class VersionForm(forms.Form):
+    change_note = forms.CharField(
+        label=_("Nature de la modification"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Ce qui change et pourquoi ; gardé avec la version."),
+        error_messages={"required": _("Décrivez la modification : elle est gardée avec la version.")},
+    )

@@ -1,0 +1,340 @@
+"""Reads of pathways: the pathway page in a fixed number of queries, milestone statuses, the timeline
+and the triage explanation put into words. Access is decided by jalon.accounts.access."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext
+
+from jalon.accounts.access import referral_for_user, referrals_visible_to
+from jalon.events.kinds import event_label
+from jalon.events.models import Event
+from jalon.pathways.alerts import current_policy, open_alerts
+from jalon.pathways.models import (
+    Alert,
+    AlertKind,
+    Milestone,
+    MilestoneStatus,
+    MilestoneTemplate,
+    Outcome,
+    Pathway,
+    ResponsibleRole,
+    Task,
+)
+from jalon.referrals.models import AlarmSign, CancerSite, ExamKind, PathwayKind, Priority, Question, Referral, ReferralDocument, Urgency
+
+# Milestone statuses as the page shows them: (French label, badge class).
+MILESTONE_DISPLAY = {
+    "done": (gettext_lazy("Fait"), "badge-ok"),
+    "skipped": (gettext_lazy("Sans objet"), "badge-muted"),
+    "overdue": (gettext_lazy("En retard"), "badge-danger"),
+    "due_soon": (gettext_lazy("Échéance proche"), "badge-warn"),
+    "planned": (gettext_lazy("Prévu"), "badge-muted"),
+    "not_done": (gettext_lazy("Non réalisé"), "badge-muted"),
+}
+
+
+def pathway_for_user(user, reference: str) -> Pathway:
+    """The pathway of the referral `reference`, if the user reaches that referral (404 otherwise)."""
+    queryset = referrals_visible_to(user).select_related(
+        "pathway__template_version__template",
+        "pathway__patient",
+        "entry_point__organization",
+        "gp",
+        "referrer",
+        "triage_decision__rule",
+        "triage_decision__rule_set",
+        "triage_decision__decided_by",
+    )
+    referral = referral_for_user(user, reference, queryset)
+    try:
+        pathway = referral.pathway
+    except Pathway.DoesNotExist as exc:
+        raise Http404 from exc
+    pathway.referral = referral  # keep the referral and what was joined to it
+    return pathway
+
+
+def milestone_of(pathway: Pathway, milestone_id: int) -> Milestone:
+    """A milestone of this pathway (404 for any other id)."""
+    milestone = Milestone.objects.filter(pk=milestone_id, pathway_id=pathway.pk).first()
+    if milestone is None:
+        raise Http404
+    return milestone
+
+
+def task_of(pathway: Pathway, task_id: int) -> Task:
+    """A task of this pathway (404 for any other id)."""
+    task = Task.objects.filter(pk=task_id, pathway_id=pathway.pk).first()
+    if task is None:
+        raise Http404
+    return task
+
+
+def referral_documents(referral: Referral) -> list[ReferralDocument]:
+    """Every document of the referral (with or without an exam), oldest first: what a milestone may link to."""
+    return list(ReferralDocument.objects.filter(referral_id=referral.pk).order_by("uploaded_at", "id"))
+
+
+def milestone_status(milestone: Milestone, *, now: datetime, warning_horizon: timedelta, pathway_closed: bool = False) -> str:
+    """done, skipped, overdue (pending and past due), due_soon (due within the horizon), planned or not_done."""
+    if milestone.status == MilestoneStatus.DONE:
+        return "done"
+    if milestone.status == MilestoneStatus.SKIPPED:
+        return "skipped"
+    if pathway_closed:
+        return "not_done"
+    if milestone.due_at is not None and milestone.due_at < now:
+        return "overdue"
+    if milestone.due_at is not None and milestone.due_at <= now + warning_horizon:
+        return "due_soon"
+    return "planned"
+
+
+def _delay_text(amount: int, unit: str) -> str:
+    if unit == "hours":
+        return ngettext("%(n)d heure", "%(n)d heures", amount) % {"n": amount}
+    if unit == "working_hours":
+        return ngettext("%(n)d heure ouvrée", "%(n)d heures ouvrées", amount) % {"n": amount}
+    if unit == "working_days":
+        return ngettext("%(n)d jour ouvré", "%(n)d jours ouvrés", amount) % {"n": amount}
+    return ngettext("%(n)d jour", "%(n)d jours", amount) % {"n": amount}
+
+
+def target_text(template: MilestoneTemplate, labels_by_code: dict[str, str]) -> str:
+    """« 48 heures ouvrées après « Accueil » », or « – » when the step has no target delay."""
+    if template.target_amount is None or not template.target_unit:
+        return "–"
+    delay = _delay_text(template.target_amount, template.target_unit)
+    if not template.reference_code:
+        return _("%(delay)s après le début du parcours") % {"delay": delay}
+    reference = labels_by_code.get(template.reference_code, template.reference_code)
+    return _("%(delay)s après « %(reference)s »") % {"delay": delay, "reference": reference}
+
+
+@dataclass(frozen=True)
+class MilestoneRow:
+    milestone: Milestone
+    status: str
+    target: str
+
+    @property
+    def status_label(self) -> str:
+        return str(MILESTONE_DISPLAY[self.status][0])
+
+    @property
+    def badge_class(self) -> str:
+        return MILESTONE_DISPLAY[self.status][1]
+
+    @property
+    def is_pending(self) -> bool:
+        return self.milestone.status == MilestoneStatus.PENDING
+
+    @property
+    def may_skip(self) -> bool:
+        return self.is_pending and not self.milestone.template.required
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    event: Event
+    label: str
+    details: list[str]
+
+
+@dataclass
+class PathwayPage:
+    pathway: Pathway
+    milestones: list[MilestoneRow]
+    tasks: list[Task]
+    alerts: list[Alert]
+    timeline: list[TimelineEntry]
+    documents: list[ReferralDocument]
+    decision: object | None = None  # the referral's TriageDecision, when the rules were used
+    explanation: list[dict] = field(default_factory=list)
+
+    @property
+    def pending_milestones(self) -> list[MilestoneRow]:
+        return [row for row in self.milestones if row.is_pending]
+
+
+def pathway_page(pathway: Pathway, *, now: datetime | None = None) -> PathwayPage:
+    """Everything the pathway page shows, in a number of queries that does not grow with its rows."""
+    now = now or timezone.now()
+    referral = pathway.referral
+    milestones = list(
+        Milestone.objects.filter(pathway=pathway).select_related("template", "done_by", "document").order_by("order", "id")
+    )
+    labels_by_code = dict(
+        MilestoneTemplate.objects.filter(template_version_id=pathway.template_version_id).values_list("code", "label")
+    )
+    labels_by_code.update({milestone.code: milestone.label for milestone in milestones})
+    horizon = timedelta(hours=current_policy().warning_horizon_hours)
+    rows = [
+        MilestoneRow(
+            milestone=milestone,
+            status=milestone_status(milestone, now=now, warning_horizon=horizon, pathway_closed=pathway.is_closed),
+            target=target_text(milestone.template, labels_by_code),
+        )
+        for milestone in milestones
+    ]
+    tasks = list(Task.objects.filter(pathway=pathway).select_related("done_by").order_by("done_at", "due_at", "id"))
+    alerts = list(open_alerts(now).filter(pathway=pathway).select_related("milestone").order_by("due_at", "id"))
+    events = Event.objects.filter(referral_id=referral.pk).select_related("actor").order_by("occurred_at", "id")
+    timeline = [TimelineEntry(event=event, label=event_label(event.kind), details=event_details(event)) for event in events]
+    documents = referral_documents(referral)
+    decision = _decision_of(referral)
+    return PathwayPage(
+        pathway=pathway,
+        milestones=rows,
+        tasks=tasks,
+        alerts=alerts,
+        timeline=timeline,
+        documents=documents,
+        decision=decision,
+        explanation=explanation_rows(decision.explanation) if decision else [],
+    )
+
+
+def _decision_of(referral: Referral):
+    try:
+        return referral.triage_decision
+    except ObjectDoesNotExist:
+        return None
+
+
+def referral_pathway_summary(referral: Referral) -> tuple[Pathway | None, object | None]:
+    """The referral's pathway and recorded triage decision (either may be None), for the referral page."""
+    from jalon.triage.models import TriageDecision
+
+    pathway = Pathway.objects.filter(referral_id=referral.pk).select_related("template_version__template").first()
+    decision = TriageDecision.objects.filter(referral_id=referral.pk).select_related("rule", "rule_set", "decided_by").first()
+    return pathway, decision
+
+
+# --- putting events and explanations into words ---------------------------------------------------
+
+_OUTCOME_LABELS = dict(Outcome.choices)
+_ALERT_KIND_LABELS = dict(AlertKind.choices)
+_PATHWAY_KIND_LABELS = dict(PathwayKind.choices)
+
+
+def _when(value: str) -> str:
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return date_format(timezone.localtime(moment), "d/m/Y H:i")
+
+
+def event_details(event: Event) -> list[str]:
+    """The payload of an event as short French lines (milestone, reason, note...), for the timeline."""
+    payload = event.payload or {}
+    lines = []
+    if payload.get("label"):
+        lines.append(_("Étape : %(label)s") % {"label": payload["label"]})
+    elif payload.get("milestone") and event.kind == "alert.acknowledged":
+        lines.append(_("Étape : %(label)s") % {"label": payload["milestone"]})
+    if event.kind == "alert.acknowledged" and payload.get("alert"):
+        lines.append(_("Alerte : %(kind)s") % {"kind": _ALERT_KIND_LABELS.get(payload["alert"], payload["alert"])})
+    if event.kind == "pathway.started":
+        kind = _PATHWAY_KIND_LABELS.get(payload.get("template"), payload.get("template", ""))
+        lines.append(_("Parcours %(kind)s (version %(version)s), priorité %(priority)s") % {
+            "kind": kind, "version": payload.get("version", "?"), "priority": payload.get("priority", "?"),
+        })
+    if event.kind == "referral.accepted" and payload.get("pathway_kind"):
+        lines.append(_("Parcours %(kind)s, priorité %(priority)s") % {
+            "kind": _PATHWAY_KIND_LABELS.get(payload["pathway_kind"], payload["pathway_kind"]), "priority": payload.get("priority", "?"),
+        })
+    if payload.get("done_at"):
+        lines.append(_("Réalisé le %(when)s") % {"when": _when(payload["done_at"])})
+    if payload.get("task"):
+        lines.append(_("Tâche : %(task)s") % {"task": payload["task"]})
+    if payload.get("outcome"):
+        lines.append(_("Issue : %(outcome)s") % {"outcome": _OUTCOME_LABELS.get(payload["outcome"], payload["outcome"])})
+    if event.kind == "triage.overridden":
+        proposed, chosen = payload.get("proposed") or ["", ""], payload.get("chosen") or ["", ""]
+        lines.append(_("Proposé : %(proposed)s ; retenu : %(chosen)s") % {
+            "proposed": f"{_PATHWAY_KIND_LABELS.get(proposed[0], proposed[0])} {proposed[1]}",
+            "chosen": f"{_PATHWAY_KIND_LABELS.get(chosen[0], chosen[0])} {chosen[1]}",
+        })
+        if payload.get("rule"):
+            lines.append(_("Règle : %(code)s") % {"code": payload["rule"]})
+    if payload.get("reason"):
+        lines.append(_("Motif : %(reason)s") % {"reason": payload["reason"]})
+    if payload.get("note"):
+        lines.append(_("Note : %(note)s") % {"note": payload["note"]})
+    return lines
+
+
+# Codes a triage condition may name, with their French labels.
+_CONDITION_VALUE_LABELS = {
+    "suspected_site_in": dict(CancerSite.choices),
+    "declared_urgency_in": dict(Urgency.choices),
+    "question_in": dict(Question.choices),
+    "alarm_signs_any": dict(AlarmSign.choices),
+    "exams_any": dict(ExamKind.choices),
+    "exams_none": dict(ExamKind.choices),
+}
+
+
+def _value_text(condition: str, value) -> str:
+    labels = _CONDITION_VALUE_LABELS.get(condition, {})
+    if value is None:
+        return _("non renseigné")
+    if isinstance(value, bool):
+        return _("oui") if value else _("non")
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(str(labels.get(item, item)) for item in value) if value else _("aucun")
+    return str(labels.get(value, value))
+
+
+def explanation_rows(explanation: list[dict]) -> list[dict]:
+    """Each check of a rule as words: the condition's French label, what it expects, what the referral has."""
+    return [
+        {
+            "label": check.get("label", check.get("condition", "")),
+            "expected": _value_text(check.get("condition", ""), check.get("expected")),
+            "actual": _value_text(check.get("condition", ""), check.get("actual")),
+            "holds": bool(check.get("holds")),
+        }
+        for check in explanation or []
+    ]
+
+
+def first_task_rows(first_tasks: list[dict]) -> list[dict]:
+    """A rule's first tasks as the referral page lists them: label, who, and within what delay."""
+    roles = dict(ResponsibleRole.choices)
+    return [
+        {
+            "label": task.get("label", ""),
+            "role": str(roles.get(task.get("responsible_role", "coordinator"), task.get("responsible_role", ""))),
+            "delay": _delay_text(task["due_amount"], task.get("due_unit", "days")) if task.get("due_amount") is not None else "",
+        }
+        for task in first_tasks or []
+    ]
+
+
+
+def proposal_summary(proposal) -> dict:
+    """What the triage rules propose for a referral (a triage.services.Proposal), ready for the page."""
+    rule = proposal.rule
+    return {
+        "has_rules": proposal.rule_set is not None,
+        "rule_set": proposal.rule_set,
+        "rule": rule,
+        "pathway_kind": proposal.pathway_kind,
+        "priority": proposal.priority,
+        "pathway_label": str(dict(PathwayKind.choices).get(proposal.pathway_kind, proposal.pathway_kind)),
+        "priority_label": str(dict(Priority.choices).get(proposal.priority, proposal.priority)),
+        "checks": explanation_rows(proposal.explanation),
+        "tasks": first_task_rows(rule.first_tasks if rule else []),
+    }

@@ -1,0 +1,166 @@
+"""Try a triage rule set on past referrals before publishing it: which outcomes would change?
+
+The proposal for each referral is what `triage_propose(referral, rule_set=...)` gives (same facts,
+same engine, same fallback when no rule fires), computed here with each set's rules read once and
+the referrals' patients, communes and exams loaded in a fixed number of queries, whatever the number
+of referrals or rules. Only references leave this module: no patient identity.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+
+from jalon.referrals.models import ExamDone, Referral, Status
+from jalon.triage.engine import TriageFacts, first_matching
+from jalon.triage.models import TriageRuleSet
+from jalon.triage.services import Proposal, published_rule_set
+
+# "Accepted" (then possibly closed) or still waiting for an answer: declined and redirected referrals
+# never entered a pathway.
+DEFAULT_STATUSES = (Status.RECEIVED, Status.AWAITING_COMPLEMENT, Status.ACCEPTED, Status.CLOSED)
+NO_RULE = ""  # the key counting referrals no rule matched (a draft set without a catch-all)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    pathway_kind: str
+    priority: str
+    rule_code: str  # NO_RULE when no rule fired
+
+    @classmethod
+    def of(cls, proposal: Proposal) -> Outcome:
+        return cls(proposal.pathway_kind, proposal.priority, proposal.rule.code if proposal.rule else NO_RULE)
+
+
+@dataclass(frozen=True)
+class ChangedReferral:
+    referral_id: int
+    reference: str
+    before: Outcome
+    after: Outcome
+
+    @property
+    def changes(self) -> list[str]:
+        """What differs: among "pathway_kind", "priority", "rule"."""
+        pairs = (
+            ("pathway_kind", self.before.pathway_kind, self.after.pathway_kind),
+            ("priority", self.before.priority, self.after.priority),
+            ("rule", self.before.rule_code, self.after.rule_code),
+        )
+        return [name for name, before, after in pairs if before != after]
+
+
+@dataclass(frozen=True)
+class RuleCount:
+    code: str
+    before: int
+    after: int
+
+
+@dataclass
+class DryRunReport:
+    candidate: TriageRuleSet
+    baseline: TriageRuleSet | None
+    total: int = 0
+    changed: list[ChangedReferral] = field(default_factory=list)
+    rules_before: Counter = field(default_factory=Counter)  # rule code -> referrals it fires on, under the baseline
+    rules_after: Counter = field(default_factory=Counter)  # the same under the candidate
+    priorities_before: Counter = field(default_factory=Counter)
+    priorities_after: Counter = field(default_factory=Counter)
+    pathway_kinds_before: Counter = field(default_factory=Counter)
+    pathway_kinds_after: Counter = field(default_factory=Counter)
+    candidate_codes: list[str] = field(default_factory=list)
+    baseline_codes: list[str] = field(default_factory=list)
+
+    @property
+    def changed_count(self) -> int:
+        return len(self.changed)
+
+    @property
+    def unchanged_count(self) -> int:
+        return self.total - len(self.changed)
+
+    @property
+    def priority_changes(self) -> int:
+        return sum(1 for row in self.changed if "priority" in row.changes)
+
+    @property
+    def pathway_changes(self) -> int:
+        return sum(1 for row in self.changed if "pathway_kind" in row.changes)
+
+    @property
+    def rule_counts(self) -> list[RuleCount]:
+        """Every rule of either set (candidate order first, then rules only the baseline has), with its counts,
+        including the rules that fire on no referral; last, the referrals no rule matched, if any."""
+        codes = list(dict.fromkeys([*self.candidate_codes, *self.baseline_codes]))
+        if self.rules_before[NO_RULE] or self.rules_after[NO_RULE]:
+            codes.append(NO_RULE)
+        return [RuleCount(code, self.rules_before[code], self.rules_after[code]) for code in codes]
+
+
+def default_referrals(limit: int = 500) -> QuerySet:
+    """The last `limit` referrals that were accepted or are waiting for an answer."""
+    return Referral.objects.filter(status__in=DEFAULT_STATUSES).order_by("-received_at", "-id")[:limit]
+
+
+def _loaded(referrals, limit: int) -> list[Referral]:
+    exams = Prefetch("exams", queryset=ExamDone.objects.only("id", "referral_id", "kind"))
+    if referrals is None:
+        referrals = default_referrals(limit)
+    if isinstance(referrals, QuerySet):
+        if not referrals.query.is_sliced:
+            if not referrals.ordered:
+                referrals = referrals.order_by("-received_at", "-id")
+            referrals = referrals[:limit]
+        return list(referrals.select_related("patient__commune").prefetch_related(exams))
+    rows = list(referrals)
+    prefetch_related_objects(rows, "patient__commune", exams)
+    return rows
+
+
+def _rules(rule_set: TriageRuleSet | None) -> list:
+    return list(rule_set.rules.order_by("order")) if rule_set is not None else []
+
+
+def _propose(rule_set: TriageRuleSet | None, rules: list, facts: TriageFacts) -> Proposal:
+    """The same Proposal `triage_propose(referral, rule_set=rule_set)` returns, from rules already loaded."""
+    if rule_set is None:
+        return Proposal(rule_set=None, outcome=None)
+    return Proposal(rule_set=rule_set, outcome=first_matching(rules, facts))
+
+
+def dry_run(
+    *,
+    candidate: TriageRuleSet,
+    baseline: TriageRuleSet | None = None,
+    referrals: Iterable[Referral] | QuerySet | None = None,
+    limit: int = 500,
+) -> DryRunReport:
+    """Compare the proposals of `candidate` with those of `baseline` (default: the published set) on past referrals
+    (default: the last `limit` accepted or waiting ones). Nothing is written."""
+    baseline = baseline if baseline is not None else published_rule_set()
+    candidate_rules, baseline_rules = _rules(candidate), _rules(baseline)
+    report = DryRunReport(
+        candidate=candidate,
+        baseline=baseline,
+        candidate_codes=[rule.code for rule in candidate_rules],
+        baseline_codes=[rule.code for rule in baseline_rules],
+    )
+    for referral in _loaded(referrals, limit):
+        facts = TriageFacts.from_referral(referral)
+        before = Outcome.of(_propose(baseline, baseline_rules, facts))
+        after = Outcome.of(_propose(candidate, candidate_rules, facts))
+        report.total += 1
+        report.rules_before[before.rule_code] += 1
+        report.rules_after[after.rule_code] += 1
+        report.priorities_before[before.priority] += 1
+        report.priorities_after[after.priority] += 1
+        report.pathway_kinds_before[before.pathway_kind] += 1
+        report.pathway_kinds_after[after.pathway_kind] += 1
+        if before != after:
+            report.changed.append(ChangedReferral(referral.pk, referral.reference, before, after))
+    return report

@@ -20,7 +20,7 @@ from jalon.pathways.tests.test_pathway_pages import lung_template_version, triag
 from jalon.triage.services import triage_propose
 from tests.browser.conftest import login, screenshot
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PARIS = ZoneInfo("Europe/Paris")
 MONDAY_9H = datetime(2026, 11, 30, 9, 0, tzinfo=PARIS)

@@ -16,7 +16,7 @@ from jalon.referrals.models import Referral, Status
 from jalon.testing.factories import make_ins
 from tests.browser.conftest import fill_login_form, login, screenshot
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 REFERENCE = re.compile(r"^JAL-\d{4}-\d{6}$")
 SCANNER_REPORT = {"name": "compte-rendu-scanner.pdf", "mimeType": "application/pdf", "buffer": MINIMAL_PDF}

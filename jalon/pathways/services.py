@@ -19,6 +19,9 @@ from jalon.core.actor import Actor
 from jalon.core.workcalendar import add_delay
 from jalon.events.services import event_record
 from jalon.pathways.errors import PathwayError, PathwayErrorCode
+from jalon.referrals.models import Referral
+from jalon.referrals.models import Status as ReferralStatus
+from jalon.referrals.services import referral_close
 from jalon.pathways.models import (
     Branch,
     Milestone,
@@ -241,6 +244,9 @@ def _close(*, actor: Actor, pathway: Pathway, reason: str, at: datetime) -> None
     pathway.save(update_fields=["status", "closed_at"])
     pathway.milestones.filter(status=MilestoneStatus.PENDING).update(due_at=None)
     event_record(actor=actor, kind="pathway.closed", patient_id=pathway.patient_id, referral_id=pathway.referral_id, payload={"reason": reason})
+    referral = Referral.objects.get(pk=pathway.referral_id)
+    if referral.status == ReferralStatus.ACCEPTED:
+        referral_close(actor=actor, referral=referral, reason=reason)  # the referrer sees the loop closed
 
 
 @transaction.atomic

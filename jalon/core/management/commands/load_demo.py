@@ -41,10 +41,12 @@ from jalon.patients.models import CareTeamRole, IdentityStatus, Sex
 from jalon.patients.services import PatientIdentity, care_team_add
 from jalon.referrals.completeness import item_label
 from jalon.referrals.models import EntryPoint, ExamKind, Referral
+from jalon.pathways.alerts import alerts_scan
+from jalon.pathways.errors import PathwayError
+from jalon.pathways.services import milestone_record, pathway_record_outcome
+from jalon.triage.services import referral_accept_into_pathway, triage_propose
 from jalon.referrals.services import (
     ExamInput,
-    referral_accept,
-    referral_close,
     referral_complete,
     referral_decline,
     referral_redirect,
@@ -383,6 +385,7 @@ class Command(BaseCommand):
             self._create_directory()
             self._create_users()
             self._create_referrals()
+            alerts_scan()  # the worklist opens with the alerts of today
         counts = {"professionals": Professional.objects.count(), "referrals": Referral.objects.count()}
         self.stdout.write(
             _("Démonstration chargée : %(professionals)d professionnels, %(referrals)d demandes.") % counts
@@ -538,7 +541,7 @@ class Command(BaseCommand):
             first, second = self._decision_times(case, received_at)
             if case.outcome != "received":
                 steps.append((first, index, self._decide, state))
-            if case.outcome in ("closed", "completed"):
+            if case.outcome in ("closed", "completed", "accepted"):
                 steps.append((second, index, self._follow_up, state))
         for moment, _index, step, state in sorted(steps, key=lambda item: (item[0], item[1])):
             with time_machine.travel(moment, tick=False):
@@ -653,16 +656,25 @@ class Command(BaseCommand):
         case, referral = state["case"], state["referral"]
         actor = Actor(user=self.coordinators[state["entry"]])
         if case.outcome in ("accepted", "closed"):
-            referral = referral_accept(
+            proposal = triage_propose(referral)
+            pathway_kind = SITES[state["site"]].pathway
+            priority = "P1" if not referral.is_complete else PRIORITY_OF_URGENCY[state["urgency"]]
+            departs = (pathway_kind, priority) != (proposal.pathway_kind, proposal.priority)
+            pathway = referral_accept_into_pathway(
                 actor=actor,
                 referral=referral,
-                pathway_kind=SITES[state["site"]].pathway,
-                priority="P1" if not referral.is_complete else PRIORITY_OF_URGENCY[state["urgency"]],
+                pathway_kind=pathway_kind,
+                priority=priority,
                 reason="Patient hors territoire accepté à la demande de son médecin."
                 if referral.outside_territory
                 else "",
+                override_reason="Demande incomplète mais urgente : prise en charge sans attendre le complément."
+                if departs and not referral.is_complete
+                else ("Avis de la coordination après appel du médecin adresseur." if departs else ""),
                 outside_territory_acknowledged=referral.outside_territory,
             )
+            referral = pathway.referral
+            state["pathway"] = pathway
             self._add_care_team(referral, state["site"])
         elif case.outcome == "declined":
             referral = referral_decline(actor=actor, referral=referral, reason=self._next("declined", DECLINE_REASONS))
@@ -680,12 +692,17 @@ class Command(BaseCommand):
 
     def _follow_up(self, state: dict) -> None:
         referral = state["referral"]
+        if state["case"].outcome in ("accepted", "closed"):
+            self._record_first_milestones(state)
         if state["case"].outcome == "closed":
-            referral_close(
+            pathway_record_outcome(
                 actor=Actor(user=self.coordinators[state["entry"]]),
-                referral=referral,
-                reason=self._next("closed", CLOSE_REASONS),
+                pathway=state["pathway"],
+                outcome="not_malignant",
+                note=self._next("closed", CLOSE_REASONS),
             )
+            return
+        if state["case"].outcome == "accepted":
             return
         referral_complete(
             actor=Actor(user=self.users["medecin"]),
@@ -696,6 +713,23 @@ class Command(BaseCommand):
             patient_phone=None if referral.patient.phone else self._phone(),
             exams=self._exams(state["site"], timezone.localdate()),
         )
+
+    def _record_first_milestones(self, state: dict) -> None:
+        """The coordination called the patient and saw them; some pathways go further, some are late."""
+        actor = Actor(user=self.coordinators[state["entry"]])
+        pathway = state["pathway"]
+        steps = ["first_contact", "reception", "imaging"][: 1 + self.rng.randint(0, 2)]
+        if state["case"].outcome == "closed":
+            steps = ["first_contact", "reception", "imaging", "biopsy", "pathology_final"]
+        for code in steps:
+            milestone = pathway.milestones.filter(code=code, status="pending").first()
+            if milestone is None or milestone.due_at is None:
+                continue
+            done_at = min(milestone.due_at, timezone.now())
+            try:
+                milestone_record(actor=actor, milestone=milestone, done_at=done_at, note="")
+            except PathwayError:
+                return  # a step it depends on is not done: stop there, as a real team would
 
     def _next(self, counter: str, choices: tuple[str, ...]) -> str:
         self.counters[counter] += 1

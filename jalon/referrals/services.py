@@ -100,6 +100,20 @@ def _store_documents(*, actor: Actor, referral: Referral, documents: list[Checke
         stored.save()
 
 
+def _store_attachments(*, actor: Actor, referral: Referral, documents: list[CheckedDocument], exams: list) -> None:
+    """Store loose documents, then each exam with its own documents (all already checked)."""
+    _store_documents(actor=actor, referral=referral, documents=documents, exam=None)
+    for exam_input, exam_documents in exams:
+        exam = ExamDone.objects.create(
+            referral=referral,
+            kind=exam_input.kind,
+            done_on=exam_input.done_on,
+            place=exam_input.place.strip(),
+            summary=exam_input.summary.strip(),
+        )
+        _store_documents(actor=actor, referral=referral, documents=exam_documents, exam=exam)
+
+
 def _content_of(referral: Referral) -> completeness.ReferralContent:
     patient = referral.patient
     return completeness.ReferralContent(
@@ -182,16 +196,7 @@ def referral_submit(
         outside_territory=_is_outside_territory(entry_point, patient_row),
         created_by=actor.user,
     )
-    _store_documents(actor=actor, referral=referral, documents=checked_documents, exam=None)
-    for exam_input, exam_documents in checked_exam_files:
-        exam = ExamDone.objects.create(
-            referral=referral,
-            kind=exam_input.kind,
-            done_on=exam_input.done_on,
-            place=exam_input.place.strip(),
-            summary=exam_input.summary.strip(),
-        )
-        _store_documents(actor=actor, referral=referral, documents=exam_documents, exam=exam)
+    _store_attachments(actor=actor, referral=referral, documents=checked_documents, exams=checked_exam_files)
     _refresh_completeness(referral)
     referral.save(update_fields=["missing_items", "is_complete", "completeness_rule_set"])
 
@@ -323,16 +328,7 @@ def referral_complete(
         referral.patient.save(update_fields=patient_changes)
         audit(actor, action=AuditAction.UPDATE, patient_id=referral.patient_id, object_type="patient", object_id=referral.patient_id)
         referral.outside_territory = _is_outside_territory(referral.entry_point, referral.patient)
-    _store_documents(actor=actor, referral=referral, documents=checked_documents, exam=None)
-    for exam_input, exam_documents in checked_exam_files:
-        exam = ExamDone.objects.create(
-            referral=referral,
-            kind=exam_input.kind,
-            done_on=exam_input.done_on,
-            place=exam_input.place.strip(),
-            summary=exam_input.summary.strip(),
-        )
-        _store_documents(actor=actor, referral=referral, documents=exam_documents, exam=exam)
+    _store_attachments(actor=actor, referral=referral, documents=checked_documents, exams=checked_exam_files)
     _refresh_completeness(referral)
     if message.strip():
         ReferralMessage.objects.create(referral=referral, author=actor.user, body=message.strip())

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "jalon.referrals",
     "jalon.triage",
     "jalon.pathways",
+    "jalon.scheduling",
 ]
 
 MIDDLEWARE = [

@@ -217,3 +217,43 @@ def add_delay(
     if unit == "working_hours":
         return add_working_hours(start, amount, department=department, closures=closures)
     raise ValueError(f"unknown delay unit: {unit!r}")
+
+
+def subtract_delay(
+    end: datetime,
+    amount: int,
+    unit: str,
+    *,
+    department: str | None = None,
+    closures: frozenset[date] | Iterable[date] = (),
+) -> datetime:
+    """The moment `amount` of `unit` before `end` (e.g. when a reserved slot is released).
+
+    Working days go back to the same wall-clock time on earlier working days; working hours count
+    back only time on working days.
+    """
+    _check_amount(amount)
+    if unit in ("hours", "days"):
+        wall = _to_local(end)
+        if unit == "hours":
+            return end.astimezone(UTC) - timedelta(hours=amount)
+        return _to_utc((wall - timedelta(days=amount)).replace(fold=wall.fold))
+    closures = _closure_set(closures)
+    wall = _to_local(end)
+    if unit == "working_days":
+        day = wall.date()
+        for _ in range(amount):
+            day -= _ONE_DAY
+            while not is_working_day(day, department=department, closures=closures):
+                day -= _ONE_DAY
+        return _to_utc(datetime.combine(day, wall.time()))
+    if unit == "working_hours":
+        remaining = timedelta(hours=amount)
+        day, into_day = wall.date(), wall - datetime.combine(wall.date(), time())
+        while True:
+            if is_working_day(day, department=department, closures=closures):
+                if remaining <= into_day:
+                    return _to_utc(datetime.combine(day, time()) + into_day - remaining)
+                remaining -= into_day
+            day, into_day = day - _ONE_DAY, _ONE_DAY  # go on from the end of the previous day
+    raise ValueError(f"unknown delay unit: {unit!r}")

@@ -89,6 +89,10 @@ class MilestoneTemplate(models.Model):
     target_amount = models.PositiveIntegerField(_("délai cible"), null=True, blank=True)
     target_unit = models.CharField(_("unité"), max_length=16, choices=DELAY_UNITS, blank=True)
     source = models.CharField(_("source"), max_length=300, blank=True)
+    # Booking: which kind of resource the step needs (blank: not booked in Jalon), and a group name
+    # shared by steps planned on the same day (the diagnostic day).
+    resource_kind = models.CharField(_("ressource à réserver"), max_length=20, blank=True)
+    same_day_group = models.CharField(_("même jour que"), max_length=40, blank=True)
 
     class Meta:
         ordering = ["template_version", "order"]

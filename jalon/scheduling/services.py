@@ -1,0 +1,193 @@
+"""Writes on schedules: generate slots, book (all or nothing), cancel, reschedule, release.
+
+Double booking is impossible by construction: the `one_booking_per_slot` partial unique index
+refuses a second booked appointment on a slot, whichever server or process tries; a group of
+bookings runs in one transaction, so it takes all its slots or none.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jalon.accounts.audit import audit
+from jalon.accounts.models import AuditAction
+from jalon.core.actor import Actor
+from jalon.core.workcalendar import PARIS, subtract_delay
+from jalon.events.services import event_record
+from jalon.pathways.models import Milestone, Pathway
+from jalon.patients.models import CareTeamRole
+from jalon.patients.services import care_team_add
+from jalon.scheduling.eligibility import may_use
+from jalon.scheduling.errors import SchedulingError, SchedulingErrorCode
+from jalon.scheduling.models import Appointment, AppointmentStatus, Closure, Resource, Slot, SlotRelease
+
+
+def slots_generate(*, resource: Resource, start: date, end: date) -> int:
+    """Create the slots of `resource`'s weekly openings from `start` to `end` (inclusive), skipping its
+    closures and public holidays; idempotent (existing slots are kept). Returns how many were created."""
+    from jalon.core.workcalendar import public_holidays
+
+    department = resource.organization.department
+    closed = set(Closure.objects.filter(resource=resource, day__range=(start, end)).values_list("day", flat=True))
+    openings = list(resource.openings.all())
+    new_slots = []
+    day = start
+    while day <= end:
+        if day not in closed and day not in public_holidays(day.year, department=department):
+            for opening in openings:
+                if opening.weekday != day.weekday() or day < opening.valid_from or (opening.valid_until and day > opening.valid_until):
+                    continue
+                moment = datetime.combine(day, opening.start_time, tzinfo=PARIS)
+                finish = datetime.combine(day, opening.end_time, tzinfo=PARIS)
+                step = timedelta(minutes=opening.slot_minutes)
+                while moment + step <= finish:
+                    restricted = bool(opening.reserved_for) or opening.urgent
+                    release_at = (
+                        subtract_delay(moment, opening.release_amount, opening.release_unit, department=department)
+                        if restricted and opening.release_amount is not None and opening.release_unit
+                        else None
+                    )
+                    new_slots.append(
+                        Slot(
+                            resource=resource,
+                            start=moment,
+                            end=moment + step,
+                            reserved_for=sorted(opening.reserved_for),
+                            urgent=opening.urgent,
+                            release_at=release_at,
+                        )
+                    )
+                    moment += step
+        day += timedelta(days=1)
+    before = Slot.objects.filter(resource=resource).count()
+    Slot.objects.bulk_create(new_slots, ignore_conflicts=True, batch_size=500)
+    return Slot.objects.filter(resource=resource).count() - before
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    milestone: Milestone
+    slot: Slot
+
+
+def _check(request: BookingRequest, pathway: Pathway, now: datetime) -> None:
+    slot, milestone = request.slot, request.milestone
+    if milestone.pathway_id != pathway.pk:
+        raise SchedulingError(SchedulingErrorCode.INVALID_INPUT, _("Cette étape n'appartient pas à ce parcours."))
+    if slot.start <= now:
+        raise SchedulingError(SchedulingErrorCode.SLOT_IN_PAST, _("Ce créneau est déjà passé."))
+    kind = milestone.template.resource_kind
+    if kind and slot.resource.kind != kind:
+        raise SchedulingError(SchedulingErrorCode.WRONG_RESOURCE, _("Ce créneau ne correspond pas à l'examen demandé."))
+    if not may_use(slot=slot, pathway_kind=pathway.template_version.template.kind, priority=pathway.priority, now=now):
+        raise SchedulingError(
+            SchedulingErrorCode.SLOT_NOT_ELIGIBLE,
+            _("Ce créneau est réservé (parcours dédié ou urgence P1) : il n'est pas accessible à ce patient."),
+        )
+
+
+def appointments_book(*, actor: Actor, pathway: Pathway, requests: list[BookingRequest], replace_existing: bool = False) -> list[Appointment]:
+    """Book every requested slot for the pathway's steps, or none of them (SchedulingError).
+
+    With `replace_existing`, the steps' current appointments are cancelled in the same transaction
+    (a reschedule): if a new slot is taken, the old appointments stay.
+    """
+    if not requests:
+        raise SchedulingError(SchedulingErrorCode.INVALID_INPUT, _("Aucun créneau choisi."))
+    if len({r.slot.pk for r in requests}) != len(requests):
+        raise SchedulingError(SchedulingErrorCode.INVALID_INPUT, _("Le même créneau est choisi deux fois."))
+    group = uuid.uuid4()
+    try:
+        with transaction.atomic():
+            pathway = Pathway.objects.select_for_update().select_related("template_version__template").get(pk=pathway.pk)
+            if pathway.is_closed:
+                raise SchedulingError(SchedulingErrorCode.PATHWAY_CLOSED, _("Ce parcours est clôturé."))
+            now = timezone.now()
+            appointments = []
+            for request in requests:
+                slot = Slot.objects.select_related("resource").get(pk=request.slot.pk)
+                milestone = Milestone.objects.select_related("template").get(pk=request.milestone.pk)
+                request = BookingRequest(milestone=milestone, slot=slot)
+                _check(request, pathway, now)
+                if replace_existing:
+                    _cancel_active(actor=actor, milestone=milestone, reason=_("Reprogrammé"), now=now)
+                appointments.append(
+                    Appointment.objects.create(
+                        slot=slot,
+                        pathway=pathway,
+                        milestone=milestone,
+                        group=group,
+                        booked_by=actor.user,
+                        booked_at=now,
+                        used_reserved=slot.is_restricted and not slot.is_released(now),
+                    )
+                )
+                Milestone.objects.filter(pk=milestone.pk).update(planned_at=slot.start, appointment_reference=slot.resource.name[:200])
+                if slot.resource.professional_id:
+                    care_team_add(patient_id=pathway.patient_id, role=CareTeamRole.SPECIALIST,
+                                  professional_id=slot.resource.professional_id, reason=pathway.referral.reference)
+                event_record(
+                    actor=actor, kind="appointment.booked", patient_id=pathway.patient_id, referral_id=pathway.referral_id,
+                    payload={"milestone": milestone.label, "resource": slot.resource.name, "start": slot.start.isoformat(), "group": str(group)},
+                )
+            Pathway.objects.filter(pk=pathway.pk).update(last_activity_at=now, lost_to_follow_up=False)
+            audit(actor, action=AuditAction.CREATE, patient_id=pathway.patient_id, object_type="appointment", object_id=str(group))
+    except IntegrityError as error:
+        raise SchedulingError(
+            SchedulingErrorCode.SLOT_TAKEN, _("Un des créneaux vient d'être réservé par quelqu'un d'autre : rien n'a été réservé.")
+        ) from error
+    return appointments
+
+
+def _cancel_active(*, actor: Actor, milestone: Milestone, reason: str, now: datetime) -> None:
+    for appointment in Appointment.objects.filter(milestone=milestone, status=AppointmentStatus.BOOKED).select_related("slot__resource"):
+        Appointment.objects.filter(pk=appointment.pk).update(
+            status=AppointmentStatus.CANCELLED, cancelled_at=now, cancelled_by=actor.user, cancel_reason=reason[:300]
+        )
+        event_record(
+            actor=actor, kind="appointment.cancelled", patient_id=appointment.pathway.patient_id,
+            referral_id=appointment.pathway.referral_id,
+            payload={"milestone": milestone.label, "resource": appointment.slot.resource.name, "start": appointment.slot.start.isoformat(), "reason": reason},
+        )
+
+
+@transaction.atomic
+def appointment_cancel(*, actor: Actor, appointment: Appointment, reason: str) -> Appointment:
+    """Cancel a booked appointment: the slot is free again, the history keeps both."""
+    if not reason.strip():
+        raise SchedulingError(SchedulingErrorCode.REASON_REQUIRED, _("Indiquez le motif de l'annulation."), field="reason")
+    appointment = Appointment.objects.select_for_update().select_related("pathway", "milestone").get(pk=appointment.pk)
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise SchedulingError(SchedulingErrorCode.NOT_BOOKED, _("Ce rendez-vous est déjà annulé."))
+    now = timezone.now()
+    _cancel_active(actor=actor, milestone=appointment.milestone, reason=reason.strip(), now=now)
+    Milestone.objects.filter(pk=appointment.milestone_id).update(planned_at=None, appointment_reference="")
+    audit(actor, action=AuditAction.UPDATE, patient_id=appointment.pathway.patient_id, object_type="appointment", object_id=appointment.pk)
+    appointment.refresh_from_db()
+    return appointment
+
+
+def slots_release_due(*, now: datetime | None = None) -> int:
+    """Record the release of every still-free reserved or urgent slot whose release time has come.
+
+    Idempotent: a slot is released once (conditional update, and one SlotRelease row per slot).
+    """
+    now = now or timezone.now()
+    due = (
+        Slot.objects.filter(released_at__isnull=True, release_at__lte=now, start__gt=now)
+        .exclude(appointments__status=AppointmentStatus.BOOKED)
+        .values_list("pk", "reserved_for", "urgent")
+    )
+    released = 0
+    for slot_id, reserved_for, urgent in due:
+        with transaction.atomic():
+            if Slot.objects.filter(pk=slot_id, released_at__isnull=True).update(released_at=now):
+                SlotRelease.objects.create(slot_id=slot_id, released_at=now, reserved_for=reserved_for, urgent=urgent)
+                released += 1
+    return released

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jalon.core.workcalendar import DELAY_UNITS
 from jalon.pathways.models import Branch, Phase, ResponsibleRole
+from jalon.scheduling.models import ResourceKind
 
 
 class CodeListField(forms.CharField):
@@ -44,6 +45,10 @@ class MilestoneForm(forms.Form):
     target_amount = forms.IntegerField(label=_("Délai cible"), min_value=0, required=False, widget=forms.NumberInput(attrs={"size": 4}))
     target_unit = forms.ChoiceField(label=_("Unité"), choices=[("", "—"), *DELAY_UNITS], required=False)
     source = forms.CharField(label=_("Source"), max_length=300, required=False)
+    resource_kind = forms.ChoiceField(label=_("Ressource à réserver"), choices=[("", _("— Aucune —")), *ResourceKind.choices], required=False)
+    same_day_group = forms.CharField(
+        label=_("Même jour que"), max_length=40, required=False, help_text=_("Un nom commun aux étapes à planifier le même jour, ex. diagnostic_day.")
+    )
 
     def milestone(self) -> dict:
         """The row as template_version_create takes it."""

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jalon.core.workcalendar import DELAY_UNITS
 from jalon.referrals.models import PathwayKind, Priority
+from jalon.scheduling.models import ResourceKind
 
 
 class ResponsibleRole(models.TextChoices):
@@ -91,7 +92,7 @@ class MilestoneTemplate(models.Model):
     source = models.CharField(_("source"), max_length=300, blank=True)
     # Booking: which kind of resource the step needs (blank: not booked in Jalon), and a group name
     # shared by steps planned on the same day (the diagnostic day).
-    resource_kind = models.CharField(_("ressource à réserver"), max_length=20, blank=True)
+    resource_kind = models.CharField(_("ressource à réserver"), max_length=20, blank=True, choices=ResourceKind.choices)
     same_day_group = models.CharField(_("même jour que"), max_length=40, blank=True)
 
     class Meta:

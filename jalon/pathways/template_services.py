@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
+from jalon.scheduling.models import ResourceKind
 from jalon.core.workcalendar import DELAY_UNITS
 from jalon.pathways.models import (
     Branch,
@@ -42,6 +43,8 @@ MILESTONE_FIELDS = (
     "target_amount",
     "target_unit",
     "source",
+    "resource_kind",
+    "same_day_group",
 )
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 _UNITS = {value for value, _label in DELAY_UNITS}
@@ -87,6 +90,8 @@ def _clean_milestone(index: int, raw: dict, errors: TemplateVersionInvalid) -> d
         "target_amount": raw.get("target_amount"),
         "target_unit": raw.get("target_unit") or "",
         "source": (raw.get("source") or "").strip(),
+        "resource_kind": raw.get("resource_kind") or "",
+        "same_day_group": (raw.get("same_day_group") or "").strip(),
     }
     if not milestone["code"]:
         errors.add_row(index, "code", _("Indiquez un code."))
@@ -116,6 +121,10 @@ def _clean_milestone(index: int, raw: dict, errors: TemplateVersionInvalid) -> d
         errors.add_row(index, "target_unit", _("Unité de délai inconnue."))
     if len(milestone["source"]) > 300:
         errors.add_row(index, "source", _("La source ne peut dépasser 300 caractères."))
+    if milestone["resource_kind"] and milestone["resource_kind"] not in ResourceKind.values:
+        errors.add_row(index, "resource_kind", _("Type de ressource inconnu."))
+    if milestone["same_day_group"] and (len(milestone["same_day_group"]) > 40 or not _SLUG.match(milestone["same_day_group"])):
+        errors.add_row(index, "same_day_group", _("Le nom du groupe « même jour » : lettres sans accent, chiffres, « - » et « _ » (40 au plus)."))
     return milestone
 
 

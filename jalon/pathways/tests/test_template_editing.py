@@ -284,3 +284,18 @@ def test_it_shows_the_manager_the_menu_entries(client, manager):
     client.force_login(manager)
     text = page_text(client.get(reverse("pathway_templates:list")))
     assert reverse("pathway_templates:list") in text and reverse("triage_rules:published") in text
+
+
+def test_it_keeps_the_booking_metadata_in_a_new_version(client, manager, lung_version):
+    """A new version carries each step's resource kind and same-day group unless the manager changes them."""
+    lung_version.milestones.filter(code="reception").update(resource_kind="consultation", same_day_group="diagnostic_day")
+    client.force_login(manager)
+    rows = rows_of(lung_version)
+    response = client.post("/modeles-de-parcours/lung/nouvelle-version/", post_data(rows))
+    assert response.status_code == 302, page_text(response)
+    newest = PathwayTemplate.objects.get(kind="lung").current_version()
+    reception = newest.milestones.get(code="reception")
+    assert (reception.resource_kind, reception.same_day_group) == ("consultation", "diagnostic_day")
+    bad = rows_of(lung_version)
+    bad[1]["resource_kind"] = "teleportation"
+    assert "Sélectionnez un choix valide" in page_text(client.post("/modeles-de-parcours/lung/nouvelle-version/", post_data(bad)))

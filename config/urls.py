@@ -8,6 +8,7 @@ urlpatterns = [
     path("demandes/", include("jalon.referrals.urls")),
     path("alertes/", include("jalon.pathways.alert_urls")),
     path("parcours/", include("jalon.pathways.urls")),
+    path("planification/", include("jalon.scheduling.urls")),
     path("modeles-de-parcours/", include("jalon.pathways.manage_urls")),
     path("regles-de-tri/", include("jalon.triage.urls")),
     path("api/v1/", api.urls),

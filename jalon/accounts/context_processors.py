@@ -14,6 +14,7 @@ def navigation(request):
             ("referrals:worklist", _("File des demandes")),
             ("pathways_alerts:list", _("Alertes")),
             ("referrals:phone_intake", _("Saisie d'un appel")),
+            ("scheduling:availability", _("Disponibilités")),
         ]
     if user.role in (Role.REFERRER, Role.SPECIALIST, Role.HOME_NURSE, Role.SUPPORT_PROVIDER):
         items += [("referrals:mine", _("Mes demandes"))]

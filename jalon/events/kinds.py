@@ -22,6 +22,8 @@ EVENT_LABELS = {
     "pathway.closed": _("Parcours clôturé"),
     "task.done": _("Tâche faite"),
     "alert.acknowledged": _("Alerte prise en compte"),
+    "appointment.booked": _("Rendez-vous réservé"),
+    "appointment.cancelled": _("Rendez-vous annulé"),
 }
 
 

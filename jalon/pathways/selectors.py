@@ -30,6 +30,7 @@ from jalon.pathways.models import (
     Task,
 )
 from jalon.referrals.models import AlarmSign, CancerSite, ExamKind, PathwayKind, Priority, Question, Referral, ReferralDocument, Urgency
+from jalon.scheduling.selectors import PathwayAppointments, pathway_appointments
 
 # Milestone statuses as the page shows them: (French label, badge class).
 MILESTONE_DISPLAY = {
@@ -160,6 +161,7 @@ class PathwayPage:
     documents: list[ReferralDocument]
     decision: object | None = None  # the referral's TriageDecision, when the rules were used
     explanation: list[dict] = field(default_factory=list)
+    appointments: PathwayAppointments | None = None  # booked and cancelled, with the letters
 
     @property
     def pending_milestones(self) -> list[MilestoneRow]:
@@ -201,6 +203,7 @@ def pathway_page(pathway: Pathway, *, now: datetime | None = None) -> PathwayPag
         documents=documents,
         decision=decision,
         explanation=explanation_rows(decision.explanation) if decision else [],
+        appointments=pathway_appointments(pathway, milestones),
     )
 
 

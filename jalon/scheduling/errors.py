@@ -5,6 +5,7 @@ from enum import StrEnum
 
 class SchedulingErrorCode(StrEnum):
     SLOT_TAKEN = "slot_taken"
+    ALREADY_BOOKED = "already_booked"
     SLOT_NOT_ELIGIBLE = "slot_not_eligible"
     SLOT_IN_PAST = "slot_in_past"
     WRONG_RESOURCE = "wrong_resource"

@@ -109,6 +109,9 @@ def appointments_book(*, actor: Actor, pathway: Pathway, requests: list[BookingR
             if pathway.is_closed:
                 raise SchedulingError(SchedulingErrorCode.PATHWAY_CLOSED, _("Ce parcours est clôturé."))
             now = timezone.now()
+            # One lock order for every booking (slot ids ascending): groups wanting the same slots in another
+            # order wait for each other instead of deadlocking. No double booking is still the index's job.
+            list(Slot.objects.select_for_update().filter(pk__in=[r.slot.pk for r in requests]).order_by("pk").values_list("pk", flat=True))
             appointments = []
             for request in requests:
                 slot = Slot.objects.select_related("resource").get(pk=request.slot.pk)
@@ -117,6 +120,11 @@ def appointments_book(*, actor: Actor, pathway: Pathway, requests: list[BookingR
                 _check(request, pathway, now)
                 if replace_existing:
                     _cancel_active(actor=actor, milestone=milestone, reason=_("Reprogrammé"), now=now)
+                elif Appointment.objects.filter(milestone=milestone, status=AppointmentStatus.BOOKED).exists():
+                    raise SchedulingError(
+                        SchedulingErrorCode.ALREADY_BOOKED,
+                        _("L'étape « %(label)s » a déjà un rendez-vous : reprogrammez-la.") % {"label": milestone.label},
+                    )
                 appointments.append(
                     Appointment.objects.create(
                         slot=slot,
@@ -162,7 +170,7 @@ def appointment_cancel(*, actor: Actor, appointment: Appointment, reason: str) -
     """Cancel a booked appointment: the slot is free again, the history keeps both."""
     if not reason.strip():
         raise SchedulingError(SchedulingErrorCode.REASON_REQUIRED, _("Indiquez le motif de l'annulation."), field="reason")
-    appointment = Appointment.objects.select_for_update().select_related("pathway", "milestone").get(pk=appointment.pk)
+    appointment = Appointment.objects.select_for_update(of=("self",)).select_related("pathway", "milestone").get(pk=appointment.pk)
     if appointment.status != AppointmentStatus.BOOKED:
         raise SchedulingError(SchedulingErrorCode.NOT_BOOKED, _("Ce rendez-vous est déjà annulé."))
     now = timezone.now()

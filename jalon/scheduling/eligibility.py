@@ -31,6 +31,7 @@ def may_use(*, slot, pathway_kind: str, priority: str, now: datetime) -> bool:
 def usable_slots_filter(*, pathway_kind: str, priority: str, now: datetime) -> Q:
     """The same rule as a queryset filter (for the planner and the grid). JSON membership is checked
     in Python by `may_use` after this coarse filter, since SQLite and PostgreSQL differ on JSON lookups."""
+    if priority == Priority.P1:
+        return Q(blocked=False)  # not `released | Q()`: OR with an empty Q drops it, leaving only released slots
     released = Q(released_at__isnull=False) | Q(release_at__lte=now)
-    urgent_ok = Q() if priority == Priority.P1 else Q(urgent=False)
-    return Q(blocked=False) & (released | urgent_ok)
+    return Q(blocked=False) & (released | Q(urgent=False))

@@ -26,6 +26,7 @@ from faker import Faker
 from jalon.accounts.models import Role, User
 from jalon.core.actor import Actor
 from jalon.core.demo import DEMO_LOGINS, DEMO_PASSWORD
+from jalon.core.demo_scheduling import create_demo_schedules
 from jalon.directory.communes_data import STRASBOURG_NORTH_COMMUNES, iter_communes
 from jalon.directory.models import (
     Commune,
@@ -385,6 +386,7 @@ class Command(BaseCommand):
             self._create_directory()
             self._create_users()
             self._create_referrals()
+            create_demo_schedules(hospital=self.organizations["hospital"], clinic=self.organizations["clinic"], now=self.now)
             alerts_scan()  # the worklist opens with the alerts of today
         counts = {"professionals": Professional.objects.count(), "referrals": Referral.objects.count()}
         self.stdout.write(

@@ -1,0 +1,650 @@
+"""The batch planner: the week's pending requests planned together, against a first-come-first-served
+greedy baseline.
+
+Pure: slot facts and requests in, assignments and figures out, no database (so the benchmark can run
+it at the size of a territory). The rules on one slot are the interactive planner's
+(`planner.slot_usable`, hence `eligibility.may_use`), and so are order and same-day:
+
+- each step of a request takes at most one slot, each slot serves at most one step of all requests;
+- a request's planned steps are a prefix of its steps (a step is planned only if the one before it
+  is), each starting once the previous one has ended, and no earlier than the request's
+  `released_at`; steps sharing a non-empty same-day group are on the same local day;
+- objective: minimise Σ weight(priority) × delay + penalty × unplanned steps. Weights P1 = 100,
+  P2 = 10, P3 = 1. The delay of a request runs from its `released_at` to the end of its last step;
+  a request not fully planned is counted as finishing at the end of the horizon (the last slot's
+  end): it will not be done sooner, and leaving a P1 request out must not look cheap. The penalty
+  (by default: a P1 request waiting the whole horizon) makes planning one more step win over almost
+  any delay.
+
+Times are integer minutes from `now` inside the solver; objective, bound and delays are reported in
+weighted hours. `plan_batch` gives CP-SAT a starting solution (a hint): the better of two greedy
+plans, first come first served (the baseline, `plan_greedy`) and P1 first; so under a short time
+limit it is never worse than the baseline, and the proved bound says how far from optimal it may be.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from ortools.sat.python import cp_model
+
+from jalon.core.workcalendar import add_working_hours
+from jalon.referrals.models import Priority
+from jalon.scheduling.planner import SlotFact, _Minutes, local_day, slot_usable
+
+PRIORITY_WEIGHTS = {Priority.P1: 100, Priority.P2: 10, Priority.P3: 1}
+SEEN_WITHIN_HOURS = 48
+SEEN_WITHIN = timedelta(hours=SEEN_WITHIN_HOURS)
+DIAGNOSED_WITHIN = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class PlanningRequest:
+    """A pathway's pending steps: `steps` in order, each (step_id, resource_kind, same_day_group)."""
+
+    request_id: object
+    pathway_kind: str
+    priority: str
+    released_at: datetime
+    steps: Sequence[tuple[object, str, str]]
+    unavailable_days: frozenset[date] = frozenset()
+
+
+@dataclass(frozen=True)
+class BatchMetrics:
+    requests: int
+    steps: int
+    planned_steps: int
+    unplanned_steps: int
+    fully_planned_requests: int
+    total_weighted_delay_hours: float  # Σ weight × delay; a request not fully planned ends with the horizon
+    p1_requests: int
+    p1_seen_within_48h: float  # share of P1 requests whose first step starts within 48 h of release
+    p1_seen_within_48_working_hours: (
+        float  # the same, weekends and public holidays not counted (seed 001: « heures ouvrables »)
+    )
+    p1_diagnosed_within_7d: float  # share of P1 requests fully planned, last step ending within 7 days
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    method: str  # "cp-sat" or "greedy"
+    status: str  # "optimal", "feasible", "unknown" (no solution in time: the greedy plan is returned), "greedy"
+    assignments: dict  # {request_id: [(step_id, slot_id), ...]} planned steps only, in order
+    objective: float  # Σ weight × delay hours + penalty (weighted hours) × unplanned steps
+    best_bound: float | None  # proved lower bound on the objective (CP-SAT)
+    gap: float | None  # (objective - bound) / objective
+    wall_seconds: float  # the whole call, model building included
+    metrics: BatchMetrics
+    unplanned_penalty_hours: float  # the penalty of an unplanned step, in weighted hours
+    solve_seconds: float | None = None
+    model_booleans: int | None = None
+    details: dict = field(default_factory=dict)
+
+
+# --- shared preparation --------------------------------------------------------------------------
+class _Eligibility:
+    """`slot_usable` for a request's step, with `may_use` evaluated once per (slot, pathway kind, priority)."""
+
+    def __init__(self, slots: Sequence[SlotFact], now: datetime):
+        self.now = now
+        self.by_kind: dict[str, list[SlotFact]] = defaultdict(list)
+        for slot in sorted(slots, key=lambda s: (s.start, s.end, s.id)):
+            self.by_kind[slot.resource_kind].append(slot)
+        self._cache: dict[tuple, list[SlotFact]] = {}
+
+    def _usable(self, resource_kind: str, pathway_kind: str, priority: str) -> list[SlotFact]:
+        key = (resource_kind, pathway_kind, priority)
+        if key not in self._cache:
+            self._cache[key] = [
+                slot
+                for slot in self.by_kind.get(resource_kind, ())
+                if slot_usable(
+                    slot, resource_kind=resource_kind, pathway_kind=pathway_kind, priority=priority, now=self.now
+                )
+            ]
+        return self._cache[key]
+
+    def options(self, request: PlanningRequest) -> list[list[SlotFact]]:
+        """Per step, the slots the request may take on its own (by start): usable, from its release, not
+        on its unavailable days."""
+        return [
+            [
+                slot
+                for slot in self._usable(resource_kind, request.pathway_kind, request.priority)
+                if slot.start >= request.released_at and local_day(slot.start) not in request.unavailable_days
+            ]
+            for _step_id, resource_kind, _group in request.steps
+        ]
+
+
+def _group_members(request: PlanningRequest) -> list[list[int]]:
+    groups: dict[str, list[int]] = defaultdict(list)
+    for position, (_step_id, _kind, group) in enumerate(request.steps):
+        if group:
+            groups[group].append(position)
+    return [members for members in groups.values() if len(members) > 1]
+
+
+def _horizon(slots: Sequence[SlotFact], minutes: _Minutes) -> int:
+    """The end of the horizon (minutes): the end of the last slot."""
+    return max((minutes.ceil(slot.end) for slot in slots), default=0)
+
+
+def _default_penalty_minutes(requests: Sequence[PlanningRequest], slots: Sequence[SlotFact], minutes: _Minutes) -> int:
+    """A P1 request waiting the whole horizon."""
+    if not slots or not requests:
+        return 0
+    earliest = min(min(minutes.floor(request.released_at) for request in requests), 0)
+    return PRIORITY_WEIGHTS[Priority.P1] * max(_horizon(slots, minutes) - earliest, 1)
+
+
+# --- scoring, the same for both methods ----------------------------------------------------------
+def evaluate(
+    *,
+    requests: Sequence[PlanningRequest],
+    slots: Sequence[SlotFact],
+    assignments: dict,
+    now: datetime,
+    penalty_minutes: int,
+) -> tuple[int, BatchMetrics]:
+    """The objective in weighted minutes and the figures of an assignment."""
+    minutes = _Minutes(now)
+    horizon = _horizon(slots, minutes)
+    by_id = {slot.id: slot for slot in slots}
+    objective = weighted = planned = total = fully = p1 = seen = seen_working = diagnosed = 0
+    for request in requests:
+        weight = PRIORITY_WEIGHTS[request.priority]
+        chosen = [by_id[slot_id] for _step_id, slot_id in assignments.get(request.request_id, ())]
+        total += len(request.steps)
+        planned += len(chosen)
+        unplanned = len(request.steps) - len(chosen)
+        released = minutes.floor(request.released_at)
+        # not fully planned: done at the end of the horizon at best
+        finish = minutes.ceil(max(slot.end for slot in chosen)) if chosen and not unplanned else max(horizon, released)
+        delay = finish - released
+        weighted += weight * delay
+        objective += weight * delay + penalty_minutes * unplanned
+        complete = bool(chosen) and unplanned == 0
+        fully += complete
+        if request.priority == Priority.P1:
+            p1 += 1
+            first = min((slot.start for slot in chosen), default=None)
+            seen += first is not None and first <= request.released_at + SEEN_WITHIN
+            seen_working += first is not None and first <= add_working_hours(request.released_at, SEEN_WITHIN_HOURS)
+            diagnosed += complete and max(slot.end for slot in chosen) <= request.released_at + DIAGNOSED_WITHIN
+    metrics = BatchMetrics(
+        requests=len(requests),
+        steps=total,
+        planned_steps=planned,
+        unplanned_steps=total - planned,
+        fully_planned_requests=fully,
+        total_weighted_delay_hours=weighted / 60,
+        p1_requests=p1,
+        p1_seen_within_48h=seen / p1 if p1 else 0.0,
+        p1_seen_within_48_working_hours=seen_working / p1 if p1 else 0.0,
+        p1_diagnosed_within_7d=diagnosed / p1 if p1 else 0.0,
+    )
+    return objective, metrics
+
+
+def assignment_problems(
+    *, requests: Sequence[PlanningRequest], slots: Sequence[SlotFact], assignments: dict, now: datetime
+) -> list[str]:
+    """Every rule an assignment breaks (empty when it is valid): a sanity check for the benchmark."""
+    by_id = {slot.id: slot for slot in slots}
+    problems, used = [], set()
+    for request in requests:
+        chosen = assignments.get(request.request_id, [])
+        step_ids = [step[0] for step in request.steps]
+        if [step_id for step_id, _slot_id in chosen] != step_ids[: len(chosen)]:
+            problems.append(f"{request.request_id}: planned steps are not a prefix of its steps")
+            continue
+        previous_end, days = None, {}
+        for (step_id, slot_id), (_sid, resource_kind, group) in zip(chosen, request.steps, strict=False):
+            slot = by_id[slot_id]
+            if slot_id in used:
+                problems.append(f"slot {slot_id} used twice")
+            used.add(slot_id)
+            if not slot_usable(
+                slot,
+                resource_kind=resource_kind,
+                pathway_kind=request.pathway_kind,
+                priority=request.priority,
+                now=now,
+                not_before=request.released_at,
+                unavailable_days=request.unavailable_days,
+            ):
+                problems.append(f"{request.request_id}/{step_id}: slot {slot_id} not usable")
+            if previous_end is not None and slot.start < previous_end:
+                problems.append(f"{request.request_id}/{step_id}: starts before the previous step ends")
+            previous_end = slot.end
+            if group and days.setdefault(group, local_day(slot.start)) != local_day(slot.start):
+                problems.append(f"{request.request_id}/{step_id}: not on the day of its group")
+    return problems
+
+
+# --- greedy baseline -----------------------------------------------------------------------------
+def _chains(request: PlanningRequest, rows: list[list[SlotFact]]):
+    """For each choice of a day per same-day group, the chain that takes at each step the slot that
+    ends first among those starting once the previous step has ended (stopping at the first step
+    with none). For a fixed choice of days this is the earliest end of every step: an earlier end
+    never hurts the next step."""
+    groups = _group_members(request)
+    day_choices = [sorted({local_day(slot.start) for slot in rows[members[0]]}) or [None] for members in groups]
+    for combo in itertools.product(*day_choices):
+        fixed = {position: day for members, day in zip(groups, combo, strict=True) if day for position in members}
+        plan: list[SlotFact] = []
+        for position, row in enumerate(rows):
+            previous_end = plan[-1].end if plan else None
+            pick = min(
+                (
+                    slot
+                    for slot in row
+                    if (previous_end is None or slot.start >= previous_end)
+                    and (position not in fixed or local_day(slot.start) == fixed[position])
+                ),
+                key=lambda slot: (slot.end, slot.start, slot.id),
+                default=None,
+            )
+            if pick is None:
+                break
+            plan.append(pick)
+        yield plan
+
+
+def _earliest_prefix(request: PlanningRequest, options: list[list[SlotFact]], taken: set) -> list[SlotFact]:
+    """The request's best plan on the slots left: most steps (a prefix), then earliest finish, then
+    earliest first start, over the day choices of `_chains`."""
+    free = [[slot for slot in row if slot.id not in taken] for row in options]
+    best, best_key = [], None
+    for plan in _chains(request, free):
+        if plan:
+            key = (-len(plan), plan[-1].end, plan[0].start)
+            if best_key is None or key < best_key:
+                best, best_key = plan, key
+    return best
+
+
+def _earliest_ends(request: PlanningRequest, options: list[list[SlotFact]]) -> list[datetime | None]:
+    """Per step, the earliest it can end in any plan of the request alone (None: it cannot be planned)."""
+    earliest: list[datetime | None] = [None] * len(options)
+    for plan in _chains(request, options):
+        for position, slot in enumerate(plan):
+            if earliest[position] is None or slot.end < earliest[position]:
+                earliest[position] = slot.end
+    return earliest
+
+
+GREEDY_ORDERS = {
+    # first come, first served: the baseline
+    "release": lambda request: (request.released_at, str(request.request_id)),
+    # P1 first, then P2, then P3, each by release: CP-SAT's second starting point
+    "priority": lambda request: (-PRIORITY_WEIGHTS[request.priority], request.released_at, str(request.request_id)),
+}
+
+
+def _greedy_assignments(requests: Sequence[PlanningRequest], eligibility: _Eligibility, order: str = "release") -> dict:
+    taken: set = set()
+    assignments = {}
+    for request in sorted(requests, key=GREEDY_ORDERS[order]):
+        plan = _earliest_prefix(request, eligibility.options(request), taken)
+        taken.update(slot.id for slot in plan)
+        assignments[request.request_id] = [(step[0], slot.id) for step, slot in zip(request.steps, plan, strict=False)]
+    return assignments
+
+
+def plan_greedy(
+    *,
+    requests: Sequence[PlanningRequest],
+    slots: Sequence[SlotFact],
+    now: datetime,
+    penalty_minutes: int | None = None,
+    order: str = "release",
+) -> BatchResult:
+    """First come, first served (`order="release"`): by release time, each request takes its earliest
+    plan on the slots left. `order="priority"` takes P1 requests first, then P2, then P3."""
+    began = time.perf_counter()
+    slots = [slot for slot in slots if not slot.booked]
+    minutes = _Minutes(now)
+    penalty = _default_penalty_minutes(requests, slots, minutes) if penalty_minutes is None else penalty_minutes
+    assignments = _greedy_assignments(requests, _Eligibility(slots, now), order)
+    objective, metrics = evaluate(
+        requests=requests, slots=slots, assignments=assignments, now=now, penalty_minutes=penalty
+    )
+    return BatchResult(
+        method="greedy" if order == "release" else f"greedy-{order}",
+        status="greedy",
+        assignments=assignments,
+        objective=objective / 60,
+        best_bound=None,
+        gap=None,
+        wall_seconds=time.perf_counter() - began,
+        metrics=metrics,
+        unplanned_penalty_hours=penalty / 60,
+        details={"order": order},
+    )
+
+
+# --- CP-SAT --------------------------------------------------------------------------------------
+def _prune(request: PlanningRequest, options: list[list[SlotFact]]) -> list[list[SlotFact]]:
+    """Drop slots no plan can use: a step starts after the earliest end of the step before it (the
+    planned steps are a prefix), and a later member of a same-day group is on a day the earlier ones can be."""
+    pruned, earliest_end = [], None
+    for row in options:
+        row = [slot for slot in row if earliest_end is None or slot.start >= earliest_end]
+        pruned.append(row)
+        if not row:
+            pruned.extend([] for _ in range(len(options) - len(pruned)))  # nothing after it either
+            break
+        earliest_end = min(slot.end for slot in row)
+    for members in _group_members(request):
+        days = None
+        for position in members:
+            row = (
+                pruned[position]
+                if days is None
+                else [slot for slot in pruned[position] if local_day(slot.start) in days]
+            )
+            pruned[position] = row
+            days = {local_day(slot.start) for slot in row}
+    return pruned
+
+
+def _slot_classes(slots: Sequence[SlotFact], now: datetime) -> tuple[list[list[SlotFact]], dict[int, int]]:
+    """Slots that no rule can tell apart (same kind, start, end, and the same answer from `may_use` for
+    every patient: reservation, urgency, released or not, blocked) form a class; a step chooses a
+    class and a class serves as many steps as it has slots. Exact, and several times fewer booleans
+    than one per slot when resources of a kind open at the same hours."""
+    classes: dict[tuple, list[SlotFact]] = defaultdict(list)
+    for slot in sorted(slots, key=lambda s: (s.start, s.end, s.id)):
+        key = (
+            slot.resource_kind,
+            slot.start,
+            slot.end,
+            tuple(sorted(slot.reserved_for)),
+            slot.urgent,
+            slot.is_released(now),
+            slot.blocked,
+        )
+        classes[key].append(slot)
+    members = list(classes.values())
+    class_of = {slot.id: index for index, group in enumerate(members) for slot in group}
+    return members, class_of
+
+
+def _build_model(
+    requests: Sequence[PlanningRequest],
+    slots: Sequence[SlotFact],
+    now: datetime,
+    *,
+    horizon: int,
+    penalty: int,
+    hint: dict | None,
+):
+    """The CP-SAT model of `requests` on the free `slots` (see `plan_batch`), with `hint` as its
+    starting solution: (model, [(request, [[(class index, var), ...] per step])], classes, booleans)."""
+    minutes = _Minutes(now)
+    eligibility = _Eligibility(slots, now)
+    classes, class_of = _slot_classes(slots, now)
+    by_id = {slot.id: slot for slot in slots}
+    all_days = sorted({local_day(group[0].start) for group in classes})
+    day_index = {day: position for position, day in enumerate(all_days)}
+    class_start = [minutes.floor(group[0].start) for group in classes]
+    class_end = [minutes.ceil(group[0].end) for group in classes]
+    class_day = [day_index[local_day(group[0].start)] for group in classes]
+
+    model = cp_model.CpModel()
+    users: dict[int, list] = defaultdict(list)
+    terms, coefficients = [], []
+    constant = 0
+    choices = []
+    booleans = 0
+    for request in requests:
+        weight = PRIORITY_WEIGHTS[request.priority]
+        options = _prune(request, eligibility.options(request))
+        # A slot ending before the step's earliest possible end (request alone) is never usable; that
+        # earliest end also bounds the request's finish once the step is planned (a tighter bound).
+        earliest = _earliest_ends(request, options)
+        options = [
+            [slot for slot in row if at is not None and slot.end >= at]
+            for row, at in zip(options, earliest, strict=True)
+        ]
+        hinted = {step_id: class_of[slot_id] for step_id, slot_id in (hint or {}).get(request.request_id, [])}
+        released = minutes.floor(request.released_at)
+        rows, planned, ends, days = [], [], [], []
+        latest = max(horizon, released)
+        for (step_id, _kind, _group), row in zip(request.steps, options, strict=True):
+            indexes = sorted({class_of[slot.id] for slot in row})
+            xs = [model.new_bool_var("") for _ in indexes]
+            booleans += len(xs)
+            rows.append(list(zip(indexes, xs, strict=True)))
+            for index, x in zip(indexes, xs, strict=True):
+                users[index].append(x)
+                if hint is not None:
+                    model.add_hint(x, hinted.get(step_id) == index)
+            is_planned = model.new_bool_var("")
+            if xs:
+                model.add_at_most_one(xs)
+                model.add(sum(xs) == is_planned)
+            else:
+                model.add(is_planned == 0)
+            if hint is not None:
+                model.add_hint(is_planned, step_id in hinted)
+            start = cp_model.LinearExpr.weighted_sum(xs, [class_start[i] for i in indexes])
+            end = cp_model.LinearExpr.weighted_sum(xs, [class_end[i] for i in indexes])
+            day = cp_model.LinearExpr.weighted_sum(xs, [class_day[i] for i in indexes])
+            if planned:
+                model.add_implication(is_planned, planned[-1])  # the planned steps are a prefix
+                model.add(start >= ends[-1]).only_enforce_if(is_planned)
+            planned.append(is_planned)
+            ends.append(end)
+            days.append(day)
+            constant += penalty  # penalty × (1 - planned)
+            terms.append(is_planned)
+            coefficients.append(-penalty)
+        for members in _group_members(request):
+            for position in members[1:]:
+                model.add(days[position] == days[members[0]]).only_enforce_if(planned[position])
+        finish = model.new_int_var(released, latest, "")
+        if planned:  # not fully planned (the last step is not): done at the end of the horizon at best
+            model.add(finish >= latest - (latest - released) * planned[-1])
+        for end in ends:
+            model.add(finish >= end)
+        for is_planned, at in zip(planned, earliest, strict=True):
+            if at is not None:
+                model.add(finish >= released + (minutes.ceil(at) - released) * is_planned)
+        if hint is not None:
+            hinted_ends = [minutes.ceil(by_id[slot_id].end) for _step, slot_id in hint.get(request.request_id, [])]
+            model.add_hint(finish, max([released, *hinted_ends]) if len(hinted_ends) == len(request.steps) else latest)
+        terms.append(finish)
+        coefficients.append(weight)
+        constant -= weight * released
+        choices.append((request, rows))
+    for index, xs in users.items():
+        capacity = len(classes[index])
+        if len(xs) > capacity:
+            if capacity == 1:
+                model.add_at_most_one(xs)
+            else:
+                model.add(sum(xs) <= capacity)
+    model.minimize(cp_model.LinearExpr.weighted_sum(terms, coefficients) + constant)
+    return model, choices, classes, booleans
+
+
+def _solver(time_limit_seconds: float, workers: int, random_seed: int) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(time_limit_seconds, 0.01)
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = random_seed
+    # Probing and symmetry detection cost seconds of presolve on a territory week (more under load)
+    # for no better plan or bound at this size: the time goes to the search instead.
+    solver.parameters.cp_model_probing_level = 0
+    solver.parameters.symmetry_level = 0
+    return solver
+
+
+def _extract(solver: cp_model.CpSolver, choices, classes) -> dict:
+    """The chosen classes handed out slot by slot."""
+    left = [[slot.id for slot in group] for group in classes]
+    return {
+        request.request_id: [
+            (step[0], left[index].pop(0))
+            for step, row in zip(request.steps, rows, strict=True)
+            for index, x in row
+            if solver.boolean_value(x)
+        ]
+        for request, rows in choices
+    }
+
+
+def _neighbourhood(
+    rng: random.Random, requests: Sequence[PlanningRequest], current: dict, by_id: dict, size: int
+) -> list:
+    """Requests to plan again together: random ones, or those of one day (and the unplanned), or
+    half drawn by weight × (1 + unplanned steps); completed at random up to `size`."""
+    if len(requests) <= size:
+        return list(requests)
+    indexes = list(range(len(requests)))
+    kind = rng.randrange(3)
+    chosen: list[int] = []
+    if kind == 1:
+        day = local_day(by_id[rng.choice(list(by_id))].start)
+        chosen = [
+            i
+            for i, request in enumerate(requests)
+            if len(current.get(request.request_id, [])) < len(request.steps)
+            or any(local_day(by_id[slot_id].start) == day for _step, slot_id in current.get(request.request_id, []))
+        ]
+        rng.shuffle(chosen)
+        chosen = chosen[:size]
+    elif kind == 2:
+        weights = [
+            PRIORITY_WEIGHTS[r.priority] * (1 + len(r.steps) - len(current.get(r.request_id, []))) for r in requests
+        ]
+        picked = set()
+        while len(picked) < size // 2:
+            picked.add(rng.choices(indexes, weights)[0])
+        chosen = sorted(picked)
+    rest = [i for i in indexes if i not in set(chosen)]
+    chosen += rng.sample(rest, max(0, size - len(chosen)))
+    return [requests[i] for i in chosen]
+
+
+def plan_batch(
+    *,
+    requests: Sequence[PlanningRequest],
+    slots: Sequence[SlotFact],
+    now: datetime,
+    time_limit_seconds: float = 10.0,
+    workers: int = 2,
+    penalty_minutes: int | None = None,
+    hint_greedy: bool = True,
+    neighbourhood_share: float = 0.5,
+    neighbourhood_size: int = 50,
+    random_seed: int = 0,
+) -> BatchResult:
+    """All the requests planned together with CP-SAT under a time limit (see the module docstring).
+
+    Variables: a boolean per (request step, class of interchangeable slots it may take), at most one
+    per step (`planned` = their sum), a prefix of planned steps; each step starts after the previous
+    one ends and same-day steps share a day, both linear constraints enforced when the later step is
+    planned; a finish time per request (>= the end of each step). Each class serves at most as many
+    steps as it has slots (each slot at most once); the chosen classes are then handed out slot by slot.
+
+    Search: from the better greedy plan, when there are more than `neighbourhood_size` requests,
+    `neighbourhood_share` of the time improves it by solving smaller models again (that many
+    requests, the others keeping their slots; 1 s each, kept when better); the rest of the time
+    solves the whole model from the result, which gives the status and the bound. On a territory
+    week this finds better plans within 10–30 s than the whole model alone (CP-SAT's own
+    neighbourhood search is slower to move on this model, whose linear relaxation is weak).
+    """
+    began = time.perf_counter()
+    slots = [slot for slot in slots if not slot.booked]
+    minutes = _Minutes(now)
+    penalty = _default_penalty_minutes(requests, slots, minutes) if penalty_minutes is None else penalty_minutes
+    horizon = _horizon(slots, minutes)
+    by_id = {slot.id: slot for slot in slots}
+
+    def value(assignments: dict) -> int:
+        return evaluate(requests=requests, slots=slots, assignments=assignments, now=now, penalty_minutes=penalty)[0]
+
+    current = None
+    if hint_greedy:  # start from the better of the two greedy plans
+        eligibility = _Eligibility(slots, now)
+        current = min((_greedy_assignments(requests, eligibility, order) for order in GREEDY_ORDERS), key=value)
+    rounds = improved = 0
+    if current is not None and neighbourhood_share > 0 and len(requests) > neighbourhood_size:
+        rng = random.Random(random_seed)
+        current_value = value(current)
+        deadline = began + neighbourhood_share * time_limit_seconds
+        while time.perf_counter() < deadline - 0.05:
+            rounds += 1
+            subset = _neighbourhood(rng, requests, current, by_id, neighbourhood_size)
+            ids = {request.request_id for request in subset}
+            kept = {slot_id for rid, pairs in current.items() if rid not in ids for _step, slot_id in pairs}
+            model, choices, classes, _ = _build_model(
+                subset,
+                [slot for slot in slots if slot.id not in kept],
+                now,
+                horizon=horizon,
+                penalty=penalty,
+                hint={rid: current.get(rid, []) for rid in ids},
+            )
+            solver = _solver(min(1.0, deadline - time.perf_counter()), workers, random_seed + rounds)
+            if solver.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                candidate = {**current, **_extract(solver, choices, classes)}
+                candidate_value = value(candidate)
+                if candidate_value < current_value:
+                    current, current_value, improved = candidate, candidate_value, improved + 1
+
+    model, choices, classes, booleans = _build_model(
+        requests, slots, now, horizon=horizon, penalty=penalty, hint=current
+    )
+    solver = _solver(time_limit_seconds - (time.perf_counter() - began), workers, random_seed)
+    status = solver.solve(model)
+    status_name = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible"}.get(status, "unknown")
+    assignments, bound = current or {request.request_id: [] for request in requests}, None
+    if status_name != "unknown":
+        bound = solver.best_objective_bound / 60
+        solved = _extract(solver, choices, classes)
+        if current is None or value(solved) <= value(current):
+            assignments = solved
+    objective, metrics = evaluate(
+        requests=requests, slots=slots, assignments=assignments, now=now, penalty_minutes=penalty
+    )
+    objective_hours = objective / 60
+    gap = None if bound is None else max(0.0, objective_hours - bound) / max(abs(objective_hours), 1e-9)
+    return BatchResult(
+        method="cp-sat",
+        status=status_name,
+        assignments=assignments,
+        objective=objective_hours,
+        best_bound=bound,
+        gap=gap,
+        wall_seconds=time.perf_counter() - began,
+        metrics=metrics,
+        unplanned_penalty_hours=penalty / 60,
+        solve_seconds=solver.wall_time,
+        model_booleans=booleans,
+        details={
+            "solver_objective": solver.objective_value / 60 if status_name != "unknown" else None,
+            "solver_status": solver.status_name(status),
+            "slot_classes": len(classes),
+            "neighbourhood_rounds": rounds,
+            "neighbourhood_improvements": improved,
+            "workers": workers,
+            "time_limit_seconds": time_limit_seconds,
+        },
+    )
+
+
+def slots_from_facts(rows: Iterable[dict]) -> list[SlotFact]:
+    """SlotFacts from plain dicts (id, resource_kind, start, end, reserved_for, urgent, release_at, blocked, booked)."""
+    return [SlotFact(**{**row, "reserved_for": tuple(row.get("reserved_for") or ())}) for row in rows]

@@ -105,7 +105,7 @@ def appointments_book(*, actor: Actor, pathway: Pathway, requests: list[BookingR
     group = uuid.uuid4()
     try:
         with transaction.atomic():
-            pathway = Pathway.objects.select_for_update().select_related("template_version__template").get(pk=pathway.pk)
+            pathway = Pathway.objects.select_for_update(of=("self",)).select_related("template_version__template").get(pk=pathway.pk)
             if pathway.is_closed:
                 raise SchedulingError(SchedulingErrorCode.PATHWAY_CLOSED, _("Ce parcours est clôturé."))
             now = timezone.now()
@@ -188,7 +188,7 @@ def slots_release_due(*, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     due = (
-        Slot.objects.filter(released_at__isnull=True, release_at__lte=now, start__gt=now)
+        Slot.objects.filter(released_at__isnull=True, release_at__lte=now, start__gt=now, blocked=False)
         .exclude(appointments__status=AppointmentStatus.BOOKED)
         .values_list("pk", "reserved_for", "urgent")
     )

@@ -154,3 +154,18 @@ def test_an_explicit_now_is_used(ct):
     """The job can be run for a given moment (the clock here is still Thursday)."""
     assert slots_release_due(now=FRIDAY_14H) == 1
     assert SlotRelease.objects.get().released_at == FRIDAY_14H
+
+
+def test_it_generates_slots_ahead_every_night(db, hospital):
+    """The nightly job fills the next four weeks of every active resource's openings, once."""
+    from datetime import time as clock_time
+
+    from jalon.scheduling.models import Resource, Slot, WeeklyOpening
+    from jalon.scheduling.tasks import generate_slots_ahead
+
+    resource = Resource.objects.create(organization=hospital, kind="ct", name="Scanner de nuit")
+    WeeklyOpening.objects.create(resource=resource, weekday=0, start_time=clock_time(14), end_time=clock_time(15), slot_minutes=30)
+    generate_slots_ahead.call_local()
+    created = Slot.objects.filter(resource=resource).count()
+    generate_slots_ahead.call_local()
+    assert created >= 6 and Slot.objects.filter(resource=resource).count() == created

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("jalon.accounts.urls")),
     path("demandes/", include("jalon.referrals.urls")),
     path("alertes/", include("jalon.pathways.alert_urls")),
+    path("messages-non-distribues/", include("jalon.messaging.urls")),
     path("parcours/", include("jalon.pathways.urls")),
     path("planification/", include("jalon.scheduling.urls")),
     path("modeles-de-parcours/", include("jalon.pathways.manage_urls")),

@@ -40,6 +40,9 @@ class OutboxMessage(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # A definitive failure is shown to the coordination until someone retries it or takes it into account.
+    failure_handled_at = models.DateTimeField(null=True, blank=True)
+    failure_handled_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta:
         ordering = ["created_at", "id"]

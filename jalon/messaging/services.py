@@ -117,3 +117,23 @@ def outbox_deliver_due(*, limit: int = 200) -> int:
     for message_id in due_ids:
         outbox_deliver(message_id=message_id)
     return len(due_ids)
+
+
+def outbox_retry(*, message_id: int) -> OutboxMessage:
+    """Put a failed message back in the queue (a person decided to try again): attempts start over."""
+    OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.FAILED).update(
+        status=OutboxStatus.PENDING, attempts=0, next_attempt_at=timezone.now(), failure_handled_at=None, failure_handled_by=None
+    )
+    message = OutboxMessage.objects.get(pk=message_id)
+    if message.status == OutboxStatus.PENDING:
+        from jalon.messaging.tasks import deliver_outbox_message
+
+        transaction.on_commit(lambda: deliver_outbox_message(message.pk))
+    return message
+
+
+def outbox_failure_handle(*, message_id: int, user) -> None:
+    """The coordination took a definitive failure into account (e.g. phoned the GP instead)."""
+    OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.FAILED, failure_handled_at__isnull=True).update(
+        failure_handled_at=timezone.now(), failure_handled_by=user
+    )

@@ -73,7 +73,7 @@ def referral_detail_queryset(user) -> QuerySet[Referral]:
     ).prefetch_related(
         Prefetch("exams", queryset=ExamDone.objects.prefetch_related("documents")),
         Prefetch("documents", queryset=ReferralDocument.objects.filter(exam__isnull=True)),
-        Prefetch("events", queryset=Event.objects.select_related("actor").order_by("occurred_at", "id")),
+        Prefetch("events", queryset=Event.objects.select_related("actor").prefetch_related("messages").order_by("occurred_at", "id")),
         "messages__author",
         "related_referrals",
     )

@@ -21,6 +21,7 @@ from jalon.core.workcalendar import working_time_between
 from jalon.directory.models import Commune
 from jalon.events.kinds import event_label
 from jalon.pathways import selectors as pathway_selectors
+from jalon.messaging.selectors import failed_messages_for_coordinator
 from jalon.pathways.alerts import alerts_for_coordinator
 from jalon.pathways.errors import PathwayError
 from jalon.patients.services import PatientIdentity, patient_record_sharing_opposition
@@ -158,13 +159,24 @@ def worklist(request):
         for referral in page
     ]
     alerts = list(alerts_for_coordinator(request.user, now)[:10])
+    failed_messages = list(failed_messages_for_coordinator(request.user)[:10])
     audit_many(
         Actor.from_request(request),
         action=AuditAction.READ,
-        patient_ids=[r.patient_id for r in page] + [alert.pathway.patient_id for alert in alerts],
+        patient_ids=[r.patient_id for r in page]
+        + [alert.pathway.patient_id for alert in alerts]
+        + [message.patient_id for message in failed_messages],
         object_type="worklist",
     )
-    context = {"filters": filters, "page": page, "rows": rows, "now": now, "alerts": alerts, "alert_count": alerts_for_coordinator(request.user, now).count()}
+    context = {
+        "filters": filters,
+        "page": page,
+        "rows": rows,
+        "now": now,
+        "alerts": alerts,
+        "alert_count": alerts_for_coordinator(request.user, now).count(),
+        "failed_messages": failed_messages,
+    }
     template = "referrals/_worklist_table.html" if request.htmx else "referrals/worklist.html"
     return render(request, template, context)
 

@@ -212,6 +212,7 @@ else:
 # --- Outbox -----------------------------------------------------------------------------------
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8, minimum=1)
 OUTBOX_BACKOFF_SECONDS = env_int("OUTBOX_BACKOFF_SECONDS", 60, minimum=1)
+SMS_GATEWAY = env_str("SMS_GATEWAY", "jalon.messaging.sms.FileSmsGateway")
 
 # --- API --------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50

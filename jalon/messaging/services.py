@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jalon.messaging.models import Channel, OutboxMessage, OutboxStatus
+from jalon.messaging.sms import SMS_MAX_LENGTH, get_gateway
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,11 @@ def _send(message: OutboxMessage) -> None:
             headers={"Message-ID": f"<{message.idempotency_key}@jalon>"},
         )
         email.send(fail_silently=False)
+    elif message.channel == Channel.SMS:
+        # An SMS carries no clinical detail: callers write a short notice to log in, nothing longer goes out.
+        if len(message.body) > SMS_MAX_LENGTH:
+            raise ValueError(f"sms body too long ({len(message.body)} > {SMS_MAX_LENGTH} characters): not sent")
+        get_gateway().send(to=message.recipient_address, text=message.body, idempotency_key=message.idempotency_key)
     elif message.channel == Channel.IN_APP:
         return  # the row itself is the in-app message
     else:

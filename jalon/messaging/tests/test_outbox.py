@@ -209,13 +209,13 @@ def test_it_reads_the_maximum_number_of_attempts_from_settings(db):
 
 def test_it_keeps_pending_a_channel_without_gateway(db):
     """A channel with no gateway configured fails like an unreachable server: pending, with the error."""
-    message = _enqueue(channel="sms", recipient_address="+33612345678")
+    message = _enqueue(channel="fax", recipient_address="+33388000000")
 
     assert outbox_deliver(message_id=message.pk) == OutboxStatus.PENDING
 
     message.refresh_from_db()
     assert message.attempts == 1
-    assert "sms" in message.last_error
+    assert "fax" in message.last_error
 
 
 def test_it_delivers_only_due_messages(db):

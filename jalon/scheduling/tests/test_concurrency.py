@@ -128,8 +128,7 @@ def arena(race, tmp_path):
         host = db["HOST"] or "localhost"
         port = f":{db['PORT']}" if db["PORT"] else ""
         return None, f"postgres://{credentials}@{host}{port}/{quote(db['NAME'], safe='')}"
-    if connection.vendor != "sqlite":
-        pytest.skip(f"the race is written for PostgreSQL and SQLite, not {connection.vendor}")
+    assert connection.vendor == "sqlite", f"Jalon runs on PostgreSQL and SQLite only, not {connection.vendor}"
     if not connection.is_in_memory_db():
         return None, f"sqlite:///{db['NAME']}"
     copy = tmp_path / "race.sqlite3"

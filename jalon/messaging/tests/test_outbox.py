@@ -72,9 +72,9 @@ def test_it_delivers_after_commit_through_the_worker(db, django_capture_on_commi
 
 def test_it_sends_an_email_with_the_key_as_message_id(db):
     """Delivery sends the e-mail with the idempotency key in its Message-ID and marks the message sent."""
-    message = _enqueue()
-
-    with time_machine.travel(T0 + timedelta(days=1), tick=False):
+    with time_machine.travel(T0, tick=False) as traveller:
+        message = _enqueue()
+        traveller.shift(timedelta(days=1))
         status = outbox_deliver(message_id=message.pk)
 
     assert status == OutboxStatus.SENT

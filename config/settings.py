@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "jalon.triage",
     "jalon.pathways",
     "jalon.scheduling",
+    "jalon.portal",
+    "jalon.teleexpertise",
+    "jalon.mailin",
 ]
 
 MIDDLEWARE = [
@@ -213,6 +216,18 @@ else:
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8, minimum=1)
 OUTBOX_BACKOFF_SECONDS = env_int("OUTBOX_BACKOFF_SECONDS", 60, minimum=1)
 SMS_GATEWAY = env_str("SMS_GATEWAY", "jalon.messaging.sms.FileSmsGateway")
+# Public address of Jalon, for links in messages (a notice says where to log in).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- Secure mail in (MSSanté mailbox turned into draft referrals) -----------------------------
+# imaps://user:password@host:993/INBOX, or dir:///path/to/folder of .eml files (embedded default).
+MAIL_IN_URL = env_str("MAIL_IN_URL", f"dir://{VAR_DIR / 'mail-in'}")
+# Slug of the entry point whose coordination receives the mails of that mailbox.
+MAIL_IN_ENTRY_POINT = env_str("MAIL_IN_ENTRY_POINT", "")
+
+# --- GP portal --------------------------------------------------------------------------------
+# How often live parts of the portal and the worklist ask for news (seconds).
+PORTAL_REFRESH_SECONDS = env_int("PORTAL_REFRESH_SECONDS", 15, minimum=1)
 
 # --- API --------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50

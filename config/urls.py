@@ -12,6 +12,9 @@ urlpatterns = [
     path("planification/", include("jalon.scheduling.urls")),
     path("modeles-de-parcours/", include("jalon.pathways.manage_urls")),
     path("regles-de-tri/", include("jalon.triage.urls")),
+    path("mes-patients/", include("jalon.portal.urls")),
+    path("teleexpertise/", include("jalon.teleexpertise.urls")),
+    path("courriels-recus/", include("jalon.mailin.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -221,3 +221,39 @@ class Alert(models.Model):
     class Meta:
         ordering = ["-raised_at", "-id"]
         indexes = [models.Index(fields=["acknowledged_at", "kind"])]
+
+
+class LetterKind(models.TextChoices):
+    FIRST_DIAGNOSTIC_DAY = "first_diagnostic_day", _("Courrier après la première journée de diagnostic")
+    CLOSING_REPORT = "closing_report", _("Compte rendu de fin de parcours")
+
+
+def letter_upload_path(instance: Letter, filename: str) -> str:  # noqa: ARG001
+    """A random name: the letter names the patient, its file name must not."""
+    import uuid
+
+    return f"letters/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.pdf"
+
+
+class Letter(models.Model):
+    """A PDF letter Jalon wrote from the pathway's data (liaison letter, closing report) for the GP.
+
+    One per pathway and kind: the event that makes it is recorded once, a resend reuses the file.
+    """
+
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="letters")
+    kind = models.CharField(_("type de courrier"), max_length=32, choices=LetterKind.choices)
+    title = models.CharField(_("titre"), max_length=200)
+    file = models.FileField(upload_to=letter_upload_path)
+    size = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+    event = models.ForeignKey("events.Event", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("rédigé le"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("courrier")
+        constraints = [models.UniqueConstraint(fields=["pathway", "kind"], name="letter_unique_kind")]
+
+    def __str__(self) -> str:
+        return self.title

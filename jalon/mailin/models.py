@@ -1,0 +1,3 @@
+"""Models of jalon.mailin."""
+
+from django.db import models  # noqa: F401

@@ -1,0 +1,3 @@
+"""Models of jalon.portal."""
+
+from django.db import models  # noqa: F401

@@ -24,6 +24,7 @@ EVENT_LABELS = {
     "alert.acknowledged": _("Alerte prise en compte"),
     "appointment.booked": _("Rendez-vous réservé"),
     "appointment.cancelled": _("Rendez-vous annulé"),
+    "thread.message_posted": _("Message échangé entre le médecin et la coordination"),
 }
 
 

@@ -43,6 +43,13 @@ class OutboxMessage(models.Model):
     # A definitive failure is shown to the coordination until someone retries it or takes it into account.
     failure_handled_at = models.DateTimeField(null=True, blank=True)
     failure_handled_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # The notification kind (jalon/messaging/kinds.py) that wrote it; blank for alerts and older rows.
+    kind = models.CharField(_("type de message"), max_length=60, blank=True, db_index=True)
+    # A PDF letter joined to a secure message (a storage name; the file belongs to the pathway's letters).
+    attachment_path = models.CharField(max_length=300, blank=True)
+    attachment_name = models.CharField(max_length=200, blank=True)
+    # In-app messages: when the recipient opened their notifications.
+    read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -51,3 +58,39 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} → {self.recipient_address}: {self.subject}"
+
+
+class NotificationTemplate(models.Model):
+    """The texts of one notification kind, versioned: an edit publishes a new version; messages already
+    queued keep their text. `subject` and `notice` travel by plain e-mail and SMS, so they hold no
+    clinical variable; `body` goes only by MSSanté and in Jalon. Checked by jalon.messaging.templating."""
+
+    kind = models.CharField(_("type de message"), max_length=60)
+    version = models.PositiveIntegerField()
+    subject = models.CharField(_("objet"), max_length=200)
+    body = models.TextField(_("texte sécurisé (MSSanté, Jalon)"))
+    notice = models.TextField(_("avis court (e-mail, SMS)"))
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    change_note = models.CharField(_("nature de la modification"), max_length=300, blank=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["kind", "-version"]
+        verbose_name = _("modèle de message")
+        constraints = [models.UniqueConstraint(fields=["kind", "version"], name="notification_template_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} v{self.version}"
+
+
+class NotificationPreference(models.Model):
+    """The channels a professional wants for one kind of notification (in Jalon is always on)."""
+
+    professional = models.ForeignKey("directory.Professional", on_delete=models.CASCADE, related_name="notification_preferences")
+    kind = models.CharField(max_length=60)
+    channels = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["professional", "kind"], name="notification_preference_unique")]

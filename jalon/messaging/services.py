@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
@@ -32,6 +33,9 @@ def outbox_enqueue(
     event_id: int | None = None,
     recipient_professional_id: int | None = None,
     recipient_user_id: int | None = None,
+    kind: str = "",
+    attachment_path: str = "",
+    attachment_name: str = "",
 ) -> OutboxMessage:
     """Write a message to the outbox in the caller's transaction; delivery starts after commit.
 
@@ -48,6 +52,9 @@ def outbox_enqueue(
             event_id=event_id,
             recipient_professional_id=recipient_professional_id,
             recipient_user_id=recipient_user_id,
+            kind=kind,
+            attachment_path=attachment_path,
+            attachment_name=attachment_name,
         ),
     )
     if created:
@@ -74,6 +81,10 @@ def _send(message: OutboxMessage) -> None:
             to=[message.recipient_address],
             headers={"Message-ID": f"<{message.idempotency_key}@jalon>"},
         )
+        if message.attachment_path and message.channel == Channel.MSSANTE:
+            # Only secure mail carries a letter: a plain e-mail is a notice to log in.
+            with default_storage.open(message.attachment_path, "rb") as handle:
+                email.attach(message.attachment_name or "courrier.pdf", handle.read(), "application/pdf")
         email.send(fail_silently=False)
     elif message.channel == Channel.SMS:
         # An SMS carries no clinical detail: callers write a short notice to log in, nothing longer goes out.

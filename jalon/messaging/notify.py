@@ -1,0 +1,147 @@
+"""Turning an event into messages: the current text of its kind, each recipient's channels, the outbox.
+
+`notify` runs inside the caller's transaction (the service that records the event), so the event
+and its messages commit together or not at all (DESIGN.md §4). What each channel carries:
+
+- MSSanté (secure health mail) and in Jalon: the subject and the secure body, with clinical detail,
+  and the PDF letter when there is one;
+- plain e-mail and SMS: the subject (e-mail) and the short notice only, which the editing checks keep
+  free of clinical variables: a notice says something happened and where to log in.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+
+import phonenumbers
+from django.conf import settings
+
+from jalon.messaging.kinds import KINDS
+from jalon.messaging.models import Channel, NotificationPreference, NotificationTemplate, OutboxMessage
+from jalon.messaging.services import outbox_enqueue
+from jalon.messaging.sms import SMS_MAX_LENGTH
+from jalon.messaging.templating import render
+
+logger = logging.getLogger(__name__)
+
+# The channels a professional can choose, in the order pages show them (in Jalon is always on).
+CHOOSABLE_CHANNELS = (Channel.MSSANTE, Channel.EMAIL, Channel.SMS)
+
+
+def current_template(kind: str) -> NotificationTemplate:
+    """The newest published text of `kind` (the shipped version 1 at least)."""
+    template = NotificationTemplate.objects.filter(kind=kind, published_at__isnull=False).order_by("-version").first()
+    if template is None:
+        raise LookupError(f"no published notification template for {kind!r}")
+    return template
+
+
+def is_mobile(phone: str) -> bool:
+    try:
+        number = phonenumbers.parse(phone, "FR")
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.number_type(number) in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+def available_channels(professional) -> list[str]:
+    """The channels this professional has an address for."""
+    channels = []
+    if professional.mssante_address:
+        channels.append(Channel.MSSANTE)
+    if professional.email:
+        channels.append(Channel.EMAIL)
+    if professional.phone and is_mobile(professional.phone):
+        channels.append(Channel.SMS)
+    return channels
+
+
+def default_channels(professional) -> list[str]:
+    """Without a choice of theirs: secure mail when they have an address, else plain e-mail."""
+    available = available_channels(professional)
+    if Channel.MSSANTE in available:
+        return [Channel.MSSANTE]
+    return [Channel.EMAIL] if Channel.EMAIL in available else []
+
+
+def chosen_channels(professional, kind: str, preferences: Mapping[str, list[str]] | None = None) -> list[str]:
+    """The outside channels a message of `kind` goes to for this professional (their choice, else the default),
+    limited to the addresses they have."""
+    if preferences is None:
+        preferences = dict(
+            NotificationPreference.objects.filter(professional_id=professional.pk).values_list("kind", "channels")
+        )
+    if kind not in preferences:
+        return default_channels(professional)
+    available = available_channels(professional)
+    return [channel for channel in CHOOSABLE_CHANNELS if channel in preferences[kind] and channel in available]
+
+
+def _user_id_of(professional) -> int | None:
+    try:
+        user = professional.user
+    except Exception:  # noqa: BLE001 - RelatedObjectDoesNotExist: a professional without a login
+        return None
+    return user.pk if user.is_active else None
+
+
+def notify(
+    *,
+    kind: str,
+    event,
+    recipients: Iterable,
+    values: Mapping[str, str],
+    link_path: str = "",
+    attachment_path: str = "",
+    attachment_name: str = "",
+    link_for=None,
+) -> list[OutboxMessage]:
+    """Queue the messages of `event` for each recipient (Professional) on each of their channels.
+
+    `values` fills the kind's variables (`destinataire` and `lien` are added per recipient: `lien` is
+    SITE_URL + `link_path`, or + `link_for(professional)` when given). Idempotent per event, kind,
+    recipient and channel: calling it again for the same event queues nothing more.
+    """
+    if kind not in KINDS:
+        raise LookupError(f"unknown notification kind {kind!r}")
+    template = current_template(kind)
+    queued = []
+    seen = set()
+    for professional in recipients:
+        if professional is None or professional.pk in seen:
+            continue
+        seen.add(professional.pk)
+        path = link_for(professional) if link_for else link_path
+        recipient_values = {**values, "destinataire": professional.display_name, "lien": f"{settings.SITE_URL}{path}"}
+        subject = render(template.subject, recipient_values)[:200]
+        secure_body = render(template.body, recipient_values)
+        notice = render(template.notice, recipient_values)
+        if len(notice) > SMS_MAX_LENGTH:  # unusually long values: the notice still goes, shortened to a safe text
+            notice = render("Jalon : nouvelle information ({reference}). Connectez-vous : {lien}", recipient_values)
+        key = f"event-{event.pk}-{kind}-p{professional.pk}"
+        common = dict(patient_id=event.patient_id, event_id=event.pk, recipient_professional_id=professional.pk, kind=kind)
+        for channel in chosen_channels(professional, kind):
+            if channel == Channel.MSSANTE:
+                queued.append(outbox_enqueue(
+                    idempotency_key=f"{key}-mssante", channel=channel, recipient_address=professional.mssante_address,
+                    subject=subject, body=secure_body, attachment_path=attachment_path, attachment_name=attachment_name, **common,
+                ))
+            elif channel == Channel.EMAIL:
+                queued.append(outbox_enqueue(
+                    idempotency_key=f"{key}-email", channel=channel, recipient_address=professional.email,
+                    subject=subject, body=notice, **common,
+                ))
+            elif channel == Channel.SMS:
+                queued.append(outbox_enqueue(
+                    idempotency_key=f"{key}-sms", channel=channel, recipient_address=professional.phone,
+                    subject=subject, body=notice, **common,
+                ))
+        user_id = _user_id_of(professional)
+        if user_id is not None:
+            queued.append(outbox_enqueue(
+                idempotency_key=f"{key}-in_app", channel=Channel.IN_APP, recipient_address=f"jalon:{user_id}",
+                recipient_user_id=user_id, subject=subject, body=secure_body,
+                attachment_path=attachment_path, attachment_name=attachment_name, **common,
+            ))
+    return queued

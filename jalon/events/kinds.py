@@ -24,6 +24,11 @@ EVENT_LABELS = {
     "alert.acknowledged": _("Alerte prise en compte"),
     "appointment.booked": _("Rendez-vous réservé"),
     "appointment.cancelled": _("Rendez-vous annulé"),
+    "pathway.first_diagnostic_day_done": _("Première journée de diagnostic faite : courrier au médecin traitant"),
+    "stay.admission": _("Admission"),
+    "stay.transfer": _("Transfert"),
+    "stay.discharge": _("Sortie"),
+    "stay.death": _("Décès"),
     "thread.message_posted": _("Message échangé entre le médecin et la coordination"),
 }
 

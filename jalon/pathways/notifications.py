@@ -1,37 +1,93 @@
-"""Messages the pathway sends: the closing report to the GP (letters as PDF come with messaging)."""
+"""What the pathway tells the city: the first diagnostic day letter, the tumour-board decision, the
+hospital stay (admission, transfer, discharge, death), and the closing report of the return to the GP.
+
+Each function runs in the service's transaction, after its event: the letter is written, then the
+messages are queued through `notify_city` (texts are the managers' templates).
+"""
 
 from __future__ import annotations
 
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from jalon.messaging.models import Channel
-from jalon.messaging.services import outbox_enqueue
-from jalon.pathways.models import MilestoneStatus
+from jalon.pathways.letters import LetterContent, attachment_name, letter_write, next_steps_lines, steps_done_lines
+from jalon.pathways.models import LetterKind, Milestone, MilestoneStatus, Pathway
+from jalon.referrals.notifications import day_text, notify_city, when_text
 
 
-def queue_closing_report(*, pathway, event, note: str) -> None:
-    """Queue the closing report to the GP (or the referrer when the GP is unknown), in the caller's transaction."""
-    referral = pathway.referral
-    recipient = referral.gp or referral.referrer
-    address = recipient.mssante_address or recipient.email
-    if not address:
-        return
-    done = pathway.milestones.filter(status=MilestoneStatus.DONE).order_by("done_at")
-    lines = [f"- {m.label} : {date_format(timezone.localtime(m.done_at), 'j F Y')}" for m in done]
-    body = _(
-        "Bonjour,\n\nLe bilan de votre patient·e (demande %(reference)s) conclut à une lésion non maligne. "
-        "Le parcours de diagnostic rapide est clôturé et le suivi vous revient.\n\nÉtapes réalisées :\n%(steps)s\n\n"
-        "Conclusion de l'équipe : %(note)s\n\nLe compte rendu détaillé est consultable dans Jalon.\n"
-    ) % {"reference": referral.reference, "steps": "\n".join(lines) or "-", "note": note or "-"}
-    outbox_enqueue(
-        idempotency_key=f"event-{event.pk}-closing-report",
-        channel=Channel.MSSANTE if recipient.mssante_address else Channel.EMAIL,
-        recipient_address=address,
-        recipient_professional_id=recipient.pk,
-        subject=_("Demande %(reference)s : bilan non malin, retour au médecin traitant") % {"reference": referral.reference},
-        body=body,
-        patient_id=pathway.patient_id,
-        event_id=event.pk,
+def _bullets(lines: list[str]) -> str:
+    return "\n".join(f"- {line}" for line in lines) or "-"
+
+
+def diagnostic_day_codes(pathway: Pathway) -> set[str]:
+    """The steps of the first diagnostic day: the reception and the steps planned the same day as it."""
+    reception = pathway.milestones.select_related("template").filter(code="reception").first()
+    if reception is None:
+        return set()
+    group = reception.template.same_day_group
+    if not group:
+        return {"reception"}
+    return {"reception", *pathway.milestones.filter(template__same_day_group=group).values_list("code", flat=True)}
+
+
+def first_diagnostic_day_is_done(pathway: Pathway, recorded: Milestone) -> bool:
+    codes = diagnostic_day_codes(pathway)
+    if recorded.code not in codes:
+        return False
+    return not pathway.milestones.filter(code__in=codes, status=MilestoneStatus.PENDING).exists()
+
+
+def notify_first_diagnostic_day(*, pathway: Pathway, event, day) -> None:
+    """The letter to the GP after the first diagnostic day: exams done, next steps (PDF, by secure mail)."""
+    done, upcoming = steps_done_lines(pathway), next_steps_lines(pathway)
+    letter = letter_write(
+        pathway=pathway,
+        kind=LetterKind.FIRST_DIAGNOSTIC_DAY,
+        event=event,
+        content=LetterContent(
+            opening=_("Votre patient·e a été accueilli·e le %(day)s pour sa première journée de diagnostic. "
+                      "Voici les examens réalisés et les prochaines étapes prévues.") % {"day": day_text(day)},
+            sections=((_("Examens et étapes réalisés"), tuple(done)), (_("Prochaines étapes"), tuple(upcoming))),
+        ),
+    )
+    notify_city(
+        kind="pathway.first_diagnostic_day", referral=pathway.referral, event=event,
+        values={"date": when_text(day), "examens_faits": _bullets(done), "prochaines_etapes": _bullets(upcoming)},
+        attachment_path=letter.file.name, attachment_name=attachment_name(letter),
+    )
+
+
+def notify_tumour_board_decision(*, pathway: Pathway, event, decision: str, day, actor_user=None) -> None:
+    notify_city(
+        kind="tumour_board.decision", referral=pathway.referral, event=event, actor_user=actor_user,
+        values={"date": day_text(day), "decision": decision or _("voir le compte rendu de RCP")},
+    )
+
+
+def notify_stay(*, pathway: Pathway, event, stay_kind: str, day, place: str, note: str, actor_user=None) -> None:
+    notify_city(
+        kind=f"stay.{stay_kind}", referral=pathway.referral, event=event, actor_user=actor_user,
+        values={"date": when_text(day), "lieu": place, "motif": note},
+    )
+
+
+def notify_closing_report(*, pathway: Pathway, event, reason: str, conclusion: str) -> None:
+    """The return to the GP: the closing report (PDF) with the steps done and the team's conclusion."""
+    done = steps_done_lines(pathway)
+    sections = [(_("Étapes réalisées"), tuple(done))]
+    if conclusion:
+        sections.append((_("Conclusion de l'équipe"), (conclusion,)))
+    letter = letter_write(
+        pathway=pathway,
+        kind=LetterKind.CLOSING_REPORT,
+        event=event,
+        content=LetterContent(
+            opening=_("Le parcours de votre patient·e est clôturé et son suivi vous revient. Motif : %(reason)s") % {"reason": reason},
+            sections=tuple(sections),
+            closing=_("N'hésitez pas à recontacter la coordination pour toute question ou en cas d'évolution."),
+        ),
+    )
+    notify_city(
+        kind="pathway.closed", referral=pathway.referral, event=event,
+        values={"motif": reason, "examens_faits": _bullets(done), "decision": conclusion or "-"},
+        attachment_path=letter.file.name, attachment_name=attachment_name(letter),
     )

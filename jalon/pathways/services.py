@@ -24,6 +24,7 @@ from jalon.referrals.models import Status as ReferralStatus
 from jalon.referrals.services import referral_close
 from jalon.pathways.models import (
     Branch,
+    LetterKind,
     Milestone,
     MilestoneStatus,
     MilestoneTemplate,
@@ -168,7 +169,7 @@ def milestone_record(
     milestone.appointment_reference = appointment_reference.strip()[:200]
     milestone.save(update_fields=["status", "done_at", "done_by", "note", "document", "appointment_reference"])
     recompute_due_dates(pathway)
-    event_record(
+    event = event_record(
         actor=actor,
         kind="milestone.corrected" if correction else "milestone.recorded",
         patient_id=pathway.patient_id,
@@ -177,8 +178,26 @@ def milestone_record(
         payload={"milestone": milestone.code, "label": milestone.label, "done_at": done_at.isoformat(), "note": milestone.note},
     )
     audit(actor, action=AuditAction.UPDATE, patient_id=pathway.patient_id, object_type="milestone", object_id=milestone.pk)
+    if not correction:
+        _tell_the_city(actor=actor, pathway=pathway, milestone=milestone, event=event)
     _touch(pathway, timezone.now())
     return milestone
+
+
+def _tell_the_city(*, actor: Actor, pathway: Pathway, milestone: Milestone, event) -> None:
+    """A recorded step the GP must hear of: the tumour board's decision, the end of the first diagnostic day."""
+    from jalon.pathways import notifications
+
+    if milestone.code == "tumour_board":
+        notifications.notify_tumour_board_decision(
+            pathway=pathway, event=event, decision=milestone.note, day=milestone.done_at, actor_user=actor.user
+        )
+    if notifications.first_diagnostic_day_is_done(pathway, milestone) and not pathway.letters.filter(kind=LetterKind.FIRST_DIAGNOSTIC_DAY).exists():
+        day_event = event_record(
+            actor=actor, kind="pathway.first_diagnostic_day_done", patient_id=pathway.patient_id, referral_id=pathway.referral_id,
+            occurred_at=milestone.done_at, payload={"milestone": milestone.code},
+        )
+        notifications.notify_first_diagnostic_day(pathway=pathway, event=day_event, day=milestone.done_at)
 
 
 @transaction.atomic
@@ -225,28 +244,34 @@ def pathway_record_outcome(*, actor: Actor, pathway: Pathway, outcome: str, note
     )
     audit(actor, action=AuditAction.UPDATE, patient_id=pathway.patient_id, object_type="pathway", object_id=pathway.pk)
     if outcome == Outcome.NOT_MALIGNANT:
-        from jalon.pathways.notifications import queue_closing_report
-
-        queue_closing_report(pathway=pathway, event=event, note=note.strip())
         # The closing report is the return to the GP: that milestone is done as it is queued.
         pathway.milestones.filter(code="return_to_gp", status=MilestoneStatus.PENDING).update(
             status=MilestoneStatus.DONE, done_at=now, done_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
             note=_("Compte rendu de clôture adressé au médecin traitant."),
         )
-        _close(actor=actor, pathway=pathway, reason=_("Diagnostic non malin : retour au médecin traitant."), at=now)
+        _close(actor=actor, pathway=pathway, reason=_("Diagnostic non malin : retour au médecin traitant."), at=now, conclusion=note.strip())
     _touch(pathway, now)
     return pathway
 
 
-def _close(*, actor: Actor, pathway: Pathway, reason: str, at: datetime) -> None:
+def _close(*, actor: Actor, pathway: Pathway, reason: str, at: datetime, conclusion: str = "", closing_report: bool = True) -> None:
+    """Close the pathway and its referral; the GP gets the closing report (not after a death: its notice said it)."""
     pathway.status = PathwayStatus.CLOSED
     pathway.closed_at = at
     pathway.save(update_fields=["status", "closed_at"])
     pathway.milestones.filter(status=MilestoneStatus.PENDING).update(due_at=None)
-    event_record(actor=actor, kind="pathway.closed", patient_id=pathway.patient_id, referral_id=pathway.referral_id, payload={"reason": reason})
+    event = event_record(
+        actor=actor, kind="pathway.closed", patient_id=pathway.patient_id, referral_id=pathway.referral_id,
+        payload={"reason": reason, "conclusion": conclusion},
+    )
+    if closing_report:
+        from jalon.pathways.notifications import notify_closing_report
+
+        notify_closing_report(pathway=pathway, event=event, reason=reason, conclusion=conclusion)
     referral = Referral.objects.get(pk=pathway.referral_id)
     if referral.status == ReferralStatus.ACCEPTED:
-        referral_close(actor=actor, referral=referral, reason=reason)  # the referrer sees the loop closed
+        # The referrer sees the loop closed; the closing report already told them, so no second message.
+        referral_close(actor=actor, referral=referral, reason=reason, notify=False)
 
 
 @transaction.atomic
@@ -273,3 +298,35 @@ def task_complete(*, actor: Actor, task: Task) -> Task:
         audit(actor, action=AuditAction.UPDATE, patient_id=pathway.patient_id, object_type="task", object_id=task.pk)
         _touch(pathway, task.done_at)
     return task
+
+
+STAY_KINDS = ("admission", "transfer", "discharge", "death")
+
+
+@transaction.atomic
+def stay_event_record(*, actor: Actor, pathway: Pathway, stay_kind: str, occurred_at: datetime, place: str = "", note: str = "") -> Pathway:
+    """An admission, transfer, discharge or death, told to the GP and the referrer (seed 001, fiche 7).
+
+    A death closes the pathway (no closing report: the notice of the death is the last message)."""
+    pathway = Pathway.objects.select_for_update().select_related("referral", "referral__entry_point", "patient").get(pk=pathway.pk)
+    _require_open(pathway)
+    if stay_kind not in STAY_KINDS:
+        raise PathwayError(PathwayErrorCode.INVALID_INPUT, _("Type d'événement inconnu."), field="stay_kind")
+    if occurred_at > timezone.now() + timedelta(minutes=5):
+        raise PathwayError(PathwayErrorCode.FUTURE_DATE, _("La date ne peut pas être dans le futur."), field="occurred_at")
+    if occurred_at < pathway.started_at - timedelta(days=365):
+        raise PathwayError(PathwayErrorCode.INVALID_DATE, _("Vérifiez la date."), field="occurred_at")
+    if stay_kind != "death" and not place.strip():
+        raise PathwayError(PathwayErrorCode.REASON_REQUIRED, _("Indiquez le lieu (établissement et service)."), field="place")
+    event = event_record(
+        actor=actor, kind=f"stay.{stay_kind}", patient_id=pathway.patient_id, referral_id=pathway.referral_id,
+        occurred_at=occurred_at, payload={"place": place.strip(), "note": note.strip()},
+    )
+    audit(actor, action=AuditAction.UPDATE, patient_id=pathway.patient_id, object_type="pathway.stay", object_id=pathway.pk)
+    from jalon.pathways.notifications import notify_stay
+
+    notify_stay(pathway=pathway, event=event, stay_kind=stay_kind, day=occurred_at, place=place.strip(), note=note.strip(), actor_user=actor.user)
+    if stay_kind == "death":
+        _close(actor=actor, pathway=pathway, reason=_("Décès du patient."), at=timezone.now(), closing_report=False)
+    _touch(pathway, timezone.now())
+    return pathway

@@ -1,93 +1,109 @@
-"""Messages a referral's events send to the referrer, written to the outbox by the services.
+"""Who in the city hears of a referral's events, and the values its messages are written with.
 
-Texts carry the reference and what to do, never clinical detail: the referrer reads the
-referral in Jalon. (Editable templates and per-professional channels come with messaging.)
+The texts are the managers' versioned templates (jalon/messaging/kinds.py lists the kinds and their
+variables); this module only says who receives them and fills the variables. Called inside the
+services' transactions, after the event is recorded.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext_lazy as _
 
 from jalon.events.models import Event
-from jalon.messaging.models import Channel
-from jalon.messaging.services import outbox_enqueue
+from jalon.messaging.notify import notify
 from jalon.referrals.models import Referral
 
-
-def _address_of(professional) -> tuple[str, str] | None:
-    if professional.mssante_address:
-        return Channel.MSSANTE, professional.mssante_address
-    if professional.email:
-        return Channel.EMAIL, professional.email
-    return None
-
-
-def _deadline_text(referral: Referral) -> str:
-    return date_format(timezone.localtime(referral.answer_deadline), "l j F Y à H\\hi")
-
-
-SUBJECTS = {
-    "referral.submitted": _("Demande %(reference)s reçue : réponse avant le %(deadline)s"),
-    "referral.complement_requested": _("Demande %(reference)s : un complément est nécessaire"),
-    "referral.accepted": _("Demande %(reference)s acceptée"),
-    "referral.declined": _("Demande %(reference)s non retenue"),
-    "referral.redirected": _("Demande %(reference)s réorientée"),
-    "referral.closed": _("Demande %(reference)s clôturée"),
+# The referral's events that tell the city, and whether the GP hears of them as well as the referrer.
+REFERRAL_KINDS = {
+    "referral.submitted": False,
+    "referral.complement_requested": False,
+    "referral.accepted": True,
+    "referral.declined": False,
+    "referral.redirected": False,
+    "referral.closed": False,
 }
 
-BODIES = {
-    "referral.submitted": _(
-        "Bonjour,\n\nVotre demande de prise en soins a bien été reçue par %(entry_point)s sous la référence "
-        "%(reference)s.\nNous nous engageons à vous répondre avant le %(deadline)s.\n\n"
-        "Vous pouvez suivre cette demande dans Jalon.\n"
-    ),
-    "referral.complement_requested": _(
-        "Bonjour,\n\n%(entry_point)s a besoin d'informations complémentaires pour traiter la demande "
-        "%(reference)s :\n\n%(reason)s\n\nConnectez-vous à Jalon pour compléter la demande.\n"
-    ),
-    "referral.accepted": _(
-        "Bonjour,\n\nLa demande %(reference)s a été acceptée par %(entry_point)s. La coordination organise "
-        "le parcours et vous tiendra informé·e de chaque étape dans Jalon.\n"
-    ),
-    "referral.declined": _(
-        "Bonjour,\n\nLa demande %(reference)s n'a pas été retenue par %(entry_point)s.\nMotif : %(reason)s\n\n"
-        "Le détail est consultable dans Jalon.\n"
-    ),
-    "referral.redirected": _(
-        "Bonjour,\n\nLa demande %(reference)s a été réorientée par %(entry_point)s vers : %(redirected_to)s.\n"
-        "Motif : %(reason)s\n"
-    ),
-    "referral.closed": _(
-        "Bonjour,\n\nLa demande %(reference)s a été clôturée par %(entry_point)s.\nMotif : %(reason)s\n\n"
-        "Le détail est consultable dans Jalon.\n"
-    ),
-}
+
+def when_text(moment) -> str:
+    """A date and time as people read them in messages: « mercredi 2 décembre 2026 à 15h00 » (Paris)."""
+    return date_format(timezone.localtime(moment), "l j F Y à H\\hi")
+
+
+def day_text(moment) -> str:
+    return date_format(timezone.localtime(moment), "j F Y")
+
+
+def patient_text(patient) -> str:
+    return f"{patient.display_name}, né·e le {patient.birth_date:%d/%m/%Y}"
+
+
+def base_values(referral: Referral) -> dict[str, str]:
+    return {
+        "reference": referral.reference,
+        "guichet": referral.entry_point.name,
+        "patient": patient_text(referral.patient),
+        "echeance": when_text(referral.answer_deadline),
+    }
+
+
+def city_link(referral: Referral) -> str:
+    """Where a referrer or GP follows this patient: their portal page."""
+    try:
+        return reverse("portal:patient", args=[referral.reference])
+    except NoReverseMatch:
+        return reverse("referrals:detail", args=[referral.reference])
+
+
+def city_recipients(referral: Referral, *, actor_user=None, include_gp: bool = True) -> list:
+    """The referrer and (when asked) the GP, once each, never the person who acted. A patient who opposes
+    sharing keeps the GP out (they lose access to the pathway, so they are not told of it either)."""
+    people = [referral.referrer]
+    if include_gp and referral.gp_id and not referral.patient.sharing_opposition:
+        people.append(referral.gp)
+    acting = getattr(actor_user, "professional_id", None)
+    unique = {}
+    for professional in people:
+        if professional is not None and professional.pk != acting:
+            unique.setdefault(professional.pk, professional)
+    return list(unique.values())
+
+
+def notify_city(
+    *,
+    kind: str,
+    referral: Referral,
+    event: Event,
+    actor_user=None,
+    include_gp: bool = True,
+    values: dict[str, str] | None = None,
+    attachment_path: str = "",
+    attachment_name: str = "",
+    recipients: Iterable | None = None,
+) -> None:
+    """Queue the message of `kind` for this referral's city professionals (in the caller's transaction)."""
+    notify(
+        kind=kind,
+        event=event,
+        recipients=recipients if recipients is not None else city_recipients(referral, actor_user=actor_user, include_gp=include_gp),
+        values={**base_values(referral), **(values or {})},
+        link_path=city_link(referral),
+        attachment_path=attachment_path,
+        attachment_name=attachment_name,
+    )
 
 
 def notify_referrer(*, referral: Referral, event: Event, reason: str = "") -> None:
-    """Queue the message for `event` to the referrer, if they have an address (in the caller's transaction)."""
-    if event.kind not in SUBJECTS:
+    """The message of a referral's status change (acknowledgment, complement asked, decision)."""
+    if event.kind not in REFERRAL_KINDS:
         return
-    destination = _address_of(referral.referrer)
-    if destination is None:
-        return
-    channel, address = destination
-    values = {
-        "reference": referral.reference,
-        "deadline": _deadline_text(referral),
-        "entry_point": referral.entry_point.name,
-        "reason": reason or "",
-        "redirected_to": referral.redirected_to,
-    }
-    outbox_enqueue(
-        idempotency_key=f"event-{event.pk}-referrer",
-        channel=channel,
-        recipient_address=address,
-        recipient_professional_id=referral.referrer_id,
-        subject=str(SUBJECTS[event.kind]) % values,
-        body=str(BODIES[event.kind]) % values,
-        patient_id=referral.patient_id,
-        event_id=event.pk,
+    notify_city(
+        kind=event.kind,
+        referral=referral,
+        event=event,
+        include_gp=REFERRAL_KINDS[event.kind],  # the referrer hears of their own referral, even one they typed
+        values={"motif": reason or "", "reoriente_vers": referral.redirected_to},
     )

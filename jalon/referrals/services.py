@@ -234,7 +234,9 @@ def _locked(referral: Referral) -> Referral:
     return Referral.objects.select_for_update().select_related("patient", "entry_point", "referrer").get(pk=referral.pk)
 
 
-def _transition(*, actor: Actor, referral: Referral, action: str, reason: str, payload: dict | None = None, **changes) -> Referral:
+def _transition(
+    *, actor: Actor, referral: Referral, action: str, reason: str, payload: dict | None = None, notify: bool = True, **changes
+) -> Referral:
     """Apply one transition of the status machine with its event, audit record and message to the referrer."""
     target = target_status(action, referral.status)
     if target is None:
@@ -260,7 +262,8 @@ def _transition(*, actor: Actor, referral: Referral, action: str, reason: str, p
         payload={"from": previous, "to": target, "reason": reason.strip(), **(payload or {})},
     )
     audit(actor, action=AuditAction.UPDATE, patient_id=referral.patient_id, object_type="referral", object_id=referral.reference)
-    notify_referrer(referral=referral, event=event, reason=reason.strip())
+    if notify:
+        notify_referrer(referral=referral, event=event, reason=reason.strip())
     return referral
 
 
@@ -401,6 +404,7 @@ def referral_redirect(*, actor: Actor, referral: Referral, redirected_to: str, r
 
 
 @transaction.atomic
-def referral_close(*, actor: Actor, referral: Referral, reason: str) -> Referral:
+def referral_close(*, actor: Actor, referral: Referral, reason: str, notify: bool = True) -> Referral:
+    """Close an accepted referral; `notify=False` when the caller tells the referrer itself (the closing report)."""
     _require_reason(reason)
-    return _transition(actor=actor, referral=_locked(referral), action="close", reason=reason)
+    return _transition(actor=actor, referral=_locked(referral), action="close", reason=reason, notify=notify)

@@ -117,6 +117,5 @@ def test_it_takes_a_referral_through_its_pathway(new_page, coordinator, gp, subm
 
     pathway.refresh_from_db()
     assert pathway.status == PathwayStatus.CLOSED
-    address = gp.professional.mssante_address or gp.professional.email
-    report = OutboxMessage.objects.get(recipient_address=address, event__kind="pathway.outcome_not_malignant")
+    report = OutboxMessage.objects.get(recipient_professional=gp.professional, kind="pathway.closed", channel="in_app")
     assert "Lésion inflammatoire, pas de cancer" in report.body

@@ -230,9 +230,12 @@ def test_it_closes_the_pathway_and_queues_the_closing_report_on_a_not_malignant_
 
     pathway.refresh_from_db()
     assert (pathway.status, pathway.outcome, pathway.closed_at) == (PathwayStatus.CLOSED, "not_malignant", at(2026, 11, 20, 13, 0))
-    report = OutboxMessage.objects.get(idempotency_key__endswith="-closing-report")
+    report = OutboxMessage.objects.get(kind="pathway.closed", channel="in_app")
     assert (report.recipient_professional_id, report.patient_id) == (gp.professional_id, pathway.patient_id)
     assert "Nodule inflammatoire." in report.body
+    notice = OutboxMessage.objects.get(kind="pathway.closed", channel="email")
+    assert "Nodule inflammatoire." not in notice.body and pathway.referral.reference in notice.body
+    assert pathway.letters.get(kind="closing_report").size > 0
     assert not pathway.milestones.filter(code__in=["tumour_board", "treatment_start"]).exists()
     assert not pathway.milestones.filter(status=MilestoneStatus.PENDING, due_at__isnull=False).exists()
 

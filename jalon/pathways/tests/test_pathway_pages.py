@@ -433,7 +433,7 @@ def test_it_closes_on_a_not_malignant_outcome(client, coordinator, pathway, gp):
     pathway.refresh_from_db()
     assert (pathway.status, pathway.outcome) == (PathwayStatus.CLOSED, Outcome.NOT_MALIGNANT)
     professional = gp.professional
-    report = OutboxMessage.objects.get(recipient_address=professional.mssante_address or professional.email, event__kind="pathway.outcome_not_malignant")
+    report = OutboxMessage.objects.get(recipient_professional=professional, kind="pathway.closed", channel="in_app")
     assert "Nodule bénin" in report.body
 
     page = client.get(pathway_url(pathway)).content.decode()

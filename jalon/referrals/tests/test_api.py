@@ -148,7 +148,7 @@ def test_it_writes_outbox_and_audit_records_with_the_api_channel(client, entry_p
     reference = post(client, payload(), key_for(gp)).json()["reference"]
 
     referral = Referral.objects.get(reference=reference)
-    message = OutboxMessage.objects.get(event__referral=referral)
+    message = OutboxMessage.objects.get(event__referral=referral, channel="email")
     assert reference in message.subject
     records = AuditRecord.objects.filter(actor=gp)
     assert {(record.action, record.object_type) for record in records} == {("create", "patient"), ("create", "referral")}

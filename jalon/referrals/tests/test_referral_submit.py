@@ -28,8 +28,10 @@ def test_it_writes_event_audit_outbox_and_care_team(submit, gp):
     referral = submit().referral
     assert Event.objects.filter(referral=referral, kind="referral.submitted").count() == 1
     assert AuditRecord.objects.filter(patient=referral.patient, action="create", object_type="referral").exists()
-    message = OutboxMessage.objects.get(event__referral=referral)
+    message = OutboxMessage.objects.get(event__referral=referral, channel="email")
     assert message.recipient_address == gp.professional.email
     assert referral.reference in message.subject
+    in_app = OutboxMessage.objects.get(event__referral=referral, channel="in_app")
+    assert in_app.recipient_user_id == gp.pk and referral.patient.display_name in in_app.body
     roles = set(CareTeamMember.objects.filter(patient=referral.patient).values_list("role", flat=True))
     assert roles == {"referrer", "gp", "coordinator"}

@@ -159,13 +159,16 @@ def test_it_queues_message_to_referrer(action, source, referral_in, perform, gp)
     perform(action, referral)
 
     event = Event.objects.filter(referral=referral).latest("id")
-    message = OutboxMessage.objects.get(event=event)
+    kind = event.kind
+    message = OutboxMessage.objects.get(event=event, channel="email")
     assert message.recipient_professional_id == gp.professional_id
     assert message.recipient_address == gp.professional.email
     assert message.patient_id == referral.patient_id
     assert message.status == "pending"
     assert referral.reference in message.subject
-    assert message.idempotency_key == f"event-{event.pk}-referrer"
+    assert message.idempotency_key == f"event-{event.pk}-{kind}-p{gp.professional_id}-email"
+    # A plain e-mail is a notice to log in: the reason typed by the coordination stays in Jalon.
+    assert REASONS[action] not in message.body
 
 
 def test_it_keeps_what_accept_and_redirect_decide(referral_in, perform):

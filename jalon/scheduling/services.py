@@ -25,6 +25,7 @@ from jalon.patients.models import CareTeamRole
 from jalon.patients.services import care_team_add
 from jalon.scheduling.eligibility import may_use
 from jalon.scheduling.errors import SchedulingError, SchedulingErrorCode
+from jalon.scheduling.notifications import notify_booked, notify_cancelled
 from jalon.scheduling.models import Appointment, AppointmentStatus, Closure, Resource, Slot, SlotRelease
 
 
@@ -140,12 +141,17 @@ def appointments_book(*, actor: Actor, pathway: Pathway, requests: list[BookingR
                 if slot.resource.professional_id:
                     care_team_add(patient_id=pathway.patient_id, role=CareTeamRole.SPECIALIST,
                                   professional_id=slot.resource.professional_id, reason=pathway.referral.reference)
-                event_record(
+                booked_event = event_record(
                     actor=actor, kind="appointment.booked", patient_id=pathway.patient_id, referral_id=pathway.referral_id,
                     payload={"milestone": milestone.label, "resource": slot.resource.name, "start": slot.start.isoformat(), "group": str(group)},
                 )
             Pathway.objects.filter(pk=pathway.pk).update(last_activity_at=now, lost_to_follow_up=False)
             audit(actor, action=AuditAction.CREATE, patient_id=pathway.patient_id, object_type="appointment", object_id=str(group))
+            notify_booked(
+                pathway=pathway,
+                appointments=list(Appointment.objects.filter(group=group).select_related("slot__resource__organization__commune", "milestone")),
+                event=booked_event, rescheduled=replace_existing, actor_user=actor.user,
+            )
     except IntegrityError as error:
         raise SchedulingError(
             SchedulingErrorCode.SLOT_TAKEN, _("Un des créneaux vient d'être réservé par quelqu'un d'autre : rien n'a été réservé.")
@@ -153,16 +159,22 @@ def appointments_book(*, actor: Actor, pathway: Pathway, requests: list[BookingR
     return appointments
 
 
-def _cancel_active(*, actor: Actor, milestone: Milestone, reason: str, now: datetime) -> None:
-    for appointment in Appointment.objects.filter(milestone=milestone, status=AppointmentStatus.BOOKED).select_related("slot__resource"):
+def _cancel_active(*, actor: Actor, milestone: Milestone, reason: str, now: datetime) -> list:
+    """Cancel the step's booked appointments; returns (appointment, event) pairs."""
+    cancelled = []
+    for appointment in Appointment.objects.filter(milestone=milestone, status=AppointmentStatus.BOOKED).select_related(
+        "slot__resource__organization__commune", "milestone", "pathway"
+    ):
         Appointment.objects.filter(pk=appointment.pk).update(
             status=AppointmentStatus.CANCELLED, cancelled_at=now, cancelled_by=actor.user, cancel_reason=reason[:300]
         )
-        event_record(
+        event = event_record(
             actor=actor, kind="appointment.cancelled", patient_id=appointment.pathway.patient_id,
             referral_id=appointment.pathway.referral_id,
             payload={"milestone": milestone.label, "resource": appointment.slot.resource.name, "start": appointment.slot.start.isoformat(), "reason": reason},
         )
+        cancelled.append((appointment, event))
+    return cancelled
 
 
 @transaction.atomic
@@ -174,7 +186,8 @@ def appointment_cancel(*, actor: Actor, appointment: Appointment, reason: str) -
     if appointment.status != AppointmentStatus.BOOKED:
         raise SchedulingError(SchedulingErrorCode.NOT_BOOKED, _("Ce rendez-vous est déjà annulé."))
     now = timezone.now()
-    _cancel_active(actor=actor, milestone=appointment.milestone, reason=reason.strip(), now=now)
+    for cancelled, event in _cancel_active(actor=actor, milestone=appointment.milestone, reason=reason.strip(), now=now):
+        notify_cancelled(pathway=appointment.pathway, appointment=cancelled, event=event, reason=reason.strip(), actor_user=actor.user)
     Milestone.objects.filter(pk=appointment.milestone_id).update(planned_at=None, appointment_reference="")
     audit(actor, action=AuditAction.UPDATE, patient_id=appointment.pathway.patient_id, object_type="appointment", object_id=appointment.pk)
     appointment.refresh_from_db()

@@ -1,0 +1,39 @@
+"""What the city hears of bookings: an appointment booked, moved or cancelled (seed 001, fiche 7:
+« rendez-vous de consultations ou d'examens » among the key steps a GP follows)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from jalon.referrals.notifications import notify_city, when_text
+from jalon.scheduling.documents import place_of
+
+
+def appointment_line(appointment) -> str:
+    slot, resource = appointment.slot, appointment.slot.resource
+    label = appointment.milestone.label if appointment.milestone_id else resource.name
+    return _("- %(label)s, %(place)s : %(when)s") % {"label": label, "place": place_of(resource), "when": when_text(slot.start)}
+
+
+def notify_booked(*, pathway, appointments: list, event, rescheduled: bool, actor_user=None) -> None:
+    """One message per booking group (the diagnostic day's two appointments are one piece of news)."""
+    ordered = sorted(appointments, key=lambda a: (a.slot.start, a.pk))
+    lines = "\n".join(appointment_line(a) for a in ordered)
+    if rescheduled:
+        notify_city(
+            kind="appointment.changed", referral=pathway.referral, event=event, actor_user=actor_user,
+            values={"rendez_vous": _("Nouveau rendez-vous :") + "\n" + lines, "motif": _("Rendez-vous reprogrammé.")},
+        )
+    else:
+        notify_city(
+            kind="appointment.booked", referral=pathway.referral, event=event, actor_user=actor_user,
+            values={"rendez_vous": lines, "date": when_text(ordered[0].slot.start)},
+        )
+
+
+def notify_cancelled(*, pathway, appointment, event, reason: str, actor_user=None) -> None:
+    line = appointment_line(appointment)
+    notify_city(
+        kind="appointment.changed", referral=pathway.referral, event=event, actor_user=actor_user,
+        values={"rendez_vous": _("Annulé :") + "\n" + line, "motif": reason},
+    )

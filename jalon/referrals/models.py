@@ -117,6 +117,7 @@ class Channel(models.TextChoices):
     PHONE = "phone", _("Téléphone")
     API = "api", _("Logiciel (API)")
     MAIL = "mail", _("Messagerie sécurisée")
+    TELEEXPERTISE = "teleexpertise", _("Téléexpertise")
 
 
 class Status(models.TextChoices):
@@ -141,7 +142,7 @@ class ReferenceCounter(models.Model):
 class Referral(models.Model):
     reference = models.CharField(_("référence"), max_length=20, unique=True)
     entry_point = models.ForeignKey(EntryPoint, verbose_name=_("guichet"), on_delete=models.PROTECT, related_name="referrals")
-    channel = models.CharField(_("canal"), max_length=10, choices=Channel.choices)
+    channel = models.CharField(_("canal"), max_length=16, choices=Channel.choices)
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="referrals")
     referrer = models.ForeignKey(
         "directory.Professional", verbose_name=_("adresseur"), on_delete=models.PROTECT, related_name="referrals_made"

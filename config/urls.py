@@ -8,6 +8,7 @@ urlpatterns = [
     path("demandes/", include("jalon.referrals.urls")),
     path("alertes/", include("jalon.pathways.alert_urls")),
     path("messages-non-distribues/", include("jalon.messaging.urls")),
+    path("notifications/", include("jalon.messaging.notification_urls")),
     path("parcours/", include("jalon.pathways.urls")),
     path("planification/", include("jalon.scheduling.urls")),
     path("modeles-de-parcours/", include("jalon.pathways.manage_urls")),

@@ -5,13 +5,15 @@ Transactional tests empty the database after themselves; the browser tests resto
 the order.
 """
 
+from jalon.messaging.models import NotificationTemplate
 from jalon.pathways.models import PathwayTemplateVersion
 from jalon.referrals.models import CompletenessRuleSet
 from jalon.triage.models import TriageRuleSet
 
 
 def test_it_keeps_the_shipped_rules_and_templates(db):
-    """Completeness rules, triage rules and pathway templates shipped by migrations are present."""
+    """Completeness rules, triage rules, pathway templates and message texts shipped by migrations are present."""
     assert CompletenessRuleSet.objects.filter(published_at__isnull=False).exists()
     assert TriageRuleSet.objects.filter(published_at__isnull=False).exists()
     assert PathwayTemplateVersion.objects.filter(published_at__isnull=False).count() >= 9
+    assert NotificationTemplate.objects.filter(published_at__isnull=False).exists()

@@ -54,7 +54,11 @@ class OutboxMessage(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name = _("message sortant")
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            # the in-app inbox and its unread count in the menu
+            models.Index(fields=["recipient_user", "channel", "read_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} → {self.recipient_address}: {self.subject}"

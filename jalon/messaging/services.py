@@ -154,3 +154,53 @@ def outbox_failure_handle(*, message_id: int, user) -> None:
     OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.FAILED, failure_handled_at__isnull=True).update(
         failure_handled_at=timezone.now(), failure_handled_by=user
     )
+
+
+# --- message texts, preferences and the in-app inbox ------------------------------------------
+
+
+@transaction.atomic
+def notification_template_publish(*, actor, kind: str, subject: str, body: str, notice: str, change_note: str = ""):
+    """Publish a new version of `kind`'s texts, after every check (ValidationError by field otherwise).
+
+    Messages already queued keep the text they were written with; new events use this version."""
+    from jalon.messaging.kinds import KINDS
+    from jalon.messaging.models import NotificationTemplate
+    from jalon.messaging.templating import check_template
+
+    if kind not in KINDS:
+        raise LookupError(kind)
+    check_template(kind=KINDS[kind], subject=subject, body=body, notice=notice)
+    latest = NotificationTemplate.objects.select_for_update().filter(kind=kind).order_by("-version").first()
+    return NotificationTemplate.objects.create(
+        kind=kind,
+        version=(latest.version + 1) if latest else 1,
+        subject=subject.strip(),
+        body=body.strip() + "\n",
+        notice=notice.strip(),
+        published_at=timezone.now(),
+        created_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
+        change_note=change_note.strip()[:300],
+        source=latest.source if latest else "",
+    )
+
+
+@transaction.atomic
+def notification_preferences_set(*, professional, choices: dict[str, list[str]]) -> None:
+    """Store the channels the professional chose per kind (only channels they have an address for)."""
+    from jalon.messaging.kinds import KINDS
+    from jalon.messaging.models import NotificationPreference
+    from jalon.messaging.notify import available_channels
+
+    available = set(available_channels(professional))
+    for kind, channels in choices.items():
+        if kind not in KINDS:
+            continue
+        NotificationPreference.objects.update_or_create(
+            professional=professional, kind=kind, defaults={"channels": sorted(set(channels) & available)}
+        )
+
+
+def inbox_mark_read(*, user) -> int:
+    """Mark the user's in-app messages read; returns how many were unread."""
+    return OutboxMessage.objects.filter(channel=Channel.IN_APP, recipient_user=user, read_at__isnull=True).update(read_at=timezone.now())

@@ -408,3 +408,25 @@ def referral_close(*, actor: Actor, referral: Referral, reason: str, notify: boo
     """Close an accepted referral; `notify=False` when the caller tells the referrer itself (the closing report)."""
     _require_reason(reason)
     return _transition(actor=actor, referral=_locked(referral), action="close", reason=reason, notify=notify)
+
+
+@transaction.atomic
+def referral_document_add(*, actor: Actor, referral: Referral, upload) -> ReferralDocument:
+    """Add a document to the patient's file (an exam report, a hospital letter); the GP and the referrer
+    are told, except the person who added it."""
+    checked = _check_documents([upload])
+    referral = _locked(referral)
+    _store_documents(actor=actor, referral=referral, documents=checked, exam=None)
+    document = referral.documents.order_by("-id").first()
+    event = event_record(
+        actor=actor, kind="referral.document_added", patient_id=referral.patient_id, referral_id=referral.pk,
+        payload={"document": document.original_name},
+    )
+    audit(actor, action=AuditAction.CREATE, patient_id=referral.patient_id, object_type="referral.document", object_id=document.pk)
+    from jalon.referrals.notifications import notify_city, when_text
+
+    notify_city(
+        kind="document.added", referral=referral, event=event, actor_user=actor.user,
+        values={"document": document.original_name, "date": when_text(document.uploaded_at)},
+    )
+    return document

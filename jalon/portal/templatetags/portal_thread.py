@@ -3,10 +3,30 @@ coordination's referral and pathway pages."""
 
 from django import template
 
+from jalon.accounts.access import thread_side_of
+from jalon.portal.forms import ThreadMessageForm
+from jalon.portal.selectors import thread_messages
+
 register = template.Library()
 
 
-@register.simple_tag(takes_context=True)
+@register.inclusion_tag("portal/_thread_panel.html", takes_context=True)
 def thread_panel(context, referral):
-    """Placeholder until the portal's threads exist: renders nothing."""
-    return ""
+    """The thread, for those who take part in it (nothing for anyone else): with the reply form for the
+    coordination; with a link to the patient's portal page, where they write, for the referrer and the GP
+    (their referral and pathway pages stay read-only).
+
+    The page that shows it has read the referral (and audited it) and marked the thread read."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    side = thread_side_of(user, referral) if user is not None else None
+    if side is None:
+        return {"side": None}
+    return {
+        "side": side,
+        "referral": referral,
+        "thread": thread_messages(referral),
+        "form": ThreadMessageForm(side=side, auto_id="id_thread_%s"),
+        "back": request.get_full_path(),
+        "csrf_token": context.get("csrf_token"),
+    }

@@ -15,7 +15,7 @@ from jalon.accounts.models import AuditRecord, Role
 
 HOME_BY_ROLE = {
     Role.COORDINATOR: "referrals:worklist",
-    Role.REFERRER: "referrals:mine",
+    Role.REFERRER: "portal:patients",
     Role.SPECIALIST: "referrals:mine",
     Role.HOME_NURSE: "referrals:mine",
     Role.SUPPORT_PROVIDER: "referrals:mine",

@@ -25,6 +25,7 @@ from jalon.messaging.selectors import failed_messages_for_coordinator
 from jalon.pathways.alerts import alerts_for_coordinator
 from jalon.pathways.errors import PathwayError
 from jalon.patients.services import PatientIdentity, patient_record_sharing_opposition
+from jalon.portal.services import thread_mark_read
 from jalon.referrals import forms, selectors, services
 from jalon.referrals.completeness import item_label
 from jalon.referrals.errors import ReferralError
@@ -222,6 +223,7 @@ def referral_detail(request, reference: str):
         raise Http404
     referral = referral_for_user(request.user, reference, selectors.referral_detail_queryset(request.user))
     audit(Actor.from_request(request), action=AuditAction.READ, patient_id=referral.patient_id, object_type="referral", object_id=reference)
+    thread_mark_read(user=request.user, referral=referral)  # the page shows the thread (portal_thread)
     return _render_detail(request, referral)
 
 

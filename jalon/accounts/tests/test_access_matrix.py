@@ -10,16 +10,22 @@ from django.utils import timezone
 from conftest import identity
 from jalon.accounts.access import (
     may_complete_referral,
+    may_use_thread,
     may_work_referral,
     patient_for_user,
     patients_visible_to,
+    portal_referral_for_user,
+    portal_referrals_visible_to,
     referral_for_user,
     referrals_visible_to,
+    thread_referral_for_user,
+    thread_side_of,
 )
 from jalon.accounts.models import Role
 from jalon.core.actor import Actor
 from jalon.patients.models import CareTeamMember, CareTeamRole
 from jalon.patients.services import care_team_add, patient_record_sharing_opposition
+from jalon.portal.models import ThreadSide
 from jalon.referrals.services import referral_request_complement
 from jalon.testing.factories import UserFactory
 
@@ -238,3 +244,119 @@ def test_it_keeps_each_entry_points_referrals_to_its_own_coordinators(
     # both coordinations are now in the patient's care team
     assert _sees_patient(coordinator, referral.patient)
     assert _sees_patient(coordinator_elsewhere, referral.patient)
+
+
+# --- The GP portal and the city–coordination thread -----------------------------------------------
+
+THREAD = {"gp", "treating_gp", "coordinator"}
+PORTAL = {"gp", "treating_gp"}
+THREAD_SIDES = {"gp": ThreadSide.CITY, "treating_gp": ThreadSide.CITY, "coordinator": ThreadSide.COORDINATION}
+
+
+def _uses_thread(user, referral) -> bool:
+    allowed = may_use_thread(user, referral)
+    try:
+        found = thread_referral_for_user(user, referral.reference)
+    except Http404:
+        found = None
+    assert allowed == (found is not None), "the rule and the lookup disagree"
+    return allowed
+
+
+def _follows_in_portal(user, referral) -> bool:
+    listed = portal_referrals_visible_to(user).filter(pk=referral.pk).exists()
+    try:
+        found = portal_referral_for_user(user, referral.reference)
+    except Http404:
+        found = None
+    assert listed == (found is not None), "the list and the detail disagree"
+    return listed
+
+
+@pytest.mark.parametrize(("name", "expected"), _matrix(THREAD))
+def test_it_opens_the_thread_only_to_referrer_gp_and_the_entry_points_coordination(name, expected, referral, persona):
+    """The referrer, the patient's GP and the entry point's coordinators read and write the thread; others get a 404."""
+    assert _uses_thread(persona(name), referral) is expected
+
+
+@pytest.mark.parametrize("name", sorted(THREAD_SIDES))
+def test_it_fixes_the_side_each_participant_writes_from(name, referral, persona):
+    """Referrer and GP write from the city side, the coordinators from the coordination side."""
+    assert thread_side_of(persona(name), referral) == THREAD_SIDES[name]
+
+
+@pytest.mark.parametrize(("name", "expected"), _matrix(PORTAL))
+def test_it_lists_the_patient_in_the_portal_of_the_referrer_and_the_gp_only(name, expected, referral, persona):
+    """'My patients' holds the referrer's and the GP's patients; coordinators and everyone else get a 404."""
+    assert _follows_in_portal(persona(name), referral) is expected
+
+
+@pytest.mark.parametrize("name", sorted(JOINERS))
+def test_it_keeps_the_thread_and_portal_closed_to_other_care_team_members(name, referral, persona):
+    """A specialist, home nurse or support provider in the care team reads the referral, not the thread."""
+    user = persona(name)
+    _join(user, name, referral)
+
+    assert _sees_referral(user, referral)
+    assert not _uses_thread(user, referral)
+    assert not _follows_in_portal(user, referral)
+
+
+@pytest.mark.parametrize(("name", "expected"), [("gp", True), ("treating_gp", False), ("coordinator", True)])
+def test_it_removes_the_gp_from_the_thread_and_portal_when_the_patient_opposes_sharing(name, expected, referral, persona, coordinator):
+    """Opposition to sharing takes thread and portal from the GP; the referrer and the coordination keep the thread."""
+    user = persona(name)
+    patient_record_sharing_opposition(actor=Actor(user=coordinator), patient=referral.patient, opposes=True)
+
+    assert _uses_thread(user, referral) is expected
+    if name != "coordinator":
+        assert _follows_in_portal(user, referral) is expected
+
+
+def test_it_takes_thread_and_portal_from_a_gp_whose_membership_ended(referral, treating_gp):
+    """A GP no longer in the care team (membership ended) reaches neither the thread nor the portal page."""
+    now = timezone.now()
+    CareTeamMember.objects.filter(patient=referral.patient, professional_id=treating_gp.professional_id).update(
+        since=now - timedelta(days=30), until=now - timedelta(days=1)
+    )
+
+    assert not _uses_thread(treating_gp, referral)
+    assert not _follows_in_portal(treating_gp, referral)
+
+
+def test_it_keeps_the_thread_to_the_coordination_of_the_referrals_own_entry_point(
+    referral, submit, hospital_entry_point, coordinator, coordinator_elsewhere
+):
+    """The same patient referred to the hospital too: each coordination writes only in its own entry point's thread."""
+    hospital_referral = submit(entry_point=hospital_entry_point).referral
+
+    assert _uses_thread(coordinator, referral) and not _uses_thread(coordinator, hospital_referral)
+    assert _uses_thread(coordinator_elsewhere, hospital_referral) and not _uses_thread(coordinator_elsewhere, referral)
+
+
+# --- Mails received by secure mail (no patient yet: only the entry point's coordinators) -------------
+
+MAIL_READERS = {"coordinator"}
+
+
+@pytest.fixture
+def inbound_mail(entry_point):
+    """A mail received by the CPTS entry point's secure mailbox, not yet a referral."""
+    from jalon.mailin.services import inbound_mail_store
+
+    raw = b"From: dr.martin@exemple.mssante.fr\r\nSubject: Mme Lefevre\r\n\r\nSuspicion de cancer.\r\n"
+    return inbound_mail_store(raw=raw, entry_point=entry_point).mail
+
+
+@pytest.mark.parametrize(("name", "expected"), _matrix(MAIL_READERS))
+def test_it_shows_a_received_mail_only_to_the_entry_points_coordinators(name, expected, inbound_mail, persona):
+    """Only a coordinator of the organisation owning the mail's entry point reaches it; everyone else gets a 404."""
+    from jalon.accounts.access import inbound_mail_for_user, inbound_mails_visible_to
+
+    user = persona(name)
+    listed = inbound_mails_visible_to(user).filter(pk=inbound_mail.pk).exists()
+    try:
+        found = inbound_mail_for_user(user, inbound_mail.pk) is not None
+    except Http404:
+        found = False
+    assert listed == found == expected

@@ -30,6 +30,11 @@ EVENT_LABELS = {
     "stay.discharge": _("Sortie"),
     "stay.death": _("Décès"),
     "thread.message_posted": _("Message échangé entre le médecin et la coordination"),
+    "teleexpertise.requested": _("Téléexpertise demandée"),
+    "teleexpertise.answered": _("Téléexpertise : avis du spécialiste rendu"),
+    "teleexpertise.converted": _("Téléexpertise orientée vers une demande de prise en soins"),
+    "teleexpertise.late": _("Téléexpertise : réponse en retard"),
+    "teleexpertise.withdrawn": _("Téléexpertise retirée par le médecin"),
 }
 
 

@@ -360,3 +360,106 @@ def test_it_shows_a_received_mail_only_to_the_entry_points_coordinators(name, ex
     except Http404:
         found = False
     assert listed == found == expected
+
+
+# --- Tele-expertise: the requester and the specialists of the service asked, nobody else ----------
+
+TEX_REACHES = {"gp", "specialist"}
+TEX_PERSONAS = [*PERSONAS, "specialist_other_service", "coordinator_of_the_service"]
+
+
+@pytest.fixture
+def tex_service(hospital, specialist):
+    """The hospital's pulmonology service, which `specialist` belongs to."""
+    from jalon.directory.models import Membership, Service
+
+    service = Service.objects.create(organization=hospital, name="Pneumologie")
+    Membership.objects.filter(professional_id=specialist.professional_id).update(service=service)
+    return service
+
+
+@pytest.fixture
+def specialist_other_service(hospital):
+    """A specialist of the same hospital in another service."""
+    from jalon.directory.models import Membership, Service
+
+    user = UserFactory(username="dr.gastro", role=Role.SPECIALIST, professional__organizations=[hospital])
+    other = Service.objects.create(organization=hospital, name="Gastro-entérologie")
+    Membership.objects.filter(professional_id=user.professional_id).update(service=other)
+    return user
+
+
+@pytest.fixture
+def coordinator_of_the_service(coordinator_elsewhere, tex_service):
+    """The hospital's coordinator, with a membership on the service asked: a coordinator, not a specialist."""
+    from jalon.directory.models import Membership
+
+    Membership.objects.filter(professional_id=coordinator_elsewhere.professional_id).update(service=tex_service)
+    return coordinator_elsewhere
+
+
+@pytest.fixture
+def tex_request(tex_service, hospital_entry_point, gp, treating_gp):
+    """A question from `gp` to the pulmonology service about a patient whose own GP is `treating_gp`."""
+    from jalon.teleexpertise.models import TeleExpertiseOffer
+    from jalon.teleexpertise.services import teleexpertise_request_submit
+
+    offer = TeleExpertiseOffer.objects.create(service=tex_service, entry_point=hospital_entry_point)
+    return teleexpertise_request_submit(
+        actor=Actor(user=gp),
+        offer=offer,
+        requester=gp.professional,
+        patient=identity(gp_id=treating_gp.professional_id),
+        suspected_site="lung",
+        question="Nodule de 25 mm : quel bilan ?",
+    )
+
+
+def _reaches_tex(user, tex_request) -> bool:
+    from jalon.accounts.access import teleexpertise_request_for_user, teleexpertise_requests_visible_to
+
+    listed = teleexpertise_requests_visible_to(user).filter(pk=tex_request.pk).exists()
+    try:
+        found = teleexpertise_request_for_user(user, tex_request.reference)
+    except Http404:
+        found = None
+    assert listed == (found is not None), "the list and the detail disagree"
+    return listed
+
+
+@pytest.mark.parametrize(("name", "expected"), _matrix(TEX_REACHES, TEX_PERSONAS))
+def test_it_shows_a_teleexpertise_request_only_to_its_requester_and_the_services_specialists(name, expected, tex_request, persona):
+    """The requester and the specialists of the service asked reach the request; everyone else gets a 404."""
+    assert _reaches_tex(persona(name), tex_request) is expected
+
+
+@pytest.mark.parametrize(("name", "expected"), _matrix({"specialist"}, TEX_PERSONAS))
+def test_it_lets_only_the_services_specialists_answer_a_teleexpertise_request(name, expected, tex_request, persona):
+    """Only a specialist of the service asked may answer, while the request waits."""
+    from jalon.accounts.access import may_answer_teleexpertise
+
+    assert may_answer_teleexpertise(persona(name), tex_request) is expected
+
+
+@pytest.mark.parametrize(("name", "expected"), _matrix({"gp"}, TEX_PERSONAS))
+def test_it_lets_only_the_requester_withdraw_a_teleexpertise_request(name, expected, tex_request, persona):
+    """Only the professional who asked may withdraw, while the request waits."""
+    from jalon.accounts.access import may_withdraw_teleexpertise
+
+    assert may_withdraw_teleexpertise(persona(name), tex_request) is expected
+
+
+def test_it_keeps_a_teleexpertise_request_from_the_patients_care_team(tex_request, treating_gp, submit):
+    """Being in the patient's care team (their GP, the coordination of a referral) gives no access to the question."""
+    submit(patient=identity(gp_id=treating_gp.professional_id))
+    assert _sees_patient(treating_gp, tex_request.patient)
+    assert not _reaches_tex(treating_gp, tex_request)
+
+
+def test_it_gives_the_service_specialist_the_patient_once_they_answer(tex_request, specialist):
+    """The specialist reaches the request through the service; the patient's file only once they answered."""
+    from jalon.teleexpertise.services import teleexpertise_answer
+
+    assert not _sees_patient(specialist, tex_request.patient)
+    teleexpertise_answer(actor=Actor(user=specialist), request=tex_request, answer="TEP-TDM.")
+    assert _sees_patient(specialist, tex_request.patient)

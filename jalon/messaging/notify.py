@@ -11,8 +11,11 @@ and its messages commit together or not at all (DESIGN.md §4). What each channe
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
 
 import phonenumbers
 from django.conf import settings
@@ -29,11 +32,24 @@ logger = logging.getLogger(__name__)
 CHOOSABLE_CHANNELS = (Channel.MSSANTE, Channel.EMAIL, Channel.SMS)
 
 
+SHIPPED_TEXTS = Path(__file__).resolve().parent / "data" / "notification_templates_v1.json"
+
+
+@lru_cache(maxsize=1)
+def _shipped_texts() -> dict[str, dict[str, str]]:
+    return json.loads(SHIPPED_TEXTS.read_text(encoding="utf-8"))["templates"]
+
+
 def current_template(kind: str) -> NotificationTemplate:
-    """The newest published text of `kind` (the shipped version 1 at least)."""
+    """The newest published text of `kind`; the shipped text (unsaved, version 0) if no row is published,
+    so that an event never loses its message for want of a template row."""
     template = NotificationTemplate.objects.filter(kind=kind, published_at__isnull=False).order_by("-version").first()
     if template is None:
-        raise LookupError(f"no published notification template for {kind!r}")
+        texts = _shipped_texts().get(kind)
+        if texts is None:
+            raise LookupError(f"no notification text for {kind!r}")
+        logger.warning("no published notification template for %s: using the shipped text", kind)
+        template = NotificationTemplate(kind=kind, version=0, **texts)
     return template
 
 

@@ -24,3 +24,10 @@ def test_it_loads_them_as_published_version_1(db):
     assert NotificationTemplate.objects.filter(version=1, published_at__isnull=False).count() == len(KINDS)
     template = current_template("pathway.first_diagnostic_day")
     assert template.version == 1 and "fiche 7" in template.source
+
+
+def test_it_falls_back_to_the_shipped_text_when_no_version_is_published(db):
+    """Without a published row (a table emptied by hand), messages still go with the shipped text."""
+    NotificationTemplate.objects.filter(kind="referral.accepted").delete()
+    template = current_template("referral.accepted")
+    assert template.version == 0 and template.pk is None and "{reference}" in template.subject

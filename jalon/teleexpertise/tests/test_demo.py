@@ -1,0 +1,41 @@
+"""The demo tele-expertise: offers for the demo hospital's services and three requests told consistently."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from jalon.accounts.models import User
+from jalon.directory.models import Organization
+from jalon.events.models import Event
+from jalon.referrals.models import EntryPoint, Referral
+from jalon.teleexpertise.demo import create_demo_teleexpertise
+from jalon.teleexpertise.models import RequestStatus, TeleExpertiseOffer, TeleExpertiseRequest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_adds_offers_and_requests_to_the_demo():
+    """After load_demo: two offers at the hospital, one answered request, one late (flagged once), one waiting."""
+    call_command("load_demo", "--if-empty", "--only-territory-communes", stdout=StringIO())
+    referrals = Referral.objects.count()
+    hospital = Organization.objects.get(kind="hospital")
+    now = timezone.now()
+    requests = create_demo_teleexpertise(
+        hospital=hospital,
+        entry_point=EntryPoint.objects.get(slug="diagnostic-rapide-hopital"),
+        gp=User.objects.get(username="medecin"),
+        specialist=User.objects.get(username="specialiste"),
+        now=now,
+    )
+    assert sorted(TeleExpertiseOffer.objects.values_list("service__name", flat=True)) == ["Hépato-gastro-entérologie", "Pneumologie"]
+    assert [r.status for r in TeleExpertiseRequest.objects.order_by("submitted_at")] == [
+        RequestStatus.ANSWERED, RequestStatus.SUBMITTED, RequestStatus.SUBMITTED,
+    ]
+    late = TeleExpertiseRequest.objects.filter(late_notified_at__isnull=False).get()
+    assert late.pk == requests[1].pk and late.answer_deadline < now
+    assert requests[2].answer_deadline > now
+    assert Event.objects.filter(kind="teleexpertise.late").count() == 1
+    assert requests[0].documents.count() == 1 and requests[0].patient.ins
+    assert Referral.objects.count() == referrals  # nothing converted: load_demo's count holds

@@ -8,10 +8,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -75,11 +75,15 @@ def _token(request, name: str) -> int | None:
     return int(value) if value.isdigit() and len(value) <= MAX_TOKEN_DIGITS else None
 
 
-@login_required
 @require_GET
 def patient_live(request, reference: str):
     """The poll of the patient page: 204 (nothing read, nothing audited) when no event happened since the
     one the page last saw and no date it shows has passed; else the live part, read and audited."""
+    if not request.user.is_authenticated:
+        # The session ended while the page was open: the whole window goes to the login form (htmx
+        # would otherwise put the login page inside the live part).
+        page = reverse("portal:patient", args=[reference])
+        return HttpResponse(status=204, headers={"HX-Redirect": f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': page})}"})
     referral = selectors.portal_referral(request.user, reference)
     since = _token(request, "depuis")
     change_at = _token(request, "echeance")

@@ -108,3 +108,13 @@ def test_it_refuses_other_methods(client, referral, gp):
     """The poll only reads."""
     client.force_login(gp)
     assert client.post(live_url(referral)).status_code == 405
+
+
+def test_it_sends_the_window_to_the_login_form_when_the_session_ended(client, referral):
+    """No session any more: no page inside the live part, but HX-Redirect to the login form, back here after."""
+    response = client.get(live_url(referral), {"depuis": "0"}, headers={"HX-Request": "true"})
+
+    assert response.status_code == 204
+    login_url = reverse("accounts:login")
+    assert response["HX-Redirect"].startswith(login_url + "?next=")
+    assert reverse("portal:patient", args=[referral.reference]).replace("/", "%2F") in response["HX-Redirect"]

@@ -184,3 +184,20 @@ def test_it_answers_404_to_everyone_else(client, persona, request, ask):
     assert client.get(reverse("teleexpertise:document", args=[reference, tex.documents.get().pk])).status_code == 404
     tex.refresh_from_db()
     assert tex.status == RequestStatus.SUBMITTED
+
+
+def test_it_says_in_words_that_the_answer_is_late(client, pneumologist, ask):
+    """Past its deadline an unanswered request says « en retard » with the promised date, not by colour alone."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    paris = ZoneInfo("Europe/Paris")
+    with time_machine.travel(datetime(2026, 11, 16, 9, 0, tzinfo=paris), tick=False):
+        request = ask()
+    with time_machine.travel(datetime(2026, 11, 19, 9, 0, tzinfo=paris), tick=False):
+        client.force_login(pneumologist)
+        page = client.get(reverse("teleexpertise:detail", args=[request.reference])).content.decode()
+    assert "En retard" in page and "la réponse était attendue avant le mercredi 18 novembre 2026 à 09h00." in page
+    assert "18/11/2026 09:00 · en retard" in page

@@ -72,7 +72,7 @@ def patient(request, reference: str):
 
 def _token(request, name: str) -> int | None:
     value = request.GET.get(name, "")
-    return int(value) if value.isdigit() and len(value) <= MAX_TOKEN_DIGITS else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= MAX_TOKEN_DIGITS else None
 
 
 @require_GET

@@ -60,3 +60,9 @@ def test_it_answers_404_to_an_outsider(client, referral, other_gp):
     client.force_login(other_gp)
     assert client.get(letter_url(referral, letter)).status_code == 404
     assert not AuditRecord.objects.filter(object_type="pathway.letter").exists()
+
+
+def test_it_answers_404_to_an_absurd_letter_id(client, referral, gp):
+    """An id beyond any database integer: 404, not 500."""
+    client.force_login(gp)
+    assert client.get(reverse("portal:letter", args=[referral.reference, 10**30])).status_code == 404

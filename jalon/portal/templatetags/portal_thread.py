@@ -2,6 +2,7 @@
 coordination's referral and pathway pages."""
 
 from django import template
+from django.urls import reverse
 
 from jalon.accounts.access import thread_side_of
 from jalon.portal.forms import ThreadMessageForm
@@ -27,6 +28,14 @@ def thread_panel(context, referral):
         "referral": referral,
         "thread": thread_messages(referral),
         "form": ThreadMessageForm(side=side, auto_id="id_thread_%s"),
-        "back": request.get_full_path(),
+        "back": _page_of(request, referral),
         "csrf_token": context.get("csrf_token"),
     }
+
+
+def _page_of(request, referral) -> str:
+    """The page to come back to after a reply: the pathway or the referral page itself (not the URL of a
+    refused action the page may have been drawn for, which only takes POSTs)."""
+    match = getattr(request, "resolver_match", None)
+    name = "pathways:detail" if match is not None and match.namespace == "pathways" else "referrals:detail"
+    return reverse(name, args=[referral.reference])

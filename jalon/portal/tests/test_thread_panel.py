@@ -64,3 +64,14 @@ def test_it_shows_nothing_to_someone_outside_the_thread(client, referral, specia
     assert response.status_code == 200
     page = response.content.decode()
     assert "Message confidentiel à la coordination" not in page and "Échanges avec" not in page
+
+
+def test_it_comes_back_to_the_page_itself_after_a_refused_action(client, referral, coordinator):
+    """Drawn for a refused action (400 on the action's URL), the reply still comes back to the pathway page."""
+    client.force_login(coordinator)
+    milestone = referral.pathway.milestones.order_by("order").first()
+    response = client.post(reverse("pathways:milestone_record", args=[referral.reference, milestone.pk]), {})
+
+    assert response.status_code == 400
+    back = reverse("pathways:detail", args=[referral.reference])
+    assert f'name="next" value="{back}"' in response.content.decode()

@@ -48,3 +48,23 @@ def audit_many(actor: Actor, *, action: AuditAction | str, patient_ids: Iterable
         )
         for patient_id in sorted(set(patient_ids))
     )
+
+
+def audit_objects(actor: Actor, *, action: AuditAction | str, object_type: str, object_ids: Iterable[object]) -> None:
+    """One record per object shown in a list that holds patient data before any patient exists (no patient)."""
+    user = actor.user if getattr(actor.user, "is_authenticated", False) else None
+    label = _actor_label(actor)
+    AuditRecord.objects.bulk_create(
+        AuditRecord(
+            actor=user,
+            actor_label=label,
+            patient_id=None,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id)[:64],
+            channel=actor.channel,
+            path=actor.path[:300],
+            ip_address=actor.ip_address,
+        )
+        for object_id in object_ids
+    )

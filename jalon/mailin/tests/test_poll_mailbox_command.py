@@ -61,3 +61,28 @@ def test_it_leaves_the_worker_standing_without_entry_point(inbox, settings):
     settings.MAIL_IN_ENTRY_POINT = "inconnu"
     poll_secure_mailbox.call_local()
     assert not InboundMail.objects.exists()
+
+
+def test_it_refuses_a_plain_imap_url_in_french(inbox, settings):
+    """imap:// (no TLS) stops the command with a French error, not a traceback."""
+    settings.MAIL_IN_URL = "imap://u:p@imap.exemple.fr:143/INBOX"
+    with pytest.raises(CommandError, match="Configuration de la messagerie refusée"):
+        call_command("poll_mailbox", stdout=StringIO())
+    assert not InboundMail.objects.exists()
+
+
+def test_it_says_when_a_mail_could_not_be_read(inbox, monkeypatch, django_capture_on_commit_callbacks):
+    """A file that cannot be read is reported on stderr and the command fails, the others stored."""
+    real_read_bytes = type(inbox).read_bytes
+
+    def read_bytes(path):
+        if path.name == "empty.eml":
+            raise PermissionError(13, "Permission denied")
+        return real_read_bytes(path)
+
+    monkeypatch.setattr(type(inbox), "read_bytes", read_bytes)
+    err = StringIO()
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(CommandError, match="restent dans la messagerie"):
+        call_command("poll_mailbox", stdout=StringIO(), stderr=err)
+    assert "empty.eml: Permission denied" in err.getvalue()
+    assert InboundMail.objects.count() == 1

@@ -1,5 +1,6 @@
 """Read the secure mailbox now (what the worker does every two minutes)."""
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -10,7 +11,10 @@ class Command(BaseCommand):
     help = _("Lit la messagerie sécurisée (MAIL_IN_URL) et range les courriels reçus pour le guichet MAIL_IN_ENTRY_POINT.")
 
     def handle(self, *args, **options):
-        result = mailbox_poll()
+        try:
+            result = mailbox_poll()
+        except ImproperlyConfigured as error:
+            raise CommandError(_("Configuration de la messagerie refusée : %(error)s") % {"error": error}) from error
         if not result.configured:
             raise CommandError(_("MAIL_IN_ENTRY_POINT ne désigne aucun guichet : la messagerie n'est pas lue."))
         self.stdout.write(
@@ -19,5 +23,7 @@ class Command(BaseCommand):
         )
         for error in result.errors:
             self.stderr.write(error)
-        if result.failed or result.errors:
+        if result.failed:
             raise CommandError(_("Certains courriels n'ont pas pu être lus : ils restent dans la messagerie."))
+        if result.errors:
+            raise CommandError(_("La messagerie n'a pas pu être lue jusqu'au bout : nouvel essai au prochain passage."))

@@ -34,7 +34,7 @@ def template_list(request):
     versions = {}
     for template in NotificationTemplate.objects.filter(published_at__isnull=False).order_by("kind", "-version"):
         versions.setdefault(template.kind, template)
-    rows = [{"kind": kind, "current": versions.get(code)} for code, kind in KINDS.items()]
+    rows = [{"kind": kind, "current": versions.get(code) or current_template(code)} for code, kind in KINDS.items()]
     return render(request, "messaging/template_list.html", {"rows": rows})
 
 

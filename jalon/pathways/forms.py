@@ -46,3 +46,32 @@ class OutcomeForm(forms.Form):
 
 class CloseForm(forms.Form):
     reason = forms.CharField(label=_("Motif de clôture"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class StayEventForm(forms.Form):
+    """An admission, transfer, discharge or death, which the GP and the referrer are told of."""
+
+    stay_kind = forms.ChoiceField(
+        label=_("Événement"),
+        choices=[("admission", _("Admission")), ("transfer", _("Transfert")), ("discharge", _("Sortie")), ("death", _("Décès"))],
+    )
+    occurred_at = forms.DateTimeField(
+        label=_("Date et heure"),
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        error_messages={"invalid": _("Saisissez une date et une heure valides.")},
+    )
+    place = forms.CharField(label=_("Lieu (établissement, service)"), required=False, max_length=200)
+    note = forms.CharField(label=_("Précisions pour le médecin"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and "occurred_at" not in self.initial:
+            self.initial["occurred_at"] = timezone.localtime().replace(second=0, microsecond=0)
+
+
+class DocumentAddForm(forms.Form):
+    document = forms.FileField(
+        label=_("Document (PDF, PNG ou JPEG)"),
+        error_messages={"required": _("Choisissez un fichier."), "empty": _("Le fichier est vide.")},
+    )

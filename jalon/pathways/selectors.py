@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -17,6 +18,7 @@ from django.utils.translation import ngettext
 from jalon.accounts.access import referral_for_user, referrals_visible_to
 from jalon.events.kinds import event_label
 from jalon.events.models import Event
+from jalon.messaging.models import OutboxMessage
 from jalon.pathways.alerts import current_policy, open_alerts
 from jalon.pathways.models import (
     Alert,
@@ -149,6 +151,7 @@ class TimelineEntry:
     event: Event
     label: str
     details: list[str]
+    messages: list = field(default_factory=list)  # what the event sent, with its delivery status
 
 
 @dataclass
@@ -162,6 +165,7 @@ class PathwayPage:
     decision: object | None = None  # the referral's TriageDecision, when the rules were used
     explanation: list[dict] = field(default_factory=list)
     appointments: PathwayAppointments | None = None  # booked and cancelled, with the letters
+    letters: list = field(default_factory=list)  # the PDF letters written to the GP
 
     @property
     def pending_milestones(self) -> list[MilestoneRow]:
@@ -190,8 +194,13 @@ def pathway_page(pathway: Pathway, *, now: datetime | None = None) -> PathwayPag
     ]
     tasks = list(Task.objects.filter(pathway=pathway).select_related("done_by").order_by("done_at", "due_at", "id"))
     alerts = list(open_alerts(now).filter(pathway=pathway).select_related("milestone").order_by("due_at", "id"))
-    events = Event.objects.filter(referral_id=referral.pk).select_related("actor").order_by("occurred_at", "id")
-    timeline = [TimelineEntry(event=event, label=event_label(event.kind), details=event_details(event)) for event in events]
+    events = Event.objects.filter(referral_id=referral.pk).select_related("actor").prefetch_related(
+        Prefetch("messages", queryset=OutboxMessage.objects.select_related("recipient_professional").order_by("id"))
+    ).order_by("occurred_at", "id")
+    timeline = [
+        TimelineEntry(event=event, label=event_label(event.kind), details=event_details(event), messages=list(event.messages.all()))
+        for event in events
+    ]
     documents = referral_documents(referral)
     decision = _decision_of(referral)
     return PathwayPage(
@@ -204,6 +213,7 @@ def pathway_page(pathway: Pathway, *, now: datetime | None = None) -> PathwayPag
         decision=decision,
         explanation=explanation_rows(decision.explanation) if decision else [],
         appointments=pathway_appointments(pathway, milestones),
+        letters=list(pathway.letters.order_by("created_at", "id")),
     )
 
 
@@ -271,6 +281,10 @@ def event_details(event: Event) -> list[str]:
         })
         if payload.get("rule"):
             lines.append(_("Règle : %(code)s") % {"code": payload["rule"]})
+    if payload.get("place"):
+        lines.append(_("Lieu : %(place)s") % {"place": payload["place"]})
+    if payload.get("document"):
+        lines.append(_("Document : %(name)s") % {"name": payload["document"]})
     if payload.get("reason"):
         lines.append(_("Motif : %(reason)s") % {"reason": payload["reason"]})
     if payload.get("note"):

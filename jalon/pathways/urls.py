@@ -13,4 +13,7 @@ urlpatterns = [
     re_path(REFERENCE + r"issue/$", views.outcome_record, name="outcome"),
     re_path(REFERENCE + r"cloture/$", views.pathway_close, name="close"),
     re_path(REFERENCE + r"taches/(?P<task_id>\d+)/fait/$", views.task_done, name="task_done"),
+    re_path(REFERENCE + r"sejour/$", views.stay_record, name="stay"),
+    re_path(REFERENCE + r"documents/ajouter/$", views.document_add, name="document_add"),
+    re_path(REFERENCE + r"courriers/(?P<letter_id>\d+)/$", views.letter_download, name="letter"),
 ]

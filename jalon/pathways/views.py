@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -16,6 +18,10 @@ from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.pathways import forms, selectors, services
 from jalon.pathways.errors import PathwayError
+from jalon.pathways.letters import attachment_name
+from jalon.referrals.errors import ReferralError
+from jalon.referrals.services import referral_document_add
+from jalon.portal.services import thread_mark_read
 
 
 def _render(request, pathway, *, bound: tuple[str, object] | None = None, status: int = 200):
@@ -45,6 +51,8 @@ def _render(request, pathway, *, bound: tuple[str, object] | None = None, status
         "milestone_forms": milestone_forms,
         "outcome_form": form_for("outcome", lambda: forms.OutcomeForm(prefix="outcome")) if can_work and not pathway.outcome else None,
         "close_form": form_for("close", lambda: forms.CloseForm(prefix="close")) if can_work else None,
+        "stay_form": form_for("stay", lambda: forms.StayEventForm(prefix="stay")) if can_work else None,
+        "document_form": form_for("document", lambda: forms.DocumentAddForm(prefix="document")) if can_work else None,
         "open_form": bound_key,
         # A refusal whose form is not shown any more (the pathway was closed meanwhile) is shown on top.
         "refusal_errors": bound_form.non_field_errors() if bound_form is not None and not can_work else [],
@@ -55,7 +63,9 @@ def _render(request, pathway, *, bound: tuple[str, object] | None = None, status
 @login_required
 @require_GET
 def pathway_detail(request, reference: str):
-    return _render(request, selectors.pathway_for_user(request.user, reference))
+    pathway = selectors.pathway_for_user(request.user, reference)
+    thread_mark_read(user=request.user, referral=pathway.referral)  # the page shows the thread (portal_thread)
+    return _render(request, pathway)
 
 
 def _workable_pathway(request, reference: str):
@@ -149,3 +159,53 @@ def task_done(request, reference: str, task_id: int):
         return _render(request, pathway, status=400)
     messages.success(request, _("Tâche « %(label)s » faite.") % {"label": task.label})
     return redirect("pathways:detail", reference=reference)
+
+
+@login_required
+@require_POST
+def stay_record(request, reference: str):
+    pathway = _workable_pathway(request, reference)
+    form = forms.StayEventForm(request.POST, prefix="stay")
+    return _submit(
+        request, pathway, "stay", form,
+        lambda data: services.stay_event_record(
+            actor=Actor.from_request(request), pathway=pathway, stay_kind=data["stay_kind"],
+            occurred_at=data["occurred_at"], place=data["place"], note=data["note"],
+        ),
+        _("Événement enregistré ; le médecin traitant et l'adresseur sont prévenus."),
+    )
+
+
+@login_required
+@require_POST
+def document_add(request, reference: str):
+    pathway = _workable_pathway(request, reference)
+    if pathway.is_closed:
+        raise PermissionDenied
+    form = forms.DocumentAddForm(request.POST, request.FILES, prefix="document")
+    if form.is_valid():
+        try:
+            referral_document_add(actor=Actor.from_request(request), referral=pathway.referral, upload=form.cleaned_data["document"])
+        except ReferralError as error:
+            form.add_error("document", error.message)
+        else:
+            messages.success(request, _("Document ajouté ; le médecin traitant et l'adresseur sont prévenus."))
+            return redirect("pathways:detail", reference=reference)
+    messages.error(request, _("Rien n'a été enregistré : voyez le formulaire ci-dessous."))
+    return _render(request, pathway, bound=("document", form), status=400)
+
+
+@login_required
+@require_GET
+def letter_download(request, reference: str, letter_id: int):
+    """A letter written to the GP, for whoever reaches the pathway (audited)."""
+    pathway = selectors.pathway_for_user(request.user, reference)
+    letter = pathway.letters.filter(pk=letter_id).first()
+    if letter is None:
+        raise Http404
+    audit(Actor.from_request(request), action=AuditAction.DOWNLOAD, patient_id=pathway.patient_id, object_type="pathway.letter", object_id=letter.pk)
+    try:
+        handle = letter.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(handle, content_type="application/pdf", as_attachment=True, filename=attachment_name(letter))

@@ -13,7 +13,7 @@ from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.events.services import event_record
 from jalon.portal.errors import PortalError, PortalErrorCode
-from jalon.portal.models import MESSAGE_MAX_LENGTH, ThreadMessage, ThreadReadMark
+from jalon.portal.models import MESSAGE_MAX_LENGTH, ThreadMessage, ThreadReadMark, ThreadSide
 from jalon.referrals.models import Referral
 
 
@@ -40,10 +40,16 @@ def thread_message_post(*, actor: Actor, referral: Referral, body: str) -> Threa
         raise PortalError(PortalErrorCode.NOT_ALLOWED, _("Vous ne participez pas aux échanges sur cette demande."))
     text = _clean_body(body)
     message = ThreadMessage.objects.create(referral=referral, author=user, side=side, body=text, created_at=timezone.now())
-    event_record(
+    event = event_record(
         actor=actor, kind="thread.message_posted", patient_id=referral.patient_id, referral_id=referral.pk, payload={"side": side}
     )
     audit(actor, action=AuditAction.CREATE, patient_id=referral.patient_id, object_type="thread.message", object_id=message.pk)
+    if side == ThreadSide.COORDINATION:
+        # The city is told there is an answer (a notice to log in: the text stays in Jalon); the
+        # coordination sees city messages as unread counts in its worklist instead.
+        from jalon.referrals.notifications import notify_city
+
+        notify_city(kind="thread.reply", referral=referral, event=event, actor_user=user)
     _mark(user_id=user.pk, referral_id=referral.pk, up_to=message.created_at)
     return message
 

@@ -19,11 +19,9 @@ pytestmark = pytest.mark.django_db
 
 def test_it_adds_messages_unread_on_both_sides():
     """Messages on the GP's referrals, an event each; unread for the GP and for a coordination; once only."""
-    call_command("load_demo", "--if-empty", "--only-territory-communes", stdout=StringIO())
+    call_command("load_demo", "--if-empty", "--only-territory-communes", stdout=StringIO())  # calls create_demo_threads
 
-    written = create_demo_threads()
-
-    assert written == ThreadMessage.objects.count() == Event.objects.filter(kind="thread.message_posted").count() >= 3
+    assert ThreadMessage.objects.count() == Event.objects.filter(kind="thread.message_posted").count() >= 3
     gp = User.objects.get(username="medecin")
     referral_ids = list(ThreadMessage.objects.values_list("referral_id", flat=True).distinct())
     assert sum(unread_counts_for_city(gp, referral_ids).values()) >= 1

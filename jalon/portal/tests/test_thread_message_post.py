@@ -102,3 +102,18 @@ def test_it_refuses_someone_outside_the_thread(referral, request, name):
 
     assert refused.value.code == PortalErrorCode.NOT_ALLOWED
     assert _nothing_written(referral)
+
+
+def test_it_tells_the_city_of_the_coordinations_answer_without_its_text(referral, coordinator, gp, treating_gp):
+    """An answer of the coordination sends the referrer and the GP a « thread.reply » notice (no message text);
+    a city message sends no e-mail (the coordination reads unread counts in its worklist)."""
+    from jalon.messaging.models import Channel, OutboxMessage
+
+    thread_message_post(actor=Actor(user=gp), referral=referral, body="Le scanner est-il programmé ?")
+    assert not OutboxMessage.objects.filter(kind="thread.reply").exists()
+
+    thread_message_post(actor=Actor(user=coordinator), referral=referral, body="Oui, jeudi à 14 h au CHU.")
+    replies = OutboxMessage.objects.filter(kind="thread.reply")
+    assert set(replies.values_list("recipient_professional_id", flat=True)) == {gp.professional_id, treating_gp.professional_id}
+    assert all("jeudi à 14 h" not in message.body for message in replies)
+    assert replies.filter(channel=Channel.EMAIL, recipient_professional_id=gp.professional_id).exists()

@@ -27,6 +27,9 @@ from jalon.accounts.models import Role, User
 from jalon.core.actor import Actor
 from jalon.core.demo import DEMO_LOGINS, DEMO_PASSWORD
 from jalon.core.demo_scheduling import create_demo_schedules
+from jalon.mailin.demo import create_demo_mails
+from jalon.portal.demo import create_demo_threads
+from jalon.teleexpertise.demo import create_demo_teleexpertise
 from jalon.directory.communes_data import STRASBOURG_NORTH_COMMUNES, iter_communes
 from jalon.directory.models import (
     Commune,
@@ -387,6 +390,12 @@ class Command(BaseCommand):
             self._create_users()
             self._create_referrals()
             create_demo_schedules(hospital=self.organizations["hospital"], clinic=self.organizations["clinic"], now=self.now)
+            create_demo_threads()
+            create_demo_mails(self.entry_points["cpts"], now=self.now)
+            create_demo_teleexpertise(
+                hospital=self.organizations["hospital"], entry_point=self.entry_points["hospital"],
+                gp=self.users["medecin"], specialist=self.users["specialiste"], now=self.now,
+            )
             alerts_scan()  # the worklist opens with the alerts of today
         counts = {"professionals": Professional.objects.count(), "referrals": Referral.objects.count()}
         self.stdout.write(

@@ -16,7 +16,6 @@ from jalon.testing.factories import (
     CommuneFactory,
     EntryPointFactory,
     OrganizationFactory,
-    ProfessionalFactory,
     TerritoryFactory,
     UserFactory,
     make_ins,

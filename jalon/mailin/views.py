@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from jalon.core.files import stored_file_response
 from jalon.accounts.access import inbound_mail_for_user, role_required_or_404
 from jalon.accounts.audit import audit, audit_objects
 from jalon.accounts.models import AuditAction, Role
@@ -22,9 +23,8 @@ from jalon.mailin import selectors, services
 from jalon.mailin.errors import MailInError
 from jalon.mailin.forms import DismissForm, MailReferralForm
 from jalon.mailin.models import MailStatus
-from jalon.patients.services import PatientIdentity
 from jalon.referrals.errors import ReferralError
-from jalon.referrals.forms import ExamFormSet
+from jalon.referrals.forms import ExamFormSet, identity_from_cleaned
 from jalon.referrals.services import ExamInput
 
 RAW_TEXT_SHOWN = 200_000  # characters of an unreadable mail shown on its page; the whole file is downloadable
@@ -101,23 +101,6 @@ def _exam_inputs(formset) -> list[ExamInput]:
     ]
 
 
-def _identity(cleaned: dict) -> PatientIdentity:
-    gp = cleaned.get("gp")
-    return PatientIdentity(
-        birth_name=cleaned["birth_name"],
-        used_name=cleaned["used_name"],
-        first_names=cleaned["first_names"],
-        sex=cleaned["sex"],
-        birth_date=cleaned["birth_date"],
-        ins=cleaned["ins"],
-        birth_place_code=cleaned["birth_place_code"],
-        identity_status=cleaned.get("identity_status") or "prov",
-        commune_code=cleaned["commune"].code if cleaned["commune"] else None,
-        phone=cleaned["phone"],
-        gp_id=gp.pk if gp else None,
-    )
-
-
 def _already_handled(request, mail):
     messages.error(request, _("Ce courriel a déjà été traité (%(status)s).") % {"status": mail.get_status_display()})
     return redirect("mailin:detail", pk=mail.pk)
@@ -138,7 +121,7 @@ def mail_convert(request, pk: int):
             result = services.inbound_mail_convert(
                 actor=Actor.from_request(request),
                 mail=mail,
-                patient=_identity(cleaned),
+                patient=identity_from_cleaned(cleaned),
                 referrer=cleaned["referrer"],
                 suspected_site=cleaned["suspected_site"],
                 clinical_reason=cleaned["clinical_reason"],
@@ -210,8 +193,4 @@ def attachment_download(request, pk: int, attachment_id: int):
 def raw_download(request, pk: int):
     mail = inbound_mail_for_user(request.user, pk)
     audit(Actor.from_request(request), action=AuditAction.DOWNLOAD, patient_id=None, object_type="inbound_mail.raw", object_id=mail.pk)
-    try:
-        handle = mail.raw.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    return FileResponse(handle, content_type="message/rfc822", as_attachment=True, filename=f"courriel-{mail.pk}.eml")
+    return stored_file_response(mail.raw, content_type="message/rfc822", as_attachment=True, filename=f"courriel-{mail.pk}.eml")

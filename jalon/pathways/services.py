@@ -238,7 +238,7 @@ def pathway_record_outcome(*, actor: Actor, pathway: Pathway, outcome: str, note
     pathway.save(update_fields=["outcome"])
     _create_milestones(pathway, outcome)
     recompute_due_dates(pathway)
-    event = event_record(
+    event_record(
         actor=actor, kind=f"pathway.outcome_{outcome}", patient_id=pathway.patient_id, referral_id=pathway.referral_id,
         payload={"outcome": outcome, "note": note.strip()},
     )

@@ -7,11 +7,12 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from jalon.core.files import stored_file_response
 from jalon.accounts.access import may_work_referral, require
 from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
@@ -204,8 +205,4 @@ def letter_download(request, reference: str, letter_id: int):
     if letter is None:
         raise Http404
     audit(Actor.from_request(request), action=AuditAction.DOWNLOAD, patient_id=pathway.patient_id, object_type="pathway.letter", object_id=letter.pk)
-    try:
-        handle = letter.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    return FileResponse(handle, content_type="application/pdf", as_attachment=True, filename=attachment_name(letter))
+    return stored_file_response(letter.file, content_type="application/pdf", as_attachment=True, filename=attachment_name(letter))

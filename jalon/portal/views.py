@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from jalon.core.files import stored_file_response
 from jalon.accounts.access import PORTAL_ROLES, role_required, thread_referral_for_user, thread_side_of
 from jalon.accounts.audit import audit, audit_many
 from jalon.accounts.models import AuditAction
@@ -100,11 +101,7 @@ def letter_download(request, reference: str, letter_id: int):
     referral = selectors.portal_referral(request.user, reference)
     letter = selectors.letter_of(referral, letter_id)
     audit(Actor.from_request(request), action=AuditAction.DOWNLOAD, patient_id=referral.patient_id, object_type="pathway.letter", object_id=letter.pk)
-    try:
-        handle = letter.file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404 from exc
-    return FileResponse(handle, content_type="application/pdf", as_attachment=False, filename=f"{referral.reference}-{letter.kind}.pdf")
+    return stored_file_response(letter.file, content_type="application/pdf", as_attachment=False, filename=f"{referral.reference}-{letter.kind}.pdf")
 
 
 def _back_to(request, referral, side: str, wanted: str) -> str:

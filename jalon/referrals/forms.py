@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from jalon.core.identifiers import normalize_french_phone, normalize_ins, validate_ins
 from jalon.directory.models import Commune, Profession, Professional
 from jalon.patients.models import IdentityStatus, Sex
+from jalon.patients.services import PatientIdentity
 from jalon.referrals.documents import check_document
 from jalon.referrals.models import AlarmSign, CancerSite, EntryPoint, ExamKind, PathwayKind, Priority, Question, Urgency
 
@@ -256,3 +257,22 @@ class WorklistFilterForm(forms.Form):
         from jalon.referrals.models import Channel
 
         self.fields["channel"].choices = [("", _("Tous")), *Channel.choices]
+
+
+def identity_from_cleaned(cleaned: dict) -> PatientIdentity:
+    """The patient identity typed in a form holding the referral form's patient fields (referral, phone
+    intake, a mail completed, a tele-expertise request); provisional when no status was asked."""
+    gp = cleaned.get("gp")
+    return PatientIdentity(
+        birth_name=cleaned["birth_name"],
+        used_name=cleaned["used_name"],
+        first_names=cleaned["first_names"],
+        sex=cleaned["sex"],
+        birth_date=cleaned["birth_date"],
+        ins=cleaned["ins"],
+        birth_place_code=cleaned["birth_place_code"],
+        identity_status=cleaned.get("identity_status") or "prov",
+        commune_code=cleaned["commune"].code if cleaned["commune"] else None,
+        phone=cleaned["phone"],
+        gp_id=gp.pk if gp else None,
+    )

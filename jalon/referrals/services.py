@@ -35,7 +35,6 @@ from jalon.referrals.models import (
     Referral,
     ReferralDocument,
     ReferralMessage,
-    Status,
 )
 from jalon.referrals.notifications import notify_referrer
 from jalon.referrals.status import ANSWERING_ACTIONS, TRANSITIONS, target_status

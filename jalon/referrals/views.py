@@ -6,13 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from jalon.core.files import stored_file_response
 from jalon.accounts.access import CLINICAL_ROLES, may_complete_referral, may_work_referral, referral_for_user, referrals_visible_to, require, role_required
 from jalon.accounts.audit import audit, audit_many
 from jalon.accounts.models import AuditAction, Role
@@ -24,7 +25,7 @@ from jalon.pathways import selectors as pathway_selectors
 from jalon.messaging.selectors import failed_messages_for_coordinator
 from jalon.pathways.alerts import alerts_for_coordinator
 from jalon.pathways.errors import PathwayError
-from jalon.patients.services import PatientIdentity, patient_record_sharing_opposition
+from jalon.patients.services import patient_record_sharing_opposition
 from jalon.portal.services import thread_mark_read
 from jalon.referrals import forms, selectors, services
 from jalon.referrals.completeness import item_label
@@ -60,20 +61,7 @@ def _submit_form(request, *, phone_intake: bool):
     if request.method == "POST" and form.is_valid() and exam_formset.is_valid():
         cleaned = form.cleaned_data
         referrer = cleaned["referrer"] if phone_intake else request.user.professional
-        gp = cleaned.get("gp")
-        identity = PatientIdentity(
-            birth_name=cleaned["birth_name"],
-            used_name=cleaned["used_name"],
-            first_names=cleaned["first_names"],
-            sex=cleaned["sex"],
-            birth_date=cleaned["birth_date"],
-            ins=cleaned["ins"],
-            birth_place_code=cleaned["birth_place_code"],
-            identity_status=cleaned.get("identity_status") or "prov",
-            commune_code=cleaned["commune"].code if cleaned["commune"] else None,
-            phone=cleaned["phone"],
-            gp_id=gp.pk if gp else None,
-        )
+        identity = forms.identity_from_cleaned(cleaned)
         try:
             result = services.referral_submit(
                 actor=Actor.from_request(request),
@@ -338,11 +326,7 @@ def document_download(request, reference: str, document_id: int):
     if document is None:
         raise Http404
     audit(Actor.from_request(request), action=AuditAction.DOWNLOAD, patient_id=referral.patient_id, object_type="referral.document", object_id=document.pk)
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    return FileResponse(handle, content_type=document.content_type, as_attachment=False, filename=document.original_name)
+    return stored_file_response(document.file, content_type=document.content_type, as_attachment=False, filename=document.original_name)
 
 
 @login_required

@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jalon.core.files import stored_file_response
 from jalon.accounts.access import (
     TELEEXPERTISE_ROLES,
     is_teleexpertise_answerer,
@@ -28,7 +29,7 @@ from jalon.accounts.audit import audit, audit_many
 from jalon.accounts.models import AuditAction, Role
 from jalon.core.actor import Actor
 from jalon.events.kinds import event_label
-from jalon.patients.services import PatientIdentity
+from jalon.referrals.forms import identity_from_cleaned
 from jalon.referrals.notifications import when_text
 from jalon.teleexpertise import forms, selectors, services
 from jalon.teleexpertise.errors import TeleExpertiseError
@@ -48,23 +49,6 @@ def request_list(request):
     )
 
 
-def _identity(cleaned: dict) -> PatientIdentity:
-    gp = cleaned.get("gp")
-    return PatientIdentity(
-        birth_name=cleaned["birth_name"],
-        used_name=cleaned["used_name"],
-        first_names=cleaned["first_names"],
-        sex=cleaned["sex"],
-        birth_date=cleaned["birth_date"],
-        ins=cleaned["ins"],
-        birth_place_code=cleaned["birth_place_code"],
-        identity_status=cleaned["identity_status"],
-        commune_code=cleaned["commune"].code if cleaned["commune"] else None,
-        phone=cleaned["phone"],
-        gp_id=gp.pk if gp else None,
-    )
-
-
 @login_required
 @role_required(Role.REFERRER)
 def request_new(request):
@@ -79,7 +63,7 @@ def request_new(request):
                     actor=Actor.from_request(request),
                     offer=cleaned["offer"],
                     requester=request.user.professional,
-                    patient=_identity(cleaned),
+                    patient=identity_from_cleaned(cleaned),
                     suspected_site=cleaned["suspected_site"],
                     question=cleaned["question"],
                     clinical_summary=cleaned["clinical_summary"],
@@ -206,8 +190,4 @@ def document_download(request, reference: str, document_id: int):
     if document is None:
         raise Http404
     audit(Actor.from_request(request), action=AuditAction.DOWNLOAD, patient_id=tex.patient_id, object_type="teleexpertise.document", object_id=document.pk)
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    return FileResponse(handle, content_type=document.content_type, as_attachment=False, filename=document.original_name)
+    return stored_file_response(document.file, content_type=document.content_type, as_attachment=False, filename=document.original_name)

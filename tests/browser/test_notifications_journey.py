@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from jalon.core.actor import Actor
 from jalon.messaging.models import Channel, NotificationPreference, OutboxMessage
 from jalon.messaging.notify import current_template
 from jalon.pathways.tests.factories import pathway_build

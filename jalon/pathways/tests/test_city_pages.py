@@ -12,7 +12,8 @@ from jalon.accounts.models import AuditRecord
 from jalon.events.models import Event
 from jalon.messaging.models import OutboxMessage
 from jalon.pathways.models import LetterKind
-from jalon.pathways.tests.test_pathway_pages import clock, local_input, pathway, pathway_url, referral, rules_and_templates  # noqa: F401
+# The pathway page tests' fixtures (imported to be used here: pytest finds them by name).
+from jalon.pathways.tests.test_pathway_pages import clock, local_input, pathway, pathway_url, referral, rules_and_templates  # noqa: F401, F811
 from conftest import pdf_upload
 
 

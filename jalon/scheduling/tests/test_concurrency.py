@@ -28,7 +28,7 @@ from conftest import identity
 from jalon.patients.models import Sex
 from jalon.pathways.models import Milestone
 from jalon.pathways.tests.factories import pathway_build, template_version_build
-from jalon.scheduling.models import Appointment, AppointmentStatus, Slot
+from jalon.scheduling.models import Appointment, AppointmentStatus
 from jalon.scheduling.tests.factories import resource_build, slot_build
 from jalon.scheduling.tests.race_worker import book_attempts, on_database, process_main
 from jalon.testing.factories import make_ins

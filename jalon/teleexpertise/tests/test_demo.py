@@ -6,11 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from jalon.accounts.models import User
-from jalon.directory.models import Organization
 from jalon.events.models import Event
-from jalon.referrals.models import EntryPoint, Referral
-from jalon.teleexpertise.demo import create_demo_teleexpertise
+from jalon.referrals.models import Referral
 from jalon.teleexpertise.models import RequestStatus, TeleExpertiseOffer, TeleExpertiseRequest
 
 pytestmark = pytest.mark.django_db

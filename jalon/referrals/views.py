@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -185,7 +186,9 @@ def _render_detail(request, referral, *, bound_form=None, bound_action: str = ""
     if bound_form is not None:
         action_forms[bound_action] = bound_form
     pathway, decision = pathway_selectors.referral_pathway_summary(referral)
+    origin = _origin_of(request.user, referral, can_work=can_work)
     context = {
+        "origin": origin,
         "referral": referral,
         "patient": referral.patient,
         "missing": [item_label(item) for item in referral.missing_items],
@@ -203,6 +206,26 @@ def _render_detail(request, referral, *, bound_form=None, bound_action: str = ""
         "now": timezone.now(),
     }
     return render(request, "referrals/referral_detail.html", context, status=status)
+
+
+def _origin_of(user, referral, *, can_work: bool) -> dict | None:
+    """What the referral was made from, when typed once elsewhere: a received mail (the coordination opens
+    it) or a tele-expertise request (linked for those who reach it)."""
+    from jalon.accounts.access import teleexpertise_requests_visible_to
+    from jalon.mailin.models import InboundMail
+    from jalon.teleexpertise.models import TeleExpertiseRequest
+
+    if referral.channel == "mail" and can_work:
+        mail_id = InboundMail.objects.filter(referral=referral).values_list("pk", flat=True).first()
+        if mail_id:
+            return {"label": _("Courriel reçu"), "url": reverse("mailin:detail", args=[mail_id])}
+    if referral.channel == "teleexpertise":
+        tex = TeleExpertiseRequest.objects.filter(converted_referral=referral).values_list("reference", flat=True).first()
+        if tex:
+            reachable = teleexpertise_requests_visible_to(user).filter(reference=tex).exists()
+            return {"label": _("Téléexpertise %(reference)s") % {"reference": tex},
+                    "url": reverse("teleexpertise:detail", args=[tex]) if reachable else ""}
+    return None
 
 
 @login_required

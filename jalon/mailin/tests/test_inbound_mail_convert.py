@@ -142,3 +142,13 @@ def test_it_refuses_to_convert_a_dismissed_mail(gp_mail, coordinator):
     with pytest.raises(MailInError):
         convert(gp_mail, coordinator)
     assert not Referral.objects.exists()
+
+
+def test_it_links_the_referral_page_back_to_its_mail(client, gp_mail, coordinator, strasbourg):
+    """The coordination opens the mail a referral was made from, from the referral page."""
+    from django.urls import reverse
+
+    referral = convert(gp_mail, coordinator).referral
+    client.force_login(coordinator)
+    page = client.get(reverse("referrals:detail", args=[referral.reference])).content.decode()
+    assert reverse("mailin:detail", args=[gp_mail.pk]) in page and "Courriel reçu" in page

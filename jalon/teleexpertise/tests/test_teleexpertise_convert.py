@@ -115,3 +115,13 @@ def test_it_keeps_nothing_of_the_answer_when_the_referral_cannot_be_created(ask,
     assert (request.status, request.answer) == (RequestStatus.SUBMITTED, "")
     assert not Event.objects.filter(kind="teleexpertise.answered").exists()
     assert not CareTeamMember.objects.filter(professional_id=pneumologist.professional_id).exists()
+
+
+def test_it_links_the_referral_page_back_to_the_request(client, converted, gp):
+    """The requesting GP sees, on the referral page, the tele-expertise it was made from, with its link."""
+    from django.urls import reverse
+
+    client.force_login(gp)
+    page = client.get(reverse("referrals:detail", args=[converted.converted_referral.reference])).content.decode()
+    assert f"Téléexpertise {converted.reference}" in page
+    assert reverse("teleexpertise:detail", args=[converted.reference]) in page

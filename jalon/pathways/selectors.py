@@ -127,7 +127,7 @@ def target_text(template: MilestoneTemplate, labels_by_code: dict[str, str]) -> 
 class MilestoneRow:
     milestone: Milestone
     status: str
-    target: str
+    target: str = ""  # the target delay in words (the pathway page; the GP portal leaves it out)
 
     @property
     def status_label(self) -> str:
@@ -140,6 +140,10 @@ class MilestoneRow:
     @property
     def is_pending(self) -> bool:
         return self.milestone.status == MilestoneStatus.PENDING
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status == "overdue"
 
     @property
     def may_skip(self) -> bool:

@@ -17,7 +17,7 @@ from jalon.accounts.models import Role
 from jalon.events.kinds import event_label
 from jalon.events.models import Event
 from jalon.pathways.models import Letter, Milestone, MilestoneStatus, Pathway, PathwayStatus
-from jalon.pathways.selectors import MILESTONE_DISPLAY, milestone_status, referral_documents
+from jalon.pathways.selectors import MilestoneRow, milestone_status, referral_documents
 from jalon.portal.models import ThreadMessage, ThreadReadMark, ThreadSide
 from jalon.referrals.models import Referral, ReferralDocument
 from jalon.scheduling.models import Appointment, AppointmentStatus
@@ -223,24 +223,6 @@ def has_news(referral_id: int, *, since_event_id: int) -> bool:
 
 
 @dataclass(frozen=True)
-class PortalMilestone:
-    milestone: Milestone
-    status: str
-
-    @property
-    def status_label(self) -> str:
-        return str(MILESTONE_DISPLAY[self.status][0])
-
-    @property
-    def badge_class(self) -> str:
-        return MILESTONE_DISPLAY[self.status][1]
-
-    @property
-    def is_overdue(self) -> bool:
-        return self.status == "overdue"
-
-
-@dataclass(frozen=True)
 class PortalEvent:
     event: Event
     label: str
@@ -252,7 +234,7 @@ class PortalPatientPage:
     referral: Referral
     pathway: Pathway | None
     last_event_id: int
-    milestones: list[PortalMilestone] = field(default_factory=list)
+    milestones: list[MilestoneRow] = field(default_factory=list)
     appointments: list[Appointment] = field(default_factory=list)
     documents: list[ReferralDocument] = field(default_factory=list)
     letters: list[Letter] = field(default_factory=list)
@@ -296,7 +278,7 @@ def portal_patient_page(referral: Referral, *, now: datetime | None = None) -> P
     if pathway is not None:
         milestones = list(Milestone.objects.filter(pathway_id=pathway.pk).order_by("order", "id"))
         page.milestones = [
-            PortalMilestone(milestone, milestone_status(milestone, now=now, warning_horizon=NO_WARNING, pathway_closed=pathway.is_closed))
+            MilestoneRow(milestone, milestone_status(milestone, now=now, warning_horizon=NO_WARNING, pathway_closed=pathway.is_closed))
             for milestone in milestones
         ]
         if not pathway.is_closed:

@@ -11,10 +11,10 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jalon.core.references import next_reference
 from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
@@ -65,13 +65,6 @@ def answer_deadline_for(entry_point: EntryPoint, received_at) -> object:
         department=entry_point.organization.department,
         closures=frozenset(entry_point.closures.values_list("day", flat=True)),
     )
-
-
-def _next_reference(year: int) -> str:
-    ReferenceCounter.objects.get_or_create(year=year)
-    ReferenceCounter.objects.filter(year=year).update(last=F("last") + 1)
-    number = ReferenceCounter.objects.get(year=year).last
-    return f"JAL-{year}-{number:06d}"
 
 
 def _check_documents(uploads) -> list[CheckedDocument]:
@@ -176,7 +169,7 @@ def referral_submit(
     open_referrals = list(Referral.objects.filter(patient=patient_row, status__in=OPEN_STATUSES).order_by("received_at"))
     received_at = timezone.now()
     referral = Referral.objects.create(
-        reference=_next_reference(timezone.localdate().year),
+        reference=next_reference(ReferenceCounter, prefix="JAL", year=timezone.localdate().year),
         entry_point=entry_point,
         channel=channel,
         patient=patient_row,

@@ -11,11 +11,11 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jalon.core.references import next_reference
 from jalon.accounts.access import (
     is_teleexpertise_answerer,
     is_teleexpertise_requester,
@@ -58,13 +58,6 @@ def answer_deadline_for(offer: TeleExpertiseOffer, submitted_at):
         offer.answer_delay_unit,
         department=offer.service.organization.department,
     )
-
-
-def _next_reference(year: int) -> str:
-    ReferenceCounter.objects.get_or_create(year=year)
-    ReferenceCounter.objects.filter(year=year).update(last=F("last") + 1)
-    number = ReferenceCounter.objects.get(year=year).last
-    return f"TEX-{year}-{number:06d}"
 
 
 def _check_documents(uploads) -> list[CheckedDocument]:
@@ -147,7 +140,7 @@ def teleexpertise_request_submit(
     patient_row, _created = patient_register(actor=actor, identity=patient)
     submitted_at = timezone.now()
     request = TeleExpertiseRequest.objects.create(
-        reference=_next_reference(timezone.localdate().year),
+        reference=next_reference(ReferenceCounter, prefix="TEX", year=timezone.localdate().year),
         offer=offer,
         service=offer.service,
         patient=patient_row,

@@ -8,7 +8,11 @@ import pytest
 from django.urls import reverse
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_MISSING = "Debian's chromium is not installed (apt-get install chromium); .ci/run installs it"
+# Without a browser the journeys cannot run at all; the skip says so and how to get one (CI always has it).
+CHROMIUM_MISSING = (
+    "browser journeys not run: Debian's chromium is not at /usr/bin/chromium "
+    "(apt-get install chromium; .ci/run installs it before the suite)"
+)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

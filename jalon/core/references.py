@@ -1,0 +1,14 @@
+"""Short yearly references shown to people (JAL-2026-000123, TEX-2026-000012), from a counter row per year."""
+
+from __future__ import annotations
+
+from django.db.models import F
+
+
+def next_reference(counter_model, *, prefix: str, year: int) -> str:
+    """The next reference of `year`: the counter row is incremented in the database (safe across servers),
+    inside the caller's transaction. `counter_model` has `year` (primary key) and `last`."""
+    counter_model.objects.get_or_create(year=year)
+    counter_model.objects.filter(year=year).update(last=F("last") + 1)
+    number = counter_model.objects.get(year=year).last
+    return f"{prefix}-{year}-{number:06d}"

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "jalon.portal",
     "jalon.teleexpertise",
     "jalon.mailin",
+    "jalon.indicators",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.core.workcalendar import add_delay
 from jalon.events.services import event_record
+from jalon.indicators.facts import pathway_facts_refresh
 from jalon.pathways.errors import PathwayError, PathwayErrorCode
 from jalon.referrals.models import Referral
 from jalon.referrals.models import Status as ReferralStatus
@@ -120,6 +121,7 @@ def pathway_start(*, actor: Actor, referral, priority: str, first_tasks: list[di
         payload={"template": version.template.kind, "version": version.version, "priority": priority},
     )
     audit(actor, action=AuditAction.CREATE, patient_id=pathway.patient_id, object_type="pathway", object_id=pathway.pk)
+    pathway_facts_refresh(pathway_id=pathway.pk)
     return pathway
 
 
@@ -129,8 +131,10 @@ def _require_open(pathway: Pathway) -> None:
 
 
 def _touch(pathway: Pathway, at: datetime) -> None:
+    """Every pathway write ends here: the activity date for the lost-to-follow-up scan, the indicators' facts."""
     Pathway.objects.filter(pk=pathway.pk).update(last_activity_at=at, lost_to_follow_up=False)
     pathway.last_activity_at, pathway.lost_to_follow_up = at, False
+    pathway_facts_refresh(pathway_id=pathway.pk)
 
 
 @transaction.atomic
@@ -282,6 +286,7 @@ def pathway_close(*, actor: Actor, pathway: Pathway, reason: str) -> Pathway:
         raise PathwayError(PathwayErrorCode.REASON_REQUIRED, _("Indiquez un motif."), field="reason")
     _close(actor=actor, pathway=pathway, reason=reason.strip(), at=timezone.now())
     audit(actor, action=AuditAction.UPDATE, patient_id=pathway.patient_id, object_type="pathway", object_id=pathway.pk)
+    pathway_facts_refresh(pathway_id=pathway.pk)
     return pathway
 
 

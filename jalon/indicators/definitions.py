@@ -1,0 +1,243 @@
+"""Every indicator, defined once: what it counts, its formula, its unit, where the seeds ask for it,
+and what it leaves out. The dashboard, the exports and the yearly report all read these definitions;
+`selectors.py` computes them. A new indicator starts here.
+
+Common rules (apply to every indicator unless its definition says otherwise):
+- A pathway belongs to the period its referral was *received* in (Paris time), so two periods compare
+  the pathways that entered before and after a change. Volumes count by the date of what they count.
+- A delay is the elapsed time from the start to the end event, in calendar days with decimals (the
+  seeds report « 6,3 jours », « 0,5 jour »). It is counted once both events are recorded; a pathway
+  whose start is recorded but not its end, still open, is counted as « en attente », not in n.
+- Excluded from delays: an end recorded before its start (a data error), a step marked « sans objet ».
+- Median: the middle value (the mean of the two middle values when n is even). 90th percentile: the
+  nearest-rank value, the ⌈0.9 n⌉-th smallest. Mean: arithmetic mean.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+DAYS = _("jours")
+COUNT = _("nombre")
+SHARE = _("%")
+
+
+@dataclass(frozen=True)
+class Delay:
+    """A delay between two dated events of a pathway; `column` is its field on PathwayFacts."""
+
+    code: str
+    label: str
+    start: str
+    end: str
+    formula: str
+    source: str
+    exclusions: str = ""
+    unit: str = DAYS
+    kind: str = "delay"
+
+    @property
+    def column(self) -> str:
+        return self.code
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A volume or a share: counted by `selectors.measure_*`, one function per code."""
+
+    code: str
+    label: str
+    formula: str
+    unit: str
+    source: str
+    exclusions: str = ""
+    kind: str = "measure"
+    available: bool = True
+
+
+FIRST_CARE_CODES = ("reception", "imaging", "pet_ct", "biopsy", "eus_biopsy", "endoscopy", "laryngoscopy", "neurosurgery")
+"""Milestones that are « une première prise en soins » (a specialist consultation, an exam): the first
+contact call of the coordination is not care, nor are the later steps."""
+
+IMAGING_EXAM_KINDS = ("ct", "mri", "pet_ct", "ultrasound", "xray", "mammography")
+"""Exams done before the referral that count as imaging « en amont de la prise en soins hospitalière »."""
+
+DELAYS: tuple[Delay, ...] = (
+    Delay(
+        code="referral_to_first_care",
+        label=_("Demande → première prise en soins"),
+        start=_("réception de la demande (appel, formulaire, courriel)"),
+        end=_("première consultation spécialisée ou premier examen réalisé"),
+        formula=_("date du premier jalon de soins réalisé (accueil, imagerie, TEP, biopsie, endoscopie…) − date de réception de la demande"),
+        source=_("seed 001, fiches 2 et 6 : « délai entre la demande de prise en soins (appel, mail) et la première prise en soins du patient (consultation spécialisée, examen…) » ; seed 000 : « temps d'accès à un RDV en oncologie »"),
+        exclusions=_("Le premier appel de la coordination n'est pas une prise en soins."),
+    ),
+    Delay(
+        code="imaging_to_hospital_care",
+        label=_("Imagerie de ville → première prise en soins hospitalière"),
+        start=_("date de l'examen d'imagerie réalisé avant la demande (le plus récent)"),
+        end=_("première consultation à l'hôpital (accueil)"),
+        formula=_("date de l'accueil − date du dernier examen d'imagerie déclaré dans la demande"),
+        source=_("seed 001, fiche 1 : « délai entre la date d'examen d'imagerie en amont de la prise en soins hospitalière et la date de début de prise en soins hospitalière (première consultation, par exemple) »"),
+        exclusions=_("Demandes sans imagerie datée ; l'imagerie est comptée à minuit (seule sa date est connue)."),
+    ),
+    Delay(
+        code="reception_to_imaging",
+        label=_("Accueil → imagerie"),
+        start=_("accueil (première consultation)"),
+        end=_("examen d'imagerie du parcours"),
+        formula=_("date de l'imagerie − date de l'accueil"),
+        source=_("seed 001, fiches 2, 4 et 6 : « délai entre l'accueil et la date d'examen d'imagerie, biopsie ou autre examen diagnostique »"),
+    ),
+    Delay(
+        code="reception_to_biopsy",
+        label=_("Accueil → biopsie"),
+        start=_("accueil (première consultation)"),
+        end=_("biopsie"),
+        formula=_("date de la biopsie − date de l'accueil"),
+        source=_("seed 001, fiches 2, 4 et 6 : « délai entre l'accueil et la date d'examen d'imagerie, biopsie ou autre examen diagnostique »"),
+    ),
+    Delay(
+        code="reception_to_tumour_board",
+        label=_("Accueil → RCP"),
+        start=_("accueil (première consultation)"),
+        end=_("RCP de proposition thérapeutique"),
+        formula=_("date de la RCP − date de l'accueil"),
+        source=_("seed 001, fiches 2, 4 et 6 : « délai entre l'accueil et la réunion de concertation pluridisciplinaire (RCP) aboutissant à la formulation d'une proposition thérapeutique »"),
+        exclusions=_("Parcours non malins (pas de RCP)."),
+    ),
+    Delay(
+        code="tumour_board_to_treatment",
+        label=_("RCP → début du traitement"),
+        start=_("RCP de proposition thérapeutique"),
+        end=_("début du traitement (chirurgie, première chimiothérapie, première radiothérapie)"),
+        formula=_("date du début du traitement − date de la RCP"),
+        source=_("seed 001, fiches 2 et 6 : « délai entre la RCP et l'initiation du traitement (chirurgie, première chimiothérapie, première radiothérapie) »"),
+        exclusions=_("Parcours non malins."),
+    ),
+    Delay(
+        code="biopsy_to_pathology_preliminary",
+        label=_("Biopsie → résultat anatomopathologique intermédiaire"),
+        start=_("biopsie"),
+        end=_("résultat intermédiaire d'anatomopathologie"),
+        formula=_("date du résultat intermédiaire − date de la biopsie"),
+        source=_("seed 001, fiche 5 : « délai entre la date de la biopsie et la réception des résultats (intermédiaires ou définitifs) » ; résultat intermédiaire à J+4"),
+    ),
+    Delay(
+        code="biopsy_to_pathology_final",
+        label=_("Biopsie → résultat anatomopathologique définitif"),
+        start=_("biopsie"),
+        end=_("résultat définitif d'anatomopathologie"),
+        formula=_("date du résultat définitif − date de la biopsie"),
+        source=_("seed 001, fiche 5 : « délai entre la date de la biopsie et la réception des résultats (intermédiaires ou définitifs) »"),
+    ),
+)
+
+# (delay code, start fact, end fact): the PathwayFacts date fields each delay is the difference of.
+DELAY_ENDS: dict[str, tuple[str, str]] = {
+    "referral_to_first_care": ("received_at", "first_care_at"),
+    "imaging_to_hospital_care": ("imaging_before_at", "reception_at"),
+    "reception_to_imaging": ("reception_at", "imaging_at"),
+    "reception_to_biopsy": ("reception_at", "biopsy_at"),
+    "reception_to_tumour_board": ("reception_at", "tumour_board_at"),
+    "tumour_board_to_treatment": ("tumour_board_at", "treatment_start_at"),
+    "biopsy_to_pathology_preliminary": ("biopsy_at", "pathology_preliminary_at"),
+    "biopsy_to_pathology_final": ("biopsy_at", "pathology_final_at"),
+}
+
+# Milestone code → PathwayFacts date field.
+MILESTONE_FACTS: dict[str, str] = {
+    "reception": "reception_at",
+    "imaging": "imaging_at",
+    "biopsy": "biopsy_at",
+    "pathology_preliminary": "pathology_preliminary_at",
+    "pathology_final": "pathology_final_at",
+    "tumour_board": "tumour_board_at",
+    "treatment_start": "treatment_start_at",
+}
+
+MEASURES: tuple[Measure, ...] = (
+    Measure(
+        code="milestones_within_target",
+        label=_("Jalons tenus dans le délai cible"),
+        formula=_("jalons réalisés au plus tard à leur échéance ÷ jalons réalisés qui avaient une échéance"),
+        unit=SHARE,
+        source=_("seed 001, fiche 3 : suivre « l'atteinte des standards de performance (délais notamment) » du parcours cible"),
+        exclusions=_("Jalons sans délai cible, jalons non réalisés ou sans objet. L'échéance est celle du modèle de parcours, comptée depuis son jalon de référence."),
+    ),
+    Measure(
+        code="referrals_per_month",
+        label=_("Demandes reçues par mois, par profession de l'adresseur"),
+        formula=_("nombre de demandes reçues dans le mois, quel que soit leur devenir"),
+        unit=COUNT,
+        source=_("seed 000 : « nombre de RDV pris/mois par les professionnels » ; seed 001, fiche 1 : « nombre de patients adressés »"),
+    ),
+    Measure(
+        code="appointments_per_month",
+        label=_("Rendez-vous pris par mois, par profession de l'adresseur"),
+        formula=_("nombre de rendez-vous réservés dans le mois (date de la réservation) pour les parcours, non annulés"),
+        unit=COUNT,
+        source=_("seed 000 : « nombre de RDV pris/mois par les professionnels »"),
+        exclusions=_("Rendez-vous annulés."),
+    ),
+    Measure(
+        code="distinct_gps",
+        label=_("Médecins généralistes du territoire ayant adressé"),
+        formula=_("nombre de médecins généralistes différents, exerçant dans une commune du territoire du guichet, auteurs d'au moins une demande dans la période"),
+        unit=COUNT,
+        source=_("seed 000 : « nombre de MT différents du territoire de la CPTS ayant eu recours à ce parcours »"),
+        exclusions=_("Médecins exerçant hors du territoire du guichet, ou dont la commune n'est pas renseignée ; guichets sans territoire."),
+    ),
+    Measure(
+        code="patients_contacted_accompanied",
+        label=_("Patients ayant pris contact / patients accompagnés"),
+        formula=_("patients différents ayant fait l'objet d'une demande reçue dans la période ; parmi eux, ceux dont la demande a ouvert un parcours"),
+        unit=COUNT,
+        source=_("seed 003, CPTS Nord Aveyron, chiffres clés : « 70 patients ayant pris contact avec le dispositif », « 35 patients accompagnés dans le cadre du parcours »"),
+    ),
+    Measure(
+        code="reserved_slots",
+        label=_("Créneaux réservés utilisés / libérés"),
+        formula=_("créneaux réservés ou d'urgence réservés pour un parcours avant leur libération (non annulés) ; créneaux libérés inutilisés à leur heure de libération ; part utilisée = utilisés ÷ (utilisés + libérés)"),
+        unit=COUNT,
+        source=_("seed 001, fiche 4 : créneaux sanctuarisés et leurs règles de libération"),
+        exclusions=_("Comptés à la date du créneau (utilisés) et à la date de la libération (libérés)."),
+    ),
+    Measure(
+        code="supportive_care_assessed",
+        label=_("Patients ayant bénéficié d'un bilan en soins de support"),
+        formula=_("parcours avec cancer confirmé dont le patient a eu un repérage des besoins en soins de support ÷ parcours avec cancer confirmé"),
+        unit=SHARE,
+        source=_("seed 001, fiches 6 et 8 : « taux de patients bénéficiant d'un bilan en soins de support »"),
+        exclusions=_("Le repérage en soins de support n'est pas encore enregistré dans Jalon : cet indicateur vaut 0 jusqu'à ce qu'il le soit."),
+        available=False,
+    ),
+)
+
+ALL = {item.code: item for item in (*DELAYS, *MEASURES)}
+
+# How a delay's values are grouped for its distribution chart: (upper bound in days, label).
+DISTRIBUTION_BUCKETS: tuple[tuple[float | None, str], ...] = (
+    (1, _("< 1 j")),
+    (2, _("1–2 j")),
+    (7, _("2–7 j")),
+    (14, _("7–14 j")),
+    (21, _("14–21 j")),
+    (30, _("21–30 j")),
+    (60, _("30–60 j")),
+    (None, _("≥ 60 j")),
+)
+
+BREAKDOWNS = {
+    "month": _("mois"),
+    "template": _("modèle de parcours"),
+    "site": _("site"),
+    "profession": _("profession de l'adresseur"),
+}
+"""Dimensions a delay can be broken down by; `selectors.BREAKDOWN_COLUMNS` maps them to columns."""
+
+
+def get(code: str) -> Delay | Measure | None:
+    return ALL.get(code)

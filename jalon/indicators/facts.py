@@ -1,0 +1,139 @@
+"""Keep `PathwayFacts` true: refreshed by every pathway write, rebuildable from the milestones.
+
+One pure function (`facts_for`) turns a pathway's referral, milestones and prior exams into its row;
+`pathway_facts_refresh` applies it to one pathway inside the caller's transaction, and
+`pathway_facts_rebuild` to all of them in batches (`manage.py indicators_rebuild`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, time
+
+from django.db import transaction
+from django.utils import timezone
+
+from jalon.core.workcalendar import PARIS
+from jalon.indicators.definitions import DELAY_ENDS, FIRST_CARE_CODES, IMAGING_EXAM_KINDS, MILESTONE_FACTS
+from jalon.indicators.models import PathwayFacts
+
+DONE = "done"  # MilestoneStatus.DONE, spelled here so this module needs no pathways import at load time
+SECONDS_PER_DAY = 86400.0
+
+
+def _days(start: datetime | None, end: datetime | None) -> float | None:
+    if start is None or end is None or end < start:
+        return None
+    return round((end - start).total_seconds() / SECONDS_PER_DAY, 4)
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=PARIS)
+
+
+def facts_for(
+    *,
+    pathway_id: int,
+    received_at: datetime,
+    template_kind: str,
+    site_id: int,
+    referrer_profession: str,
+    priority: str,
+    status: str,
+    outcome: str,
+    milestones: Iterable[tuple[str, str, datetime | None, datetime | None]],
+    imaging_days: Iterable[date | None],
+    now: datetime,
+) -> PathwayFacts:
+    """The facts row of one pathway. `milestones` are (code, status, done_at, due_at) tuples;
+    `imaging_days` the dates of the imaging exams declared with the referral."""
+    local_received = timezone.localtime(received_at, PARIS)
+    row = PathwayFacts(
+        pathway_id=pathway_id,
+        received_at=received_at,
+        received_month=local_received.date().replace(day=1),
+        template_kind=template_kind,
+        site_id=site_id,
+        referrer_profession=referrer_profession,
+        priority=priority or "",
+        status=status,
+        outcome=outcome or "",
+        refreshed_at=now,
+    )
+    first_care = None
+    with_target = within_target = 0
+    for code, milestone_status, done_at, due_at in milestones:
+        if milestone_status != DONE or done_at is None:
+            continue
+        field = MILESTONE_FACTS.get(code)
+        if field:
+            setattr(row, field, done_at)
+        if code in FIRST_CARE_CODES and (first_care is None or done_at < first_care):
+            first_care = done_at
+        if due_at is not None:
+            with_target += 1
+            within_target += done_at <= due_at
+    row.first_care_at = first_care
+    row.milestones_with_target, row.milestones_within_target = with_target, within_target
+    before = [day for day in imaging_days if day is not None and day <= local_received.date()]
+    row.imaging_before_at = _local_midnight(max(before)) if before else None
+    for code, (start_field, end_field) in DELAY_ENDS.items():
+        setattr(row, code, _days(getattr(row, start_field), getattr(row, end_field)))
+    return row
+
+
+def _rows_for(pathway_ids: list[int], now: datetime) -> list[PathwayFacts]:
+    """Facts rows for these pathways, in three queries whatever their number."""
+    from jalon.pathways.models import Milestone, Pathway
+    from jalon.referrals.models import ExamDone
+
+    pathways = Pathway.objects.filter(pk__in=pathway_ids).values_list(
+        "pk", "referral_id", "referral__received_at", "template_version__template__kind",
+        "referral__entry_point__organization_id", "referral__referrer__profession", "priority", "status", "outcome",
+    )
+    milestones = defaultdict(list)
+    for pathway_id, *values in Milestone.objects.filter(pathway_id__in=pathway_ids).values_list(
+        "pathway_id", "code", "status", "done_at", "due_at"
+    ):
+        milestones[pathway_id].append(values)
+    pathways = list(pathways)
+    imaging = defaultdict(list)
+    for referral_id, day in ExamDone.objects.filter(
+        referral_id__in=[row[1] for row in pathways], kind__in=IMAGING_EXAM_KINDS
+    ).values_list("referral_id", "done_on"):
+        imaging[referral_id].append(day)
+    return [
+        facts_for(
+            pathway_id=pk, received_at=received_at, template_kind=kind, site_id=site_id, referrer_profession=profession,
+            priority=priority, status=status, outcome=outcome, milestones=milestones[pk], imaging_days=imaging[referral_id],
+            now=now,
+        )
+        for pk, referral_id, received_at, kind, site_id, profession, priority, status, outcome in pathways
+    ]
+
+
+def pathway_facts_refresh(*, pathway_id: int) -> None:
+    """Rewrite one pathway's facts row; called by the pathway services inside their transaction."""
+    rows = _rows_for([pathway_id], timezone.now())
+    PathwayFacts.objects.filter(pathway_id=pathway_id).delete()
+    PathwayFacts.objects.bulk_create(rows)
+
+
+def pathway_facts_rebuild(*, batch_size: int = 5000, pathway_ids: Iterable[int] | None = None) -> int:
+    """Rebuild the facts of every pathway (or of `pathway_ids`) from the milestones; returns the row count."""
+    from jalon.pathways.models import Pathway
+
+    ids = list(pathway_ids) if pathway_ids is not None else list(Pathway.objects.order_by("pk").values_list("pk", flat=True))
+    now = timezone.now()
+    total = 0
+    for offset in range(0, len(ids), batch_size):
+        batch = ids[offset : offset + batch_size]
+        with transaction.atomic():
+            rows = _rows_for(batch, now)
+            PathwayFacts.objects.filter(pathway_id__in=batch).delete()
+            PathwayFacts.objects.bulk_create(rows, batch_size=1000)
+        total += len(rows)
+    if pathway_ids is None:
+        PathwayFacts.objects.exclude(pathway_id__in=Pathway.objects.values("pk")).delete()
+    return total

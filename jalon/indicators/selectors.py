@@ -1,0 +1,459 @@
+"""Indicators computed by the database: aggregates and window functions over `PathwayFacts` and the
+tables volumes count, never rows loaded into Python. Definitions (formulas, exclusions) are in
+`definitions.py`; every function here takes a `Period` and `Filters` and returns small dataclasses.
+
+Medians and 90th percentiles: one query numbers each delay's values within its group
+(ROW_NUMBER and COUNT over a window, portable to SQLite ≥ 3.25 and PostgreSQL) and keeps the ranks
+the definitions name. The per-delay value sets are the ORM's own querysets joined by UNION ALL, so
+the filters and parameters are compiled by Django for each database.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import CharField, Count, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Cast, TruncMonth
+from django.utils.crypto import salted_hmac
+
+from jalon.core.workcalendar import PARIS
+from jalon.indicators import definitions
+from jalon.indicators.definitions import DELAY_ENDS, DELAYS, DISTRIBUTION_BUCKETS
+from jalon.indicators.models import PathwayFacts
+
+GENERAL_PRACTICE = "médecine générale"
+"""The specialty that makes a physician a GP in the directory (compared case-insensitively)."""
+
+
+@dataclass(frozen=True)
+class Period:
+    """From `start` to `end`, both days included, in Paris time."""
+
+    start: date
+    end: date
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        return cls(date(year, 1, 1), date(year, 12, 31))
+
+    @classmethod
+    def months(cls, first: date, last: date) -> Period:
+        """From the first day of `first`'s month to the last day of `last`'s month."""
+        return cls(first.replace(day=1), last.replace(day=calendar.monthrange(last.year, last.month)[1]))
+
+    @property
+    def bounds(self) -> tuple[datetime, datetime]:
+        """Aware datetimes: the start included, the end excluded (midnight after the last day)."""
+        return (
+            datetime.combine(self.start, time(0, 0), tzinfo=PARIS),
+            datetime.combine(self.end + timedelta(days=1), time(0, 0), tzinfo=PARIS),
+        )
+
+    def month_starts(self) -> list[date]:
+        months, current = [], self.start.replace(day=1)
+        while current <= self.end:
+            months.append(current)
+            current = (current + timedelta(days=32)).replace(day=1)
+        return months
+
+    def __str__(self) -> str:
+        return f"{self.start:%d/%m/%Y} – {self.end:%d/%m/%Y}"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Narrow every indicator to one pathway template, one site (the entry point's organisation) or one
+    referrer profession; empty means all."""
+
+    template_kind: str = ""
+    site_id: int | None = None
+    referrer_profession: str = ""
+
+
+@dataclass
+class DelayStats:
+    n: int = 0
+    mean: float | None = None
+    median: float | None = None
+    p90: float | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    pending: int = 0
+
+
+@dataclass
+class DelayReport:
+    """One delay over a period: its figures, their distribution, and the breakdowns asked for."""
+
+    code: str
+    stats: DelayStats
+    distribution: list[tuple[str, int]]
+    breakdowns: dict[str, list[tuple[object, DelayStats]]] = field(default_factory=dict)
+
+    @property
+    def definition(self):
+        return definitions.ALL[self.code]
+
+
+# --- The cohort ----------------------------------------------------------------------------------
+
+
+def facts_in(period: Period, filters: Filters = Filters()) -> QuerySet[PathwayFacts]:
+    """The pathways whose referral was received in the period, narrowed by the filters."""
+    start, end = period.bounds
+    facts = PathwayFacts.objects.filter(received_at__gte=start, received_at__lt=end)
+    if filters.template_kind:
+        facts = facts.filter(template_kind=filters.template_kind)
+    if filters.site_id:
+        facts = facts.filter(site_id=filters.site_id)
+    if filters.referrer_profession:
+        facts = facts.filter(referrer_profession=filters.referrer_profession)
+    return facts
+
+
+BREAKDOWN_COLUMNS = {"month": "received_month", "template": "template_kind", "site": "site_id", "profession": "referrer_profession"}
+
+
+def _values_union(facts: QuerySet[PathwayFacts], codes: list[str], by: str | None) -> tuple[str, tuple]:
+    """SQL and parameters of (ind, k, x) rows: each delay's non-null values with their group key."""
+    key = Cast(F(BREAKDOWN_COLUMNS[by]), output_field=CharField()) if by else Value("", output_field=CharField())
+    parts = [
+        facts.filter(**{f"{code}__isnull": False})
+        .annotate(ind=Value(code, output_field=CharField()), k=key, x=F(code))
+        .values_list("ind", "k", "x")
+        .order_by()
+        for code in codes
+    ]
+    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    sql, params = union.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _delay_stats(facts: QuerySet[PathwayFacts], codes: list[str], by: str | None) -> dict[tuple[str, str], DelayStats]:
+    union_sql, params = _values_union(facts, codes, by)
+    sql = f"""
+        SELECT ind, k, COUNT(*), AVG(x),
+               AVG(CASE WHEN rn IN ((cnt + 1) / 2, (cnt + 2) / 2) THEN x END),
+               MAX(CASE WHEN rn = (9 * cnt + 9) / 10 THEN x END),
+               MIN(x), MAX(x)
+        FROM (
+            SELECT ind, k, x,
+                   ROW_NUMBER() OVER (PARTITION BY ind, k ORDER BY x) AS rn,
+                   COUNT(*) OVER (PARTITION BY ind, k) AS cnt
+            FROM ({union_sql}) AS v (ind, k, x)
+        ) AS ranked
+        GROUP BY ind, k
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_portable(sql), params)
+        rows = cursor.fetchall()
+    return {
+        (ind, k or ""): DelayStats(n=n, mean=_f(mean), median=_f(median), p90=_f(p90), minimum=_f(low), maximum=_f(high))
+        for ind, k, n, mean, median, p90, low, high in rows
+    }
+
+
+def _portable(sql: str) -> str:
+    """SQLite names a derived table's columns from its select list, not with `AS v (a, b)`."""
+    if connection.vendor == "sqlite":
+        return sql.replace("AS v (ind, k, x)", "AS v")
+    return sql
+
+
+def _f(value) -> float | None:
+    return None if value is None else round(float(value), 2)
+
+
+def _distribution(facts: QuerySet[PathwayFacts], codes: list[str]) -> dict[str, list[tuple[str, int]]]:
+    union_sql, params = _values_union(facts, codes, None)
+    cases = " ".join(f"WHEN x < {float(bound)} THEN {index}" for index, (bound, _label) in enumerate(DISTRIBUTION_BUCKETS) if bound is not None)
+    sql = f"""
+        SELECT ind, bucket, COUNT(*) FROM (
+            SELECT ind, CASE {cases} ELSE {len(DISTRIBUTION_BUCKETS) - 1} END AS bucket FROM ({union_sql}) AS v (ind, k, x)
+        ) AS b GROUP BY ind, bucket
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_portable(sql), params)
+        counts = {(ind, bucket): n for ind, bucket, n in cursor.fetchall()}
+    return {
+        code: [(str(label), counts.get((code, index), 0)) for index, (_bound, label) in enumerate(DISTRIBUTION_BUCKETS)]
+        for code in codes
+    }
+
+
+def _pending(facts: QuerySet[PathwayFacts], codes: list[str]) -> dict[str, int]:
+    """Pathways still open whose delay has started and not ended."""
+    counts = facts.aggregate(
+        **{
+            code: Count("pk", filter=Q(status="active", **{f"{DELAY_ENDS[code][0]}__isnull": False, f"{DELAY_ENDS[code][1]}__isnull": True}))
+            for code in codes
+        }
+    )
+    return {code: counts[code] or 0 for code in codes}
+
+
+def delay_reports(
+    period: Period, filters: Filters = Filters(), *, codes: list[str] | None = None, breakdowns: tuple[str, ...] = ()
+) -> dict[str, DelayReport]:
+    """Every delay (or those in `codes`) over the period: n, mean, median, p90, pending, distribution,
+    and the breakdowns asked for (`month`, `template`, `site`, `profession`)."""
+    codes = codes or [delay.code for delay in DELAYS]
+    facts = facts_in(period, filters)
+    overall = _delay_stats(facts, codes, None)
+    pending = _pending(facts, codes)
+    distribution = _distribution(facts, codes)
+    reports = {}
+    for code in codes:
+        stats = overall.get((code, ""), DelayStats())
+        stats.pending = pending[code]
+        reports[code] = DelayReport(code=code, stats=stats, distribution=distribution[code])
+    for by in breakdowns:
+        grouped = defaultdict(list)
+        for (code, key), stats in _delay_stats(facts, codes, by).items():
+            grouped[code].append((_breakdown_key(by, key), stats))
+        for code in codes:
+            reports[code].breakdowns[by] = sorted(grouped.get(code, []), key=lambda pair: pair[0])
+    return reports
+
+
+def _breakdown_key(by: str, key: str):
+    if by == "month":
+        return date.fromisoformat(str(key)[:10])
+    if by == "site":
+        return int(key)
+    return key
+
+
+# --- Shares and volumes ---------------------------------------------------------------------------
+
+
+@dataclass
+class Share:
+    numerator: int
+    denominator: int
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.numerator / self.denominator, 1) if self.denominator else None
+
+
+def milestones_within_target(period: Period, filters: Filters = Filters()) -> tuple[Share, list[tuple[str, Share]]]:
+    """Overall (from the facts) and per milestone code (from the milestones of the cohort)."""
+    from jalon.pathways.models import Milestone, MilestoneStatus
+
+    facts = facts_in(period, filters)
+    totals = facts.aggregate(total=Sum("milestones_with_target"), within=Sum("milestones_within_target"))
+    overall = Share(totals["within"] or 0, totals["total"] or 0)
+    per_code = (
+        Milestone.objects.filter(pathway__facts__in=facts, status=MilestoneStatus.DONE, due_at__isnull=False, done_at__isnull=False)
+        .values("code")
+        .annotate(total=Count("pk"), within=Count("pk", filter=Q(done_at__lte=F("due_at"))))
+        .order_by("code")
+    )
+    return overall, [(row["code"], Share(row["within"], row["total"])) for row in per_code]
+
+
+def _referrals_in(period: Period, filters: Filters):
+    from jalon.referrals.models import Referral
+
+    start, end = period.bounds
+    referrals = Referral.objects.filter(received_at__gte=start, received_at__lt=end)
+    if filters.template_kind:
+        referrals = referrals.filter(pathway_kind=filters.template_kind)
+    if filters.site_id:
+        referrals = referrals.filter(entry_point__organization_id=filters.site_id)
+    if filters.referrer_profession:
+        referrals = referrals.filter(referrer__profession=filters.referrer_profession)
+    return referrals
+
+
+def _per_month(rows, value_key: str = "n") -> dict[date, dict[str, int]]:
+    table: dict[date, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        month = row["month"]
+        month = month.date() if isinstance(month, datetime) else month
+        table[month.replace(day=1)][row["profession"] or ""] = row[value_key]
+    return table
+
+
+def referrals_per_month(period: Period, filters: Filters = Filters()) -> dict[date, dict[str, int]]:
+    """{first day of month: {referrer profession: referrals received}}."""
+    rows = (
+        _referrals_in(period, filters)
+        .annotate(month=TruncMonth("received_at", tzinfo=PARIS), profession=F("referrer__profession"))
+        .values("month", "profession")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return _per_month(rows)
+
+
+def appointments_per_month(period: Period, filters: Filters = Filters()) -> dict[date, dict[str, int]]:
+    """{first day of month: {referrer profession: appointments booked that month, not cancelled}}."""
+    from jalon.scheduling.models import Appointment, AppointmentStatus
+
+    start, end = period.bounds
+    appointments = Appointment.objects.filter(status=AppointmentStatus.BOOKED, booked_at__gte=start, booked_at__lt=end)
+    if filters.template_kind:
+        appointments = appointments.filter(pathway__template_version__template__kind=filters.template_kind)
+    if filters.site_id:
+        appointments = appointments.filter(pathway__referral__entry_point__organization_id=filters.site_id)
+    if filters.referrer_profession:
+        appointments = appointments.filter(pathway__referral__referrer__profession=filters.referrer_profession)
+    rows = (
+        appointments.annotate(month=TruncMonth("booked_at", tzinfo=PARIS), profession=F("pathway__referral__referrer__profession"))
+        .values("month", "profession")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return _per_month(rows)
+
+
+def _gp_referrals(period: Period, filters: Filters):
+    from jalon.directory.models import Profession
+
+    return _referrals_in(period, filters).filter(
+        referrer__profession=Profession.PHYSICIAN,
+        referrer__specialty__iexact=GENERAL_PRACTICE,
+        referrer__commune__territories=F("entry_point__territory"),
+    )
+
+
+def distinct_gps(period: Period, filters: Filters = Filters()) -> tuple[int, dict[date, int]]:
+    """GPs of the entry point's territory who referred at least once: over the period, and per month."""
+    referrals = _gp_referrals(period, filters)
+    total = referrals.aggregate(n=Count("referrer", distinct=True))["n"]
+    per_month = (
+        referrals.annotate(month=TruncMonth("received_at", tzinfo=PARIS)).values("month").annotate(n=Count("referrer", distinct=True)).order_by()
+    )
+    return total, {(row["month"].date() if isinstance(row["month"], datetime) else row["month"]): row["n"] for row in per_month}
+
+
+@dataclass
+class ContactedAccompanied:
+    contacted: int
+    accompanied: int
+
+
+def patients_contacted_accompanied(period: Period, filters: Filters = Filters()) -> ContactedAccompanied:
+    counts = _referrals_in(period, filters).aggregate(
+        contacted=Count("patient", distinct=True),
+        accompanied=Count("patient", distinct=True, filter=Q(pathway__isnull=False)),
+    )
+    return ContactedAccompanied(contacted=counts["contacted"], accompanied=counts["accompanied"])
+
+
+@dataclass
+class SlotUse:
+    used: int
+    released: int
+
+    @property
+    def share(self) -> Share:
+        return Share(self.used, self.used + self.released)
+
+
+def reserved_slots(period: Period, filters: Filters = Filters()) -> SlotUse:
+    """Reserved or urgent slots booked before their release (by slot date) vs released unused (by release date)."""
+    from jalon.scheduling.models import Appointment, AppointmentStatus, SlotRelease
+
+    start, end = period.bounds
+    used = Appointment.objects.filter(used_reserved=True, status=AppointmentStatus.BOOKED, slot__start__gte=start, slot__start__lt=end)
+    released = SlotRelease.objects.filter(released_at__gte=start, released_at__lt=end)
+    if filters.site_id:
+        used = used.filter(slot__resource__organization_id=filters.site_id)
+        released = released.filter(slot__resource__organization_id=filters.site_id)
+    if filters.template_kind:
+        used = used.filter(pathway__template_version__template__kind=filters.template_kind)
+    return SlotUse(used=used.count(), released=released.count())
+
+
+def supportive_care_assessed(period: Period, filters: Filters = Filters()) -> Share:
+    """Confirmed cancers of the cohort with a supportive-care assessment (none is recorded yet: reads 0)."""
+    counts = facts_in(period, filters).filter(outcome="malignant").aggregate(
+        total=Count("pk"), assessed=Count("pk", filter=Q(supportive_care_assessed=True))
+    )
+    return Share(counts["assessed"], counts["total"])
+
+
+# --- Everything for a period ---------------------------------------------------------------------
+
+
+@dataclass
+class IndicatorSet:
+    period: Period
+    filters: Filters
+    cohort: int
+    delays: dict[str, DelayReport]
+    within_target: Share
+    within_target_by_code: list[tuple[str, Share]]
+    referrals_per_month: dict[date, dict[str, int]]
+    appointments_per_month: dict[date, dict[str, int]]
+    distinct_gps: int
+    distinct_gps_per_month: dict[date, int]
+    contacted_accompanied: ContactedAccompanied
+    reserved_slots: SlotUse
+    supportive_care: Share
+
+
+def indicator_set(period: Period, filters: Filters = Filters(), *, breakdowns: tuple[str, ...] = tuple(BREAKDOWN_COLUMNS)) -> IndicatorSet:
+    """The full set for a period: what the yearly report, the exports and the benchmark compute."""
+    within, within_by_code = milestones_within_target(period, filters)
+    gps, gps_per_month = distinct_gps(period, filters)
+    return IndicatorSet(
+        period=period,
+        filters=filters,
+        cohort=facts_in(period, filters).count(),
+        delays=delay_reports(period, filters, breakdowns=breakdowns),
+        within_target=within,
+        within_target_by_code=within_by_code,
+        referrals_per_month=referrals_per_month(period, filters),
+        appointments_per_month=appointments_per_month(period, filters),
+        distinct_gps=gps,
+        distinct_gps_per_month=gps_per_month,
+        contacted_accompanied=patients_contacted_accompanied(period, filters),
+        reserved_slots=reserved_slots(period, filters),
+        supportive_care=supportive_care_assessed(period, filters),
+    )
+
+
+# --- The rows behind a figure ---------------------------------------------------------------------
+
+
+def pseudonym(pathway_id: int) -> str:
+    """A keyed hash standing for the pathway in exports and drill-downs: stable, not reversible
+    without the key (settings.INDICATORS_PSEUDONYM_KEY, else the SECRET_KEY)."""
+    secret = getattr(settings, "INDICATORS_PSEUDONYM_KEY", "") or None
+    return salted_hmac("jalon.indicators.pseudonym", str(pathway_id), secret=secret, algorithm="sha256").hexdigest()[:16]
+
+
+DRILLABLE = {delay.code for delay in DELAYS} | {"milestones_within_target", "supportive_care_assessed", "patients_contacted_accompanied"}
+
+
+def rows_behind(code: str, period: Period, filters: Filters = Filters(), *, by: str = "", key: str = "", bucket: int | None = None) -> QuerySet[PathwayFacts]:
+    """The pathways a figure counts: a delay's values (optionally one breakdown group or one bucket of its
+    distribution), the pathways whose milestones had a target, the confirmed cancers, the accompanied."""
+    facts = facts_in(period, filters)
+    if code in DELAY_ENDS:
+        facts = facts.filter(**{f"{code}__isnull": False})
+        if bucket is not None and 0 <= bucket < len(DISTRIBUTION_BUCKETS):
+            lower = DISTRIBUTION_BUCKETS[bucket - 1][0] if bucket > 0 else None
+            upper = DISTRIBUTION_BUCKETS[bucket][0]
+            if lower is not None:
+                facts = facts.filter(**{f"{code}__gte": lower})
+            if upper is not None:
+                facts = facts.filter(**{f"{code}__lt": upper})
+    elif code == "milestones_within_target":
+        facts = facts.filter(milestones_with_target__gt=0)
+    elif code == "supportive_care_assessed":
+        facts = facts.filter(outcome="malignant")
+    elif code != "patients_contacted_accompanied":
+        return PathwayFacts.objects.none()
+    if by in BREAKDOWN_COLUMNS and key:
+        facts = facts.filter(**{BREAKDOWN_COLUMNS[by]: key})
+    return facts.order_by("received_at", "pk")

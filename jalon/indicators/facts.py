@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 from django.db import transaction
 from django.utils import timezone
@@ -23,9 +23,11 @@ SECONDS_PER_DAY = 86400.0
 
 
 def _days(start: datetime | None, end: datetime | None) -> float | None:
+    """Elapsed days; both ends in UTC first (Python subtracts two datetimes of one zone as wall-clock times,
+    which would gain or lose the summer-time hour)."""
     if start is None or end is None or end < start:
         return None
-    return round((end - start).total_seconds() / SECONDS_PER_DAY, 4)
+    return round((end.astimezone(UTC) - start.astimezone(UTC)).total_seconds() / SECONDS_PER_DAY, 4)
 
 
 def _local_midnight(day: date) -> datetime:

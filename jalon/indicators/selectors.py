@@ -27,7 +27,8 @@ from jalon.indicators.definitions import DELAY_ENDS, DELAYS, DISTRIBUTION_BUCKET
 from jalon.indicators.models import PathwayFacts
 
 GENERAL_PRACTICE = "médecine générale"
-"""The specialty that makes a physician a GP in the directory (compared case-insensitively)."""
+"""The specialty that makes a physician a GP in the directory (the directory's spelling, compared
+case-insensitively; SQLite folds ASCII letters only, so « MÉDECINE » would not match there)."""
 
 
 @dataclass(frozen=True)

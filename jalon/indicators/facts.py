@@ -132,6 +132,9 @@ def pathway_facts_rebuild(*, batch_size: int = 5000, pathway_ids: Iterable[int] 
     for offset in range(0, len(ids), batch_size):
         batch = ids[offset : offset + batch_size]
         with transaction.atomic():
+            # The services lock the pathway they write: locking the batch first means no write slips
+            # between reading its milestones here and replacing its row.
+            list(Pathway.objects.select_for_update().filter(pk__in=batch).values_list("pk", flat=True))
             rows = _rows_for(batch, now)
             PathwayFacts.objects.filter(pathway_id__in=batch).delete()
             PathwayFacts.objects.bulk_create(rows, batch_size=1000)

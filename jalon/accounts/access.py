@@ -282,3 +282,18 @@ def may_withdraw_teleexpertise(user, request: TeleExpertiseRequest) -> bool:
 def may_convert_teleexpertise(user, request: TeleExpertiseRequest) -> bool:
     """Turn an answered request into a referral: its requester or a specialist of the service."""
     return request.status == RequestStatus.ANSWERED and (is_teleexpertise_requester(user, request) or is_teleexpertise_answerer(user, request))
+
+
+# --- Indicators -----------------------------------------------------------------------------------
+
+# Who reads the indicators (aggregates, and the pseudonymised pathways behind a figure).
+INDICATOR_ROLES = (Role.MANAGER, Role.COORDINATOR)
+
+
+def identified_pathways(user, pathway_ids) -> dict[int, str]:
+    """Among these pathways, those whose referral the user reaches, with its reference (one query).
+    The indicators' drill-down names only these; every other row stays a pseudonym (managers: all)."""
+    ids = list(pathway_ids)
+    if not ids:
+        return {}
+    return dict(referrals_visible_to(user).filter(pathway__id__in=ids).values_list("pathway__id", "reference"))

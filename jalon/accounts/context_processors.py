@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from jalon.accounts.access import CLINICAL_ROLES
+from jalon.accounts.access import CLINICAL_ROLES, INDICATOR_ROLES
 from jalon.accounts.models import Role
 from jalon.messaging.models import Channel, OutboxMessage
 
@@ -34,6 +34,8 @@ def navigation(request):
             ("accounts:audit", _("Journal d'audit")),
             ("notifications:templates", _("Modèles de messages")),
         ]
+    if user.role in INDICATOR_ROLES:
+        items += [("indicators:dashboard", _("Indicateurs"))]
     if user.role in CLINICAL_ROLES and user.professional_id:
         unread = OutboxMessage.objects.filter(channel=Channel.IN_APP, recipient_user=user, read_at__isnull=True).count()
         label = _("Notifications (%(count)s)") % {"count": unread} if unread else _("Notifications")

@@ -1,0 +1,145 @@
+"""The dashboard's charts: inline SVG drawn on the server by pygal (no script, nothing fetched), each
+with its data as a table, so the figure is readable without the picture and without colours.
+
+Every function takes figures the selectors computed and returns a `Chart`: the SVG (with a `<title>`
+and an aria-label) and the rows of its text alternative.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import pygal
+from django.utils.formats import date_format, number_format
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from pygal.style import Style
+
+# High-contrast colours, distinct in greyscale too (the table always says the same figures).
+STYLE = Style(
+    background="#ffffff",
+    plot_background="#ffffff",
+    foreground="#1b1b1b",
+    foreground_strong="#1b1b1b",
+    foreground_subtle="#767676",
+    font_family='system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
+    label_font_size=13,
+    major_label_font_size=13,
+    legend_font_size=14,
+    title_font_size=16,
+    value_font_size=12,
+    colors=("#0b4f8a", "#a4161a", "#1d6b2f", "#7a4b00", "#5b2a86", "#00707a", "#4a4a4a", "#b3541e", "#2f4858"),
+)
+
+
+SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL)
+
+
+@dataclass
+class Chart:
+    title: str
+    svg: SafeString
+    headers: list[str]
+    rows: list[list[str]] = field(default_factory=list)
+
+
+def decimal(value: float | None, places: int = 1) -> str:
+    """A figure in French (« 6,3 »), or « – » when there is none."""
+    return "–" if value is None else number_format(value, places)
+
+
+def month_label(month: date) -> str:
+    return date_format(month, "M Y")
+
+
+def _config(**overrides) -> dict:
+    values = dict(
+        js=[],
+        disable_xml_declaration=True,
+        style=STYLE,
+        width=720,
+        height=340,
+        explicit_size=False,
+        legend_at_bottom=True,
+        legend_at_bottom_columns=3,
+        print_values=False,
+        show_minor_x_labels=True,
+        x_label_rotation=0,
+        truncate_label=-1,
+        truncate_legend=-1,
+        margin=12,
+        no_data_text=_("Aucune donnée"),
+        value_formatter=lambda value: decimal(value),
+    )
+    values.update(overrides)
+    return values
+
+
+def _svg(chart, title: str) -> SafeString:
+    """The rendered SVG, named for assistive technologies (role img, aria-label and <title>)."""
+    # pygal writes its config as an inline script even with js=[]: nothing reads it without pygal's JS.
+    svg = SCRIPT.sub("", chart.render(is_unicode=True))
+    label = escape(title)
+    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
+    head_end = svg.index(">") + 1
+    return mark_safe(f"{svg[:head_end]}<title>{label}</title>{svg[head_end:]}")
+
+
+def _x_labels(months: list[date]) -> list[str]:
+    labels = [month_label(month) for month in months]
+    if len(labels) > 14:  # long periods: one label a quarter keeps them legible
+        return [label if index % 3 == 0 else "" for index, label in enumerate(labels)]
+    return labels
+
+
+def delay_time_series(title: str, months: list[date], monthly: list[tuple[object, object]]) -> Chart:
+    """The delay's median and 90th percentile month by month (`monthly`: the month breakdown)."""
+    by_month = dict(monthly)
+    medians = [getattr(by_month.get(month), "median", None) for month in months]
+    p90s = [getattr(by_month.get(month), "p90", None) for month in months]
+    chart = pygal.Line(**_config(title=title, y_title=_("jours"), allow_interruptions=True, dots_size=4, min_scale=4))
+    chart.x_labels = _x_labels(months)
+    chart.add(_("Médiane"), medians)
+    chart.add(_("90e centile"), p90s, stroke_style={"dasharray": "6, 4"})
+    rows = [
+        [month_label(month), str(getattr(by_month.get(month), "n", 0)), decimal(median), decimal(p90)]
+        for month, median, p90 in zip(months, medians, p90s, strict=True)
+    ]
+    return Chart(title, _svg(chart, title), [_("Mois"), _("n"), _("Médiane (jours)"), _("90e centile (jours)")], rows)
+
+
+def distribution_bars(title: str, distribution: list[tuple[str, int]]) -> Chart:
+    """How many pathways in each bucket of the delay (`DISTRIBUTION_BUCKETS`)."""
+    chart = pygal.Bar(**_config(title=title, y_title=_("parcours"), show_legend=False, print_values=True, value_formatter=lambda value: str(int(value))))
+    chart.x_labels = [label for label, _count in distribution]
+    chart.add(_("Parcours"), [count for _label, count in distribution])
+    return Chart(title, _svg(chart, title), [_("Délai"), _("Parcours")], [[label, str(count)] for label, count in distribution])
+
+
+def within_target_bars(title: str, rows: list[tuple[str, object]]) -> Chart:
+    """Per milestone (label, Share): the share done by its target date."""
+    chart = pygal.HorizontalBar(
+        **_config(title=title, x_title=_("% dans le délai"), show_legend=False, print_values=True, range=(0, 100), height=max(200, 60 + 34 * len(rows)))
+    )
+    chart.x_labels = [label for label, _share in rows]
+    chart.add(_("% dans le délai"), [share.percent for _label, share in rows])
+    table = [[label, str(share.numerator), str(share.denominator), decimal(share.percent)] for label, share in rows]
+    return Chart(title, _svg(chart, title), [_("Jalon"), _("Dans le délai"), _("Avec échéance"), _("%")], table)
+
+
+def stacked_volumes(title: str, months: list[date], per_month: dict[date, dict[str, int]], labels: dict[str, str]) -> Chart:
+    """Counts per month stacked by referrer profession (`labels`: profession → its French name)."""
+    professions = sorted({profession for counts in per_month.values() for profession in counts}, key=lambda code: str(labels.get(code, code)))
+    chart = pygal.StackedBar(**_config(title=title, y_title=_("nombre"), value_formatter=lambda value: str(int(value))))
+    chart.x_labels = _x_labels(months)
+    for profession in professions:
+        chart.add(str(labels.get(profession) or profession or _("non renseignée")), [per_month.get(month, {}).get(profession) or None for month in months])
+    headers = [_("Mois"), *[str(labels.get(code) or code or _("non renseignée")) for code in professions], _("Total")]
+    rows = []
+    for month in months:
+        counts = per_month.get(month, {})
+        rows.append([month_label(month), *[str(counts.get(code, 0)) for code in professions], str(sum(counts.values()))])
+    return Chart(title, _svg(chart, title), headers, rows)

@@ -16,6 +16,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pygal.style import Style
 
 # High-contrast colours, distinct in greyscale too (the table always says the same figures).
@@ -26,11 +27,13 @@ STYLE = Style(
     foreground_strong="#1b1b1b",
     foreground_subtle="#767676",
     font_family='system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
-    label_font_size=13,
-    major_label_font_size=13,
-    legend_font_size=14,
+    label_font_size=15,
+    major_label_font_size=15,
+    legend_font_size=16,
     title_font_size=16,
-    value_font_size=12,
+    value_font_size=15,
+    value_label_font_size=15,
+    no_data_font_size=22,
     colors=("#0b4f8a", "#a4161a", "#1d6b2f", "#7a4b00", "#5b2a86", "#00707a", "#4a4a4a", "#b3541e", "#2f4858"),
 )
 
@@ -51,8 +54,21 @@ def decimal(value: float | None, places: int = 1) -> str:
     return "–" if value is None else number_format(value, places)
 
 
+MONTH_ABBREVIATIONS = (
+    gettext_lazy("janv."), gettext_lazy("févr."), gettext_lazy("mars"), gettext_lazy("avr."), gettext_lazy("mai"), gettext_lazy("juin"),
+    gettext_lazy("juil."), gettext_lazy("août"), gettext_lazy("sept."), gettext_lazy("oct."), gettext_lazy("nov."), gettext_lazy("déc."),
+)
+"""Short month names that stay distinct (Django's « M » gives « Jui » for both June and July)."""
+
+
 def month_label(month: date) -> str:
-    return date_format(month, "M Y")
+    """« juin 2024 », for the data tables."""
+    return date_format(month, "F Y")
+
+
+def short_month_label(month: date) -> str:
+    """« juin 24 », « juil. 24 », under a chart's axis."""
+    return f"{MONTH_ABBREVIATIONS[month.month - 1]} {month:%y}"
 
 
 def _config(**overrides) -> dict:
@@ -60,8 +76,8 @@ def _config(**overrides) -> dict:
         js=[],
         disable_xml_declaration=True,
         style=STYLE,
-        width=720,
-        height=340,
+        width=640,
+        height=320,
         explicit_size=False,
         legend_at_bottom=True,
         legend_at_bottom_columns=3,
@@ -70,7 +86,9 @@ def _config(**overrides) -> dict:
         x_label_rotation=0,
         truncate_label=-1,
         truncate_legend=-1,
-        margin=12,
+        margin=16,
+        margin_right=44,
+        margin_bottom=36,
         no_data_text=_("Aucune donnée"),
         value_formatter=lambda value: decimal(value),
     )
@@ -88,8 +106,16 @@ def _svg(chart, title: str) -> SafeString:
     return mark_safe(f"{svg[:head_end]}<title>{label}</title>{svg[head_end:]}")
 
 
+def _integer_ticks(highest: int) -> list[int]:
+    """Whole-number ticks for counts (pygal's own would repeat « 1 » between fractional steps)."""
+    if highest <= 0:
+        return []
+    step = next(step for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000, 10**5, 10**6) if highest / step <= 8)
+    return list(range(0, highest + step, step))
+
+
 def _x_labels(months: list[date]) -> list[str]:
-    labels = [month_label(month) for month in months]
+    labels = [short_month_label(month) for month in months]
     if len(labels) > 14:  # long periods: one label a quarter keeps them legible
         return [label if index % 3 == 0 else "" for index, label in enumerate(labels)]
     return labels
@@ -100,7 +126,7 @@ def delay_time_series(title: str, months: list[date], monthly: list[tuple[object
     by_month = dict(monthly)
     medians = [getattr(by_month.get(month), "median", None) for month in months]
     p90s = [getattr(by_month.get(month), "p90", None) for month in months]
-    chart = pygal.Line(**_config(title=title, y_title=_("jours"), allow_interruptions=True, dots_size=4, min_scale=4))
+    chart = pygal.Line(**_config(y_title=_("jours"), allow_interruptions=True, dots_size=4, min_scale=4))
     chart.x_labels = _x_labels(months)
     chart.add(_("Médiane"), medians)
     chart.add(_("90e centile"), p90s, stroke_style={"dasharray": "6, 4"})
@@ -113,16 +139,20 @@ def delay_time_series(title: str, months: list[date], monthly: list[tuple[object
 
 def distribution_bars(title: str, distribution: list[tuple[str, int]]) -> Chart:
     """How many pathways in each bucket of the delay (`DISTRIBUTION_BUCKETS`)."""
-    chart = pygal.Bar(**_config(title=title, y_title=_("parcours"), show_legend=False, print_values=True, value_formatter=lambda value: str(int(value))))
+    counts = [count for _label, count in distribution]
+    chart = pygal.Bar(
+        **_config(y_title=_("parcours"), show_legend=False, print_values=True, print_zeroes=False, y_labels=_integer_ticks(max(counts, default=0)) or None,
+                  value_formatter=lambda value: str(int(value)))
+    )
     chart.x_labels = [label for label, _count in distribution]
-    chart.add(_("Parcours"), [count for _label, count in distribution])
+    chart.add(_("Parcours"), counts)
     return Chart(title, _svg(chart, title), [_("Délai"), _("Parcours")], [[label, str(count)] for label, count in distribution])
 
 
 def within_target_bars(title: str, rows: list[tuple[str, object]]) -> Chart:
     """Per milestone (label, Share): the share done by its target date."""
     chart = pygal.HorizontalBar(
-        **_config(title=title, x_title=_("% dans le délai"), show_legend=False, print_values=True, range=(0, 100), height=max(200, 60 + 34 * len(rows)))
+        **_config(x_title=_("% dans le délai"), show_legend=False, print_values=True, range=(0, 100), height=max(200, 60 + 34 * len(rows)))
     )
     chart.x_labels = [label for label, _share in rows]
     chart.add(_("% dans le délai"), [share.percent for _label, share in rows])
@@ -133,7 +163,10 @@ def within_target_bars(title: str, rows: list[tuple[str, object]]) -> Chart:
 def stacked_volumes(title: str, months: list[date], per_month: dict[date, dict[str, int]], labels: dict[str, str]) -> Chart:
     """Counts per month stacked by referrer profession (`labels`: profession → its French name)."""
     professions = sorted({profession for counts in per_month.values() for profession in counts}, key=lambda code: str(labels.get(code, code)))
-    chart = pygal.StackedBar(**_config(title=title, y_title=_("nombre"), value_formatter=lambda value: str(int(value))))
+    highest = max((sum(counts.values()) for counts in per_month.values()), default=0)
+    chart = pygal.StackedBar(
+        **_config(y_title=_("nombre"), y_labels=_integer_ticks(highest) or None, show_y_labels=highest > 0, value_formatter=lambda value: str(int(value)))
+    )
     chart.x_labels = _x_labels(months)
     for profession in professions:
         chart.add(str(labels.get(profession) or profession or _("non renseignée")), [per_month.get(month, {}).get(profession) or None for month in months])

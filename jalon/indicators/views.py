@@ -40,6 +40,11 @@ def _site_names(form: IndicatorForm) -> dict[int, str]:
     return {int(pk): name for pk, name in form.fields["site"].choices if pk}
 
 
+def _group_label(by: str, key, site_names: dict[int, str]) -> str:
+    """A breakdown group as the page names it (« janvier 2026 »; the exports keep ISO months)."""
+    return charts.month_label(key) if by == "month" else exports.group_label(by, key, site_names)
+
+
 def _milestone_labels(codes) -> dict[str, str]:
     labels = {}
     for code, label in MilestoneTemplate.objects.filter(code__in=list(codes)).order_by("code", "-template_version_id").values_list("code", "label"):
@@ -70,7 +75,7 @@ def _dashboard_figures(form: IndicatorForm) -> dict:
         for delay in DELAYS
     ]
     breakdown_rows = [
-        {"key": key, "label": exports.group_label(by, key, site_names), "query_key": key.isoformat() if isinstance(key, date) else key, "stats": stats}
+        {"key": key, "label": _group_label(by, key, site_names), "query_key": key.isoformat() if isinstance(key, date) else key, "stats": stats}
         for key, stats in detail.breakdowns[by]
     ]
     return {
@@ -170,7 +175,7 @@ def _group_description(form: RowsForm) -> str:
     if group["by"] and group["key"]:
         key = group["key"]
         value = date.fromisoformat(key) if group["by"] == "month" else int(key) if group["by"] == "site" else key
-        parts.append(f"{definitions.BREAKDOWNS[group['by']]} : {exports.group_label(group['by'], value, _site_names(form))}")
+        parts.append(f"{definitions.BREAKDOWNS[group['by']]} : {_group_label(group['by'], value, _site_names(form))}")
     if group["bucket"] is not None:
         parts.append(str(definitions.DISTRIBUTION_BUCKETS[group["bucket"]][1]))
     return " · ".join(parts)

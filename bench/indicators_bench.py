@@ -1,0 +1,444 @@
+#!/usr/bin/env python
+"""Indicators benchmark (issue 7): the full indicator set of a year and the dashboard, at regional scale.
+
+    python bench/indicators_bench.py --database sqlite   --pathways 100000
+    python bench/indicators_bench.py --database postgres --pathways 100000
+
+Not a test: it builds its OWN database (SQLite: /tmp/jalon-bench-indicators/indicators.sqlite3;
+PostgreSQL: the database `jalon_bench_indicators` on 127.0.0.1:5432, dropped and created again), runs the
+migrations, generates the synthetic regional population (jalon/indicators/synthetic.py: --pathways over
+--years years, ending this month), then times over --repeat repetitions (after one warm-up):
+
+1. `indicator_set(Period.year(Y))` for the last full year Y, all breakdowns: computed by the database;
+2. the dashboard page, GET /indicateurs/ as a manager through django.test.Client with DEBUG off, for
+   its default period (the last 12 full months) and for the year Y;
+3. the naive baseline in the same run: the rows (pathways with their referral, milestones, imaging
+   exams, referrals, appointments, slot releases) loaded into pandas DataFrames, and the same figures
+   computed by pandas (a pivot of the milestones per pathway, differences, median, nearest-rank 90th
+   percentile, mean, group-bys); its figures are checked against the database's.
+
+Results: printed, and /tmp/jalon-bench-indicators/results-<database>.json. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = Path("/tmp/jalon-bench-indicators")
+PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+PG_DATABASE = "jalon_bench_indicators"
+TARGET_SET_S, TARGET_PAGE_S = 2.0, 1.0
+
+
+# --- database of its own ------------------------------------------------------------------------
+def prepare_database(kind: str) -> str:
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    for leftover in ("huey.sqlite3", "huey.sqlite3-wal", "huey.sqlite3-shm"):
+        (BENCH_DIR / leftover).unlink(missing_ok=True)
+    if kind == "sqlite":
+        path = BENCH_DIR / "indicators.sqlite3"
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {PG_DATABASE}")
+    return f"{PG_SERVER}/{PG_DATABASE}"
+
+
+def drop_database(kind: str) -> None:
+    if kind != "postgres":
+        return
+    from django.db import connections
+
+    connections.close_all()
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+
+
+def configure_django(database_url: str) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["JALON_VAR_DIR"] = str(BENCH_DIR)
+    os.environ["MEDIA_ROOT"] = str(BENCH_DIR / "media")
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.pop("JALON_PRODUCTION", None)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def machine_info(kind: str) -> dict:
+    import django
+    import pandas
+    from django.db import connection
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "?")
+    mem_kb = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), 0)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()" if kind == "postgres" else "SELECT sqlite_version()")
+        db_version = cursor.fetchone()[0]
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "ram_gib": round(mem_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "pandas": pandas.__version__,
+        "database": ("PostgreSQL " if kind == "postgres" else "SQLite ") + db_version.split(" on ")[0].replace("PostgreSQL ", ""),
+        "kernel": platform.release(),
+    }
+
+
+# --- timing -----------------------------------------------------------------------------------------
+def timed(call, repeat: int) -> tuple[dict, object]:
+    """One warm-up call, then `repeat` timed calls: median, min, max in seconds, and the last result."""
+    result = call()
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = call()
+        samples.append(time.perf_counter() - started)
+    return {
+        "repeat": repeat,
+        "median_s": round(statistics.median(samples), 3),
+        "min_s": round(min(samples), 3),
+        "max_s": round(max(samples), 3),
+    }, result
+
+
+def query_count(call) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    return len(captured.captured_queries)
+
+
+# --- the naive baseline: rows into pandas -------------------------------------------------------------
+def load_rows(period) -> dict:
+    """The rows the figures count, as DataFrames (values_list: the ORM's conversions included)."""
+    import pandas as pd
+
+    from jalon.indicators.definitions import IMAGING_EXAM_KINDS
+    from jalon.pathways.models import Milestone, Pathway
+    from jalon.referrals.models import ExamDone, Referral
+    from jalon.scheduling.models import Appointment, SlotRelease
+
+    start, end = period.bounds
+    in_period = {"referral__received_at__gte": start, "referral__received_at__lt": end}
+    pathways = pd.DataFrame.from_records(
+        Pathway.objects.filter(**in_period).values_list(
+            "pk", "referral_id", "referral__received_at", "template_version__template__kind",
+            "referral__entry_point__organization_id", "referral__referrer__profession", "status", "outcome",
+        ),
+        columns=["pathway", "referral", "received_at", "template", "site", "profession", "status", "outcome"],
+    )
+    milestones = pd.DataFrame.from_records(
+        Milestone.objects.filter(**{f"pathway__{key}": value for key, value in in_period.items()}).values_list(
+            "pathway_id", "code", "status", "done_at", "due_at"
+        ),
+        columns=["pathway", "code", "status", "done_at", "due_at"],
+    )
+    exams = pd.DataFrame.from_records(
+        ExamDone.objects.filter(kind__in=IMAGING_EXAM_KINDS, **in_period)
+        .values_list("referral_id", "done_on"),
+        columns=["referral", "done_on"],
+    )
+    referrals = pd.DataFrame.from_records(
+        Referral.objects.filter(received_at__gte=start, received_at__lt=end).values_list(
+            "pk", "received_at", "patient_id", "referrer_id", "referrer__profession", "referrer__specialty", "referrer__commune_id",
+            "entry_point__territory_id", "pathway__id",
+        ),
+        columns=["referral", "received_at", "patient", "referrer", "profession", "specialty", "commune", "territory", "pathway"],
+    )
+    from jalon.directory.models import Territory
+
+    territory_communes = pd.DataFrame.from_records(
+        Territory.communes.through.objects.values_list("territory_id", "commune_id"), columns=["territory", "commune"]
+    )
+    appointments = pd.DataFrame.from_records(
+        Appointment.objects.filter(booked_at__gte=start - (end - start), booked_at__lt=end + (end - start)).values_list(
+            "status", "booked_at", "used_reserved", "slot__start", "pathway__referral__referrer__profession"
+        ),
+        columns=["status", "booked_at", "used_reserved", "slot_start", "profession"],
+    )
+    releases = pd.DataFrame.from_records(SlotRelease.objects.values_list("released_at"), columns=["released_at"])
+    return {
+        "pathways": pathways, "milestones": milestones, "exams": exams, "referrals": referrals,
+        "territory_communes": territory_communes, "appointments": appointments, "releases": releases,
+    }
+
+
+def nearest_rank_p90(values) -> float:
+    import numpy as np
+
+    ordered = np.sort(np.asarray(values, dtype=float))
+    return float(ordered[math.ceil(0.9 * len(ordered)) - 1])
+
+
+def pandas_figures(rows: dict, period) -> dict:
+    """The same figures as `indicator_set`, computed by pandas from the rows."""
+    import pandas as pd
+
+    from jalon.indicators.definitions import DELAY_ENDS, FIRST_CARE_CODES, MILESTONE_FACTS
+
+    paris = "Europe/Paris"
+    start, end = (pd.Timestamp(bound).tz_convert("UTC") for bound in period.bounds)
+    pathways = rows["pathways"].copy()
+    pathways["received_at"] = pd.to_datetime(pathways["received_at"], utc=True)
+    pathways["month"] = pathways["received_at"].dt.tz_convert(paris).dt.strftime("%Y-%m-01")
+    milestones = rows["milestones"]
+    done = milestones[(milestones["status"] == "done") & milestones["done_at"].notna()].copy()
+    done["done_at"] = pd.to_datetime(done["done_at"], utc=True)
+    done["due_at"] = pd.to_datetime(done["due_at"], utc=True)
+    # pivot: one column of done times per milestone code
+    pivot = done.pivot(index="pathway", columns="code", values="done_at")
+    facts = pathways.set_index("pathway")
+    for code, column in MILESTONE_FACTS.items():
+        facts[column] = pivot[code] if code in pivot.columns else pd.NaT
+    care = done[done["code"].isin(FIRST_CARE_CODES)].groupby("pathway")["done_at"].min()
+    facts["first_care_at"] = care
+    exams = rows["exams"].dropna().merge(pathways[["pathway", "referral", "received_at"]], on="referral")
+    exams = exams[pd.to_datetime(exams["done_on"]) <= exams["received_at"].dt.tz_convert(paris).dt.tz_localize(None).dt.normalize()]
+    latest = exams.groupby("pathway")["done_on"].max()
+    facts["imaging_before_at"] = pd.to_datetime(latest).dt.tz_localize(paris).dt.tz_convert("UTC")
+    delays = {}
+    for code, (start_column, end_column) in DELAY_ENDS.items():
+        days = (facts[end_column] - facts[start_column]).dt.total_seconds() / 86400
+        delays[code] = days.where(days >= 0).round(4)
+    delays = pd.DataFrame(delays)
+
+    def stats(values: pd.Series) -> dict:
+        values = values.dropna()
+        if values.empty:
+            return {"n": 0, "median": None, "p90": None, "mean": None}
+        return {"n": int(values.size), "median": round(float(values.median()), 2), "p90": round(nearest_rank_p90(values), 2),
+                "mean": round(float(values.mean()), 2)}
+
+    columns = {"month": "month", "template": "template", "site": "site", "profession": "profession"}
+    result = {"delays": {}, "breakdowns": {}}
+    for code in DELAY_ENDS:
+        start_column, end_column = DELAY_ENDS[code]
+        pending = int(((facts["status"] == "active") & facts[start_column].notna() & facts[end_column].isna()).sum())
+        result["delays"][code] = {**stats(delays[code]), "pending": pending}
+        for by, column in columns.items():
+            grouped = delays[code].groupby(facts[column])
+            result["breakdowns"][(code, by)] = {str(key): stats(values) for key, values in grouped if values.notna().any()}
+    with_target = done[done["due_at"].notna()]
+    within = with_target["done_at"] <= with_target["due_at"]
+    result["within_target"] = (int(within.sum()), int(len(with_target)))
+    per_code = with_target.assign(within=within).groupby("code")["within"].agg(["sum", "count"])
+    result["within_by_code"] = {code: (int(row["sum"]), int(row["count"])) for code, row in per_code.iterrows()}
+    referrals = rows["referrals"].copy()
+    referrals["received_at"] = pd.to_datetime(referrals["received_at"], utc=True)
+    referrals["month"] = referrals["received_at"].dt.tz_convert(paris).dt.strftime("%Y-%m-01")
+    per_month = referrals.groupby(["month", "profession"]).size()
+    result["referrals_per_month"] = {f"{month}|{profession}": int(n) for (month, profession), n in per_month.items()}
+    gp = referrals[(referrals["profession"] == "physician") & (referrals["specialty"].str.lower() == "médecine générale")]
+    gp = gp.merge(rows["territory_communes"], on=["territory", "commune"])
+    result["distinct_gps"] = int(gp["referrer"].nunique())
+    result["contacted"] = int(referrals["patient"].nunique())
+    result["accompanied"] = int(referrals.loc[referrals["pathway"].notna(), "patient"].nunique())
+    appointments = rows["appointments"].copy()
+    for column in ("booked_at", "slot_start"):
+        appointments[column] = pd.to_datetime(appointments[column], utc=True)
+    booked = appointments[(appointments["status"] == "booked") & (appointments["booked_at"] >= start) & (appointments["booked_at"] < end)]
+    booked_month = booked["booked_at"].dt.tz_convert(paris).dt.strftime("%Y-%m-01")
+    result["appointments_per_month"] = {
+        f"{month}|{profession}": int(n) for (month, profession), n in booked.groupby([booked_month, booked["profession"]]).size().items()
+    }
+    used = appointments[
+        appointments["used_reserved"] & (appointments["status"] == "booked") & (appointments["slot_start"] >= start) & (appointments["slot_start"] < end)
+    ]
+    released = pd.to_datetime(rows["releases"]["released_at"], utc=True)
+    result["reserved_slots"] = (int(len(used)), int(((released >= start) & (released < end)).sum()))
+    result["cohort"] = int(len(pathways))
+    return result
+
+
+def database_figures(figures) -> dict:
+    """The database's IndicatorSet in the baseline's shape, for the comparison."""
+    result = {"delays": {}, "breakdowns": {}}
+    for code, report in figures.delays.items():
+        result["delays"][code] = {"n": report.stats.n, "median": report.stats.median, "p90": report.stats.p90,
+                                  "mean": report.stats.mean, "pending": report.stats.pending}
+        for by, groups in report.breakdowns.items():
+            result["breakdowns"][(code, by)] = {
+                (key.isoformat() if isinstance(key, date) else str(key)): {"n": stats.n, "median": stats.median, "p90": stats.p90, "mean": stats.mean}
+                for key, stats in groups
+            }
+    result["within_target"] = (figures.within_target.numerator, figures.within_target.denominator)
+    result["within_by_code"] = {code: (share.numerator, share.denominator) for code, share in figures.within_target_by_code}
+    result["referrals_per_month"] = {
+        f"{month.isoformat()}|{profession}": n for month, row in figures.referrals_per_month.items() for profession, n in row.items()
+    }
+    result["appointments_per_month"] = {
+        f"{month.isoformat()}|{profession}": n for month, row in figures.appointments_per_month.items() for profession, n in row.items()
+    }
+    result["distinct_gps"] = figures.distinct_gps
+    result["contacted"] = figures.contacted_accompanied.contacted
+    result["accompanied"] = figures.contacted_accompanied.accompanied
+    result["reserved_slots"] = (figures.reserved_slots.used, figures.reserved_slots.released)
+    result["cohort"] = figures.cohort
+    return result
+
+
+def compare(db: dict, naive: dict) -> list[str]:
+    """Differences between the two computations (n exact; median, p90, mean within 0.01 day)."""
+    problems = []
+
+    def close(a, b) -> bool:
+        return (a is None and b is None) or (a is not None and b is not None and abs(a - b) <= 0.0101)
+
+    for code, expected in db["delays"].items():
+        got = naive["delays"][code]
+        for key in ("n", "pending"):
+            if expected[key] != got[key]:
+                problems.append(f"{code} {key}: database {expected[key]}, pandas {got[key]}")
+        for key in ("median", "p90", "mean"):
+            if not close(expected[key], got[key]):
+                problems.append(f"{code} {key}: database {expected[key]}, pandas {got[key]}")
+    compared_groups = 0
+    for (code, by), groups in db["breakdowns"].items():
+        other = naive["breakdowns"].get((code, by), {})
+        if set(groups) != set(other):
+            problems.append(f"{code} by {by}: groups differ ({len(groups)} vs {len(other)})")
+            continue
+        for key, expected in groups.items():
+            compared_groups += 1
+            got = other[key]
+            if expected["n"] != got["n"] or not all(close(expected[k], got[k]) for k in ("median", "p90", "mean")):
+                problems.append(f"{code} by {by} {key}: database {expected}, pandas {got}")
+    for key in ("within_target", "within_by_code", "referrals_per_month", "appointments_per_month", "distinct_gps", "contacted",
+                "accompanied", "reserved_slots", "cohort"):
+        if db[key] != naive[key]:
+            problems.append(f"{key}: database {str(db[key])[:200]}, pandas {str(naive[key])[:200]}")
+    db["compared_groups"] = compared_groups
+    return problems
+
+
+# --- main ----------------------------------------------------------------------------------------------
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--pathways", type=int, default=100_000)
+    parser.add_argument("--years", type=int, default=3)
+    parser.add_argument("--sites", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=5, help="timed repetitions of each measurement (after one warm-up)")
+    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database after the run")
+    args = parser.parse_args()
+
+    configure_django(prepare_database(args.database))
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from jalon.accounts.models import Role, User
+    from jalon.core.workcalendar import PARIS
+    from jalon.indicators.selectors import Period, indicator_set
+    from jalon.indicators.synthetic import RegionalPopulation
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    migrate_s = round(time.perf_counter() - started, 1)
+    info = machine_info(args.database)
+    print(f"{info['database']} · Python {info['python']} · Django {info['django']} · pandas {info['pandas']} · "
+          f"{info['nproc']} × {info['cpu']} · {info['ram_gib']} GiB")
+    print(f"migrations: {migrate_s} s")
+    results = {"machine": info, "args": vars(args), "migrate_s": migrate_s}
+    problems = ["not run"]
+    try:
+        population = RegionalPopulation(pathways=args.pathways, years=args.years, sites=args.sites, seed=args.seed, log=print)
+        counts = population.run()
+        if args.database == "postgres":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")  # as autovacuum would after a bulk load
+        results["population"] = counts
+        results["generation_s"] = population.timings
+        print(", ".join(f"{key} {value:,}" for key, value in counts.items()))
+
+        year = timezone.localtime(timezone.now(), PARIS).year - 1
+        period = Period.year(year)
+        print(f"\n== indicator_set(Period.year({year})), all breakdowns, {args.repeat} repetitions")
+        timing, figures = timed(lambda: indicator_set(period), args.repeat)
+        timing["queries"] = query_count(lambda: indicator_set(period))
+        results["indicator_set"] = timing
+        print(f"cohort {figures.cohort:,} pathways; median {timing['median_s']} s (min {timing['min_s']}, max {timing['max_s']}), "
+              f"{timing['queries']} queries")
+
+        manager = User.objects.create(username="bench.responsable", role=Role.MANAGER)
+        client = Client()
+        client.force_login(manager)
+        url = reverse("indicators:dashboard")
+        pages = {"dashboard_default": url, "dashboard_year": f"{url}?start={year}-01-01&end={year}-12-31"}
+        for key, address in pages.items():
+            def get(address=address):
+                response = client.get(address)
+                if response.status_code != 200:
+                    raise SystemExit(f"{address}: HTTP {response.status_code}")
+                return response
+
+            timing, _response = timed(get, args.repeat)
+            timing["queries"] = query_count(get)
+            results[key] = timing
+            print(f"GET {address}: median {timing['median_s']} s (min {timing['min_s']}, max {timing['max_s']}), {timing['queries']} queries")
+
+        print(f"\n== naive baseline: rows into pandas, {args.repeat} repetitions")
+        load_timing, rows = timed(lambda: load_rows(period), args.repeat)
+        compute_timing, naive = timed(lambda: pandas_figures(rows, period), args.repeat)
+        total_timing, _ = timed(lambda: pandas_figures(load_rows(period), period), args.repeat)
+        sizes = {name: len(frame) for name, frame in rows.items()}
+        results["pandas"] = {"load": load_timing, "compute": compute_timing, "total": total_timing, "rows": sizes}
+        print(f"rows loaded: " + ", ".join(f"{name} {n:,}" for name, n in sizes.items()))
+        print(f"load median {load_timing['median_s']} s, compute median {compute_timing['median_s']} s, "
+              f"load + compute median {total_timing['median_s']} s (min {total_timing['min_s']}, max {total_timing['max_s']})")
+        db = database_figures(figures)
+        problems = compare(db, naive)
+        results["comparison"] = {"problems": problems, "delays": db["delays"], "breakdown_groups_compared": db["compared_groups"]}
+        print(f"comparison: {len(db['delays'])} delays and {db['compared_groups']} breakdown groups (n, median, p90, mean), "
+              "within target, volumes, GPs, contacted/accompanied, reserved slots: "
+              + ("IDENTICAL" if not problems else f"{len(problems)} DIFFERENCES"))
+        for problem in problems[:20]:
+            print("  " + problem)
+        print("\ndelays of the year (database):")
+        for code, stats in db["delays"].items():
+            print(f"  {code:<34} n {stats['n']:>6,}  median {stats['median']}  p90 {stats['p90']}  mean {stats['mean']}  pending {stats['pending']}")
+        met_set = results["indicator_set"]["median_s"] < TARGET_SET_S
+        met_page = all(results[key]["median_s"] < TARGET_PAGE_S for key in pages)
+        print(f"\ntarget indicator_set < {TARGET_SET_S:.0f} s: {'met' if met_set else 'NOT met'}; "
+              f"dashboard < {TARGET_PAGE_S:.0f} s: {'met' if met_page else 'NOT met'}")
+        results["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    finally:
+        if not args.keep:
+            drop_database(args.database)
+    out = BENCH_DIR / f"results-{args.database}.json"
+    out.write_text(json.dumps(results, indent=2, default=str))
+    print(f"results: {out}")
+    if problems:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

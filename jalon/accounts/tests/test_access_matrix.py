@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from conftest import identity
 from jalon.accounts.access import (
+    identified_pathways,
     may_complete_referral,
     may_use_thread,
     may_work_referral,
@@ -24,6 +25,7 @@ from jalon.accounts.access import (
 from jalon.accounts.models import Role
 from jalon.core.actor import Actor
 from jalon.patients.models import CareTeamMember, CareTeamRole
+from jalon.pathways.services import pathway_start
 from jalon.patients.services import care_team_add, patient_record_sharing_opposition
 from jalon.portal.models import ThreadSide
 from jalon.referrals.services import referral_request_complement
@@ -463,3 +465,25 @@ def test_it_gives_the_service_specialist_the_patient_once_they_answer(tex_reques
     assert not _sees_patient(specialist, tex_request.patient)
     teleexpertise_answer(actor=Actor(user=specialist), request=tex_request, answer="TEP-TDM.")
     assert _sees_patient(specialist, tex_request.patient)
+
+
+# Indicators: aggregates for managers and coordinators (whichever organisation); in the pathways behind a
+# figure, a row is named only when its referral is reached through the rules above.
+READS_INDICATORS = {"coordinator", "coordinator_elsewhere", "manager"}
+
+
+@pytest.mark.parametrize(("name", "expected"), _matrix(READS_INDICATORS, [name for name in PERSONAS if name != "anonymous"]))
+def test_it_opens_the_indicators_only_to_managers_and_coordinators(name, expected, persona, client):
+    """Managers and every coordinator read the dashboard; every other role gets a 404."""
+    client.force_login(persona(name))
+    assert client.get("/indicateurs/").status_code == (200 if expected else 404)
+
+
+@pytest.mark.parametrize(("name", "expected"), _matrix(SEES))
+def test_it_names_a_pathway_behind_an_indicator_only_to_whom_reaches_its_referral(name, expected, referral, persona, coordinator):
+    """The drill-down's identified rows follow the referral's access rule; for anyone else the row stays a pseudonym."""
+    referral.pathway_kind = "lung"
+    referral.save(update_fields=["pathway_kind"])
+    pathway = pathway_start(actor=Actor(user=coordinator), referral=referral, priority="P2")
+    named = identified_pathways(persona(name), [pathway.pk])
+    assert named == ({pathway.pk: referral.reference} if expected else {})

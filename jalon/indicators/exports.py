@@ -182,9 +182,15 @@ def row_cells(row: Row, code: str) -> list:
 # --- Writers ---------------------------------------------------------------------------------------
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A text cell starting so would be run as a formula by a spreadsheet (a site named « =HYPERLINK(…) »)."""
+
+
 def _csv_cell(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     if isinstance(value, float):
         return f"{value:.2f}".rstrip("0").rstrip(".").replace(".", ",") if value != int(value) else str(int(value))
     if isinstance(value, date):
@@ -220,6 +226,10 @@ def xlsx_bytes(sheets: list[Sheet]) -> bytes:
             cell.font = Font(bold=True)
         for row in sheet.rows:
             worksheet.append([_xlsx_cell(value) for value in row])
+            if any(isinstance(value, str) and value.startswith("=") for value in row):
+                for cell in worksheet[worksheet.max_row]:
+                    if cell.data_type == "f":  # openpyxl takes « =… » for a formula: keep it text
+                        cell.data_type = "s"
         worksheet.freeze_panes = "A2"
         for index, header in enumerate(sheet.headers, start=1):
             width = max([len(str(header))] + [len(str(row[index - 1])) for row in sheet.rows[:200] if index - 1 < len(row) and row[index - 1] is not None])

@@ -137,3 +137,15 @@ def test_it_refuses_a_report_year_out_of_range(client, manager):
     client.force_login(manager)
     assert client.get(reverse("indicators:report", args=[1999])).status_code == 404
     assert client.get("/indicateurs/rapport-annuel/99999999999999999999.xlsx").status_code == 404
+
+
+def test_it_keeps_a_formula_looking_site_name_as_text(client, manager, entry_point):
+    """A site named « =HYPERLINK(…) » is written as text in both formats, never as a formula."""
+    entry_point.organization.name = '=HYPERLINK("http://exemple.invalid","x")'
+    entry_point.organization.save()
+    cohort_pathway(received_at=paris(2026, 1, 5), version=cohort_template(), entry_point=entry_point, done={"reception": paris(2026, 1, 7)})
+    client.force_login(manager)
+    url = reverse("indicators:rows_csv", args=["referral_to_first_care"])
+    assert read_csv(client.get(url, PERIOD))[1][2] == "'" + entry_point.organization.name
+    sheet = read_xlsx(client.get(reverse("indicators:rows_xlsx", args=["referral_to_first_care"]), PERIOD)).active
+    assert sheet["C2"].data_type == "s" and sheet["C2"].value == entry_point.organization.name

@@ -325,3 +325,20 @@ def test_it_paginates_fifty_rows_a_page(client, manager, entry_point):
     assert page.count("<code>") == 50 and "Page 1 sur 2" in page
     assert AuditRecord.objects.filter(object_type="indicators.rows").count() == 50
     assert client.get(rows_url(), {**PERIOD, "page": "2"}).content.decode().count("<code>") == 1
+
+
+def test_it_keeps_the_drill_down_query_count_bounded(client, coordinator, entry_point, django_assert_max_num_queries):
+    """Listing 5 or 40 pathways (identified for the coordinator, audited) takes the same queries."""
+    version = cohort_template()
+    client.force_login(coordinator)
+
+    def add(count):
+        for day in range(count):
+            cohort_pathway(received_at=paris(2026, 1, 1 + day % 28), version=version, entry_point=entry_point, done={"reception": paris(2026, 2, 1)})
+
+    add(5)
+    with django_assert_max_num_queries(15) as small:
+        assert client.get(rows_url(), PERIOD).status_code == 200
+    add(35)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert client.get(rows_url(), PERIOD).content.decode().count("<code>") == 40

@@ -229,6 +229,8 @@ MAIL_IN_ENTRY_POINT = env_str("MAIL_IN_ENTRY_POINT", "")
 # --- GP portal --------------------------------------------------------------------------------
 # How often live parts of the portal and the worklist ask for news (seconds).
 PORTAL_REFRESH_SECONDS = env_int("PORTAL_REFRESH_SECONDS", 15, minimum=1)
+# Key of the pseudonyms in indicator exports (keyed hash of the pathway); empty: derived from SECRET_KEY.
+INDICATORS_PSEUDONYM_KEY = env_str("INDICATORS_PSEUDONYM_KEY", "")
 
 # --- API --------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50

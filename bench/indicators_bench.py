@@ -41,8 +41,11 @@ TARGET_SET_S, TARGET_PAGE_S = 2.0, 1.0
 
 
 # --- database of its own ------------------------------------------------------------------------
-def prepare_database(kind: str) -> str:
+def prepare_database(kind: str, reuse: bool = False) -> str:
+    """An empty database for the run (or, with `reuse`, the one a previous run left), as a DATABASE_URL."""
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    if reuse:
+        return f"sqlite:///{BENCH_DIR / 'indicators.sqlite3'}" if kind == "sqlite" else f"{PG_SERVER}/{PG_DATABASE}"
     for leftover in ("huey.sqlite3", "huey.sqlite3-wal", "huey.sqlite3-shm"):
         (BENCH_DIR / leftover).unlink(missing_ok=True)
     if kind == "sqlite":
@@ -124,6 +127,58 @@ def timed(call, repeat: int) -> tuple[dict, object]:
     }, result
 
 
+def timed_baseline(period, repeat: int):
+    """The baseline, one warm-up then `repeat` times: load, compute and their sum per repetition."""
+    pandas_figures(load_rows(period), period)
+    samples = {"load": [], "compute": [], "total": []}
+    for _ in range(repeat):
+        started = time.perf_counter()
+        rows = load_rows(period)
+        loaded = time.perf_counter()
+        naive = pandas_figures(rows, period)
+        done = time.perf_counter()
+        samples["load"].append(loaded - started)
+        samples["compute"].append(done - loaded)
+        samples["total"].append(done - started)
+    timings = [
+        {"repeat": repeat, "median_s": round(statistics.median(values), 3), "min_s": round(min(values), 3), "max_s": round(max(values), 3)}
+        for values in samples.values()
+    ]
+    return (*timings, rows, naive)
+
+
+def selector_breakdown(period) -> list[dict]:
+    """Each selector `indicator_set` calls, once, with its queries' time: where the time goes."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jalon.indicators import selectors
+
+    calls = {
+        "delay_reports (no breakdown)": lambda: selectors.delay_reports(period),
+        **{f"delay_reports by {by}": (lambda by=by: selectors._delay_stats(selectors.facts_in(period), list(selectors.DELAY_ENDS), by))
+           for by in selectors.BREAKDOWN_COLUMNS},
+        "milestones_within_target": lambda: selectors.milestones_within_target(period),
+        "referrals_per_month": lambda: selectors.referrals_per_month(period),
+        "appointments_per_month": lambda: selectors.appointments_per_month(period),
+        "distinct_gps": lambda: selectors.distinct_gps(period),
+        "patients_contacted_accompanied": lambda: selectors.patients_contacted_accompanied(period),
+        "reserved_slots": lambda: selectors.reserved_slots(period),
+        "supportive_care_assessed": lambda: selectors.supportive_care_assessed(period),
+    }
+    breakdown = []
+    for name, call in calls.items():
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            call()
+            elapsed = time.perf_counter() - started
+        queries = sorted(captured.captured_queries, key=lambda query: float(query["time"]), reverse=True)
+        breakdown.append({"selector": name, "s": round(elapsed, 3), "queries": len(queries),
+                          "slowest_ms": round(float(queries[0]["time"]) * 1000) if queries else 0,
+                          "slowest_sql": queries[0]["sql"][:400] if queries else ""})
+    return breakdown
+
+
 def query_count(call) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -137,6 +192,7 @@ def query_count(call) -> int:
 def load_rows(period) -> dict:
     """The rows the figures count, as DataFrames (values_list: the ORM's conversions included)."""
     import pandas as pd
+    from django.db.models import Q
 
     from jalon.indicators.definitions import IMAGING_EXAM_KINDS
     from jalon.pathways.models import Milestone, Pathway
@@ -176,7 +232,7 @@ def load_rows(period) -> dict:
         Territory.communes.through.objects.values_list("territory_id", "commune_id"), columns=["territory", "commune"]
     )
     appointments = pd.DataFrame.from_records(
-        Appointment.objects.filter(booked_at__gte=start - (end - start), booked_at__lt=end + (end - start)).values_list(
+        Appointment.objects.filter(Q(booked_at__gte=start, booked_at__lt=end) | Q(slot__start__gte=start, slot__start__lt=end)).values_list(
             "status", "booked_at", "used_reserved", "slot__start", "pathway__referral__referrer__profession"
         ),
         columns=["status", "booked_at", "used_reserved", "slot_start", "profession"],
@@ -346,9 +402,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=5, help="timed repetitions of each measurement (after one warm-up)")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database after the run")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure again the population a previous run left (SQLite file, or PostgreSQL database kept with --keep)")
     args = parser.parse_args()
 
-    configure_django(prepare_database(args.database))
+    configure_django(prepare_database(args.database, reuse=args.reuse))
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -361,7 +419,8 @@ def main() -> None:
     from jalon.indicators.synthetic import RegionalPopulation
 
     started = time.perf_counter()
-    call_command("migrate", verbosity=0)
+    if not args.reuse:
+        call_command("migrate", verbosity=0)
     migrate_s = round(time.perf_counter() - started, 1)
     info = machine_info(args.database)
     print(f"{info['database']} · Python {info['python']} · Django {info['django']} · pandas {info['pandas']} · "
@@ -370,14 +429,21 @@ def main() -> None:
     results = {"machine": info, "args": vars(args), "migrate_s": migrate_s}
     problems = ["not run"]
     try:
-        population = RegionalPopulation(pathways=args.pathways, years=args.years, sites=args.sites, seed=args.seed, log=print)
-        counts = population.run()
-        if args.database == "postgres":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")  # as autovacuum would after a bulk load
-        results["population"] = counts
-        results["generation_s"] = population.timings
-        print(", ".join(f"{key} {value:,}" for key, value in counts.items()))
+        if args.reuse:
+            previous = BENCH_DIR / f"results-{args.database}.json"
+            earlier = json.loads(previous.read_text()) if previous.exists() else {}
+            results["population"], results["generation_s"] = earlier.get("population"), earlier.get("generation_s")
+            results["reused"] = True
+            print("population of the previous run, measured again")
+        else:
+            population = RegionalPopulation(pathways=args.pathways, years=args.years, sites=args.sites, seed=args.seed, log=print)
+            counts = population.run()
+            if args.database == "postgres":
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")  # as autovacuum would after a bulk load
+            results["population"] = counts
+            results["generation_s"] = population.timings
+            print(", ".join(f"{key} {value:,}" for key, value in counts.items()))
 
         year = timezone.localtime(timezone.now(), PARIS).year - 1
         period = Period.year(year)
@@ -388,7 +454,7 @@ def main() -> None:
         print(f"cohort {figures.cohort:,} pathways; median {timing['median_s']} s (min {timing['min_s']}, max {timing['max_s']}), "
               f"{timing['queries']} queries")
 
-        manager = User.objects.create(username="bench.responsable", role=Role.MANAGER)
+        manager, _created = User.objects.get_or_create(username="bench.responsable", defaults={"role": Role.MANAGER})
         client = Client()
         client.force_login(manager)
         url = reverse("indicators:dashboard")
@@ -406,9 +472,7 @@ def main() -> None:
             print(f"GET {address}: median {timing['median_s']} s (min {timing['min_s']}, max {timing['max_s']}), {timing['queries']} queries")
 
         print(f"\n== naive baseline: rows into pandas, {args.repeat} repetitions")
-        load_timing, rows = timed(lambda: load_rows(period), args.repeat)
-        compute_timing, naive = timed(lambda: pandas_figures(rows, period), args.repeat)
-        total_timing, _ = timed(lambda: pandas_figures(load_rows(period), period), args.repeat)
+        load_timing, compute_timing, total_timing, rows, naive = timed_baseline(period, args.repeat)
         sizes = {name: len(frame) for name, frame in rows.items()}
         results["pandas"] = {"load": load_timing, "compute": compute_timing, "total": total_timing, "rows": sizes}
         print(f"rows loaded: " + ", ".join(f"{name} {n:,}" for name, n in sizes.items()))
@@ -425,6 +489,10 @@ def main() -> None:
         print("\ndelays of the year (database):")
         for code, stats in db["delays"].items():
             print(f"  {code:<34} n {stats['n']:>6,}  median {stats['median']}  p90 {stats['p90']}  mean {stats['mean']}  pending {stats['pending']}")
+        print("\nwhere the time goes (each selector once):")
+        results["selectors"] = selector_breakdown(period)
+        for row in results["selectors"]:
+            print(f"  {row['selector']:<32} {row['s']:>7.3f} s  {row['queries']} queries, slowest {row['slowest_ms']} ms")
         met_set = results["indicator_set"]["median_s"] < TARGET_SET_S
         met_page = all(results[key]["median_s"] < TARGET_PAGE_S for key in pages)
         print(f"\ntarget indicator_set < {TARGET_SET_S:.0f} s: {'met' if met_set else 'NOT met'}; "

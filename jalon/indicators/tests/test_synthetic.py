@@ -119,3 +119,24 @@ def test_the_command_reports_counts_and_refuses_bad_arguments(db, capsys):
     assert "pathways" in out and "milestone_events" in out and "total:" in out
     with pytest.raises(CommandError, match="Paramètre invalide"):
         call_command("generate_regional_population", pathways=0)
+
+
+def test_the_demo_adds_a_synthetic_region_its_coordinators_do_not_see(db):
+    """load_demo with a synthetic region: the demo keeps its fifty referrals in the coordinators' reach."""
+    from io import StringIO
+
+    from jalon.accounts.access import referrals_visible_to
+    from jalon.accounts.models import User
+
+    out = StringIO()
+    call_command("load_demo", "--if-empty", "--only-territory-communes", "--synthetic-pathways", "40", stdout=out)
+    assert "Région synthétique" in out.getvalue()
+    synthetic = Referral.objects.filter(reference__startswith="SYN-2026-1-")
+    assert Pathway.objects.filter(referral__in=synthetic).count() == 40
+    assert Referral.objects.exclude(pk__in=synthetic).count() == 50
+    for username in ("coordination", "coordination.hopital"):
+        visible = referrals_visible_to(User.objects.get(username=username))
+        assert visible.exists() and not visible.filter(pk__in=synthetic).exists()
+    assert PathwayFacts.objects.filter(pathway__referral__in=synthetic).count() == 40
+    with pytest.raises(CommandError, match="négatif"):
+        call_command("load_demo", "--synthetic-pathways", "-1", stdout=StringIO())

@@ -1,5 +1,6 @@
 """Load the demo data of `make run`: a CPTS, a hospital, a clinic, about thirty professionals, one login
-per role and fifty referrals in every status, written through the real services.
+per role and fifty referrals in every status, written through the real services; then, for the
+indicators' dashboard, a synthetic region of 3,000 pathways over three years at three synthetic sites.
 
 Deterministic (fixed seeds); dates are relative to today. Each step runs at its own moment of the last
 three weeks (time-machine), so received dates, answer deadlines and events tell a consistent story.
@@ -31,6 +32,7 @@ from jalon.mailin.demo import create_demo_mails
 from jalon.portal.demo import create_demo_threads
 from jalon.teleexpertise.demo import create_demo_teleexpertise
 from jalon.directory.communes_data import STRASBOURG_NORTH_COMMUNES, iter_communes
+from jalon.indicators.synthetic import RegionalPopulation
 from jalon.directory.models import (
     Commune,
     Membership,
@@ -60,6 +62,8 @@ from jalon.referrals.services import (
 from jalon.testing.factories import make_finess, make_ins, make_rpps
 
 SEED = 2026
+# The synthetic region behind the indicators' dashboard: enough pathways for monthly medians per site.
+SYNTHETIC_PATHWAYS, SYNTHETIC_YEARS, SYNTHETIC_SITES = 3000, 3, 3
 OUTSIDE_COMMUNES = ("67180", "75056", "68066")  # Haguenau, Paris, Colmar: outside the CPTS territory
 PATIENT_COMMUNES = ("67482",) * 5 + STRASBOURG_NORTH_COMMUNES[1:]  # Strasbourg weighs more
 
@@ -372,8 +376,23 @@ class Command(BaseCommand):
             action="store_true",
             help="N'importer que les communes utilisées par la démonstration (tests), pas les 35 000.",
         )
+        parser.add_argument(
+            "--synthetic-pathways",
+            type=int,
+            default=None,
+            help=(
+                "Parcours de la région synthétique qui nourrit le tableau de bord des indicateurs (3 ans, 3 sites "
+                f"synthétiques distincts des organisations de la démonstration) ; défaut : {SYNTHETIC_PATHWAYS}, "
+                "0 avec --only-territory-communes (ses sites ont leurs propres communes)."
+            ),
+        )
 
     def handle(self, *args, **options):
+        synthetic = options["synthetic_pathways"]
+        if synthetic is None:
+            synthetic = 0 if options["only_territory_communes"] else SYNTHETIC_PATHWAYS
+        if synthetic < 0:
+            raise CommandError(_("Le nombre de parcours synthétiques ne peut pas être négatif."))
         if User.objects.exists() or Referral.objects.exists():
             if options["if_empty"]:
                 self.stdout.write(_("Données déjà présentes : la démonstration n'est pas chargée."))
@@ -400,6 +419,21 @@ class Command(BaseCommand):
         counts = {"professionals": Professional.objects.count(), "referrals": Referral.objects.count()}
         self.stdout.write(
             _("Démonstration chargée : %(professionals)d professionnels, %(referrals)d demandes.") % counts
+        )
+        if synthetic:
+            self._create_synthetic_region(synthetic)
+
+    def _create_synthetic_region(self, pathways: int) -> None:
+        """Years of pathways for the indicators' charts, at separate synthetic sites that no demo login
+        coordinates (so no worklist shows them); after the alerts scan, which only sees the demo's own.
+        Written with bulk inserts, not the services (jalon/indicators/synthetic.py)."""
+        population = RegionalPopulation(
+            pathways=pathways, years=SYNTHETIC_YEARS, sites=SYNTHETIC_SITES, seed=SEED, now=self.now, log=lambda line: None
+        )
+        counts = population.run()
+        self.stdout.write(
+            _("Région synthétique pour les indicateurs : %(pathways)d parcours sur %(years)d ans, %(sites)d sites (%(seconds)s s).")
+            % {"pathways": counts["pathways"], "years": SYNTHETIC_YEARS, "sites": SYNTHETIC_SITES, "seconds": population.timings["total"]}
         )
 
     # --- Territory, organisations, professionals, logins -----------------------------------------

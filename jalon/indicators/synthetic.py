@@ -208,7 +208,7 @@ TABLES = (Patient, Referral, Pathway, Milestone, Slot, Appointment, SlotRelease,
 
 
 class TableWriter:
-    """Plain rows into one model's table with `executemany`: the big tables (milestones, events, slots,
+    """Plain rows into one model's table (`executemany`, COPY on PostgreSQL): the big tables (milestones, events, slots,
     appointments, releases) skip model instances, which would cost most of the run. Ids are handed out
     here from the table's maximum, so nothing else may write these tables during the run; every column
     gets its field's default unless the row names it, and values are adapted as Django would."""
@@ -225,6 +225,7 @@ class TableWriter:
             f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in self.fields)}) "
             f"VALUES ({', '.join(['%s'] * len(self.fields))})"
         )
+        self.copy_sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in self.fields)}) FROM STDIN"
         self.last_id = model.objects.aggregate(m=Max("pk"))["m"] or 0
 
     @staticmethod
@@ -258,6 +259,11 @@ class TableWriter:
                 raw[index] = adapt(raw[index])
             values.append(raw)
         with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":  # COPY: one stream instead of a statement per row
+                with cursor.cursor.copy(self.copy_sql) as copy:
+                    for value in values:
+                        copy.write_row(value)
+                return
             for offset in range(0, len(values), 5000):
                 cursor.executemany(self.sql, values[offset : offset + 5000])
 

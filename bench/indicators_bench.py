@@ -156,7 +156,7 @@ def selector_breakdown(period) -> list[dict]:
 
     calls = {
         "delay_reports (no breakdown)": lambda: selectors.delay_reports(period),
-        **{f"delay_reports by {by}": (lambda by=by: selectors._delay_stats(selectors.facts_in(period), list(selectors.DELAY_ENDS), by))
+        **{f"delay_reports by {by}": (lambda by=by: selectors._delay_stats(period, selectors.Filters(), list(selectors.DELAY_ENDS), by))
            for by in selectors.BREAKDOWN_COLUMNS},
         "milestones_within_target": lambda: selectors.milestones_within_target(period),
         "referrals_per_month": lambda: selectors.referrals_per_month(period),

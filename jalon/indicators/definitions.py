@@ -135,6 +135,18 @@ DELAYS: tuple[Delay, ...] = (
     ),
 )
 
+# A stable number per delay, stored in PathwayDelay rows (never reuse a number for another delay).
+DELAY_IDS: dict[str, int] = {
+    "referral_to_first_care": 1,
+    "imaging_to_hospital_care": 2,
+    "reception_to_imaging": 3,
+    "reception_to_biopsy": 4,
+    "reception_to_tumour_board": 5,
+    "tumour_board_to_treatment": 6,
+    "biopsy_to_pathology_preliminary": 7,
+    "biopsy_to_pathology_final": 8,
+}
+
 # (delay code, start fact, end fact): the PathwayFacts date fields each delay is the difference of.
 DELAY_ENDS: dict[str, tuple[str, str]] = {
     "referral_to_first_care": ("received_at", "first_care_at"),

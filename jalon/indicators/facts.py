@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from jalon.core.workcalendar import PARIS
-from jalon.indicators.definitions import DELAY_ENDS, FIRST_CARE_CODES, IMAGING_EXAM_KINDS, MILESTONE_FACTS
-from jalon.indicators.models import PathwayFacts
+from jalon.indicators.definitions import DELAY_ENDS, DELAY_IDS, FIRST_CARE_CODES, IMAGING_EXAM_KINDS, MILESTONE_FACTS
+from jalon.indicators.models import MilestoneTiming, PathwayDelay, PathwayFacts
 
 DONE = "done"  # MilestoneStatus.DONE, spelled here so this module needs no pathways import at load time
 SECONDS_PER_DAY = 86400.0
@@ -85,8 +85,9 @@ def facts_for(
     return row
 
 
-def _rows_for(pathway_ids: list[int], now: datetime) -> list[PathwayFacts]:
-    """Facts rows for these pathways, in three queries whatever their number."""
+def _rows_for(pathway_ids: list[int], now: datetime) -> tuple[list[PathwayFacts], dict[int, list]]:
+    """Facts rows for these pathways, and their milestones (code, status, done_at, due_at) by pathway,
+    in three queries whatever their number."""
     from jalon.pathways.models import Milestone, Pathway
     from jalon.referrals.models import ExamDone
 
@@ -105,7 +106,7 @@ def _rows_for(pathway_ids: list[int], now: datetime) -> list[PathwayFacts]:
         referral_id__in=[row[1] for row in pathways], kind__in=IMAGING_EXAM_KINDS
     ).values_list("referral_id", "done_on"):
         imaging[referral_id].append(day)
-    return [
+    rows = [
         facts_for(
             pathway_id=pk, received_at=received_at, template_kind=kind, site_id=site_id, referrer_profession=profession,
             priority=priority, status=status, outcome=outcome, milestones=milestones[pk], imaging_days=imaging[referral_id],
@@ -113,13 +114,47 @@ def _rows_for(pathway_ids: list[int], now: datetime) -> list[PathwayFacts]:
         )
         for pk, referral_id, received_at, kind, site_id, profession, priority, status, outcome in pathways
     ]
+    return rows, milestones
+
+
+def delays_of(row: PathwayFacts) -> list[PathwayDelay]:
+    """The PathwayDelay rows of a facts row: one per delay that has a value."""
+    return [
+        PathwayDelay(
+            pathway_id=row.pathway_id, delay=number, value=getattr(row, code), received_at=row.received_at,
+            received_month=row.received_month, template_kind=row.template_kind, site_id=row.site_id,
+            referrer_profession=row.referrer_profession,
+        )
+        for code, number in DELAY_IDS.items()
+        if getattr(row, code) is not None
+    ]
+
+
+def timings_of(row: PathwayFacts, milestones) -> list[MilestoneTiming]:
+    """The MilestoneTiming rows of a pathway: one per milestone done that had a due date."""
+    return [
+        MilestoneTiming(
+            pathway_id=row.pathway_id, code=code, within_target=done_at <= due_at, received_at=row.received_at,
+            template_kind=row.template_kind, site_id=row.site_id, referrer_profession=row.referrer_profession,
+        )
+        for code, status, done_at, due_at in milestones
+        if status == DONE and done_at is not None and due_at is not None
+    ]
+
+
+def _replace(pathway_ids: list[int], rows: list[PathwayFacts], milestones: dict[int, list]) -> None:
+    for model in (PathwayDelay, MilestoneTiming, PathwayFacts):
+        model.objects.filter(pathway_id__in=pathway_ids).delete()
+    PathwayFacts.objects.bulk_create(rows, batch_size=1000)
+    PathwayDelay.objects.bulk_create([delay for row in rows for delay in delays_of(row)], batch_size=2000)
+    MilestoneTiming.objects.bulk_create(
+        [timing for row in rows for timing in timings_of(row, milestones.get(row.pathway_id, ()))], batch_size=2000
+    )
 
 
 def pathway_facts_refresh(*, pathway_id: int) -> None:
-    """Rewrite one pathway's facts row; called by the pathway services inside their transaction."""
-    rows = _rows_for([pathway_id], timezone.now())
-    PathwayFacts.objects.filter(pathway_id=pathway_id).delete()
-    PathwayFacts.objects.bulk_create(rows)
+    """Rewrite one pathway's facts row and delay values; called by the pathway services inside their transaction."""
+    _replace([pathway_id], *_rows_for([pathway_id], timezone.now()))
 
 
 def pathway_facts_rebuild(*, batch_size: int = 5000, pathway_ids: Iterable[int] | None = None) -> int:
@@ -135,10 +170,7 @@ def pathway_facts_rebuild(*, batch_size: int = 5000, pathway_ids: Iterable[int] 
             # The services lock the pathway they write: locking the batch first means no write slips
             # between reading its milestones here and replacing its row.
             list(Pathway.objects.select_for_update().filter(pk__in=batch).values_list("pk", flat=True))
-            rows = _rows_for(batch, now)
-            PathwayFacts.objects.filter(pathway_id__in=batch).delete()
-            PathwayFacts.objects.bulk_create(rows, batch_size=1000)
+            rows, milestones = _rows_for(batch, now)
+            _replace(batch, rows, milestones)
         total += len(rows)
-    if pathway_ids is None:
-        PathwayFacts.objects.exclude(pathway_id__in=Pathway.objects.values("pk")).delete()
     return total

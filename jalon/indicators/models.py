@@ -4,8 +4,9 @@ Indicators are aggregates over the pathway's milestones (DESIGN.md §3: delays a
 event times). Computing them straight from the milestone table would pivot a million rows per figure;
 instead each pathway write refreshes its `PathwayFacts` row (`facts.pathway_facts_refresh`, called
 from the pathway services in their transaction), and `manage.py indicators_rebuild` rebuilds every
-row from the milestones. The database then aggregates these rows (`selectors.py`): counts, means,
-and medians and 90th percentiles with window functions.
+row from the milestones. Each non-null delay of that row is also a `PathwayDelay` row, indexed by
+value, from which medians and 90th percentiles are read. The database then aggregates these rows
+(`selectors.py`).
 """
 
 from __future__ import annotations
@@ -60,4 +61,65 @@ class PathwayFacts(models.Model):
             models.Index(fields=["received_at"], name="facts_received_at"),
             models.Index(fields=["site", "received_at"], name="facts_site_received_at"),
             models.Index(fields=["template_kind", "received_at"], name="facts_template_received_at"),
+        ]
+
+
+# Dimensions a delay's values are indexed by (besides the delay itself): see PathwayDelay.
+_FILTERS = ["received_at", "template_kind", "site_id", "referrer_profession"]
+
+
+def _value_index(name: str, lead: list[str]) -> models.Index:
+    trailing = [column for column in _FILTERS if column not in lead]
+    return models.Index(fields=["delay", *lead, "value", *trailing], name=name)
+
+
+class PathwayDelay(models.Model):
+    """One delay value of one pathway (a non-null delay of its PathwayFacts row), with the columns the
+    indicators filter and group by.
+
+    Why a second table: a median or a 90th percentile is the value at a given rank. Ranking a year's
+    values with a window function means sorting ~250,000 of them per query, which SQLite does at about
+    a second each; here each index keeps one delay's values in order within a group (all, month,
+    template, site, profession), so the value at rank r is read by `ORDER BY value LIMIT 1 OFFSET r-1`
+    from the index alone. Written with the facts row (`facts.py`), never on its own.
+    """
+
+    pathway = models.ForeignKey("pathways.Pathway", on_delete=models.CASCADE, related_name="+")
+    delay = models.PositiveSmallIntegerField(help_text="definitions.DELAY_IDS")
+    value = models.FloatField()
+    received_at = models.DateTimeField()
+    received_month = models.DateField()
+    template_kind = models.CharField(max_length=32)
+    site_id = models.PositiveIntegerField()
+    referrer_profession = models.CharField(max_length=32)
+
+    class Meta:
+        indexes = [
+            _value_index("delay_value", []),
+            _value_index("delay_month_value", ["received_month"]),
+            _value_index("delay_template_value", ["template_kind"]),
+            _value_index("delay_site_value", ["site_id"]),
+            _value_index("delay_profession_value", ["referrer_profession"]),
+        ]
+
+
+class MilestoneTiming(models.Model):
+    """One milestone done that had a target date: whether it was done by it, with the columns the
+    indicators filter by. Counting them per milestone code reads one index in (code, date) order
+    instead of joining and grouping the milestone table. Written with the facts row (`facts.py`)."""
+
+    pathway = models.ForeignKey("pathways.Pathway", on_delete=models.CASCADE, related_name="+")
+    code = models.CharField(max_length=40)
+    within_target = models.BooleanField()
+    received_at = models.DateTimeField()
+    template_kind = models.CharField(max_length=32)
+    site_id = models.PositiveIntegerField()
+    referrer_profession = models.CharField(max_length=32)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["code", "received_at", "within_target", "template_kind", "site_id", "referrer_profession"],
+                name="timing_code_received",
+            )
         ]

@@ -1,11 +1,15 @@
-"""Indicators computed by the database: aggregates and window functions over `PathwayFacts` and the
-tables volumes count, never rows loaded into Python. Definitions (formulas, exclusions) are in
-`definitions.py`; every function here takes a `Period` and `Filters` and returns small dataclasses.
+"""Indicators computed by the database, never rows loaded into Python. Definitions (formulas,
+exclusions) are in `definitions.py`; every function here takes a `Period` and `Filters` and returns
+small dataclasses.
 
-Medians and 90th percentiles: one query numbers each delay's values within its group
-(ROW_NUMBER and COUNT over a window, portable to SQLite ≥ 3.25 and PostgreSQL) and keeps the ranks
-the definitions name. The per-delay value sets are the ORM's own querysets joined by UNION ALL, so
-the filters and parameters are compiled by Django for each database.
+Delays, per group (all, month, template, site, referrer profession), in two statements: one pass of
+conditional aggregates over the cohort's `PathwayFacts` rows (n, mean, min, max, the distribution),
+then the median and the 90th percentile read at their ranks from `PathwayDelay`'s indexes, which keep
+each delay's values in order within each group: `ORDER BY value LIMIT 1 OFFSET rank - 1` from the
+nearer end, many such scalar subqueries in one SELECT. A window function (ROW_NUMBER over each group)
+gives the same figures but sorts every value of the period per query: about a second per breakdown
+for a regional year on SQLite (docs/benchmarks.md). Months are cut in Paris time by a CASE over the
+period's month boundaries, the same SQL on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -17,14 +21,13 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import CharField, Count, F, Q, QuerySet, Sum, Value
-from django.db.models.functions import Cast, TruncMonth
+from django.db.models import Avg, Case, Count, DateField, F, Max, Min, Q, QuerySet, Sum, Value, When
 from django.utils.crypto import salted_hmac
 
 from jalon.core.workcalendar import PARIS
 from jalon.indicators import definitions
-from jalon.indicators.definitions import DELAY_ENDS, DELAYS, DISTRIBUTION_BUCKETS
-from jalon.indicators.models import PathwayFacts
+from jalon.indicators.definitions import DELAY_ENDS, DELAY_IDS, DELAYS, DISTRIBUTION_BUCKETS
+from jalon.indicators.models import MilestoneTiming, PathwayDelay, PathwayFacts
 
 GENERAL_PRACTICE = "médecine générale"
 """The specialty that makes a physician a GP in the directory (the directory's spelling, compared
@@ -85,6 +88,7 @@ class DelayStats:
     minimum: float | None = None
     maximum: float | None = None
     pending: int = 0
+    buckets: list[int] | None = None  # counts per DISTRIBUTION_BUCKETS entry
 
 
 @dataclass
@@ -120,71 +124,106 @@ def facts_in(period: Period, filters: Filters = Filters()) -> QuerySet[PathwayFa
 BREAKDOWN_COLUMNS = {"month": "received_month", "template": "template_kind", "site": "site_id", "profession": "referrer_profession"}
 
 
-def _values_union(facts: QuerySet[PathwayFacts], codes: list[str], by: str | None) -> tuple[str, tuple]:
-    """SQL and parameters of (ind, k, x) rows: each delay's non-null values with their group key."""
-    key = Cast(F(BREAKDOWN_COLUMNS[by]), output_field=CharField()) if by else Value("", output_field=CharField())
-    parts = [
-        facts.filter(**{f"{code}__isnull": False})
-        .annotate(ind=Value(code, output_field=CharField()), k=key, x=F(code))
-        .values_list("ind", "k", "x")
-        .order_by()
-        for code in codes
-    ]
-    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    sql, params = union.query.sql_with_params()
-    return sql, tuple(params)
+def delays_in(period: Period, filters: Filters = Filters()) -> QuerySet[PathwayDelay]:
+    """The delay values of the pathways `facts_in` selects (same period, same filters)."""
+    start, end = period.bounds
+    values = PathwayDelay.objects.filter(received_at__gte=start, received_at__lt=end)
+    if filters.template_kind:
+        values = values.filter(template_kind=filters.template_kind)
+    if filters.site_id:
+        values = values.filter(site_id=filters.site_id)
+    if filters.referrer_profession:
+        values = values.filter(referrer_profession=filters.referrer_profession)
+    return values
 
 
-def _delay_stats(facts: QuerySet[PathwayFacts], codes: list[str], by: str | None) -> dict[tuple[str, str], DelayStats]:
-    union_sql, params = _values_union(facts, codes, by)
-    sql = f"""
-        SELECT ind, k, COUNT(*), AVG(x),
-               AVG(CASE WHEN rn IN ((cnt + 1) / 2, (cnt + 2) / 2) THEN x END),
-               MAX(CASE WHEN rn = (9 * cnt + 9) / 10 THEN x END),
-               MIN(x), MAX(x)
-        FROM (
-            SELECT ind, k, x,
-                   ROW_NUMBER() OVER (PARTITION BY ind, k ORDER BY x) AS rn,
-                   COUNT(*) OVER (PARTITION BY ind, k) AS cnt
-            FROM ({union_sql}) AS v (ind, k, x)
-        ) AS ranked
-        GROUP BY ind, k
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(_portable(sql), params)
-        rows = cursor.fetchall()
-    return {
-        (ind, k or ""): DelayStats(n=n, mean=_f(mean), median=_f(median), p90=_f(p90), minimum=_f(low), maximum=_f(high))
-        for ind, k, n, mean, median, p90, low, high in rows
-    }
+def _bucket_filters(code: str) -> list[Q]:
+    """One condition per distribution bucket (DISTRIBUTION_BUCKETS) on the delay's column."""
+    conditions, lower = [], None
+    for upper, _label in DISTRIBUTION_BUCKETS:
+        condition = Q(**{f"{code}__isnull": False})
+        if lower is not None:
+            condition &= Q(**{f"{code}__gte": lower})
+        if upper is not None:
+            condition &= Q(**{f"{code}__lt": upper})
+        conditions.append(condition)
+        lower = upper
+    return conditions
 
 
-def _portable(sql: str) -> str:
-    """SQLite names a derived table's columns from its select list, not with `AS v (a, b)`."""
-    if connection.vendor == "sqlite":
-        return sql.replace("AS v (ind, k, x)", "AS v")
-    return sql
+def _aggregates(facts: QuerySet[PathwayFacts], codes: list[str], by: str | None) -> dict[tuple[str, str], DelayStats]:
+    """n, mean, min, max and the distribution of every delay per group: one pass over the cohort."""
+    expressions = {}
+    for index, code in enumerate(codes):
+        expressions |= {f"n{index}": Count(code), f"mean{index}": Avg(code), f"min{index}": Min(code), f"max{index}": Max(code)}
+        if not by:  # the distribution is drawn for the whole cohort only
+            expressions |= {f"b{index}_{bucket}": Count("pk", filter=condition) for bucket, condition in enumerate(_bucket_filters(code))}
+    if by:
+        column = BREAKDOWN_COLUMNS[by]
+        rows = facts.values(column).annotate(**expressions).order_by()
+        keyed = [(str(row[column]), row) for row in rows]
+    else:
+        keyed = [("", facts.aggregate(**expressions))]
+    stats = {}
+    for key, row in keyed:
+        for index, code in enumerate(codes):
+            if row[f"n{index}"]:
+                stats[(code, key)] = DelayStats(
+                    n=row[f"n{index}"], mean=_f(row[f"mean{index}"]), minimum=_f(row[f"min{index}"]), maximum=_f(row[f"max{index}"]),
+                    buckets=None if by else [row[f"b{index}_{bucket}"] for bucket in range(len(DISTRIBUTION_BUCKETS))],
+                )
+    return stats
+
+
+def _ranks(n: int) -> tuple[int, ...]:
+    """The 1-based ranks the median (one or two middle values) and the nearest-rank p90 need."""
+    middle = (n + 1) // 2, n // 2 + 1
+    return tuple(sorted({*middle, (9 * n + 9) // 10}))
+
+
+MAX_SUBQUERIES = 400  # per statement: SQLite allows 2,000 result columns
+
+
+def _values_at_ranks(values: QuerySet[PathwayDelay], wanted: list[tuple[str, str, int, int]], by: str | None) -> dict[tuple[str, str, int], float]:
+    """{(code, key, rank): the rank-th smallest value of that delay in that group of n values}, for
+    `wanted` (code, key, rank, n). Each value is one
+    scalar subquery `ORDER BY value LIMIT 1 OFFSET rank-1` that an index of PathwayDelay answers in
+    value order without sorting; many of them go in one SELECT."""
+    column = BREAKDOWN_COLUMNS[by] if by else None
+    found = {}
+    for offset in range(0, len(wanted), MAX_SUBQUERIES):
+        chunk = wanted[offset : offset + MAX_SUBQUERIES]
+        parts, params = [], []
+        for code, key, rank, n in chunk:
+            group = values.filter(delay=DELAY_IDS[code], **({column: key} if column else {}))
+            # From whichever end is nearer: the index is read in either direction.
+            ordered, position = (group.order_by("value"), rank) if rank <= (n + 1) // 2 else (group.order_by("-value"), n - rank + 1)
+            sql, part_params = ordered.values_list("value")[position - 1 : position].query.sql_with_params()
+            parts.append(f"({sql})")
+            params.extend(part_params)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(parts), params)
+            row = cursor.fetchone()
+        found.update(zip([(code, key, rank) for code, key, rank, _n in chunk], row, strict=True))
+    return found
+
+
+def _delay_stats(period: Period, filters: Filters, codes: list[str], by: str | None) -> dict[tuple[str, str], DelayStats]:
+    """{(delay code, group key): stats}: counts and means in one aggregate query over the cohort, then the
+    median and p90 of every group read at their ranks from the ordered indexes (one more statement)."""
+    stats = _aggregates(facts_in(period, filters), codes, by)
+    values = delays_in(period, filters)
+    wanted = [(code, key, rank, group.n) for (code, key), group in stats.items() for rank in _ranks(group.n)]
+    at = _values_at_ranks(values, wanted, by) if wanted else {}
+    for (code, key), group in stats.items():
+        lower, upper = (group.n + 1) // 2, group.n // 2 + 1
+        group.median = _f((at[(code, key, lower)] + at[(code, key, upper)]) / 2)
+        group.p90 = _f(at[(code, key, (9 * group.n + 9) // 10)])
+    return stats
 
 
 def _f(value) -> float | None:
     return None if value is None else round(float(value), 2)
-
-
-def _distribution(facts: QuerySet[PathwayFacts], codes: list[str]) -> dict[str, list[tuple[str, int]]]:
-    union_sql, params = _values_union(facts, codes, None)
-    cases = " ".join(f"WHEN x < {float(bound)} THEN {index}" for index, (bound, _label) in enumerate(DISTRIBUTION_BUCKETS) if bound is not None)
-    sql = f"""
-        SELECT ind, bucket, COUNT(*) FROM (
-            SELECT ind, CASE {cases} ELSE {len(DISTRIBUTION_BUCKETS) - 1} END AS bucket FROM ({union_sql}) AS v (ind, k, x)
-        ) AS b GROUP BY ind, bucket
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(_portable(sql), params)
-        counts = {(ind, bucket): n for ind, bucket, n in cursor.fetchall()}
-    return {
-        code: [(str(label), counts.get((code, index), 0)) for index, (_bound, label) in enumerate(DISTRIBUTION_BUCKETS)]
-        for code in codes
-    }
 
 
 def _pending(facts: QuerySet[PathwayFacts], codes: list[str]) -> dict[str, int]:
@@ -205,17 +244,17 @@ def delay_reports(
     and the breakdowns asked for (`month`, `template`, `site`, `profession`)."""
     codes = codes or [delay.code for delay in DELAYS]
     facts = facts_in(period, filters)
-    overall = _delay_stats(facts, codes, None)
+    overall = _delay_stats(period, filters, codes, None)
     pending = _pending(facts, codes)
-    distribution = _distribution(facts, codes)
+    labels = [str(label) for _bound, label in DISTRIBUTION_BUCKETS]
     reports = {}
     for code in codes:
         stats = overall.get((code, ""), DelayStats())
         stats.pending = pending[code]
-        reports[code] = DelayReport(code=code, stats=stats, distribution=distribution[code])
+        reports[code] = DelayReport(code=code, stats=stats, distribution=list(zip(labels, stats.buckets or [0] * len(labels), strict=True)))
     for by in breakdowns:
         grouped = defaultdict(list)
-        for (code, key), stats in _delay_stats(facts, codes, by).items():
+        for (code, key), stats in _delay_stats(period, filters, codes, by).items():
             grouped[code].append((_breakdown_key(by, key), stats))
         for code in codes:
             reports[code].breakdowns[by] = sorted(grouped.get(code, []), key=lambda pair: pair[0])
@@ -244,18 +283,19 @@ class Share:
 
 
 def milestones_within_target(period: Period, filters: Filters = Filters()) -> tuple[Share, list[tuple[str, Share]]]:
-    """Overall (from the facts) and per milestone code (from the milestones of the cohort)."""
-    from jalon.pathways.models import Milestone, MilestoneStatus
-
+    """Overall (from the facts) and per milestone code (MilestoneTiming, counted in its index's order)."""
     facts = facts_in(period, filters)
     totals = facts.aggregate(total=Sum("milestones_with_target"), within=Sum("milestones_within_target"))
     overall = Share(totals["within"] or 0, totals["total"] or 0)
-    per_code = (
-        Milestone.objects.filter(pathway__facts__in=facts, status=MilestoneStatus.DONE, due_at__isnull=False, done_at__isnull=False)
-        .values("code")
-        .annotate(total=Count("pk"), within=Count("pk", filter=Q(done_at__lte=F("due_at"))))
-        .order_by("code")
-    )
+    start, end = period.bounds
+    timings = MilestoneTiming.objects.filter(received_at__gte=start, received_at__lt=end)
+    if filters.template_kind:
+        timings = timings.filter(template_kind=filters.template_kind)
+    if filters.site_id:
+        timings = timings.filter(site_id=filters.site_id)
+    if filters.referrer_profession:
+        timings = timings.filter(referrer_profession=filters.referrer_profession)
+    per_code = timings.values("code").annotate(total=Count("pk"), within=Count("pk", filter=Q(within_target=True))).order_by("code")
     return overall, [(row["code"], Share(row["within"], row["total"])) for row in per_code]
 
 
@@ -282,11 +322,22 @@ def _per_month(rows, value_key: str = "n") -> dict[date, dict[str, int]]:
     return table
 
 
+def _month_of(field: str, period: Period) -> Case:
+    """The first day of the Paris-time month `field` falls in, as a CASE over the period's month
+    boundaries: portable, and no per-row function call (SQLite would call Python for TruncMonth)."""
+    months = period.month_starts()
+    whens = []
+    for month in months:
+        following = (month + timedelta(days=32)).replace(day=1)
+        whens.append(When(**{f"{field}__lt": datetime.combine(following, time(0, 0), tzinfo=PARIS)}, then=Value(month)))
+    return Case(*whens, output_field=DateField())
+
+
 def referrals_per_month(period: Period, filters: Filters = Filters()) -> dict[date, dict[str, int]]:
     """{first day of month: {referrer profession: referrals received}}."""
     rows = (
         _referrals_in(period, filters)
-        .annotate(month=TruncMonth("received_at", tzinfo=PARIS), profession=F("referrer__profession"))
+        .annotate(month=_month_of("received_at", period), profession=F("referrer__profession"))
         .values("month", "profession")
         .annotate(n=Count("pk"))
         .order_by()
@@ -301,13 +352,13 @@ def appointments_per_month(period: Period, filters: Filters = Filters()) -> dict
     start, end = period.bounds
     appointments = Appointment.objects.filter(status=AppointmentStatus.BOOKED, booked_at__gte=start, booked_at__lt=end)
     if filters.template_kind:
-        appointments = appointments.filter(pathway__template_version__template__kind=filters.template_kind)
+        appointments = appointments.filter(pathway__facts__template_kind=filters.template_kind)
     if filters.site_id:
-        appointments = appointments.filter(pathway__referral__entry_point__organization_id=filters.site_id)
+        appointments = appointments.filter(pathway__facts__site_id=filters.site_id)
     if filters.referrer_profession:
-        appointments = appointments.filter(pathway__referral__referrer__profession=filters.referrer_profession)
+        appointments = appointments.filter(pathway__facts__referrer_profession=filters.referrer_profession)
     rows = (
-        appointments.annotate(month=TruncMonth("booked_at", tzinfo=PARIS), profession=F("pathway__referral__referrer__profession"))
+        appointments.annotate(month=_month_of("booked_at", period), profession=F("pathway__facts__referrer_profession"))
         .values("month", "profession")
         .annotate(n=Count("pk"))
         .order_by()
@@ -330,7 +381,7 @@ def distinct_gps(period: Period, filters: Filters = Filters()) -> tuple[int, dic
     referrals = _gp_referrals(period, filters)
     total = referrals.aggregate(n=Count("referrer", distinct=True))["n"]
     per_month = (
-        referrals.annotate(month=TruncMonth("received_at", tzinfo=PARIS)).values("month").annotate(n=Count("referrer", distinct=True)).order_by()
+        referrals.annotate(month=_month_of("received_at", period)).values("month").annotate(n=Count("referrer", distinct=True)).order_by()
     )
     return total, {(row["month"].date() if isinstance(row["month"], datetime) else row["month"]): row["n"] for row in per_month}
 

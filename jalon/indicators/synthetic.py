@@ -1,6 +1,7 @@
 """A synthetic regional population for the indicators: many pathways over several years, fast.
 
-`generate_regional_population` writes, with `bulk_create` in batches, everything the indicators read:
+`RegionalPopulation.run()` writes, in batches of plain rows (`TableWriter`: `executemany` on SQLite, COPY
+on PostgreSQL), everything the indicators read:
 its own hospital sites (« Site synthétique N », each with an entry point and the territory of a CPTS,
 so that "GPs of the territory" is measurable), about 2,000 referring professionals, patients with a
 valid INS, referrals received over `years` years with a monthly volume that grows and has seasons
@@ -34,7 +35,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.core.management.color import no_style
 from django.db import connection, transaction
-from django.db.models import Count, Max
+from django.db.models import Max
 from django.utils import timezone
 
 from jalon.accounts.models import Role, User
@@ -876,16 +877,3 @@ class RegionalPopulation:
                 if patient["ins"] in clashes:
                     self.patient_seq += 1
                     patient["ins"] = self._ins(patient["sex"], patient["birth_date"])
-
-
-def generate_regional_population(**options) -> RegionalPopulation:
-    """Generate a population (see `RegionalPopulation` for the options) and return it, counts and timings filled."""
-    population = RegionalPopulation(**options)
-    population.run()
-    return population
-
-
-def count_events(prefix: str) -> dict[str, int]:
-    """Events of the referrals whose reference starts with `prefix`, by kind."""
-    rows = Event.objects.filter(referral__reference__startswith=prefix).values("kind").annotate(n=Count("pk")).order_by("kind")
-    return {row["kind"]: row["n"] for row in rows}

@@ -9,8 +9,9 @@ import pytest
 from django.core.management import call_command
 
 from jalon.core.actor import Actor
-from jalon.indicators.facts import facts_for, pathway_facts_rebuild
-from jalon.indicators.models import PathwayFacts
+from jalon.indicators.definitions import DELAY_IDS
+from jalon.indicators.facts import facts_for, pathway_facts_rebuild, pathway_facts_refresh
+from jalon.indicators.models import MilestoneTiming, PathwayDelay, PathwayFacts
 from jalon.indicators.tests.factories import cohort_pathway, cohort_template
 from jalon.pathways.services import milestone_record, milestone_skip, pathway_close, pathway_record_outcome
 from jalon.pathways.tests.factories import pathway_build
@@ -148,3 +149,34 @@ def test_it_counts_milestones_done_by_their_due_date():
         ("biopsy", "skipped", None, at(2026, 3, 4, 9)),
     ])
     assert (row.milestones_with_target, row.milestones_within_target) == (2, 1)
+
+
+def test_it_writes_one_delay_value_per_delay_known_and_one_timing_per_milestone_with_a_target():
+    """Reception and imaging done (with due dates): two delay values (referral → first care, reception →
+    imaging) and two timings; a correction rewrites them rather than adding any."""
+    version = cohort_template()
+    pathway = cohort_pathway(
+        received_at=at(2026, 3, 2), version=version,
+        done={"reception": at(2026, 3, 3), "imaging": at(2026, 3, 4)},
+        due={"reception": at(2026, 3, 4), "imaging": at(2026, 3, 3, 21)},
+    )
+    delays = dict(PathwayDelay.objects.filter(pathway=pathway).values_list("delay", "value"))
+    assert delays == {DELAY_IDS["referral_to_first_care"]: 1.0, DELAY_IDS["reception_to_imaging"]: 1.0}
+    timings = dict(MilestoneTiming.objects.filter(pathway=pathway).values_list("code", "within_target"))
+    assert timings == {"reception": True, "imaging": False}
+    pathway_facts_refresh(pathway_id=pathway.pk)
+    assert PathwayDelay.objects.filter(pathway=pathway).count() == 2 and MilestoneTiming.objects.filter(pathway=pathway).count() == 2
+
+
+def test_it_rebuilds_the_delay_values_and_timings_with_the_facts():
+    """Lost delay values and timings come back from the rebuild, the same as before."""
+    version = cohort_template()
+    pathway = cohort_pathway(
+        received_at=at(2026, 3, 2), version=version, done={"reception": at(2026, 3, 3)}, due={"reception": at(2026, 3, 4)},
+    )
+    before = (list(PathwayDelay.objects.values_list("delay", "value", "received_month")), list(MilestoneTiming.objects.values_list("code", "within_target")))
+    PathwayDelay.objects.all().delete()
+    MilestoneTiming.objects.all().delete()
+    pathway_facts_rebuild(pathway_ids=[pathway.pk])
+    after = (list(PathwayDelay.objects.values_list("delay", "value", "received_month")), list(MilestoneTiming.objects.values_list("code", "within_target")))
+    assert after == before and before[0] and before[1]

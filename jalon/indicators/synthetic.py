@@ -96,6 +96,7 @@ OPTIONAL_DONE = {
     "biopsy_adequacy": 0.7, "laryngoscopy": 0.5, "neurosurgery": 0.6, "palliative_assessment": 0.6,
     "biopsy": 0.8, "pathology_final": 0.85,
 }
+RESULTS_AFTER = {"pathology_final": ("pathology_preliminary",)}  # the final report never precedes the preliminary one
 STALLED_SHARE = 0.015  # pathways that stop at some step and stay open (lost to follow-up)
 OUTCOME_AFTER_DAYS = 0.6  # the outcome is recorded about this long after the pathology report
 CLOSE_AFTER_TREATMENT_DAYS = (0.5, 10.0)
@@ -614,7 +615,7 @@ class RegionalPopulation:
         received = plan.received_at
         answered = None
         if plan.fate != Status.RECEIVED:
-            answered = min(received + timedelta(hours=rng.gammavariate(2.0, 6.0)), self.now - MINUTE)
+            answered = min(self._daytime(received + timedelta(hours=rng.gammavariate(2.0, 6.0))), self.now - MINUTE)
             answered = max(answered, received + MINUTE)
         pathway = plan.fate == "pathway"
         return {
@@ -666,11 +667,13 @@ class RegionalPopulation:
         return start + span * factor
 
     def _daytime(self, moment: datetime) -> datetime:
-        """Steps are done between 08:00 and 19:00 (Paris): a time outside moves to the next morning."""
+        """Hospitals work Monday to Friday, 08:00 to 19:00 (Paris): a time outside moves to the next working morning."""
         local = moment.astimezone(PARIS)
-        if 8 <= local.hour < 19:
+        if 8 <= local.hour < 19 and local.weekday() < 5:
             return moment
         day = local.date() + (DAY if local.hour >= 19 else timedelta(0))
+        while day.weekday() >= 5:
+            day += DAY
         return (datetime(day.year, day.month, day.day, 8, tzinfo=PARIS) + timedelta(minutes=self.rng.randrange(0, 120, 5))).astimezone(UTC)
 
     def _due(self, step: StepSpec, reference_time: datetime | None, department: str) -> datetime | None:
@@ -704,7 +707,8 @@ class RegionalPopulation:
                 ):
                     skipped[step.code] = max(reference or not_before, not_before) + timedelta(hours=rng.uniform(1, 48))
                     continue
-                base = max([not_before, reference or not_before, *(drawn[code] for code in step.depends_on if code in drawn)])
+                after = (*step.depends_on, *RESULTS_AFTER.get(step.code, ()))
+                base = max([not_before, reference or not_before, *(drawn[code] for code in after if code in drawn)])
                 moment = self._draw(step.code, reference or base, due[step.code], pace)
                 moment = self._daytime(max(moment, base + timedelta(minutes=rng.randint(5, 90))))
                 if step.resource_kind:

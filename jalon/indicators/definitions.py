@@ -24,6 +24,18 @@ COUNT = _("nombre")
 SHARE = _("%")
 
 
+COMMON_RULES = (
+    _("Un parcours appartient à la période où sa demande a été reçue (heure de Paris) ; les volumes comptent à la date de ce qu'ils comptent."),
+    _(
+        "Un délai est le temps écoulé entre l'événement de départ et l'événement d'arrivée, en jours calendaires avec décimales. "
+        "Il est compté quand les deux sont enregistrés ; un parcours en cours dont le départ est enregistré mais pas l'arrivée est « en attente », hors n."
+    ),
+    _("Exclus des délais : une arrivée enregistrée avant le départ (erreur de saisie), une étape marquée « sans objet »."),
+    _("Médiane : la valeur du milieu (moyenne des deux valeurs du milieu si n est pair). 90e centile : la ⌈0,9 n⌉-ième plus petite valeur. Moyenne : moyenne arithmétique."),
+)
+"""The common rules above, in French: the definitions page and the yearly report show them."""
+
+
 @dataclass(frozen=True)
 class Delay:
     """A delay between two dated events of a pathway; `column` is its field on PathwayFacts."""

@@ -4,23 +4,13 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from jalon.indicators import definitions
-from jalon.indicators.definitions import DELAYS
+from jalon.indicators.definitions import COMMON_RULES, DELAYS
 from jalon.indicators.exports import Sheet, iso_month, profession_label, xlsx_bytes
 from jalon.indicators.selectors import Filters, IndicatorSet, Period, indicator_set
 
-COMMON_RULES = (
-    gettext_lazy("Un parcours appartient à la période où sa demande a été reçue (heure de Paris) ; les volumes comptent à la date de ce qu'ils comptent."),
-    gettext_lazy(
-        "Un délai est le temps écoulé entre l'événement de départ et l'événement d'arrivée, en jours calendaires avec décimales. "
-        "Il est compté quand les deux sont enregistrés ; un parcours en cours dont le départ est enregistré mais pas l'arrivée est « en attente », hors n."
-    ),
-    gettext_lazy("Exclus des délais : une arrivée enregistrée avant le départ (erreur de saisie), une étape marquée « sans objet »."),
-    gettext_lazy("Médiane : la valeur du milieu (moyenne des deux valeurs du milieu si n est pair). 90e centile : la ⌈0,9 n⌉-ième plus petite valeur. Moyenne : moyenne arithmétique."),
-)
-"""The common rules of `definitions.py`'s docstring, in French for the pages and the report."""
+
 
 
 def _total(table: dict) -> int:

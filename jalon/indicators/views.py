@@ -24,7 +24,8 @@ from jalon.directory.models import Profession
 from jalon.indicators import charts, definitions, exports, selectors
 from jalon.indicators.definitions import DELAYS
 from jalon.indicators.forms import FIRST_YEAR, LAST_YEAR, IndicatorForm, RowsForm
-from jalon.indicators.report import COMMON_RULES, yearly_report
+from jalon.indicators.definitions import COMMON_RULES
+from jalon.indicators.report import yearly_report
 from jalon.pathways.models import MilestoneTemplate
 
 ROWS_PER_PAGE = 50

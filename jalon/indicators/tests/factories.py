@@ -54,7 +54,7 @@ def cohort_pathway(
     referrer = referrer or ProfessionalFactory()
     number = next(_counter)
     referral = Referral.objects.create(
-        reference=f"JAL-T-{number:06d}", entry_point=entry_point, channel="web", patient=patient or PatientFactory(),
+        reference=f"TST-{received_at.year}-{number:06d}", entry_point=entry_point, channel="web", patient=patient or PatientFactory(),
         referrer=referrer, suspected_site="lung", received_at=received_at, answer_deadline=received_at + timedelta(days=2),
         status="accepted" if status == "active" else "closed", pathway_kind=version.template.kind, priority=priority,
         created_by=UserFactory(),

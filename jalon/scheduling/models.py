@@ -131,6 +131,11 @@ class Appointment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["slot"], condition=Q(status="booked"), name="one_booking_per_slot"),
         ]
+        indexes = [
+            # The indicators: appointments booked per month, reserved slots used.
+            models.Index(fields=["status", "booked_at", "pathway"], name="appointment_booked_at"),
+            models.Index(fields=["used_reserved", "status", "slot"], name="appointment_used_reserved"),
+        ]
 
 
 class SlotRelease(models.Model):

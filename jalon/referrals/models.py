@@ -182,6 +182,7 @@ class Referral(models.Model):
         indexes = [
             models.Index(fields=["entry_point", "status", "answer_deadline"]),
             models.Index(fields=["referrer", "-received_at"]),
+            models.Index(fields=["received_at"], name="referral_received_at"),  # the indicators' periods
         ]
 
     def __str__(self) -> str:

@@ -335,3 +335,12 @@ def test_it_computes_the_full_set_with_a_constant_number_of_queries(version, dja
     with django_assert_max_num_queries(22):
         result = selectors.indicator_set(YEAR)
     assert result.delays["reception_to_imaging"].stats.n == 20
+
+
+def test_it_leaves_out_the_distribution_of_a_summary(version):
+    """A summary (distribution=False) has the same figures and no distribution."""
+    imaging_after_reception(version, 1, 2, 4)
+    summary = selectors.delay_reports(MARCH, distribution=False)["reception_to_imaging"]
+    full = selectors.delay_reports(MARCH)["reception_to_imaging"]
+    assert (summary.stats.n, summary.stats.median, summary.stats.p90) == (full.stats.n, full.stats.median, full.stats.p90) == (3, 2.0, 4.0)
+    assert summary.distribution == [] and sum(count for _label, count in full.distribution) == 3

@@ -419,8 +419,7 @@ def main() -> None:
     from jalon.indicators.synthetic import RegionalPopulation
 
     started = time.perf_counter()
-    if not args.reuse:
-        call_command("migrate", verbosity=0)
+    call_command("migrate", verbosity=0)  # a reused population gets the current schema (new indexes) too
     migrate_s = round(time.perf_counter() - started, 1)
     info = machine_info(args.database)
     print(f"{info['database']} · Python {info['python']} · Django {info['django']} · pandas {info['pandas']} · "

@@ -216,9 +216,10 @@ def _delay_stats(period: Period, filters: Filters, codes: list[str], by: str | N
     wanted = [(code, key, rank, group.n) for (code, key), group in stats.items() for rank in _ranks(group.n)]
     at = _values_at_ranks(values, wanted, by) if wanted else {}
     for (code, key), group in stats.items():
-        lower, upper = (group.n + 1) // 2, group.n // 2 + 1
-        group.median = _f((at[(code, key, lower)] + at[(code, key, upper)]) / 2)
-        group.p90 = _f(at[(code, key, (9 * group.n + 9) // 10)])
+        lower, upper = at.get((code, key, (group.n + 1) // 2)), at.get((code, key, group.n // 2 + 1))
+        # None only if the value rows lag behind the facts (a rebuild interrupted): no figure, not a crash.
+        group.median = _f((lower + upper) / 2) if lower is not None and upper is not None else None
+        group.p90 = _f(at.get((code, key, (9 * group.n + 9) // 10)))
     return stats
 
 

@@ -344,3 +344,13 @@ def test_it_leaves_out_the_distribution_of_a_summary(version):
     full = selectors.delay_reports(MARCH)["reception_to_imaging"]
     assert (summary.stats.n, summary.stats.median, summary.stats.p90) == (full.stats.n, full.stats.median, full.stats.p90) == (3, 2.0, 4.0)
     assert summary.distribution == [] and sum(count for _label, count in full.distribution) == 3
+
+
+def test_it_gives_no_median_rather_than_failing_when_the_value_rows_lag_behind(version):
+    """Facts with a delay but its value rows gone (an interrupted rebuild): n is known, median and p90 are not."""
+    from jalon.indicators.models import PathwayDelay
+
+    imaging_after_reception(version, 2, 3)
+    PathwayDelay.objects.all().delete()
+    stats = selectors.delay_reports(MARCH)["reception_to_imaging"].stats
+    assert (stats.n, stats.median, stats.p90) == (2, None, None)

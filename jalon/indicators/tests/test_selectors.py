@@ -8,6 +8,7 @@ import pytest
 
 from jalon.directory.models import Profession
 from jalon.indicators import selectors
+from jalon.indicators.models import PathwayDelay
 from jalon.indicators.selectors import Filters, Period
 from jalon.indicators.tests.factories import cohort_pathway, cohort_template
 from jalon.indicators.tests.factories import paris as at
@@ -348,8 +349,6 @@ def test_it_leaves_out_the_distribution_of_a_summary(version):
 
 def test_it_gives_no_median_rather_than_failing_when_the_value_rows_lag_behind(version):
     """Facts with a delay but its value rows gone (an interrupted rebuild): n is known, median and p90 are not."""
-    from jalon.indicators.models import PathwayDelay
-
     imaging_after_reception(version, 2, 3)
     PathwayDelay.objects.all().delete()
     stats = selectors.delay_reports(MARCH)["reception_to_imaging"].stats

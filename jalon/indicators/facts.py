@@ -17,8 +17,10 @@ from django.utils import timezone
 from jalon.core.workcalendar import PARIS
 from jalon.indicators.definitions import DELAY_ENDS, DELAY_IDS, FIRST_CARE_CODES, IMAGING_EXAM_KINDS, MILESTONE_FACTS
 from jalon.indicators.models import MilestoneTiming, PathwayDelay, PathwayFacts
+from jalon.pathways.models import Milestone, MilestoneStatus, Pathway
+from jalon.referrals.models import ExamDone
 
-DONE = "done"  # MilestoneStatus.DONE, spelled here so this module needs no pathways import at load time
+DONE = MilestoneStatus.DONE
 SECONDS_PER_DAY = 86400.0
 
 
@@ -88,9 +90,6 @@ def facts_for(
 def _rows_for(pathway_ids: list[int], now: datetime) -> tuple[list[PathwayFacts], dict[int, list]]:
     """Facts rows for these pathways, and their milestones (code, status, done_at, due_at) by pathway,
     in three queries whatever their number."""
-    from jalon.pathways.models import Milestone, Pathway
-    from jalon.referrals.models import ExamDone
-
     pathways = Pathway.objects.filter(pk__in=pathway_ids).values_list(
         "pk", "referral_id", "referral__received_at", "template_version__template__kind",
         "referral__entry_point__organization_id", "referral__referrer__profession", "priority", "status", "outcome",
@@ -159,8 +158,6 @@ def pathway_facts_refresh(*, pathway_id: int) -> None:
 
 def pathway_facts_rebuild(*, batch_size: int = 5000, pathway_ids: Iterable[int] | None = None) -> int:
     """Rebuild the facts of every pathway (or of `pathway_ids`) from the milestones; returns the row count."""
-    from jalon.pathways.models import Pathway
-
     ids = list(pathway_ids) if pathway_ids is not None else list(Pathway.objects.order_by("pk").values_list("pk", flat=True))
     now = timezone.now()
     total = 0

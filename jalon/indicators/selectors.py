@@ -78,6 +78,17 @@ class Filters:
     site_id: int | None = None
     referrer_profession: str = ""
 
+    def lookups(self, template: str = "template_kind", site: str = "site_id", profession: str = "referrer_profession") -> dict:
+        """The filters set, as lookups on a table whose columns for them are named as given."""
+        wanted = {template: self.template_kind, site: self.site_id, profession: self.referrer_profession}
+        return {lookup: value for lookup, value in wanted.items() if value}
+
+
+def _within(queryset: QuerySet, period: Period, filters: Filters, *, at: str = "received_at", **columns: str) -> QuerySet:
+    """`queryset` narrowed to the period (on the date column `at`) and to the filters (on `columns`)."""
+    start, end = period.bounds
+    return queryset.filter(**{f"{at}__gte": start, f"{at}__lt": end}, **filters.lookups(**columns))
+
 
 @dataclass
 class DelayStats:
@@ -110,15 +121,7 @@ class DelayReport:
 
 def facts_in(period: Period, filters: Filters = Filters()) -> QuerySet[PathwayFacts]:
     """The pathways whose referral was received in the period, narrowed by the filters."""
-    start, end = period.bounds
-    facts = PathwayFacts.objects.filter(received_at__gte=start, received_at__lt=end)
-    if filters.template_kind:
-        facts = facts.filter(template_kind=filters.template_kind)
-    if filters.site_id:
-        facts = facts.filter(site_id=filters.site_id)
-    if filters.referrer_profession:
-        facts = facts.filter(referrer_profession=filters.referrer_profession)
-    return facts
+    return _within(PathwayFacts.objects.all(), period, filters)
 
 
 BREAKDOWN_COLUMNS = {"month": "received_month", "template": "template_kind", "site": "site_id", "profession": "referrer_profession"}
@@ -126,15 +129,7 @@ BREAKDOWN_COLUMNS = {"month": "received_month", "template": "template_kind", "si
 
 def delays_in(period: Period, filters: Filters = Filters()) -> QuerySet[PathwayDelay]:
     """The delay values of the pathways `facts_in` selects (same period, same filters)."""
-    start, end = period.bounds
-    values = PathwayDelay.objects.filter(received_at__gte=start, received_at__lt=end)
-    if filters.template_kind:
-        values = values.filter(template_kind=filters.template_kind)
-    if filters.site_id:
-        values = values.filter(site_id=filters.site_id)
-    if filters.referrer_profession:
-        values = values.filter(referrer_profession=filters.referrer_profession)
-    return values
+    return _within(PathwayDelay.objects.all(), period, filters)
 
 
 def _bucket_filters(code: str) -> list[Q]:
@@ -291,14 +286,7 @@ def milestones_within_target(period: Period, filters: Filters = Filters()) -> tu
     facts = facts_in(period, filters)
     totals = facts.aggregate(total=Sum("milestones_with_target"), within=Sum("milestones_within_target"))
     overall = Share(totals["within"] or 0, totals["total"] or 0)
-    start, end = period.bounds
-    timings = MilestoneTiming.objects.filter(received_at__gte=start, received_at__lt=end)
-    if filters.template_kind:
-        timings = timings.filter(template_kind=filters.template_kind)
-    if filters.site_id:
-        timings = timings.filter(site_id=filters.site_id)
-    if filters.referrer_profession:
-        timings = timings.filter(referrer_profession=filters.referrer_profession)
+    timings = _within(MilestoneTiming.objects.all(), period, filters)
     per_code = timings.values("code").annotate(total=Count("pk"), within=Count("pk", filter=Q(within_target=True))).order_by("code")
     return overall, [(row["code"], Share(row["within"], row["total"])) for row in per_code]
 
@@ -306,15 +294,10 @@ def milestones_within_target(period: Period, filters: Filters = Filters()) -> tu
 def _referrals_in(period: Period, filters: Filters):
     from jalon.referrals.models import Referral
 
-    start, end = period.bounds
-    referrals = Referral.objects.filter(received_at__gte=start, received_at__lt=end)
-    if filters.template_kind:
-        referrals = referrals.filter(pathway_kind=filters.template_kind)
-    if filters.site_id:
-        referrals = referrals.filter(entry_point__organization_id=filters.site_id)
-    if filters.referrer_profession:
-        referrals = referrals.filter(referrer__profession=filters.referrer_profession)
-    return referrals
+    return _within(
+        Referral.objects.all(), period, filters,
+        template="pathway_kind", site="entry_point__organization_id", profession="referrer__profession",
+    )
 
 
 def _per_month(rows, value_key: str = "n") -> dict[date, dict[str, int]]:
@@ -353,14 +336,10 @@ def appointments_per_month(period: Period, filters: Filters = Filters()) -> dict
     """{first day of month: {referrer profession: appointments booked that month, not cancelled}}."""
     from jalon.scheduling.models import Appointment, AppointmentStatus
 
-    start, end = period.bounds
-    appointments = Appointment.objects.filter(status=AppointmentStatus.BOOKED, booked_at__gte=start, booked_at__lt=end)
-    if filters.template_kind:
-        appointments = appointments.filter(pathway__facts__template_kind=filters.template_kind)
-    if filters.site_id:
-        appointments = appointments.filter(pathway__facts__site_id=filters.site_id)
-    if filters.referrer_profession:
-        appointments = appointments.filter(pathway__facts__referrer_profession=filters.referrer_profession)
+    appointments = _within(
+        Appointment.objects.filter(status=AppointmentStatus.BOOKED), period, filters, at="booked_at",
+        template="pathway__facts__template_kind", site="pathway__facts__site_id", profession="pathway__facts__referrer_profession",
+    )
     rows = (
         appointments.annotate(month=_month_of("booked_at", period), profession=F("pathway__facts__referrer_profession"))
         .values("month", "profession")

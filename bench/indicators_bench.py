@@ -26,88 +26,16 @@ import argparse
 import json
 import math
 import os
-import platform
 import statistics
-import sys
 import time
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchdb import BenchDatabase, machine_info
+
 BENCH_DIR = Path("/tmp/jalon-bench-indicators")
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
-PG_DATABASE = "jalon_bench_indicators"
+DATABASE = BenchDatabase(BENCH_DIR, "indicators.sqlite3", "jalon_bench_indicators")
 TARGET_SET_S, TARGET_PAGE_S = 2.0, 1.0
-
-
-# --- database of its own ------------------------------------------------------------------------
-def prepare_database(kind: str, reuse: bool = False) -> str:
-    """An empty database for the run (or, with `reuse`, the one a previous run left), as a DATABASE_URL."""
-    BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    if reuse:
-        return f"sqlite:///{BENCH_DIR / 'indicators.sqlite3'}" if kind == "sqlite" else f"{PG_SERVER}/{PG_DATABASE}"
-    for leftover in ("huey.sqlite3", "huey.sqlite3-wal", "huey.sqlite3-shm"):
-        (BENCH_DIR / leftover).unlink(missing_ok=True)
-    if kind == "sqlite":
-        path = BENCH_DIR / "indicators.sqlite3"
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {PG_DATABASE}")
-    return f"{PG_SERVER}/{PG_DATABASE}"
-
-
-def drop_database(kind: str) -> None:
-    if kind != "postgres":
-        return
-    from django.db import connections
-
-    connections.close_all()
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-
-
-def configure_django(database_url: str) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["JALON_VAR_DIR"] = str(BENCH_DIR)
-    os.environ["MEDIA_ROOT"] = str(BENCH_DIR / "media")
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.pop("JALON_PRODUCTION", None)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-
-
-def machine_info(kind: str) -> dict:
-    import django
-    import pandas
-    from django.db import connection
-
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "?")
-    mem_kb = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), 0)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT version()" if kind == "postgres" else "SELECT sqlite_version()")
-        db_version = cursor.fetchone()[0]
-    return {
-        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
-        "nproc": os.cpu_count(),
-        "cpu": cpu,
-        "ram_gib": round(mem_kb / 1024 / 1024, 1),
-        "python": platform.python_version(),
-        "django": django.get_version(),
-        "pandas": pandas.__version__,
-        "database": ("PostgreSQL " if kind == "postgres" else "SQLite ") + db_version.split(" on ")[0].replace("PostgreSQL ", ""),
-        "kernel": platform.release(),
-    }
 
 
 # --- timing -----------------------------------------------------------------------------------------
@@ -406,7 +334,7 @@ def main() -> None:
                         help="measure again the population a previous run left (SQLite file, or PostgreSQL database kept with --keep)")
     args = parser.parse_args()
 
-    configure_django(prepare_database(args.database, reuse=args.reuse))
+    DATABASE.configure_django(DATABASE.prepare(args.database, reuse=args.reuse))
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -421,7 +349,9 @@ def main() -> None:
     started = time.perf_counter()
     call_command("migrate", verbosity=0)  # a reused population gets the current schema (new indexes) too
     migrate_s = round(time.perf_counter() - started, 1)
-    info = machine_info(args.database)
+    import pandas
+
+    info = machine_info(args.database) | {"pandas": pandas.__version__}
     print(f"{info['database']} · Python {info['python']} · Django {info['django']} · pandas {info['pandas']} · "
           f"{info['nproc']} × {info['cpu']} · {info['ram_gib']} GiB")
     print(f"migrations: {migrate_s} s")
@@ -476,7 +406,7 @@ def main() -> None:
         load_timing, compute_timing, total_timing, rows, naive = timed_baseline(period, args.repeat)
         sizes = {name: len(frame) for name, frame in rows.items()}
         results["pandas"] = {"load": load_timing, "compute": compute_timing, "total": total_timing, "rows": sizes}
-        print(f"rows loaded: " + ", ".join(f"{name} {n:,}" for name, n in sizes.items()))
+        print("rows loaded: " + ", ".join(f"{name} {n:,}" for name, n in sizes.items()))
         print(f"load median {load_timing['median_s']} s, compute median {compute_timing['median_s']} s, "
               f"load + compute median {total_timing['median_s']} s (min {total_timing['min_s']}, max {total_timing['max_s']})")
         db = database_figures(figures)
@@ -501,7 +431,7 @@ def main() -> None:
         results["load_average"] = [round(x, 2) for x in os.getloadavg()]
     finally:
         if not args.keep:
-            drop_database(args.database)
+            DATABASE.drop(args.database)
     out = BENCH_DIR / f"results-{args.database}.json"
     out.write_text(json.dumps(results, indent=2, default=str))
     print(f"results: {out}")

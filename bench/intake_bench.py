@@ -27,67 +27,19 @@ import io
 import json
 import math
 import os
-import platform
 import pstats
 import random
 import statistics
-import sys
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchdb import BenchDatabase, machine_info
+
 BENCH_DIR = Path("/tmp/jalon-bench")
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
-PG_DATABASE = "jalon_bench"
+DATABASE = BenchDatabase(BENCH_DIR, "jalon_bench.sqlite3", "jalon_bench")
 TARGET_P95_MS = 150.0
-
-
-# --- database of its own ------------------------------------------------------------------------
-def prepare_database(kind: str) -> str:
-    """Create an empty database for the run and return its DATABASE_URL."""
-    BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    for leftover in ("huey.sqlite3", "huey.sqlite3-wal", "huey.sqlite3-shm"):
-        (BENCH_DIR / leftover).unlink(missing_ok=True)
-    if kind == "sqlite":
-        path = BENCH_DIR / "jalon_bench.sqlite3"
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {PG_DATABASE}")
-    return f"{PG_SERVER}/{PG_DATABASE}"
-
-
-def drop_database(kind: str) -> None:
-    if kind != "postgres":
-        return
-    from django.db import connections
-
-    connections.close_all()
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-
-
-def configure_django(database_url: str) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["JALON_VAR_DIR"] = str(BENCH_DIR)
-    os.environ["MEDIA_ROOT"] = str(BENCH_DIR / "media")
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.pop("JALON_PRODUCTION", None)
-    sys.path.insert(0, str(ROOT))
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import django
-
-    django.setup()
 
 
 # --- measuring --------------------------------------------------------------------------------------
@@ -320,27 +272,6 @@ class Scenarios:
 
 
 # --- reporting ---------------------------------------------------------------------------------------
-def machine_info(kind: str) -> dict:
-    import django
-    from django.db import connection
-
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "?")
-    mem_kb = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), 0)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT version()" if kind == "postgres" else "SELECT sqlite_version()")
-        db_version = cursor.fetchone()[0]
-    return {
-        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
-        "nproc": os.cpu_count(),
-        "cpu": cpu,
-        "ram_gib": round(mem_kb / 1024 / 1024, 1),
-        "python": platform.python_version(),
-        "django": django.get_version(),
-        "database": ("PostgreSQL " if kind == "postgres" else "SQLite ") + db_version.split(" on ")[0].replace("PostgreSQL ", ""),
-        "kernel": platform.release(),
-    }
-
-
 def print_stage(stage: dict) -> None:
     counts = stage["population"]
     print(
@@ -388,7 +319,7 @@ def main() -> None:
     args = parser.parse_args()
     closed = args.closed_referrals if args.closed_referrals is not None else args.open_referrals // 10
 
-    configure_django(prepare_database(args.database))
+    DATABASE.configure_django(DATABASE.prepare(args.database))
     from django.core.management import call_command
     from intake_population import IntakePopulation
 
@@ -444,7 +375,7 @@ def main() -> None:
                     print(f"profile: {path}")
     finally:
         if not args.keep:
-            drop_database(args.database)
+            DATABASE.drop(args.database)
 
     print(f"\npopulation generation (all sizes, bulk inserts): {round(total_generation, 1)} s")
     constant = {

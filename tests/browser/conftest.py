@@ -6,7 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
 from django.urls import reverse
+from pytest_django.live_server_helper import LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without a browser the journeys cannot run at all. On CI (`.ci/run` sets JALON_BROWSER_REQUIRED=1 after
@@ -26,6 +28,34 @@ CHROMIUM_ARGS = [
 ]
 PASSWORD = "motdepasse-de-test"  # every persona's password (UserFactory)
 SCREENSHOTS = Path("/tmp/jalon-shots")
+
+
+class SerialWSGIServer(WSGIServer):
+    """The live server answering one request at a time, for a test database in SQLite's memory.
+
+    That database is one connection, which the live server's thread borrows from the tests. Django's
+    threaded live server would run two requests on it at once whenever the browser sends them together
+    (the commune suggestions fetched while the form is posted), and SQLite then loses a savepoint
+    ("no such savepoint") and the request fails. Answered in turn, they cannot interleave; Django closes
+    each connection after its response when the server is not threaded, so the browser does not hold
+    the only one open.
+    """
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connections_override = connections_override
+
+
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, serial when the test database is SQLite in memory (threaded on PostgreSQL)."""
+    address = request.config.getvalue("liveserver") or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost"
+    server = LiveServer(address, start=False)
+    if server.thread.connections_override:
+        server.thread.server_class = SerialWSGIServer
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="package")

@@ -7,9 +7,10 @@ so that "GPs of the territory" is measurable), about 2,000 referring professiona
 valid INS, referrals received over `years` years with a monthly volume that grows and has seasons
 (fewer in August), most of them accepted into a pathway on the current version of the shipped
 templates, the others declined, redirected or still waiting; imaging done before the referral;
-every milestone of the branch taken, with its due date and, once done, one `milestone.recorded`
-event; appointments on the sites' resources (some on reserved or urgent slots) and the reserved
-slots released unused; and finally the indicators' facts of every generated pathway.
+every milestone of the branch taken, with its due date and, once done, its `milestone.recorded`
+event (and, for a few entered at a wrong date, `milestone.corrected`); appointments on the sites'
+resources (some on reserved or urgent slots), with their `appointment.booked` and `.cancelled` events,
+and the reserved slots released unused; and finally the indicators' facts of every generated pathway.
 
 Delays are drawn around each step's target (log-normal, the target as a typical value, a tail of
 late ones; slower in summer and at some sites, a little faster each year). Due dates follow the
@@ -110,6 +111,7 @@ SLOT_MINUTES = {ResourceKind.PET_CT: 60, ResourceKind.ENDOSCOPY: 60, ResourceKin
 RESERVED_SHARE, URGENT_SHARE_P1 = 0.35, 0.5
 UNUSED_RESERVED_PER_USED = 0.45
 CANCELLED_SHARE = 0.03
+CORRECTED_SHARE = 0.04  # done milestones first entered at a wrong date, then corrected
 RELEASE_HOURS = {False: 48, True: 24}  # reserved: 48 h before the slot; urgent: 24 h
 # Referring professionals.
 PROFESSIONALS = 2000
@@ -493,7 +495,8 @@ class RegionalPopulation:
     def _write(self, plans: list[Plan]) -> None:
         last_number = self._last_reference_number()
         self.tables = {model: TableWriter(model) for model in TABLES}
-        totals = {key: 0 for key in ("patients", "pathways", "milestones", "milestones_done", "events", "milestone_events", "pathway_events",
+        totals = {key: 0 for key in ("patients", "pathways", "milestones", "milestones_done", "events", "milestone_events", "appointment_events",
+                                      "pathway_events",
                                       "exams", "slots", "appointments", "slot_releases", "open_pathways", "referrals_without_pathway")}
         for offset in range(0, len(plans), self.batch):
             with transaction.atomic():
@@ -514,7 +517,7 @@ class RegionalPopulation:
     def _write_batch(self, plans: list[Plan], first_number: int) -> dict[str, int]:
         rng, tables = self.rng, self.tables
         rows = {model: [] for model in TABLES}
-        milestone_events = progress_events = done_count = open_count = without_pathway = 0
+        milestone_events = appointment_events = progress_events = done_count = open_count = without_pathway = 0
         previous_patient, members = None, set()
         for number, plan in enumerate(plans, start=first_number + 1):
             site = self.sites[plan.site]
@@ -557,6 +560,7 @@ class RegionalPopulation:
             events.extend(pathway_events)
             done_count += sum(row["status"] == MilestoneStatus.DONE for row in milestones)
             milestone_events += sum(event["kind"].startswith("milestone.") for event in pathway_events)
+            appointment_events += sum(event["kind"].startswith("appointment.") for event in pathway_events)
             progress_events += sum(event["kind"].startswith(("milestone.", "pathway.")) for event in pathway_events)
             open_count += pathway["status"] == PathwayStatus.ACTIVE
             for slot, appointment, release in bookings:
@@ -571,7 +575,8 @@ class RegionalPopulation:
         self.pathway_ids.extend(pathway["id"] for pathway in rows[Pathway])
         return {
             "patients": len(rows[Patient]), "pathways": len(rows[Pathway]), "milestones": len(rows[Milestone]),
-            "milestones_done": done_count, "events": len(rows[Event]), "milestone_events": milestone_events, "pathway_events": progress_events,
+            "milestones_done": done_count, "events": len(rows[Event]), "milestone_events": milestone_events,
+            "appointment_events": appointment_events, "pathway_events": progress_events,
             "exams": len(rows[ExamDone]), "slots": len(rows[Slot]), "appointments": len(rows[Appointment]),
             "slot_releases": len(rows[SlotRelease]), "open_pathways": open_count, "referrals_without_pathway": without_pathway,
         }
@@ -794,15 +799,16 @@ class RegionalPopulation:
             }
             rows.append(milestone)
             if state == MilestoneStatus.DONE:
-                events.append(self._event("milestone.recorded", referral, done_at, {
-                    "milestone": step.code, "label": step.label, "done_at": done_at.isoformat(), "note": ""}))
+                events.extend(self._recorded(referral, step, done_at))
             elif state == MilestoneStatus.SKIPPED:
                 milestone["note"] = "Sans objet pour ce patient."
                 events.append(self._event("milestone.skipped", referral, skipped[step.code], {
                     "milestone": step.code, "label": step.label, "reason": milestone["note"]}))
             if step.code in resource_of and (state == MilestoneStatus.DONE or (state == MilestoneStatus.PENDING and drawn[step.code] > now)):
                 group = diagnostic_day if step.same_day_group else uuid.UUID(int=rng.getrandbits(128))
-                bookings.extend(self._book(resource_of[step.code], step, milestone, pathway, referral, drawn[step.code], started, group))
+                booked = self._book(resource_of[step.code], step, milestone, pathway, referral, drawn[step.code], started, group)
+                bookings.extend(booked)
+                events.extend(self._appointment_events(referral, step, resource_of[step.code], booked))
         day = [step.code for step in present if step.same_day_group]
         if day and all(status[code] == MilestoneStatus.DONE for code in day):
             last = max(day, key=lambda code: drawn[code])
@@ -814,6 +820,30 @@ class RegionalPopulation:
             events.append(self._event("pathway.closed", referral, closed_at, {"reason": reason, "conclusion": ""}))
             events.append(self._event("referral.closed", referral, closed_at, {"from": Status.ACCEPTED, "to": Status.CLOSED, "reason": reason}))
         return pathway, rows, events, bookings
+
+    def _recorded(self, referral: dict, step: StepSpec, done_at: datetime) -> list[dict]:
+        """The events of a done milestone, as `milestone_record` writes them: `milestone.recorded`, and for
+        some a first entry at a wrong date then `milestone.corrected` to the right one."""
+        payload = {"milestone": step.code, "label": step.label, "note": ""}
+        if self.rng.random() >= CORRECTED_SHARE:
+            return [self._event("milestone.recorded", referral, done_at, {**payload, "done_at": done_at.isoformat()})]
+        mistaken = done_at - DAY * self.rng.choice((1, 2, 7))
+        corrected = self._event("milestone.corrected", referral, done_at, {**payload, "done_at": done_at.isoformat()})
+        corrected["recorded_at"] = done_at + timedelta(hours=self.rng.uniform(2, 72))
+        return [self._event("milestone.recorded", referral, mistaken, {**payload, "done_at": mistaken.isoformat()}), corrected]
+
+    def _appointment_events(self, referral: dict, step: StepSpec, resource: Resource, booked: list[tuple]) -> list[dict]:
+        """`appointment.booked` (and `appointment.cancelled` for a moved booking) for a step's bookings, as
+        the scheduling services record them."""
+        events = []
+        for slot, appointment, _release in booked:
+            if appointment is None:
+                continue
+            where = {"milestone": step.label, "resource": resource.name, "start": slot["start"].isoformat()}
+            events.append(self._event("appointment.booked", referral, appointment["booked_at"], {**where, "group": str(appointment["group"])}))
+            if appointment["status"] == AppointmentStatus.CANCELLED:
+                events.append(self._event("appointment.cancelled", referral, appointment["cancelled_at"], {**where, "reason": appointment["cancel_reason"]}))
+        return events
 
     # --- bookings ---------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from jalon.indicators.synthetic import RegionalPopulation
 from jalon.pathways.models import Milestone, MilestoneStatus, Pathway, PathwayStatus
 from jalon.patients.models import Patient
 from jalon.referrals.models import EntryPoint, Referral
-from jalon.scheduling.models import Appointment, Slot, SlotRelease
+from jalon.scheduling.models import Appointment, AppointmentStatus, Slot, SlotRelease
 
 NOW = datetime(2026, 6, 15, 10, 0, tzinfo=UTC)
 PREFIX = "SYN-7-1-"
@@ -57,15 +57,29 @@ def test_it_builds_facts_for_every_pathway(population):
     assert PathwayFacts.objects.filter(referral_to_first_care__isnull=False).count() > 150
 
 
-def test_it_records_one_event_per_done_milestone(population):
-    """Every done milestone has its milestone.recorded event; the pathways' events are counted."""
+def test_it_records_the_events_of_every_milestone_and_appointment(population):
+    """Every done milestone has its milestone.recorded event (a few a correction too), every appointment
+    its appointment.booked and every cancelled one its appointment.cancelled; all are counted."""
     done = Milestone.objects.filter(status=MilestoneStatus.DONE).count()
     kinds = dict(Event.objects.values_list("kind").annotate(n=Count("pk")))
     assert done == population["milestones_done"] > 1000
     assert kinds["milestone.recorded"] == done
+    assert 0 < kinds["milestone.corrected"] < done * 0.1
     assert kinds["pathway.started"] == 200
     assert Event.objects.count() == population["events"]
-    assert kinds["milestone.recorded"] + kinds.get("milestone.skipped", 0) == population["milestone_events"]
+    assert kinds["milestone.recorded"] + kinds["milestone.corrected"] + kinds.get("milestone.skipped", 0) == population["milestone_events"]
+    assert kinds["appointment.booked"] == Appointment.objects.count() == population["appointments"]
+    assert kinds.get("appointment.cancelled", 0) == Appointment.objects.filter(status=AppointmentStatus.CANCELLED).count()
+    assert kinds["appointment.booked"] + kinds.get("appointment.cancelled", 0) == population["appointment_events"]
+
+
+def test_it_dates_a_correction_at_the_right_time_after_the_mistaken_entry(population):
+    """A corrected milestone: the first entry's date is earlier than the done time, the correction's is it."""
+    corrected = Event.objects.filter(kind="milestone.corrected").first()
+    recorded = Event.objects.get(kind="milestone.recorded", referral_id=corrected.referral_id, payload__milestone=corrected.payload["milestone"])
+    milestone = Milestone.objects.get(pathway__referral_id=corrected.referral_id, code=corrected.payload["milestone"])
+    assert corrected.occurred_at == milestone.done_at == datetime.fromisoformat(corrected.payload["done_at"])
+    assert recorded.occurred_at < milestone.done_at < corrected.recorded_at
 
 
 def test_it_leaves_recent_pathways_open_with_pending_milestones(population):

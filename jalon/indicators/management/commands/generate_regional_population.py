@@ -37,6 +37,6 @@ class Command(BaseCommand):
         for key, value in counts.items():
             self.stdout.write(f"{key:<{width}}  {value:>12,}")
         self.stdout.write(
-            _("Références %(prefix)s… ; événements des parcours (jalons, démarrage, issue, clôture) : %(events)s.")
-            % {"prefix": population.prefix, "events": f"{counts['pathway_events']:,}"}
+            _("Références %(prefix)s… ; événements des étapes (réalisées, corrigées, sans objet, rendez-vous) : %(events)s.")
+            % {"prefix": population.prefix, "events": f"{counts['milestone_events'] + counts['appointment_events']:,}"}
         )

@@ -146,12 +146,15 @@ def _bucket_filters(code: str) -> list[Q]:
     return conditions
 
 
-def _aggregates(facts: QuerySet[PathwayFacts], codes: list[str], by: str | None, distribution: bool = True) -> dict[tuple[str, str], DelayStats]:
-    """n, mean, min, max (and, for the whole cohort, the distribution) of every delay per group: one pass."""
+def _aggregates(
+    facts: QuerySet[PathwayFacts], codes: list[str], by: str | None, distributed: frozenset[str] = frozenset()
+) -> dict[tuple[str, str], DelayStats]:
+    """n, mean, min, max of every delay per group, and for the whole cohort the distribution of the
+    `distributed` ones: one pass."""
     expressions = {}
     for index, code in enumerate(codes):
         expressions |= {f"n{index}": Count(code), f"mean{index}": Avg(code), f"min{index}": Min(code), f"max{index}": Max(code)}
-        if distribution and not by:  # the distribution is drawn for the whole cohort only
+        if code in distributed and not by:  # the distribution is drawn for the whole cohort only
             expressions |= {f"b{index}_{bucket}": Count("pk", filter=condition) for bucket, condition in enumerate(_bucket_filters(code))}
     if by:
         column = BREAKDOWN_COLUMNS[by]
@@ -165,7 +168,7 @@ def _aggregates(facts: QuerySet[PathwayFacts], codes: list[str], by: str | None,
             if row[f"n{index}"]:
                 stats[(code, key)] = DelayStats(
                     n=row[f"n{index}"], mean=_f(row[f"mean{index}"]), minimum=_f(row[f"min{index}"]), maximum=_f(row[f"max{index}"]),
-                    buckets=[row[f"b{index}_{bucket}"] for bucket in range(len(DISTRIBUTION_BUCKETS))] if distribution and not by else None,
+                    buckets=[row[f"b{index}_{bucket}"] for bucket in range(len(DISTRIBUTION_BUCKETS))] if code in distributed and not by else None,
                 )
     return stats
 
@@ -203,10 +206,12 @@ def _values_at_ranks(values: QuerySet[PathwayDelay], wanted: list[tuple[str, str
     return found
 
 
-def _delay_stats(period: Period, filters: Filters, codes: list[str], by: str | None, distribution: bool = True) -> dict[tuple[str, str], DelayStats]:
+def _delay_stats(
+    period: Period, filters: Filters, codes: list[str], by: str | None, distributed: frozenset[str] = frozenset()
+) -> dict[tuple[str, str], DelayStats]:
     """{(delay code, group key): stats}: counts and means in one aggregate query over the cohort, then the
     median and p90 of every group read at their ranks from the ordered indexes (one more statement)."""
-    stats = _aggregates(facts_in(period, filters), codes, by, distribution)
+    stats = _aggregates(facts_in(period, filters), codes, by, distributed)
     values = delays_in(period, filters)
     wanted = [(code, key, rank, group.n) for (code, key), group in stats.items() for rank in _ranks(group.n)]
     at = _values_at_ranks(values, wanted, by) if wanted else {}
@@ -235,14 +240,17 @@ def _pending(facts: QuerySet[PathwayFacts], codes: list[str]) -> dict[str, int]:
 
 def delay_reports(
     period: Period, filters: Filters = Filters(), *, codes: list[str] | None = None, breakdowns: tuple[str, ...] = (),
-    distribution: bool = True,
+    detailed: list[str] | tuple[str, ...] | None = None,
 ) -> dict[str, DelayReport]:
-    """Every delay (or those in `codes`) over the period: n, mean, median, p90, pending, the distribution
-    (unless `distribution` is False: a summary table needs none), and the breakdowns asked for (`month`,
-    `template`, `site`, `profession`)."""
+    """Every delay (or those in `codes`) over the period: n, mean, median, p90 and pending; and for the
+    `detailed` ones (all of them unless said; `()` for a summary table) their distribution and the
+    breakdowns asked for (`month`, `template`, `site`, `profession`). The dashboard's summary of all
+    delays and its one detailed delay are thus one call, each figure computed once."""
     codes = codes or [delay.code for delay in DELAYS]
+    distributed = frozenset(codes if detailed is None else detailed) & set(codes)
+    broken_down = [code for code in codes if code in distributed]
     facts = facts_in(period, filters)
-    overall = _delay_stats(period, filters, codes, None, distribution)
+    overall = _delay_stats(period, filters, codes, None, distributed)
     pending = _pending(facts, codes)
     labels = [str(label) for _bound, label in DISTRIBUTION_BUCKETS]
     reports = {}
@@ -250,12 +258,12 @@ def delay_reports(
         stats = overall.get((code, ""), DelayStats())
         stats.pending = pending[code]
         counts = stats.buckets or [0] * len(labels)
-        reports[code] = DelayReport(code=code, stats=stats, distribution=list(zip(labels, counts, strict=True)) if distribution else [])
-    for by in breakdowns:
+        reports[code] = DelayReport(code=code, stats=stats, distribution=list(zip(labels, counts, strict=True)) if code in distributed else [])
+    for by in breakdowns if broken_down else ():
         grouped = defaultdict(list)
-        for (code, key), stats in _delay_stats(period, filters, codes, by).items():
+        for (code, key), stats in _delay_stats(period, filters, broken_down, by).items():
             grouped[code].append((_breakdown_key(by, key), stats))
-        for code in codes:
+        for code in broken_down:
             reports[code].breakdowns[by] = sorted(grouped.get(code, []), key=lambda pair: pair[0])
     return reports
 

@@ -59,10 +59,10 @@ def _dashboard_figures(form: IndicatorForm) -> dict:
     period, filters = form.period(), form.filters()
     detail_code, by = form.cleaned_data["delay"], form.cleaned_data["by"]
     months = period.month_starts()
-    summary = selectors.delay_reports(period, filters, distribution=False)
+    summary = selectors.delay_reports(period, filters, breakdowns=tuple(dict.fromkeys(("month", by))), detailed=[detail_code])
     comparison_period = form.comparison()
-    comparison = selectors.delay_reports(comparison_period, filters, distribution=False) if comparison_period else None
-    detail = selectors.delay_reports(period, filters, codes=[detail_code], breakdowns=tuple(dict.fromkeys(("month", by))))[detail_code]
+    comparison = selectors.delay_reports(comparison_period, filters, detailed=()) if comparison_period else None
+    detail = summary[detail_code]
     within, within_by_code = selectors.milestones_within_target(period, filters)
     milestone_labels = _milestone_labels(code for code, _share in within_by_code)
     referrals = selectors.referrals_per_month(period, filters)

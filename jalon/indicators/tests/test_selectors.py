@@ -8,6 +8,7 @@ import pytest
 
 from jalon.directory.models import Profession
 from jalon.indicators import selectors
+from jalon.indicators.definitions import DELAYS
 from jalon.indicators.models import PathwayDelay
 from jalon.indicators.selectors import Filters, Period
 from jalon.indicators.tests.factories import cohort_pathway, cohort_template
@@ -339,12 +340,25 @@ def test_it_computes_the_full_set_with_a_constant_number_of_queries(version, dja
 
 
 def test_it_leaves_out_the_distribution_of_a_summary(version):
-    """A summary (distribution=False) has the same figures and no distribution."""
+    """A summary (detailed=()) has the same figures and no distribution."""
     imaging_after_reception(version, 1, 2, 4)
-    summary = selectors.delay_reports(MARCH, distribution=False)["reception_to_imaging"]
+    summary = selectors.delay_reports(MARCH, detailed=())["reception_to_imaging"]
     full = selectors.delay_reports(MARCH)["reception_to_imaging"]
     assert (summary.stats.n, summary.stats.median, summary.stats.p90) == (full.stats.n, full.stats.median, full.stats.p90) == (3, 2.0, 4.0)
     assert summary.distribution == [] and sum(count for _label, count in full.distribution) == 3
+
+
+def test_it_details_only_the_delays_asked_for(version):
+    """Every delay gets its figures; only the `detailed` ones their distribution and breakdowns."""
+    imaging_after_reception(version, 1, 2, 4)
+    reports = selectors.delay_reports(MARCH, breakdowns=("month", "site"), detailed=["reception_to_imaging"])
+    detailed, other = reports["reception_to_imaging"], reports["referral_to_first_care"]
+    assert (detailed.stats.n, detailed.stats.median) == (3, 2.0)
+    assert sum(count for _label, count in detailed.distribution) == 3
+    assert [stats.n for _month, stats in detailed.breakdowns["month"]] == [3]
+    assert set(detailed.breakdowns) == {"month", "site"}
+    assert other.distribution == [] and other.breakdowns == {}
+    assert set(reports) == {delay.code for delay in DELAYS}
 
 
 def test_it_gives_no_median_rather_than_failing_when_the_value_rows_lag_behind(version):

@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 """Indicators benchmark (issue 7): the full indicator set of a year and the dashboard, at regional scale.
 
-    python bench/indicators_bench.py --database sqlite   --pathways 100000
-    python bench/indicators_bench.py --database postgres --pathways 100000
+    python bench/indicators_bench.py --database sqlite   --pathways 110000
+    python bench/indicators_bench.py --database postgres --pathways 110000
 
 Not a test: it builds its OWN database (SQLite: /tmp/jalon-bench-indicators/indicators.sqlite3;
 PostgreSQL: the database `jalon_bench_indicators` on 127.0.0.1:5432, dropped and created again), runs the
@@ -324,7 +324,7 @@ def compare(db: dict, naive: dict) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--pathways", type=int, default=100_000)
+    parser.add_argument("--pathways", type=int, default=110_000, help="110,000: the milestone events alone then pass a million")
     parser.add_argument("--years", type=int, default=3)
     parser.add_argument("--sites", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)

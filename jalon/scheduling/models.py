@@ -142,6 +142,6 @@ class SlotRelease(models.Model):
     """A reserved or urgent slot released unused at its release time (for the indicators)."""
 
     slot = models.OneToOneField(Slot, on_delete=models.CASCADE, related_name="release")
-    released_at = models.DateTimeField()
+    released_at = models.DateTimeField(db_index=True)  # the indicators count releases by date
     reserved_for = models.JSONField(default=list)
     urgent = models.BooleanField(default=False)

@@ -261,6 +261,24 @@ def test_it_counts_reserved_slots_used_against_released(version):
     assert (use.used, use.released, use.share.percent) == (2, 1, 66.7)
 
 
+def test_it_narrows_reserved_slots_to_the_site_and_template_filtered(version):
+    """A lung pathway at site A and a digestive one at site B each used a reserved slot of their site in
+    March; site B released one: each filter keeps its own."""
+    lung = cohort_pathway(received_at=at(2026, 3, 2), version=version)
+    digestive = cohort_pathway(received_at=at(2026, 3, 2), version=cohort_template("digestive"))
+    _slot_and_appointment(lung, at(2026, 3, 10), booked_at=at(2026, 3, 3), used_reserved=True, reserved_for=["lung"])
+    _slot_and_appointment(digestive, at(2026, 3, 10), booked_at=at(2026, 3, 3), used_reserved=True, reserved_for=["digestive"])
+    site_b = digestive.referral.entry_point.organization_id
+    slot = slot_build(resource_build(digestive.referral.entry_point.organization), at(2026, 3, 20), reserved_for=["digestive"])
+    SlotRelease.objects.create(slot=slot, released_at=at(2026, 3, 18), reserved_for=["digestive"])
+    use = lambda filters: selectors.reserved_slots(MARCH, filters)  # noqa: E731
+    assert (use(Filters()).used, use(Filters()).released) == (2, 1)
+    assert (use(Filters(site_id=site_b)).used, use(Filters(site_id=site_b)).released) == (1, 1)
+    assert use(Filters(site_id=lung.referral.entry_point.organization_id)).released == 0
+    assert use(Filters(template_kind="lung")).used == 1
+    assert use(Filters(template_kind="breast")).used == 0
+
+
 def test_it_counts_distinct_gps_of_the_territory_who_referred(version, entry_point, strasbourg, paris):
     """GP A (Strasbourg, in the territory) twice in March and once in April, GP B (Strasbourg) once in April;
     GP C practises in Paris (outside); a Strasbourg cardiologist is not a GP. Over the year: 2; March 1, April 2."""

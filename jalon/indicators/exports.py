@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -215,12 +216,22 @@ def _xlsx_cell(value):
     return value
 
 
+SHEET_TITLE_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")
+SHEET_TITLE_LENGTH = 31
+
+
+def sheet_title(title: str) -> str:
+    """`title` as Excel accepts a sheet's name: none of \\ / * ? : [ ] (« contact / accompagnés »
+    becomes « contact - accompagnés »), at most 31 characters."""
+    return SHEET_TITLE_FORBIDDEN.sub("-", str(title))[:SHEET_TITLE_LENGTH].strip() or _("Feuille")
+
+
 def xlsx_bytes(sheets: list[Sheet]) -> bytes:
     """A workbook with one sheet per `Sheet`: bold header row, frozen, columns sized to their text."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     for sheet in sheets:
-        worksheet = workbook.create_sheet(sheet.title[:31])
+        worksheet = workbook.create_sheet(sheet_title(sheet.title))
         worksheet.append(sheet.headers)
         for cell in worksheet[1]:
             cell.font = Font(bold=True)

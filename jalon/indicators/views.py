@@ -223,7 +223,7 @@ def _export_rows(request, code: str, extension: str):
     if extension == "csv":
         content = exports.csv_bytes(headers, table)
     else:
-        content = exports.xlsx_bytes([exports.Sheet(str(definition.label)[:31], headers, table)])
+        content = exports.xlsx_bytes([exports.Sheet(str(definition.label), headers, table)])
     return exports.download(content, _filename(f"parcours-{code}", form.period(), extension))
 
 

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from jalon.accounts.models import AuditAction, AuditRecord
-from jalon.indicators import selectors
+from jalon.indicators import definitions, exports, selectors
 from jalon.indicators.tests.factories import cohort_pathway, cohort_template, paris
 from jalon.testing.factories import PatientFactory
 
@@ -108,6 +108,26 @@ def test_it_exports_the_rows_of_a_bucket_as_xlsx(client, coordinator, cohort):
     rows = list(read_xlsx(response).active.iter_rows(values_only=True))
     assert rows[1:] == [(selectors.pseudonym(cohort[2].pk), "Poumon", cohort[2].referral.entry_point.organization.name, "2026-02", "P2 – urgent", "En cours", 10.0)]
     assert AuditRecord.objects.filter(object_type="indicators.rows", action=AuditAction.EXPORT).count() == 1
+
+
+@pytest.mark.parametrize("code", sorted(selectors.DRILLABLE))
+def test_it_exports_the_rows_of_every_drillable_figure_as_xlsx(client, manager, cohort, code):
+    """Each figure's rows open in a workbook whose sheet is named after the figure, even when its label
+    holds a character Excel refuses in a sheet name (« contact / accompagnés »)."""
+    client.force_login(manager)
+    response = client.get(reverse("indicators:rows_xlsx", args=[code]), PERIOD)
+    assert response.status_code == 200
+    sheet = read_xlsx(response).active
+    assert sheet.title == exports.sheet_title(definitions.ALL[code].label)
+    assert sheet.cell(1, 1).value == "Pseudonyme"
+
+
+def test_it_names_a_sheet_as_excel_accepts():
+    """Forbidden characters replaced, 31 characters at most, never empty."""
+    assert exports.sheet_title("Patients ayant pris contact / patients accompagnés") == "Patients ayant pris contact - p"
+    assert exports.sheet_title("a\\b*c?d:e[f]g") == "a-b-c-d-e-f-g"
+    assert exports.sheet_title("/") == "-"
+    assert exports.sheet_title("") == "Feuille"
 
 
 def test_it_builds_the_yearly_report_beside_the_previous_year(client, manager, cohort):

@@ -20,6 +20,9 @@ class LoginForm(AuthenticationForm):
         self.fields["password"].label = _("Mot de passe")
 
 
+MAX_ROW_ID = 2**63 - 1  # the largest id a BigAutoField holds on both databases
+
+
 class AuditFilterForm(forms.Form):
     patient = forms.CharField(label=_("Patient (référence d'une demande ou numéro de patient)"), required=False, max_length=40)
     actor = forms.CharField(label=_("Acteur (identifiant)"), required=False, max_length=150)
@@ -28,8 +31,9 @@ class AuditFilterForm(forms.Form):
         patient = self.cleaned_data["patient"].strip()
         actor = self.cleaned_data["actor"].strip()
         if patient:
-            if patient.isdigit():
-                records = records.filter(patient_id=int(patient))
+            if patient.isascii() and patient.isdigit():
+                # A number no row can have (beyond a 64-bit id) finds nothing rather than overflowing the query.
+                records = records.filter(patient_id=int(patient)) if int(patient) <= MAX_ROW_ID else records.none()
             else:
                 patient_id = Referral.objects.filter(reference__iexact=patient).values_list("patient_id", flat=True).first()
                 records = records.filter(patient_id=patient_id) if patient_id else records.none()

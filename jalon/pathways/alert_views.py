@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,6 +13,7 @@ from jalon.accounts.access import role_required
 from jalon.accounts.audit import audit_many
 from jalon.accounts.models import AuditAction, Role
 from jalon.core.actor import Actor
+from jalon.core.redirects import local_path
 from jalon.pathways.alerts import alert_acknowledge, alerts_for_coordinator
 from jalon.pathways.errors import PathwayError
 
@@ -39,7 +39,4 @@ def alert_acknowledge_view(request, alert_id: int):
         messages.error(request, error.message)
     else:
         messages.success(request, _("Alerte prise en compte."))
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        target = "pathways_alerts:list"
-    return redirect(target)
+    return redirect(local_path(request, request.POST.get("next", "")) or "pathways_alerts:list")

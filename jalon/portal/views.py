@@ -11,11 +11,12 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jalon.core.files import stored_file_response
+from jalon.core.redirects import local_path
 from jalon.accounts.access import PORTAL_ROLES, role_required, thread_referral_for_user, thread_side_of
 from jalon.accounts.audit import audit, audit_many
 from jalon.accounts.models import AuditAction
@@ -106,7 +107,7 @@ def letter_download(request, reference: str, letter_id: int):
 
 def _back_to(request, referral, side: str, wanted: str) -> str:
     """Where to go after a reply: the page it came from when it is ours, else the side's own page."""
-    if wanted and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if local_path(request, wanted):
         return wanted
     if side == ThreadSide.COORDINATION:
         return reverse("referrals:detail", args=[referral.reference])

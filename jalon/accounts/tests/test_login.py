@@ -64,6 +64,17 @@ def test_it_lets_managers_browse_the_audit_by_patient(client, manager, submit):
     assert f"n° {referral.patient_id}" in page
 
 
+@pytest.mark.parametrize("wanted", ["9" * 25, "²", "00000000000000000000000000000000000001x"])
+def test_it_finds_nothing_for_a_patient_number_no_row_can_have(client, manager, submit, wanted):
+    """A number beyond any id, a non-ASCII digit, a long text: the page answers, with no record listed."""
+    patient_id = submit().referral.patient_id
+    client.force_login(manager)
+    assert f"n° {patient_id}" in client.get(reverse("accounts:audit")).content.decode()
+    response = client.get(reverse("accounts:audit"), {"patient": wanted})
+    assert response.status_code == 200
+    assert f"n° {patient_id}" not in response.content.decode()
+
+
 def test_it_refuses_the_audit_trail_to_clinicians(client, gp):
     """The audit page answers 403 to a GP."""
     client.force_login(gp)

@@ -134,3 +134,19 @@ def test_it_lists_and_acknowledges_alerts_in_pages(client, pathway, coordinator)
     client.post(f"/alertes/{alert.pk}/prise-en-compte/", {"note": "Fait"})
     alert.refresh_from_db()
     assert alert.acknowledged_at is not None
+
+
+@pytest.mark.parametrize(("next_url", "expected"), [
+    ("/demandes/file/", "/demandes/file/"),
+    ("x", "/alertes/"),
+    ("2026-02-30", "/alertes/"),
+    ("https://exemple.com/piege", "/alertes/"),
+    ("//exemple.com/piege", "/alertes/"),
+])
+def test_it_goes_back_only_to_a_page_of_ours_after_acknowledging(client, pathway, coordinator, next_url, expected):
+    """After acknowledging: the page it came from when that is a path of this site, else the alert list."""
+    alerts_scan(now=timezone.now())
+    alert = Alert.objects.filter(kind=AlertKind.OVERDUE).first()
+    client.force_login(coordinator)
+    response = client.post(f"/alertes/{alert.pk}/prise-en-compte/", {"note": "Fait", "next": next_url})
+    assert response.status_code == 302 and response.url == expected

@@ -29,9 +29,11 @@ def test_it_answers_the_gp_and_goes_back_to_the_page(client, referral, coordinat
     assert unread_counts_for_city(treating_gp, [referral.pk]) == {referral.pk: 1}
 
 
-@pytest.mark.parametrize("next_url", ["https://exemple.com/piege", "//exemple.com/piege", "javascript:alert(1)", ""])
+@pytest.mark.parametrize(
+    "next_url", ["https://exemple.com/piege", "//exemple.com/piege", "javascript:alert(1)", "", "x", "' OR 1=1 --", "9" * 25]
+)
 def test_it_never_sends_the_user_elsewhere(client, referral, coordinator, next_url):
-    """Another site (or nothing) as "next": back to the referral page instead."""
+    """Another site, nothing, or a text that is no path as "next": back to the referral page instead."""
     client.force_login(coordinator)
     response = client.post(post_url(referral), {"body": "Bien reçu.", "next": next_url})
     assert response.status_code == 302 and response.url == reverse("referrals:detail", args=[referral.reference])

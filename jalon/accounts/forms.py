@@ -5,6 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from jalon.core.forms import beyond_any_row_id
 from jalon.referrals.models import Referral
 
 
@@ -20,9 +21,6 @@ class LoginForm(AuthenticationForm):
         self.fields["password"].label = _("Mot de passe")
 
 
-MAX_ROW_ID = 2**63 - 1  # the largest id a BigAutoField holds on both databases
-
-
 class AuditFilterForm(forms.Form):
     patient = forms.CharField(label=_("Patient (référence d'une demande ou numéro de patient)"), required=False, max_length=40)
     actor = forms.CharField(label=_("Acteur (identifiant)"), required=False, max_length=150)
@@ -32,8 +30,8 @@ class AuditFilterForm(forms.Form):
         actor = self.cleaned_data["actor"].strip()
         if patient:
             if patient.isascii() and patient.isdigit():
-                # A number no row can have (beyond a 64-bit id) finds nothing rather than overflowing the query.
-                records = records.filter(patient_id=int(patient)) if int(patient) <= MAX_ROW_ID else records.none()
+                # A number no row can have finds nothing rather than overflowing the query.
+                records = records.none() if beyond_any_row_id(patient) else records.filter(patient_id=int(patient))
             else:
                 patient_id = Referral.objects.filter(reference__iexact=patient).values_list("patient_id", flat=True).first()
                 records = records.filter(patient_id=patient_id) if patient_id else records.none()

@@ -6,6 +6,7 @@ from django import forms
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from jalon.core.forms import beyond_any_row_id
 from jalon.mailin.models import InboundMail
 from jalon.referrals.forms import ReferralForm
 from jalon.referrals.models import EntryPoint
@@ -16,6 +17,14 @@ CLINICAL_REASON_MAX = 5000
 class AttachmentChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.original_name} ({filesizeformat(obj.size)})"
+
+    def clean(self, value):
+        """An id no row can have is refused as an unknown choice: Django's `pk__in` query would raise
+        OverflowError on SQLite instead."""
+        for item in value if isinstance(value, list | tuple) else ():
+            if beyond_any_row_id(item):
+                raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": item})
+        return super().clean(value)
 
 
 class MailReferralForm(ReferralForm):

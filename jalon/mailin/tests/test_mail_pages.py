@@ -297,6 +297,16 @@ def test_it_refuses_an_attachment_that_is_not_offered(client, coordinator, gp_ma
     assert not Referral.objects.exists()
 
 
+@pytest.mark.parametrize("attachment_id", ["9" * 25, "-1", "00000000000000000000000000000000000007"])
+def test_it_refuses_an_attachment_id_no_row_can_have(client, coordinator, gp_mail, attachment_id):
+    """An id beyond any row (SQLite cannot even bind it) or negative: refused like an unknown one, in French."""
+    client.force_login(coordinator)
+    response = client.post(reverse("mailin:convert", args=[gp_mail.pk]), convert_data(gp_mail, attachments=[attachment_id]))
+    assert response.status_code == 400
+    assert "Sélectionnez un choix valide" in response.content.decode()
+    assert not Referral.objects.exists()
+
+
 def test_it_refuses_a_future_symptom_date(client, coordinator, gp_mail):
     """Dates in the future are refused in French."""
     client.force_login(coordinator)

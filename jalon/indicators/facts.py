@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from jalon.core.workcalendar import PARIS
 from jalon.indicators.definitions import DELAY_ENDS, DELAY_IDS, FIRST_CARE_CODES, IMAGING_EXAM_KINDS, MILESTONE_FACTS
-from jalon.indicators.models import MilestoneTiming, PathwayDelay, PathwayFacts
+from jalon.indicators.models import CohortColumns, MilestoneTiming, PathwayDelay, PathwayFacts
 from jalon.pathways.models import Milestone, MilestoneStatus, Pathway
 from jalon.referrals.models import ExamDone
 
@@ -120,9 +120,7 @@ def delays_of(row: PathwayFacts) -> list[PathwayDelay]:
     """The PathwayDelay rows of a facts row: one per delay that has a value."""
     return [
         PathwayDelay(
-            pathway_id=row.pathway_id, delay=number, value=getattr(row, code), received_at=row.received_at,
-            received_month=row.received_month, template_kind=row.template_kind, site_id=row.site_id,
-            referrer_profession=row.referrer_profession,
+            pathway_id=row.pathway_id, delay=number, value=getattr(row, code), received_month=row.received_month, **CohortColumns.of(row)
         )
         for code, number in DELAY_IDS.items()
         if getattr(row, code) is not None
@@ -132,10 +130,7 @@ def delays_of(row: PathwayFacts) -> list[PathwayDelay]:
 def timings_of(row: PathwayFacts, milestones) -> list[MilestoneTiming]:
     """The MilestoneTiming rows of a pathway: one per milestone done that had a due date."""
     return [
-        MilestoneTiming(
-            pathway_id=row.pathway_id, code=code, within_target=done_at <= due_at, received_at=row.received_at,
-            template_kind=row.template_kind, site_id=row.site_id, referrer_profession=row.referrer_profession,
-        )
+        MilestoneTiming(pathway_id=row.pathway_id, code=code, within_target=done_at <= due_at, **CohortColumns.of(row))
         for code, status, done_at, due_at in milestones
         if status == DONE and done_at is not None and due_at is not None
     ]

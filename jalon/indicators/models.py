@@ -64,6 +64,24 @@ class PathwayFacts(models.Model):
         ]
 
 
+class CohortColumns(models.Model):
+    """The columns of a pathway's facts row that the indicators narrow a per-value row by (the cohort's
+    reception date, template, site, referrer profession), copied onto it so its index answers alone."""
+
+    received_at = models.DateTimeField()
+    template_kind = models.CharField(max_length=32)
+    site_id = models.PositiveIntegerField()
+    referrer_profession = models.CharField(max_length=32)
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def of(facts: PathwayFacts) -> dict:
+        """The cohort columns' values, taken from a facts row."""
+        return {name: getattr(facts, name) for name in _FILTERS}
+
+
 # Dimensions a delay's values are indexed by (besides the delay itself): see PathwayDelay.
 _FILTERS = ["received_at", "template_kind", "site_id", "referrer_profession"]
 
@@ -73,7 +91,7 @@ def _value_index(name: str, lead: list[str]) -> models.Index:
     return models.Index(fields=["delay", *lead, "value", *trailing], name=name)
 
 
-class PathwayDelay(models.Model):
+class PathwayDelay(CohortColumns):
     """One delay value of one pathway (a non-null delay of its PathwayFacts row), with the columns the
     indicators filter and group by.
 
@@ -87,11 +105,7 @@ class PathwayDelay(models.Model):
     pathway = models.ForeignKey("pathways.Pathway", on_delete=models.CASCADE, related_name="+")
     delay = models.PositiveSmallIntegerField(help_text="definitions.DELAY_IDS")
     value = models.FloatField()
-    received_at = models.DateTimeField()
     received_month = models.DateField()
-    template_kind = models.CharField(max_length=32)
-    site_id = models.PositiveIntegerField()
-    referrer_profession = models.CharField(max_length=32)
 
     class Meta:
         indexes = [
@@ -103,7 +117,7 @@ class PathwayDelay(models.Model):
         ]
 
 
-class MilestoneTiming(models.Model):
+class MilestoneTiming(CohortColumns):
     """One milestone done that had a target date: whether it was done by it, with the columns the
     indicators filter by. Counting them per milestone code reads one index in (code, date) order
     instead of joining and grouping the milestone table. Written with the facts row (`facts.py`)."""
@@ -111,10 +125,6 @@ class MilestoneTiming(models.Model):
     pathway = models.ForeignKey("pathways.Pathway", on_delete=models.CASCADE, related_name="+")
     code = models.CharField(max_length=40)
     within_target = models.BooleanField()
-    received_at = models.DateTimeField()
-    template_kind = models.CharField(max_length=32)
-    site_id = models.PositiveIntegerField()
-    referrer_profession = models.CharField(max_length=32)
 
     class Meta:
         indexes = [

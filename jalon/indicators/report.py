@@ -11,8 +11,6 @@ from jalon.indicators.exports import Sheet, iso_month, profession_label, xlsx_by
 from jalon.indicators.selectors import Filters, IndicatorSet, Period, indicator_set
 
 
-
-
 def _total(table: dict) -> int:
     return sum(sum(counts.values()) for counts in table.values())
 

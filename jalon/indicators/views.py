@@ -22,9 +22,8 @@ from jalon.core.actor import Actor
 from jalon.core.workcalendar import PARIS
 from jalon.directory.models import Profession
 from jalon.indicators import charts, definitions, exports, selectors
-from jalon.indicators.definitions import DELAYS
+from jalon.indicators.definitions import COMMON_RULES, DELAYS
 from jalon.indicators.forms import FIRST_YEAR, LAST_YEAR, IndicatorForm, RowsForm
-from jalon.indicators.definitions import COMMON_RULES
 from jalon.indicators.report import yearly_report
 from jalon.pathways.models import MilestoneTemplate
 

@@ -132,7 +132,7 @@ class Appointment(models.Model):
             models.UniqueConstraint(fields=["slot"], condition=Q(status="booked"), name="one_booking_per_slot"),
         ]
         indexes = [
-            # The indicators: appointments booked per month, reserved slots used.
+            # The indicators: appointments booked per month; whether a slot's booking used its reservation.
             models.Index(fields=["status", "booked_at", "pathway"], name="appointment_booked_at"),
             models.Index(fields=["used_reserved", "status", "slot"], name="appointment_used_reserved"),
         ]

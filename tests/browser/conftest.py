@@ -70,7 +70,7 @@ def browser():
     if not CHROMIUM.exists():
         if os.environ.get("JALON_BROWSER_REQUIRED") == "1":
             pytest.fail(CHROMIUM_MISSING)
-        pytest.skip(reason="no browser on this machine: Debian's chromium is not at /usr/bin/chromium (apt-get install chromium)")
+        pytest.skip(reason=CHROMIUM_MISSING)
     from playwright.sync_api import sync_playwright
 
     with pytest.MonkeyPatch.context() as environment:

@@ -234,6 +234,13 @@ INDICATORS_PSEUDONYM_KEY = env_str("INDICATORS_PSEUDONYM_KEY", "")
 
 # --- API --------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50
+# A token issued without an explicit expiry lasts this many days (an expired one answers 401).
+API_TOKEN_LIFETIME_DAYS = env_int("API_TOKEN_LIFETIME_DAYS", 90, minimum=1)
+# An `Idempotency-Key` is remembered (same key, same body: the same answer replayed) this long.
+IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24, minimum=1)
+# A request still "in progress" after this long is taken as dead: a retry with its key may run it again
+# (safe: its work and its stored answer commit together, so a dead one left nothing behind).
+IDEMPOTENCY_LEASE_SECONDS = env_int("IDEMPOTENCY_LEASE_SECONDS", 120, minimum=10)
 
 LOGGING = {
     "version": 1,

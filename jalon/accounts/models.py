@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -96,26 +98,111 @@ class AuditRecord(models.Model):
         raise PermissionError("audit records are append-only")
 
 
+class ApiScope(models.TextChoices):
+    """What an API token may be used for; each route requires one."""
+
+    SUBMIT = "submit", _("Envoyer des demandes")
+    READ_STATUS = "read_status", _("Suivre l'état des demandes")
+
+
+def default_token_expiry():
+    """The expiry of a token issued now: API_TOKEN_LIFETIME_DAYS from now."""
+    from django.conf import settings
+
+    return timezone.now() + timedelta(days=settings.API_TOKEN_LIFETIME_DAYS)
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def unrevoked(self):
+        return self.filter(revoked_at__isnull=True)
+
+
 class ApiToken(models.Model):
-    """A bearer token for software calling the API on behalf of a user; only its hash is stored."""
+    """A bearer token for software calling the API on behalf of a user; only its hash is stored.
+
+    It carries scopes (which routes it opens), an expiry, and the date it was last used (to the
+    minute). It never carries rights of its own: every call re-checks its user (jalon.accounts.tokens)."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("nom"), max_length=100)
-    key_prefix = models.CharField(max_length=8, db_index=True)
+    key_prefix = models.CharField(_("début de la clé"), max_length=8, db_index=True)
     key_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    scopes = models.JSONField(_("droits"), default=list)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expire le"), default=default_token_expiry)
+    last_used_at = models.DateTimeField(_("dernière utilisation"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("jeton d'API")
+        verbose_name_plural = _("jetons d'API")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
 
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, *, user: User, name: str) -> tuple[ApiToken, str]:
-        """Create a token and return it with its clear key (shown once, never stored)."""
+    def issue(
+        cls, *, user: User, name: str, scopes: Iterable[str] | None = None, expires_at: datetime | None = None
+    ) -> tuple[ApiToken, str]:
+        """Create a token and return it with its clear key (shown once, never stored).
+
+        Scopes default to all of them, the expiry to API_TOKEN_LIFETIME_DAYS; the service
+        `tokens.api_token_issue` checks both and writes the audit record."""
         key = "jal_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, key_prefix=key[:8], key_hash=cls.hash_key(key))
+        token = cls.objects.create(
+            user=user,
+            name=name,
+            key_prefix=key[:8],
+            key_hash=cls.hash_key(key),
+            scopes=sorted(set(scopes)) if scopes is not None else sorted(ApiScope.values),
+            expires_at=expires_at or default_token_expiry(),
+        )
         return token, key
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in (self.scopes or [])
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at <= (now or timezone.now())
+
+    @property
+    def scope_labels(self) -> list[str]:
+        labels = dict(ApiScope.choices)
+        return [str(labels.get(scope, scope)) for scope in self.scopes or []]
+
+
+class IdempotencyStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("En cours")
+    COMPLETED = "completed", _("Terminée")
+
+
+class IdempotencyKey(models.Model):
+    """One `Idempotency-Key` a user sent with a POST: the request's fingerprint and, once done, the answer.
+
+    Unique per (user, key): the first request inserts the row "in progress" in its own transaction;
+    its work and the stored answer commit together (jalon.core.idempotency)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(_("clé"), max_length=255)
+    request_hash = models.CharField(_("empreinte de la requête"), max_length=64)
+    status = models.CharField(_("état"), max_length=16, choices=IdempotencyStatus.choices)
+    # Bumped when a request takes over a claim whose holder stopped answering (see core.idempotency).
+    attempt = models.PositiveIntegerField(default=1)
+    locked_at = models.DateTimeField(_("traitement commencé le"))
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_content_type = models.CharField(max_length=100, blank=True)
+    response_body = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("expire le"), db_index=True)
+
+    class Meta:
+        verbose_name = _("clé d'idempotence")
+        verbose_name_plural = _("clés d'idempotence")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]

@@ -1,8 +1,11 @@
 """The JSON API other software sends referrals through (mounted at /api/v1/; FHIR comes later).
 
-Authentication is a bearer token (accounts.ApiToken) acting for its user. Each route cleans its
-input with a schema, looks up what it names, then calls the same service as the web pages.
-Every error answers JSON `{"code", "message", "field", "errors"}`, with a French message.
+Authentication is a bearer token (accounts.ApiToken) acting for its user, never beyond the user's own
+rights: each route declares the token scope it needs (`ApiTokenAuth(scope=...)`), and the user is
+re-checked on every call (accounts.tokens). POST routes accept an `Idempotency-Key` header
+(core.idempotency). Each route cleans its input with a schema, looks up what it names, then calls the
+same service as the web pages. Every error answers JSON `{"code", "message", "field", "errors"}`, with a
+French message.
 """
 
 from __future__ import annotations
@@ -19,16 +22,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.responses import Status
 from ninja.security import HttpBearer
 
 from jalon.accounts.access import referral_for_user
 from jalon.accounts.audit import audit
-from jalon.accounts.models import ApiToken, AuditAction, Role
+from jalon.accounts.models import ApiScope, AuditAction, Role
+from jalon.accounts.tokens import ApiScopeMissing, ApiTokenExpired, api_token_authenticate
 from jalon.core.actor import Actor, client_ip
+from jalon.core.idempotency import IdempotencyError, idempotent
 from jalon.directory.models import Commune, Professional
 from jalon.patients.services import PatientIdentity
 from jalon.referrals.errors import ReferralError, ReferralErrorCode
@@ -39,7 +43,6 @@ from jalon.referrals.services import ExamInput, referral_submit
 logger = logging.getLogger(__name__)
 
 SUBMITTER_ROLES = (Role.REFERRER, Role.SPECIALIST, Role.HOME_NURSE, Role.COORDINATOR)
-MAX_TOKEN_LENGTH = 200
 
 # HTTP status of each domain error code; anything not listed answers 400.
 STATUS_OF_CODE = {
@@ -54,18 +57,22 @@ STATUS_OF_CODE = {
 
 
 class ApiTokenAuth(HttpBearer):
-    """`Authorization: Bearer <key>`: the user of an unrevoked token whose account is active."""
+    """`Authorization: Bearer <key>`: the user of an unrevoked, unexpired token of an active account that
+    carries `scope` (401 / 403 otherwise). Without a scope (the API's default) no token opens the route:
+    a new route must declare its own."""
+
+    def __init__(self, *, scope: str | None):
+        super().__init__()
+        self.scope = scope
 
     def authenticate(self, request: HttpRequest, token: str):
-        token = token.strip()
-        if not token or len(token) > MAX_TOKEN_LENGTH:
+        if self.scope is None:
+            raise PermissionDenied(_("Cette opération n'est ouverte à aucun jeton d'API."))
+        api_token = api_token_authenticate(token, scope=self.scope)
+        if api_token is None:
             return None
-        api_token = (
-            ApiToken.objects.select_related("user")
-            .filter(key_hash=ApiToken.hash_key(token), revoked_at__isnull=True, user__is_active=True)
-            .first()
-        )
-        return api_token.user if api_token is not None else None
+        request.api_token = api_token
+        return api_token.user
 
 
 class InvalidInput(Exception):
@@ -80,21 +87,40 @@ api = NinjaAPI(
     title="Jalon",
     version="1",
     urls_namespace="api",
-    auth=ApiTokenAuth(),
+    auth=ApiTokenAuth(scope=None),
     description="Demandes de prise en soins envoyées par d'autres logiciels. Authentification : `Authorization: Bearer <jeton>`.",
 )
 
 ERROR_RESPONSES = frozenset({400, 401, 403, 404, 413, 422})
+POST_ERROR_RESPONSES = ERROR_RESPONSES | {409}
 
 
 def _actor(request: HttpRequest) -> Actor:
     return Actor(user=request.auth, ip_address=client_ip(request), path=request.get_full_path()[:300], channel=Channel.API)
 
 
+def _respond(request: HttpRequest, status: int, schema: type[Schema], obj) -> HttpResponse:
+    """The answer as django-ninja would build it from `schema`, built by the route so that the
+    idempotency layer stores exactly what is sent."""
+    return api.create_response(request, schema.from_orm(obj).model_dump(), status=status)
+
+
 # --- Routes ----------------------------------------------------------------------------------
 
 
-@api.post("/referrals", response={201: ReferralSubmittedOut, ERROR_RESPONSES: ErrorOut}, summary="Envoyer une demande")
+@api.post(
+    "/referrals",
+    auth=ApiTokenAuth(scope=ApiScope.SUBMIT),
+    response={201: ReferralSubmittedOut, POST_ERROR_RESPONSES: ErrorOut},
+    summary="Envoyer une demande",
+    description=(
+        "En-tête facultatif `Idempotency-Key` (par exemple un UUID, 255 caractères au plus) : la même clé "
+        "avec la même requête renvoie la même réponse sans rien créer de plus (en-tête "
+        "`Idempotent-Replayed: true`) ; avec une autre requête, ou tant que la première est en cours, 409. "
+        "Une clé vaut 24 heures. Jeton avec le droit `submit`."
+    ),
+)
+@idempotent
 def submit_referral(request: HttpRequest, payload: ReferralIn):
     """Register a referral for the token's user (a coordinator names the referring professional); 201 with its reference."""
     user = request.auth
@@ -145,10 +171,16 @@ def submit_referral(request: HttpRequest, payload: ReferralIn):
         exams=exams,
         documents=documents,
     )
-    return Status(201, result.referral)
+    return _respond(request, 201, ReferralSubmittedOut, result.referral)
 
 
-@api.get("/referrals/{reference}", response={200: ReferralStatusOut, ERROR_RESPONSES: ErrorOut}, summary="Suivre une demande")
+@api.get(
+    "/referrals/{reference}",
+    auth=ApiTokenAuth(scope=ApiScope.READ_STATUS),
+    response={200: ReferralStatusOut, ERROR_RESPONSES: ErrorOut},
+    summary="Suivre une demande",
+    description="Jeton avec le droit `read_status`.",
+)
 def referral_status(request: HttpRequest, reference: str):
     """The status of a referral the token's user may see; 404 alike when unknown or out of reach."""
     referral = referral_for_user(request.auth, reference)
@@ -256,6 +288,28 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
         message=_("Authentification requise : envoyez un jeton d'API valide dans l'en-tête « Authorization: Bearer <jeton> »."),
     )
     response["WWW-Authenticate"] = 'Bearer realm="jalon"'
+    return response
+
+
+@api.exception_handler(ApiTokenExpired)
+def _token_expired(request: HttpRequest, exc: ApiTokenExpired) -> HttpResponse:
+    response = _error(request, 401, code="token_expired", message=exc.message)
+    response["WWW-Authenticate"] = 'Bearer realm="jalon", error="invalid_token"'
+    return response
+
+
+@api.exception_handler(ApiScopeMissing)
+def _scope_missing(request: HttpRequest, exc: ApiScopeMissing) -> HttpResponse:
+    response = _error(request, 403, code="insufficient_scope", message=str(exc))
+    response["WWW-Authenticate"] = f'Bearer realm="jalon", error="insufficient_scope", scope="{exc.scope}"'
+    return response
+
+
+@api.exception_handler(IdempotencyError)
+def _idempotency_error(request: HttpRequest, exc: IdempotencyError) -> HttpResponse:
+    response = _error(request, exc.status, code=exc.code, message=exc.message, field="Idempotency-Key")
+    if exc.retry_after:
+        response["Retry-After"] = str(exc.retry_after)
     return response
 
 

@@ -1,7 +1,13 @@
-from django.contrib import admin
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
 
-from jalon.accounts.models import ApiToken, AuditRecord, User
+from jalon.accounts.models import ApiScope, ApiToken, AuditRecord, User
+from jalon.accounts.tokens import MAX_TOKEN_LIFETIME_DAYS, api_token_issue, api_token_issue_errors, api_token_revoke
+from jalon.core.actor import Actor
 
 
 @admin.register(User)
@@ -12,10 +18,110 @@ class UserAdmin(DjangoUserAdmin):
     raw_id_fields = ["professional"]
 
 
+class ApiTokenIssueForm(forms.ModelForm):
+    """Issuing a token in the admin: whose, for which software, which scopes, for how long."""
+
+    scopes = forms.MultipleChoiceField(
+        label=_("Droits"), choices=ApiScope.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    lifetime_days = forms.IntegerField(label=_("Validité (jours)"), min_value=1, max_value=MAX_TOKEN_LIFETIME_DAYS)
+
+    class Meta:
+        model = ApiToken
+        fields = ["user", "name"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scopes"].initial = list(ApiScope.values)
+        self.fields["lifetime_days"].initial = settings.API_TOKEN_LIFETIME_DAYS
+        self.fields["user"].queryset = User.objects.filter(is_active=True).order_by("username")
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        errors = api_token_issue_errors(
+            user=cleaned.get("user"),
+            name=cleaned.get("name", ""),
+            scopes=cleaned.get("scopes", []),
+            lifetime_days=cleaned["lifetime_days"],
+        )
+        for field, message in errors.items():
+            self.add_error(field if field in self.fields else None, message)
+        return cleaned
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "user", "key_prefix", "created_at", "revoked_at"]
-    readonly_fields = ["key_prefix", "key_hash", "created_at"]
+    """Tokens are issued here (or with `manage.py issue_api_token`) and revoked, never edited nor deleted:
+    the key is shown once, right after issuing."""
+
+    list_display = ["name", "user", "key_prefix", "scope_list", "created_at", "expires_at", "last_used_at", "state"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "user__username", "key_prefix"]
+    readonly_fields = [
+        "user", "name", "key_prefix", "scope_list", "created_at", "expires_at", "last_used_at", "revoked_at", "state",
+    ]
+    fields = readonly_fields
+    actions = ["revoke"]
+
+    @admin.display(description=_("droits"))
+    def scope_list(self, token: ApiToken) -> str:
+        return ", ".join(token.scope_labels)
+
+    @admin.display(description=_("état"))
+    def state(self, token: ApiToken) -> str:
+        if token.revoked_at is not None:
+            return _("révoqué")
+        if token.is_expired():
+            return _("expiré")
+        return _("actif")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = ApiTokenIssueForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ["user", "name", "scopes", "lifetime_days"] if obj is None else self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # nothing of a token is edited; revoking is an action
+        token, key = api_token_issue(
+            actor=Actor.from_request(request),
+            user=form.cleaned_data["user"],
+            name=form.cleaned_data["name"],
+            scopes=form.cleaned_data["scopes"],
+            lifetime_days=form.cleaned_data["lifetime_days"],
+        )
+        obj.pk = token.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+        request._issued_api_key = key
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """The clear key, once (the admin's views are never cached: `no-store`)."""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "token": obj,
+            "key": request._issued_api_key,
+            "title": _("Jeton d'API créé"),
+        }
+        return TemplateResponse(request, "admin/accounts/apitoken/issued.html", context)
+
+    @admin.action(description=_("Révoquer les jetons sélectionnés"))
+    def revoke(self, request, queryset):
+        actor = Actor.from_request(request)
+        revoked = sum(api_token_revoke(actor=actor, token=token) for token in queryset)
+        self.message_user(request, _("%(count)s jeton(s) révoqué(s).") % {"count": revoked}, messages.SUCCESS)
 
 
 @admin.register(AuditRecord)

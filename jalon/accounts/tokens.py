@@ -92,19 +92,28 @@ def _record_use(token: ApiToken, now: datetime) -> None:
     token.last_used_at = now
 
 
-def _cleaned_scopes(scopes: Iterable[str]) -> list[str]:
-    chosen = sorted(set(scopes))
+def api_token_issue_errors(*, user: User | None, name: str, scopes: Iterable[str], lifetime_days: int) -> dict[str, str]:
+    """What is wrong with a token request, by field (empty: nothing); the service and the admin form both ask here."""
+    errors = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = _("Donnez un nom au jeton (le logiciel qui l'utilisera).")
+    elif len(name) > ApiToken._meta.get_field("name").max_length:
+        errors["name"] = _("Nom trop long : 100 caractères au plus.")
+    if user is not None and not user.is_active:
+        errors["user"] = _("Ce compte est désactivé : il ne peut pas recevoir de jeton.")
+    if not 1 <= lifetime_days <= MAX_TOKEN_LIFETIME_DAYS:
+        errors["lifetime_days"] = _("La durée de validité va de 1 à %(max)s jours.") % {"max": MAX_TOKEN_LIFETIME_DAYS}
+    chosen = set(scopes)
+    unknown = sorted(chosen - set(ApiScope.values))
     if not chosen:
-        raise ValidationError({"scopes": _("Choisissez au moins un droit pour ce jeton.")})
-    unknown = [scope for scope in chosen if scope not in ApiScope.values]
-    if unknown:
-        raise ValidationError(
-            {
-                "scopes": _("Droit inconnu : %(unknown)s (droits possibles : %(known)s).")
-                % {"unknown": ", ".join(unknown), "known": ", ".join(ApiScope.values)}
-            }
-        )
-    return chosen
+        errors["scopes"] = _("Choisissez au moins un droit pour ce jeton.")
+    elif unknown:
+        errors["scopes"] = _("Droit inconnu : %(unknown)s (droits possibles : %(known)s).") % {
+            "unknown": ", ".join(unknown),
+            "known": ", ".join(ApiScope.values),
+        }
+    return errors
 
 
 @transaction.atomic
@@ -112,25 +121,16 @@ def api_token_issue(
     *, actor: Actor, user: User, name: str, scopes: Iterable[str], lifetime_days: int | None = None
 ) -> tuple[ApiToken, str]:
     """A new token for `user` with these scopes, expiring after `lifetime_days` (default
-    API_TOKEN_LIFETIME_DAYS); returns it with its clear key, which is shown once and never stored."""
-    name = (name or "").strip()
-    errors = {}
-    if not name:
-        errors["name"] = _("Donnez un nom au jeton (le logiciel qui l'utilisera).")
-    elif len(name) > ApiToken._meta.get_field("name").max_length:
-        errors["name"] = _("Nom trop long : 100 caractères au plus.")
-    if not user.is_active:
-        errors["user"] = _("Ce compte est désactivé : il ne peut pas recevoir de jeton.")
+    API_TOKEN_LIFETIME_DAYS); returns it with its clear key, which is shown once and never stored.
+    ValidationError (by field, in French) on a bad request; nothing is written then."""
+    scopes = list(scopes)
     days = settings.API_TOKEN_LIFETIME_DAYS if lifetime_days is None else lifetime_days
-    if not 1 <= days <= MAX_TOKEN_LIFETIME_DAYS:
-        errors["lifetime_days"] = _("La durée de validité va de 1 à %(max)s jours.") % {"max": MAX_TOKEN_LIFETIME_DAYS}
-    try:
-        chosen = _cleaned_scopes(scopes)
-    except ValidationError as error:
-        errors.update(error.message_dict)
+    errors = api_token_issue_errors(user=user, name=name, scopes=scopes, lifetime_days=days)
     if errors:
         raise ValidationError(errors)
-    token, key = ApiToken.issue(user=user, name=name, scopes=chosen, expires_at=timezone.now() + timedelta(days=days))
+    token, key = ApiToken.issue(
+        user=user, name=name.strip(), scopes=scopes, expires_at=timezone.now() + timedelta(days=days)
+    )
     audit(actor, action=AuditAction.CREATE, patient_id=None, object_type="api_token", object_id=token.pk)
     return token, key
 

@@ -327,9 +327,11 @@ def test_a_request_that_loses_the_insert_reads_the_winner(gp):
         seen.append(kwargs)
         return IdempotencyKey.objects.none() if len(seen) == 1 else real_filter(*args, **kwargs)
 
-    with mock.patch.object(IdempotencyKey.objects, "filter", side_effect=filter_missing_the_row_once):
-        with pytest.raises(IdempotencyError) as refused:
-            claim(user=gp, key=KEY, fingerprint="f" * 64)
+    with (
+        mock.patch.object(IdempotencyKey.objects, "filter", side_effect=filter_missing_the_row_once),
+        pytest.raises(IdempotencyError) as refused,
+    ):
+        claim(user=gp, key=KEY, fingerprint="f" * 64)
 
     assert refused.value.code == "idempotency_in_progress"
     assert len(seen) == 2

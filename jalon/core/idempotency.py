@@ -48,6 +48,14 @@ MAX_KEY_LENGTH = 255
 # Visible ASCII without quotes, spaces, commas or semicolons: UUIDs, ULIDs, base64 and similar.
 KEY_PATTERN = re.compile(r"[A-Za-z0-9._:~+/=\-]+")
 RETRY_AFTER_SECONDS = 2
+# How an idempotent route describes the header in its OpenAPI description (`openapi_extra`).
+OPENAPI_PARAMETER = {
+    "in": "header",
+    "name": HEADER,
+    "required": False,
+    "description": "Clé unique par requête (un UUID par exemple) : la même clé et la même requête renvoient la même réponse.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": f"^{KEY_PATTERN.pattern}$"},
+}
 
 
 class IdempotencyError(Exception):

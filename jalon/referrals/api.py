@@ -32,6 +32,7 @@ from jalon.accounts.audit import audit
 from jalon.accounts.models import ApiScope, AuditAction, Role
 from jalon.accounts.tokens import ApiScopeMissing, ApiTokenExpired, api_token_authenticate
 from jalon.core.actor import Actor, client_ip
+from jalon.core.idempotency import OPENAPI_PARAMETER as IDEMPOTENCY_KEY_PARAMETER
 from jalon.core.idempotency import IdempotencyError, idempotent
 from jalon.directory.models import Commune, Professional
 from jalon.patients.services import PatientIdentity
@@ -119,6 +120,7 @@ def _respond(request: HttpRequest, status: int, schema: type[Schema], obj) -> Ht
         "`Idempotent-Replayed: true`) ; avec une autre requête, ou tant que la première est en cours, 409. "
         "Une clé vaut 24 heures. Jeton avec le droit `submit`."
     ),
+    openapi_extra={"parameters": [IDEMPOTENCY_KEY_PARAMETER]},
 )
 @idempotent
 def submit_referral(request: HttpRequest, payload: ReferralIn):

@@ -357,3 +357,26 @@ def test_the_admin_token_pages_are_closed_to_non_staff(client, coordinator):
 
     assert response.status_code == 302
     assert "/login/" in response["Location"]
+
+
+def test_the_admin_issue_form_offers_every_scope_and_the_default_lifetime(client, admin_user):
+    """The add page proposes both scopes, ticked, and API_TOKEN_LIFETIME_DAYS."""
+    client.force_login(admin_user)
+
+    response = client.get("/admin/accounts/apitoken/add/")
+
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form["scopes"].initial == ["submit", "read_status"]
+    assert form["lifetime_days"].initial == 90
+
+
+def test_the_admin_shows_a_token_read_only(client, admin_user, gp):
+    """A token's page shows it without any editable field (tokens are revoked, not edited)."""
+    key_for(gp)
+    client.force_login(admin_user)
+
+    response = client.get(f"/admin/accounts/apitoken/{ApiToken.objects.get().pk}/change/")
+
+    assert response.status_code == 200
+    assert not response.context["adminform"].form.fields

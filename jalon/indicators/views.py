@@ -15,7 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from jalon.accounts.access import INDICATOR_ROLES, identified_pathways, indicator_rows_for_user, may_read_regional_indicator_rows, role_required_or_404
+from jalon.accounts.access import (
+    INDICATOR_ROLES,
+    identified_pathways,
+    indicator_rows_for_user,
+    may_read_regional_indicator_rows,
+    role_required_or_404,
+)
 from jalon.accounts.audit import audit_many
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor

@@ -9,7 +9,11 @@ import io
 import pytest
 from django.urls import reverse
 
-from jalon.accounts.access import indicator_row_organization_ids, indicator_rows_for_user, may_read_regional_indicator_rows
+from jalon.accounts.access import (
+    indicator_row_organization_ids,
+    indicator_rows_for_user,
+    may_read_regional_indicator_rows,
+)
 from jalon.accounts.models import AuditAction, AuditRecord
 from jalon.indicators import selectors
 from jalon.indicators.models import PathwayFacts
@@ -45,7 +49,7 @@ def pseudonyms_in(content: str) -> set[str]:
 @pytest.mark.parametrize("persona", ["coordinator", "manager"])
 def test_it_exports_only_the_rows_of_the_users_organisations(client, two_sites, persona, request):
     """A coordinator or manager of the CPTS exports the CPTS's pathway and no row of the hospital's."""
-    cpts_pathway, hospital_pathway = two_sites
+    cpts_pathway, _hospital_pathway = two_sites
     client.force_login(request.getfixturevalue(persona))
     status, content = exported(client)
     assert status == 200

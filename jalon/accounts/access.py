@@ -326,3 +326,26 @@ def indicator_rows_for_user(user, facts: QuerySet) -> QuerySet:
     """`facts` (indicators.PathwayFacts) narrowed to the pathways whose rows the user may list or export."""
     organization_ids = indicator_row_organization_ids(user)
     return facts if organization_ids is None else facts.filter(site_id__in=organization_ids)
+
+
+# --- Notification texts (issue 12, item 6) ----------------------------------------------------------
+# Region-wide texts: admins only. An organisation's texts (used for messages about its entry points'
+# referrals): the managers of that organisation. Nobody else edits a text.
+
+
+def may_edit_regional_notification_texts(user) -> bool:
+    return user.is_authenticated and user.role == Role.ADMIN
+
+
+def notification_text_organization_ids(user) -> list[int]:
+    """The organisations whose texts the user may edit (a manager's own organisations; nobody else's)."""
+    if not user.is_authenticated or user.role != Role.MANAGER:
+        return []
+    return user.organization_ids()
+
+
+def may_edit_notification_texts(user, organization_id: int | None) -> bool:
+    """Edit and publish the texts of `organization_id` (None: the region-wide texts)."""
+    if organization_id is None:
+        return may_edit_regional_notification_texts(user)
+    return organization_id in notification_text_organization_ids(user)

@@ -11,7 +11,7 @@ from django.utils import timezone
 DATA = Path(__file__).resolve().parent.parent / "data" / "notification_templates_alerts_v1.json"
 
 
-def forwards(apps, schema_editor):  # noqa: ARG001
+def forwards(apps, schema_editor):
     NotificationTemplate = apps.get_model("messaging", "NotificationTemplate")
     data = json.loads(DATA.read_text(encoding="utf-8"))
     now = timezone.now()

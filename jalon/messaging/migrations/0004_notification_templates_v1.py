@@ -13,7 +13,7 @@ from django.utils import timezone
 DATA = Path(__file__).resolve().parent.parent / "data" / "notification_templates_v1.json"
 
 
-def forwards(apps, schema_editor):
+def forwards(apps, schema_editor):  # noqa: ARG001
     NotificationTemplate = apps.get_model("messaging", "NotificationTemplate")
     data = json.loads(DATA.read_text(encoding="utf-8"))
     now = timezone.now()

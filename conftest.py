@@ -125,6 +125,12 @@ def admin_user(db):
     return UserFactory(username="admin", role=Role.ADMIN, professional=None, is_staff=True, is_superuser=True)
 
 
+@pytest.fixture
+def regional_analyst(db):
+    """The regional analyst (ARS, DCC): region-wide aggregates and pseudonymised rows, no nominative data."""
+    return UserFactory(username="analyste", role=Role.REGIONAL_ANALYST, professional=None)
+
+
 MINIMAL_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
     b"trailer<</Root 1 0 R>>\n%%EOF\n"

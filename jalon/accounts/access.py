@@ -286,14 +286,66 @@ def may_convert_teleexpertise(user, request: TeleExpertiseRequest) -> bool:
 
 # --- Indicators -----------------------------------------------------------------------------------
 
-# Who reads the indicators (aggregates, and the pseudonymised pathways behind a figure).
-INDICATOR_ROLES = (Role.MANAGER, Role.COORDINATOR)
+# Who reads the indicators: INDICATOR_ROLES, with the row rules, at the end of this module.
 
 
 def identified_pathways(user, pathway_ids) -> dict[int, str]:
     """Among these pathways, those whose referral the user reaches, with its reference (one query).
-    The indicators' drill-down names only these; every other row stays a pseudonym (managers: all)."""
+    The indicators' drill-down names only these; every other row stays a pseudonym (managers and the
+    regional analyst: all)."""
     ids = list(pathway_ids)
     if not ids:
         return {}
     return dict(referrals_visible_to(user).filter(pathway__id__in=ids).values_list("pathway__id", "reference"))
+
+
+# --- Indicator rows (issue 12, item 11) -------------------------------------------------------------
+# Aggregates stay region-wide for every indicator role; the rows behind a figure (page and exports) are
+# scoped: coordinators and managers see only pathways of their organisations' entry points, the regional
+# analyst sees every pathway of the region, pseudonymised (they reach no nominative data anywhere).
+
+INDICATOR_ROLES = (Role.MANAGER, Role.COORDINATOR, Role.REGIONAL_ANALYST)
+
+
+def may_read_regional_indicator_rows(user) -> bool:
+    """Region-wide rows (pseudonymised) are for the role made for it, nobody else."""
+    return user.is_authenticated and user.role == Role.REGIONAL_ANALYST
+
+
+def indicator_row_organization_ids(user) -> list[int] | None:
+    """The organisations whose entry points' pathways the user may list or export as rows:
+    None for every organisation (regional analyst), else the user's own ([] for other roles)."""
+    if may_read_regional_indicator_rows(user):
+        return None
+    if not user.is_authenticated or user.role not in (Role.MANAGER, Role.COORDINATOR):
+        return []
+    return user.organization_ids()
+
+
+def indicator_rows_for_user(user, facts: QuerySet) -> QuerySet:
+    """`facts` (indicators.PathwayFacts) narrowed to the pathways whose rows the user may list or export."""
+    organization_ids = indicator_row_organization_ids(user)
+    return facts if organization_ids is None else facts.filter(site_id__in=organization_ids)
+
+
+# --- Notification texts (issue 12, item 6) ----------------------------------------------------------
+# Region-wide texts: admins only. An organisation's texts (used for messages about its entry points'
+# referrals): the managers of that organisation. Nobody else edits a text.
+
+
+def may_edit_regional_notification_texts(user) -> bool:
+    return user.is_authenticated and user.role == Role.ADMIN
+
+
+def notification_text_organization_ids(user) -> list[int]:
+    """The organisations whose texts the user may edit (a manager's own organisations; nobody else's)."""
+    if not user.is_authenticated or user.role != Role.MANAGER:
+        return []
+    return user.organization_ids()
+
+
+def may_edit_notification_texts(user, organization_id: int | None) -> bool:
+    """Edit and publish the texts of `organization_id` (None: the region-wide texts)."""
+    if organization_id is None:
+        return may_edit_regional_notification_texts(user)
+    return organization_id in notification_text_organization_ids(user)

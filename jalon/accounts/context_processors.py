@@ -36,7 +36,8 @@ def navigation(request):
         ]
     if user.role in INDICATOR_ROLES:
         items += [("indicators:dashboard", _("Indicateurs"))]
-    if user.role in CLINICAL_ROLES and user.professional_id:
+    # Managers and admins get in-app messages too (a text published by another manager, escalations).
+    if (user.role in CLINICAL_ROLES and user.professional_id) or user.role in (Role.MANAGER, Role.ADMIN):
         unread = OutboxMessage.objects.filter(channel=Channel.IN_APP, recipient_user=user, read_at__isnull=True).count()
         label = _("Notifications (%(count)s)") % {"count": unread} if unread else _("Notifications")
         items += [("notifications:inbox", label)]

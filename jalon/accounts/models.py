@@ -21,6 +21,8 @@ class Role(models.TextChoices):
     SUPPORT_PROVIDER = "support_provider", _("Soins de support")
     MANAGER = "manager", _("Responsable")
     ADMIN = "admin", _("Administrateur·rice")
+    # Reads region-wide aggregates and exports region-wide pseudonymised rows; no nominative data.
+    REGIONAL_ANALYST = "regional_analyst", _("Analyste régional·e")
 
 
 class User(AbstractUser):

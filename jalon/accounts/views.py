@@ -21,6 +21,7 @@ HOME_BY_ROLE = {
     Role.SUPPORT_PROVIDER: "referrals:mine",
     Role.MANAGER: "accounts:audit",
     Role.ADMIN: "accounts:audit",
+    Role.REGIONAL_ANALYST: "indicators:dashboard",
 }
 
 

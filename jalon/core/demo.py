@@ -42,4 +42,8 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         "responsable", Role.MANAGER, _("Responsable de la CPTS : paramètres et indicateurs, sans données nominatives.")
     ),
     DemoLogin("admin", Role.ADMIN, _("Administration : comptes, référentiels, journal d'audit.")),
+    DemoLogin(
+        "analyste", Role.REGIONAL_ANALYST,
+        _("Analyste régionale (ARS, DCC) : indicateurs de toute la région et leurs parcours pseudonymisés, sans données nominatives."),
+    ),
 )

@@ -15,7 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from jalon.accounts.access import INDICATOR_ROLES, identified_pathways, role_required_or_404
+from jalon.accounts.access import (
+    INDICATOR_ROLES,
+    identified_pathways,
+    indicator_rows_for_user,
+    may_read_regional_indicator_rows,
+    role_required_or_404,
+)
 from jalon.accounts.audit import audit_many
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
@@ -32,7 +38,8 @@ AUDIT_OBJECT = "indicators.rows"
 
 
 def indicator_view(view):
-    """Logged in, and manager or coordinator (anyone else: 404, as if the page did not exist); GET only."""
+    """Logged in, and manager, coordinator or regional analyst (anyone else: 404, as if the page did not
+    exist); GET only."""
     return login_required(role_required_or_404(*INDICATOR_ROLES)(require_GET(view)))
 
 
@@ -144,14 +151,15 @@ def _pathway_url(reference: str) -> str | None:
 
 @indicator_view
 def rows(request, code: str):
-    """The pathways a figure counts, 50 a page: pseudonyms, and the referral reference only for those
-    the user reaches. Every listed pathway's patient is audited as read."""
+    """The pathways a figure counts, 50 a page, limited to the user's organisations (the regional analyst:
+    the region): pseudonyms, and the referral reference only for those the user reaches. Every listed
+    pathway's patient is audited as read."""
     definition = _drillable(code)
     form = RowsForm(request.GET)
     context = {"form": form, "definition": definition, "code": code}
     if not form.is_valid():
         return render(request, "indicators/rows.html", context, status=400)
-    facts = selectors.rows_behind(code, form.period(), form.filters(), **form.group())
+    facts = indicator_rows_for_user(request.user, selectors.rows_behind(code, form.period(), form.filters(), **form.group()))
     page = Paginator(exports.row_values(facts, code), ROWS_PER_PAGE).get_page(request.GET.get("page"))
     listed = exports.rows_from(page.object_list, code)
     identified = identified_pathways(request.user, [row.pathway_id for row in listed])
@@ -165,6 +173,7 @@ def rows(request, code: str):
         "query": form.group_query(),
         "dashboard_query": form.query(),
         "group_label": _group_description(form),
+        "regional_rows": may_read_regional_indicator_rows(request.user),
     })
     return render(request, "indicators/rows.html", context)
 
@@ -210,12 +219,14 @@ def export_xlsx(request):
 
 
 def _export_rows(request, code: str, extension: str):
-    """Every pathway behind a figure, pseudonymised; each one's patient audited as exported (one insert)."""
+    """Every pathway behind a figure that the user may export (`access.indicator_rows_for_user`: their
+    organisations', or the region's for the regional analyst), pseudonymised; each one's patient audited
+    as exported (one insert)."""
     definition = _drillable(code)
     form = RowsForm(request.GET)
     if not form.is_valid():
         return render(request, "indicators/rows.html", {"form": form, "definition": definition, "code": code}, status=400)
-    facts = selectors.rows_behind(code, form.period(), form.filters(), **form.group())
+    facts = indicator_rows_for_user(request.user, selectors.rows_behind(code, form.period(), form.filters(), **form.group()))
     listed = exports.rows_from(exports.row_values(facts, code), code)
     audit_many(Actor.from_request(request), action=AuditAction.EXPORT, patient_ids=[row.patient_id for row in listed], object_type=AUDIT_OBJECT)
     headers, table = exports.row_headers(code), [exports.row_cells(row, code) for row in listed]

@@ -9,6 +9,7 @@ travels by plain e-mail and SMS.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +44,8 @@ VARIABLES: dict[str, Variable] = {
         Variable("document", _("nom du document"), True, "Compte rendu de scanner"),
         Variable("question", _("question posée au spécialiste"), True, "Nodule pulmonaire de 25 mm : quel bilan ?"),
         Variable("reponse", _("réponse du spécialiste"), True, "Je propose un TEP-TDM puis une consultation."),
+        Variable("attendue_le", _("date à laquelle l'étape est attendue"), False, "jeudi 3 décembre 2026 à 09h30"),
+        Variable("depuis", _("date du dernier événement du parcours"), False, "19 novembre 2026"),
     ]
 }
 
@@ -56,10 +59,23 @@ class NotificationKind:
     audience: str
     variables: tuple[str, ...]
     source: str = ""
+    # Messages to the coordination or the managers (alerts), not to city professionals: the preferences
+    # page offers them to coordinators only.
+    staff: bool = False
 
     @property
     def all_variables(self) -> tuple[str, ...]:
         return COMMON + tuple(v for v in self.variables if v not in COMMON)
+
+    @property
+    def clinical_variables(self) -> frozenset[str]:
+        """The variables that may go only in the secure body (MSSanté, in Jalon)."""
+        return frozenset(name for name in self.all_variables if VARIABLES[name].clinical)
+
+    def plain_values(self, values: Mapping[str, str]) -> dict[str, str]:
+        """`values` without the clinical ones: what the subject and the notice (plain e-mail, SMS) are
+        rendered with, so that even a text that escaped the editing checks cannot carry clinical detail."""
+        return {name: value for name, value in values.items() if name not in self.clinical_variables}
 
 
 _SHEET_7 = "Seed 001, fiche 7, action clé 2 : informer les professionnels de ville des événements clés, messages types"
@@ -93,6 +109,17 @@ _KINDS = [
                      ("patient", "question", "reponse"), "Seed 001, fiche 1, action clé 3"),
     NotificationKind("teleexpertise.late", _("Téléexpertise : réponse en retard"), _("spécialistes du service sollicité"),
                      ("patient", "echeance"), "Seed 001, fiche 1, action clé 3"),
+]
+_ALERTS = "Seed 001, fiche 7 : rien ne se perd ; alertes sur les étapes en retard et les patients perdus de vue"
+_KINDS += [
+    NotificationKind("alert.due_soon", _("Alerte : étape attendue bientôt"), _("coordination du guichet"), ("etape", "attendue_le"),
+                     _ALERTS, staff=True),
+    NotificationKind("alert.overdue", _("Alerte : étape en retard"), _("coordination du guichet"), ("etape", "attendue_le"),
+                     _ALERTS, staff=True),
+    NotificationKind("alert.lost_to_follow_up", _("Alerte : parcours sans activité"), _("coordination du guichet"), ("depuis",),
+                     _ALERTS, staff=True),
+    NotificationKind("alert.escalated", _("Escalade : étape toujours en retard"), _("responsables de l'organisation"),
+                     ("etape", "attendue_le"), _ALERTS, staff=True),
 ]
 KINDS: dict[str, NotificationKind] = {kind.code: kind for kind in _KINDS}
 

@@ -67,9 +67,17 @@ class OutboxMessage(models.Model):
 class NotificationTemplate(models.Model):
     """The texts of one notification kind, versioned: an edit publishes a new version; messages already
     queued keep their text. `subject` and `notice` travel by plain e-mail and SMS, so they hold no
-    clinical variable; `body` goes only by MSSanté and in Jalon. Checked by jalon.messaging.templating."""
+    clinical variable; `body` goes only by MSSanté and in Jalon. Checked by jalon.messaging.templating.
+
+    Region-wide texts (no organisation) are edited by admins; an organisation's managers publish its own
+    texts, which replace the region-wide ones in messages about its entry points' referrals. Versions
+    count per kind and organisation."""
 
     kind = models.CharField(_("type de message"), max_length=60)
+    organization = models.ForeignKey(
+        "directory.Organization", verbose_name=_("organisation"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", help_text=_("Vide : texte de toute la région."),
+    )
     version = models.PositiveIntegerField()
     subject = models.CharField(_("objet"), max_length=200)
     body = models.TextField(_("texte sécurisé (MSSanté, Jalon)"))
@@ -82,7 +90,15 @@ class NotificationTemplate(models.Model):
     class Meta:
         ordering = ["kind", "-version"]
         verbose_name = _("modèle de message")
-        constraints = [models.UniqueConstraint(fields=["kind", "version"], name="notification_template_version_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "version"], condition=models.Q(organization__isnull=True), name="notification_template_version_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "organization", "version"], condition=models.Q(organization__isnull=False),
+                name="notification_template_org_version_unique",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} v{self.version}"

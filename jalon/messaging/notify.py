@@ -6,7 +6,12 @@ and its messages commit together or not at all (DESIGN.md §4). What each channe
 - MSSanté (secure health mail) and in Jalon: the subject and the secure body, with clinical detail,
   and the PDF letter when there is one;
 - plain e-mail and SMS: the subject (e-mail) and the short notice only, which the editing checks keep
-  free of clinical variables: a notice says something happened and where to log in.
+  free of clinical variables: a notice says something happened and where to log in. The subject and
+  the notice are also *rendered* without the kind's clinical values (`NotificationKind.plain_values`),
+  so a text that escaped the checks (a row written by hand) still cannot carry them.
+
+The text is the organisation's own when the message is about a referral of one of its entry points
+and its managers published one, else the region-wide text, else the shipped one.
 """
 
 from __future__ import annotations
@@ -33,17 +38,29 @@ CHOOSABLE_CHANNELS = (Channel.MSSANTE, Channel.EMAIL, Channel.SMS)
 
 
 SHIPPED_TEXTS = Path(__file__).resolve().parent / "data" / "notification_templates_v1.json"
+SHIPPED_ALERT_TEXTS = Path(__file__).resolve().parent / "data" / "notification_templates_alerts_v1.json"
 
 
 @lru_cache(maxsize=1)
 def _shipped_texts() -> dict[str, dict[str, str]]:
-    return json.loads(SHIPPED_TEXTS.read_text(encoding="utf-8"))["templates"]
+    texts = {}
+    for path in (SHIPPED_TEXTS, SHIPPED_ALERT_TEXTS):
+        texts.update(json.loads(path.read_text(encoding="utf-8"))["templates"])
+    return texts
 
 
-def current_template(kind: str) -> NotificationTemplate:
-    """The newest published text of `kind`; the shipped text (unsaved, version 0) if no row is published,
-    so that an event never loses its message for want of a template row."""
-    template = NotificationTemplate.objects.filter(kind=kind, published_at__isnull=False).order_by("-version").first()
+def published_templates(kind: str, organization_id: int | None = None):
+    """The published versions of `kind` for one organisation (None: region-wide), newest first."""
+    return NotificationTemplate.objects.filter(kind=kind, published_at__isnull=False, organization_id=organization_id).order_by("-version")
+
+
+def current_template(kind: str, organization_id: int | None = None) -> NotificationTemplate:
+    """The newest published text of `kind` for the organisation, else the newest region-wide one; the
+    shipped text (unsaved, version 0) if no row is published, so that an event never loses its message
+    for want of a template row."""
+    template = published_templates(kind, organization_id).first() if organization_id is not None else None
+    if template is None:
+        template = published_templates(kind).first()
     if template is None:
         texts = _shipped_texts().get(kind)
         if texts is None:
@@ -102,26 +119,47 @@ def _user_id_of(professional) -> int | None:
     return user.pk if user.is_active else None
 
 
+def _organization_of(event) -> int | None:
+    """The organisation whose entry point received the event's referral (None without a referral)."""
+    if event is None or not event.referral_id:
+        return None
+    from jalon.referrals.models import Referral
+
+    return Referral.objects.filter(pk=event.referral_id).values_list("entry_point__organization_id", flat=True).first()
+
+
 def notify(
     *,
     kind: str,
-    event,
+    event=None,
     recipients: Iterable,
     values: Mapping[str, str],
     link_path: str = "",
     attachment_path: str = "",
     attachment_name: str = "",
     link_for=None,
+    organization_id: int | None = None,
+    key: str = "",
+    patient_id: int | None = None,
 ) -> list[OutboxMessage]:
     """Queue the messages of `event` for each recipient (Professional) on each of their channels.
 
     `values` fills the kind's variables (`destinataire` and `lien` are added per recipient: `lien` is
-    SITE_URL + `link_path`, or + `link_for(professional)` when given). Idempotent per event, kind,
-    recipient and channel: calling it again for the same event queues nothing more.
+    SITE_URL + `link_path`, or + `link_for(professional)` when given). The text is the one of
+    `organization_id` (default: the organisation of the event's referral's entry point), else the
+    region-wide one. Idempotent per event (or `key`, for messages without an event such as alerts),
+    kind, recipient and channel: calling it again queues nothing more.
     """
     if kind not in KINDS:
         raise LookupError(f"unknown notification kind {kind!r}")
-    template = current_template(kind)
+    if event is None and not key:
+        raise ValueError("notify needs an event or a key")
+    notification_kind = KINDS[kind]
+    if organization_id is None:
+        organization_id = _organization_of(event)
+    if event is not None:
+        patient_id = event.patient_id
+    template = current_template(kind, organization_id)
     queued = []
     seen = set()
     for professional in recipients:
@@ -130,33 +168,35 @@ def notify(
         seen.add(professional.pk)
         path = link_for(professional) if link_for else link_path
         recipient_values = {**values, "destinataire": professional.display_name, "lien": f"{settings.SITE_URL}{path}"}
-        subject = render(template.subject, recipient_values)[:200]
+        plain_values = notification_kind.plain_values(recipient_values)
+        subject = render(template.subject, plain_values)[:200]
         secure_body = render(template.body, recipient_values)
-        notice = render(template.notice, recipient_values)
+        notice = render(template.notice, plain_values)
         if len(notice) > SMS_MAX_LENGTH:  # unusually long values: the notice still goes, shortened to a safe text
-            notice = render("Jalon : nouvelle information ({reference}). Connectez-vous : {lien}", recipient_values)
-        key = f"event-{event.pk}-{kind}-p{professional.pk}"
-        common = dict(patient_id=event.patient_id, event_id=event.pk, recipient_professional_id=professional.pk, kind=kind)
+            notice = render("Jalon : nouvelle information ({reference}). Connectez-vous : {lien}", plain_values)
+        message_key = f"{key}-p{professional.pk}" if key else f"event-{event.pk}-{kind}-p{professional.pk}"
+        common = dict(patient_id=patient_id, event_id=event.pk if event is not None else None,
+                      recipient_professional_id=professional.pk, kind=kind)
         for channel in chosen_channels(professional, kind):
             if channel == Channel.MSSANTE:
                 queued.append(outbox_enqueue(
-                    idempotency_key=f"{key}-mssante", channel=channel, recipient_address=professional.mssante_address,
+                    idempotency_key=f"{message_key}-mssante", channel=channel, recipient_address=professional.mssante_address,
                     subject=subject, body=secure_body, attachment_path=attachment_path, attachment_name=attachment_name, **common,
                 ))
             elif channel == Channel.EMAIL:
                 queued.append(outbox_enqueue(
-                    idempotency_key=f"{key}-email", channel=channel, recipient_address=professional.email,
+                    idempotency_key=f"{message_key}-email", channel=channel, recipient_address=professional.email,
                     subject=subject, body=notice, **common,
                 ))
             elif channel == Channel.SMS:
                 queued.append(outbox_enqueue(
-                    idempotency_key=f"{key}-sms", channel=channel, recipient_address=professional.phone,
+                    idempotency_key=f"{message_key}-sms", channel=channel, recipient_address=professional.phone,
                     subject=subject, body=notice, **common,
                 ))
         user_id = _user_id_of(professional)
         if user_id is not None:
             queued.append(outbox_enqueue(
-                idempotency_key=f"{key}-in_app", channel=Channel.IN_APP, recipient_address=f"jalon:{user_id}",
+                idempotency_key=f"{message_key}-in_app", channel=Channel.IN_APP, recipient_address=f"jalon:{user_id}",
                 recipient_user_id=user_id, subject=subject, body=secure_body,
                 attachment_path=attachment_path, attachment_name=attachment_name, **common,
             ))

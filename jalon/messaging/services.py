@@ -160,20 +160,34 @@ def outbox_failure_handle(*, message_id: int, user) -> None:
 
 
 @transaction.atomic
-def notification_template_publish(*, actor, kind: str, subject: str, body: str, notice: str, change_note: str = ""):
-    """Publish a new version of `kind`'s texts, after every check (ValidationError by field otherwise).
+def notification_template_publish(
+    *, actor, kind: str, subject: str, body: str, notice: str, change_note: str = "", organization_id: int | None = None
+):
+    """Publish a new version of `kind`'s texts for an organisation (None: region-wide), after every check
+    (ValidationError by field otherwise, PermissionDenied when the actor may not edit that scope).
 
-    Messages already queued keep the text they were written with; new events use this version."""
+    Messages already queued keep the text they were written with; new events use this version. The
+    publication is audited and announced in Jalon to the other managers concerned (`_announce_publication`)."""
+    from django.core.exceptions import PermissionDenied
+
+    from jalon.accounts.access import may_edit_notification_texts
+    from jalon.accounts.audit import audit
+    from jalon.accounts.models import AuditAction
     from jalon.messaging.kinds import KINDS
     from jalon.messaging.models import NotificationTemplate
     from jalon.messaging.templating import check_template
 
     if kind not in KINDS:
         raise LookupError(kind)
+    if actor.user is None or not may_edit_notification_texts(actor.user, organization_id):
+        raise PermissionDenied
     check_template(kind=KINDS[kind], subject=subject, body=body, notice=notice)
-    latest = NotificationTemplate.objects.select_for_update().filter(kind=kind).order_by("-version").first()
-    return NotificationTemplate.objects.create(
+    versions = NotificationTemplate.objects.select_for_update().filter(kind=kind, organization_id=organization_id)
+    latest = versions.order_by("-version").first()
+    regional = NotificationTemplate.objects.filter(kind=kind, organization__isnull=True).order_by("-version").first()
+    template = NotificationTemplate.objects.create(
         kind=kind,
+        organization_id=organization_id,
         version=(latest.version + 1) if latest else 1,
         subject=subject.strip(),
         body=body.strip() + "\n",
@@ -181,8 +195,52 @@ def notification_template_publish(*, actor, kind: str, subject: str, body: str, 
         published_at=timezone.now(),
         created_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
         change_note=change_note.strip()[:300],
-        source=latest.source if latest else "",
+        source=(latest or regional).source if (latest or regional) else "",
     )
+    audit(actor, action=AuditAction.CREATE, patient_id=None, object_type="notification_template.published", object_id=template.pk)
+    _announce_publication(template=template, actor=actor)
+    return template
+
+
+def publication_audience(*, organization_id: int | None):
+    """Who hears of a publication: the active managers of the organisation, or, for a region-wide text,
+    every active manager and admin."""
+    from jalon.accounts.models import Role, User
+
+    if organization_id is None:
+        return User.objects.filter(is_active=True, role__in=(Role.MANAGER, Role.ADMIN))
+    return User.objects.filter(
+        is_active=True, role=Role.MANAGER, professional__memberships__organization_id=organization_id
+    ).distinct()
+
+
+def _announce_publication(*, template, actor) -> None:
+    """One in-app message per other manager concerned (no patient data: the kind, the scope, the author)."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from jalon.messaging.kinds import KINDS
+
+    author = actor.user.get_full_name() or actor.user.get_username()
+    scope = template.organization.name if template.organization_id else _("toute la région")
+    label = KINDS[template.kind].label
+    if template.organization_id:
+        path = reverse("notifications:template_edit_organization", args=[template.organization_id, template.kind])
+    else:
+        path = reverse("notifications:template_edit", args=[template.kind])
+    subject = _("Texte publié : « %(label)s » (%(scope)s), version %(version)s") % {"label": label, "scope": scope, "version": template.version}
+    body = _("%(author)s a publié la version %(version)s du message « %(label)s » pour %(scope)s.") % {
+        "author": author, "version": template.version, "label": label, "scope": scope,
+    }
+    if template.change_note:
+        body += "\n" + _("Nature de la modification : %(note)s") % {"note": template.change_note}
+    body += "\n\n" + _("Voir le texte : %(url)s") % {"url": f"{settings.SITE_URL}{path}"}
+    for user_id in publication_audience(organization_id=template.organization_id).exclude(pk=actor.user.pk).values_list("pk", flat=True):
+        outbox_enqueue(
+            idempotency_key=f"template-published-{template.pk}-u{user_id}", channel=Channel.IN_APP,
+            recipient_address=f"jalon:{user_id}", recipient_user_id=user_id, subject=subject[:200], body=body,
+            kind="notification_template.published",
+        )
 
 
 @transaction.atomic

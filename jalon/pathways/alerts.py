@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -24,8 +25,7 @@ from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction, Role, User
 from jalon.core.actor import Actor
 from jalon.events.services import event_record
-from jalon.messaging.models import Channel
-from jalon.messaging.services import outbox_enqueue
+from jalon.messaging.notify import notify
 from jalon.pathways.errors import PathwayError, PathwayErrorCode
 from jalon.pathways.models import Alert, AlertKind, AlertPolicy, Milestone, MilestoneStatus, Pathway, PathwayStatus
 
@@ -62,46 +62,37 @@ def _people(organization_id: int, role: str) -> list[User]:
     )
 
 
-def _notify(alert: Alert, users: list[User], *, suffix: str, subject: str, body: str) -> None:
-    for user in users:
-        professional = user.professional
-        address = (professional.mssante_address or professional.email) if professional else user.email
-        if not address:
-            continue
-        outbox_enqueue(
-            idempotency_key=f"alert-{alert.key}-{suffix}-u{user.pk}",
-            channel=Channel.MSSANTE if professional and professional.mssante_address else Channel.EMAIL,
-            recipient_address=address,
-            recipient_user_id=user.pk,
-            subject=subject,
-            body=body,
-            patient_id=alert.pathway.patient_id,
-        )
+def _notify(alert: Alert, users: list[User], *, kind: str, suffix: str, link_path: str) -> None:
+    """The alert's message to each user, through the managed texts (`messaging.notify`): the step's name
+    is a clinical variable, so it travels only in the secure body (MSSanté, in Jalon), never by plain
+    e-mail or SMS. The entry point's organisation's own text applies when its managers published one."""
+    referral = alert.pathway.referral
+    values = {
+        "reference": referral.reference,
+        "guichet": referral.entry_point.name,
+        "etape": alert.milestone.label if alert.milestone_id else "",
+        "attendue_le": date_format(timezone.localtime(alert.due_at), "j F Y à H\\hi"),
+        "depuis": date_format(timezone.localtime(alert.due_at), "j F Y"),
+    }
+    notify(
+        kind=kind, key=f"alert-{alert.key}-{suffix}", patient_id=alert.pathway.patient_id,
+        organization_id=referral.entry_point.organization_id,
+        recipients=[user.professional for user in users if user.professional_id], values=values, link_path=link_path,
+    )
 
 
-def _describe(alert: Alert) -> tuple[str, str]:
-    reference = alert.pathway.referral.reference
-    if alert.kind == AlertKind.LOST_TO_FOLLOW_UP:
-        subject = _("Parcours %(reference)s : aucune activité récente") % {"reference": reference}
-        body = _("Le parcours %(reference)s n'a connu aucun événement depuis le %(since)s. Vérifiez que le patient n'est pas perdu de vue.")
-        return subject, body % {"reference": reference, "since": date_format(timezone.localtime(alert.due_at), "j F Y")}
-    label = alert.milestone.label
-    when = date_format(timezone.localtime(alert.due_at), "j F Y à H\\hi")
-    if alert.kind == AlertKind.OVERDUE:
-        subject = _("Parcours %(reference)s : « %(label)s » en retard") % {"reference": reference, "label": label}
-        body = _("L'étape « %(label)s » du parcours %(reference)s était attendue le %(when)s et n'est pas enregistrée.")
-    else:
-        subject = _("Parcours %(reference)s : « %(label)s » attendue bientôt") % {"reference": reference, "label": label}
-        body = _("L'étape « %(label)s » du parcours %(reference)s est attendue le %(when)s.")
-    return subject, body % {"reference": reference, "label": label, "when": when} + "\n\n" + _("Détails dans Jalon.")
+def _alert_kind(alert: Alert) -> str:
+    return f"alert.{alert.kind}"
 
 
 def _raise(*, key: str, kind: str, pathway: Pathway, milestone: Milestone | None, due_at, now) -> bool:
     try:
         with transaction.atomic():
             alert = Alert.objects.create(key=key, kind=kind, pathway=pathway, milestone=milestone, due_at=due_at, raised_at=now)
-            subject, body = _describe(alert)
-            _notify(alert, _people(pathway.referral.entry_point.organization_id, Role.COORDINATOR), suffix="raised", subject=subject, body=body)
+            _notify(
+                alert, _people(pathway.referral.entry_point.organization_id, Role.COORDINATOR), kind=_alert_kind(alert), suffix="raised",
+                link_path=reverse("pathways:detail", args=[pathway.referral.reference]),
+            )
     except IntegrityError:
         return False  # already raised, by an earlier run or another worker
     return True
@@ -133,13 +124,10 @@ def alerts_scan(*, now=None) -> ScanReport:
         with transaction.atomic():
             if not Alert.objects.filter(pk=alert.pk, escalated_at__isnull=True).update(escalated_at=now):
                 continue
-            subject, body = _describe(alert)
+            # Managers reach no nominative page: their link is Jalon's home.
             _notify(
-                alert,
-                _people(alert.pathway.referral.entry_point.organization_id, Role.MANAGER),
-                suffix="escalated",
-                subject=_("Escalade : %(subject)s") % {"subject": subject},
-                body=body,
+                alert, _people(alert.pathway.referral.entry_point.organization_id, Role.MANAGER), kind="alert.escalated",
+                suffix="escalated", link_path=reverse("accounts:home"),
             )
             report.escalated += 1
     return report

@@ -20,21 +20,26 @@ from tests.browser.conftest import login, screenshot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def test_it_lets_a_manager_preview_and_publish_a_message_text(new_page, manager):
-    """Preview with example values, a clinical variable refused in the SMS notice, then publication."""
+def test_it_lets_a_manager_preview_and_publish_their_organisations_message_text(new_page, manager, cpts):
+    """The CPTS's manager edits the CPTS's own text: a clinical variable refused in the SMS notice, a link to
+    another site refused, a preview, then publication (the region-wide text is unchanged)."""
     # 1 when the migration-shipped text is there, 0 (the shipped file) after an earlier transactional test
-    shipped_version = current_template("stay.admission").version
+    regional_version = current_template("stay.admission").version
     page = new_page()
     login(page, manager.username)
     page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Modèles de messages").click()
-    page.get_by_role("link", name="Admission").click()
-    expect(page.get_by_role("heading", name="Admission", exact=True)).to_be_visible()
+    page.get_by_role("link", name="Admission : texte de CPTS Strasbourg Nord").click()
+    expect(page.get_by_role("heading", name="Admission – texte de CPTS Strasbourg Nord", exact=True)).to_be_visible()
 
     page.get_by_label("Avis court (e-mail simple et SMS)").fill("Jalon : {patient} est hospitalisé·e. {lien}")
     page.get_by_role("button", name="Publier la nouvelle version").click()
     expect(page.get_by_text("la variable {patient} donne une information médicale")).to_be_visible()
     expect(page.get_by_label("Avis court (e-mail simple et SMS)")).to_have_value("Jalon : {patient} est hospitalisé·e. {lien}")
-    assert current_template("stay.admission").version == shipped_version
+    assert current_template("stay.admission", cpts.pk).organization_id is None
+
+    page.get_by_label("Avis court (e-mail simple et SMS)").fill("Jalon : admission, voir cpts-nord.fr/infos {lien}")
+    page.get_by_role("button", name="Aperçu").click()
+    expect(page.get_by_text("« cpts-nord.fr/infos » renvoie ailleurs que vers Jalon")).to_be_visible()
 
     page.get_by_label("Avis court (e-mail simple et SMS)").fill("Jalon : admission dans le parcours {reference}. {lien}")
     page.get_by_label("Texte sécurisé (MSSanté et Jalon)").fill("Bonjour {destinataire},\n{patient} a été admis·e le {date} : {lieu}.")
@@ -45,8 +50,9 @@ def test_it_lets_a_manager_preview_and_publish_a_message_text(new_page, manager)
     screenshot(page, "notification-template-preview")
     page.get_by_label("Nature de la modification").fill("Texte plus court")
     page.get_by_role("button", name="Publier la nouvelle version").click()
-    expect(page.get_by_text(f"Version {shipped_version + 1} publiée")).to_be_visible()
-    assert current_template("stay.admission").notice == "Jalon : admission dans le parcours {reference}. {lien}"
+    expect(page.get_by_text("Version 1 publiée")).to_be_visible()
+    assert current_template("stay.admission", cpts.pk).notice == "Jalon : admission dans le parcours {reference}. {lien}"
+    assert current_template("stay.admission").version == regional_version
 
 
 def test_it_tells_the_gp_of_an_admission_on_the_channels_they_chose(new_page, coordinator, gp, submit):

@@ -278,12 +278,13 @@ def test_it_identifies_the_rows_the_coordinator_reaches(client, coordinator, coh
         assert f'href="{reverse("pathways:detail", args=[reference])}"' in page
 
 
-def test_it_keeps_the_rows_pseudonymous_for_a_coordinator_elsewhere(client, coordinator_elsewhere, cohort):
-    """A coordinator of another organisation sees the pseudonyms only."""
+def test_it_lists_no_row_of_another_organisation_to_a_coordinator_elsewhere(client, coordinator_elsewhere, cohort):
+    """A coordinator of another organisation gets no row of the CPTS's pathways (rows follow the organisation)."""
     client.force_login(coordinator_elsewhere)
     page = client.get(rows_url(), PERIOD).content.decode()
-    assert selectors.pseudonym(cohort[0].pk) in page
+    assert selectors.pseudonym(cohort[0].pk) not in page
     assert "JAL-2026-000001" not in page and "/parcours/JAL-" not in page
+    assert "Aucun parcours." in page
 
 
 def test_it_audits_each_listed_patient_as_read(client, manager, cohort):

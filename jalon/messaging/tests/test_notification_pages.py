@@ -31,9 +31,9 @@ def test_it_lists_every_kind_for_managers(client, manager):
     assert "Demande acceptée" in page and "Décision de RCP" in page and "Admission" in page
 
 
-def test_it_previews_with_example_values_without_publishing(client, manager):
+def test_it_previews_with_example_values_without_publishing(client, admin_user):
     """« Aperçu » shows the three texts filled with example values; nothing is published."""
-    client.force_login(manager)
+    client.force_login(admin_user)
     response = client.post(EDIT, {**form(), "action": "preview"})
     page = response.content.decode()
     assert response.status_code == 200
@@ -42,13 +42,13 @@ def test_it_previews_with_example_values_without_publishing(client, manager):
     assert NotificationTemplate.objects.filter(kind="referral.accepted").count() == 1
 
 
-def test_it_publishes_a_new_version_used_by_the_next_messages(client, manager, submit):
-    """« Publier » creates version 2; the next event's message is written with it."""
-    client.force_login(manager)
+def test_it_publishes_a_new_version_used_by_the_next_messages(client, admin_user, submit):
+    """« Publier » creates version 2 of the region-wide text; the next event's message is written with it."""
+    client.force_login(admin_user)
     response = client.post(EDIT, {**form(), "action": "publish"})
     assert response.status_code == 302
     template = current_template("referral.accepted")
-    assert (template.version, template.created_by_id, template.change_note) == (2, manager.pk, "Ton plus direct")
+    assert (template.version, template.created_by_id, template.change_note) == (2, admin_user.pk, "Ton plus direct")
 
     referral = submit().referral
     event = event_record(actor=Actor.system(), kind="referral.accepted", patient_id=referral.patient_id, referral_id=referral.pk)
@@ -64,9 +64,9 @@ def test_it_publishes_a_new_version_used_by_the_next_messages(client, manager, s
         ("subject", "Demande {reference", "Accolade mal fermée"),
     ],
 )
-def test_it_refuses_a_bad_text_at_editing_time_and_publishes_nothing(client, manager, field, text, expected):
+def test_it_refuses_a_bad_text_at_editing_time_and_publishes_nothing(client, admin_user, field, text, expected):
     """A text that could not be sent correctly is refused on the page, in French, with the typed text kept."""
-    client.force_login(manager)
+    client.force_login(admin_user)
     response = client.post(EDIT, {**form(**{field: text}), "action": "publish"})
     page = response.content.decode()
     assert response.status_code == 400
@@ -74,12 +74,12 @@ def test_it_refuses_a_bad_text_at_editing_time_and_publishes_nothing(client, man
     assert NotificationTemplate.objects.filter(kind="referral.accepted").count() == 1
 
 
-def test_it_keeps_the_pages_to_managers(client, coordinator, gp, manager):
-    """Coordinators and GPs are refused; an unknown kind answers 404."""
-    for user in (coordinator, gp):
+def test_it_keeps_the_region_wide_texts_to_admins(client, coordinator, gp, manager, admin_user):
+    """Coordinators, GPs and managers are refused the region-wide texts; an unknown kind answers 404."""
+    for user in (coordinator, gp, manager):
         client.force_login(user)
         assert client.get(EDIT).status_code == 403
-    client.force_login(manager)
+    client.force_login(admin_user)
     assert client.get(reverse("notifications:template_edit", args=["nope"])).status_code == 404
 
 

@@ -1,4 +1,5 @@
-"""The message texts shipped with Jalon (data/notification_templates_v1.json, migration 0004)."""
+"""The message texts shipped with Jalon (data/notification_templates_v1.json, migration 0004; the alert
+texts in data/notification_templates_alerts_v1.json, migration 0007)."""
 
 import json
 from pathlib import Path
@@ -8,12 +9,17 @@ from jalon.messaging.models import NotificationTemplate
 from jalon.messaging.notify import current_template
 from jalon.messaging.templating import check_template
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "notification_templates_v1.json"
+DATA = Path(__file__).resolve().parent.parent / "data"
+FILES = ("notification_templates_v1.json", "notification_templates_alerts_v1.json")
 
 
 def test_it_ships_a_text_for_every_kind_that_passes_the_editing_checks():
-    """Every kind has a shipped text, and each one would be accepted by the managers' editing page."""
-    shipped = json.loads(DATA.read_text(encoding="utf-8"))["templates"]
+    """Every kind has a shipped text, in exactly one file, and each one would be accepted by the editing page."""
+    shipped = {}
+    for name in FILES:
+        texts = json.loads((DATA / name).read_text(encoding="utf-8"))["templates"]
+        assert not set(texts) & set(shipped)
+        shipped.update(texts)
     assert set(shipped) == set(KINDS)
     for code, texts in shipped.items():
         check_template(kind=KINDS[code], subject=texts["subject"], body=texts["body"], notice=texts["notice"])

@@ -150,3 +150,57 @@ def test_it_goes_back_only_to_a_page_of_ours_after_acknowledging(client, pathway
     client.force_login(coordinator)
     response = client.post(f"/alertes/{alert.pk}/prise-en-compte/", {"note": "Fait", "next": next_url})
     assert response.status_code == 302 and response.url == expected
+
+
+# --- Texts: the managed templates, nothing clinical in clear (issue 12, item 6) -----------------------
+
+
+def _alert_messages(alert, suffix: str = "raised"):
+    return {m.channel: m for m in OutboxMessage.objects.filter(idempotency_key__startswith=f"alert-{alert.key}-{suffix}")}
+
+
+def test_an_overdue_alert_sends_no_step_name_by_plain_email(pathway, coordinator):
+    """The coordinator without a secure address gets a plain e-mail that does not name the step; the
+    message in Jalon does (until now the e-mail carried it)."""
+    alerts_scan(now=MONDAY_9H + timedelta(hours=25))
+    messages = _alert_messages(Alert.objects.get(kind=AlertKind.OVERDUE))
+    assert set(messages) == {"email", "in_app"}
+    assert messages["email"].kind == "alert.overdue"
+    assert "Premier contact" not in messages["email"].subject + messages["email"].body
+    assert "une étape est en retard" in messages["email"].subject
+    assert "Premier contact" in messages["in_app"].body
+
+
+def test_the_alert_texts_come_from_the_organisations_managed_template(pathway, coordinator, manager, cpts):
+    """A text the CPTS's manager published for overdue alerts is the one its coordinators receive."""
+    from jalon.messaging.services import notification_template_publish
+
+    notification_template_publish(
+        actor=Actor(user=manager), kind="alert.overdue", organization_id=cpts.pk,
+        subject="CPTS : retard sur {reference}", body="Étape {etape} attendue le {attendue_le}. {lien}",
+        notice="CPTS : retard sur {reference}. {lien}",
+    )
+    alerts_scan(now=MONDAY_9H + timedelta(hours=25))
+    messages = _alert_messages(Alert.objects.get(kind=AlertKind.OVERDUE))
+    reference = pathway.referral.reference
+    assert messages["email"].subject == f"CPTS : retard sur {reference}"
+    assert messages["in_app"].body.startswith("Étape Premier contact attendue le 17 novembre 2026 à 09h00.")
+
+
+def test_the_lost_to_follow_up_alert_uses_its_template(pathway, coordinator):
+    """The lost-to-follow-up message is the shipped template's, with the date of the last activity."""
+    alerts_scan(now=MONDAY_9H + timedelta(days=15))
+    messages = _alert_messages(Alert.objects.get(kind=AlertKind.LOST_TO_FOLLOW_UP))
+    assert messages["email"].kind == "alert.lost_to_follow_up"
+    assert "aucun événement depuis le 16 novembre 2026" in messages["email"].body
+
+
+def test_the_escalation_uses_its_template_and_names_no_step_in_clear(pathway, manager):
+    """The manager's escalation comes from « alert.escalated »: no step name by e-mail, a link to Jalon's home."""
+    alerts_scan(now=MONDAY_9H + timedelta(hours=25))
+    alerts_scan(now=MONDAY_9H + timedelta(hours=24 + 49))
+    messages = _alert_messages(Alert.objects.get(kind=AlertKind.OVERDUE, milestone__code="first_contact"), "escalated")
+    assert messages["email"].kind == "alert.escalated" and messages["email"].subject.startswith("Escalade")
+    assert "Premier contact" not in messages["email"].subject + messages["email"].body
+    assert "Premier contact" in messages["in_app"].body
+    assert "/parcours/" not in messages["in_app"].body

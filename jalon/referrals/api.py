@@ -19,7 +19,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from django.contrib.auth.decorators import login_required
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.responses import Status
@@ -81,6 +82,10 @@ api = NinjaAPI(
     version="1",
     urls_namespace="api",
     auth=ApiTokenAuth(),
+    # The docs and the schema are for logged-in users only; Swagger UI comes from Jalon's static files
+    # ("ninja" in INSTALLED_APPS), and validates nothing against an outside server.
+    docs=Swagger(settings={"validatorUrl": None}),
+    docs_decorator=login_required,
     description="Demandes de prise en soins envoyées par d'autres logiciels. Authentification : `Authorization: Bearer <jeton>`.",
 )
 

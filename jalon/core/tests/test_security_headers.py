@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
 from jalon.accounts.models import Role
 from jalon.scheduling.selectors import booked_appointments_of
@@ -137,14 +137,25 @@ SAMPLE_VALUES = {
 }
 
 
+# Tried in turn for a parameter with neither a real object nor a sample, until the route accepts one.
+FALLBACK_VALUES = ("1", "x", "00000000-0000-0000-0000-000000000000", "AB-2026-1")
+
+
 def route_urls(real: dict[str, str]) -> list[str]:
     """One address per route of Jalon (the admin's own pages aside): real objects where known, else samples."""
     urls = []
-    for name, _route, parameters in url_patterns():
+    for name, route, parameters in url_patterns():
         if name.startswith("admin:"):
             continue
-        kwargs = {parameter: real.get(parameter) or SAMPLE_VALUES.get(parameter, "1") for parameter in parameters}
-        urls.append(reverse(name, kwargs=kwargs))
+        for fallback in FALLBACK_VALUES:
+            kwargs = {parameter: real.get(parameter) or SAMPLE_VALUES.get(parameter, fallback) for parameter in parameters}
+            try:
+                urls.append(reverse(name, kwargs=kwargs))
+                break
+            except NoReverseMatch:
+                continue
+        else:
+            pytest.fail(f"no sample value fits the route {route} ({name}): add one to SAMPLE_VALUES")
     return urls
 
 

@@ -3,18 +3,33 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
+PIP := $(PY) -m pip --disable-pip-version-check
+# Runtime packages (requirements.lock) and development ones (requirements-dev.lock, which includes the
+# runtime lock): each set is installed again only when its lock files change.
+STAMP := $(VENV)/.installed-runtime-$(shell cat requirements.lock | sha1sum | cut -c1-12)
+DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.lock requirements-dev.lock | sha1sum | cut -c1-12)
 
-.PHONY: install migrate demo run test test-pg lock check messages
+.PHONY: install install-dev migrate demo run test test-pg lock check messages
 
-$(STAMP): requirements.lock
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	@rm -f $(VENV)/.installed-*
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(STAMP): requirements.lock | $(VENV)/bin/python
+	$(PIP) install --quiet -r requirements.lock
+	@rm -f $(VENV)/.installed-runtime-*
 	@touch $(STAMP)
 
+$(DEV_STAMP): requirements.lock requirements-dev.lock | $(VENV)/bin/python
+	$(PIP) install --quiet -r requirements-dev.lock
+	@rm -f $(VENV)/.installed-dev-*
+	@touch $(DEV_STAMP)
+
+# What `make run` needs: the runtime packages only (the demo needs no test tool).
 install: $(STAMP)
+
+# What the tests, the browser tests, the benchmarks and ruff need, on top of the runtime.
+install-dev: $(STAMP) $(DEV_STAMP)
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -25,11 +40,11 @@ demo: migrate
 run: demo
 	@bash scripts/run.sh
 
-test: install
+test: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The same suite against PostgreSQL (the server of `DATABASE_URL`, default the local one).
-test-pg: install
+test-pg: install-dev
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(PY) -m pytest $(PYTEST_ARGS)
 
 check: install
@@ -37,5 +52,7 @@ check: install
 	JALON_PRODUCTION=1 SECRET_KEY=$$(head -c 64 /dev/urandom | base64 -w0) ALLOWED_HOSTS=jalon.example.org \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
-lock: install
-	$(PY) -m pip freeze --exclude-editable > requirements.lock
+# After a change to requirements.in or requirements-dev.in: install what they ask, then pin it in both locks.
+lock: | $(VENV)/bin/python
+	$(PIP) install --quiet -r requirements.in -r requirements-dev.in
+	$(PY) scripts/lock.py

@@ -48,13 +48,23 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def secret_key(var_dir: Path) -> str:
-    """SECRET_KEY from the environment, else a generated one kept in var/secret_key (not in git)."""
-    from_env = os.environ.get("SECRET_KEY")
+def secret_key(var_dir: Path, *, production: bool = False) -> str:
+    """SECRET_KEY from the environment; outside production only, else a generated one kept in var/secret_key.
+
+    In production a key generated on the machine would differ between servers and vanish with a
+    redeployed disk (every session and signed link broken), so a missing key stops start-up.
+    """
+    from_env = os.environ.get("SECRET_KEY", "").strip()
     if from_env:
         if len(from_env) < 50:
             raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters long")
         return from_env
+    if production:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is required when JALON_PRODUCTION=1 (at least 50 random characters, the same on every "
+            "server): Jalon does not generate one per machine in production. / SECRET_KEY est obligatoire en "
+            "production (JALON_PRODUCTION=1) : au moins 50 caractères aléatoires, identiques sur chaque serveur."
+        )
     key_file = var_dir / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
@@ -63,3 +73,17 @@ def secret_key(var_dir: Path) -> str:
     key_file.write_text(key)
     key_file.chmod(0o600)
     return key
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def log_level(name: str = "LOG_LEVEL", default: str = "INFO") -> str:
+    """A logging level name from the environment (any case); anything else stops start-up naming the allowed values."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().upper()
+    if value not in LOG_LEVELS:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(LOG_LEVELS)}, got {raw!r}")
+    return value

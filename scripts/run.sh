@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
+# The local server shows Django's debug pages; DEBUG is off anywhere else unless set (config/settings.py).
+export DEBUG="${DEBUG:-1}"
 # The demo's secure mailbox: .eml files dropped in var/mail-in/ reach the CPTS entry point.
 export MAIL_IN_ENTRY_POINT="${MAIL_IN_ENTRY_POINT:-cpts-strasbourg-nord}"
 trap 'trap - INT TERM EXIT; kill 0 2>/dev/null; wait 2>/dev/null' INT TERM EXIT

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
 
-import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -32,7 +31,7 @@ from jalon.mailin.models import InboundAttachment, InboundMail, MailStatus, Pars
 from jalon.mailin.parsing import ParsedAttachment, ParseError, parse_mail, salvage_headers
 from jalon.mailin.selectors import professional_for_address
 from jalon.patients.services import PatientIdentity
-from jalon.referrals.documents import check_document
+from jalon.referrals.documents import check_document, detect_content_type
 from jalon.referrals.models import Channel, EntryPoint
 from jalon.referrals.services import ExamInput, SubmitResult, referral_submit
 
@@ -147,7 +146,7 @@ def _create_mail(*, raw: bytes, digest: str, entry_point: EntryPoint, received_a
 
 def _store_attachment(mail: InboundMail, attachment: ParsedAttachment) -> InboundAttachment:
     upload = SimpleUploadedFile(attachment.filename, attachment.data, content_type=attachment.content_type)
-    kind = filetype.guess(attachment.data[:2048]) if attachment.data else None
+    detected = detect_content_type(attachment.data[:2048])
     try:
         check_document(upload)
     except ValidationError as error:
@@ -158,7 +157,7 @@ def _store_attachment(mail: InboundMail, attachment: ParsedAttachment) -> Inboun
         mail=mail,
         original_name=attachment.filename[:200],
         declared_content_type=attachment.content_type[:255],
-        detected_content_type=kind.mime[:100] if kind else "",
+        detected_content_type=detected[:100],
         size=len(attachment.data),
         sha256=hashlib.sha256(attachment.data).hexdigest(),
         inline=attachment.inline,

@@ -16,13 +16,14 @@ import logging
 import math
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core import signals
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
@@ -89,6 +90,10 @@ api = NinjaAPI(
     version="1",
     urls_namespace="api",
     auth=ApiTokenAuth(scope=None),
+    # The docs and the schema are for logged-in users only; Swagger UI comes from Jalon's static files
+    # ("ninja" in INSTALLED_APPS), and validates nothing against an outside server.
+    docs=Swagger(settings={"validatorUrl": None}),
+    docs_decorator=login_required,
     description="Demandes de prise en soins envoyées par d'autres logiciels. Authentification : `Authorization: Bearer <jeton>`.",
 )
 

@@ -5,13 +5,32 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-import filetype
+import puremagic
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 ALLOWED_CONTENT_TYPES = {"application/pdf": "PDF", "image/png": "PNG", "image/jpeg": "JPEG"}
+
+
+def detect_content_type(head: bytes) -> str:
+    """The content type the bytes' signature says (puremagic, pure Python), "" when none is known.
+
+    Among the strongest signatures found at the start of the file, an accepted type wins (a PDF's
+    signature also matches FDF's, for instance); otherwise the first one found.
+    """
+    if not head:
+        return ""
+    try:
+        matches = [match for match in puremagic.magic_string(head) if match.offset == 0 and match.mime_type]
+    except (puremagic.PureError, ValueError):
+        return ""
+    if not matches:
+        return ""
+    best = max(match.confidence for match in matches)
+    strongest = [match.mime_type for match in matches if match.confidence == best]
+    return next((mime for mime in strongest if mime in ALLOWED_CONTENT_TYPES), strongest[0])
 
 
 @dataclass(frozen=True)
@@ -37,8 +56,7 @@ def check_document(upload) -> CheckedDocument:
         )
     upload.seek(0)
     head = upload.read(2048)
-    kind = filetype.guess(head)
-    content_type = kind.mime if kind else None
+    content_type = detect_content_type(head)
     if content_type not in ALLOWED_CONTENT_TYPES:
         raise ValidationError(
             _("Le fichier « %(name)s » n'est pas accepté : seuls les documents PDF, PNG et JPEG le sont.") % {"name": name},

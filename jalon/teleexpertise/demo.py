@@ -16,13 +16,13 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jalon.core.actor import Actor
+from jalon.core.demo_data import make_ins
 from jalon.directory.models import Organization, Service
 from jalon.patients.models import IdentityStatus, Sex
 from jalon.patients.services import PatientIdentity
 from jalon.referrals.models import EntryPoint
 from jalon.teleexpertise.models import TeleExpertiseOffer, TeleExpertiseRequest
 from jalon.teleexpertise.services import teleexpertise_answer, teleexpertise_request_submit, teleexpertise_scan_late
-from jalon.testing.factories import make_ins
 
 # The services that answer tele-expertise in the demo (seed 001, fiche 1, action clé 3: the Hainaut
 # hospitals opened their gastroenterologists to GPs; pulmonology is the demo's other fast track).

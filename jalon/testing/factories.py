@@ -1,40 +1,20 @@
-"""factory_boy factories for tests, benchmarks and demo data (French data through Faker fr_FR)."""
+"""factory_boy factories for tests and benchmarks (French data through Faker fr_FR); development only, the demo uses jalon.core.demo_data."""
 
 from __future__ import annotations
 
 import random
-from datetime import date
 
 import factory
 from django.utils import timezone
 from faker import Faker
 
 from jalon.accounts.models import Role, User
-from jalon.core.identifiers import ins_with_valid_key, luhn_check_digit
+from jalon.core.demo_data import make_finess, make_ins, make_rpps
 from jalon.directory.models import Commune, Membership, Organization, OrganizationKind, Professional, Profession, Territory
 from jalon.patients.models import Patient, Sex
 from jalon.referrals.models import EntryPoint
 
 fake = Faker("fr_FR")
-
-
-def make_rpps(seed: int) -> str:
-    """A valid RPPS (11 digits, Luhn) derived from a number."""
-    partial = f"1{seed:09d}"[-10:]
-    return partial + luhn_check_digit(partial)
-
-
-def make_finess(seed: int, department: str = "67") -> str:
-    partial = f"{department}{seed:06d}"[:8]
-    return partial + luhn_check_digit(partial)
-
-
-def make_ins(*, sex: str, birth_date: date, department: str = "67", seed: int | None = None) -> str:
-    """A structurally valid INS with its key, consistent with sex and birth date."""
-    rng = random.Random(seed)
-    sex_digit = "1" if sex == Sex.MALE else "2"
-    nir13 = f"{sex_digit}{birth_date:%y%m}{department}{rng.randint(1, 999):03d}{rng.randint(1, 999):03d}"
-    return ins_with_valid_key(nir13)
 
 
 class CommuneFactory(factory.django.DjangoModelFactory):
@@ -67,7 +47,7 @@ class TerritoryFactory(factory.django.DjangoModelFactory):
     name = factory.LazyAttribute(lambda o: f"Territoire de {o.organization.name}")
 
     @factory.post_generation
-    def communes(self, create, extracted, **kwargs):  # noqa: ARG002
+    def communes(self, create, extracted, **kwargs):
         if create and extracted:
             self.communes.add(*extracted)
 
@@ -86,7 +66,7 @@ class ProfessionalFactory(factory.django.DjangoModelFactory):
     mssante_address = ""
 
     @factory.post_generation
-    def organizations(self, create, extracted, **kwargs):  # noqa: ARG002
+    def organizations(self, create, extracted, **kwargs):
         if create and extracted:
             for organization in extracted:
                 Membership.objects.get_or_create(professional=self, organization=organization)
@@ -103,7 +83,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "motdepasse-de-test")
 
     @factory.post_generation
-    def saved(self, create, extracted, **kwargs):  # noqa: ARG002
+    def saved(self, create, extracted, **kwargs):
         if create:
             self.save()
 

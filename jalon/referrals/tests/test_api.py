@@ -556,8 +556,9 @@ def test_it_refuses_a_status_request_without_token(client, submit):
     assert response.json()["code"] == "unauthenticated"
 
 
-def test_it_publishes_its_openapi_description(client):
-    """The OpenAPI description builds (schemas, enums, limits) and needs no token."""
+def test_it_publishes_its_openapi_description(client, gp):
+    """The OpenAPI description builds (schemas, enums, limits) for a logged-in user, with no token."""
+    client.force_login(gp)
     response = client.get("/api/v1/openapi.json")
 
     assert response.status_code == 200

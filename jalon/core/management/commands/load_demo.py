@@ -22,7 +22,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from faker import Faker
 
 from jalon.accounts.models import Role, User
 from jalon.core.actor import Actor
@@ -59,7 +58,7 @@ from jalon.referrals.services import (
     referral_request_complement,
     referral_submit,
 )
-from jalon.testing.factories import make_finess, make_ins, make_rpps
+from jalon.core.demo_data import DemoNames, make_finess, make_ins, make_rpps
 
 SEED = 2026
 # The synthetic region behind the indicators' dashboard: enough pathways for monthly medians per site.
@@ -400,8 +399,7 @@ class Command(BaseCommand):
             raise CommandError(_("La base contient déjà des données : la démonstration se charge sur une base vide."))
         self.now = timezone.now()
         self.rng = random.Random(SEED)
-        self.fake = Faker("fr_FR")
-        self.fake.seed_instance(SEED)
+        self.fake = DemoNames(SEED)
         self.phone_numbers = itertools.count(1)
         with transaction.atomic():
             self._ensure_communes(only_needed=options["only_territory_communes"])

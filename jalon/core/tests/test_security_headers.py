@@ -160,8 +160,8 @@ def route_urls(real: dict[str, str]) -> list[str]:
 
 
 @pytest.fixture
-def everyone(gp, coordinator, coordinator_elsewhere, specialist, home_nurse, support_provider, manager, admin_user):
-    return [None, gp, coordinator, coordinator_elsewhere, specialist, home_nurse, support_provider, manager, admin_user]
+def everyone(gp, coordinator, coordinator_elsewhere, specialist, home_nurse, support_provider, manager, admin_user, regional_analyst):
+    return [None, gp, coordinator, coordinator_elsewhere, specialist, home_nurse, support_provider, manager, admin_user, regional_analyst]
 
 
 def test_every_route_carries_the_policy_and_no_store_for_every_role(everyone, booked):

@@ -300,8 +300,9 @@ def test_it_checks_the_body_before_the_key(client, entry_point, gp):
     assert not IdempotencyKey.objects.exists()
 
 
-def test_it_documents_the_header_in_openapi(client):
+def test_it_documents_the_header_in_openapi(client, gp):
     """The OpenAPI description of the POST route tells clients about the header and its 409."""
+    client.force_login(gp)
     operation = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/referrals"]["post"]
 
     assert "Idempotency-Key" in operation["description"]

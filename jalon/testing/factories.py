@@ -29,6 +29,11 @@ def make_finess(seed: int, department: str = "67") -> str:
     return partial + luhn_check_digit(partial)
 
 
+def letters_name(prefix: str, number: int) -> str:
+    """A distinct name per number written with letters only (civil-status names hold no digit): 12 → « PatientBC »."""
+    return prefix + "".join("ABCDEFGHIJ"[int(digit)] for digit in str(number))
+
+
 def make_ins(*, sex: str, birth_date: date, department: str = "67", seed: int | None = None) -> str:
     """A structurally valid INS with its key, consistent with sex and birth date."""
     rng = random.Random(seed)

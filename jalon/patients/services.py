@@ -28,6 +28,7 @@ from jalon.patients.models import (
     Patient,
 )
 
+
 @dataclass(frozen=True)
 class PatientIdentity:
     birth_name: str
@@ -255,7 +256,7 @@ def identity_conflict_resolve(
     submission keeps its own patient, without INS, provisional."""
     from jalon.accounts.access import may_resolve_identity_conflict
 
-    conflict = IdentityConflict.objects.select_for_update().select_related("entry_point", "referral").get(pk=conflict.pk)
+    conflict = IdentityConflict.objects.select_for_update(of=("self",)).select_related("entry_point", "referral").get(pk=conflict.pk)
     if not may_resolve_identity_conflict(actor.user, conflict):
         raise PatientError(PatientErrorCode.NOT_ALLOWED, _("Seule la coordination du guichet concerné résout ce conflit d'identité."))
     if not conflict.is_open:

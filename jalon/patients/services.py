@@ -220,7 +220,7 @@ def _merge_into_existing(*, actor: Actor, conflict: IdentityConflict, keep_submi
     """Same person: correct the known patient's traits as chosen, move what the provisional duplicate
     holds to them, retire the duplicate."""
     from jalon.pathways.models import Pathway
-    from jalon.referrals.models import Referral
+    from jalon.referrals.models import OPEN_STATUSES, Referral
     from jalon.teleexpertise.models import TeleExpertiseRequest
 
     existing = Patient.objects.select_for_update().get(pk=conflict.existing_patient_id)
@@ -230,6 +230,17 @@ def _merge_into_existing(*, actor: Actor, conflict: IdentityConflict, keep_submi
     Referral.objects.filter(patient=provisional).update(patient=existing)
     Pathway.objects.filter(patient=provisional).update(patient=existing)
     TeleExpertiseRequest.objects.filter(patient=provisional).update(patient=existing)
+    # As a submission matched at once: each moved open referral is linked to the patient's other open ones.
+    others = list(Referral.objects.filter(patient=existing, status__in=OPEN_STATUSES).exclude(reference__in=moved).order_by("received_at"))
+    for referral in Referral.objects.filter(reference__in=moved, status__in=OPEN_STATUSES) if others else ():
+        referral.related_referrals.add(*others)
+        event_record(
+            actor=actor,
+            kind="referral.duplicate_linked",
+            patient_id=existing.pk,
+            referral_id=referral.pk,
+            payload={"linked": [other.reference for other in others]},
+        )
     now = timezone.now()
     CareTeamMember.objects.active().filter(patient=provisional).update(until=now)
     # The coordination that resolved it works the moved referral: it joins the known patient's team, as a

@@ -30,7 +30,13 @@ from jalon.events.models import Event
 from jalon.events.services import event_record
 from jalon.messaging.notify import notify
 from jalon.patients.models import CareTeamRole, Patient
-from jalon.patients.services import PatientIdentity, care_team_add, identity_conflict_record, identity_conflicts_follow_referral, patient_register
+from jalon.patients.services import (
+    PatientIdentity,
+    care_team_add,
+    identity_conflict_record,
+    identity_conflicts_follow_referral,
+    patient_register,
+)
 from jalon.referrals.documents import CheckedDocument, check_document
 from jalon.referrals.errors import ReferralError
 from jalon.referrals.models import CancerSite, Question, Referral

@@ -169,6 +169,8 @@ def test_same_person_moves_the_referral_and_corrects_traits_with_a_trace(known, 
     assert not CareTeamMember.objects.filter(patient_id=known.patient_id, professional_id=conflicting.referrer_id).exists()
     assert AuditRecord.objects.filter(patient_id=known.patient_id, object_type="patient.identity", action="update").exists()
     assert Event.objects.get(kind="patient.identity_conflict_resolved").payload["moved_referrals"] == [conflicting.reference]
+    assert list(conflicting.related_referrals.values_list("pk", flat=True)) == [known.pk]
+    assert Event.objects.get(kind="referral.duplicate_linked", referral=conflicting).payload == {"linked": [known.reference]}
 
 
 def test_same_person_without_correction_keeps_the_known_traits(known, conflicting, coordinator):

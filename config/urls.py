@@ -16,6 +16,7 @@ urlpatterns = [
     path("mes-patients/", include("jalon.portal.urls")),
     path("teleexpertise/", include("jalon.teleexpertise.urls")),
     path("courriels-recus/", include("jalon.mailin.urls")),
+    path("identite/", include("jalon.patients.urls")),
     path("indicateurs/", include("jalon.indicators.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -349,3 +349,42 @@ def may_edit_notification_texts(user, organization_id: int | None) -> bool:
     if organization_id is None:
         return may_edit_regional_notification_texts(user)
     return organization_id in notification_text_organization_ids(user)
+# --- Identity vigilance ---------------------------------------------------------------------------
+
+
+def identity_conflicts_visible_to(user) -> QuerySet:
+    """Identity conflicts: only the coordinators of the organisation owning the entry point the submission
+    came to (they see both identities to decide); nobody else, whatever their care-team links."""
+    from jalon.patients.models import IdentityConflict
+
+    if not user.is_authenticated or user.role != Role.COORDINATOR or not user.professional_id:
+        return IdentityConflict.objects.none()
+    return IdentityConflict.objects.filter(entry_point__organization_id__in=user.organization_ids())
+
+
+def identity_conflict_for_user(user, pk: int, queryset: QuerySet | None = None):
+    """The conflict if the user is one of its entry point's coordinators; 404 otherwise (it holds two identities)."""
+    from jalon.core.forms import beyond_any_row_id
+
+    if beyond_any_row_id(pk):
+        raise Http404
+    base = identity_conflicts_visible_to(user)
+    conflicts = base if queryset is None else queryset.filter(pk__in=base.values("pk"))
+    conflict = conflicts.filter(pk=pk).first()
+    if conflict is None:
+        raise Http404
+    return conflict
+
+
+def may_resolve_identity_conflict(user, conflict) -> bool:
+    """Resolve a conflict: the coordinators of its entry point's organisation (the service checks it too)."""
+    return identity_conflicts_visible_to(user).filter(pk=conflict.pk).exists()
+
+
+def may_set_identity_status(user, patient) -> bool:
+    """Record the identity status checked (RNIV): a coordinator whose organisation is in the patient's team."""
+    return (
+        user.is_authenticated
+        and user.role == Role.COORDINATOR
+        and patients_visible_to(user).filter(pk=patient.pk).exists()
+    )

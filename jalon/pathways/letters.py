@@ -87,8 +87,8 @@ def _story(pathway: Pathway, kind: str, content: LetterContent):
         text(str(TITLES[kind]), heading),
         text(_("Patient : %(name)s, né·e le %(born)s") % {"name": patient.display_name, "born": f"{patient.birth_date:%d/%m/%Y}"}),
     ]
-    if patient.ins_may_leave_system:
-        story.append(text(_("INS : %(ins)s") % {"ins": patient.ins}))
+    if patient.shareable_ins:  # printed only for a qualified identity (RNIV)
+        story.append(text(_("INS : %(ins)s") % {"ins": patient.shareable_ins}))
     story += [
         text(_("Référence du parcours : %(reference)s (%(template)s)") % {"reference": referral.reference, "template": pathway.template_version.template.name}),
         Spacer(1, 4 * mm),

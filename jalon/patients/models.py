@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jalon.core.identifiers import validate_ins
-from jalon.core.text import normalize_name
+from jalon.core.text import normalize_name, validate_civil_name
 
 
 class IdentityStatus(models.TextChoices):
@@ -28,9 +29,11 @@ class Sex(models.TextChoices):
 
 class Patient(models.Model):
     ins = models.CharField(_("INS (NIR et clé)"), max_length=15, null=True, blank=True, unique=True, validators=[validate_ins])
-    birth_name = models.CharField(_("nom de naissance"), max_length=100)
-    used_name = models.CharField(_("nom utilisé"), max_length=100, blank=True)
-    first_names = models.CharField(_("prénoms"), max_length=200, help_text=_("Tous les prénoms de naissance, séparés par des espaces."))
+    birth_name = models.CharField(_("nom de naissance"), max_length=100, validators=[validate_civil_name])
+    used_name = models.CharField(_("nom utilisé"), max_length=100, blank=True, validators=[validate_civil_name])
+    first_names = models.CharField(
+        _("prénoms"), max_length=200, help_text=_("Tous les prénoms de naissance, séparés par des espaces."), validators=[validate_civil_name]
+    )
     sex = models.CharField(_("sexe"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("date de naissance"))
     birth_place_code = models.CharField(_("lieu de naissance (code INSEE)"), max_length=5, blank=True)
@@ -54,6 +57,11 @@ class Patient(models.Model):
     # birth name + first first name + birth date, normalised: the key duplicate detection matches on.
     identity_key = models.CharField(max_length=250, db_index=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # A provisional duplicate retired when the coordination found it was this other (known) patient.
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("fusionné dans"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    retired_at = models.DateTimeField(_("retiré le"), null=True, blank=True)
 
     class Meta:
         ordering = ["birth_name", "first_names"]
@@ -78,8 +86,16 @@ class Patient(models.Model):
 
     @property
     def ins_may_leave_system(self) -> bool:
-        """The INS travels to other systems only when the identity is qualified."""
+        """The INS travels to other systems only when the identity is qualified (RNIV: retrieved or
+        checked through the INSi teleservice and validated with an identity document)."""
         return bool(self.ins) and self.identity_status == IdentityStatus.QUALIFIED
+
+    @property
+    def shareable_ins(self) -> str:
+        """The INS to print or send (letters, messages, calendar files, API, exports); "" unless qualified.
+
+        Every output that leaves Jalon reads the INS through here, never `ins` itself."""
+        return self.ins if self.ins_may_leave_system else ""
 
 
 class CareTeamRole(models.TextChoices):
@@ -136,3 +152,73 @@ class CareTeamMember(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["professional", "patient"]), models.Index(fields=["organization", "patient"])]
+
+
+# --- Identity vigilance: a submission whose INS names a known patient with other traits -----------
+
+# The traits compared when an INS matches (RNIV's « traits stricts » Jalon holds).
+COMPARED_TRAITS = ("birth_name", "first_names", "sex", "birth_date", "birth_place_code")
+TRAIT_LABELS = {
+    "birth_name": _("nom de naissance"),
+    "first_names": _("prénoms"),
+    "sex": _("sexe"),
+    "birth_date": _("date de naissance"),
+    "birth_place_code": _("lieu de naissance"),
+}
+
+
+class ConflictStatus(models.TextChoices):
+    OPEN = "open", _("À résoudre")
+    RESOLVED = "resolved", _("Résolu")
+
+
+class ConflictResolution(models.TextChoices):
+    SAME_PERSON = "same_person", _("Même personne : la demande rejoint le patient connu")
+    DIFFERENT_PEOPLE = "different_people", _("Personnes différentes : INS erronée, la demande garde son patient")
+
+
+class IdentityConflict(models.Model):
+    """A submission whose INS is a known patient's but whose traits differ: never attached silently.
+
+    The submission got a provisional patient of its own, without the INS (`provisional_patient`); the
+    coordination of the entry point decides whether it is the known patient (`existing_patient`).
+    """
+
+    existing_patient = models.ForeignKey(
+        Patient, verbose_name=_("patient connu"), on_delete=models.PROTECT, related_name="identity_conflicts"
+    )
+    provisional_patient = models.ForeignKey(
+        Patient, verbose_name=_("patient provisoire"), on_delete=models.PROTECT, related_name="provisional_conflicts"
+    )
+    entry_point = models.ForeignKey("referrals.EntryPoint", verbose_name=_("guichet"), on_delete=models.PROTECT, related_name="+")
+    referral = models.ForeignKey(
+        "referrals.Referral", verbose_name=_("demande"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="identity_conflicts",
+    )
+    submitted_traits = models.JSONField(_("traits transmis"), default=dict)
+    differing_traits = models.JSONField(_("traits différents"), default=list)
+    status = models.CharField(_("statut"), max_length=10, choices=ConflictStatus.choices, default=ConflictStatus.OPEN, db_index=True)
+    resolution = models.CharField(_("décision"), max_length=20, choices=ConflictResolution.choices, blank=True)
+    reason = models.TextField(_("motif"), blank=True)
+    raised_at = models.DateTimeField(_("signalé le"), default=timezone.now)
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    resolved_at = models.DateTimeField(_("résolu le"), null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["raised_at", "id"]
+        verbose_name = _("conflit d'identité")
+        indexes = [models.Index(fields=["entry_point", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open", resolution="") | Q(status="resolved") & ~Q(resolution=""),
+                name="identity_conflict_resolution_when_resolved",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.existing_patient_id} / {self.provisional_patient_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ConflictStatus.OPEN

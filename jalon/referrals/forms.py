@@ -9,7 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jalon.core.identifiers import normalize_french_phone, normalize_ins, validate_ins
+from jalon.core.text import validate_civil_name
 from jalon.directory.models import Commune, Profession, Professional
+from jalon.patients.identity import submission_status_choices, submission_status_error
 from jalon.patients.models import IdentityStatus, Sex
 from jalon.patients.services import PatientIdentity
 from jalon.referrals.documents import check_document
@@ -84,9 +86,9 @@ class ReferralForm(forms.Form):
         max_length=25,
         help_text=_("Facultatif. Exemple : 2 56 03 67 482 123 45"),
     )
-    birth_name = forms.CharField(label=_("Nom de naissance"), max_length=100)
-    used_name = forms.CharField(label=_("Nom utilisé"), max_length=100, required=False)
-    first_names = forms.CharField(label=_("Prénoms de naissance"), max_length=200)
+    birth_name = forms.CharField(label=_("Nom de naissance"), max_length=100, validators=[validate_civil_name])
+    used_name = forms.CharField(label=_("Nom utilisé"), max_length=100, required=False, validators=[validate_civil_name])
+    first_names = forms.CharField(label=_("Prénoms de naissance"), max_length=200, validators=[validate_civil_name])
     sex = forms.ChoiceField(label=_("Sexe"), choices=Sex.choices)
     birth_date = forms.DateField(label=_("Date de naissance"), widget=forms.DateInput(attrs={"type": "date"}))
     birth_place_code = forms.CharField(label=_("Lieu de naissance (code INSEE)"), max_length=5, required=False)
@@ -128,9 +130,7 @@ class ReferralForm(forms.Form):
             self.fields["caller_name"] = forms.CharField(
                 label=_("Personne qui a appelé"), max_length=200, help_text=_("Nom et fonction, par exemple « secrétariat du Dr Martin »."),
             )
-            self.fields["identity_status"] = forms.ChoiceField(
-                label=_("Statut de l'identité"), choices=IdentityStatus.choices, initial=IdentityStatus.PROVISIONAL
-            )
+            self.fields["identity_status"] = identity_status_field()
 
     def clean_ins(self):
         value = self.cleaned_data["ins"]
@@ -164,9 +164,36 @@ class ReferralForm(forms.Form):
             raise ValidationError(_("Le lieu de naissance est un code INSEE de 5 caractères (99 suivi du pays pour l'étranger)."))
         return value
 
+    def clean(self):
+        data = super().clean()
+        check_identity_status(self, data)
+        return data
+
     @property
     def patient_informed_value(self) -> bool | None:
         return {"yes": True, "no": False}.get(self.cleaned_data.get("patient_informed") or "")
+
+
+def identity_status_field() -> forms.ChoiceField:
+    """The identity status a submission may declare (never « qualifiée »: jalon/patients/identity.py)."""
+    return forms.ChoiceField(
+        label=_("Statut de l'identité"),
+        choices=submission_status_choices(),
+        initial=IdentityStatus.PROVISIONAL,
+        help_text=_(
+            "« Récupérée » : INS obtenue par le téléservice INSi. « Validée » : pièce d'identité vue. "
+            "La coordination qualifie l'identité ensuite ; l'INS n'est imprimée et transmise que si l'identité est qualifiée."
+        ),
+        error_messages={"invalid_choice": _("Statut refusé : une identité ne peut pas être déclarée « qualifiée » à l'envoi.")},
+    )
+
+
+def check_identity_status(form: forms.Form, data: dict) -> None:
+    """Add the identity status rule's error (jalon/patients/identity.py) to a form holding the patient fields."""
+    if "identity_status" in form.fields and data.get("identity_status") and "ins" in data:
+        error = submission_status_error(data["identity_status"], data["ins"])
+        if error:
+            form.add_error("identity_status", error)
 
 
 class ExamForm(forms.Form):

@@ -158,6 +158,9 @@ class Referral(models.Model):
     alarm_signs = models.JSONField(_("signes d'alerte"), default=list, blank=True)
     question = models.CharField(_("question posée"), max_length=16, choices=Question.choices, default=Question.DIAGNOSIS)
     patient_informed = models.BooleanField(_("patient informé de la suspicion"), null=True)
+    # The identity and contact as the submitter sent them (INS, traits, phone, commune). Kept on the referral,
+    # never copied onto a known patient: only the coordination changes a patient's record (identity vigilance).
+    submitted_identity = models.JSONField(_("identité transmise"), default=dict, blank=True)
     status = models.CharField(_("statut"), max_length=24, choices=Status.choices, default=Status.RECEIVED, db_index=True)
     received_at = models.DateTimeField(_("reçue le"), default=timezone.now)
     answer_deadline = models.DateTimeField(_("réponse attendue avant"))
@@ -191,6 +194,16 @@ class Referral(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def contact_phone(self) -> str:
+        """The patient's phone: the one the submitter gave with this referral, else the patient's record."""
+        return self.submitted_identity.get("phone") or self.patient.phone
+
+    @property
+    def contact_commune_code(self) -> str | None:
+        """The patient's commune: the one given with this referral, else the patient's record."""
+        return self.submitted_identity.get("commune_code") or self.patient.commune_id
 
 
 class ExamKind(models.TextChoices):

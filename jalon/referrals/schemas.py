@@ -18,6 +18,7 @@ from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, field
 from pydantic_core import PydanticCustomError
 
 from jalon.core.identifiers import normalize_french_phone, normalize_identifier, normalize_ins, validate_ins, validate_rpps
+from jalon.core.text import validate_civil_name
 from jalon.patients.models import Sex
 from jalon.referrals.completeness import item_label
 from jalon.referrals.models import AlarmSign, CancerSite, ExamKind, Question, Referral, Urgency
@@ -50,10 +51,23 @@ def _first_message(error: DjangoValidationError) -> str:
     return str(error.messages[0]) if error.messages else str(error)
 
 
+def _civil_name(value: str) -> str:
+    """The characters of French civil status only (the model's and the forms' validator)."""
+    try:
+        validate_civil_name(value)
+    except DjangoValidationError as error:
+        raise _invalid("civil_name_invalid", _first_message(error)) from None
+    return value
+
+
+def _name(max_length: int, *, min_length: int = 0):
+    return Annotated[_text(max_length, min_length=min_length), AfterValidator(_civil_name)]
+
+
 Slug = _text(50, min_length=1, pattern=r"^[-a-zA-Z0-9_]+$")
-Name = _text(100, min_length=1)
-OptionalName = _text(100)
-FirstNames = _text(200, min_length=1)
+Name = _name(100, min_length=1)
+OptionalName = _name(100)
+FirstNames = _name(200, min_length=1)
 InseeCode = _text(5, pattern=r"^(?:\d{5}|2[ABab]\d{3})$")
 RawIdentifier = _text(30)  # an INS, RPPS or phone as typed, with spaces, dots or hyphens
 ShortText = _text(200)

@@ -21,8 +21,8 @@ from jalon.core.actor import Actor
 from jalon.core.workcalendar import add_delay
 from jalon.directory.models import Professional
 from jalon.events.services import event_record
-from jalon.patients.models import CareTeamRole, Patient
-from jalon.patients.services import PatientIdentity, care_team_add, patient_register
+from jalon.patients.models import CareTeamRole
+from jalon.patients.services import PatientIdentity, care_team_add, identity_conflict_record, patient_register
 from jalon.referrals import completeness
 from jalon.referrals.documents import CheckedDocument, check_document
 from jalon.referrals.errors import ReferralError, ReferralErrorCode
@@ -107,13 +107,12 @@ def _store_attachments(*, actor: Actor, referral: Referral, documents: list[Chec
 
 
 def _content_of(referral: Referral) -> completeness.ReferralContent:
-    patient = referral.patient
     return completeness.ReferralContent(
         clinical_reason=referral.clinical_reason,
         first_symptoms_date=referral.first_symptoms_date,
         gp_id=referral.gp_id,
-        patient_phone=patient.phone,
-        patient_commune_code=patient.commune_id,
+        patient_phone=referral.contact_phone,
+        patient_commune_code=referral.contact_commune_code,
         patient_informed=referral.patient_informed,
         exam_kinds=frozenset(referral.exams.values_list("kind", flat=True)),
         document_count=referral.documents.count(),
@@ -128,10 +127,10 @@ def _refresh_completeness(referral: Referral) -> None:
     referral.is_complete = not referral.missing_items
 
 
-def _is_outside_territory(entry_point: EntryPoint, patient: Patient) -> bool:
-    if entry_point.territory_id is None or not patient.commune_id:
+def _is_outside_territory(entry_point: EntryPoint, commune_code: str | None) -> bool:
+    if entry_point.territory_id is None or not commune_code:
         return False
-    return not entry_point.territory.communes.filter(code=patient.commune_id).exists()
+    return not entry_point.territory.communes.filter(code=commune_code).exists()
 
 
 @transaction.atomic
@@ -165,7 +164,11 @@ def referral_submit(
     checked_documents = _check_documents(documents)
     checked_exam_files = [(exam, _check_documents(exam.files)) for exam in exams]
 
-    patient_row, created = patient_register(actor=actor, identity=patient)
+    # A known patient is matched, never changed: what the submitter sent stays on the referral. An INS naming
+    # a known patient with other traits gives a new provisional patient and an identity conflict.
+    registration = patient_register(actor=actor, identity=patient, entry_point_id=entry_point.pk)
+    patient_row, created = registration.patient, registration.created
+    submitted_identity = patient.as_submitted()
     open_referrals = list(Referral.objects.filter(patient=patient_row, status__in=OPEN_STATUSES).order_by("received_at"))
     received_at = timezone.now()
     referral = Referral.objects.create(
@@ -183,11 +186,14 @@ def referral_submit(
         alarm_signs=sorted(set(alarm_signs)),
         question=question,
         patient_informed=patient_informed,
+        submitted_identity=submitted_identity,
         received_at=received_at,
         answer_deadline=answer_deadline_for(entry_point, received_at),
-        outside_territory=_is_outside_territory(entry_point, patient_row),
+        outside_territory=_is_outside_territory(entry_point, submitted_identity["commune_code"] or patient_row.commune_id),
         created_by=actor.user,
     )
+    if registration.conflict is not None:
+        identity_conflict_record(actor=actor, conflict=registration.conflict, referral_id=referral.pk)
     _store_attachments(actor=actor, referral=referral, documents=checked_documents, exams=checked_exam_files)
     _refresh_completeness(referral)
     referral.save(update_fields=["missing_items", "is_complete", "completeness_rule_set"])
@@ -312,17 +318,13 @@ def referral_complete(
         changed.append("patient_informed")
     if changed:
         referral.save(update_fields=changed)
-    patient_changes = []
-    if patient_phone:
-        referral.patient.phone = patient_phone
-        patient_changes.append("phone")
-    if patient_commune_code:
-        referral.patient.commune_id = patient_commune_code
-        patient_changes.append("commune_id")
-    if patient_changes:
-        referral.patient.save(update_fields=patient_changes)
-        audit(actor, action=AuditAction.UPDATE, patient_id=referral.patient_id, object_type="patient", object_id=referral.patient_id)
-        referral.outside_territory = _is_outside_territory(referral.entry_point, referral.patient)
+    # The referrer's contact details go on the referral, never on the patient's record (identity vigilance:
+    # only the coordination changes a patient).
+    contact = {key: value for key, value in (("phone", patient_phone), ("commune_code", patient_commune_code)) if value}
+    if contact:
+        referral.submitted_identity = {**referral.submitted_identity, **contact}
+        referral.save(update_fields=["submitted_identity"])
+        referral.outside_territory = _is_outside_territory(referral.entry_point, referral.contact_commune_code)
     _store_attachments(actor=actor, referral=referral, documents=checked_documents, exams=checked_exam_files)
     _refresh_completeness(referral)
     if message.strip():

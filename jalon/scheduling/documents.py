@@ -1,7 +1,7 @@
 """What leaves the system about appointments: the patient's letter (PDF) and the professionals' calendar (ICS).
 
 The letter names the patient (it is theirs) but shows the INS only when the identity is qualified
-(Patient.ins_may_leave_system). The calendar file names no patient at all: a professional's calendar
+(Patient.shareable_ins). The calendar file names no patient at all: a professional's calendar
 is synchronised to places Jalon does not control, so an event carries the referral's reference only.
 """
 
@@ -79,8 +79,8 @@ def _paragraphs(pathway, appointments: list[Appointment]):
         story.append(text(_("Téléphone : %(phone)s") % {"phone": entry_point.phone}, small))
     story += [Spacer(1, 8 * mm), text(_("Vos rendez-vous"), heading)]
     story.append(labelled(_("Patient :"), _("%(name)s, né·e le %(born)s") % {"name": patient.display_name, "born": f"{patient.birth_date:%d/%m/%Y}"}))
-    if patient.ins_may_leave_system:
-        story.append(labelled(_("INS :"), patient.ins))
+    if patient.shareable_ins:  # printed only for a qualified identity (RNIV)
+        story.append(labelled(_("INS :"), patient.shareable_ins))
     story.append(labelled(_("Dossier :"), referral.reference))
     story += [
         Spacer(1, 4 * mm),

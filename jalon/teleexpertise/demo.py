@@ -53,7 +53,7 @@ def _identity(*, birth_name: str, first_names: str, sex: str, birth_date: date, 
         sex=sex,
         birth_date=birth_date,
         ins=make_ins(sex=sex, birth_date=birth_date, seed=seed),
-        identity_status=IdentityStatus.QUALIFIED,
+        identity_status=IdentityStatus.RECOVERED,  # the GP's word; only the coordination qualifies
         commune_code="67482",
         gp_id=gp_id,
     )

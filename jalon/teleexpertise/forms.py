@@ -12,8 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jalon.directory.models import Profession, Professional
-from jalon.patients.models import IdentityStatus
-from jalon.referrals.forms import DocumentsField, ReferralForm
+from jalon.referrals.forms import DocumentsField, ReferralForm, check_identity_status, identity_status_field
 from jalon.referrals.models import CancerSite
 from jalon.teleexpertise.selectors import active_offers
 from jalon.teleexpertise.services import QUESTION_MAX_LENGTH
@@ -43,12 +42,7 @@ class TeleExpertiseRequestForm(forms.Form):
     sex = _intake_field("sex")
     birth_date = _intake_field("birth_date")
     birth_place_code = _intake_field("birth_place_code")
-    identity_status = forms.ChoiceField(
-        label=_("Statut de l'identité"),
-        choices=IdentityStatus.choices,
-        initial=IdentityStatus.PROVISIONAL,
-        help_text=_("Provisoire sans INS ; « Qualifiée » seulement si l'INS a été vérifiée par le téléservice INSi et une pièce d'identité vue."),
-    )
+    identity_status = identity_status_field()
     commune = _intake_field("commune")
     phone = _intake_field("phone")
     gp = _intake_field("gp")
@@ -73,6 +67,11 @@ class TeleExpertiseRequestForm(forms.Form):
     clean_phone = ReferralForm.clean_phone
     clean_birth_date = ReferralForm.clean_birth_date
     clean_birth_place_code = ReferralForm.clean_birth_place_code
+
+    def clean(self):
+        data = super().clean()
+        check_identity_status(self, data)
+        return data
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

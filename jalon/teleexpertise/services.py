@@ -30,7 +30,13 @@ from jalon.events.models import Event
 from jalon.events.services import event_record
 from jalon.messaging.notify import notify
 from jalon.patients.models import CareTeamRole, Patient
-from jalon.patients.services import PatientIdentity, care_team_add, patient_register
+from jalon.patients.services import (
+    PatientIdentity,
+    care_team_add,
+    identity_conflict_record,
+    identity_conflicts_follow_referral,
+    patient_register,
+)
 from jalon.referrals.documents import CheckedDocument, check_document
 from jalon.referrals.errors import ReferralError
 from jalon.referrals.models import CancerSite, Question, Referral
@@ -137,7 +143,8 @@ def teleexpertise_request_submit(
         raise TeleExpertiseError(TeleExpertiseErrorCode.INVALID_INPUT, _("Choisissez le cancer suspecté."), field="suspected_site")
     checked_documents = _check_documents(documents)
 
-    patient_row, _created = patient_register(actor=actor, identity=patient)
+    registration = patient_register(actor=actor, identity=patient, entry_point_id=offer.entry_point_id)
+    patient_row = registration.patient
     submitted_at = timezone.now()
     request = TeleExpertiseRequest.objects.create(
         reference=next_reference(ReferenceCounter, prefix="TEX", year=timezone.localdate().year),
@@ -163,6 +170,8 @@ def teleexpertise_request_submit(
         )
         stored.file.save(document.name, document.upload, save=False)
         stored.save()
+    if registration.conflict is not None:
+        identity_conflict_record(actor=actor, conflict=registration.conflict)
     care_team_add(patient_id=patient_row.pk, role=CareTeamRole.REFERRER, professional_id=requester.pk, reason=request.reference)
     event = event_record(
         actor=actor,
@@ -253,6 +262,7 @@ def _identity_of(patient: Patient) -> PatientIdentity:
         commune_code=patient.commune_id,
         phone=patient.phone,
         gp_id=patient.gp_id,
+        known_patient_id=patient.pk,
     )
 
 
@@ -294,6 +304,7 @@ def teleexpertise_convert(*, actor: Actor, request: TeleExpertiseRequest) -> Ref
         for handle in handles:
             handle.close()
     referral = result.referral
+    identity_conflicts_follow_referral(patient_id=request.patient_id, referral_id=referral.pk)
     if referral.patient_id != request.patient_id:
         # The identity carried over is the request's own patient's: matching it elsewhere would be an
         # identity-vigilance fault, never something to create silently.

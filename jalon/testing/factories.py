@@ -17,6 +17,11 @@ from jalon.referrals.models import EntryPoint
 fake = Faker("fr_FR")
 
 
+def letters_name(prefix: str, number: int) -> str:
+    """A distinct name per number written with letters only (civil-status names hold no digit): 12 → « PatientBC »."""
+    return prefix + "".join("ABCDEFGHIJ"[int(digit)] for digit in str(number))
+
+
 class CommuneFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Commune

@@ -23,7 +23,7 @@ from jalon.pathways.template_services import (
     milestone_as_dict,
     template_version_create,
 )
-from jalon.testing.factories import make_ins
+from jalon.testing.factories import letters_name, make_ins
 
 PARIS = ZoneInfo("Europe/Paris")
 MONDAY_9H = datetime(2026, 11, 16, 9, 0, tzinfo=PARIS)
@@ -89,7 +89,7 @@ def start_lung_pathway(submit, coordinator):
     """Start a lung pathway for a new patient (seed makes each patient distinct)."""
 
     def _start(seed: int):
-        patient = identity(birth_name=f"Patient{seed}", ins=make_ins(sex="F", birth_date=date(1956, 3, 12), seed=seed))
+        patient = identity(birth_name=letters_name("Patient", seed), ins=make_ins(sex="F", birth_date=date(1956, 3, 12), seed=seed))
         referral = submit(patient=patient).referral
         referral.pathway_kind = "lung"
         referral.save(update_fields=["pathway_kind"])

@@ -18,13 +18,13 @@ from jalon.pathways.services import milestone_record
 from jalon.pathways.tests.factories import pathway_build
 from jalon.pathways.tests.test_pathway_pages import recordable_milestone
 from jalon.patients.services import patient_record_sharing_opposition
-from jalon.testing.factories import make_ins
+from jalon.testing.factories import letters_name, make_ins
 
 URL = reverse("portal:patients")
 
 
 def another_patient(seed: int, **overrides):
-    return identity(birth_name=f"Patient{seed}", ins=make_ins(sex="F", birth_date=date(1956, 3, 12), seed=100 + seed), **overrides)
+    return identity(birth_name=letters_name("Patient", seed), ins=make_ins(sex="F", birth_date=date(1956, 3, 12), seed=100 + seed), **overrides)
 
 
 def test_it_lists_the_referrers_and_the_gps_patients(client, referral, gp, treating_gp):

@@ -10,7 +10,7 @@ from django.urls import reverse
 from conftest import identity
 from jalon.accounts.models import AuditRecord
 from jalon.pathways.tests.factories import pathway_build
-from jalon.testing.factories import make_ins
+from jalon.testing.factories import letters_name, make_ins
 
 WORKLIST = reverse("referrals:worklist")
 
@@ -78,7 +78,7 @@ def test_it_keeps_the_number_of_queries_constant(client, referral, coordinator, 
     with django_assert_max_num_queries(80) as one:
         client.get(WORKLIST)
     for seed in range(3):
-        patient = identity(birth_name=f"Autre{seed}", ins=make_ins(sex="F", birth_date=date(1956, 3, 12), seed=300 + seed), gp_id=gp.professional_id)
+        patient = identity(birth_name=letters_name("Autre", seed), ins=make_ins(sex="F", birth_date=date(1956, 3, 12), seed=300 + seed), gp_id=gp.professional_id)
         post(gp, pathway_build(submit, user=coordinator, patient=patient).referral, "Question")
     with django_assert_max_num_queries(len(one.captured_queries)):
         page = client.get(WORKLIST).content.decode()

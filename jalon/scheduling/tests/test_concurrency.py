@@ -31,7 +31,7 @@ from jalon.pathways.tests.factories import pathway_build, template_version_build
 from jalon.scheduling.models import Appointment, AppointmentStatus
 from jalon.scheduling.tests.factories import resource_build, slot_build
 from jalon.scheduling.tests.race_worker import book_attempts, on_database, process_main
-from jalon.testing.factories import make_ins
+from jalon.testing.factories import letters_name, make_ins
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -61,7 +61,7 @@ def race(hospital, submit, gp, coordinator):
             kind=KINDS[n % len(KINDS)],
             priority="P2",
             patient=identity(
-                birth_name=f"Patient{n}",
+                birth_name=letters_name("Patient", n),
                 ins=make_ins(sex=Sex.FEMALE, birth_date=date(1956, 3, 12), seed=100 + n),
                 gp_id=gp.professional_id,
             ),

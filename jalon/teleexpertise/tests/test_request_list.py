@@ -11,14 +11,14 @@ from conftest import identity
 from jalon.accounts.models import AuditRecord
 from jalon.core.actor import Actor
 from jalon.teleexpertise.services import teleexpertise_answer
-from jalon.testing.factories import make_ins
+from jalon.testing.factories import letters_name, make_ins
 
 PARIS = ZoneInfo("Europe/Paris")
 
 
 def _patient(seed: int):
     birth = datetime(1950, 1, 1).date()
-    return identity(birth_name=f"Patient{seed}", first_names="Paul", sex="M", birth_date=birth, ins=make_ins(sex="M", birth_date=birth, seed=seed))
+    return identity(birth_name=letters_name("Patient", seed), first_names="Paul", sex="M", birth_date=birth, ins=make_ins(sex="M", birth_date=birth, seed=seed))
 
 
 def test_it_lists_the_gps_own_requests_with_status_service_deadline_and_answer(client, gp, other_gp, ask, pneumologist):

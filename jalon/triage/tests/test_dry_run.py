@@ -15,7 +15,7 @@ from jalon.core.actor import Actor
 from jalon.patients.models import Sex
 from jalon.referrals.models import Referral, Status
 from jalon.referrals.services import ExamInput, referral_decline
-from jalon.testing.factories import make_ins
+from jalon.testing.factories import letters_name, make_ins
 from jalon.triage.dry_run import NO_RULE, Outcome, dry_run
 from jalon.triage.models import TriageRule, TriageRuleSet
 from jalon.triage.services import published_rule_set, triage_propose
@@ -165,7 +165,7 @@ def test_it_uses_the_same_number_of_queries_whatever_the_number_of_referrals(v1,
         assert dry_run(candidate=candidate).total == 4
     for seed in range(10, 16):
         birth = date(1970, 1, seed)
-        submit(patient=identity(birth_name=f"Patient{seed}", birth_date=birth, ins=make_ins(sex=Sex.FEMALE, birth_date=birth, seed=seed)))
+        submit(patient=identity(birth_name=letters_name("Patient", seed), birth_date=birth, ins=make_ins(sex=Sex.FEMALE, birth_date=birth, seed=seed)))
     with CaptureQueriesContext(connection) as many:
         assert dry_run(candidate=candidate).total == 10
     assert len(many) == len(few) <= 5

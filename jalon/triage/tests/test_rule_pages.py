@@ -13,7 +13,7 @@ from django.utils import timezone
 from conftest import identity
 from jalon.accounts.models import AuditRecord
 from jalon.core.actor import Actor
-from jalon.testing.factories import make_ins
+from jalon.testing.factories import letters_name, make_ins
 from jalon.triage.models import TriageDecision, TriageRule, TriageRuleSet
 from jalon.triage.rule_services import RuleSetError, RuleSetErrorCode, rule_set_create_draft, rule_set_publish, rule_update
 from jalon.triage.services import published_rule_set, triage_propose
@@ -71,7 +71,7 @@ def test_it_shows_the_published_set_with_readable_conditions_and_counts(
     """Every rule shows its conditions in French, its first tasks, and how often it fired and was overridden."""
     lung_rule = published_set.rules.get(code="lung-urgent")
     for seed, overridden in ((31, False), (32, True)):
-        referral = submit(patient=identity(birth_name=f"P{seed}", ins=make_ins(sex="F", birth_date=date(1956, 3, 12), seed=seed))).referral
+        referral = submit(patient=identity(birth_name=letters_name("P", seed), ins=make_ins(sex="F", birth_date=date(1956, 3, 12), seed=seed))).referral
         TriageDecision.objects.create(
             referral=referral, rule_set=published_set, rule=lung_rule, proposed_pathway_kind="lung", proposed_priority="P2",
             pathway_kind="lung", priority="P1" if overridden else "P2", overridden=overridden, decided_by=coordinator,

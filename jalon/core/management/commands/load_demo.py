@@ -43,7 +43,7 @@ from jalon.directory.models import (
     Territory,
 )
 from jalon.patients.models import CareTeamRole, IdentityStatus, Sex
-from jalon.patients.services import PatientIdentity, care_team_add
+from jalon.patients.services import PatientIdentity, care_team_add, patient_identity_status_set
 from jalon.referrals.completeness import item_label
 from jalon.referrals.models import EntryPoint, ExamKind, Referral
 from jalon.pathways.alerts import alerts_scan
@@ -566,13 +566,14 @@ class Command(BaseCommand):
         patients: dict[str, tuple[PatientIdentity, str]] = {}
         used_ins: set[str] = set()
         self.counters = {"accepted": 0, "declined": 0, "closed": 0}
+        self.to_qualify: set[str] = set()
         steps = []
         for index, (case, pooled_site) in enumerate(zip(PLAN, sites, strict=True)):
             received_at = self._received_at(case.days_ago)
             if case.same_patient in patients:
                 identity, site = patients[case.same_patient]
                 if case.same_patient == "B":  # typed again without the INS: found by name and birth date
-                    identity = replace(identity, ins="")
+                    identity = replace(identity, ins="", identity_status=IdentityStatus.PROVISIONAL)
             else:
                 site = case.site or pooled_site
                 identity = self._identity(index, site, case, used_ins)
@@ -621,6 +622,14 @@ class Command(BaseCommand):
         while (ins := make_ins(sex=sex, birth_date=birth_date, department=department, seed=seed)) in used_ins:
             seed += 1
         used_ins.add(ins)
+        status = self.rng.choices(
+            [IdentityStatus.QUALIFIED, IdentityStatus.VALIDATED, IdentityStatus.RECOVERED, IdentityStatus.PROVISIONAL],
+            weights=[6, 2, 1, 1],
+        )[0]
+        if status == IdentityStatus.QUALIFIED:
+            # Nobody declares « qualifiée » when sending: the coordination qualifies it once the referral is in.
+            self.to_qualify.add(ins)
+            status = IdentityStatus.RECOVERED
         return PatientIdentity(
             birth_name=birth_name,
             used_name=used_name,
@@ -628,15 +637,7 @@ class Command(BaseCommand):
             sex=sex,
             birth_date=birth_date,
             ins=ins,
-            identity_status=self.rng.choices(
-                [
-                    IdentityStatus.QUALIFIED,
-                    IdentityStatus.VALIDATED,
-                    IdentityStatus.RECOVERED,
-                    IdentityStatus.PROVISIONAL,
-                ],
-                weights=[6, 2, 1, 1],
-            )[0],
+            identity_status=status,
             commune_code=case.commune or self.rng.choice(PATIENT_COMMUNES),
             phone="" if case.incomplete and self.rng.random() < 0.5 else self._phone(),
         )
@@ -694,6 +695,13 @@ class Command(BaseCommand):
             exams=[] if case.incomplete else self._exams(site, received_on),
         )
         state.update(referral=result.referral, urgency=urgency)
+        if result.patient_created and result.referral.patient.ins in self.to_qualify:
+            patient_identity_status_set(
+                actor=Actor(user=self.coordinators[entry]),
+                patient_id=result.referral.patient_id,
+                status=IdentityStatus.QUALIFIED,
+                reason="INS vérifiée par le téléservice INSi, carte d'identité vue à l'accueil.",
+            )
 
     def _decide(self, state: dict) -> None:
         case, referral = state["case"], state["referral"]

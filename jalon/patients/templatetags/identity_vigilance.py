@@ -1,0 +1,43 @@
+"""Identity conflicts shown where the coordination works: a section of the worklist, a banner on the referral page."""
+
+from django import template
+from django.template.loader import render_to_string
+
+from jalon.accounts.access import identity_conflicts_visible_to
+from jalon.accounts.models import Role
+from jalon.patients.models import ConflictStatus
+from jalon.patients.selectors import open_identity_conflict_count
+
+register = template.Library()
+
+
+def _coordinator(context):
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or user.role != Role.COORDINATOR:
+        return request, None
+    return request, user
+
+
+@register.simple_tag(takes_context=True)
+def worklist_identity_conflicts(context):
+    """The count of open identity conflicts with a link to them; nothing when there is none."""
+    request, user = _coordinator(context)
+    if user is None:
+        return ""
+    count = open_identity_conflict_count(user)
+    if not count:
+        return ""
+    return render_to_string("patients/_worklist_identity_conflicts.html", {"count": count}, request=request)
+
+
+@register.simple_tag(takes_context=True)
+def referral_identity_conflicts(context, referral):
+    """On the referral page, for its entry point's coordinators: the open conflict this referral raised."""
+    request, user = _coordinator(context)
+    if user is None:
+        return ""
+    conflicts = list(identity_conflicts_visible_to(user).filter(referral_id=referral.pk, status=ConflictStatus.OPEN))
+    if not conflicts:
+        return ""
+    return render_to_string("patients/_referral_identity_conflicts.html", {"conflicts": conflicts}, request=request)

@@ -1,7 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.decorators import method_decorator
 
 from jalon.accounts.models import ApiToken, AuditRecord, User
+from jalon.accounts.reauth import is_post, recent_auth_required
+
+# Saving an account (its role, its rights, its password) asks for the admin's password again when stale.
+_recent_auth_to_save = method_decorator(recent_auth_required(when=is_post))
 
 
 @admin.register(User)
@@ -10,6 +15,18 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "role", "professional", "is_active"]
     list_filter = ["role", "is_active"]
     raw_id_fields = ["professional"]
+
+    @_recent_auth_to_save
+    def add_view(self, request, form_url="", extra_context=None):
+        return super().add_view(request, form_url, extra_context)
+
+    @_recent_auth_to_save
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @_recent_auth_to_save
+    def user_change_password(self, request, id, form_url=""):  # noqa: A002 (Django's signature)
+        return super().user_change_password(request, id, form_url)
 
 
 @admin.register(ApiToken)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from jalon.accounts.access import CLINICAL_ROLES, role_required
 from jalon.accounts.audit import audit_many
 from jalon.accounts.models import AuditAction, Role
+from jalon.accounts.reauth import recent_auth_required
 from jalon.core.actor import Actor
 from jalon.messaging.forms import TemplateForm
 from jalon.messaging.kinds import KINDS, VARIABLES
@@ -53,6 +54,7 @@ def _previews(kind, data: dict) -> dict:
 @login_required
 @role_required(*MANAGING_ROLES)
 @require_http_methods(["GET", "POST"])
+@recent_auth_required(when=lambda request: request.method == "POST" and request.POST.get("action") == "publish")
 def template_edit(request, kind: str):
     """Edit a kind's texts: « Aperçu » shows them filled with example values, « Publier » makes a new version.
     Both check the texts first: an unknown or misplaced variable is refused here, never at sending time."""

@@ -20,7 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.responses import Status
 from ninja.security import HttpBearer
@@ -28,6 +28,7 @@ from ninja.security import HttpBearer
 from jalon.accounts.access import referral_for_user
 from jalon.accounts.audit import audit
 from jalon.accounts.models import ApiToken, AuditAction, Role
+from jalon.accounts.throttling import api_throttles, too_many_api_requests_message
 from jalon.core.actor import Actor, client_ip
 from jalon.directory.models import Commune, Professional
 from jalon.patients.services import PatientIdentity
@@ -81,10 +82,11 @@ api = NinjaAPI(
     version="1",
     urls_namespace="api",
     auth=ApiTokenAuth(),
+    throttle=api_throttles(),
     description="Demandes de prise en soins envoyées par d'autres logiciels. Authentification : `Authorization: Bearer <jeton>`.",
 )
 
-ERROR_RESPONSES = frozenset({400, 401, 403, 404, 413, 422})
+ERROR_RESPONSES = frozenset({400, 401, 403, 404, 413, 422, 429})
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -257,6 +259,12 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
     )
     response["WWW-Authenticate"] = 'Bearer realm="jalon"'
     return response
+
+
+@api.exception_handler(Throttled)
+def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    # ninja adds the Retry-After header (the wait of the tightest limit).
+    return _error(request, 429, code="rate_limited", message=too_many_api_requests_message())
 
 
 @api.exception_handler(PermissionDenied)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, secret_key
+from config.env import env_bool, env_int, env_rate, secret_key
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 
@@ -51,3 +51,21 @@ def test_it_passes_the_deployment_checks_in_production(tmp_path):
         cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("raw", ["20", "20/x", "0/m", "/m", "abc/m", "20/0m", "20/-1m"])
+def test_it_refuses_a_malformed_rate(monkeypatch, raw):
+    """A rate that is not « count/period » stops start-up with its name."""
+    monkeypatch.setenv("JALON_RATE", raw)
+    with pytest.raises(ImproperlyConfigured, match="JALON_RATE"):
+        env_rate("JALON_RATE", "10/m")
+
+
+@pytest.mark.parametrize(("raw", "expected"), [(None, "10/m"), ("", "10/m"), ("100/15m", "100/15m"), (" 5/h ", "5/h")])
+def test_it_reads_a_rate(monkeypatch, raw, expected):
+    """A well-formed rate is kept; none or empty gives the default."""
+    if raw is None:
+        monkeypatch.delenv("JALON_RATE", raising=False)
+    else:
+        monkeypatch.setenv("JALON_RATE", raw)
+    assert env_rate("JALON_RATE", "10/m") == expected

@@ -32,6 +32,9 @@ LOGIN_AT = "jalon_login_at"
 AUTH_AT = "jalon_auth_at"
 ACTIVE_AT = "jalon_active_at"
 POLL_HEADER = "HTTP_X_JALON_POLL"
+# The activity stamp (and so the session row) is rewritten at most once a minute, not on every
+# request: the idle limit is exact to within this, and a page's queries do not depend on timing.
+ACTIVITY_RESOLUTION_SECONDS = 60
 
 
 def now_seconds() -> int:
@@ -102,7 +105,7 @@ class SessionPolicyMiddleware:
             else:
                 messages.info(request, _("Votre session a expiré après une période d'inactivité : reconnectez-vous."))
             return
-        if not is_poll(request) and session.get(ACTIVE_AT) != now:
+        if not is_poll(request) and now - session.get(ACTIVE_AT, 0) >= ACTIVITY_RESOLUTION_SECONDS:
             session[ACTIVE_AT] = now
 
     def _htmx_to_login(self, request, response):

@@ -134,6 +134,7 @@ LOGIN_RATE_LIMIT = env_rate("LOGIN_RATE_LIMIT", "30/m")  # login attempts per ad
 LOGIN_ADDRESS_FAILURE_LIMIT = env_rate("LOGIN_ADDRESS_FAILURE_LIMIT", "100/15m")  # failed logins per address
 API_RATE_LIMIT = env_rate("API_RATE_LIMIT", "120/m")  # API calls per user
 API_ADDRESS_RATE_LIMIT = env_rate("API_ADDRESS_RATE_LIMIT", "600/m")  # API calls per address
+RATELIMIT_FAIL_OPEN = True  # cache down: let requests through (axes still locks accounts, in the database)
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]

@@ -42,7 +42,14 @@ def _address(group, request) -> str:
 
 
 def _usage(request, *, group: str, rate: str, increment: bool, key=_address) -> dict | None:
-    return get_usage(request, group=group, key=key, rate=rate, increment=increment)
+    """The counter's state, or None when the cache cannot answer: the limits then let requests through
+    (fail open, RATELIMIT_FAIL_OPEN) rather than lock every user out while Redis is down; the
+    account lockout, kept in the database by axes, still holds."""
+    try:
+        return get_usage(request, group=group, key=key, rate=rate, increment=increment)
+    except Exception:  # a cache server down raises its own connection errors
+        logger.warning("rate limit %s not counted: the cache did not answer", group, exc_info=True)
+        return None
 
 
 def _retry_after(usage: dict | None) -> int:

@@ -112,3 +112,16 @@ def test_it_limits_the_api_per_address_too(client, gp, other_gp, settings, submi
 def test_it_does_not_throttle_a_refused_token_as_a_success(client, db, clock):
     """A call without a valid token is still a 401, not a 429 or a 500."""
     assert client.get("/api/v1/referrals/JAL-2026-000001", HTTP_AUTHORIZATION="Bearer faux").status_code == 401
+
+
+def test_it_lets_logins_through_when_the_cache_is_down(client, gp, monkeypatch, caplog, clock):
+    """A cache server down (a connection error) neither locks everyone out nor answers 500."""
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "add", down)
+    monkeypatch.setattr(cache, "get", down)
+    assert client.post(LOGIN, {"username": gp.username, "password": PASSWORD}).status_code == 302
+    assert "the cache did not answer" in caplog.text

@@ -25,7 +25,7 @@ class UserAdmin(DjangoUserAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     @_recent_auth_to_save
-    def user_change_password(self, request, id, form_url=""):  # noqa: A002 (Django's signature)
+    def user_change_password(self, request, id, form_url=""):
         return super().user_change_password(request, id, form_url)
 
 

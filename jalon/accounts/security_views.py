@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from jalon.accounts.forms import ReauthForm
 from jalon.accounts.password_services import user_password_change
 from jalon.accounts.reauth import mark_authenticated, pop_pending_post
+from jalon.accounts.throttling import login_throttled
 from jalon.core.actor import Actor
 from jalon.core.redirects import local_path
 
@@ -23,6 +25,7 @@ from jalon.core.redirects import local_path
 @sensitive_post_parameters("password")
 @login_required
 @require_http_methods(["GET", "POST"])
+@login_throttled
 def reauth(request):
     """« Confirmez votre mot de passe »: then back to the action (a kept POST is offered to send again)."""
     next_path = local_path(request, request.POST.get("next") or request.GET.get("next", "")) or reverse("accounts:home")
@@ -38,6 +41,7 @@ def reauth(request):
     return render(request, "accounts/reauth.html", context, status=status)
 
 
+@method_decorator(login_throttled, name="dispatch")
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Django's page (old password, new one twice, every validator), saved through the audited service."""
 

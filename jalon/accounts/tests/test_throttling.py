@@ -125,3 +125,14 @@ def test_it_lets_logins_through_when_the_cache_is_down(client, gp, monkeypatch, 
     monkeypatch.setattr(cache, "get", down)
     assert client.post(LOGIN, {"username": gp.username, "password": PASSWORD}).status_code == 302
     assert "the cache did not answer" in caplog.text
+
+
+def test_it_limits_the_other_pages_that_take_a_password(client, gp, settings, clock):
+    """The password confirmation and the password change count against the same attempts rate."""
+    settings.LOGIN_RATE_LIMIT = "2/m"
+    client.force_login(gp)
+    for _ in range(2):
+        assert client.post(reverse("accounts:reauth"), {"password": "mauvais"}).status_code == 400
+    assert client.post(reverse("accounts:reauth"), {"password": PASSWORD}).status_code == 429
+    response = client.post(reverse("accounts:password_change"), {"old_password": "mauvais", "new_password1": "x", "new_password2": "x"})
+    assert response.status_code == 429 and "Trop de tentatives de connexion" in page_text(response)

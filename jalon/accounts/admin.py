@@ -50,3 +50,21 @@ class AuditRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def _login_through_jalon(request, extra_context=None):
+    """The admin has no login form of its own: Jalon's (rate-limited, locked per account and per address)
+    serves it. Someone logged in without admin rights gets 403 rather than a loop between the two."""
+    from django.contrib.auth.views import redirect_to_login
+    from django.core.exceptions import PermissionDenied
+    from django.urls import reverse
+
+    from jalon.core.redirects import local_path
+
+    if request.user.is_authenticated:
+        raise PermissionDenied
+    next_path = local_path(request, request.GET.get("next", "")) or reverse("admin:index")
+    return redirect_to_login(next_path, login_url=reverse("accounts:login"))
+
+
+admin.site.login = _login_through_jalon

@@ -136,3 +136,14 @@ def test_it_limits_the_other_pages_that_take_a_password(client, gp, settings, cl
     assert client.post(reverse("accounts:reauth"), {"password": PASSWORD}).status_code == 429
     response = client.post(reverse("accounts:password_change"), {"old_password": "mauvais", "new_password1": "x", "new_password2": "x"})
     assert response.status_code == 429 and "Trop de tentatives de connexion" in page_text(response)
+
+
+def test_it_sends_the_admin_login_to_jalons_login(client, gp, admin_user):
+    """The admin's own login form is not served (it would bypass the limits): Jalon's login, then the admin."""
+    response = client.get("/admin/login/?next=/admin/accounts/user/")
+    assert response.url == f"{LOGIN}?next=/admin/accounts/user/"
+    assert client.post("/admin/login/", {"username": admin_user.username, "password": PASSWORD}).status_code == 302
+    assert "_auth_user_id" not in client.session
+    client.force_login(gp)
+    assert client.get("/admin/login/").status_code == 403
+    assert client.get("/admin/").url.startswith("/admin/login/")

@@ -22,6 +22,16 @@ from jalon.testing.factories import (
 )
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def strasbourg(db):
     return CommuneFactory(code="67482", name="Strasbourg", department="67", postal_codes="67000 67100 67200")

@@ -87,3 +87,17 @@ def log_level(name: str = "LOG_LEVEL", default: str = "INFO") -> str:
     if value not in LOG_LEVELS:
         raise ImproperlyConfigured(f"{name} must be one of {', '.join(LOG_LEVELS)}, got {raw!r}")
     return value
+
+
+_RATE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate such as « 20/m » or « 100/15m » (count per period, s/m/h/d): refused when malformed."""
+    raw = os.environ.get(name)
+    value = default if raw is None or raw.strip() == "" else raw.strip()
+    count, _, period = value.partition("/")
+    multiplier, unit = period[:-1], period[-1:]
+    if not (count.isdigit() and int(count) >= 1 and unit in _RATE_UNITS and (multiplier == "" or (multiplier.isdigit() and int(multiplier) >= 1))):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 20/m or 100/15m, got {value!r}")
+    return value

@@ -13,7 +13,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_int, env_list, env_str, log_level, secret_key
+from config.env import env_bool, env_int, env_list, env_rate, env_str, log_level, secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("JALON_VAR_DIR", str(BASE_DIR / "var")))
@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "jalon.core.middleware.NoStoreMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "jalon.accounts.sessions.SessionPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -117,15 +118,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "jalon.accounts.password_validation.GuessablePasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
-# Idle sessions expire: every request pushes the expiry forward by SESSION_IDLE_SECONDS.
+# Session policy (jalon.accounts.sessions): a session ends after SESSION_IDLE_SECONDS without a real
+# request (background polls, marked by the X-Jalon-Poll header, do not count) and in any case
+# SESSION_ABSOLUTE_SECONDS after login. The middleware saves the session on real requests only.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60, minimum=60)
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
+# Sensitive actions (jalon.accounts.reauth.recent_auth_required) ask for the password again when the
+# last authentication is older than this.
+REAUTH_MAX_AGE_SECONDS = env_int("REAUTH_MAX_AGE_SECONDS", 15 * 60, minimum=60)
+# Rate limits (jalon.accounts.throttling), counted in Django's cache: Redis in production, so they hold
+# across app servers. A rate is « count/period », the period in s, m, h or d (« 100/15m »).
+LOGIN_RATE_LIMIT = env_rate("LOGIN_RATE_LIMIT", "30/m")  # login attempts per address
+LOGIN_ADDRESS_FAILURE_LIMIT = env_rate("LOGIN_ADDRESS_FAILURE_LIMIT", "100/15m")  # failed logins per address
+API_RATE_LIMIT = env_rate("API_RATE_LIMIT", "120/m")  # API calls per user
+API_ADDRESS_RATE_LIMIT = env_rate("API_ADDRESS_RATE_LIMIT", "600/m")  # API calls per address
+RATELIMIT_FAIL_OPEN = True  # cache down: let requests through (axes still locks accounts, in the database)
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]
@@ -274,6 +289,7 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# Lockout is per account, not per address: a hospital's users share one NAT address, and
-# locking it would lock out the whole hospital. Repeated failures on one account lock it.
+# Axes locks per account, not per address: a hospital's users share one NAT address, and locking
+# it at an account's threshold would lock out the whole hospital. Addresses get their own, much
+# higher threshold (LOGIN_ADDRESS_FAILURE_LIMIT, jalon.accounts.throttling).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]

@@ -38,3 +38,24 @@ class AuditFilterForm(forms.Form):
         if actor:
             records = records.filter(actor__username__iexact=actor)
         return records
+
+
+class ReauthForm(forms.Form):
+    """The password of the logged-in user, checked through the authentication backends (so a wrong
+    password counts towards the account's lockout like a failed login)."""
+
+    password = forms.CharField(label=_("Mot de passe"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}))
+
+    def __init__(self, request, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean_password(self):
+        from django.contrib.auth import authenticate
+
+        password = self.cleaned_data["password"]
+        user = self.request.user
+        authenticated = authenticate(self.request, username=user.get_username(), password=password)
+        if authenticated is None or authenticated.pk != user.pk:
+            raise forms.ValidationError(_("Mot de passe incorrect."), code="invalid_password")
+        return password

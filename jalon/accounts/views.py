@@ -7,11 +7,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 
 from jalon.accounts import forms
 from jalon.accounts.access import role_required
 from jalon.accounts.models import AuditRecord, Role
+from jalon.accounts.throttling import login_throttled
 
 HOME_BY_ROLE = {
     Role.COORDINATOR: "referrals:worklist",
@@ -25,6 +27,7 @@ HOME_BY_ROLE = {
 }
 
 
+@method_decorator(login_throttled, name="dispatch")
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = forms.LoginForm

@@ -24,6 +24,7 @@ from jalon.accounts.access import (
 )
 from jalon.accounts.audit import audit_many
 from jalon.accounts.models import AuditAction
+from jalon.accounts.reauth import recent_auth_required
 from jalon.core.actor import Actor
 from jalon.core.workcalendar import PARIS
 from jalon.directory.models import Profession
@@ -238,11 +239,13 @@ def _export_rows(request, code: str, extension: str):
 
 
 @indicator_view
+@recent_auth_required
 def rows_csv(request, code: str):
     return _export_rows(request, code, "csv")
 
 
 @indicator_view
+@recent_auth_required
 def rows_xlsx(request, code: str):
     return _export_rows(request, code, "xlsx")
 

@@ -23,6 +23,7 @@ from jalon.accounts.access import (
 )
 from jalon.accounts.audit import audit_many
 from jalon.accounts.models import AuditAction, Role
+from jalon.accounts.reauth import recent_auth_required
 from jalon.core.actor import Actor
 from jalon.core.forms import beyond_any_row_id
 from jalon.directory.models import Organization
@@ -95,6 +96,7 @@ def _previews(kind, data: dict) -> dict:
 @login_required
 @role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
+@recent_auth_required(when=lambda request: request.method == "POST" and request.POST.get("action") == "publish")
 def template_edit(request, kind: str):
     """The region-wide texts of a kind: admins only (a manager edits their organisations' texts)."""
     return _edit(request, kind, organization=None)

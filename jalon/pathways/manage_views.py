@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from jalon.accounts.access import role_required
 from jalon.accounts.models import Role
+from jalon.accounts.reauth import is_post, recent_auth_required
 from jalon.core.actor import Actor
 from jalon.pathways import template_services
 from jalon.pathways.manage_forms import MilestoneFormSet, VersionForm
@@ -58,6 +59,7 @@ def version_detail(request, kind: str, number: int):
 
 @login_required
 @role_required(*MANAGING_ROLES)
+@recent_auth_required(when=is_post)
 def version_new(request, kind: str):
     """A formset pre-filled with the current version's milestones; saving publishes version N+1."""
     template = get_object_or_404(PathwayTemplate, kind=kind)

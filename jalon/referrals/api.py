@@ -24,13 +24,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Swagger
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
 from jalon.accounts.access import referral_for_user
 from jalon.accounts.audit import audit
 from jalon.accounts.models import ApiScope, AuditAction, Role
+from jalon.accounts.throttling import api_throttles, too_many_api_requests_message
 from jalon.accounts.tokens import ApiScopeMissing, ApiTokenExpired, api_token_authenticate
 from jalon.core.actor import Actor, client_ip
 from jalon.core.idempotency import OPENAPI_PARAMETER as IDEMPOTENCY_KEY_PARAMETER
@@ -90,6 +91,7 @@ api = NinjaAPI(
     version="1",
     urls_namespace="api",
     auth=ApiTokenAuth(scope=None),
+    throttle=api_throttles(),
     # The docs and the schema are for logged-in users only; Swagger UI comes from Jalon's static files
     # ("ninja" in INSTALLED_APPS), and validates nothing against an outside server.
     docs=Swagger(settings={"validatorUrl": None}),
@@ -97,7 +99,7 @@ api = NinjaAPI(
     description="Demandes de prise en soins envoyées par d'autres logiciels. Authentification : `Authorization: Bearer <jeton>`.",
 )
 
-ERROR_RESPONSES = frozenset({400, 401, 403, 404, 413, 422})
+ERROR_RESPONSES = frozenset({400, 401, 403, 404, 413, 422, 429})
 POST_ERROR_RESPONSES = ERROR_RESPONSES | {409}
 
 
@@ -318,6 +320,12 @@ def _idempotency_error(request: HttpRequest, exc: IdempotencyError) -> HttpRespo
     if exc.retry_after:
         response["Retry-After"] = str(exc.retry_after)
     return response
+
+
+@api.exception_handler(Throttled)
+def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    # ninja adds the Retry-After header (the wait of the tightest limit).
+    return _error(request, 429, code="rate_limited", message=too_many_api_requests_message())
 
 
 @api.exception_handler(PermissionDenied)

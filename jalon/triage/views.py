@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from jalon.accounts.access import referrals_visible_to, role_required
 from jalon.accounts.models import Role
+from jalon.accounts.reauth import recent_auth_required
 from jalon.core.actor import Actor
 from jalon.core.workcalendar import DELAY_UNITS
 from jalon.pathways.models import ResponsibleRole
@@ -251,6 +252,7 @@ def rule_set_dry_run(request, version: int):
 @login_required
 @role_required(*MANAGING_ROLES)
 @require_POST
+@recent_auth_required
 def rule_set_publish(request, version: int):
     rule_set, refusal = _draft_or_redirect(request, version)
     if refusal:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import LOG_LEVELS, env_bool, env_int, log_level, secret_key
+from config.env import LOG_LEVELS, env_bool, env_int, env_rate, log_level, secret_key
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 
@@ -133,3 +133,19 @@ def test_logs_carry_the_time_the_level_and_the_logger(settings):
     line = formatter.format(record)
     assert line.endswith("WARNING jalon.outbox: envoi en échec")
     assert line[:4].isdigit()  # the time comes first
+@pytest.mark.parametrize("raw", ["20", "20/x", "0/m", "/m", "abc/m", "20/0m", "20/-1m"])
+def test_it_refuses_a_malformed_rate(monkeypatch, raw):
+    """A rate that is not « count/period » stops start-up with its name."""
+    monkeypatch.setenv("JALON_RATE", raw)
+    with pytest.raises(ImproperlyConfigured, match="JALON_RATE"):
+        env_rate("JALON_RATE", "10/m")
+
+
+@pytest.mark.parametrize(("raw", "expected"), [(None, "10/m"), ("", "10/m"), ("100/15m", "100/15m"), (" 5/h ", "5/h")])
+def test_it_reads_a_rate(monkeypatch, raw, expected):
+    """A well-formed rate is kept; none or empty gives the default."""
+    if raw is None:
+        monkeypatch.delenv("JALON_RATE", raising=False)
+    else:
+        monkeypatch.setenv("JALON_RATE", raw)
+    assert env_rate("JALON_RATE", "10/m") == expected

@@ -40,6 +40,11 @@ MANAGING_ROLES = (Role.MANAGER, Role.ADMIN)
 RECENT_PUBLICATIONS = 15
 
 
+def _is_publishing(request) -> bool:
+    """Publishing a text (not previewing it) is a sensitive action: it asks for a recent password."""
+    return request.method == "POST" and request.POST.get("action") == "publish"
+
+
 def _newest_by_kind(queryset) -> dict:
     """{(organization id or None, kind): newest published template}, in one query."""
     newest = {}
@@ -96,7 +101,7 @@ def _previews(kind, data: dict) -> dict:
 @login_required
 @role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
-@recent_auth_required(when=lambda request: request.method == "POST" and request.POST.get("action") == "publish")
+@recent_auth_required(when=_is_publishing)
 def template_edit(request, kind: str):
     """The region-wide texts of a kind: admins only (a manager edits their organisations' texts)."""
     return _edit(request, kind, organization=None)
@@ -105,6 +110,7 @@ def template_edit(request, kind: str):
 @login_required
 @role_required(Role.MANAGER)
 @require_http_methods(["GET", "POST"])
+@recent_auth_required(when=_is_publishing)
 def template_edit_organization(request, organization_id: int, kind: str):
     """An organisation's own texts of a kind: its managers only; any other organisation answers 404."""
     if beyond_any_row_id(organization_id) or not may_edit_notification_texts(request.user, organization_id):

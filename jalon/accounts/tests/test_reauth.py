@@ -80,9 +80,10 @@ def test_it_asks_again_after_15_minutes_then_comes_back_to_the_page(client, mana
     assert draft.published_at is not None
 
 
-def test_it_keeps_what_was_typed_in_a_publishing_form(client, manager, clock):
-    """The notification texts sent while stale come back as the fields of the form sent again."""
-    client.force_login(manager)
+def test_it_keeps_what_was_typed_in_a_publishing_form(client, admin_user, clock):
+    """The notification texts sent while stale come back as the fields of the form sent again (region-wide
+    texts: an admin's)."""
+    client.force_login(admin_user)
     clock.move_to(T0 + timedelta(minutes=20))
     before = published_versions()
     response = client.post(NOTIFICATION_EDIT, TEXTS, HTTP_REFERER=f"http://testserver{NOTIFICATION_EDIT}")
@@ -96,9 +97,9 @@ def test_it_keeps_what_was_typed_in_a_publishing_form(client, manager, clock):
     assert published_versions() == before + 1
 
 
-def test_it_does_not_ask_for_a_preview(client, manager, clock):
+def test_it_does_not_ask_for_a_preview(client, admin_user, clock):
     """« Aperçu » on the same page is not sensitive: no password asked after 20 minutes."""
-    client.force_login(manager)
+    client.force_login(admin_user)
     clock.move_to(T0 + timedelta(minutes=20))
     assert client.post(NOTIFICATION_EDIT, {**TEXTS, "action": "preview"}).status_code == 200
 
@@ -161,9 +162,9 @@ def test_it_keeps_outsiders_out_before_asking_anything(client, gp, draft, clock)
     assert client.get(reverse("accounts:reauth")).url.startswith(reverse("accounts:login"))
 
 
-def test_it_sends_a_stale_htmx_request_to_the_confirmation_page(client, manager, clock):
+def test_it_sends_a_stale_htmx_request_to_the_confirmation_page(client, admin_user, clock):
     """An htmx request that needs the password redirects the whole page (HX-Redirect)."""
-    client.force_login(manager)
+    client.force_login(admin_user)
     clock.move_to(T0 + timedelta(minutes=16))
     response = client.post(NOTIFICATION_EDIT, TEXTS, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=f"http://testserver{NOTIFICATION_EDIT}")
     assert response["HX-Redirect"] == reauth_url(NOTIFICATION_EDIT)
@@ -178,3 +179,14 @@ def test_it_refreshes_the_proof_on_login(client, manager, draft, clock):
     assert client.post(reverse("triage_rules:publish", args=[draft.version])).status_code == 302
     draft.refresh_from_db()
     assert draft.published_at is not None
+
+
+def test_it_asks_a_manager_publishing_their_organisations_text(client, manager, cpts, clock):
+    """A manager publishing their organisation's text after 16 minutes confirms the password first; nothing is published."""
+    client.force_login(manager)
+    clock.move_to(T0 + timedelta(minutes=16))
+    url = reverse("notifications:template_edit_organization", args=[cpts.pk, "referral.accepted"])
+    before = published_versions()
+    response = client.post(url, TEXTS)
+    assert response.status_code == 302 and response.url == reauth_url(url)
+    assert published_versions() == before

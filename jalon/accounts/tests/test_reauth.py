@@ -187,6 +187,6 @@ def test_it_asks_a_manager_publishing_their_organisations_text(client, manager, 
     clock.move_to(T0 + timedelta(minutes=16))
     url = reverse("notifications:template_edit_organization", args=[cpts.pk, "referral.accepted"])
     before = published_versions()
-    response = client.post(url, TEXTS)
+    response = client.post(url, TEXTS, HTTP_REFERER=f"http://testserver{url}")
     assert response.status_code == 302 and response.url == reauth_url(url)
     assert published_versions() == before

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from jalon.accounts import forms
-from jalon.accounts.access import role_required
+from jalon.accounts.access import Capability, capability_required
 from jalon.accounts.models import AuditRecord, Role
 
 HOME_BY_ROLE = {
@@ -37,7 +37,7 @@ def home(request):
 
 
 @login_required
-@role_required(Role.MANAGER, Role.ADMIN)
+@capability_required(Capability.READ_AUDIT)
 def audit_trail(request):
     """Browse the audit by patient (its id or a referral reference) or by actor (username)."""
     form = forms.AuditFilterForm(request.GET or None)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from jalon.accounts.access import INDICATOR_ROLES, identified_pathways, role_required_or_404
+from jalon.accounts.access import Capability, capability_required, identified_pathways
 from jalon.accounts.audit import audit_many
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
@@ -33,7 +33,7 @@ AUDIT_OBJECT = "indicators.rows"
 
 def indicator_view(view):
     """Logged in, and manager or coordinator (anyone else: 404, as if the page did not exist); GET only."""
-    return login_required(role_required_or_404(*INDICATOR_ROLES)(require_GET(view)))
+    return login_required(capability_required(Capability.READ_INDICATORS, or_404=True)(require_GET(view)))
 
 
 def _site_names(form: IndicatorForm) -> dict[int, str]:

@@ -12,9 +12,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from jalon.accounts.access import CLINICAL_ROLES, role_required
+from jalon.accounts.access import Capability, capability_required
 from jalon.accounts.audit import audit_many
-from jalon.accounts.models import AuditAction, Role
+from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.messaging.forms import TemplateForm
 from jalon.messaging.kinds import KINDS, VARIABLES
@@ -25,11 +25,9 @@ from jalon.messaging.sms import SMS_MAX_LENGTH
 from jalon.messaging.templating import render as render_text
 from jalon.messaging.templating import sample_values
 
-MANAGING_ROLES = (Role.MANAGER, Role.ADMIN)
-
 
 @login_required
-@role_required(*MANAGING_ROLES)
+@capability_required(Capability.MANAGE_NOTIFICATION_TEXTS)
 def template_list(request):
     versions = {}
     for template in NotificationTemplate.objects.filter(published_at__isnull=False).order_by("kind", "-version"):
@@ -51,7 +49,7 @@ def _previews(kind, data: dict) -> dict:
 
 
 @login_required
-@role_required(*MANAGING_ROLES)
+@capability_required(Capability.MANAGE_NOTIFICATION_TEXTS)
 @require_http_methods(["GET", "POST"])
 def template_edit(request, kind: str):
     """Edit a kind's texts: « Aperçu » shows them filled with example values, « Publier » makes a new version.
@@ -98,7 +96,7 @@ def template_edit(request, kind: str):
 
 
 @login_required
-@role_required(*CLINICAL_ROLES)
+@capability_required(Capability.RECEIVE_NOTIFICATIONS)
 @require_http_methods(["GET", "POST"])
 def preferences(request):
     """Per kind of message, the channels this professional wants (in Jalon always)."""

@@ -25,9 +25,9 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.responses import Status
 from ninja.security import HttpBearer
 
-from jalon.accounts.access import referral_for_user
+from jalon.accounts.access import Capability, capabilities_of, referral_for_user
 from jalon.accounts.audit import audit
-from jalon.accounts.models import ApiToken, AuditAction, Role
+from jalon.accounts.models import ApiToken, AuditAction
 from jalon.core.actor import Actor, client_ip
 from jalon.directory.models import Commune, Professional
 from jalon.patients.services import PatientIdentity
@@ -38,7 +38,6 @@ from jalon.referrals.services import ExamInput, referral_submit
 
 logger = logging.getLogger(__name__)
 
-SUBMITTER_ROLES = (Role.REFERRER, Role.SPECIALIST, Role.HOME_NURSE, Role.COORDINATOR)
 MAX_TOKEN_LENGTH = 200
 
 # HTTP status of each domain error code; anything not listed answers 400.
@@ -46,6 +45,7 @@ STATUS_OF_CODE = {
     ReferralErrorCode.INVALID_INPUT: 422,
     ReferralErrorCode.INVALID_DOCUMENT: 400,
     ReferralErrorCode.ENTRY_POINT_CLOSED: 422,
+    ReferralErrorCode.NOT_ALLOWED: 403,
     ReferralErrorCode.REASON_REQUIRED: 422,
     ReferralErrorCode.TRANSITION_NOT_ALLOWED: 409,
     ReferralErrorCode.INCOMPLETE: 409,
@@ -98,7 +98,7 @@ def _actor(request: HttpRequest) -> Actor:
 def submit_referral(request: HttpRequest, payload: ReferralIn):
     """Register a referral for the token's user (a coordinator names the referring professional); 201 with its reference."""
     user = request.auth
-    if user.role not in SUBMITTER_ROLES or not user.professional_id:
+    if not capabilities_of(user) & {Capability.SUBMIT_OWN, Capability.SUBMIT_FOR_OTHERS}:
         raise PermissionDenied(
             _(
                 "Seuls les adresseurs, spécialistes, infirmier·e·s à domicile et coordinateur·rice·s "
@@ -169,17 +169,13 @@ def _look_up(payload: ReferralIn, user) -> tuple[EntryPoint, Professional, int |
         errors.append(("entry_point", _("Guichet inconnu : vérifiez son code.")))
 
     referrer = user.professional
-    if user.role == Role.COORDINATOR:
+    if Capability.SUBMIT_FOR_OTHERS in capabilities_of(user):
         if not payload.referrer_rpps:
             errors.append(("referrer_rpps", _("Indiquez le numéro RPPS du professionnel adresseur.")))
         else:
             referrer = Professional.objects.filter(rpps=payload.referrer_rpps).first()
             if referrer is None:
                 errors.append(("referrer_rpps", _("Aucun professionnel de l'annuaire n'a ce numéro RPPS.")))
-        # A coordinator sends on someone's behalf only to their own organisation's entry points,
-        # the only ones whose referrals they can then follow.
-        if entry_point is not None and entry_point.organization_id not in user.organization_ids():
-            errors.append(("entry_point", _("Vous ne pouvez saisir une demande que pour un guichet de votre organisation.")))
     elif payload.referrer_rpps and payload.referrer_rpps != referrer.rpps:
         errors.append(("referrer_rpps", _("Seule la coordination peut envoyer une demande au nom d'un autre professionnel.")))
 

@@ -28,7 +28,7 @@ from jalon.patients.models import CareTeamMember, CareTeamRole
 from jalon.pathways.services import pathway_start
 from jalon.patients.services import care_team_add, patient_record_sharing_opposition
 from jalon.portal.models import ThreadSide
-from jalon.referrals.services import referral_request_complement
+from jalon.referrals.services import referral_confirm_gp, referral_request_complement
 from jalon.testing.factories import UserFactory
 
 # Every persona, with what they reach of a referral the GP sent to the CPTS entry point (the patient's
@@ -47,6 +47,9 @@ PERSONAS = [
     "anonymous",
 ]
 SEES = {"gp", "treating_gp", "coordinator"}
+# The referrer reaches their referral, not the patient's file: that takes a care-team membership (the
+# confirmed GP, the entry point's coordination).
+SEES_PATIENT = {"treating_gp", "coordinator"}
 WORKS = {"coordinator"}
 COMPLETES = {"gp"}
 # Personas who join the care team later, with the care-team role they join as.
@@ -75,9 +78,11 @@ def anonymous():
 
 
 @pytest.fixture
-def referral(submit, treating_gp):
-    """A referral sent by `gp` to the CPTS entry point, naming `treating_gp` as the patient's GP."""
-    return submit(patient=identity(gp_id=treating_gp.professional_id)).referral
+def referral(submit, treating_gp, coordinator):
+    """A referral sent by `gp` to the CPTS entry point, naming `treating_gp` as the patient's GP, whom the
+    coordination confirmed."""
+    submitted = submit(patient=identity(gp_id=treating_gp.professional_id)).referral
+    return referral_confirm_gp(actor=Actor(user=coordinator), referral=submitted)
 
 
 @pytest.fixture
@@ -116,9 +121,10 @@ def _sees_referral(user, referral) -> bool:
     return listed
 
 
-@pytest.mark.parametrize(("name", "expected"), _matrix(SEES))
+@pytest.mark.parametrize(("name", "expected"), _matrix(SEES_PATIENT))
 def test_it_shows_the_patient_only_to_the_care_team(name, expected, referral, persona):
-    """Referrer, the patient's GP and the entry point's coordinators see the patient; others get a 404."""
+    """The patient's confirmed GP and the entry point's coordinators see the patient's file; others, the
+    referrer included, get a 404."""
     assert _sees_patient(persona(name), referral.patient) is expected
 
 
@@ -211,11 +217,11 @@ def test_it_narrows_the_team_when_the_patient_opposes_sharing(name, expected, re
     user = persona(name)
     if name in JOINERS:
         _join(user, name, referral)
-    assert _sees_patient(user, referral.patient)
+    assert _sees_referral(user, referral)
 
     patient_record_sharing_opposition(actor=Actor(user=coordinator), patient=referral.patient, opposes=True)
 
-    assert _sees_patient(user, referral.patient) is expected
+    assert _sees_patient(user, referral.patient) is (expected and name in SEES_PATIENT | set(JOINERS))
     assert _sees_referral(user, referral) is expected
 
 
@@ -451,9 +457,10 @@ def test_it_lets_only_the_requester_withdraw_a_teleexpertise_request(name, expec
     assert may_withdraw_teleexpertise(persona(name), tex_request) is expected
 
 
-def test_it_keeps_a_teleexpertise_request_from_the_patients_care_team(tex_request, treating_gp, submit):
+def test_it_keeps_a_teleexpertise_request_from_the_patients_care_team(tex_request, treating_gp, submit, coordinator):
     """Being in the patient's care team (their GP, the coordination of a referral) gives no access to the question."""
-    submit(patient=identity(gp_id=treating_gp.professional_id))
+    submitted = submit(patient=identity(gp_id=treating_gp.professional_id)).referral
+    referral_confirm_gp(actor=Actor(user=coordinator), referral=submitted)
     assert _sees_patient(treating_gp, tex_request.patient)
     assert not _reaches_tex(treating_gp, tex_request)
 

@@ -19,6 +19,7 @@ from jalon.accounts.access import (
     has_capability,
     may_complete_referral,
     may_work_referral,
+    patients_visible_to,
     referral_for_user,
     referrals_visible_to,
     require,
@@ -198,6 +199,8 @@ def _render_detail(request, referral, *, bound_form=None, bound_action: str = ""
         "events": [(event, event_label(event.kind)) for event in referral.events.all()],
         "related": [r for r in referral.related_referrals.all() if r.pk in visible_related_ids],
         "can_work": can_work,
+        "can_confirm_gp": can_work and referral.gp_id is not None and referral.gp_confirmed_at is None,
+        "reaches_patient": patients_visible_to(request.user).filter(pk=referral.patient_id).exists(),
         "can_complete": may_complete_referral(request.user, referral),
         "actions": actions,
         "proposal": proposal,
@@ -303,6 +306,22 @@ def sharing_opposition(request, reference: str):
     opposes = request.POST.get("opposes") == "yes"
     patient_record_sharing_opposition(actor=Actor.from_request(request), patient=referral.patient, opposes=opposes)
     messages.success(request, _("Opposition au partage enregistrée.") if opposes else _("Opposition au partage levée."))
+    return redirect("referrals:detail", reference=reference)
+
+
+@login_required
+@capability_required(Capability.MANAGE_CARE_TEAM)
+@require_POST
+def confirm_gp(request, reference: str):
+    """The coordination confirms the GP named on the referral: they join the patient's care team."""
+    referral = referral_for_user(request.user, reference)
+    require(may_work_referral(request.user, referral))
+    try:
+        services.referral_confirm_gp(actor=Actor.from_request(request), referral=referral)
+    except ReferralError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Médecin traitant confirmé : il rejoint l'équipe de soins du patient."))
     return redirect("referrals:detail", reference=reference)
 
 

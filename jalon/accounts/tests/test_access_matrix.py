@@ -494,3 +494,154 @@ def test_it_names_a_pathway_behind_an_indicator_only_to_whom_reaches_its_referra
     pathway = pathway_start(actor=Actor(user=coordinator), referral=referral, priority="P2")
     named = identified_pathways(persona(name), [pathway.pk])
     assert named == ({pathway.pk: referral.reference} if expected else {})
+
+
+# --- Every route of the site, for every role: the declared rule (access.ROUTE_RULES) and what the route does -----
+#
+# The routes come from the URL resolver (pages, API, admin), never from a list kept here: a new route without a
+# rule fails `test_it_declares_a_rule_for_every_route` with the line to add.
+
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse  # noqa: E402
+
+from jalon.accounts import access  # noqa: E402
+from jalon.accounts.models import ApiToken  # noqa: E402
+
+# A value for each URL argument, by name: shaped like the real ones, naming nothing that exists.
+SAMPLE_ARGUMENTS = {
+    "reference": "JAL-2026-999999",
+    "group": "00000000-0000-0000-0000-000000000000",
+    "action": "accept",
+    "kind": "inconnu",
+    "code": "inconnu",
+    "year": "2026",
+    "app_label": "accounts",
+    "model_name": "user",
+    "object_id": "999999",
+    "content_type_id": "999999",
+    "url": "inconnu",
+}
+
+
+def _routes(patterns=None, namespace: str = "", prefix: str = ""):
+    """(url name, pattern text, argument names) of every route the resolver serves."""
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}:{entry.namespace}".strip(":") if entry.namespace else namespace
+            yield from _routes(entry.url_patterns, inner, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            # An unnamed route inside a namespace (the admin's redirects) falls under the namespace's rule.
+            name = f"{namespace}:{entry.name or ''}" if namespace else (entry.name or "")
+            arguments = list(getattr(entry.pattern, "converters", {}) or entry.pattern.regex.groupindex)
+            yield name, prefix + str(entry.pattern), arguments
+
+
+ROUTES = list(_routes())
+
+
+def _url(name: str, arguments: list[str]) -> str | None:
+    kwargs = {argument: SAMPLE_ARGUMENTS.get(argument, "999999") for argument in arguments}
+    try:
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        return None
+
+
+def test_it_declares_a_rule_for_every_route():
+    """Every route the resolver serves has a rule in access.ROUTE_RULES (or its namespace's "ns:*")."""
+    missing = [(name, pattern) for name, pattern, _ in ROUTES if not name or access.route_rule(name) is None]
+    assert not missing, "Routes without a declared access rule:\n" + "\n".join(
+        f"  - {name or '(unnamed: give the route a name)'}  ({pattern})  →  add to ROUTE_RULES in "
+        f'jalon/accounts/access.py:  "{name or "<namespace:name>"}": rule(Capability.<WHAT_IT_NEEDS>, "<object helper>"),'
+        f"  or rule(PUBLIC) / rule(AUTHENTICATED)"
+        for name, pattern in missing
+    )
+
+
+def test_it_keeps_no_rule_for_a_route_that_is_gone():
+    """A rule names a served route (or a served namespace): a stale rule would hide a typo in a new one."""
+    served = {name for name, _, _ in ROUTES}
+    namespaces = {name.rsplit(":", 1)[0] for name in served if ":" in name}
+    stale = [
+        key for key in access.ROUTE_RULES
+        if (key.endswith(":*") and key[:-2] not in namespaces) or (not key.endswith(":*") and key not in served)
+    ]
+    assert not stale, f"ROUTE_RULES names routes the site no longer serves: {stale}"
+
+
+def test_it_names_only_known_capabilities_in_route_rules():
+    """Each rule is PUBLIC, AUTHENTICATED, STAFF or capabilities of the table."""
+    known = {str(capability) for capability in access.Capability}
+    for name, found in access.ROUTE_RULES.items():
+        assert access.route_capabilities(found) <= known, f"{name}: unknown capability {found.who}"
+
+
+def test_it_gives_every_capability_to_some_role():
+    """No capability is written in the table's enum without a role holding it."""
+    for capability in access.Capability:
+        assert access.roles_with(capability), f"{capability} is held by no role"
+
+
+ROLE_PERSONAS = {
+    "anonymous": None,
+    Role.REFERRER: "gp",
+    Role.COORDINATOR: "coordinator",
+    Role.SPECIALIST: "specialist",
+    Role.HOME_NURSE: "home_nurse",
+    Role.SUPPORT_PROVIDER: "support_provider",
+    Role.MANAGER: "manager",
+    Role.ADMIN: "admin_user",
+}
+DENIED = {401, 403, 404, 405}
+# Routes that answer 404 to everyone, by design.
+ALWAYS_404 = {"api:api-root"}
+
+
+def _denied(response, *, api: bool) -> bool:
+    """Refused: 401/403/404/405, the login page (a redirect, or htmx's HX-Redirect for a poll), or for the API
+    a body refused before anything is read (the token's user is checked once the body parses)."""
+    if response.status_code in DENIED or (api and response.status_code in (400, 422)):
+        return True
+    location = response.headers.get("Location", "") if response.status_code == 302 else response.headers.get("HX-Redirect", "")
+    return "/connexion/" in location or "/admin/login/" in location
+
+
+@pytest.mark.parametrize("role", list(ROLE_PERSONAS))
+def test_it_answers_every_route_as_its_rule_says_for_every_role(role, request, client):
+    """For each role, each route: out of the role's rule it answers 401/403/404 or the login page, to GET and
+    POST alike (before any work); within the rule, a page without arguments opens (no 403/404)."""
+    persona = ROLE_PERSONAS[role]
+    user = request.getfixturevalue(persona) if persona else AnonymousUser()
+    token = ApiToken.issue(user=user, name="matrice")[1] if persona else ""
+    if persona:
+        client.force_login(user)
+    failures = []
+    for name, pattern, arguments in ROUTES:
+        found = access.route_rule(name)
+        if found is None or found.who == access.PUBLIC or name.endswith(":"):
+            continue  # unnamed routes cannot be reversed; their namespace's rule is checked on the named ones
+        url = _url(name, arguments)
+        assert url is not None, f"{name} ({pattern}): no sample value for its arguments {arguments}; add one to SAMPLE_ARGUMENTS"
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if name.startswith("api:") and token else {}
+        allowed = access.may_reach_route(user, found)
+        if not allowed:
+            for method in (client.get, client.post):
+                response = method(url, **headers)
+                if not _denied(response, api=name.startswith("api:")):
+                    failures.append(f"{name} {method.__name__.upper()} {url}: {response.status_code}, rule {found.who}")
+        elif not arguments and name not in ALWAYS_404 and found.who != access.STAFF:
+            response = client.get(url, **headers)
+            if response.status_code in (403, 404):
+                failures.append(f"{name} GET {url}: {response.status_code} though the rule {found.who} lets {role} in")
+    assert not failures, f"{role}:\n" + "\n".join(failures)
+
+
+def test_it_shows_in_the_menu_only_what_the_role_may_reach(coordinator, gp, manager, rf):
+    """The menu reads the route rules: each entry it shows is a route the user may reach, and no other."""
+    from jalon.accounts.context_processors import MENU, navigation
+
+    for user in (coordinator, gp, manager):
+        http_request = rf.get("/")
+        http_request.user = user
+        shown = {name for name, _ in navigation(http_request)["nav_items"]}
+        expected = {name for name, _ in MENU if access.may_reach_route(user, access.route_rule(name))}
+        assert shown - {"notifications:inbox"} == expected

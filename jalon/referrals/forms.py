@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jalon.core.identifiers import normalize_french_phone, normalize_ins, validate_ins
 from jalon.accounts.access import entry_points_open_to
+from jalon.core.identifiers import normalize_french_phone, normalize_ins, validate_ins
 from jalon.directory.models import Commune, Profession, Professional
 from jalon.patients.models import IdentityStatus, Sex
 from jalon.patients.services import PatientIdentity

@@ -17,7 +17,7 @@ import pytest
 from django.urls import reverse
 
 from conftest import identity, pdf_upload
-from jalon.accounts.models import ApiToken
+from jalon.accounts.models import ApiToken, Role
 from jalon.core.actor import Actor
 from jalon.patients.models import CareTeamMember, CareTeamRole
 from jalon.patients.services import patient_record_sharing_opposition
@@ -29,7 +29,6 @@ from jalon.referrals.models import Referral
 from jalon.referrals.services import referral_confirm_gp
 from jalon.scheduling.tests.test_documents import diagnostic_day, uncompressed_pdf  # noqa: F401 (fixtures)
 from jalon.testing.factories import UserFactory
-from jalon.accounts.models import Role
 
 
 @pytest.fixture

@@ -66,7 +66,8 @@ class Capability(StrEnum):
     MANAGE_TRIAGE_RULES = "triage_rules.manage"
     MANAGE_PATHWAY_TEMPLATES = "pathway_templates.manage"
     MANAGE_NOTIFICATION_TEXTS = "notification_texts.manage"
-    READ_AUDIT = "audit.read"
+    READ_AUDIT = "audit.read"  # the audit trail of their organisations' people and patients
+    READ_AUDIT_REGION = "audit.read_region"  # the whole region's audit trail
 
 
 C = Capability
@@ -85,7 +86,7 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
         C.READ_MAILIN, C.RECEIVE_NOTIFICATIONS, C.MANAGE_CARE_TEAM, C.READ_INDICATORS,
     }),
     Role.MANAGER: _MANAGING | {C.READ_INDICATORS},
-    Role.ADMIN: _MANAGING,
+    Role.ADMIN: _MANAGING | {C.READ_AUDIT_REGION},
 }
 
 # Channels a professional submits through as themselves; those a coordinator types in for someone else.
@@ -100,7 +101,7 @@ def capabilities_of(user) -> frozenset[Capability]:
         return frozenset()
     granted = CAPABILITIES.get(user.role, frozenset())
     if not user.professional_id:
-        granted = granted & _MANAGING
+        granted = granted & (_MANAGING | {C.READ_AUDIT_REGION})
     return granted
 
 

@@ -603,7 +603,7 @@ def _denied(response, *, api: bool) -> bool:
 
 
 @pytest.mark.parametrize("role", list(ROLE_PERSONAS))
-def test_it_answers_every_route_as_its_rule_says_for_every_role(role, request, client):
+def test_it_answers_every_route_as_its_rule_says_for_every_role(role, request, client, db):
     """For each role, each route: out of the role's rule it answers 401/403/404 or the login page, to GET and
     POST alike (before any work); within the rule, a page without arguments opens (no 403/404)."""
     persona = ROLE_PERSONAS[role]
@@ -644,7 +644,7 @@ MENU_OF = {
 
 
 @pytest.mark.parametrize("name", sorted(MENU_OF))
-def test_it_shows_in_the_menu_what_the_capability_table_gives(name, persona, rf):
+def test_it_shows_in_the_menu_what_the_capability_table_gives(name, persona, rf, db):
     """The menu is read from the route rules and the capability table: each role sees its entries, no other."""
     from jalon.accounts.context_processors import navigation
 

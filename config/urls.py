@@ -6,6 +6,7 @@ from jalon.referrals.api import api
 urlpatterns = [
     path("", include("jalon.accounts.urls")),
     path("demandes/", include("jalon.referrals.urls")),
+    path("patients/", include("jalon.patients.urls")),
     path("alertes/", include("jalon.pathways.alert_urls")),
     path("messages-non-distribues/", include("jalon.messaging.urls")),
     path("notifications/", include("jalon.messaging.notification_urls")),
@@ -16,7 +17,6 @@ urlpatterns = [
     path("mes-patients/", include("jalon.portal.urls")),
     path("teleexpertise/", include("jalon.teleexpertise.urls")),
     path("courriels-recus/", include("jalon.mailin.urls")),
-    path("identite/", include("jalon.patients.urls")),
     path("indicateurs/", include("jalon.indicators.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -1,72 +1,369 @@
 """Who may see or change what. Every view and API route reaches patient data through here.
 
-The rule (DESIGN.md §2): a user reaches a patient when they are in the patient's active care
-team, either named (their professional record) or, for coordinators, through an organisation
-they work for. A patient's opposition to sharing narrows the team to those acting directly on
-their care (referrer, coordination, specialists): the GP and others named for information lose
-access. Managers and admins reach no nominative data here; they read aggregates and the audit.
-A patient or referral out of reach answers 404, never a hint that it exists.
+The rules (DESIGN.md §2, issue 12):
+
+* What a role may do at all is one table, `CAPABILITIES` (role → capabilities): submit referrals and
+  where, read which kinds of patient data, manage which settings. Views (`capability_required`), the
+  API, the menu (`context_processors.navigation`) and the tests read it; no role list is written elsewhere.
+* Which route needs what is declared once per URL name in `ROUTE_RULES`; the access-matrix test walks the
+  URL resolver and fails on a route that has no rule there.
+* Access to patient data follows the referral, then the care team. Whoever submits a referral reaches that
+  referral and what grows from it (pathway, documents, letters, appointments, thread), nothing else of the
+  patient. The patient's other referrals are reached through an active care-team membership that gives the
+  whole file: the coordination of an entry point the patient came through, and any member granted by
+  someone who already had it (`granted_by`, see `care_team_grant`). The referrer's own care-team row only
+  records who referred. A GP named on a referral is a proposal until the coordination confirms them.
+* A patient's opposition to sharing narrows the care team to those acting directly on their care
+  (referrer, coordination, specialists): the GP, the home nurse and the support provider lose access.
+  The referrer of a referral keeps that referral.
+* Managers and admins reach no nominative data here; they read aggregates and the audit.
+* A patient or referral out of reach answers 404, never a hint that it exists.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jalon.accounts.models import Role
 from jalon.directory.models import Membership, Professional
 from jalon.mailin.models import InboundMail
 from jalon.patients.models import CareTeamMember, CareTeamRole, Patient
 from jalon.portal.models import ThreadSide
-from jalon.referrals.models import Referral, Status
+from jalon.referrals.models import Channel, EntryPoint, Referral, Status
 from jalon.teleexpertise.models import RequestStatus, TeleExpertiseRequest
 
-CLINICAL_ROLES = (Role.REFERRER, Role.COORDINATOR, Role.SPECIALIST, Role.HOME_NURSE, Role.SUPPORT_PROVIDER)
+
+class Capability(StrEnum):
+    """What a role may do. Object-level rules (which patient, which referral) come on top, below."""
+
+    # Submitting referrals, and where.
+    SUBMIT_OWN = "referral.submit"  # as themselves, to any active entry point (web form, API, tele-expertise)
+    SUBMIT_FOR_OTHERS = "referral.submit_for_others"  # naming the referrer (phone, mail, API): own organisations' entry points
+    CONVERT_TELEEXPERTISE = "referral.from_teleexpertise"  # turn an answered request into a referral to own organisation's entry point
+    # Reading patient data.
+    READ_OWN_REFERRALS = "referral.read_own"  # the referrals they made and what grows from them
+    LIST_OWN_REFERRALS = "referral.list_own"  # the « Mes demandes » page
+    READ_AS_CARE_TEAM = "patient.read_as_care_team"  # the file of patients whose care team they are in
+    READ_ENTRY_POINT = "referral.read_entry_point"  # the referrals of their organisations' entry points
+    WORK_REFERRALS = "referral.work"  # the worklist, decisions, pathways, scheduling, alerts, failed messages
+    FOLLOW_IN_PORTAL = "portal.follow"  # « Mes patients »: their referrals and their confirmed GP patients, with the thread
+    READ_MAILIN = "mailin.read"  # mails received by their organisations' entry points
+    ASK_TELEEXPERTISE = "teleexpertise.ask"
+    ANSWER_TELEEXPERTISE = "teleexpertise.answer"
+    READ_TELEEXPERTISE = "teleexpertise.read"
+    RECEIVE_NOTIFICATIONS = "notifications.inbox"
+    # Managing.
+    MANAGE_CARE_TEAM = "care_team.manage"  # grant or end care-team memberships, confirm a proposed GP
+    READ_INDICATORS = "indicators.read"  # aggregates region-wide; rows behind a figure: own organisations'
+    READ_INDICATOR_ROWS_REGION = "indicators.rows_region"  # every pathway's row of the region, pseudonymised
+    RESOLVE_IDENTITY_CONFLICTS = "identity.resolve"  # identity vigilance for their organisations' entry points
+    MANAGE_TRIAGE_RULES = "triage_rules.manage"
+    MANAGE_PATHWAY_TEMPLATES = "pathway_templates.manage"
+    MANAGE_NOTIFICATION_TEXTS = "notification_texts.manage"  # their organisations' texts
+    MANAGE_REGIONAL_NOTIFICATION_TEXTS = "notification_texts.manage_region"  # the region-wide texts
+    READ_AUDIT = "audit.read"  # the audit trail of their organisations' people and patients
+    READ_AUDIT_REGION = "audit.read_region"  # the whole region's audit trail
+
+
+C = Capability
+_CITY = frozenset({C.SUBMIT_OWN, C.READ_OWN_REFERRALS, C.LIST_OWN_REFERRALS, C.READ_AS_CARE_TEAM, C.RECEIVE_NOTIFICATIONS})
+_MANAGING = frozenset({C.MANAGE_TRIAGE_RULES, C.MANAGE_PATHWAY_TEMPLATES, C.MANAGE_NOTIFICATION_TEXTS, C.READ_AUDIT})
+
+# The capability table: for each role, everything it may do. Read by views, API, menu and tests.
+CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.REFERRER: _CITY | {C.FOLLOW_IN_PORTAL, C.ASK_TELEEXPERTISE, C.READ_TELEEXPERTISE},
+    Role.SPECIALIST: _CITY | {C.FOLLOW_IN_PORTAL, C.READ_TELEEXPERTISE, C.ANSWER_TELEEXPERTISE, C.CONVERT_TELEEXPERTISE},
+    Role.HOME_NURSE: _CITY | {C.FOLLOW_IN_PORTAL},
+    # Support providers receive orientations; they do not refer.
+    Role.SUPPORT_PROVIDER: frozenset({C.READ_OWN_REFERRALS, C.LIST_OWN_REFERRALS, C.READ_AS_CARE_TEAM, C.RECEIVE_NOTIFICATIONS}),
+    Role.COORDINATOR: frozenset({
+        C.SUBMIT_FOR_OTHERS, C.READ_OWN_REFERRALS, C.READ_AS_CARE_TEAM, C.READ_ENTRY_POINT, C.WORK_REFERRALS,
+        C.READ_MAILIN, C.RECEIVE_NOTIFICATIONS, C.MANAGE_CARE_TEAM, C.READ_INDICATORS, C.RESOLVE_IDENTITY_CONFLICTS,
+    }),
+    Role.MANAGER: _MANAGING | {C.READ_INDICATORS},
+    Role.ADMIN: _MANAGING | {C.READ_AUDIT_REGION, C.MANAGE_REGIONAL_NOTIFICATION_TEXTS},
+    # ARS, DCC: region-wide aggregates and pseudonymised rows; no nominative data anywhere.
+    Role.REGIONAL_ANALYST: frozenset({C.READ_INDICATORS, C.READ_INDICATOR_ROWS_REGION}),
+}
+# What a role holds without a professional record (nothing that reaches a patient).
+_WITHOUT_PROFESSIONAL = _MANAGING | {
+    C.READ_AUDIT_REGION, C.MANAGE_REGIONAL_NOTIFICATION_TEXTS, C.READ_INDICATORS, C.READ_INDICATOR_ROWS_REGION,
+}
+
+# Channels a professional submits through as themselves; those a coordinator types in for someone else.
+OWN_CHANNELS = frozenset({Channel.WEB, Channel.API, Channel.TELEEXPERTISE})
+FOR_OTHERS_CHANNELS = frozenset({Channel.PHONE, Channel.MAIL, Channel.API})
+
+
+def capabilities_of(user) -> frozenset[Capability]:
+    """The capabilities of the user's role; none for anonymous or inactive users and unknown roles.
+    Roles that work on patient data also need a professional record."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    granted = CAPABILITIES.get(user.role, frozenset())
+    if not user.professional_id:
+        granted = granted & _WITHOUT_PROFESSIONAL
+    return granted
+
+
+def has_capability(user, capability: Capability) -> bool:
+    return capability in capabilities_of(user)
+
+
+def roles_with(capability: Capability) -> tuple[str, ...]:
+    """The roles the table gives `capability` (for forms listing roles, and tests)."""
+    return tuple(role for role, granted in CAPABILITIES.items() if capability in granted)
+
+
+# Derived, for the code that still needs role tuples (never write a role list by hand).
+CLINICAL_ROLES = roles_with(C.READ_OWN_REFERRALS)
+PORTAL_ROLES = roles_with(C.FOLLOW_IN_PORTAL)
+TELEEXPERTISE_ROLES = roles_with(C.READ_TELEEXPERTISE)
+INDICATOR_ROLES = roles_with(C.READ_INDICATORS)
 # Care-team roles that keep access when the patient opposes sharing.
 DIRECT_CARE_ROLES = (CareTeamRole.REFERRER, CareTeamRole.COORDINATOR, CareTeamRole.SPECIALIST)
 
 
-def role_required(*roles: str):
-    """View decorator: the user must be logged in (handled by the caller's login_required) and hold one of `roles`."""
+def capability_required(capability: Capability, *, or_404: bool = False):
+    """View decorator: the user's role must have `capability` (403, or 404 with `or_404` for pages whose
+    existence is itself not for everyone). Put it under `login_required`."""
 
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if not request.user.is_authenticated or request.user.role not in roles:
-                raise PermissionDenied
+            if not has_capability(request.user, capability):
+                raise Http404 if or_404 else PermissionDenied
             return view(request, *args, **kwargs)
 
+        wrapper.required_capability = capability
         return wrapper
 
     return decorator
 
 
-def role_required_or_404(*roles: str):
-    """View decorator: the user must hold one of `roles`; anyone else gets a 404, as if the page did not exist."""
+def reads_in_app_messages(user) -> bool:
+    """Who has an in-app inbox in the menu: professionals who receive notifications, and the managers and
+    admins told of texts published by others and of escalations."""
+    return bool(
+        capabilities_of(user)
+        & {C.RECEIVE_NOTIFICATIONS, C.MANAGE_NOTIFICATION_TEXTS, C.MANAGE_REGIONAL_NOTIFICATION_TEXTS}
+    )
 
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not request.user.is_authenticated or request.user.role not in roles:
-                raise Http404
-            return view(request, *args, **kwargs)
 
-        return wrapper
+def require_capability(user, capability: Capability, message: str = "") -> None:
+    """For the API and services: PermissionDenied (with a French message) unless the user has `capability`."""
+    if not has_capability(user, capability):
+        raise PermissionDenied(message or _("Votre compte ne permet pas cette action."))
 
-    return decorator
+
+# --- Who reaches each route ---------------------------------------------------------------------------
+
+PUBLIC = "public"  # anyone, logged in or not (login, health checks, static files)
+AUTHENTICATED = "authenticated"  # any logged-in user (home, logout, own account pages)
+STAFF = "staff"  # Django's admin site, which checks is_staff itself
+
+
+@dataclass(frozen=True)
+class RouteRule:
+    """Who may reach a route: PUBLIC, AUTHENTICATED, STAFF, or the holders of `capability`. Object-level rules
+    (which referral, which patient) are checked by the view through the helpers of this module."""
+
+    who: str
+    note: str = ""
+
+
+def rule(capability: Capability | str, note: str = "") -> RouteRule:
+    return RouteRule(str(capability), note)
+
+
+# Every URL name of the site (namespace:name), with who may reach it. The access-matrix test
+# (jalon/accounts/tests/test_access_matrix.py) walks the URL resolver and fails on any route missing here.
+# To declare a new route: add `"namespace:name": rule(Capability.X)` (or PUBLIC / AUTHENTICATED), and
+# protect the view with `@capability_required(Capability.X)` (or the object helper the note names).
+# A namespace whose every route has one rule may be declared as "namespace:*".
+ROUTE_RULES: dict[str, RouteRule] = {
+    # accounts
+    "accounts:home": rule(AUTHENTICATED),
+    "accounts:login": rule(PUBLIC),
+    "accounts:logout": rule(PUBLIC, "logging out answers anyone"),
+    "accounts:audit": rule(C.READ_AUDIT),
+    "accounts:reauth": rule(AUTHENTICATED, "confirm one's own password"),
+    "accounts:password_change": rule(AUTHENTICATED, "one's own password"),
+    "accounts:password_change_done": rule(AUTHENTICATED, "one's own password"),
+    # referrals
+    "referrals:new": rule(C.SUBMIT_OWN),
+    "referrals:phone_intake": rule(C.SUBMIT_FOR_OTHERS),
+    "referrals:mine": rule(C.LIST_OWN_REFERRALS),
+    "referrals:worklist": rule(C.WORK_REFERRALS),
+    "referrals:communes": rule(AUTHENTICATED, "public reference data for the forms"),
+    "referrals:detail": rule(C.READ_OWN_REFERRALS, "referral_for_user"),
+    "referrals:acknowledgment": rule(C.READ_OWN_REFERRALS, "referral_for_user"),
+    "referrals:complete": rule(C.READ_OWN_REFERRALS, "referral_for_user + may_complete_referral"),
+    "referrals:sharing_opposition": rule(C.WORK_REFERRALS, "referral_for_user + may_work_referral"),
+    "referrals:document": rule(C.READ_OWN_REFERRALS, "referral_for_user"),
+    "referrals:action": rule(C.WORK_REFERRALS, "referral_for_user + may_work_referral"),
+    "referrals:confirm_gp": rule(C.MANAGE_CARE_TEAM, "referral_for_user + may_work_referral"),
+    # the patient's page and care team
+    "patients:detail": rule(C.READ_AS_CARE_TEAM, "patient_for_user"),
+    "patients:care_team_grant": rule(C.MANAGE_CARE_TEAM, "patient_for_user + may_manage_care_team"),
+    "patients:care_team_end": rule(C.MANAGE_CARE_TEAM, "patient_for_user + may_manage_care_team"),
+    "patients:identity_conflicts": rule(C.RESOLVE_IDENTITY_CONFLICTS),
+    "patients:identity_conflict": rule(C.RESOLVE_IDENTITY_CONFLICTS, "identity_conflict_for_user"),
+    # pathways (the pathway of a referral the user reaches; work for the entry point's coordinators)
+    "pathways:detail": rule(C.READ_OWN_REFERRALS, "pathway_for_user"),
+    "pathways:milestone_record": rule(C.WORK_REFERRALS, "pathway_for_user + may_work_referral"),
+    "pathways:milestone_skip": rule(C.WORK_REFERRALS, "pathway_for_user + may_work_referral"),
+    "pathways:outcome": rule(C.WORK_REFERRALS, "pathway_for_user + may_work_referral"),
+    "pathways:close": rule(C.WORK_REFERRALS, "pathway_for_user + may_work_referral"),
+    "pathways:task_done": rule(C.WORK_REFERRALS, "pathway_for_user + may_work_referral"),
+    "pathways:stay": rule(C.WORK_REFERRALS, "pathway_for_user + may_work_referral"),
+    "pathways:document_add": rule(C.WORK_REFERRALS, "pathway_for_user + may_work_referral"),
+    "pathways:letter": rule(C.READ_OWN_REFERRALS, "pathway_for_user"),
+    "pathways_alerts:list": rule(C.WORK_REFERRALS),
+    "pathways_alerts:acknowledge": rule(C.WORK_REFERRALS),
+    "messaging:failed_action": rule(C.WORK_REFERRALS),
+    # scheduling (letters and calendar files follow the referral)
+    "scheduling:availability": rule(C.WORK_REFERRALS),
+    "scheduling:planner": rule(C.WORK_REFERRALS, "pathway_for_user + may_work_referral"),
+    "scheduling:book": rule(C.WORK_REFERRALS, "pathway_for_user + may_work_referral"),
+    "scheduling:cancel": rule(C.WORK_REFERRALS, "pathway_for_user + may_work_referral"),
+    "scheduling:letter": rule(C.READ_OWN_REFERRALS, "referrals_visible_to"),
+    "scheduling:calendar": rule(C.READ_OWN_REFERRALS, "referrals_visible_to"),
+    # managers' settings
+    "pathway_templates:list": rule(C.MANAGE_PATHWAY_TEMPLATES),
+    "pathway_templates:version": rule(C.MANAGE_PATHWAY_TEMPLATES),
+    "pathway_templates:version_new": rule(C.MANAGE_PATHWAY_TEMPLATES),
+    "triage_rules:*": rule(C.MANAGE_TRIAGE_RULES),
+    "notifications:inbox": rule(AUTHENTICATED, "the user's own messages"),
+    "notifications:preferences": rule(C.RECEIVE_NOTIFICATIONS, "the professional's own channels"),
+    "notifications:templates": rule(C.MANAGE_NOTIFICATION_TEXTS),
+    "notifications:template_edit": rule(C.MANAGE_REGIONAL_NOTIFICATION_TEXTS),
+    "notifications:template_edit_organization": rule(C.MANAGE_NOTIFICATION_TEXTS, "may_edit_notification_texts"),
+    # GP portal and thread
+    "portal:patients": rule(C.FOLLOW_IN_PORTAL),
+    "portal:patient": rule(C.FOLLOW_IN_PORTAL, "portal_referral_for_user"),
+    "portal:patient_live": rule(C.FOLLOW_IN_PORTAL, "portal_referral_for_user"),
+    "portal:letter": rule(C.FOLLOW_IN_PORTAL, "portal_referral_for_user"),
+    "portal:thread_post": rule(C.FOLLOW_IN_PORTAL, "thread_referral_for_user"),
+    # tele-expertise
+    "teleexpertise:list": rule(C.READ_TELEEXPERTISE),
+    "teleexpertise:new": rule(C.ASK_TELEEXPERTISE),
+    "teleexpertise:detail": rule(C.READ_TELEEXPERTISE, "teleexpertise_request_for_user"),
+    "teleexpertise:answer": rule(C.ANSWER_TELEEXPERTISE, "teleexpertise_request_for_user + may_answer_teleexpertise"),
+    "teleexpertise:withdraw": rule(C.ASK_TELEEXPERTISE, "teleexpertise_request_for_user + may_withdraw_teleexpertise"),
+    "teleexpertise:convert": rule(C.READ_TELEEXPERTISE, "teleexpertise_request_for_user + may_convert_teleexpertise"),
+    "teleexpertise:document": rule(C.READ_TELEEXPERTISE, "teleexpertise_request_for_user"),
+    # mails received by secure mail
+    "mailin:*": rule(C.READ_MAILIN, "inbound_mail_for_user"),
+    # indicators
+    "indicators:*": rule(C.READ_INDICATORS),
+    # the API (bearer token; the token's user must have the capability)
+    "api:submit_referral": rule(C.SUBMIT_OWN + "|" + C.SUBMIT_FOR_OTHERS, "may_submit_to"),
+    "api:referral_status": rule(C.READ_OWN_REFERRALS, "referral_for_user"),
+    # The API's description and documentation: logged-in users only (issue 12, item 8).
+    "api:openapi-json": rule(AUTHENTICATED, "the API's description"),
+    "api:openapi-view": rule(AUTHENTICATED, "the API's documentation page"),
+    "api:api-root": rule(PUBLIC, "answers 404"),
+    # Django's admin site (is_staff, checked by the admin itself), its login and logout pages public
+    "admin:*": rule(STAFF),
+    "admin:login": rule(PUBLIC),
+    "admin:logout": rule(PUBLIC),
+}
+
+
+def route_rule(url_name: str) -> RouteRule | None:
+    """The declared rule of a URL name ("namespace:name"), or of its whole namespace ("namespace:*")."""
+    if url_name in ROUTE_RULES:
+        return ROUTE_RULES[url_name]
+    namespace = url_name.rsplit(":", 1)[0] if ":" in url_name else ""
+    return ROUTE_RULES.get(f"{namespace}:*") if namespace else None
+
+
+def route_capabilities(found: RouteRule) -> frozenset[str]:
+    """The capabilities a rule names (any of them gives the route); empty for PUBLIC/AUTHENTICATED/STAFF."""
+    if found.who in (PUBLIC, AUTHENTICATED, STAFF):
+        return frozenset()
+    return frozenset(found.who.split("|"))
+
+
+def may_reach_route(user, found: RouteRule) -> bool:
+    """Whether the role of `user` passes the route's rule (before any object-level check)."""
+    if found.who == PUBLIC:
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if found.who == AUTHENTICATED:
+        return True
+    if found.who == STAFF:
+        return user.is_staff
+    return bool(route_capabilities(found) & {str(c) for c in capabilities_of(user)})
+
+
+# --- Submitting: who may file a referral to which entry point, through which channel -----------------
+
+
+def submission_refusal(user, entry_point: EntryPoint, *, channel: str, referrer: Professional) -> tuple[str, str] | None:
+    """None when `user` may file a referral from `referrer` to `entry_point` through `channel`; otherwise the
+    field at fault and a French message. Every channel (web form, phone intake, mail-in and tele-expertise
+    conversions, API) goes through this one rule, called by `referral_submit`."""
+    granted = capabilities_of(user)
+    if not user.professional_id or not granted & {C.SUBMIT_OWN, C.SUBMIT_FOR_OTHERS, C.CONVERT_TELEEXPERTISE}:
+        return None, _("Votre compte ne permet pas d'envoyer une demande de prise en soins.")
+    own_organisation = entry_point.organization_id in user.organization_ids()
+    as_themselves = referrer.pk == user.professional_id
+    if C.SUBMIT_OWN in granted and as_themselves and channel in OWN_CHANNELS:
+        return None
+    if C.SUBMIT_FOR_OTHERS in granted and channel in FOR_OTHERS_CHANNELS:
+        if own_organisation:
+            return None
+        return "entry_point", _("Vous ne pouvez saisir une demande que pour un guichet de votre organisation.")
+    if C.CONVERT_TELEEXPERTISE in granted and channel == Channel.TELEEXPERTISE:
+        if own_organisation:
+            return None
+        return "entry_point", _("Une téléexpertise ne devient une demande que vers un guichet de votre organisation.")
+    if not as_themselves:
+        return "referrer", _("Seule la coordination du guichet peut saisir une demande au nom d'un autre professionnel.")
+    return None, _("Votre compte ne permet pas d'envoyer une demande par ce canal.")
+
+
+def may_submit_to(user, entry_point: EntryPoint, *, channel: str, referrer: Professional) -> bool:
+    return submission_refusal(user, entry_point, channel=channel, referrer=referrer) is None
+
+
+def entry_points_open_to(user) -> QuerySet[EntryPoint]:
+    """The active entry points the user may file to: any for those who submit as themselves, their
+    organisations' for the coordination (phone intake, mail-in)."""
+    granted = capabilities_of(user)
+    active = EntryPoint.objects.filter(is_active=True)
+    if C.SUBMIT_OWN in granted:
+        return active
+    if granted & {C.SUBMIT_FOR_OTHERS, C.CONVERT_TELEEXPERTISE}:
+        return active.filter(organization_id__in=user.organization_ids())
+    return EntryPoint.objects.none()
+
+
+# A membership that opens the patient's whole file: any active row except the referrer's own record of
+# having referred (written by `referral_submit`, it reaches only that referral), unless someone granted it.
+FILE_WIDE = ~Q(role=CareTeamRole.REFERRER, granted_by__isnull=True)
 
 
 def _care_team_of(user) -> QuerySet[CareTeamMember]:
-    if user.role not in CLINICAL_ROLES or not user.professional_id:
+    """The active memberships that open a patient's file to `user` (by name, or through their organisation
+    for the coordination)."""
+    if not has_capability(user, C.READ_AS_CARE_TEAM):
         return CareTeamMember.objects.none()
     reach = Q(professional_id=user.professional_id)
-    if user.role == Role.COORDINATOR:
+    if has_capability(user, C.READ_ENTRY_POINT):
         reach |= Q(organization_id__in=user.organization_ids(), role=CareTeamRole.COORDINATOR)
-    return CareTeamMember.objects.active().filter(reach)
+    return CareTeamMember.objects.active().filter(reach).filter(FILE_WIDE)
 
 
 def _patient_reachable(user, patient_ref: str = "pk") -> Exists:
@@ -75,22 +372,30 @@ def _patient_reachable(user, patient_ref: str = "pk") -> Exists:
 
 
 def patients_visible_to(user) -> QuerySet[Patient]:
-    if not user.is_authenticated:
+    """The patients whose whole file the user reaches through the care team (the patient page)."""
+    if not has_capability(user, C.READ_AS_CARE_TEAM):
         return Patient.objects.none()
     return Patient.objects.filter(_patient_reachable(user))
 
 
 def referrals_visible_to(user) -> QuerySet[Referral]:
-    """Coordinators: their organisations' entry points. Other clinicians: referrals of patients they reach."""
-    if not user.is_authenticated or user.role not in CLINICAL_ROLES or not user.professional_id:
-        return Referral.objects.none()
-    if user.role == Role.COORDINATOR:
+    """Coordinators: their organisations' entry points. Other clinicians: the referrals they made, and those
+    of patients whose file they reach through a care-team membership (never through a match on identity)."""
+    granted = capabilities_of(user)
+    if C.READ_ENTRY_POINT in granted:
         return Referral.objects.filter(entry_point__organization_id__in=user.organization_ids())
+    if C.READ_OWN_REFERRALS not in granted:
+        return Referral.objects.none()
     return Referral.objects.filter(Q(referrer_id=user.professional_id) | _patient_reachable(user, "patient_id"))
 
 
-def patient_for_user(user, pk: int) -> Patient:
-    patient = patients_visible_to(user).filter(pk=pk).first()
+def patient_for_user(user, pk) -> Patient:
+    """The patient if the user reaches their whole file; 404 otherwise (a bad id too)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    patient = patients_visible_to(user).filter(pk=pk).first() if 0 < pk < 2**63 else None
     if patient is None:
         raise Http404
     return patient
@@ -105,27 +410,46 @@ def referral_for_user(user, reference: str, queryset: QuerySet[Referral] | None 
 
 def may_work_referral(user, referral: Referral) -> bool:
     """Accept, decline, redirect, request a complement: the coordinators of the referral's entry point."""
-    return (
-        user.is_authenticated
-        and user.role == Role.COORDINATOR
-        and referral.entry_point.organization_id in user.organization_ids()
-    )
+    return has_capability(user, C.WORK_REFERRALS) and referral.entry_point.organization_id in user.organization_ids()
 
 
 def may_complete_referral(user, referral: Referral) -> bool:
     """Answer a complement request: the professional who made the referral."""
     return (
-        user.is_authenticated
-        and user.role in CLINICAL_ROLES
-        and user.professional_id is not None
+        has_capability(user, C.READ_OWN_REFERRALS)
         and referral.referrer_id == user.professional_id
         and referral.status == Status.AWAITING_COMPLEMENT
     )
 
 
+# --- The care team: who grants, and the confirmed GP -------------------------------------------------
+
+
+def may_manage_care_team(user, patient: Patient) -> bool:
+    """Grant or end memberships of a patient's care team, confirm a proposed GP: the coordination of an entry
+    point the patient came through (their organisation is an active coordinator member)."""
+    if not has_capability(user, C.MANAGE_CARE_TEAM):
+        return False
+    return (
+        CareTeamMember.objects.active()
+        .filter(patient_id=patient.pk, role=CareTeamRole.COORDINATOR, organization_id__in=user.organization_ids())
+        .exists()
+    )
+
+
+def confirmed_gp_ids(patient_id: int) -> list[int]:
+    """The professionals confirmed as the patient's GP (an active GP membership), none while the patient
+    opposes sharing. Messages "to the GP" go to these only, never to a GP merely named on a referral."""
+    return list(
+        CareTeamMember.objects.active()
+        .filter(patient_id=patient_id, role=CareTeamRole.GP, professional__isnull=False, patient__sharing_opposition=False)
+        .values_list("professional_id", flat=True)
+    )
+
+
 def inbound_mails_visible_to(user) -> QuerySet[InboundMail]:
     """Mails received by secure mail: only the coordinators of the organisation owning the entry point."""
-    if not user.is_authenticated or user.role != Role.COORDINATOR or not user.professional_id:
+    if not has_capability(user, C.READ_MAILIN):
         return InboundMail.objects.none()
     return InboundMail.objects.filter(entry_point__organization_id__in=user.organization_ids())
 
@@ -146,18 +470,15 @@ def require(condition: bool) -> None:
 
 # --- The GP portal and the city–coordination thread ---------------------------------------------
 
-# Who follows their patients in the GP portal: GPs, and specialists or home nurses who referred.
-PORTAL_ROLES = (Role.REFERRER, Role.SPECIALIST, Role.HOME_NURSE)
-
-
 def portal_referrals_visible_to(user) -> QuerySet[Referral]:
     """The referrals of the user's patients in the portal: those they made, and those of patients whose
-    active GP they are (a patient's opposition to sharing removes the GP, not the referrer).
+    confirmed GP they are (a patient's opposition to sharing removes the GP, not the referrer). A GP merely
+    named on a referral has no care-team row until the coordination confirms them, so no page here.
 
     Each arm is a join (the referrer index; the GP's care-team rows joined to the referrals), merged by a
     UNION of ids, not the per-row EXISTS of `referrals_visible_to` (docs/benchmarks.md: an OR with an
     EXISTS scans every referral)."""
-    if not user.is_authenticated or user.role not in PORTAL_ROLES or not user.professional_id:
+    if not has_capability(user, C.FOLLOW_IN_PORTAL):
         return Referral.objects.none()
     now = timezone.now()
     referred = Referral.objects.filter(referrer_id=user.professional_id)
@@ -180,13 +501,12 @@ def portal_referral_for_user(user, reference: str, queryset: QuerySet[Referral] 
 
 def thread_side_of(user, referral: Referral) -> str | None:
     """The side `user` writes from in the referral's thread: coordination for the coordinators of its entry
-    point's organisation, city for its referrer and the patient's active GP (unless the patient opposes
+    point's organisation, city for its referrer and the patient's confirmed GP (unless the patient opposes
     sharing); None for anyone else, who may neither read nor write it."""
-    if not user.is_authenticated or not user.professional_id:
-        return None
-    if user.role == Role.COORDINATOR:
+    granted = capabilities_of(user)
+    if C.WORK_REFERRALS in granted:
         return ThreadSide.COORDINATION if may_work_referral(user, referral) else None
-    if user.role not in PORTAL_ROLES:
+    if C.FOLLOW_IN_PORTAL not in granted:
         return None
     if referral.referrer_id == user.professional_id:
         return ThreadSide.CITY
@@ -216,9 +536,6 @@ def thread_referral_for_user(user, reference: str) -> Referral:
 
 # A request is reached by the professional who asked it and by the specialists of the service asked
 # (role specialist, with a membership on that service); nobody else, whatever their other links.
-TELEEXPERTISE_ROLES = (Role.REFERRER, Role.SPECIALIST)
-
-
 def _service_ids_of(user) -> QuerySet:
     return Membership.objects.filter(professional_id=user.professional_id, service__isnull=False).values("service_id")
 
@@ -227,16 +544,17 @@ def teleexpertise_specialists_of(service_id: int) -> QuerySet[Professional]:
     """The professionals who answer the service's tele-expertise: an active login as specialist and a
     membership on the service (they receive its requests and may answer them)."""
     return Professional.objects.filter(
-        memberships__service_id=service_id, user__role=Role.SPECIALIST, user__is_active=True
+        memberships__service_id=service_id, user__role__in=roles_with(C.ANSWER_TELEEXPERTISE), user__is_active=True
     ).distinct()
 
 
 def teleexpertise_requests_visible_to(user) -> QuerySet[TeleExpertiseRequest]:
     """The requests the user asked, and for a specialist those sent to their services."""
-    if not user.is_authenticated or user.role not in TELEEXPERTISE_ROLES or not user.professional_id:
+    granted = capabilities_of(user)
+    if C.READ_TELEEXPERTISE not in granted:
         return TeleExpertiseRequest.objects.none()
     reach = Q(requester_id=user.professional_id)
-    if user.role == Role.SPECIALIST:
+    if C.ANSWER_TELEEXPERTISE in granted:
         reach |= Q(service_id__in=_service_ids_of(user))
     return TeleExpertiseRequest.objects.filter(reach)
 
@@ -251,22 +569,12 @@ def teleexpertise_request_for_user(user, reference: str, queryset: QuerySet[Tele
 
 
 def is_teleexpertise_requester(user, request: TeleExpertiseRequest) -> bool:
-    return (
-        user.is_authenticated
-        and user.role in TELEEXPERTISE_ROLES
-        and user.professional_id is not None
-        and request.requester_id == user.professional_id
-    )
+    return has_capability(user, C.READ_TELEEXPERTISE) and request.requester_id == user.professional_id
 
 
 def is_teleexpertise_answerer(user, request: TeleExpertiseRequest) -> bool:
     """A specialist of the service the request was sent to."""
-    return (
-        user.is_authenticated
-        and user.role == Role.SPECIALIST
-        and user.professional_id is not None
-        and _service_ids_of(user).filter(service_id=request.service_id).exists()
-    )
+    return has_capability(user, C.ANSWER_TELEEXPERTISE) and _service_ids_of(user).filter(service_id=request.service_id).exists()
 
 
 def may_answer_teleexpertise(user, request: TeleExpertiseRequest) -> bool:
@@ -286,9 +594,6 @@ def may_convert_teleexpertise(user, request: TeleExpertiseRequest) -> bool:
 
 # --- Indicators -----------------------------------------------------------------------------------
 
-# Who reads the indicators: INDICATOR_ROLES, with the row rules, at the end of this module.
-
-
 def identified_pathways(user, pathway_ids) -> dict[int, str]:
     """Among these pathways, those whose referral the user reaches, with its reference (one query).
     The indicators' drill-down names only these; every other row stays a pseudonym (managers and the
@@ -304,12 +609,9 @@ def identified_pathways(user, pathway_ids) -> dict[int, str]:
 # scoped: coordinators and managers see only pathways of their organisations' entry points, the regional
 # analyst sees every pathway of the region, pseudonymised (they reach no nominative data anywhere).
 
-INDICATOR_ROLES = (Role.MANAGER, Role.COORDINATOR, Role.REGIONAL_ANALYST)
-
-
 def may_read_regional_indicator_rows(user) -> bool:
     """Region-wide rows (pseudonymised) are for the role made for it, nobody else."""
-    return user.is_authenticated and user.role == Role.REGIONAL_ANALYST
+    return has_capability(user, C.READ_INDICATOR_ROWS_REGION)
 
 
 def indicator_row_organization_ids(user) -> list[int] | None:
@@ -317,7 +619,7 @@ def indicator_row_organization_ids(user) -> list[int] | None:
     None for every organisation (regional analyst), else the user's own ([] for other roles)."""
     if may_read_regional_indicator_rows(user):
         return None
-    if not user.is_authenticated or user.role not in (Role.MANAGER, Role.COORDINATOR):
+    if not has_capability(user, C.READ_INDICATORS):
         return []
     return user.organization_ids()
 
@@ -334,12 +636,12 @@ def indicator_rows_for_user(user, facts: QuerySet) -> QuerySet:
 
 
 def may_edit_regional_notification_texts(user) -> bool:
-    return user.is_authenticated and user.role == Role.ADMIN
+    return has_capability(user, C.MANAGE_REGIONAL_NOTIFICATION_TEXTS)
 
 
 def notification_text_organization_ids(user) -> list[int]:
     """The organisations whose texts the user may edit (a manager's own organisations; nobody else's)."""
-    if not user.is_authenticated or user.role != Role.MANAGER:
+    if not has_capability(user, C.MANAGE_NOTIFICATION_TEXTS):
         return []
     return user.organization_ids()
 
@@ -349,6 +651,8 @@ def may_edit_notification_texts(user, organization_id: int | None) -> bool:
     if organization_id is None:
         return may_edit_regional_notification_texts(user)
     return organization_id in notification_text_organization_ids(user)
+
+
 # --- Identity vigilance ---------------------------------------------------------------------------
 
 
@@ -357,7 +661,7 @@ def identity_conflicts_visible_to(user) -> QuerySet:
     came to (they see both identities to decide); nobody else, whatever their care-team links."""
     from jalon.patients.models import IdentityConflict
 
-    if not user.is_authenticated or user.role != Role.COORDINATOR or not user.professional_id:
+    if not has_capability(user, C.RESOLVE_IDENTITY_CONFLICTS):
         return IdentityConflict.objects.none()
     return IdentityConflict.objects.filter(entry_point__organization_id__in=user.organization_ids())
 
@@ -383,8 +687,4 @@ def may_resolve_identity_conflict(user, conflict) -> bool:
 
 def may_set_identity_status(user, patient) -> bool:
     """Record the identity status checked (RNIV): a coordinator whose organisation is in the patient's team."""
-    return (
-        user.is_authenticated
-        and user.role == Role.COORDINATOR
-        and patients_visible_to(user).filter(pk=patient.pk).exists()
-    )
+    return has_capability(user, C.RESOLVE_IDENTITY_CONFLICTS) and patients_visible_to(user).filter(pk=patient.pk).exists()

@@ -11,7 +11,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 
 from jalon.accounts import forms
-from jalon.accounts.access import role_required
+from jalon.accounts.access import Capability, capability_required, has_capability
 from jalon.accounts.models import AuditRecord, Role
 from jalon.accounts.throttling import login_throttled
 
@@ -41,12 +41,12 @@ def home(request):
 
 
 @login_required
-@role_required(Role.MANAGER, Role.ADMIN)
+@capability_required(Capability.READ_AUDIT)
 def audit_trail(request):
     """Browse the audit by patient (its id or a referral reference) or by actor (username)."""
     form = forms.AuditFilterForm(request.GET or None)
     records = AuditRecord.objects.select_related("patient", "actor").order_by("-at", "-id")
-    if request.user.role == Role.MANAGER:
+    if not has_capability(request.user, Capability.READ_AUDIT_REGION):
         # A manager sees the trail of their own organisations' people and patients, not the whole region's.
         organization_ids = request.user.organization_ids()
         records = records.filter(

@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from jalon.accounts.access import (
-    INDICATOR_ROLES,
+    Capability,
+    capability_required,
     identified_pathways,
     indicator_rows_for_user,
     may_read_regional_indicator_rows,
-    role_required_or_404,
 )
 from jalon.accounts.audit import audit_many
 from jalon.accounts.models import AuditAction
@@ -39,9 +39,8 @@ AUDIT_OBJECT = "indicators.rows"
 
 
 def indicator_view(view):
-    """Logged in, and manager, coordinator or regional analyst (anyone else: 404, as if the page did not
-    exist); GET only."""
-    return login_required(role_required_or_404(*INDICATOR_ROLES)(require_GET(view)))
+    """Logged in, and a role that reads the indicators (anyone else: 404, as if the page did not exist); GET only."""
+    return login_required(capability_required(Capability.READ_INDICATORS, or_404=True)(require_GET(view)))
 
 
 def _site_names(form: IndicatorForm) -> dict[int, str]:

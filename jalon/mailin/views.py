@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from jalon.core.files import stored_file_response
-from jalon.accounts.access import inbound_mail_for_user, role_required_or_404
+from jalon.accounts.access import Capability, capability_required, inbound_mail_for_user
 from jalon.accounts.audit import audit, audit_objects
-from jalon.accounts.models import AuditAction, Role
+from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
+from jalon.core.files import stored_file_response
 from jalon.mailin import selectors, services
 from jalon.mailin.errors import MailInError
 from jalon.mailin.forms import DismissForm, MailReferralForm
@@ -29,7 +29,7 @@ from jalon.referrals.services import ExamInput
 
 RAW_TEXT_SHOWN = 200_000  # characters of an unreadable mail shown on its page; the whole file is downloadable
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-coordinators_only = role_required_or_404(Role.COORDINATOR)
+coordinators_only = capability_required(Capability.READ_MAILIN, or_404=True)
 
 
 class MailFilterForm(django_forms.Form):

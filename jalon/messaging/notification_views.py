@@ -15,14 +15,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from jalon.accounts.access import (
-    CLINICAL_ROLES,
+    Capability,
+    capability_required,
+    has_capability,
     may_edit_notification_texts,
     may_edit_regional_notification_texts,
     notification_text_organization_ids,
-    role_required,
 )
 from jalon.accounts.audit import audit_many
-from jalon.accounts.models import AuditAction, Role
+from jalon.accounts.models import AuditAction
 from jalon.accounts.reauth import recent_auth_required
 from jalon.core.actor import Actor
 from jalon.core.forms import beyond_any_row_id
@@ -36,7 +37,6 @@ from jalon.messaging.sms import SMS_MAX_LENGTH
 from jalon.messaging.templating import check_template, sample_values
 from jalon.messaging.templating import render as render_text
 
-MANAGING_ROLES = (Role.MANAGER, Role.ADMIN)
 RECENT_PUBLICATIONS = 15
 
 
@@ -52,9 +52,8 @@ def _newest_by_kind(queryset) -> dict:
         newest.setdefault((template.organization_id, template.kind), template)
     return newest
 
-
 @login_required
-@role_required(*MANAGING_ROLES)
+@capability_required(Capability.MANAGE_NOTIFICATION_TEXTS)
 def template_list(request):
     """Every kind with the region-wide text in force and, for a manager, their organisations' own texts;
     then the latest publications the user is concerned by (region-wide and their organisations')."""
@@ -63,7 +62,7 @@ def template_list(request):
     concerned = NotificationTemplate.objects.filter(Q(organization__isnull=True) | Q(organization_id__in=organization_ids))
     newest = _newest_by_kind(concerned)
     # An admin follows every publication of the region; a manager the region's and their organisations'.
-    visible = NotificationTemplate.objects.all() if request.user.role == Role.ADMIN else concerned
+    visible = NotificationTemplate.objects.all() if may_edit_regional_notification_texts(request.user) else concerned
     rows = [
         {
             "kind": kind,
@@ -99,7 +98,7 @@ def _previews(kind, data: dict) -> dict:
 
 
 @login_required
-@role_required(Role.ADMIN)
+@capability_required(Capability.MANAGE_REGIONAL_NOTIFICATION_TEXTS)
 @require_http_methods(["GET", "POST"])
 @recent_auth_required(when=_is_publishing)
 def template_edit(request, kind: str):
@@ -108,7 +107,7 @@ def template_edit(request, kind: str):
 
 
 @login_required
-@role_required(Role.MANAGER)
+@capability_required(Capability.MANAGE_NOTIFICATION_TEXTS)
 @require_http_methods(["GET", "POST"])
 @recent_auth_required(when=_is_publishing)
 def template_edit_organization(request, organization_id: int, kind: str):
@@ -174,7 +173,7 @@ def _edit(request, kind: str, *, organization):
 
 
 @login_required
-@role_required(*CLINICAL_ROLES)
+@capability_required(Capability.RECEIVE_NOTIFICATIONS)
 @require_http_methods(["GET", "POST"])
 def preferences(request):
     """Per kind of message, the channels this professional wants (in Jalon always)."""
@@ -183,7 +182,7 @@ def preferences(request):
         raise PermissionDenied
     available = available_channels(professional)
     stored = dict(NotificationPreference.objects.filter(professional=professional).values_list("kind", "channels"))
-    kinds = {code: kind for code, kind in KINDS.items() if not kind.staff or request.user.role == Role.COORDINATOR}
+    kinds = {code: kind for code, kind in KINDS.items() if not kind.staff or has_capability(request.user, Capability.WORK_REFERRALS)}
     if request.method == "POST":
         choices = {code: request.POST.getlist(f"channels-{code}") for code in kinds}
         unknown = {value for values in choices.values() for value in values} - set(CHOOSABLE_CHANNELS)
@@ -220,5 +219,5 @@ def inbox(request):
     rows = [{"message": message, "unread": message.read_at is None} for message in page]
     audit_many(Actor.from_request(request), action=AuditAction.READ, patient_ids=[m.patient_id for m in page if m.patient_id], object_type="notification.inbox")
     inbox_mark_read(user=request.user)
-    may_choose_channels = request.user.role in CLINICAL_ROLES and request.user.professional_id is not None
+    may_choose_channels = has_capability(request.user, Capability.RECEIVE_NOTIFICATIONS)
     return render(request, "messaging/inbox.html", {"page": page, "rows": rows, "may_choose_channels": may_choose_channels})

@@ -9,16 +9,16 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jalon.accounts.access import role_required
+from jalon.accounts.access import Capability, capability_required
 from jalon.accounts.audit import audit
-from jalon.accounts.models import AuditAction, Role
+from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.messaging.selectors import failed_messages_for_coordinator
 from jalon.messaging.services import outbox_failure_handle, outbox_retry
 
 
 @login_required
-@role_required(Role.COORDINATOR)
+@capability_required(Capability.WORK_REFERRALS)
 @require_POST
 def failed_message_action(request, message_id: int, action: str):
     message = failed_messages_for_coordinator(request.user).filter(pk=message_id).first()

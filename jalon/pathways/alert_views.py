@@ -9,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jalon.accounts.access import role_required
+from jalon.accounts.access import Capability, capability_required
 from jalon.accounts.audit import audit_many
-from jalon.accounts.models import AuditAction, Role
+from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.core.redirects import local_path
 from jalon.pathways.alerts import alert_acknowledge, alerts_for_coordinator
@@ -19,7 +19,7 @@ from jalon.pathways.errors import PathwayError
 
 
 @login_required
-@role_required(Role.COORDINATOR)
+@capability_required(Capability.WORK_REFERRALS)
 def alert_list(request):
     alerts = list(alerts_for_coordinator(request.user)[:200])
     audit_many(Actor.from_request(request), action=AuditAction.READ, patient_ids=[a.pathway.patient_id for a in alerts], object_type="alerts")
@@ -27,7 +27,7 @@ def alert_list(request):
 
 
 @login_required
-@role_required(Role.COORDINATOR)
+@capability_required(Capability.WORK_REFERRALS)
 @require_POST
 def alert_acknowledge_view(request, alert_id: int):
     alert = alerts_for_coordinator(request.user).filter(pk=alert_id).first()

@@ -76,7 +76,7 @@ def _story(pathway: Pathway, kind: str, content: LetterContent):
 
     referral, patient = pathway.referral, pathway.patient
     entry_point = referral.entry_point
-    recipient = referral.gp or referral.referrer
+    recipient = referral.gp if referral.gp_id and referral.gp_confirmed_at else referral.referrer  # a proposed GP is not written to
     story = [text("Jalon", brand), text(f"{entry_point.name} – {entry_point.organization.name}", small)]
     if entry_point.phone:
         story.append(text(_("Téléphone : %(phone)s") % {"phone": entry_point.phone}, small))

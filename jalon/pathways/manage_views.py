@@ -8,19 +8,16 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from jalon.accounts.access import role_required
-from jalon.accounts.models import Role
+from jalon.accounts.access import Capability, capability_required
 from jalon.accounts.reauth import is_post, recent_auth_required
 from jalon.core.actor import Actor
 from jalon.pathways import template_services
 from jalon.pathways.manage_forms import MilestoneFormSet, VersionForm
 from jalon.pathways.models import PathwayTemplate
 
-MANAGING_ROLES = (Role.MANAGER, Role.ADMIN)
-
 
 @login_required
-@role_required(*MANAGING_ROLES)
+@capability_required(Capability.MANAGE_PATHWAY_TEMPLATES)
 def template_list(request):
     templates = list(template_services.templates_overview())
     rows = []
@@ -46,7 +43,7 @@ def _version_or_404(kind: str, number: int):
 
 
 @login_required
-@role_required(*MANAGING_ROLES)
+@capability_required(Capability.MANAGE_PATHWAY_TEMPLATES)
 def version_detail(request, kind: str, number: int):
     version = _version_or_404(kind, number)
     current = version.template.current_version()
@@ -58,7 +55,7 @@ def version_detail(request, kind: str, number: int):
 
 
 @login_required
-@role_required(*MANAGING_ROLES)
+@capability_required(Capability.MANAGE_PATHWAY_TEMPLATES)
 @recent_auth_required(when=is_post)
 def version_new(request, kind: str):
     """A formset pre-filled with the current version's milestones; saving publishes version N+1."""

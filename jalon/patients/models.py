@@ -130,6 +130,16 @@ class CareTeamMember(models.Model):
     since = models.DateTimeField(_("depuis"), default=timezone.now)
     until = models.DateTimeField(_("jusqu'au"), null=True, blank=True)
     reason = models.CharField(_("motif"), max_length=200)
+    # Who let this member in (a coordinator of the entry point, or the coordination confirming the GP named
+    # on a referral); empty for the rows Jalon writes itself (the coordination of an entry point a referral
+    # came through, the referrer of a referral, which reaches only that referral).
+    granted_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("accordé par"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    ended_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("retiré par"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    end_reason = models.CharField(_("motif du retrait"), max_length=200, blank=True)
 
     objects = CareTeamMemberQuerySet.as_manager()
 

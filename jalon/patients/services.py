@@ -342,9 +342,16 @@ def patient_identity_status_set(*, actor: Actor, patient_id: int, status: str, r
 
 
 def care_team_add(
-    *, patient_id: int, role: str, reason: str, professional_id: int | None = None, organization_id: int | None = None
+    *,
+    patient_id: int,
+    role: str,
+    reason: str,
+    professional_id: int | None = None,
+    organization_id: int | None = None,
+    granted_by=None,
 ) -> CareTeamMember:
-    """Add a member unless the same one is already active in that role (idempotent)."""
+    """Add a member unless the same one is already active in that role (idempotent). The low-level write of
+    the services that add members as care happens; a person granting access goes through `care_team_grant`."""
     existing = CareTeamMember.objects.active().filter(
         patient_id=patient_id, role=role, professional_id=professional_id, organization_id=organization_id
     )
@@ -358,6 +365,7 @@ def care_team_add(
         organization_id=organization_id,
         reason=reason[:200],
         since=timezone.now(),
+        granted_by=granted_by,
     )
 
 

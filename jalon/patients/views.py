@@ -1,89 +1,105 @@
-"""The coordination's pages of identity vigilance: the open identity conflicts and resolving one."""
+"""The patient's page: identity, the referrals the user reaches, and the care team (who, role, since,
+granted by whom and why), where the coordination grants and ends memberships."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
-from jalon.accounts.access import identity_conflict_for_user, role_required_or_404
-from jalon.accounts.audit import audit, audit_many
-from jalon.accounts.models import AuditAction, Role
+from jalon.accounts.access import (
+    Capability,
+    capability_required,
+    may_manage_care_team,
+    patient_for_user,
+    referrals_visible_to,
+)
+from jalon.accounts.audit import audit
+from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
-from jalon.patients import selectors
-from jalon.patients.errors import PatientError
-from jalon.patients.forms import IdentityConflictResolveForm, submitted_value_label
-from jalon.patients.models import TRAIT_LABELS, ConflictStatus, IdentityConflict
-from jalon.patients.services import identity_conflict_resolve
+from jalon.patients.care_team import CareTeamError, care_team_end, care_team_grant
+from jalon.patients.forms import CareTeamEndForm, CareTeamGrantForm
+from jalon.patients.models import CareTeamMember
 
-coordinators_only = role_required_or_404(Role.COORDINATOR)
+
+def _render(request, patient, *, grant_form=None, end_form=None, end_member_id=None, status=200):
+    members = (
+        CareTeamMember.objects.filter(patient=patient)
+        .select_related("professional", "organization", "granted_by__professional", "ended_by__professional")
+        .order_by("until", "-since", "pk")
+    )
+    can_manage = may_manage_care_team(request.user, patient)
+    context = {
+        "patient": patient,
+        "referrals": referrals_visible_to(request.user).filter(patient=patient).select_related("entry_point").order_by("-received_at"),
+        "members": members,
+        "can_manage": can_manage,
+        "grant_form": grant_form or (CareTeamGrantForm() if can_manage else None),
+        "end_form": end_form,
+        "end_member_id": end_member_id,
+    }
+    return render(request, "patients/patient_detail.html", context, status=status)
 
 
 @login_required
-@coordinators_only
-def identity_conflict_list(request):
-    """Open conflicts of the coordinator's entry points, and the last ones resolved."""
-    open_conflicts = list(selectors.identity_conflicts_for_coordinator(request.user)[:200])
-    resolved = list(selectors.identity_conflicts_for_coordinator(request.user, status=ConflictStatus.RESOLVED)[:20])
-    shown = open_conflicts + resolved
-    audit_many(
-        Actor.from_request(request),
-        action=AuditAction.READ,
-        patient_ids=[c.existing_patient_id for c in shown] + [c.provisional_patient_id for c in shown],
-        object_type="identity_conflict.list",
-    )
-    return render(request, "patients/identity_conflict_list.html", {"open_conflicts": open_conflicts, "resolved": resolved})
+@capability_required(Capability.READ_AS_CARE_TEAM, or_404=True)
+@require_GET
+def patient_detail(request, pk: int):
+    patient = patient_for_user(request.user, pk)
+    audit(Actor.from_request(request), action=AuditAction.READ, patient_id=patient.pk, object_type="patient", object_id=patient.pk)
+    return _render(request, patient)
 
 
-def _trait_rows(conflict: IdentityConflict) -> list[dict]:
-    known = conflict.existing_patient
-    rows = []
-    for trait, label in TRAIT_LABELS.items():
-        value = getattr(known, trait)
-        if trait == "birth_date":
-            value = f"{value:%d/%m/%Y}"
-        elif trait == "sex":
-            value = known.get_sex_display()
-        rows.append({
-            "label": label,
-            "known": value or "–",
-            "submitted": submitted_value_label(conflict, trait),
-            "differs": trait in conflict.differing_traits,
-        })
-    return rows
+def _managed_patient(request, pk: int):
+    patient = patient_for_user(request.user, pk)
+    if not may_manage_care_team(request.user, patient):
+        raise Http404
+    return patient
 
 
 @login_required
-@coordinators_only
-def identity_conflict_detail(request, pk: int):
-    """Both identities side by side; POST resolves the conflict through `identity_conflict_resolve`."""
-    queryset = IdentityConflict.objects.select_related(
-        "existing_patient", "provisional_patient", "referral", "entry_point", "raised_by", "resolved_by"
-    )
-    conflict = identity_conflict_for_user(request.user, pk, queryset)
-    actor = Actor.from_request(request)
-    for patient_id in (conflict.existing_patient_id, conflict.provisional_patient_id):
-        audit(actor, action=AuditAction.READ, patient_id=patient_id, object_type="identity_conflict", object_id=conflict.pk)
-    form = IdentityConflictResolveForm(request.POST or None, conflict=conflict)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                identity_conflict_resolve(
-                    actor=actor,
-                    conflict=conflict,
-                    resolution=form.cleaned_data["resolution"],
-                    reason=form.cleaned_data["reason"],
-                    keep_submitted=form.cleaned_data["keep_submitted"],
-                )
-            except PatientError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
-            else:
-                messages.success(request, _("Conflit d'identité résolu."))
-                if conflict.referral_id:
-                    return redirect("referrals:detail", reference=conflict.referral.reference)
-                return redirect("patients:identity_conflicts")
-        status = 400
-    context = {"conflict": conflict, "rows": _trait_rows(conflict), "form": form}
-    return render(request, "patients/identity_conflict_detail.html", context, status=status)
+@capability_required(Capability.MANAGE_CARE_TEAM, or_404=True)
+@require_POST
+def care_team_grant_view(request, pk: int):
+    patient = _managed_patient(request, pk)
+    form = CareTeamGrantForm(request.POST)
+    if form.is_valid():
+        try:
+            care_team_grant(
+                actor=Actor.from_request(request),
+                patient=patient,
+                professional=form.cleaned_data["professional"],
+                role=form.cleaned_data["role"],
+                reason=form.cleaned_data["reason"],
+            )
+        except CareTeamError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Le professionnel rejoint l'équipe de soins."))
+            return redirect("patients:detail", pk=patient.pk)
+    messages.error(request, _("L'accès n'a pas été accordé : voyez le formulaire ci-dessous."))
+    return _render(request, patient, grant_form=form, status=400)
+
+
+@login_required
+@capability_required(Capability.MANAGE_CARE_TEAM, or_404=True)
+@require_POST
+def care_team_end_view(request, pk: int, member_id: int):
+    patient = _managed_patient(request, pk)
+    member = CareTeamMember.objects.filter(pk=member_id, patient=patient).first() if member_id < 2**63 else None
+    if member is None:
+        raise Http404
+    form = CareTeamEndForm(request.POST)
+    if form.is_valid():
+        try:
+            care_team_end(actor=Actor.from_request(request), member=member, reason=form.cleaned_data["reason"])
+        except CareTeamError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Le professionnel ne fait plus partie de l'équipe de soins."))
+            return redirect("patients:detail", pk=patient.pk)
+    messages.error(request, _("Le retrait n'a pas été enregistré : voyez le formulaire ci-dessous."))
+    return _render(request, patient, end_form=form, end_member_id=member.pk, status=400)

@@ -12,8 +12,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from jalon.accounts.access import portal_referral_for_user, portal_referrals_visible_to
-from jalon.accounts.models import Role
+from jalon.accounts.access import Capability, has_capability, portal_referral_for_user, portal_referrals_visible_to
 from jalon.events.kinds import event_label
 from jalon.events.models import Event
 from jalon.pathways.models import Letter, Milestone, MilestoneStatus, Pathway, PathwayStatus
@@ -100,7 +99,7 @@ class CoordinatorThreads:
 def unread_threads_for_coordinator(user, *, limit: int = 20) -> CoordinatorThreads:
     """The threads of the coordinator's entry points with city messages they have not read, newest first,
     and their total unread count (three queries whatever the number of threads)."""
-    if not user.is_authenticated or user.role != Role.COORDINATOR or not user.organization_ids():
+    if not has_capability(user, Capability.WORK_REFERRALS) or not user.organization_ids():
         return CoordinatorThreads(total_unread=0, threads=[])
     groups = list(
         _unread_messages(user, written_by=ThreadSide.CITY)

@@ -15,12 +15,12 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from jalon.core.files import stored_file_response
-from jalon.core.redirects import local_path
-from jalon.accounts.access import PORTAL_ROLES, role_required, thread_referral_for_user, thread_side_of
+from jalon.accounts.access import Capability, capability_required, thread_referral_for_user, thread_side_of
 from jalon.accounts.audit import audit, audit_many
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
+from jalon.core.files import stored_file_response
+from jalon.core.redirects import local_path
 from jalon.portal import selectors, services
 from jalon.portal.errors import PortalError
 from jalon.portal.forms import ThreadMessageForm
@@ -32,7 +32,7 @@ MAX_TOKEN_DIGITS = 15
 
 
 @login_required
-@role_required(*PORTAL_ROLES)
+@capability_required(Capability.FOLLOW_IN_PORTAL)
 @require_GET
 def patients(request):
     """The user's patients, most recent activity first, with progress, next step and unread messages."""

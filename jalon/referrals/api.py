@@ -28,9 +28,9 @@ from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
-from jalon.accounts.access import referral_for_user
+from jalon.accounts.access import Capability, capabilities_of, referral_for_user
 from jalon.accounts.audit import audit
-from jalon.accounts.models import ApiScope, AuditAction, Role
+from jalon.accounts.models import ApiScope, AuditAction
 from jalon.accounts.throttling import api_throttles, too_many_api_requests_message
 from jalon.accounts.tokens import ApiScopeMissing, ApiTokenExpired, api_token_authenticate
 from jalon.core.actor import Actor, client_ip
@@ -45,13 +45,13 @@ from jalon.referrals.services import ExamInput, referral_submit
 
 logger = logging.getLogger(__name__)
 
-SUBMITTER_ROLES = (Role.REFERRER, Role.SPECIALIST, Role.HOME_NURSE, Role.COORDINATOR)
 
 # HTTP status of each domain error code; anything not listed answers 400.
 STATUS_OF_CODE = {
     ReferralErrorCode.INVALID_INPUT: 422,
     ReferralErrorCode.INVALID_DOCUMENT: 400,
     ReferralErrorCode.ENTRY_POINT_CLOSED: 422,
+    ReferralErrorCode.NOT_ALLOWED: 403,
     ReferralErrorCode.REASON_REQUIRED: 422,
     ReferralErrorCode.TRANSITION_NOT_ALLOWED: 409,
     ReferralErrorCode.INCOMPLETE: 409,
@@ -133,7 +133,7 @@ def _respond(request: HttpRequest, status: int, schema: type[Schema], obj) -> Ht
 def submit_referral(request: HttpRequest, payload: ReferralIn):
     """Register a referral for the token's user (a coordinator names the referring professional); 201 with its reference."""
     user = request.auth
-    if user.role not in SUBMITTER_ROLES or not user.professional_id:
+    if not capabilities_of(user) & {Capability.SUBMIT_OWN, Capability.SUBMIT_FOR_OTHERS}:
         raise PermissionDenied(
             _(
                 "Seuls les adresseurs, spécialistes, infirmier·e·s à domicile et coordinateur·rice·s "
@@ -210,17 +210,13 @@ def _look_up(payload: ReferralIn, user) -> tuple[EntryPoint, Professional, int |
         errors.append(("entry_point", _("Guichet inconnu : vérifiez son code.")))
 
     referrer = user.professional
-    if user.role == Role.COORDINATOR:
+    if Capability.SUBMIT_FOR_OTHERS in capabilities_of(user):
         if not payload.referrer_rpps:
             errors.append(("referrer_rpps", _("Indiquez le numéro RPPS du professionnel adresseur.")))
         else:
             referrer = Professional.objects.filter(rpps=payload.referrer_rpps).first()
             if referrer is None:
                 errors.append(("referrer_rpps", _("Aucun professionnel de l'annuaire n'a ce numéro RPPS.")))
-        # A coordinator sends on someone's behalf only to their own organisation's entry points,
-        # the only ones whose referrals they can then follow.
-        if entry_point is not None and entry_point.organization_id not in user.organization_ids():
-            errors.append(("entry_point", _("Vous ne pouvez saisir une demande que pour un guichet de votre organisation.")))
     elif payload.referrer_rpps and payload.referrer_rpps != referrer.rpps:
         errors.append(("referrer_rpps", _("Seule la coordination peut envoyer une demande au nom d'un autre professionnel.")))
 

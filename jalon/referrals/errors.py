@@ -13,6 +13,7 @@ class ReferralErrorCode(StrEnum):
     INVALID_DOCUMENT = "invalid_document"
     INVALID_INPUT = "invalid_input"
     ENTRY_POINT_CLOSED = "entry_point_closed"
+    NOT_ALLOWED = "not_allowed"
 
 
 class ReferralError(Exception):

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jalon.accounts.access import entry_points_open_to
 from jalon.core.identifiers import normalize_french_phone, normalize_ins, validate_ins
 from jalon.core.text import validate_civil_name
 from jalon.directory.models import Commune, Profession, Professional
@@ -118,10 +119,15 @@ class ReferralForm(forms.Form):
     )
     documents = DocumentsField(label=_("Autres documents (PDF, PNG ou JPEG)"))
 
-    def __init__(self, *args, phone_intake: bool = False, **kwargs):
+    def __init__(self, *args, phone_intake: bool = False, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.phone_intake = phone_intake
-        self.fields["entry_point"].queryset = EntryPoint.objects.filter(is_active=True).select_related("organization")
+        # The entry points this user may file to (access.entry_points_open_to); referral_submit checks it again.
+        open_to = entry_points_open_to(user) if user is not None else EntryPoint.objects.filter(is_active=True)
+        self.fields["entry_point"].queryset = open_to.select_related("organization")
+        self.fields["entry_point"].error_messages["invalid_choice"] = _(
+            "Ce guichet n'existe pas ou ne vous est pas ouvert : choisissez-en un dans la liste."
+        )
         self.fields["gp"].queryset = Professional.objects.filter(profession=Profession.PHYSICIAN).order_by("last_name", "first_name")
         if phone_intake:
             self.fields["referrer"] = forms.ModelChoiceField(

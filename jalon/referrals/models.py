@@ -148,8 +148,14 @@ class Referral(models.Model):
         "directory.Professional", verbose_name=_("adresseur"), on_delete=models.PROTECT, related_name="referrals_made"
     )
     caller_name = models.CharField(_("appelant"), max_length=200, blank=True, help_text=_("Pour une demande reçue par téléphone : qui a appelé."))
+    # The GP named on the referral is a proposal: they reach nothing until the coordination confirms them
+    # (then they join the patient's care team as GP, granted by that coordinator).
     gp = models.ForeignKey(
         "directory.Professional", verbose_name=_("médecin traitant"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    gp_confirmed_at = models.DateTimeField(_("médecin traitant confirmé le"), null=True, blank=True)
+    gp_confirmed_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("médecin traitant confirmé par"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     suspected_site = models.CharField(_("cancer suspecté"), max_length=32, choices=CancerSite.choices)
     clinical_reason = models.TextField(_("motif clinique"), blank=True)
@@ -234,7 +240,7 @@ class ExamDone(models.Model):
         verbose_name = _("examen déjà réalisé")
 
 
-def document_upload_path(instance: ReferralDocument, filename: str) -> str:  # noqa: ARG001
+def document_upload_path(instance: ReferralDocument, filename: str) -> str:
     """Stored under a random name: the original name (which may identify the patient) stays in the row."""
     import uuid
 

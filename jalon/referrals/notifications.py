@@ -59,11 +59,15 @@ def city_link(referral: Referral) -> str:
 
 
 def city_recipients(referral: Referral, *, actor_user=None, include_gp: bool = True) -> list:
-    """The referrer and (when asked) the GP, once each, never the person who acted. A patient who opposes
-    sharing keeps the GP out (they lose access to the pathway, so they are not told of it either)."""
+    """The referrer and (when asked) the patient's confirmed GP, once each, never the person who acted. A GP
+    merely named on the referral is a proposal and hears nothing until the coordination confirms them; a
+    patient who opposes sharing keeps the GP out (they lose access to the pathway, so they are not told of it)."""
+    from jalon.accounts.access import confirmed_gp_ids
+    from jalon.directory.models import Professional
+
     people = [referral.referrer]
-    if include_gp and referral.gp_id and not referral.patient.sharing_opposition:
-        people.append(referral.gp)
+    if include_gp:
+        people += list(Professional.objects.filter(pk__in=confirmed_gp_ids(referral.patient_id)).order_by("pk"))
     acting = getattr(actor_user, "professional_id", None)
     unique = {}
     for professional in people:

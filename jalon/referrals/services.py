@@ -14,10 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jalon.core.references import next_reference
 from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
+from jalon.core.references import next_reference
 from jalon.core.workcalendar import add_delay
 from jalon.directory.models import Professional
 from jalon.events.services import event_record
@@ -127,6 +127,19 @@ def _refresh_completeness(referral: Referral) -> None:
     referral.is_complete = not referral.missing_items
 
 
+def check_may_submit(*, actor: Actor, entry_point: EntryPoint, channel: str, referrer: Professional) -> None:
+    """ReferralError (not_allowed) with the French reason unless the actor may file this referral: the one
+    rule every channel goes through (web form, phone intake, mail-in, tele-expertise, API)."""
+    from jalon.accounts.access import submission_refusal
+
+    refusal = submission_refusal(actor.user, entry_point, channel=channel, referrer=referrer) if actor.user else (
+        None, _("Votre compte ne permet pas d'envoyer une demande de prise en soins.")
+    )
+    if refusal is not None:
+        field, message = refusal
+        raise ReferralError(ReferralErrorCode.NOT_ALLOWED, message, field=field)
+
+
 def _is_outside_territory(entry_point: EntryPoint, commune_code: str | None) -> bool:
     if entry_point.territory_id is None or not commune_code:
         return False
@@ -152,7 +165,11 @@ def referral_submit(
     caller_name: str = "",
     alarm_signs: list[str] | tuple = (),
 ) -> SubmitResult:
-    """Register a referral: patient found or created, completeness checked, acknowledged with a deadline."""
+    """Register a referral: patient found or created, completeness checked, acknowledged with a deadline.
+
+    Whoever may file it, to which entry point and in whose name, is checked here for every channel
+    (`access.submission_refusal`). The referrer reaches this referral only, not the patient's file."""
+    check_may_submit(actor=actor, entry_point=entry_point, channel=channel, referrer=referrer)
     if not entry_point.is_active:
         raise ReferralError(ReferralErrorCode.ENTRY_POINT_CLOSED, _("Ce guichet ne reçoit plus de demandes."))
     if first_symptoms_date and first_symptoms_date > timezone.localdate():
@@ -198,9 +215,9 @@ def referral_submit(
     _refresh_completeness(referral)
     referral.save(update_fields=["missing_items", "is_complete", "completeness_rule_set"])
 
+    # The referrer's row records who referred; it opens this referral only (access.FILE_WIDE). The GP named
+    # on the referral is a proposal: no row until the coordination confirms them (referral_confirm_gp).
     care_team_add(patient_id=patient_row.pk, role=CareTeamRole.REFERRER, professional_id=referrer.pk, reason=referral.reference)
-    if referral.gp_id:
-        care_team_add(patient_id=patient_row.pk, role=CareTeamRole.GP, professional_id=referral.gp_id, reason=referral.reference)
     care_team_add(
         patient_id=patient_row.pk,
         role=CareTeamRole.COORDINATOR,
@@ -226,6 +243,45 @@ def referral_submit(
     audit(actor, action=AuditAction.CREATE, patient_id=patient_row.pk, object_type="referral", object_id=referral.reference)
     notify_referrer(referral=referral, event=event)
     return SubmitResult(referral=referral, patient_created=created, open_referrals_of_patient=open_referrals)
+
+
+@transaction.atomic
+def referral_confirm_gp(*, actor: Actor, referral: Referral) -> Referral:
+    """The coordination of the referral's entry point confirms the GP named on it: the GP joins the patient's
+    care team (granted by this coordinator, reason: this referral) and from then on reaches the file, the
+    portal page and the thread, and receives the messages meant for the GP. Idempotent once confirmed."""
+    from jalon.accounts.access import may_work_referral
+    from jalon.patients.care_team import CareTeamError, care_team_grant
+
+    referral = _locked(referral)
+    if not may_work_referral(actor.user, referral):
+        raise ReferralError(ReferralErrorCode.NOT_ALLOWED, _("Seule la coordination du guichet confirme le médecin traitant."))
+    if referral.gp_id is None:
+        raise ReferralError(ReferralErrorCode.INVALID_INPUT, _("Aucun médecin traitant n'est proposé sur cette demande."), field="gp")
+    if referral.gp_confirmed_at is not None:
+        return referral
+    try:
+        care_team_grant(
+            actor=actor,
+            patient=referral.patient,
+            professional=referral.gp,
+            role=CareTeamRole.GP,
+            reason=_("Médecin traitant indiqué sur la demande %(reference)s, confirmé par la coordination")
+            % {"reference": referral.reference},
+            referral_id=referral.pk,
+        )
+    except CareTeamError as error:
+        raise ReferralError(ReferralErrorCode.NOT_ALLOWED, error.message) from error
+    referral.gp_confirmed_at = timezone.now()
+    referral.gp_confirmed_by = actor.user
+    referral.save(update_fields=["gp_confirmed_at", "gp_confirmed_by", "updated_at"])
+    patient = referral.patient
+    if patient.gp_id != referral.gp_id:
+        patient.gp_id = referral.gp_id
+        patient.save(update_fields=["gp"])
+    event_record(actor=actor, kind="referral.gp_confirmed", patient_id=referral.patient_id, referral_id=referral.pk, payload={"gp": referral.gp_id})
+    audit(actor, action=AuditAction.UPDATE, patient_id=referral.patient_id, object_type="referral.gp_confirmation", object_id=referral.reference)
+    return referral
 
 
 def _locked(referral: Referral) -> Referral:

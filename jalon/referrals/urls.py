@@ -14,5 +14,6 @@ urlpatterns = [
     path("<str:reference>/completer/", views.referral_complete, name="complete"),
     path("<str:reference>/opposition/", views.sharing_opposition, name="sharing_opposition"),
     path("<str:reference>/documents/<int:document_id>/", views.document_download, name="document"),
+    path("<str:reference>/medecin-traitant/confirmer/", views.confirm_gp, name="confirm_gp"),
     path("<str:reference>/<str:action>/", views.referral_action, name="action"),
 ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -14,16 +13,26 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from jalon.core.files import stored_file_response
-from jalon.accounts.access import CLINICAL_ROLES, may_complete_referral, may_work_referral, referral_for_user, referrals_visible_to, require, role_required
+from jalon.accounts.access import (
+    Capability,
+    capability_required,
+    has_capability,
+    may_complete_referral,
+    may_work_referral,
+    patients_visible_to,
+    referral_for_user,
+    referrals_visible_to,
+    require,
+)
 from jalon.accounts.audit import audit, audit_many
-from jalon.accounts.models import AuditAction, Role
+from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
+from jalon.core.files import stored_file_response
 from jalon.core.workcalendar import working_time_between
 from jalon.directory.models import Commune
 from jalon.events.kinds import event_label
-from jalon.pathways import selectors as pathway_selectors
 from jalon.messaging.selectors import failed_messages_for_coordinator
+from jalon.pathways import selectors as pathway_selectors
 from jalon.pathways.alerts import alerts_for_coordinator
 from jalon.pathways.errors import PathwayError
 from jalon.patients.services import patient_record_sharing_opposition
@@ -34,9 +43,6 @@ from jalon.referrals.errors import ReferralError
 from jalon.referrals.models import ReferralDocument
 from jalon.referrals.status import allowed_actions
 from jalon.triage.services import referral_accept_into_pathway, triage_propose
-
-# Who refers a patient through the form (support providers receive orientations, they do not refer).
-SUBMITTER_ROLES = (Role.REFERRER, Role.SPECIALIST, Role.HOME_NURSE)
 
 
 def _exam_inputs(formset) -> list[services.ExamInput]:
@@ -57,7 +63,7 @@ def _submit_form(request, *, phone_intake: bool):
     """Shared by the web form and the phone intake: validate, call referral_submit, show the acknowledgment."""
     data = request.POST if request.method == "POST" else None
     files = request.FILES if request.method == "POST" else None
-    form = forms.ReferralForm(data, files, phone_intake=phone_intake)
+    form = forms.ReferralForm(data, files, phone_intake=phone_intake, user=request.user)
     exam_formset = forms.ExamFormSet(data, files, prefix="exams")
     if request.method == "POST" and form.is_valid() and exam_formset.is_valid():
         cleaned = form.cleaned_data
@@ -95,15 +101,13 @@ def _submit_form(request, *, phone_intake: bool):
 
 
 @login_required
-@role_required(*SUBMITTER_ROLES)
+@capability_required(Capability.SUBMIT_OWN)
 def referral_new(request):
-    if not request.user.professional_id:
-        raise PermissionDenied
     return _submit_form(request, phone_intake=False)
 
 
 @login_required
-@role_required(Role.COORDINATOR)
+@capability_required(Capability.SUBMIT_FOR_OTHERS)
 def phone_intake(request):
     return _submit_form(request, phone_intake=True)
 
@@ -120,7 +124,7 @@ def acknowledgment(request, reference: str):
 
 
 @login_required
-@role_required(*CLINICAL_ROLES)
+@capability_required(Capability.LIST_OWN_REFERRALS)
 def my_referrals(request):
     page = Paginator(selectors.referrals_of_referrer(request.user), 50).get_page(request.GET.get("page"))
     audit_many(Actor.from_request(request), action=AuditAction.READ, patient_ids=[r.patient_id for r in page], object_type="referral.list")
@@ -133,7 +137,7 @@ def _working_hours_left(referral, now) -> int:
 
 
 @login_required
-@role_required(Role.COORDINATOR)
+@capability_required(Capability.WORK_REFERRALS)
 def worklist(request):
     filters = forms.WorklistFilterForm(request.GET or {"status": "open"})
     values = filters.cleaned_data if filters.is_valid() else {"status": "open"}
@@ -195,6 +199,8 @@ def _render_detail(request, referral, *, bound_form=None, bound_action: str = ""
         "events": [(event, event_label(event.kind)) for event in referral.events.all()],
         "related": [r for r in referral.related_referrals.all() if r.pk in visible_related_ids],
         "can_work": can_work,
+        "can_confirm_gp": can_work and referral.gp_id is not None and referral.gp_confirmed_at is None,
+        "reaches_patient": patients_visible_to(request.user).filter(pk=referral.patient_id).exists(),
         "can_complete": may_complete_referral(request.user, referral),
         "actions": actions,
         "proposal": proposal,
@@ -230,7 +236,7 @@ def _origin_of(user, referral, *, can_work: bool) -> dict | None:
 
 @login_required
 def referral_detail(request, reference: str):
-    if request.user.role not in CLINICAL_ROLES:
+    if not has_capability(request.user, Capability.READ_OWN_REFERRALS):
         raise Http404
     referral = referral_for_user(request.user, reference, selectors.referral_detail_queryset(request.user))
     audit(Actor.from_request(request), action=AuditAction.READ, patient_id=referral.patient_id, object_type="referral", object_id=reference)
@@ -300,6 +306,22 @@ def sharing_opposition(request, reference: str):
     opposes = request.POST.get("opposes") == "yes"
     patient_record_sharing_opposition(actor=Actor.from_request(request), patient=referral.patient, opposes=opposes)
     messages.success(request, _("Opposition au partage enregistrée.") if opposes else _("Opposition au partage levée."))
+    return redirect("referrals:detail", reference=reference)
+
+
+@login_required
+@capability_required(Capability.MANAGE_CARE_TEAM)
+@require_POST
+def confirm_gp(request, reference: str):
+    """The coordination confirms the GP named on the referral: they join the patient's care team."""
+    referral = referral_for_user(request.user, reference)
+    require(may_work_referral(request.user, referral))
+    try:
+        services.referral_confirm_gp(actor=Actor.from_request(request), referral=referral)
+    except ReferralError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Médecin traitant confirmé : il rejoint l'équipe de soins du patient."))
     return redirect("referrals:detail", reference=reference)
 
 

@@ -140,7 +140,8 @@ def appointments_book(*, actor: Actor, pathway: Pathway, requests: list[BookingR
                 Milestone.objects.filter(pk=milestone.pk).update(planned_at=slot.start, appointment_reference=slot.resource.name[:200])
                 if slot.resource.professional_id:
                     care_team_add(patient_id=pathway.patient_id, role=CareTeamRole.SPECIALIST,
-                                  professional_id=slot.resource.professional_id, reason=pathway.referral.reference)
+                                  professional_id=slot.resource.professional_id, reason=pathway.referral.reference,
+                                  granted_by=actor.user if getattr(actor.user, "is_authenticated", False) else None)
                 booked_event = event_record(
                     actor=actor, kind="appointment.booked", patient_id=pathway.patient_id, referral_id=pathway.referral_id,
                     payload={"milestone": milestone.label, "resource": slot.resource.name, "start": slot.start.isoformat(), "group": str(group)},

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from jalon.accounts.access import may_work_referral, require, role_required
+from jalon.accounts.access import Capability, capability_required, may_work_referral, require
 from jalon.accounts.audit import audit, audit_many
-from jalon.accounts.models import AuditAction, Role
+from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.pathways.selectors import pathway_for_user
 from jalon.scheduling import documents, forms, planner, selectors, services
@@ -180,7 +180,7 @@ def calendar(request, reference: str):
 
 
 @login_required
-@role_required(Role.COORDINATOR)
+@capability_required(Capability.WORK_REFERRALS)
 @require_GET
 def availability(request):
     """A week of one resource kind: every slot labelled with its state; refreshed every 30 s by htmx."""

@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.db.models import BooleanField, Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from jalon.accounts.access import teleexpertise_requests_visible_to
-from jalon.accounts.models import Role
+from jalon.accounts.access import Capability, has_capability, teleexpertise_requests_visible_to
 from jalon.events.models import Event
 from jalon.teleexpertise.models import RequestStatus, TeleExpertiseOffer, TeleExpertiseRequest
 
@@ -35,7 +34,7 @@ def requests_for_list(user, now=None) -> QuerySet[TeleExpertiseRequest]:
     requests = _with_lateness(teleexpertise_requests_visible_to(user), now).select_related(
         "patient", "requester", "service__organization", "converted_referral"
     )
-    if user.role == Role.SPECIALIST:
+    if has_capability(user, Capability.ANSWER_TELEEXPERTISE):
         return requests.annotate(unanswered_first=_UNANSWERED_FIRST).order_by("unanswered_first", "answer_deadline", "-id")
     return requests.order_by("-submitted_at", "-id")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -12,9 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jalon.core.files import stored_file_response
 from jalon.accounts.access import (
-    TELEEXPERTISE_ROLES,
+    Capability,
+    capability_required,
+    has_capability,
     is_teleexpertise_answerer,
     is_teleexpertise_requester,
     may_answer_teleexpertise,
@@ -22,12 +22,12 @@ from jalon.accounts.access import (
     may_withdraw_teleexpertise,
     referrals_visible_to,
     require,
-    role_required,
     teleexpertise_request_for_user,
 )
 from jalon.accounts.audit import audit, audit_many
-from jalon.accounts.models import AuditAction, Role
+from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
+from jalon.core.files import stored_file_response
 from jalon.events.kinds import event_label
 from jalon.referrals.forms import identity_from_cleaned
 from jalon.referrals.notifications import when_text
@@ -37,7 +37,7 @@ from jalon.teleexpertise.models import TeleExpertiseDocument
 
 
 @login_required
-@role_required(*TELEEXPERTISE_ROLES)
+@capability_required(Capability.READ_TELEEXPERTISE)
 def request_list(request):
     now = timezone.now()
     page = Paginator(selectors.requests_for_list(request.user, now), 50).get_page(request.GET.get("page"))
@@ -45,15 +45,17 @@ def request_list(request):
     return render(
         request,
         "teleexpertise/request_list.html",
-        {"page": page, "is_specialist": request.user.role == Role.SPECIALIST, "can_ask": request.user.role == Role.REFERRER},
+        {
+            "page": page,
+            "is_specialist": has_capability(request.user, Capability.ANSWER_TELEEXPERTISE),
+            "can_ask": has_capability(request.user, Capability.ASK_TELEEXPERTISE),
+        },
     )
 
 
 @login_required
-@role_required(Role.REFERRER)
+@capability_required(Capability.ASK_TELEEXPERTISE)
 def request_new(request):
-    if not request.user.professional_id:
-        raise PermissionDenied
     form = forms.TeleExpertiseRequestForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if form.is_valid():

@@ -9,8 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from jalon.accounts.access import referrals_visible_to, role_required
-from jalon.accounts.models import Role
+from jalon.accounts.access import Capability, capability_required, referrals_visible_to
 from jalon.accounts.reauth import recent_auth_required
 from jalon.core.actor import Actor
 from jalon.core.workcalendar import DELAY_UNITS
@@ -23,7 +22,6 @@ from jalon.triage.forms import RuleCreateForm, RuleForm
 from jalon.triage.models import TriageRule, TriageRuleSet
 from jalon.triage.services import published_rule_set
 
-MANAGING_ROLES = (Role.MANAGER, Role.ADMIN)
 RULE_FIELDS = ("order", "comment", "conditions", "pathway_kind", "priority", "first_tasks", "source")
 
 # Labels of the values a "choices" condition lists (CONDITIONS keeps the values only).
@@ -120,21 +118,21 @@ def _render_rule_set(request, rule_set: TriageRuleSet | None):
 
 
 @login_required
-@role_required(*MANAGING_ROLES)
+@capability_required(Capability.MANAGE_TRIAGE_RULES)
 @require_GET
 def published(request):
     return _render_rule_set(request, published_rule_set())
 
 
 @login_required
-@role_required(*MANAGING_ROLES)
+@capability_required(Capability.MANAGE_TRIAGE_RULES)
 @require_GET
 def rule_set_detail(request, version: int):
     return _render_rule_set(request, _rule_set_or_404(version))
 
 
 @login_required
-@role_required(*MANAGING_ROLES)
+@capability_required(Capability.MANAGE_TRIAGE_RULES)
 @require_POST
 def draft_create(request):
     try:
@@ -157,7 +155,7 @@ def _attach_errors(form, error: rule_services.RuleSetError) -> None:
 
 
 @login_required
-@role_required(*MANAGING_ROLES)
+@capability_required(Capability.MANAGE_TRIAGE_RULES)
 def rule_edit(request, version: int, rule_id: int):
     rule_set, refusal = _draft_or_redirect(request, version)
     if refusal:
@@ -178,7 +176,7 @@ def rule_edit(request, version: int, rule_id: int):
 
 
 @login_required
-@role_required(*MANAGING_ROLES)
+@capability_required(Capability.MANAGE_TRIAGE_RULES)
 def rule_new(request, version: int):
     rule_set, refusal = _draft_or_redirect(request, version)
     if refusal:
@@ -201,7 +199,7 @@ def rule_new(request, version: int):
 
 
 @login_required
-@role_required(*MANAGING_ROLES)
+@capability_required(Capability.MANAGE_TRIAGE_RULES)
 @require_POST
 def rule_delete(request, version: int, rule_id: int):
     rule_set, refusal = _draft_or_redirect(request, version)
@@ -222,7 +220,7 @@ def _outcome_words(outcome) -> dict:
 
 
 @login_required
-@role_required(*MANAGING_ROLES)
+@capability_required(Capability.MANAGE_TRIAGE_RULES)
 @require_GET
 def rule_set_dry_run(request, version: int):
     """What would change on past referrals if this set replaced the published one (references only)."""
@@ -250,7 +248,7 @@ def rule_set_dry_run(request, version: int):
 
 
 @login_required
-@role_required(*MANAGING_ROLES)
+@capability_required(Capability.MANAGE_TRIAGE_RULES)
 @require_POST
 @recent_auth_required
 def rule_set_publish(request, version: int):

@@ -5,9 +5,11 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from conftest import identity
+from jalon.accounts import access
 from jalon.accounts.access import (
     identified_pathways,
     may_complete_referral,
@@ -22,13 +24,13 @@ from jalon.accounts.access import (
     thread_referral_for_user,
     thread_side_of,
 )
-from jalon.accounts.models import Role
+from jalon.accounts.models import ApiToken, Role
 from jalon.core.actor import Actor
-from jalon.patients.models import CareTeamMember, CareTeamRole
 from jalon.pathways.services import pathway_start
+from jalon.patients.models import CareTeamMember, CareTeamRole
 from jalon.patients.services import care_team_add, patient_record_sharing_opposition
 from jalon.portal.models import ThreadSide
-from jalon.referrals.services import referral_request_complement
+from jalon.referrals.services import referral_confirm_gp, referral_request_complement
 from jalon.testing.factories import UserFactory
 
 # Every persona, with what they reach of a referral the GP sent to the CPTS entry point (the patient's
@@ -47,6 +49,9 @@ PERSONAS = [
     "anonymous",
 ]
 SEES = {"gp", "treating_gp", "coordinator"}
+# The referrer reaches their referral, not the patient's file: that takes a care-team membership (the
+# confirmed GP, the entry point's coordination).
+SEES_PATIENT = {"treating_gp", "coordinator"}
 WORKS = {"coordinator"}
 COMPLETES = {"gp"}
 # Personas who join the care team later, with the care-team role they join as.
@@ -75,9 +80,11 @@ def anonymous():
 
 
 @pytest.fixture
-def referral(submit, treating_gp):
-    """A referral sent by `gp` to the CPTS entry point, naming `treating_gp` as the patient's GP."""
-    return submit(patient=identity(gp_id=treating_gp.professional_id)).referral
+def referral(submit, treating_gp, coordinator):
+    """A referral sent by `gp` to the CPTS entry point, naming `treating_gp` as the patient's GP, whom the
+    coordination confirmed."""
+    submitted = submit(patient=identity(gp_id=treating_gp.professional_id)).referral
+    return referral_confirm_gp(actor=Actor(user=coordinator), referral=submitted)
 
 
 @pytest.fixture
@@ -116,9 +123,10 @@ def _sees_referral(user, referral) -> bool:
     return listed
 
 
-@pytest.mark.parametrize(("name", "expected"), _matrix(SEES))
+@pytest.mark.parametrize(("name", "expected"), _matrix(SEES_PATIENT))
 def test_it_shows_the_patient_only_to_the_care_team(name, expected, referral, persona):
-    """Referrer, the patient's GP and the entry point's coordinators see the patient; others get a 404."""
+    """The patient's confirmed GP and the entry point's coordinators see the patient's file; others, the
+    referrer included, get a 404."""
     assert _sees_patient(persona(name), referral.patient) is expected
 
 
@@ -211,11 +219,11 @@ def test_it_narrows_the_team_when_the_patient_opposes_sharing(name, expected, re
     user = persona(name)
     if name in JOINERS:
         _join(user, name, referral)
-    assert _sees_patient(user, referral.patient)
+    assert _sees_referral(user, referral)
 
     patient_record_sharing_opposition(actor=Actor(user=coordinator), patient=referral.patient, opposes=True)
 
-    assert _sees_patient(user, referral.patient) is expected
+    assert _sees_patient(user, referral.patient) is (expected and name in SEES_PATIENT | set(JOINERS))
     assert _sees_referral(user, referral) is expected
 
 
@@ -451,9 +459,10 @@ def test_it_lets_only_the_requester_withdraw_a_teleexpertise_request(name, expec
     assert may_withdraw_teleexpertise(persona(name), tex_request) is expected
 
 
-def test_it_keeps_a_teleexpertise_request_from_the_patients_care_team(tex_request, treating_gp, submit):
+def test_it_keeps_a_teleexpertise_request_from_the_patients_care_team(tex_request, treating_gp, submit, coordinator):
     """Being in the patient's care team (their GP, the coordination of a referral) gives no access to the question."""
-    submit(patient=identity(gp_id=treating_gp.professional_id))
+    submitted = submit(patient=identity(gp_id=treating_gp.professional_id)).referral
+    referral_confirm_gp(actor=Actor(user=coordinator), referral=submitted)
     assert _sees_patient(treating_gp, tex_request.patient)
     assert not _reaches_tex(treating_gp, tex_request)
 
@@ -487,3 +496,161 @@ def test_it_names_a_pathway_behind_an_indicator_only_to_whom_reaches_its_referra
     pathway = pathway_start(actor=Actor(user=coordinator), referral=referral, priority="P2")
     named = identified_pathways(persona(name), [pathway.pk])
     assert named == ({pathway.pk: referral.reference} if expected else {})
+
+
+# --- Every route of the site, for every role: the declared rule (access.ROUTE_RULES) and what the route does -----
+#
+# The routes come from the URL resolver (pages, API, admin), never from a list kept here: a new route without a
+# rule fails `test_it_declares_a_rule_for_every_route` with the line to add.
+
+# A value for each URL argument, by name: shaped like the real ones, naming nothing that exists.
+SAMPLE_ARGUMENTS = {
+    "reference": "JAL-2026-999999",
+    "group": "00000000-0000-0000-0000-000000000000",
+    "action": "accept",
+    "kind": "inconnu",
+    "code": "inconnu",
+    "year": "2026",
+    "app_label": "accounts",
+    "model_name": "user",
+    "object_id": "999999",
+    "content_type_id": "999999",
+    "url": "inconnu",
+}
+
+
+def _routes(patterns=None, namespace: str = "", prefix: str = ""):
+    """(url name, pattern text, argument names) of every route the resolver serves."""
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}:{entry.namespace}".strip(":") if entry.namespace else namespace
+            yield from _routes(entry.url_patterns, inner, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            # An unnamed route inside a namespace (the admin's redirects) falls under the namespace's rule.
+            name = f"{namespace}:{entry.name or ''}" if namespace else (entry.name or "")
+            arguments = list(getattr(entry.pattern, "converters", {}) or entry.pattern.regex.groupindex)
+            yield name, prefix + str(entry.pattern), arguments
+
+
+ROUTES = list(_routes())
+
+
+def _url(name: str, arguments: list[str]) -> str | None:
+    kwargs = {argument: SAMPLE_ARGUMENTS.get(argument, "999999") for argument in arguments}
+    try:
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        return None
+
+
+def test_it_declares_a_rule_for_every_route():
+    """Every route the resolver serves has a rule in access.ROUTE_RULES (or its namespace's "ns:*")."""
+    missing = [(name, pattern) for name, pattern, _ in ROUTES if not name or access.route_rule(name) is None]
+    assert not missing, "Routes without a declared access rule:\n" + "\n".join(
+        f"  - {name or '(unnamed: give the route a name)'}  ({pattern})  →  add to ROUTE_RULES in "
+        f'jalon/accounts/access.py:  "{name or "<namespace:name>"}": rule(Capability.<WHAT_IT_NEEDS>, "<object helper>"),'
+        f"  or rule(PUBLIC) / rule(AUTHENTICATED)"
+        for name, pattern in missing
+    )
+
+
+def test_it_keeps_no_rule_for_a_route_that_is_gone():
+    """A rule names a served route (or a served namespace): a stale rule would hide a typo in a new one."""
+    served = {name for name, _, _ in ROUTES}
+    namespaces = {name.rsplit(":", 1)[0] for name in served if ":" in name}
+    stale = [
+        key for key in access.ROUTE_RULES
+        if (key.endswith(":*") and key[:-2] not in namespaces) or (not key.endswith(":*") and key not in served)
+    ]
+    assert not stale, f"ROUTE_RULES names routes the site no longer serves: {stale}"
+
+
+def test_it_names_only_known_capabilities_in_route_rules():
+    """Each rule is PUBLIC, AUTHENTICATED, STAFF or capabilities of the table."""
+    known = {str(capability) for capability in access.Capability}
+    for name, found in access.ROUTE_RULES.items():
+        assert access.route_capabilities(found) <= known, f"{name}: unknown capability {found.who}"
+
+
+def test_it_gives_every_capability_to_some_role():
+    """No capability is written in the table's enum without a role holding it."""
+    for capability in access.Capability:
+        assert access.roles_with(capability), f"{capability} is held by no role"
+
+
+ROLE_PERSONAS = {
+    "anonymous": None,
+    Role.REFERRER: "gp",
+    Role.COORDINATOR: "coordinator",
+    Role.SPECIALIST: "specialist",
+    Role.HOME_NURSE: "home_nurse",
+    Role.SUPPORT_PROVIDER: "support_provider",
+    Role.MANAGER: "manager",
+    Role.ADMIN: "admin_user",
+}
+DENIED = {401, 403, 404, 405}
+# Routes that answer 404 to everyone, by design.
+ALWAYS_404 = {"api:api-root"}
+
+
+def _denied(response, *, api: bool) -> bool:
+    """Refused: 401/403/404/405, the login page (a redirect, or htmx's HX-Redirect for a poll), or for the API
+    a body refused before anything is read (the token's user is checked once the body parses)."""
+    if response.status_code in DENIED or (api and response.status_code in (400, 422)):
+        return True
+    location = response.headers.get("Location", "") if response.status_code == 302 else response.headers.get("HX-Redirect", "")
+    return "/connexion/" in location or "/admin/login/" in location
+
+
+@pytest.mark.parametrize("role", list(ROLE_PERSONAS))
+def test_it_answers_every_route_as_its_rule_says_for_every_role(role, request, client, db):
+    """For each role, each route: out of the role's rule it answers 401/403/404 or the login page, to GET and
+    POST alike (before any work); within the rule, a page without arguments opens (no 403/404)."""
+    persona = ROLE_PERSONAS[role]
+    user = request.getfixturevalue(persona) if persona else AnonymousUser()
+    token = ApiToken.issue(user=user, name="matrice")[1] if persona else ""
+    if persona:
+        client.force_login(user)
+    failures = []
+    for name, pattern, arguments in ROUTES:
+        found = access.route_rule(name)
+        if found is None or found.who == access.PUBLIC or name.endswith(":"):
+            continue  # unnamed routes cannot be reversed; their namespace's rule is checked on the named ones
+        url = _url(name, arguments)
+        assert url is not None, f"{name} ({pattern}): no sample value for its arguments {arguments}; add one to SAMPLE_ARGUMENTS"
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if name.startswith("api:") and token else {}
+        allowed = access.may_reach_route(user, found)
+        if not allowed:
+            for method in (client.get, client.post):
+                response = method(url, **headers)
+                if not _denied(response, api=name.startswith("api:")):
+                    failures.append(f"{name} {method.__name__.upper()} {url}: {response.status_code}, rule {found.who}")
+        elif not arguments and name not in ALWAYS_404 and found.who != access.STAFF:
+            response = client.get(url, **headers)
+            if response.status_code in (403, 404):
+                failures.append(f"{name} GET {url}: {response.status_code} though the rule {found.who} lets {role} in")
+    assert not failures, f"{role}:\n" + "\n".join(failures)
+
+
+MENU_OF = {
+    "coordinator": {"referrals:worklist", "pathways_alerts:list", "referrals:phone_intake", "mailin:list",
+                    "scheduling:availability", "indicators:dashboard", "notifications:inbox"},
+    "gp": {"portal:patients", "referrals:mine", "referrals:new", "teleexpertise:list", "notifications:inbox"},
+    "support_provider": {"referrals:mine", "notifications:inbox"},
+    # Managers and admins have an inbox: texts published by other managers, escalations.
+    "manager": {"pathway_templates:list", "triage_rules:published", "accounts:audit", "notifications:templates",
+                "indicators:dashboard", "notifications:inbox"},
+    "admin_user": {"pathway_templates:list", "triage_rules:published", "accounts:audit", "notifications:templates",
+                   "notifications:inbox"},
+    "regional_analyst": {"indicators:dashboard"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(MENU_OF))
+def test_it_shows_in_the_menu_what_the_capability_table_gives(name, persona, rf, db):
+    """The menu is read from the route rules and the capability table: each role sees its entries, no other."""
+    from jalon.accounts.context_processors import navigation
+
+    http_request = rf.get("/")
+    http_request.user = persona(name)
+    assert {url_name for url_name, _ in navigation(http_request)["nav_items"]} == MENU_OF[name]

@@ -3,7 +3,7 @@
 from django import template
 from django.template.loader import render_to_string
 
-from jalon.accounts.models import Role
+from jalon.accounts.access import Capability, has_capability
 from jalon.mailin.selectors import mail_counts_for_coordinator
 
 register = template.Library()
@@ -14,7 +14,7 @@ def worklist_mails(context):
     """A short section with the count of mails to complete and a link to them; nothing when there is none."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or user.role != Role.COORDINATOR:
+    if user is None or not has_capability(user, Capability.READ_MAILIN):
         return ""
     counts = mail_counts_for_coordinator(user)
     if not counts["total"]:

@@ -137,11 +137,17 @@ def test_it_answers_404_on_an_unknown_kind_of_the_organisation(client, manager, 
     assert client.get(org_url(cpts.pk, "nope")).status_code == 404
 
 
-@pytest.mark.parametrize("persona", ["coordinator", "gp", "admin_user", "regional_analyst"])
+@pytest.mark.parametrize("persona", ["coordinator", "gp", "regional_analyst"])
 def test_it_refuses_the_organisations_texts_to_other_roles(client, cpts, persona, request):
-    """Coordinators, GPs, admins and the regional analyst do not edit an organisation's texts (403)."""
+    """Coordinators, GPs and the regional analyst do not edit an organisation's texts (403)."""
     client.force_login(request.getfixturevalue(persona))
     assert client.get(org_url(cpts.pk)).status_code == 403
+
+
+def test_an_admin_edits_the_region_wide_texts_not_an_organisations(client, cpts, admin_user):
+    """An admin manages texts (region-wide ones) but belongs to no organisation: an organisation's page is 404."""
+    client.force_login(admin_user)
+    assert client.get(org_url(cpts.pk)).status_code == 404
 
 
 def test_it_refuses_bad_input_on_the_organisations_page(client, manager, cpts):

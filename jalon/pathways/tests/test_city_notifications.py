@@ -15,7 +15,7 @@ from jalon.messaging.models import Channel, OutboxMessage
 from jalon.pathways.models import LetterKind, PathwayStatus
 from jalon.pathways.services import milestone_record, pathway_close, pathway_record_outcome, stay_event_record
 from jalon.pathways.tests.factories import pathway_build, template_version_build
-from jalon.referrals.services import referral_document_add
+from jalon.referrals.services import referral_confirm_gp, referral_document_add
 from jalon.scheduling.tests.test_documents import pdf_text, uncompressed_pdf  # noqa: F401 - fixture
 from jalon.testing.factories import UserFactory
 from conftest import identity, pdf_upload
@@ -48,9 +48,12 @@ def family_gp(db):
 
 @pytest.fixture
 def pathway(submit, coordinator, family_gp):
-    """A pathway referred by `gp` (e-mail only) for a patient whose GP is `family_gp`."""
+    """A pathway referred by `gp` (e-mail only) for a patient whose GP is `family_gp`, named on the referral and
+    confirmed by the coordination (a GP merely named hears nothing)."""
     template_version_build(STEPS, kind="lung")
-    return pathway_build(submit, user=coordinator, patient=identity(gp_id=family_gp.professional_id))
+    built = pathway_build(submit, user=coordinator, patient=identity(gp_id=family_gp.professional_id))
+    referral_confirm_gp(actor=Actor(user=coordinator), referral=built.referral)
+    return built
 
 
 def as_actor(user):

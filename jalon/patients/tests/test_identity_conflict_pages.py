@@ -124,7 +124,7 @@ def test_it_answers_404_to_an_unknown_or_huge_id(client, coordinator, conflict):
     """An id of no conflict, even beyond any row, is a 404, not a 500."""
     client.force_login(coordinator)
     assert client.get(reverse("patients:identity_conflict", args=[conflict.pk + 1000])).status_code == 404
-    assert client.get(f"/identite/conflits-identite/{2**70}/").status_code == 404
+    assert client.get(f"/patients/conflits-identite/{2**70}/").status_code == 404
 
 
 def test_it_sends_anonymous_visitors_to_the_login(client, conflict):

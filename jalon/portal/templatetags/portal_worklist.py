@@ -2,8 +2,9 @@
 
 from django import template
 
+from jalon.accounts.access import Capability, has_capability
 from jalon.accounts.audit import audit_many
-from jalon.accounts.models import AuditAction, Role
+from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.portal.selectors import unread_threads_for_coordinator
 
@@ -16,7 +17,7 @@ def worklist_threads(context):
     unread count; every listed patient is audited, as the worklist does for its rows."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or user.role != Role.COORDINATOR:
+    if user is None or not has_capability(user, Capability.WORK_REFERRALS):
         return {"shown": False}
     unread = unread_threads_for_coordinator(user)
     if unread.threads:

@@ -11,6 +11,7 @@ from jalon.core.actor import Actor
 from jalon.pathways.tests.factories import pathway_build
 from jalon.pathways.tests.test_pathway_pages import lung_template_version
 from jalon.portal.services import thread_message_post
+from jalon.referrals.services import referral_confirm_gp
 from jalon.testing.factories import UserFactory
 
 
@@ -22,9 +23,12 @@ def treating_gp(db):
 
 @pytest.fixture
 def pathway(submit, coordinator, treating_gp):
-    """A lung pathway started today by the CPTS coordinator from `gp`'s referral; `treating_gp` is the patient's GP."""
+    """A lung pathway started today by the CPTS coordinator from `gp`'s referral; `treating_gp` is the patient's GP,
+    named on the referral and confirmed by the coordination (a merely named GP reaches nothing)."""
     lung_template_version()
-    return pathway_build(submit, user=coordinator, patient=identity(gp_id=treating_gp.professional_id))
+    built = pathway_build(submit, user=coordinator, patient=identity(gp_id=treating_gp.professional_id))
+    referral_confirm_gp(actor=Actor(user=coordinator), referral=built.referral)
+    return built
 
 
 @pytest.fixture

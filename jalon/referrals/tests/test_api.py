@@ -363,12 +363,15 @@ def test_it_requires_the_referrer_rpps_from_a_coordinator(client, entry_point, c
 
 
 def test_it_keeps_a_coordinator_to_their_own_entry_points(client, hospital_entry_point, cpts, coordinator, gp, strasbourg):
-    """A CPTS coordinator cannot send to the hospital's entry point, whose referrals they could not follow."""
+    """A CPTS coordinator cannot send to the hospital's entry point, whose referrals they could not follow
+    (the rule of every channel, access.submission_refusal, answered 403 not_allowed)."""
     with_rpps(gp.professional, seed=1)
     response = post(client, payload(entry_point="hup-diag", referrer_rpps=gp.professional.rpps), key_for(coordinator))
 
-    assert response.status_code == 422
+    assert response.status_code == 403
+    assert response.json()["code"] == "not_allowed"
     assert response.json()["field"] == "entry_point"
+    assert "guichet de votre organisation" in response.json()["message"]
     assert_nothing_saved()
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from jalon.core.actor import Actor
 from jalon.messaging.models import Channel, OutboxMessage
-from jalon.referrals.services import referral_accept, referral_decline
+from jalon.referrals.services import referral_accept, referral_confirm_gp, referral_decline
 from jalon.testing.factories import UserFactory
 from conftest import identity
 
@@ -30,7 +30,8 @@ def test_it_acknowledges_to_the_referrer_only(referral, gp):
 
 
 def test_it_tells_the_gp_when_the_referral_is_accepted(referral, gp, family_gp, coordinator):
-    """Acceptance reaches the referrer and the patient's GP (secure mail, as they have an address)."""
+    """Acceptance reaches the referrer and the patient's confirmed GP (secure mail, as they have an address)."""
+    referral_confirm_gp(actor=Actor(user=coordinator), referral=referral)
     referral_accept(actor=Actor(user=coordinator), referral=referral, pathway_kind="lung", priority="P2")
     assert recipients("referral.accepted") == {
         (gp.professional_id, Channel.EMAIL), (gp.professional_id, Channel.IN_APP),
@@ -45,3 +46,9 @@ def test_it_keeps_the_reason_of_a_refusal_out_of_the_email_notice(referral, gp, 
     assert "suivi déjà en cours" in messages[Channel.IN_APP].body
     assert "suivi déjà en cours" not in messages[Channel.EMAIL].body
     assert (OutboxMessage.objects.filter(kind="referral.declined").exclude(recipient_professional_id=gp.professional_id).count()) == 0
+
+
+def test_it_tells_a_gp_merely_named_on_the_referral_nothing(referral, gp, family_gp, coordinator):
+    """A GP named on the referral but not confirmed by the coordination is a proposal: no message reaches them."""
+    referral_accept(actor=Actor(user=coordinator), referral=referral, pathway_kind="lung", priority="P2")
+    assert recipients("referral.accepted") == {(gp.professional_id, Channel.EMAIL), (gp.professional_id, Channel.IN_APP)}

@@ -34,4 +34,5 @@ def test_it_writes_event_audit_outbox_and_care_team(submit, gp):
     in_app = OutboxMessage.objects.get(event__referral=referral, channel="in_app")
     assert in_app.recipient_user_id == gp.pk and referral.patient.display_name in in_app.body
     roles = set(CareTeamMember.objects.filter(patient=referral.patient).values_list("role", flat=True))
-    assert roles == {"referrer", "gp", "coordinator"}
+    # The GP named on the referral is a proposal: no care-team row until the coordination confirms them.
+    assert roles == {"referrer", "coordinator"}

@@ -53,6 +53,7 @@ from jalon.triage.services import referral_accept_into_pathway, triage_propose
 from jalon.referrals.services import (
     ExamInput,
     referral_complete,
+    referral_confirm_gp,
     referral_decline,
     referral_redirect,
     referral_request_complement,
@@ -726,6 +727,9 @@ class Command(BaseCommand):
             )
             referral = pathway.referral
             state["pathway"] = pathway
+            if referral.gp_id:
+                # The coordination confirms the GP named on the referral: only then do they follow the patient.
+                referral_confirm_gp(actor=actor, referral=referral)
             self._add_care_team(referral, state["site"])
         elif case.outcome == "declined":
             referral = referral_decline(actor=actor, referral=referral, reason=self._next("declined", DECLINE_REASONS))

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "jalon.accounts"
     label = "accounts"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from jalon.accounts.two_factor import forget_second_factor_on_login
+
+        user_logged_in.connect(forget_second_factor_on_login, dispatch_uid="jalon_forget_second_factor")

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from jalon.accounts import forms
 from jalon.accounts.access import role_required
 from jalon.accounts.models import AuditRecord, Role
+from jalon.accounts.psc import psc_enabled
 
 HOME_BY_ROLE = {
     Role.COORDINATOR: "referrals:worklist",
@@ -29,6 +30,9 @@ class LoginView(auth_views.LoginView):
     authentication_form = forms.LoginForm
     redirect_authenticated_user = True
     extra_context = {"title": _("Connexion")}
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "psc_enabled": psc_enabled()}
 
 
 @login_required

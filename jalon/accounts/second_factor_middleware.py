@@ -46,9 +46,11 @@ class SecondFactorMiddleware:
         else:
             return self.get_response(request)
         url = reverse(target)
-        if request.method == "GET" and not getattr(request, "htmx", False):
+        # django-htmx's middleware runs later: read the header itself.
+        htmx = request.headers.get("HX-Request") == "true"
+        if request.method == "GET" and not htmx:
             url += "?" + urlencode({"next": request.get_full_path()})
-        if getattr(request, "htmx", False):
+        if htmx:
             response = HttpResponse(status=204)
             response["HX-Redirect"] = url
             return response

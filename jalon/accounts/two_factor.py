@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django_otp.models import VerifyNotAllowed
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -80,11 +81,13 @@ def _normalise_code(code: str) -> str:
     return "".join((code or "").split()).replace("-", "").lower()
 
 
-def _refusal(device) -> str:
+def _throttled(device) -> bool:
+    """Whether django-otp makes the device wait after wrong codes (checked before trying a code)."""
     allowed, details = device.verify_is_allowed()
-    if not allowed and details and details.get("reason") == VerifyNotAllowed.N_FAILED_ATTEMPTS:
-        return _("Trop de codes erronés : attendez quelques secondes avant de réessayer.")
-    return ""
+    return not allowed and bool(details) and details.get("reason") == VerifyNotAllowed.N_FAILED_ATTEMPTS
+
+
+THROTTLED = _lazy("Trop de codes erronés : attendez quelques secondes avant de réessayer.")
 
 
 @transaction.atomic
@@ -114,8 +117,10 @@ def _confirm(actor: Actor, *, device_id: int, code: str) -> list[str] | SecondFa
     device = TOTPDevice.objects.select_for_update().filter(pk=device_id, user=user, confirmed=False).first()
     if device is None or has_second_factor(user):
         return SecondFactorError(_("Cette activation n'est plus en cours : recommencez depuis la page de double authentification."))
+    if _throttled(device):
+        return SecondFactorError(str(THROTTLED))
     if not device.verify_token(_normalise_code(code)):
-        return SecondFactorError(_refusal(device) or _("Code incorrect : saisissez les 6 chiffres affichés par votre application."))
+        return SecondFactorError(_("Code incorrect : saisissez les 6 chiffres affichés par votre application."))
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
@@ -150,17 +155,19 @@ def _verify(actor: Actor, *, code: str) -> Verification | SecondFactorError:
     if device is None:
         return SecondFactorError(_("Aucune double authentification n'est activée pour ce compte."))
     if len(token) == 6 and token.isdigit():
+        if _throttled(device):
+            return SecondFactorError(str(THROTTLED))
         if device.verify_token(token):
             return Verification(method=SecondFactorMethod.TOTP)
-        return SecondFactorError(
-            _refusal(device) or _("Code incorrect ou expiré : saisissez le code à 6 chiffres affiché maintenant par votre application.")
-        )
+        return SecondFactorError(_("Code incorrect ou expiré : saisissez le code à 6 chiffres affiché maintenant par votre application."))
     static = StaticDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+    if static is not None and _throttled(static):
+        return SecondFactorError(str(THROTTLED))
     if static is not None and static.verify_token(token):
         left = StaticToken.objects.filter(device=static).count()
         audit(actor, action=AuditAction.UPDATE, patient_id=None, object_type="recovery_code_used", object_id=f"static:{static.pk}")
         return Verification(method=SecondFactorMethod.RECOVERY_CODE, recovery_codes_left=left)
-    return SecondFactorError((static is not None and _refusal(static)) or _("Code de secours incorrect ou déjà utilisé."))
+    return SecondFactorError(_("Code de secours incorrect ou déjà utilisé."))
 
 
 def totp_device_remove(*, actor: Actor, code: str) -> None:

@@ -82,14 +82,22 @@ def psc_user_from_callback(request) -> User:
     refused = _("La connexion avec Pro Santé Connect a échoué : aucune connexion n'a été ouverte. Réessayez depuis la page de connexion.")
     client = psc_client()
     try:
-        token = client.authorize_access_token(request, leeway=LEEWAY_SECONDS)
+        metadata = client.load_server_metadata()
+        if metadata.get("issuer") != settings.PSC_ISSUER:
+            raise OAuthError(description="discovery document of another issuer")
+        # Authlib checks the audience only through azp unless told: the ID token must name Jalon's client id.
+        claims_options = {
+            "iss": {"essential": True, "value": settings.PSC_ISSUER},
+            "aud": {"essential": True, "value": settings.PSC_CLIENT_ID},
+        }
+        token = client.authorize_access_token(request, leeway=LEEWAY_SECONDS, claims_options=claims_options)
         claims = token.get("userinfo")
         if not claims or not claims.get("sub"):
             raise OAuthError(description="no ID token")
         if not _nonce_used_once(claims):
             raise OAuthError(description="nonce replayed")
         identity = dict(claims)
-        if client.load_server_metadata().get("userinfo_endpoint"):
+        if metadata.get("userinfo_endpoint"):
             userinfo = client.userinfo(token=token)
             if userinfo.get("sub") != claims["sub"]:
                 raise OAuthError(description="userinfo about another subject")

@@ -64,7 +64,7 @@ def session_mark_second_factor(session, method: str) -> None:
     session[SESSION_KEY] = method
 
 
-def forget_second_factor_on_login(sender, request, user, **kwargs):  # noqa: ARG001
+def forget_second_factor_on_login(sender, request, user, **kwargs):
     """A new login starts without the second factor (the PSC view marks it again after its own login)."""
     session = getattr(request, "session", None)
     if session is not None:

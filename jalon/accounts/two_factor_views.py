@@ -63,7 +63,7 @@ def verify(request):
 def _qr_code_svg(device) -> str:
     qr = segno.make(device.config_url, error="m")
     svg = qr.svg_inline(scale=5, border=4, dark="#000", light="#fff", omitsize=False)
-    return mark_safe(svg)  # noqa: S308 — segno's own SVG of a URL Jalon built, no user input
+    return mark_safe(svg)
 
 
 @login_required

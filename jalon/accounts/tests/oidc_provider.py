@@ -21,7 +21,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 CLIENT_ID = "jalon-test"
-CLIENT_SECRET = "secret-de-test-pour-le-fournisseur"  # noqa: S105 (a test provider's client secret)
+CLIENT_SECRET = "secret-de-test-pour-le-fournisseur"
 KEY_ID = "cle-de-test"
 
 
@@ -106,7 +106,7 @@ class OidcProvider:
         key = self.forger if self.behaviour.forge_signature else self.key
         return jwt.encode({"alg": "RS256", "kid": KEY_ID}, claims, key)
 
-    def _handler(provider):  # noqa: N805 — the closure reads the provider, the handler is `self`
+    def _handler(provider):
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args):  # quiet
                 pass
@@ -119,7 +119,7 @@ class OidcProvider:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def do_GET(self):  # noqa: N802
+            def do_GET(self):
                 url = urlparse(self.path)
                 query = {name: values[0] for name, values in parse_qs(url.query).items()}
                 if url.path == "/.well-known/openid-configuration":
@@ -132,7 +132,7 @@ class OidcProvider:
                     return self._userinfo()
                 return self._json(404, {"error": "not_found"})
 
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 if urlparse(self.path).path != "/token":
                     return self._json(404, {"error": "not_found"})
                 length = int(self.headers.get("Content-Length") or 0)

@@ -136,6 +136,8 @@ AXES_VERBOSE = False
 # turns the requirement off for the demo (JALON_REQUIRE_2FA=0): whoever enrolled is still asked a code.
 JALON_REQUIRE_2FA = env_bool("JALON_REQUIRE_2FA", True)
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Jalon")
+# Admins may delete a lost device in the admin, never read a user's secret or recovery codes there.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Pro Santé Connect (OpenID Connect): the button shows only when issuer, client id and secret are set.
 PSC_ISSUER = env_str("PSC_ISSUER", "").rstrip("/")
 PSC_CLIENT_ID = env_str("PSC_CLIENT_ID", "")

@@ -311,3 +311,15 @@ def test_it_shows_recovery_codes_only_right_after_enrolment(client, gp):
     client.force_login(gp)
     response = client.get(reverse("accounts:two_factor_recovery_codes"), follow=True)
     assert "ne s'affichent qu'une fois" in html.unescape(response.content.decode())
+
+
+def test_it_hides_a_users_secret_from_admins(client, admin_user, coordinator):
+    """An admin may delete a lost device in the admin but never reads its secret or recovery codes there."""
+    device = totp_device_for(coordinator)
+    code = recovery_code_for(coordinator)
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:otp_totp_totpdevice_change", args=[device.pk])).content.decode()
+    assert device.key not in page
+    static = StaticToken.objects.get(token=code).device
+    assert code not in client.get(reverse("admin:otp_static_staticdevice_change", args=[static.pk])).content.decode()
+    assert client.get(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk])).status_code == 200

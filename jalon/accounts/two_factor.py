@@ -124,11 +124,26 @@ def _confirm(actor: Actor, *, device_id: int, code: str) -> list[str] | SecondFa
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    codes = _new_recovery_codes(user)
+    audit(actor, action=AuditAction.CREATE, patient_id=None, object_type="second_factor", object_id=f"totp:{device.pk}")
+    return codes
+
+
+def _new_recovery_codes(user) -> list[str]:
+    """Replace the user's recovery codes by RECOVERY_CODE_COUNT new ones (the old ones stop working)."""
     StaticDevice.objects.filter(user=user).delete()
     static = StaticDevice.objects.create(user=user, name=_("Codes de secours"), confirmed=True)
     codes = [StaticToken.random_token() for _unused in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=static, token=token) for token in codes)
-    audit(actor, action=AuditAction.CREATE, patient_id=None, object_type="second_factor", object_id=f"totp:{device.pk}")
+    return codes
+
+
+def recovery_codes_renew(*, actor: Actor, code: str) -> list[str]:
+    """New recovery codes after a valid code (the old ones stop working); raises SecondFactorError."""
+    second_factor_verify(actor=actor, code=code)
+    with transaction.atomic():
+        codes = _new_recovery_codes(actor.user)
+        audit(actor, action=AuditAction.UPDATE, patient_id=None, object_type="recovery_codes_renewed", object_id=actor.user.pk)
     return codes
 
 

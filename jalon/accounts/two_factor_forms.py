@@ -27,3 +27,7 @@ class EnrolmentForm(forms.Form):
 
 class RemovalForm(forms.Form):
     code = _code_field(_("Code de vérification pour désactiver"), _("Un code de votre application, ou un code de secours."))
+
+
+class RenewalForm(forms.Form):
+    code = _code_field(_("Code de vérification pour de nouveaux codes"), _("Un code de votre application, ou un code de secours."))

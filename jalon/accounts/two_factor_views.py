@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_static.models import StaticToken
 
 from jalon.accounts import two_factor
-from jalon.accounts.two_factor_forms import EnrolmentForm, RemovalForm, SecondFactorForm
+from jalon.accounts.two_factor_forms import EnrolmentForm, RemovalForm, RenewalForm, SecondFactorForm
 from jalon.core.actor import Actor
 from jalon.core.redirects import local_path
 
@@ -108,7 +108,7 @@ def recovery_codes(request):
     )
 
 
-def _account_context(request, removal_form=None):
+def _account_context(request, removal_form=None, renewal_form=None):
     user = request.user
     enabled = two_factor.has_second_factor(user)
     left = StaticToken.objects.filter(device__user=user, device__confirmed=True).count() if enabled else 0
@@ -118,6 +118,7 @@ def _account_context(request, removal_form=None):
         "required": required,
         "recovery_codes_left": left,
         "removal_form": removal_form or (RemovalForm() if enabled and not required else None),
+        "renewal_form": renewal_form or (RenewalForm() if enabled else None),
         "title": _("Double authentification"),
     }
 
@@ -142,3 +143,19 @@ def remove(request):
             return redirect("accounts:two_factor")
     return render(request, "accounts/two_factor.html", _account_context(request, removal_form=form), status=400)
 
+
+
+@login_required
+@require_POST
+def renew_recovery_codes(request):
+    """New recovery codes after a code, shown once like at enrolment."""
+    form = RenewalForm(request.POST)
+    if form.is_valid():
+        try:
+            codes = two_factor.recovery_codes_renew(actor=Actor.from_request(request), code=form.cleaned_data["code"])
+        except two_factor.SecondFactorError as error:
+            form.add_error("code", str(error))
+        else:
+            request.session[RECOVERY_CODES_ONCE] = codes
+            return redirect(reverse("accounts:two_factor_recovery_codes") + "?" + urlencode({"next": reverse("accounts:two_factor")}))
+    return render(request, "accounts/two_factor.html", _account_context(request, renewal_form=form), status=400)

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticToken
@@ -323,3 +324,28 @@ def test_it_hides_a_users_secret_from_admins(client, admin_user, coordinator):
     static = StaticToken.objects.get(token=code).device
     assert code not in client.get(reverse("admin:otp_static_staticdevice_change", args=[static.pk])).content.decode()
     assert client.get(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk])).status_code == 200
+
+
+def test_it_renews_recovery_codes_after_a_code(client, coordinator, clock):
+    """New recovery codes after a valid code: shown once, the old ones stop working, audited."""
+    device = totp_device_for(coordinator)
+    old = recovery_code_for(coordinator)
+    client.force_login(coordinator)
+    response = client.post(reverse("accounts:two_factor_renew_recovery_codes"), {"code": totp_code(device)})
+    page = client.get(response.url).content.decode()
+    codes = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", page)
+    assert len(codes) == 10 and old not in codes
+    assert not StaticToken.objects.filter(token=old).exists()
+    assert AuditRecord.objects.filter(actor=coordinator, object_type="recovery_codes_renewed").count() == 1
+
+
+def test_it_refuses_to_renew_recovery_codes_without_a_right_code(client, coordinator):
+    """A wrong or empty code: a French message, the old codes kept."""
+    totp_device_for(coordinator)
+    old = recovery_code_for(coordinator)
+    client.force_login(coordinator)
+    for code in ("", "zzzzzzzz"):
+        response = client.post(reverse("accounts:two_factor_renew_recovery_codes"), {"code": code})
+        assert response.status_code == 400 and 'role="alert"' in response.content.decode()
+    assert StaticToken.objects.filter(token=old).exists()
+    assert reverse("accounts:login") in Client().post(reverse("accounts:two_factor_renew_recovery_codes"), {"code": "1"}).url

@@ -9,7 +9,6 @@ class AccountsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from jalon.accounts import checks  # noqa: F401 (registers the deploy checks)
-
         from jalon.accounts.two_factor import forget_second_factor_on_login
 
         user_logged_in.connect(forget_second_factor_on_login, dispatch_uid="jalon_forget_second_factor")

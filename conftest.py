@@ -32,6 +32,26 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def second_factor_passed_on_force_login(monkeypatch):
+    """`client.force_login` gives a session that passed the second factor, as after a TOTP code.
+
+    Tests about the second factor itself log in through the login form (`client.post` to the login page),
+    which goes through the real gate.
+    """
+    from django.test import Client
+
+    from jalon.testing.second_factor import mark_client_verified
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        mark_client_verified(self)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 @pytest.fixture
 def strasbourg(db):
     return CommuneFactory(code="67482", name="Strasbourg", department="67", postal_codes="67000 67100 67200")

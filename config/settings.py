@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "huey.contrib.djhuey",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "jalon.core",
     "jalon.accounts",
     "jalon.directory",
@@ -62,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "jalon.accounts.second_factor_middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -147,6 +151,23 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+
+# --- Second factor (TOTP with recovery codes) and Pro Santé Connect -----------------------------
+# Coordinators, managers and admins must enrol a TOTP device (jalon/accounts/two_factor.py); `make run`
+# turns the requirement off for the demo (JALON_REQUIRE_2FA=0): whoever enrolled is still asked a code.
+JALON_REQUIRE_2FA = env_bool("JALON_REQUIRE_2FA", True)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Jalon")
+# Admins may delete a lost device in the admin, never read a user's secret or recovery codes there.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Pro Santé Connect (OpenID Connect): the button shows only when issuer, client id and secret are set.
+PSC_ISSUER = env_str("PSC_ISSUER", "").rstrip("/")
+PSC_CLIENT_ID = env_str("PSC_CLIENT_ID", "")
+PSC_CLIENT_SECRET = env_str("PSC_CLIENT_SECRET", "")
+PSC_SCOPES = env_str("PSC_SCOPES", "openid scope_all")
+PSC_ACR_VALUES = env_str("PSC_ACR_VALUES", "eidas1")
+# The claim (ID token or userinfo) carrying the national identifier: "8" + RPPS for PSC's SubjectNameID.
+PSC_RPPS_CLAIM = env_str("PSC_RPPS_CLAIM", "SubjectNameID")
+PSC_TIMEOUT_SECONDS = env_int("PSC_TIMEOUT_SECONDS", 10, minimum=1)
 
 # --- Production hardening (checked by `manage.py check --deploy`) -----------------------------
 if PRODUCTION:

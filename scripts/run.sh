@@ -7,6 +7,9 @@ PY=.venv/bin/python
 export DEBUG="${DEBUG:-1}"
 # The demo's secure mailbox: .eml files dropped in var/mail-in/ reach the CPTS entry point.
 export MAIL_IN_ENTRY_POINT="${MAIL_IN_ENTRY_POINT:-cpts-strasbourg-nord}"
+# The demo's coordinators and managers log in with their password only; whoever enrols a TOTP device
+# from « Double authentification » is still asked a code. Production keeps the requirement (default on).
+export JALON_REQUIRE_2FA="${JALON_REQUIRE_2FA:-0}"
 trap 'trap - INT TERM EXIT; kill 0 2>/dev/null; wait 2>/dev/null' INT TERM EXIT
 $PY manage.py run_huey --quiet &
 $PY manage.py print_demo_logins || true

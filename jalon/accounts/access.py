@@ -198,6 +198,16 @@ ROUTE_RULES: dict[str, RouteRule] = {
     "accounts:reauth": rule(AUTHENTICATED, "confirm one's own password"),
     "accounts:password_change": rule(AUTHENTICATED, "one's own password"),
     "accounts:password_change_done": rule(AUTHENTICATED, "one's own password"),
+    # the second factor (accounts/two_factor.py; SecondFactorMiddleware holds a session at these until done)
+    "accounts:two_factor_verify": rule(AUTHENTICATED, "the code after the password"),
+    "accounts:two_factor": rule(AUTHENTICATED, "one's own second factor"),
+    "accounts:two_factor_enrol": rule(AUTHENTICATED, "one's own second factor"),
+    "accounts:two_factor_recovery_codes": rule(AUTHENTICATED, "one's own codes, right after enrolment"),
+    "accounts:two_factor_remove": rule(AUTHENTICATED, "one's own device, roles not requiring it"),
+    "accounts:two_factor_renew_recovery_codes": rule(AUTHENTICATED, "one's own codes"),
+    # Pro Santé Connect (404 unless configured); the callback maps the RPPS to an active account
+    "accounts:psc_login": rule(PUBLIC, "starts the OpenID Connect flow"),
+    "accounts:psc_callback": rule(PUBLIC, "state, nonce, PKCE and the ID token checked"),
     # referrals
     "referrals:new": rule(C.SUBMIT_OWN),
     "referrals:phone_intake": rule(C.SUBMIT_FOR_OTHERS),

@@ -6,5 +6,10 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self):
-        # Signal receivers: session stamps at login, failed logins counted per address.
-        from jalon.accounts import sessions, throttling  # noqa: F401
+        from django.contrib.auth.signals import user_logged_in
+
+        # Signal receivers: session stamps at login, failed logins counted per address; the deploy checks.
+        from jalon.accounts import checks, sessions, throttling  # noqa: F401
+        from jalon.accounts.two_factor import forget_second_factor_on_login
+
+        user_logged_in.connect(forget_second_factor_on_login, dispatch_uid="jalon_forget_second_factor")

@@ -14,6 +14,7 @@ from jalon.accounts import forms
 from jalon.accounts.access import Capability, capability_required, has_capability
 from jalon.accounts.models import AuditRecord, Role
 from jalon.accounts.throttling import login_throttled
+from jalon.accounts.psc import psc_enabled
 
 HOME_BY_ROLE = {
     Role.COORDINATOR: "referrals:worklist",
@@ -33,6 +34,9 @@ class LoginView(auth_views.LoginView):
     authentication_form = forms.LoginForm
     redirect_authenticated_user = True
     extra_context = {"title": _("Connexion")}
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "psc_enabled": psc_enabled()}
 
 
 @login_required

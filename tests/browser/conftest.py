@@ -114,10 +114,29 @@ def fill_login_form(page, username: str, password: str) -> None:
 
 
 def login(page, username: str) -> None:
-    """Log a persona in through the French login page; returns once its home page shows."""
+    """Log a persona in through the French login page (and its second factor); returns once its home page shows.
+
+    Coordinators, managers and admins must have a TOTP device: the persona gets one (confirmed) and types
+    its current code, as a person reads it in their application. The device's replay mark is cleared first,
+    since a journey may log the same persona in twice within one 30-second period.
+    """
+    from django_otp.plugins.otp_totp.models import TOTPDevice
     from playwright.sync_api import expect
 
+    from jalon.accounts.models import User
+    from jalon.accounts.two_factor import has_second_factor, two_factor_required
+    from jalon.testing.second_factor import totp_code, totp_device_for
+
+    user = User.objects.get(username=username)
+    needs_code = two_factor_required(user) or has_second_factor(user)
+    if needs_code:
+        device = totp_device_for(user)
+        TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, throttling_failure_count=0, throttling_failure_timestamp=None)
     fill_login_form(page, username, PASSWORD)
+    if needs_code:
+        expect(page.get_by_role("heading", name="Vérification en deux étapes")).to_be_visible()
+        page.get_by_label("Code de vérification").fill(totp_code(device))
+        page.get_by_role("button", name="Vérifier").click()
     expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
 
 

@@ -4,6 +4,8 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from jalon.testing.second_factor import mark_client_verified
+
 
 def test_it_shows_the_french_login_page(client):
     """The login page is in French."""
@@ -19,10 +21,11 @@ def test_it_redirects_anonymous_users_to_login(client):
 
 @pytest.mark.parametrize("persona, landing", [("coordinator", "referrals:worklist"), ("gp", "portal:patients"), ("manager", "accounts:audit")])
 def test_it_lands_each_role_on_its_home(client, request, persona, landing):
-    """After login each role lands on its own page."""
+    """After login (and the second factor, see test_two_factor.py) each role lands on its own page."""
     user = request.getfixturevalue(persona)
     response = client.post(reverse("accounts:login"), {"username": user.username, "password": "motdepasse-de-test"})
     assert response.status_code == 302
+    mark_client_verified(client)
     assert client.get(response.url).url == reverse(landing)
 
 

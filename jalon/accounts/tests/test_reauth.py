@@ -13,6 +13,7 @@ from jalon.core.actor import Actor
 from jalon.messaging.models import NotificationTemplate
 from jalon.triage.models import TriageRuleSet
 from jalon.triage.rule_services import rule_set_create_draft
+from jalon.testing.second_factor import mark_client_verified
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 PASSWORD = "motdepasse-de-test"
@@ -176,6 +177,7 @@ def test_it_refreshes_the_proof_on_login(client, manager, draft, clock):
     clock.move_to(T0 + timedelta(minutes=40))
     client.logout()
     client.post(reverse("accounts:login"), {"username": manager.username, "password": PASSWORD})
+    mark_client_verified(client)  # the TOTP step, tested on its own in test_two_factor.py
     assert client.post(reverse("triage_rules:publish", args=[draft.version])).status_code == 302
     draft.refresh_from_db()
     assert draft.published_at is not None

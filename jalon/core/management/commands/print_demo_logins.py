@@ -1,5 +1,6 @@
 """Print the demo logins that exist in this database (nothing when there are none)."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
@@ -25,6 +26,13 @@ class Command(BaseCommand):
         self.stdout.write(
             _("Comptes de démonstration (mot de passe pour tous : %(password)s)") % {"password": DEMO_PASSWORD}
         )
+        if not settings.JALON_REQUIRE_2FA:
+            self.stdout.write(
+                _(
+                    "Double authentification non exigée (démonstration, JALON_REQUIRE_2FA=0) ; "
+                    "chacun peut l'activer depuis « Double authentification »."
+                )
+            )
         for index, (username, role, can_do) in enumerate(rows):
             self.stdout.write(f"  {username.ljust(widths[0])}  {role.ljust(widths[1])}  {can_do}")
             if index == 0:

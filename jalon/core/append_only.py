@@ -38,8 +38,10 @@ def install_sql(vendor: str, table: str) -> list[str]:
         ]
     if vendor == "sqlite":
         return [
-            f"CREATE TRIGGER {name} BEFORE UPDATE ON {table} "
-            f"BEGIN SELECT RAISE(ABORT, 'table {table} is append-only: UPDATE refused'); END;",
+            (
+                f"CREATE TRIGGER {name} BEFORE UPDATE ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, 'table {table} is append-only: UPDATE refused'); END;"
+            ),
         ]
     return []
 
@@ -57,12 +59,12 @@ def uninstall_sql(vendor: str, table: str) -> list[str]:
 def append_only_operation(*tables: str) -> migrations.RunPython:
     """A migration operation installing the triggers on the database it runs on (reversible)."""
 
-    def forwards(apps, schema_editor):  # noqa: ARG001
+    def forwards(apps, schema_editor):
         for table in tables:
             for statement in install_sql(schema_editor.connection.vendor, table):
                 schema_editor.execute(statement, params=None)
 
-    def backwards(apps, schema_editor):  # noqa: ARG001
+    def backwards(apps, schema_editor):
         for table in tables:
             for statement in uninstall_sql(schema_editor.connection.vendor, table):
                 schema_editor.execute(statement, params=None)

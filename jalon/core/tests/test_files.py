@@ -62,7 +62,7 @@ def test_a_service_that_succeeds_keeps_its_document(submit, django_capture_on_co
     assert _stored("referrals") == [document.file.name]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_file_saved_in_a_transaction_that_rolls_back_is_removed():
     """Outermost transaction: a rollback removes the file, a commit keeps it."""
     with pytest.raises(RuntimeError), transaction.atomic():
@@ -75,7 +75,7 @@ def test_a_file_saved_in_a_transaction_that_rolls_back_is_removed():
     assert default_storage.exists(kept)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_only_the_rolled_back_savepoint_loses_its_file():
     """A file saved in an inner block that rolls back goes; the outer block's file stays after commit."""
     with transaction.atomic():
@@ -87,7 +87,7 @@ def test_only_the_rolled_back_savepoint_loses_its_file():
     assert default_storage.exists(outer)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_file_saved_outside_any_transaction_is_left_to_the_sweep():
     """No transaction, nothing to roll back: the file stays (the sweep removes it if no row names it)."""
     name = default_storage.save("mailin/2026/12/seul.eml", ContentFile(b"From: x"))

@@ -35,7 +35,7 @@ GENESIS_HASH = "0" * 64
 CHAIN_LOCK_KEY = 0x4A414C4F4E
 # A record can commit after records with greater ids (its transaction started earlier): the sealer
 # looks this many ids back from the newest sealed record. `audit_seal(full=True)` looks at all.
-LOOKBACK_IDS = 50_000
+LOOKBACK_IDS = 10_000
 
 
 def record_fields() -> list[str]:
@@ -71,13 +71,20 @@ def _lock_chain() -> None:
 
 
 @transaction.atomic
-def _seal_batch(*, batch_size: int, full: bool) -> int:
+def _seal_batch(*, batch_size: int, stragglers: bool, full: bool) -> int:
+    """Seal one batch: records above the newest sealed one, or (`stragglers`) unsealed ones below it."""
     _lock_chain()
-    head = AuditSeal.objects.order_by("-position").values("position", "hash", "record_id").first()
+    head = AuditSeal.objects.order_by("-position").values("position", "hash").first()
     position, previous_hash = (head["position"], head["hash"]) if head else (0, GENESIS_HASH)
-    candidates = AuditRecord.objects.filter(seal__isnull=True)
-    if head and not full:
-        candidates = candidates.filter(id__gt=head["record_id"] - LOOKBACK_IDS)
+    newest = AuditSeal.objects.aggregate(newest=Max("record_id"))["newest"]
+    if stragglers:
+        if newest is None:
+            return 0
+        candidates = AuditRecord.objects.filter(seal__isnull=True, id__lt=newest)
+        if not full:
+            candidates = candidates.filter(id__gt=newest - LOOKBACK_IDS)
+    else:
+        candidates = AuditRecord.objects.filter(id__gt=newest) if newest is not None else AuditRecord.objects.all()
     rows = list(candidates.order_by("id").values(*record_fields())[:batch_size])
     seals = []
     for values in rows:
@@ -89,13 +96,18 @@ def _seal_batch(*, batch_size: int, full: bool) -> int:
 
 
 def audit_seal(*, batch_size: int = 2000, full: bool = False) -> int:
-    """Seal every committed record not sealed yet; return how many were sealed. Idempotent."""
+    """Seal every committed record not sealed yet; return how many were sealed. Idempotent.
+
+    First the stragglers (committed after a record with a greater id was sealed: looked for
+    `LOOKBACK_IDS` back, or everywhere with `full`), then the new records, each an index range scan.
+    """
     total = 0
-    while sealed := _seal_batch(batch_size=batch_size, full=full):
-        total += sealed
+    for stragglers in (True, False):
+        while sealed := _seal_batch(batch_size=batch_size, stragglers=stragglers, full=full):
+            total += sealed
     if total:
-        head = AuditSeal.objects.aggregate(position=Max("position"))["position"]
-        logger.info("audit chain: %d records sealed, head %s %s", total, head, AuditSeal.objects.get(position=head).hash)
+        head = AuditSeal.objects.order_by("-position").values("position", "hash").first()
+        logger.info("audit chain: %d records sealed, head %s %s", total, head["position"], head["hash"])
     return total
 
 

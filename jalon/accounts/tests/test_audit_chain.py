@@ -226,3 +226,35 @@ def test_audit_seal_command_reports_what_it_sealed(capsys):
     _records(2)
     call_command("audit_seal", full=True)
     assert "2 trace(s) scellée(s)." in capsys.readouterr().out
+
+
+def _record_with_id(record_id: int) -> AuditRecord:
+    """A record with a chosen id, as if its transaction had started before or after others."""
+    AuditRecord.objects.bulk_create([AuditRecord(id=record_id, actor_label="Jalon (système)", action=AuditAction.READ, object_type="referral")])
+    return AuditRecord.objects.get(id=record_id)
+
+
+def test_a_record_committed_late_is_sealed_after_newer_ones():
+    """A record whose transaction committed after a newer record was sealed gets the next link."""
+    (first,) = _records(1)
+    _record_with_id(first.id + 10)
+    audit_seal()
+    late = _record_with_id(first.id + 5)
+    assert audit_seal() == 1
+    assert AuditSeal.objects.get(record=late).position == 3
+    assert audit_chain_verify().broken is None
+
+
+def test_a_record_far_behind_is_sealed_by_the_full_run():
+    """Beyond the look-back window only `audit_seal --full` finds it; audit_verify counts it meanwhile."""
+    from jalon.accounts.chain import LOOKBACK_IDS
+
+    (first,) = _records(1)
+    _record_with_id(first.id + LOOKBACK_IDS + 10)
+    audit_seal()
+    far = _record_with_id(first.id + 5)
+    assert audit_seal() == 0
+    assert audit_chain_verify().unsealed == 1
+    call_command("audit_seal", full=True)
+    assert AuditSeal.objects.get(record=far).position == 3
+    assert audit_chain_verify().unsealed == 0

@@ -100,7 +100,7 @@ class AuditRecord(models.Model):
 
 
 class AuditSealQuerySet(models.QuerySet):
-    def update(self, **kwargs):  # noqa: ARG002
+    def update(self, **kwargs):
         raise PermissionError("audit seals are append-only")
 
     def delete(self):

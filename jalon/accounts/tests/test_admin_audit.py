@@ -158,3 +158,37 @@ def test_an_outsider_cannot_reach_the_user_admin(client, gp):
     gp.refresh_from_db()
     assert gp.role == Role.REFERRER
     assert _admin_records() == []
+
+
+def test_a_membership_added_to_a_professional_is_audited(admin_client, coordinator, hospital):
+    """A coordinator given a second organisation reaches its patients: the change is audited."""
+    professional = coordinator.professional
+    # Faker's addresses are not all valid for Django's form: a plain one, so that it is no change.
+    type(professional).objects.filter(pk=professional.pk).update(email="coordination@exemple.fr")
+    professional.refresh_from_db()
+    before = sorted(str(organization) for organization in professional.organizations.all())
+    membership = professional.memberships.get()
+    data = {
+        "rpps": professional.rpps or "",
+        "last_name": professional.last_name,
+        "first_name": professional.first_name,
+        "profession": professional.profession,
+        "specialty": professional.specialty,
+        "phone": professional.phone,
+        "email": professional.email,
+        "mssante_address": professional.mssante_address,
+        "memberships-TOTAL_FORMS": "2",
+        "memberships-INITIAL_FORMS": "1",
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+        "memberships-0-id": membership.pk,
+        "memberships-0-professional": professional.pk,
+        "memberships-0-organization": membership.organization_id,
+        "memberships-1-professional": professional.pk,
+        "memberships-1-organization": hospital.pk,
+    }
+    response = admin_client.post(reverse("admin:directory_professional_change", args=[professional.pk]), data)
+    assert response.status_code == 302
+    (record,) = _admin_records()
+    assert record.object_type == "professional"
+    assert record.detail == {"changed": {"organizations": [before, sorted([*before, str(hospital)])]}}

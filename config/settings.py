@@ -215,13 +215,17 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # The file system, except that a file saved in a transaction that rolls back is removed (core/files.py).
+    "default": {"BACKEND": "jalon.core.files.RollbackSafeStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# The nightly sweep removes stored files no row names once they are this old (never a file of a
+# transaction still in progress).
+FILES_SWEEP_GRACE_HOURS = env_int("FILES_SWEEP_GRACE_HOURS", 24, minimum=1)
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_MB", 10, minimum=1) * 1024 * 1024
 # A JSON API body carries its documents in base64 (4/3 of their size): leave room for two.
 DATA_UPLOAD_MAX_MEMORY_SIZE = DOCUMENT_MAX_BYTES * 3

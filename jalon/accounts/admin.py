@@ -1,11 +1,14 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.template.response import TemplateResponse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 
+from jalon.accounts.admin_audit import AuditedAdminMixin
 from jalon.accounts.models import ApiScope, ApiToken, AuditRecord, User
 from jalon.accounts.reauth import is_post, recent_auth_required
 from jalon.accounts.tokens import MAX_TOKEN_LIFETIME_DAYS, api_token_issue, api_token_issue_errors, api_token_revoke
@@ -16,7 +19,7 @@ _recent_auth_to_save = method_decorator(recent_auth_required(when=is_post))
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     fieldsets = (*DjangoUserAdmin.fieldsets, ("Jalon", {"fields": ("role", "professional")}))
     list_display = ["username", "role", "professional", "is_active"]
     list_filter = ["role", "is_active"]
@@ -68,8 +71,16 @@ class ApiTokenIssueForm(forms.ModelForm):
         return cleaned
 
 
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(AuditedAdminMixin, DjangoGroupAdmin):
+    """Groups carry permissions: changing one changes what its members may do."""
+
+
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Tokens are issued here (or with `manage.py issue_api_token`) and revoked, never edited nor deleted:
     the key is shown once, right after issuing."""
 
@@ -147,6 +158,7 @@ class AuditRecordAdmin(admin.ModelAdmin):
 
     list_display = ["at", "actor_label", "action", "patient_id", "object_type", "object_id", "ip_address"]
     list_filter = ["action", "channel"]
+    readonly_fields = ["detail"]
 
     def has_add_permission(self, request):
         return False

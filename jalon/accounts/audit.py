@@ -15,8 +15,19 @@ def _actor_label(actor: Actor) -> str:
     return f"{user.get_username()} ({user.get_role_display()})"
 
 
-def audit(actor: Actor, *, action: AuditAction | str, patient_id: int | None, object_type: str, object_id: object = "") -> None:
-    """Record that `actor` did `action` on an object of a patient (patient_id None: no patient)."""
+def audit(
+    actor: Actor,
+    *,
+    action: AuditAction | str,
+    patient_id: int | None,
+    object_type: str,
+    object_id: object = "",
+    detail: dict | None = None,
+) -> None:
+    """Record that `actor` did `action` on an object of a patient (patient_id None: no patient).
+
+    `detail` says what changed when no service's event does (the admin); never clinical content.
+    """
     user = actor.user if getattr(actor.user, "is_authenticated", False) else None
     AuditRecord.objects.create(
         actor=user,
@@ -28,6 +39,7 @@ def audit(actor: Actor, *, action: AuditAction | str, patient_id: int | None, ob
         channel=actor.channel,
         path=actor.path[:300],
         ip_address=actor.ip_address,
+        detail=detail or {},
     )
 
 

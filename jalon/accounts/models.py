@@ -58,6 +58,7 @@ class AuditAction(models.TextChoices):
     DOWNLOAD = "download", _("Téléchargement")
     EXPORT = "export", _("Export")
     SEARCH = "search", _("Recherche")
+    DELETE = "delete", _("Suppression")
 
 
 class AuditRecordQuerySet(models.QuerySet):
@@ -83,6 +84,8 @@ class AuditRecord(models.Model):
     channel = models.CharField(_("canal"), max_length=10, default="web")
     path = models.CharField(_("adresse de la page"), max_length=300, blank=True)
     ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    # What changed, for changes made outside a service (the admin): {"field": [before, after]}.
+    detail = models.JSONField(_("détail"), default=dict, blank=True)
 
     objects = AuditRecordQuerySet.as_manager()
 
@@ -98,6 +101,40 @@ class AuditRecord(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("audit records are append-only")
+
+
+class AuditSealQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("audit seals are append-only")
+
+    def delete(self):
+        raise PermissionError("audit seals are append-only")
+
+
+class AuditSeal(models.Model):
+    """One link of the audit trail's hash chain (accounts/chain.py): sha256 of a record and of the previous link.
+
+    Positions are 1, 2, 3... without gaps, in the order records were sealed; never updated nor deleted.
+    """
+
+    position = models.BigIntegerField(_("maillon"), primary_key=True)
+    record = models.OneToOneField(AuditRecord, verbose_name=_("trace"), on_delete=models.PROTECT, related_name="seal")
+    hash = models.CharField(_("empreinte"), max_length=64)
+    sealed_at = models.DateTimeField(_("scellée le"), default=timezone.now)
+
+    objects = AuditSealQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name = _("sceau d'audit")
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("audit seals are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit seals are append-only")
 
 
 class ApiScope(models.TextChoices):

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from jalon.accounts.admin_audit import AuditedAdminMixin
 from jalon.directory.models import Commune, Membership, Organization, Professional, Service, Territory
 
 
@@ -36,7 +37,9 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Professional)
-class ProfessionalAdmin(admin.ModelAdmin):
+class ProfessionalAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """A professional's memberships decide which organisations' patients their account reaches: audited."""
+
     list_display = ["last_name", "first_name", "profession", "specialty", "rpps"]
     list_filter = ["profession"]
     search_fields = ["last_name", "first_name", "rpps", "email"]

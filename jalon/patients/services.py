@@ -100,7 +100,8 @@ def _create_patient(*, actor: Actor, identity: PatientIdentity, ins: str | None,
         identity_status=identity_status,
         commune_id=identity.commune_code,
         phone=identity.phone,
-        gp_id=identity.gp_id,
+        # The GP named with a submission is a proposal on the referral; the patient's GP is set when the
+        # coordination confirms it (referral_confirm_gp).
     )
     patient.refresh_identity_key()
     patient.full_clean(exclude=["commune", "gp", "merged_into"])

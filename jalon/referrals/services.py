@@ -195,7 +195,8 @@ def referral_submit(
         patient=patient_row,
         referrer=referrer,
         caller_name=caller_name.strip(),
-        gp_id=patient.gp_id or patient_row.gp_id,
+        # Only the GP the submitter named: a matched patient's own GP is not shown to a submitter.
+        gp_id=patient.gp_id,
         suspected_site=suspected_site,
         clinical_reason=clinical_reason.strip(),
         first_symptoms_date=first_symptoms_date,

@@ -44,18 +44,18 @@ def test_it_sends_an_idle_portal_page_to_the_login_page(new_page, gp, coordinato
     assert "next=" in doctor.url and referral.reference in doctor.url
 
 
-def test_it_asks_a_stale_manager_for_the_password_and_keeps_the_text(new_page, manager, settings):
-    """Publishing with an old proof: « Confirmez votre mot de passe », then « Envoyer à nouveau » publishes the typed text."""
-    shipped_version = current_template("stay.admission").version
+def test_it_asks_a_stale_manager_for_the_password_and_keeps_the_text(new_page, manager, cpts, settings):
+    """Publishing their organisation's text with an old proof: « Confirmez votre mot de passe », then « Envoyer à
+    nouveau » publishes the typed text."""
     page = new_page()
     login(page, manager.username)
-    page.goto(reverse("notifications:template_edit", args=["stay.admission"]))
+    page.goto(reverse("notifications:template_edit_organization", args=[cpts.pk, "stay.admission"]))
     page.get_by_label("Nature de la modification").fill("Texte plus court")
     age_session(page, AUTH_AT, settings.REAUTH_MAX_AGE_SECONDS + 60)
     page.get_by_role("button", name="Publier la nouvelle version").click()
 
     expect(page.get_by_role("heading", name="Confirmez votre mot de passe")).to_be_visible()
-    assert current_template("stay.admission").version == shipped_version
+    assert current_template("stay.admission", cpts.pk).organization_id is None  # nothing published yet
     page.get_by_label("Mot de passe").fill("mauvais")
     page.get_by_role("button", name="Confirmer").click()
     expect(page.get_by_text("Mot de passe incorrect.")).to_be_visible()
@@ -65,5 +65,5 @@ def test_it_asks_a_stale_manager_for_the_password_and_keeps_the_text(new_page, m
     expect(page.get_by_role("heading", name="Mot de passe confirmé")).to_be_visible()
     page.get_by_role("button", name="Envoyer à nouveau").click()
     expect(page.get_by_text("publiée : les prochains messages l'utilisent")).to_be_visible()
-    template = current_template("stay.admission")
-    assert (template.version, template.change_note) == (shipped_version + 1, "Texte plus court")
+    template = current_template("stay.admission", cpts.pk)
+    assert (template.organization_id, template.change_note) == (cpts.pk, "Texte plus court")

@@ -238,3 +238,18 @@ def test_it_keeps_the_documents_of_a_refused_submission_out(coordinator_elsewher
             referrer=gp.professional, suspected_site="lung", documents=[pdf_upload()],
         )
     assert not ReferralDocument.objects.exists()
+
+
+def test_a_matching_referrer_does_not_learn_the_patients_confirmed_gp(client, victims_file, treating_gp, other_gp, submit, coordinator):
+    """A referral that names no GP and matches a known patient proposes no GP: the known patient's confirmed GP
+    (and so who treats them) is not shown on the submitter's own referral page; a new patient has no GP until
+    the coordination confirms one."""
+    referral, _urls = victims_file
+    named = submit(patient=identity(gp_id=treating_gp.professional_id)).referral
+    referral_confirm_gp(actor=Actor(user=coordinator), referral=named)
+
+    own = submit(user=other_gp, patient=identity()).referral
+
+    assert own.patient_id == referral.patient_id and own.gp_id is None
+    client.force_login(other_gp)
+    assert "Traitant" not in client.get(reverse("referrals:detail", args=[own.reference])).content.decode()

@@ -9,7 +9,7 @@ PIP := $(PY) -m pip --disable-pip-version-check
 STAMP := $(VENV)/.installed-runtime-$(shell cat requirements.lock | sha1sum | cut -c1-12)
 DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.lock requirements-dev.lock | sha1sum | cut -c1-12)
 
-.PHONY: install install-dev migrate demo run test test-pg lock check messages
+.PHONY: install install-dev migrate demo run test test-pg lint lock check messages
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ test: install-dev
 # The same suite against PostgreSQL (the server of `DATABASE_URL`, default the local one).
 test-pg: install-dev
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(PY) -m pytest $(PYTEST_ARGS)
+
+# ruff's rules are in pyproject.toml ([tool.ruff.lint]); CI runs this before the tests.
+lint: install-dev
+	$(PY) -m ruff check .
 
 check: install
 	$(PY) manage.py check

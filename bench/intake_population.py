@@ -23,7 +23,15 @@ from django.utils import timezone
 
 from jalon.accounts.models import Role, User
 from jalon.core.identifiers import ins_with_valid_key
-from jalon.directory.models import Commune, Membership, Organization, OrganizationKind, Professional, Profession, Territory
+from jalon.directory.models import (
+    Commune,
+    Membership,
+    Organization,
+    OrganizationKind,
+    Profession,
+    Professional,
+    Territory,
+)
 from jalon.events.models import Event
 from jalon.patients.models import CareTeamMember, CareTeamRole, IdentityStatus, Patient, Sex
 from jalon.referrals.models import (
@@ -60,33 +68,9 @@ COMMUNES = [
 ]
 TERRITORY_CODES = [c[0] for c in COMMUNES[:5]]
 
-LAST_NAMES = (
-    "Martin Bernard Thomas Petit Robert Richard Durand Dubois Moreau Laurent Simon Michel Lefèvre Leroy Roux David "
-    "Bertrand Morel Fournier Girard Bonnet Dupont Lambert Fontaine Rousseau Vincent Müller Lefebvre Faure André "
-    "Mercier Blanc Guérin Boyer Garnier Chevalier François Legrand Gauthier Garcia Perrin Robin Clément Morin "
-    "Nicolas Henry Roussel Mathieu Gautier Masson Marchand Duval Denis Dumont Marie Lemaire Noël Meyer Dufour "
-    "Meunier Brun Blanchard Giraud Joly Rivière Lucas Brunet Gaillard Barbier Arnaud Martinez Gérard Roche Renard "
-    "Schmitt Roy Leroux Colin Vidal Caron Picard Roger Fabre Aubert Lemoine Renaud Dumas Lacroix Olivier Philippe "
-    "Bourgeois Pierre Benoît Rey Leclerc Payet Rolland Leclercq Guillaume Lecomte López Jean Dupuy Guillot Hubert "
-    "Berger Carpentier Sánchez Dupuis Moulin Louis Deschamps Huet Vasseur Perez Boucher Fleury Royer Klein Jacquet "
-    "Adam Paris Poirier Marty Aubry Guyot Carré Charles Renault Charpentier Ménard Maillard Baron Bertin Bailly "
-    "Hervé Schneider Fernandez Le Gall Collet Léger Bouvier Julien Prévost Millet Perrot Daniel Le Roux Cousin "
-    "Germain Breton Besson Langlois Rémy Le Goff Pelletier Lévêque Perrier Leblanc Barré Lebrun Marchal Weber "
-    "Mallet Hamon Boulanger Jacob Monnier Michaud Rodriguez Guichard Gillet Étienne Grondin Poulain Tessier "
-    "Chevallier Collin Chauvin Da Silva Bouchet Gay Lemaître Bénard Maréchal Humbert Reynaud Antoine Hoarau "
-    "Perret Barthélemy Cordier Pichon Lejeune Gilbert Lamy Delaunay Pasquier Carlier Laporte Wagner Hoffmann "
-    "Becker Koch Zimmermann Schwartz Kieffer Huber Fischer Keller Wolff Walter Burger Ernst Hertz Bauer Koenig"
-).split(" ")
-FEMALE_FIRST = (
-    "Marie Jeanne Françoise Monique Catherine Nathalie Isabelle Sylvie Anne Martine Christine Sophie Valérie "
-    "Sandrine Stéphanie Céline Véronique Chantal Nicole Brigitte Hélène Odile Élisabeth Aurélie Julie Camille "
-    "Claire Émilie Laure Mathilde Léa Chloé Manon Inès Louise Alice Lucie Agnès Geneviève Danielle"
-).split(" ")
-MALE_FIRST = (
-    "Jean Pierre Michel André Philippe René Louis Alain Jacques Bernard Marcel Daniel Roger Claude Paul Henri "
-    "Christian Nicolas Christophe Patrick Thierry Éric Laurent Frédéric Olivier Stéphane Julien Sébastien David "
-    "Antoine Thomas Hugo Lucas Mathieu François Guillaume Yves Gérard Robert Joseph"
-).split(" ")
+LAST_NAMES = ["Martin", "Bernard", "Thomas", "Petit", "Robert", "Richard", "Durand", "Dubois", "Moreau", "Laurent", "Simon", "Michel", "Lefèvre", "Leroy", "Roux", "David", "Bertrand", "Morel", "Fournier", "Girard", "Bonnet", "Dupont", "Lambert", "Fontaine", "Rousseau", "Vincent", "Müller", "Lefebvre", "Faure", "André", "Mercier", "Blanc", "Guérin", "Boyer", "Garnier", "Chevalier", "François", "Legrand", "Gauthier", "Garcia", "Perrin", "Robin", "Clément", "Morin", "Nicolas", "Henry", "Roussel", "Mathieu", "Gautier", "Masson", "Marchand", "Duval", "Denis", "Dumont", "Marie", "Lemaire", "Noël", "Meyer", "Dufour", "Meunier", "Brun", "Blanchard", "Giraud", "Joly", "Rivière", "Lucas", "Brunet", "Gaillard", "Barbier", "Arnaud", "Martinez", "Gérard", "Roche", "Renard", "Schmitt", "Roy", "Leroux", "Colin", "Vidal", "Caron", "Picard", "Roger", "Fabre", "Aubert", "Lemoine", "Renaud", "Dumas", "Lacroix", "Olivier", "Philippe", "Bourgeois", "Pierre", "Benoît", "Rey", "Leclerc", "Payet", "Rolland", "Leclercq", "Guillaume", "Lecomte", "López", "Jean", "Dupuy", "Guillot", "Hubert", "Berger", "Carpentier", "Sánchez", "Dupuis", "Moulin", "Louis", "Deschamps", "Huet", "Vasseur", "Perez", "Boucher", "Fleury", "Royer", "Klein", "Jacquet", "Adam", "Paris", "Poirier", "Marty", "Aubry", "Guyot", "Carré", "Charles", "Renault", "Charpentier", "Ménard", "Maillard", "Baron", "Bertin", "Bailly", "Hervé", "Schneider", "Fernandez", "Le", "Gall", "Collet", "Léger", "Bouvier", "Julien", "Prévost", "Millet", "Perrot", "Daniel", "Le", "Roux", "Cousin", "Germain", "Breton", "Besson", "Langlois", "Rémy", "Le", "Goff", "Pelletier", "Lévêque", "Perrier", "Leblanc", "Barré", "Lebrun", "Marchal", "Weber", "Mallet", "Hamon", "Boulanger", "Jacob", "Monnier", "Michaud", "Rodriguez", "Guichard", "Gillet", "Étienne", "Grondin", "Poulain", "Tessier", "Chevallier", "Collin", "Chauvin", "Da", "Silva", "Bouchet", "Gay", "Lemaître", "Bénard", "Maréchal", "Humbert", "Reynaud", "Antoine", "Hoarau", "Perret", "Barthélemy", "Cordier", "Pichon", "Lejeune", "Gilbert", "Lamy", "Delaunay", "Pasquier", "Carlier", "Laporte", "Wagner", "Hoffmann", "Becker", "Koch", "Zimmermann", "Schwartz", "Kieffer", "Huber", "Fischer", "Keller", "Wolff", "Walter", "Burger", "Ernst", "Hertz", "Bauer", "Koenig"]
+FEMALE_FIRST = ["Marie", "Jeanne", "Françoise", "Monique", "Catherine", "Nathalie", "Isabelle", "Sylvie", "Anne", "Martine", "Christine", "Sophie", "Valérie", "Sandrine", "Stéphanie", "Céline", "Véronique", "Chantal", "Nicole", "Brigitte", "Hélène", "Odile", "Élisabeth", "Aurélie", "Julie", "Camille", "Claire", "Émilie", "Laure", "Mathilde", "Léa", "Chloé", "Manon", "Inès", "Louise", "Alice", "Lucie", "Agnès", "Geneviève", "Danielle"]
+MALE_FIRST = ["Jean", "Pierre", "Michel", "André", "Philippe", "René", "Louis", "Alain", "Jacques", "Bernard", "Marcel", "Daniel", "Roger", "Claude", "Paul", "Henri", "Christian", "Nicolas", "Christophe", "Patrick", "Thierry", "Éric", "Laurent", "Frédéric", "Olivier", "Stéphane", "Julien", "Sébastien", "David", "Antoine", "Thomas", "Hugo", "Lucas", "Mathieu", "François", "Guillaume", "Yves", "Gérard", "Robert", "Joseph"]
 SECOND_FIRST = ["", "", "", "Marie", "Anne", "Louise", "Paul", "Jean", "Joseph", "Élise", "Pierre"]
 
 

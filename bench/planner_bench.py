@@ -143,7 +143,7 @@ def generate_week(seed: int, *, requests_count: int, reserved_share: float, urge
             for day in days:
                 if rng.random() < 0.03:  # closed that day (leave, maintenance)
                     continue
-                if hours <= 4.5:  # a half-day session, morning or afternoon
+                if hours <= 4.5:  # noqa: SIM108 (a half-day session, morning or afternoon)
                     begin = dtime(8, 30) if rng.random() < 0.6 else dtime(13, 30)
                 else:
                     begin = dtime(8, 0)

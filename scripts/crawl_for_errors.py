@@ -26,7 +26,6 @@ Forms are really submitted: the database is a throwaway one, never a real one.
 from __future__ import annotations
 
 import argparse
-import collections
 import logging
 import os
 import random

@@ -61,12 +61,9 @@ def render_csv(rows: list[tuple[str, str, str, str]]) -> bytes:
 
 def write_gzip(data: bytes, output: Path) -> None:
     output.parent.mkdir(parents=True, exist_ok=True)
-    with open(output, "wb") as raw:
-        # filename="" and mtime=0 keep the gzip header deterministic.
-        with gzip.GzipFile(
-            filename="", mode="wb", fileobj=raw, compresslevel=9, mtime=0
-        ) as gz:
-            gz.write(data)
+    # filename="" and mtime=0 keep the gzip header deterministic.
+    with open(output, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=9, mtime=0) as gz:
+        gz.write(data)
 
 
 def main(argv: list[str]) -> int:

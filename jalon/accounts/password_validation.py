@@ -94,7 +94,7 @@ def guessable_remainder(password: str, user=None) -> str:
             mask[match.start() : match.end()] = [True] * (match.end() - match.start())
         for word in (*SITE_WORDS, *COMMON_WORDS, *_user_words(user)):
             _mark(mask, text, word)
-    return "".join(char for char, guessable in zip(plain, mask) if not guessable)
+    return "".join(char for char, guessable in zip(plain, mask, strict=False) if not guessable)
 
 
 class GuessablePasswordValidator:

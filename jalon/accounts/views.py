@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from jalon.accounts import forms
 from jalon.accounts.access import Capability, capability_required, has_capability
 from jalon.accounts.models import AuditRecord, Role
-from jalon.accounts.throttling import login_throttled
 from jalon.accounts.psc import psc_enabled
+from jalon.accounts.throttling import login_throttled
 
 HOME_BY_ROLE = {
     Role.COORDINATOR: "referrals:worklist",

@@ -24,6 +24,7 @@ The header is optional (a POST without it works as before). With it, per user:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import json
@@ -102,10 +103,8 @@ def request_fingerprint(request: HttpRequest) -> str:
     """SHA-256 of the method, the path with its query and the body; a JSON body in canonical form (members
     sorted, no spaces), so that the same request serialised differently is still the same request."""
     body = request.body
-    try:
+    with contextlib.suppress(ValueError, RecursionError):  # not JSON: the bytes as sent
         body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    except (ValueError, RecursionError):
-        pass  # not JSON: the bytes as sent
     digest = hashlib.sha256()
     for part in (request.method.encode(), request.get_full_path().encode(), body):
         digest.update(len(part).to_bytes(8, "big"))

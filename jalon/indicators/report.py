@@ -39,7 +39,7 @@ def _summary_rows(current: IndicatorSet, previous: IndicatorSet) -> list[list]:
     return rows
 
 
-def report_sheets(year: int, filters: Filters = Filters()) -> list[Sheet]:
+def report_sheets(year: int, filters: Filters = Filters()) -> list[Sheet]:  # noqa: B008 (a frozen dataclass)
     current = indicator_set(Period.year(year), filters, breakdowns=("month",))
     previous = indicator_set(Period.year(year - 1), filters, breakdowns=())
     months = Period.year(year).month_starts()
@@ -93,6 +93,6 @@ def report_sheets(year: int, filters: Filters = Filters()) -> list[Sheet]:
     ]
 
 
-def yearly_report(year: int, filters: Filters = Filters()) -> bytes:
+def yearly_report(year: int, filters: Filters = Filters()) -> bytes:  # noqa: B008 (a frozen dataclass)
     """The workbook's bytes: « Synthèse », « Délais », « Délais par mois », « Volumes par mois », « Créneaux », « Définitions »."""
     return xlsx_bytes(report_sheets(year, filters))

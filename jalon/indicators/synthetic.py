@@ -46,7 +46,16 @@ from jalon.directory.communes_data import iter_communes
 from jalon.directory.models import Commune, Organization, OrganizationKind, Profession, Professional, Territory
 from jalon.events.models import Event
 from jalon.indicators.facts import pathway_facts_rebuild
-from jalon.pathways.models import Branch, Milestone, MilestoneStatus, MilestoneTemplate, Outcome, Pathway, PathwayStatus, PathwayTemplate
+from jalon.pathways.models import (
+    Branch,
+    Milestone,
+    MilestoneStatus,
+    MilestoneTemplate,
+    Outcome,
+    Pathway,
+    PathwayStatus,
+    PathwayTemplate,
+)
 from jalon.patients.models import CareTeamMember, CareTeamRole, IdentityStatus, Patient, Sex
 from jalon.referrals.models import Channel, CompletenessRuleSet, EntryPoint, ExamDone, ExamKind, Referral, Status
 from jalon.scheduling.models import Appointment, AppointmentStatus, Resource, ResourceKind, Slot, SlotRelease
@@ -129,30 +138,9 @@ COMMUNE_DEPARTMENTS = ("68", "57", "88", "54", "55", "52", "10", "51")
 CHANNELS = ((Channel.WEB, 0.55), (Channel.PHONE, 0.25), (Channel.MAIL, 0.12), (Channel.API, 0.08))
 RPPS_PREFIX = "18"  # synthetic RPPS: 18 + 8 digits + Luhn key, a range the factories never reach
 
-LAST_NAMES = (
-    "Martin Bernard Thomas Petit Robert Richard Durand Dubois Moreau Laurent Simon Michel Lefèvre Leroy Roux David "
-    "Bertrand Morel Fournier Girard Bonnet Dupont Lambert Fontaine Rousseau Vincent Muller Faure André Mercier Blanc "
-    "Guérin Boyer Garnier Chevalier François Legrand Gauthier Perrin Robin Clément Morin Nicolas Henry Roussel Mathieu "
-    "Masson Marchand Duval Denis Dumont Lemaire Noël Meyer Dufour Meunier Brun Blanchard Giraud Joly Rivière Lucas "
-    "Brunet Gaillard Barbier Arnaud Roche Renard Schmitt Roy Leroux Colin Vidal Caron Picard Roger Fabre Aubert "
-    "Lemoine Renaud Dumas Lacroix Olivier Bourgeois Benoît Rey Leclerc Rolland Guillaume Lecomte Dupuy Hubert Berger "
-    "Carpentier Dupuis Moulin Deschamps Huet Vasseur Boucher Fleury Royer Klein Jacquet Adam Poirier Marty Aubry Guyot "
-    "Carré Renault Charpentier Ménard Maillard Baron Bertin Bailly Hervé Schneider Collet Léger Bouvier Julien Prévost "
-    "Millet Perrot Cousin Germain Breton Besson Langlois Rémy Pelletier Lévêque Perrier Leblanc Barré Lebrun Marchal "
-    "Weber Mallet Hamon Boulanger Jacob Monnier Michaud Guichard Gillet Étienne Poulain Tessier Chauvin Bouchet Gay "
-    "Humbert Reynaud Antoine Perret Cordier Pichon Lejeune Gilbert Lamy Delaunay Pasquier Carlier Laporte Wagner "
-    "Hoffmann Becker Koch Zimmermann Schwartz Kieffer Huber Fischer Keller Wolff Walter Burger Ernst Bauer Koenig"
-).split()
-FEMALE_FIRST = (
-    "Marie Jeanne Françoise Monique Catherine Nathalie Isabelle Sylvie Anne Martine Christine Sophie Valérie Sandrine "
-    "Stéphanie Céline Véronique Chantal Nicole Brigitte Hélène Odile Élisabeth Aurélie Julie Camille Claire Émilie Laure "
-    "Mathilde Léa Chloé Manon Inès Louise Alice Lucie Agnès Geneviève Danielle"
-).split()
-MALE_FIRST = (
-    "Jean Pierre Michel André Philippe René Louis Alain Jacques Bernard Marcel Daniel Roger Claude Paul Henri Christian "
-    "Nicolas Christophe Patrick Thierry Éric Laurent Frédéric Olivier Stéphane Julien Sébastien David Antoine Thomas "
-    "Hugo Lucas Mathieu François Guillaume Yves Gérard Robert Joseph"
-).split()
+LAST_NAMES = ["Martin", "Bernard", "Thomas", "Petit", "Robert", "Richard", "Durand", "Dubois", "Moreau", "Laurent", "Simon", "Michel", "Lefèvre", "Leroy", "Roux", "David", "Bertrand", "Morel", "Fournier", "Girard", "Bonnet", "Dupont", "Lambert", "Fontaine", "Rousseau", "Vincent", "Muller", "Faure", "André", "Mercier", "Blanc", "Guérin", "Boyer", "Garnier", "Chevalier", "François", "Legrand", "Gauthier", "Perrin", "Robin", "Clément", "Morin", "Nicolas", "Henry", "Roussel", "Mathieu", "Masson", "Marchand", "Duval", "Denis", "Dumont", "Lemaire", "Noël", "Meyer", "Dufour", "Meunier", "Brun", "Blanchard", "Giraud", "Joly", "Rivière", "Lucas", "Brunet", "Gaillard", "Barbier", "Arnaud", "Roche", "Renard", "Schmitt", "Roy", "Leroux", "Colin", "Vidal", "Caron", "Picard", "Roger", "Fabre", "Aubert", "Lemoine", "Renaud", "Dumas", "Lacroix", "Olivier", "Bourgeois", "Benoît", "Rey", "Leclerc", "Rolland", "Guillaume", "Lecomte", "Dupuy", "Hubert", "Berger", "Carpentier", "Dupuis", "Moulin", "Deschamps", "Huet", "Vasseur", "Boucher", "Fleury", "Royer", "Klein", "Jacquet", "Adam", "Poirier", "Marty", "Aubry", "Guyot", "Carré", "Renault", "Charpentier", "Ménard", "Maillard", "Baron", "Bertin", "Bailly", "Hervé", "Schneider", "Collet", "Léger", "Bouvier", "Julien", "Prévost", "Millet", "Perrot", "Cousin", "Germain", "Breton", "Besson", "Langlois", "Rémy", "Pelletier", "Lévêque", "Perrier", "Leblanc", "Barré", "Lebrun", "Marchal", "Weber", "Mallet", "Hamon", "Boulanger", "Jacob", "Monnier", "Michaud", "Guichard", "Gillet", "Étienne", "Poulain", "Tessier", "Chauvin", "Bouchet", "Gay", "Humbert", "Reynaud", "Antoine", "Perret", "Cordier", "Pichon", "Lejeune", "Gilbert", "Lamy", "Delaunay", "Pasquier", "Carlier", "Laporte", "Wagner", "Hoffmann", "Becker", "Koch", "Zimmermann", "Schwartz", "Kieffer", "Huber", "Fischer", "Keller", "Wolff", "Walter", "Burger", "Ernst", "Bauer", "Koenig"]
+FEMALE_FIRST = ["Marie", "Jeanne", "Françoise", "Monique", "Catherine", "Nathalie", "Isabelle", "Sylvie", "Anne", "Martine", "Christine", "Sophie", "Valérie", "Sandrine", "Stéphanie", "Céline", "Véronique", "Chantal", "Nicole", "Brigitte", "Hélène", "Odile", "Élisabeth", "Aurélie", "Julie", "Camille", "Claire", "Émilie", "Laure", "Mathilde", "Léa", "Chloé", "Manon", "Inès", "Louise", "Alice", "Lucie", "Agnès", "Geneviève", "Danielle"]
+MALE_FIRST = ["Jean", "Pierre", "Michel", "André", "Philippe", "René", "Louis", "Alain", "Jacques", "Bernard", "Marcel", "Daniel", "Roger", "Claude", "Paul", "Henri", "Christian", "Nicolas", "Christophe", "Patrick", "Thierry", "Éric", "Laurent", "Frédéric", "Olivier", "Stéphane", "Julien", "Sébastien", "David", "Antoine", "Thomas", "Hugo", "Lucas", "Mathieu", "François", "Guillaume", "Yves", "Gérard", "Robert", "Joseph"]
 DECLINE_REASONS = ("Suspicion non confirmée après avis du médecin coordinateur.", "Patient déjà suivi dans un autre établissement.")
 REDIRECTIONS = ("Centre de lutte contre le cancer de la région", "Service d'hématologie du CHU", "Consultation de dermatologie de ville")
 
@@ -258,7 +246,7 @@ class TableWriter:
         adapted = [(index, adapt) for index, adapt in enumerate(self.adapters) if adapt is not None]
         values = []
         for row in rows:
-            raw = [row[name] if name in row else default for name, default in pairs]
+            raw = [row.get(name, default) for name, default in pairs]
             for index, adapt in adapted:
                 raw[index] = adapt(raw[index])
             values.append(raw)
@@ -495,9 +483,7 @@ class RegionalPopulation:
     def _write(self, plans: list[Plan]) -> None:
         last_number = self._last_reference_number()
         self.tables = {model: TableWriter(model) for model in TABLES}
-        totals = {key: 0 for key in ("patients", "pathways", "milestones", "milestones_done", "events", "milestone_events", "appointment_events",
-                                      "pathway_events",
-                                      "exams", "slots", "appointments", "slot_releases", "open_pathways", "referrals_without_pathway")}
+        totals = dict.fromkeys(("patients", "pathways", "milestones", "milestones_done", "events", "milestone_events", "appointment_events", "pathway_events", "exams", "slots", "appointments", "slot_releases", "open_pathways", "referrals_without_pathway"), 0)
         for offset in range(0, len(plans), self.batch):
             with transaction.atomic():
                 written = self._write_batch(plans[offset : offset + self.batch], last_number + offset)

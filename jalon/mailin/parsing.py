@@ -21,6 +21,7 @@ the caller keeps its bytes and shows it as unreadable.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -92,7 +93,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
     if not raw or not raw.strip():
         raise ParseError(_("Le fichier est vide."))
     message = message_from_bytes(raw, policy=policy.default)
-    if not any(name.lower() in MAIL_HEADERS for name in message.keys()):
+    if not any(name.lower() in MAIL_HEADERS for name in message):
         raise ParseError(_("Aucun en-tête de courriel (De, Date, Objet…) : ce fichier n'est pas un courriel lisible."))
     try:
         headers = _headers(message)
@@ -321,10 +322,8 @@ def _decode_bytes(data: bytes, declared: str | None) -> str:
         if name in LATIN_CHARSETS:
             order = ["utf-8", "cp1252"]
         else:
-            try:
+            with contextlib.suppress(LookupError):
                 order = [codecs.lookup(name).name, "utf-8"]
-            except LookupError:
-                pass
     for charset in order:
         try:
             return _clean_text(data.decode(charset))

@@ -12,8 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from jalon.accounts.access import referral_for_user, referrals_visible_to
 from jalon.events.kinds import event_label
@@ -31,7 +30,17 @@ from jalon.pathways.models import (
     ResponsibleRole,
     Task,
 )
-from jalon.referrals.models import AlarmSign, CancerSite, ExamKind, PathwayKind, Priority, Question, Referral, ReferralDocument, Urgency
+from jalon.referrals.models import (
+    AlarmSign,
+    CancerSite,
+    ExamKind,
+    PathwayKind,
+    Priority,
+    Question,
+    Referral,
+    ReferralDocument,
+    Urgency,
+)
 from jalon.scheduling.selectors import PathwayAppointments, pathway_appointments
 
 # Milestone statuses as the page shows them: (French label, badge class).

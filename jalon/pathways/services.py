@@ -20,9 +20,6 @@ from jalon.core.workcalendar import add_delay
 from jalon.events.services import event_record
 from jalon.indicators.facts import pathway_facts_refresh
 from jalon.pathways.errors import PathwayError, PathwayErrorCode
-from jalon.referrals.models import Referral
-from jalon.referrals.models import Status as ReferralStatus
-from jalon.referrals.services import referral_close
 from jalon.pathways.models import (
     Branch,
     LetterKind,
@@ -35,6 +32,9 @@ from jalon.pathways.models import (
     PathwayTemplate,
     Task,
 )
+from jalon.referrals.models import Referral
+from jalon.referrals.models import Status as ReferralStatus
+from jalon.referrals.services import referral_close
 
 
 def current_template_version(pathway_kind: str):

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
-from jalon.scheduling.models import ResourceKind
 from jalon.core.workcalendar import DELAY_UNITS
 from jalon.pathways.models import (
     Branch,
@@ -29,6 +28,7 @@ from jalon.pathways.models import (
     Phase,
     ResponsibleRole,
 )
+from jalon.scheduling.models import ResourceKind
 
 MILESTONE_FIELDS = (
     "code",

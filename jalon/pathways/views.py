@@ -12,17 +12,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from jalon.core.files import stored_file_response
 from jalon.accounts.access import may_work_referral, require
 from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
+from jalon.core.files import stored_file_response
 from jalon.pathways import forms, selectors, services
 from jalon.pathways.errors import PathwayError
 from jalon.pathways.letters import attachment_name
+from jalon.portal.services import thread_mark_read
 from jalon.referrals.errors import ReferralError
 from jalon.referrals.services import referral_document_add
-from jalon.portal.services import thread_mark_read
 
 
 def _render(request, pathway, *, bound: tuple[str, object] | None = None, status: int = 200):

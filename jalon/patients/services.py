@@ -205,7 +205,7 @@ def _correct_traits(*, actor: Actor, conflict: IdentityConflict, patient: Patien
         patient.full_clean(exclude=["commune", "gp", "merged_into", "ins"])
     except ValidationError as error:
         raise PatientError(PatientErrorCode.INVALID_INPUT, " ".join(error.messages)) from error
-    patient.save(update_fields=[*[t for t in changes], "identity_key"])
+    patient.save(update_fields=[*list(changes), "identity_key"])
     audit(actor, action=AuditAction.UPDATE, patient_id=patient.pk, object_type="patient.identity", object_id=patient.pk)
     event_record(
         actor=actor,

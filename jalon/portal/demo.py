@@ -30,8 +30,8 @@ EXCHANGES = (
             ("city", "Bonjour, le patient m'a appelé, inquiet : a-t-il déjà une date pour le scanner ?"),
             (
                 "coordination",
-                "Bonjour Docteur, le scanner est programmé et le patient a reçu sa convocation. "
-                "Nous vous envoyons le compte rendu dès réception.",
+                ("Bonjour Docteur, le scanner est programmé et le patient a reçu sa convocation. "
+                "Nous vous envoyons le compte rendu dès réception."),
             ),
         ),
     ),
@@ -40,8 +40,8 @@ EXCHANGES = (
         (
             (
                 "city",
-                "Le patient préfère des rendez-vous le matin (il travaille l'après-midi). "
-                "Est-ce possible pour la biopsie ?",
+                ("Le patient préfère des rendez-vous le matin (il travaille l'après-midi). "
+                "Est-ce possible pour la biopsie ?"),
             ),
         ),
     ),

@@ -17,7 +17,13 @@ from ninja import Schema
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
-from jalon.core.identifiers import normalize_french_phone, normalize_identifier, normalize_ins, validate_ins, validate_rpps
+from jalon.core.identifiers import (
+    normalize_french_phone,
+    normalize_identifier,
+    normalize_ins,
+    validate_ins,
+    validate_rpps,
+)
 from jalon.core.text import validate_civil_name
 from jalon.patients.models import Sex
 from jalon.referrals.completeness import item_label

@@ -23,9 +23,7 @@ def may_use(*, slot, pathway_kind: str, priority: str, now: datetime) -> bool:
         return True
     if slot.urgent and priority != Priority.P1:
         return False
-    if slot.reserved_for and pathway_kind not in slot.reserved_for:
-        return False
-    return True
+    return not (slot.reserved_for and pathway_kind not in slot.reserved_for)
 
 
 def usable_slots_filter(*, pathway_kind: str, priority: str, now: datetime) -> Q:

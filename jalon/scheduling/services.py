@@ -25,8 +25,8 @@ from jalon.patients.models import CareTeamRole
 from jalon.patients.services import care_team_add
 from jalon.scheduling.eligibility import may_use
 from jalon.scheduling.errors import SchedulingError, SchedulingErrorCode
-from jalon.scheduling.notifications import notify_booked, notify_cancelled
 from jalon.scheduling.models import Appointment, AppointmentStatus, Closure, Resource, Slot, SlotRelease
+from jalon.scheduling.notifications import notify_booked, notify_cancelled
 
 
 def slots_generate(*, resource: Resource, start: date, end: date) -> int:

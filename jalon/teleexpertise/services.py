@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jalon.core.references import next_reference
 from jalon.accounts.access import (
     is_teleexpertise_answerer,
     is_teleexpertise_requester,
@@ -24,6 +23,7 @@ from jalon.accounts.access import (
 from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
+from jalon.core.references import next_reference
 from jalon.core.workcalendar import add_delay
 from jalon.directory.models import Professional
 from jalon.events.models import Event

@@ -10,7 +10,15 @@ from faker import Faker
 
 from jalon.accounts.models import Role, User
 from jalon.core.demo_data import make_finess, make_ins, make_rpps
-from jalon.directory.models import Commune, Membership, Organization, OrganizationKind, Professional, Profession, Territory
+from jalon.directory.models import (
+    Commune,
+    Membership,
+    Organization,
+    OrganizationKind,
+    Profession,
+    Professional,
+    Territory,
+)
 from jalon.patients.models import Patient, Sex
 from jalon.referrals.models import EntryPoint
 

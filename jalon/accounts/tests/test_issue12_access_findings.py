@@ -85,7 +85,7 @@ def test_it_keeps_a_matching_referrer_out_of_the_patients_other_referral(client,
 
     statuses = _reached(client, other_gp, referral, urls)
 
-    assert statuses == {name: 404 for name in statuses}
+    assert statuses == dict.fromkeys(statuses, 404)
     assert not ThreadMessage.objects.filter(author=other_gp).exists()
     client.force_login(other_gp)
     assert client.get(reverse("referrals:detail", args=[own.reference])).status_code == 200  # their own referral
@@ -99,7 +99,7 @@ def test_it_keeps_the_matching_referrer_out_after_the_patient_opposes_sharing(cl
 
     statuses = _reached(client, other_gp, referral, urls)
 
-    assert statuses == {name: 404 for name in statuses}
+    assert statuses == dict.fromkeys(statuses, 404)
 
 
 def test_it_gives_a_gp_named_on_a_referral_nothing_until_the_coordination_confirms(
@@ -113,7 +113,7 @@ def test_it_gives_a_gp_named_on_a_referral_nothing_until_the_coordination_confir
     assert not CareTeamMember.objects.filter(professional_id=treating_gp.professional_id).exists()
 
     statuses = _reached(client, treating_gp, referral, urls)
-    assert statuses == {name: 404 for name in statuses}
+    assert statuses == dict.fromkeys(statuses, 404)
 
     referral_confirm_gp(actor=Actor(user=coordinator), referral=named)
     member = CareTeamMember.objects.get(professional_id=treating_gp.professional_id, role=CareTeamRole.GP)

@@ -11,9 +11,9 @@ from jalon.accounts.models import Role
 from jalon.accounts.reauth import PENDING_POST
 from jalon.core.actor import Actor
 from jalon.messaging.models import NotificationTemplate
+from jalon.testing.second_factor import mark_client_verified
 from jalon.triage.models import TriageRuleSet
 from jalon.triage.rule_services import rule_set_create_draft
-from jalon.testing.second_factor import mark_client_verified
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 PASSWORD = "motdepasse-de-test"

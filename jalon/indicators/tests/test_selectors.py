@@ -336,7 +336,7 @@ def test_it_pseudonymises_a_pathway_with_a_stable_keyed_hash(settings):
     """The same pathway gives the same pseudonym; another key gives another one; it never shows the id."""
     first = selectors.pseudonym(42)
     assert first == selectors.pseudonym(42) and first != selectors.pseudonym(43)
-    assert len(first) == 16 and "42" != first
+    assert len(first) == 16 and first != "42"
     settings.INDICATORS_PSEUDONYM_KEY = "une-autre-clé"
     assert selectors.pseudonym(42) != first
 

@@ -2,8 +2,9 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import jalon.pathways.models
 from django.db import migrations, models
+
+import jalon.pathways.models
 
 
 class Migration(migrations.Migration):

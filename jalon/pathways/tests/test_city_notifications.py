@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from conftest import identity, pdf_upload
 from jalon.core.actor import Actor
 from jalon.events.models import Event
 from jalon.messaging.models import Channel, OutboxMessage
@@ -18,7 +19,6 @@ from jalon.pathways.tests.factories import pathway_build, template_version_build
 from jalon.referrals.services import referral_confirm_gp, referral_document_add
 from jalon.scheduling.tests.test_documents import pdf_text, uncompressed_pdf  # noqa: F401 - fixture
 from jalon.testing.factories import UserFactory
-from conftest import identity, pdf_upload
 
 PARIS = ZoneInfo("Europe/Paris")
 MONDAY_9H = datetime(2026, 11, 16, 9, 0, tzinfo=PARIS)

@@ -8,13 +8,21 @@ from datetime import timedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from conftest import pdf_upload
 from jalon.accounts.models import AuditRecord
 from jalon.events.models import Event
 from jalon.messaging.models import OutboxMessage
 from jalon.pathways.models import LetterKind
+
 # The pathway page tests' fixtures (imported to be used here: pytest finds them by name).
-from jalon.pathways.tests.test_pathway_pages import clock, local_input, pathway, pathway_url, referral, rules_and_templates  # noqa: F401, F811
-from conftest import pdf_upload
+from jalon.pathways.tests.test_pathway_pages import (  # noqa: F401, F811
+    clock,
+    local_input,
+    pathway,
+    pathway_url,
+    referral,
+    rules_and_templates,
+)
 
 
 def test_it_records_an_admission_and_tells_the_city(client, coordinator, pathway, gp):

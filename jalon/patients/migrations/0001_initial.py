@@ -2,8 +2,9 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import jalon.core.identifiers
 from django.db import migrations, models
+
+import jalon.core.identifiers
 
 
 class Migration(migrations.Migration):

@@ -2,9 +2,10 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import jalon.core.text
 from django.conf import settings
 from django.db import migrations, models
+
+import jalon.core.text
 
 
 class Migration(migrations.Migration):

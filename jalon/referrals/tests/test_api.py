@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from conftest import MINIMAL_PDF
 from jalon.accounts.models import ApiToken, AuditRecord, Role
+from jalon.core.identifiers import luhn_check_digit
 from jalon.events.models import Event
 from jalon.messaging.models import OutboxMessage
 from jalon.patients.models import Patient, Sex
 from jalon.referrals.models import Referral, ReferralDocument, Status
-from jalon.core.identifiers import luhn_check_digit
 from jalon.testing.factories import ProfessionalFactory, UserFactory, make_ins
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -3,11 +3,11 @@ the patient's GP on acceptance only; the notice by plain e-mail holds no reason 
 
 import pytest
 
+from conftest import identity
 from jalon.core.actor import Actor
 from jalon.messaging.models import Channel, OutboxMessage
 from jalon.referrals.services import referral_accept, referral_confirm_gp, referral_decline
 from jalon.testing.factories import UserFactory
-from conftest import identity
 
 
 @pytest.fixture

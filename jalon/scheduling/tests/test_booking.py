@@ -21,7 +21,7 @@ from jalon.patients.models import CareTeamMember, CareTeamRole
 from jalon.scheduling.errors import SchedulingError, SchedulingErrorCode
 from jalon.scheduling.models import Appointment, AppointmentStatus
 from jalon.scheduling.services import BookingRequest, appointment_cancel, appointments_book
-from jalon.scheduling.tests.factories import bookable_pathway, book, local, resource_build, slot_build, step
+from jalon.scheduling.tests.factories import book, bookable_pathway, local, resource_build, slot_build, step
 
 pytestmark = pytest.mark.django_db
 

@@ -25,9 +25,9 @@ from django.db.models import Count
 from django.utils import timezone
 
 from conftest import identity
-from jalon.patients.models import Sex
 from jalon.pathways.models import Milestone
 from jalon.pathways.tests.factories import pathway_build, template_version_build
+from jalon.patients.models import Sex
 from jalon.scheduling.models import Appointment, AppointmentStatus
 from jalon.scheduling.tests.factories import resource_build, slot_build
 from jalon.scheduling.tests.race_worker import book_attempts, on_database, process_main

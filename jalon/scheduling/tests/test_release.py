@@ -13,7 +13,7 @@ from jalon.core.actor import Actor
 from jalon.scheduling.models import Appointment, AppointmentStatus, Slot, SlotRelease
 from jalon.scheduling.services import appointment_cancel, slots_generate, slots_release_due
 from jalon.scheduling.tasks import release_unused_reserved_slots
-from jalon.scheduling.tests.factories import bookable_pathway, book, local, opening_add, resource_build
+from jalon.scheduling.tests.factories import book, bookable_pathway, local, opening_add, resource_build
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,13 @@ from jalon.accounts.models import AuditRecord
 from jalon.core.actor import Actor
 from jalon.testing.factories import letters_name, make_ins
 from jalon.triage.models import TriageDecision, TriageRule, TriageRuleSet
-from jalon.triage.rule_services import RuleSetError, RuleSetErrorCode, rule_set_create_draft, rule_set_publish, rule_update
+from jalon.triage.rule_services import (
+    RuleSetError,
+    RuleSetErrorCode,
+    rule_set_create_draft,
+    rule_set_publish,
+    rule_update,
+)
 from jalon.triage.services import published_rule_set, triage_propose
 
 FIRST_TASKS = [{"label": "Programmer un scanner thoraco-abdominal", "responsible_role": "coordinator", "due_amount": 2, "due_unit": "working_days"}]

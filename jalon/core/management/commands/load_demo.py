@@ -26,12 +26,9 @@ from django.utils.translation import gettext as _
 from jalon.accounts.models import Role, User
 from jalon.core.actor import Actor
 from jalon.core.demo import DEMO_LOGINS, DEMO_PASSWORD
+from jalon.core.demo_data import DemoNames, make_finess, make_ins, make_rpps
 from jalon.core.demo_scheduling import create_demo_schedules
-from jalon.mailin.demo import create_demo_mails
-from jalon.portal.demo import create_demo_threads
-from jalon.teleexpertise.demo import create_demo_teleexpertise
 from jalon.directory.communes_data import STRASBOURG_NORTH_COMMUNES, iter_communes
-from jalon.indicators.synthetic import RegionalPopulation
 from jalon.directory.models import (
     Commune,
     Membership,
@@ -42,14 +39,16 @@ from jalon.directory.models import (
     Service,
     Territory,
 )
-from jalon.patients.models import CareTeamRole, IdentityStatus, Sex
-from jalon.patients.services import PatientIdentity, care_team_add, patient_identity_status_set
-from jalon.referrals.completeness import item_label
-from jalon.referrals.models import EntryPoint, ExamKind, Referral
+from jalon.indicators.synthetic import RegionalPopulation
+from jalon.mailin.demo import create_demo_mails
 from jalon.pathways.alerts import alerts_scan
 from jalon.pathways.errors import PathwayError
 from jalon.pathways.services import milestone_record, pathway_record_outcome
-from jalon.triage.services import referral_accept_into_pathway, triage_propose
+from jalon.patients.models import CareTeamRole, IdentityStatus, Sex
+from jalon.patients.services import PatientIdentity, care_team_add, patient_identity_status_set
+from jalon.portal.demo import create_demo_threads
+from jalon.referrals.completeness import item_label
+from jalon.referrals.models import EntryPoint, ExamKind, Referral
 from jalon.referrals.services import (
     ExamInput,
     referral_complete,
@@ -59,7 +58,8 @@ from jalon.referrals.services import (
     referral_request_complement,
     referral_submit,
 )
-from jalon.core.demo_data import DemoNames, make_finess, make_ins, make_rpps
+from jalon.teleexpertise.demo import create_demo_teleexpertise
+from jalon.triage.services import referral_accept_into_pathway, triage_propose
 
 SEED = 2026
 # The synthetic region behind the indicators' dashboard: enough pathways for monthly medians per site.
@@ -347,8 +347,8 @@ def demo_pdf(title: str, summary: str) -> bytes:
     objects = (
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 5 0 R "
-        + b"/Resources << /Font << /F1 4 0 R >> >> >>",
+        (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 5 0 R "
+         b"/Resources << /Font << /F1 4 0 R >> >> >>"),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
         b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
     )

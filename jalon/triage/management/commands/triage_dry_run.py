@@ -54,11 +54,11 @@ class Command(BaseCommand):
 
     def _summary(self, report: DryRunReport) -> str:
         lines = [
-            f"Essai du jeu de règles {_set_label(report.candidate)} contre {_set_label(report.baseline)} "
-            f"sur {report.total} demande(s) acceptée(s) ou en attente.",
-            f"Résultats modifiés : {report.changed_count} "
+            (f"Essai du jeu de règles {_set_label(report.candidate)} contre {_set_label(report.baseline)} "
+            f"sur {report.total} demande(s) acceptée(s) ou en attente."),
+            (f"Résultats modifiés : {report.changed_count} "
             f"(priorité : {report.priority_changes}, parcours : {report.pathway_changes}) ; "
-            f"inchangés : {report.unchanged_count}.",
+            f"inchangés : {report.unchanged_count}."),
             "Priorités (avant → après) : " + _counts(report.priorities_before, report.priorities_after, ["P1", "P2", "P3"]),
             "Parcours (avant → après) : "
             + _counts(

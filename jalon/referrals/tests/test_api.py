@@ -189,14 +189,15 @@ def test_it_accepts_a_referral_with_only_the_required_fields(client, entry_point
 
 
 def test_it_records_the_gp_named_by_rpps(client, entry_point, gp, strasbourg):
-    """The patient's GP is named by RPPS and linked to the referral and the patient."""
+    """The patient's GP is named by RPPS and proposed on the referral; the patient's GP waits for the
+    coordination's confirmation (issue 12: a named GP is a proposal)."""
     family_doctor = with_rpps(ProfessionalFactory(), seed=42)
 
     response = post(client, payload(patient=patient_data(gp_rpps=family_doctor.rpps)), key_for(gp))
 
     referral = Referral.objects.get(reference=response.json()["reference"])
-    assert referral.gp_id == family_doctor.pk
-    assert referral.patient.gp_id == family_doctor.pk
+    assert referral.gp_id == family_doctor.pk and referral.gp_confirmed_at is None
+    assert referral.patient.gp_id is None
 
 
 def test_it_lets_a_coordinator_send_for_a_referring_professional(client, entry_point, coordinator, gp, strasbourg):

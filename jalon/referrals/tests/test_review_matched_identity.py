@@ -1,0 +1,49 @@
+"""Review (reva): a submitter whose referral matched a known patient on traits sees what they sent, not the
+known patient's record (INS, phone, commune, used name)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from conftest import identity
+from jalon.referrals.models import Referral
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def known_patient_referral(submit, gp, strasbourg):
+    """Mme Lefèvre is known, with her INS, phone and commune, through dr Martin's referral."""
+    return submit(patient=identity(used_name="Durand", phone="+33699887766", gp_id=gp.professional_id)).referral
+
+
+def test_a_submitter_matching_on_traits_does_not_see_the_known_patients_ins_phone_or_commune(
+    client, submit, other_gp, known_patient_referral
+):
+    """Another GP types only the birth name, first names and birth date: their referral is attached to the
+    known patient, but their page must not teach them her INS, phone, commune or used name."""
+    mine = submit(
+        user=other_gp, patient=identity(ins="", phone="", commune_code=None, birth_place_code="", gp_id=None)
+    ).referral
+    assert mine.patient_id == known_patient_referral.patient_id  # matched on traits
+    patient = mine.patient
+    client.force_login(other_gp)
+
+    page = client.get(reverse("referrals:detail", args=[mine.reference]))
+
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert patient.ins not in body
+    assert "99 88 77 66" not in body and "699887766" not in body
+    assert "Strasbourg" not in body
+    assert "DURAND" not in body.upper()
+
+
+def test_the_coordination_still_sees_the_known_patients_record(client, submit, other_gp, coordinator, known_patient_referral):
+    mine = submit(user=other_gp, patient=identity(ins="", phone="", commune_code=None, gp_id=None)).referral
+    client.force_login(coordinator)
+
+    body = client.get(reverse("referrals:detail", args=[mine.reference])).content.decode()
+
+    assert Referral.objects.get(pk=mine.pk).patient.ins in body

@@ -423,11 +423,16 @@ def may_work_referral(user, referral: Referral) -> bool:
     return has_capability(user, C.WORK_REFERRALS) and referral.entry_point.organization_id in user.organization_ids()
 
 
+def reaches_patient_file(user, patient_id: int) -> bool:
+    """Whether the user reaches the patient's whole file (and so the record's INS, contact, commune, GP)."""
+    return patients_visible_to(user).filter(pk=patient_id).exists()
+
+
 def sees_patient_record(user, referral: Referral) -> bool:
     """Whether a referral's page shows the patient as Jalon holds them (INS, contact, used name, commune):
     the coordinators of its entry point and whoever reaches the patient's whole file. A submitter who
     reaches the referral only sees the identity they sent: a match on traits teaches them nothing."""
-    return may_work_referral(user, referral) or patients_visible_to(user).filter(pk=referral.patient_id).exists()
+    return may_work_referral(user, referral) or reaches_patient_file(user, referral.patient_id)
 
 
 def may_complete_referral(user, referral: Referral) -> bool:

@@ -469,6 +469,17 @@ def confirmed_gp_ids(patient_id: int) -> list[int]:
     )
 
 
+def undelivered_messages_reach(user) -> Q:
+    """Which undelivered messages (messaging.OutboxMessage) the coordination sees, retries or marks handled:
+    those about a referral of their organisations' entry points; a message tied to no referral, when its
+    patient has a referral there. Never another organisation's referral's message, even for a shared patient."""
+    organization_ids = user.organization_ids() if has_capability(user, C.WORK_REFERRALS) else []
+    of_their_patients = Referral.objects.filter(patient_id=OuterRef("patient_id"), entry_point__organization_id__in=organization_ids)
+    return Q(event__referral__entry_point__organization_id__in=organization_ids) | Q(
+        Exists(of_their_patients), event__referral__isnull=True
+    )
+
+
 def inbound_mails_visible_to(user) -> QuerySet[InboundMail]:
     """Mails received by secure mail: only the coordinators of the organisation owning the entry point."""
     if not has_capability(user, C.READ_MAILIN):

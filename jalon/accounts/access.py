@@ -423,6 +423,19 @@ def may_work_referral(user, referral: Referral) -> bool:
     return has_capability(user, C.WORK_REFERRALS) and referral.entry_point.organization_id in user.organization_ids()
 
 
+# Events of a referral that speak of the patient's record rather than of the referral: that the patient has
+# another open referral, that the INS sent is a known patient's, how the identity was checked or corrected.
+# Shown only to those who see the record (`sees_patient_record`): to a submitter who matched a known patient
+# they would tell that someone else suspects a cancer in this person.
+RECORD_EVENT_KINDS = frozenset({
+    "referral.duplicate_linked",
+    "patient.identity_conflict_raised",
+    "patient.identity_conflict_resolved",
+    "patient.identity_corrected",
+    "patient.identity_status_changed",
+})
+
+
 def reaches_patient_file(user, patient_id: int) -> bool:
     """Whether the user reaches the patient's whole file (and so the record's INS, contact, commune, GP)."""
     return patients_visible_to(user).filter(pk=patient_id).exists()

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from jalon.accounts.access import (
+    RECORD_EVENT_KINDS,
     Capability,
     capability_required,
     has_capability,
@@ -202,7 +203,11 @@ def _render_detail(request, referral, *, bound_form=None, bound_action: str = ""
         "patient": referral.patient if shows_record else _as_submitted(referral),
         "contact_phone": referral.contact_phone if shows_record else referral.submitted_identity.get("phone", ""),
         "missing": [item_label(item) for item in referral.missing_items],
-        "events": [(event, event_label(event.kind)) for event in referral.events.all()],
+        "events": [
+            (event, event_label(event.kind))
+            for event in referral.events.all()
+            if shows_record or event.kind not in RECORD_EVENT_KINDS
+        ],
         "related": [r for r in referral.related_referrals.all() if r.pk in visible_related_ids],
         "can_work": can_work,
         "can_confirm_gp": can_work and referral.gp_id is not None and referral.gp_confirmed_at is None,

@@ -47,3 +47,21 @@ def test_the_coordination_still_sees_the_known_patients_record(client, submit, o
     body = client.get(reverse("referrals:detail", args=[mine.reference])).content.decode()
 
     assert Referral.objects.get(pk=mine.pk).patient.ins in body
+
+
+def test_a_submitter_matching_on_traits_does_not_learn_that_the_patient_has_another_open_referral(
+    client, submit, other_gp, known_patient_referral
+):
+    """The link to the patient's other open referral is for the coordination: the submitter's timeline must
+    not say « Demande liée à une autre demande ouverte du même patient » (it tells that someone else
+    suspects a cancer in this person)."""
+    from jalon.events.kinds import event_label
+
+    mine = submit(user=other_gp, patient=identity(ins="", phone="", commune_code=None, gp_id=None)).referral
+    assert mine.related_referrals.exists()
+    client.force_login(other_gp)
+
+    body = client.get(reverse("referrals:detail", args=[mine.reference])).content.decode()
+
+    assert str(event_label("referral.duplicate_linked")) not in body
+    assert known_patient_referral.reference not in body

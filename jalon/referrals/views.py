@@ -124,7 +124,11 @@ def acknowledgment(request, reference: str):
     return render(
         request,
         "referrals/acknowledgment.html",
-        {"referral": referral, "missing": [item_label(item) for item in referral.missing_items]},
+        {
+            "referral": referral,
+            "patient": referral.patient if sees_patient_record(request.user, referral) else _as_submitted(referral),
+            "missing": [item_label(item) for item in referral.missing_items],
+        },
     )
 
 

@@ -423,6 +423,31 @@ def may_work_referral(user, referral: Referral) -> bool:
     return has_capability(user, C.WORK_REFERRALS) and referral.entry_point.organization_id in user.organization_ids()
 
 
+# Events of a referral that speak of the patient's record rather than of the referral: that the patient has
+# another open referral, that the INS sent is a known patient's, how the identity was checked or corrected.
+# Shown only to those who see the record (`sees_patient_record`): to a submitter who matched a known patient
+# they would tell that someone else suspects a cancer in this person.
+RECORD_EVENT_KINDS = frozenset({
+    "referral.duplicate_linked",
+    "patient.identity_conflict_raised",
+    "patient.identity_conflict_resolved",
+    "patient.identity_corrected",
+    "patient.identity_status_changed",
+})
+
+
+def reaches_patient_file(user, patient_id: int) -> bool:
+    """Whether the user reaches the patient's whole file (and so the record's INS, contact, commune, GP)."""
+    return patients_visible_to(user).filter(pk=patient_id).exists()
+
+
+def sees_patient_record(user, referral: Referral) -> bool:
+    """Whether a referral's page shows the patient as Jalon holds them (INS, contact, used name, commune):
+    the coordinators of its entry point and whoever reaches the patient's whole file. A submitter who
+    reaches the referral only sees the identity they sent: a match on traits teaches them nothing."""
+    return may_work_referral(user, referral) or reaches_patient_file(user, referral.patient_id)
+
+
 def may_complete_referral(user, referral: Referral) -> bool:
     """Answer a complement request: the professional who made the referral."""
     return (
@@ -454,6 +479,17 @@ def confirmed_gp_ids(patient_id: int) -> list[int]:
         CareTeamMember.objects.active()
         .filter(patient_id=patient_id, role=CareTeamRole.GP, professional__isnull=False, patient__sharing_opposition=False)
         .values_list("professional_id", flat=True)
+    )
+
+
+def undelivered_messages_reach(user) -> Q:
+    """Which undelivered messages (messaging.OutboxMessage) the coordination sees, retries or marks handled:
+    those about a referral of their organisations' entry points; a message tied to no referral, when its
+    patient has a referral there. Never another organisation's referral's message, even for a shared patient."""
+    organization_ids = user.organization_ids() if has_capability(user, C.WORK_REFERRALS) else []
+    of_their_patients = Referral.objects.filter(patient_id=OuterRef("patient_id"), entry_point__organization_id__in=organization_ids)
+    return Q(event__referral__entry_point__organization_id__in=organization_ids) | Q(
+        Exists(of_their_patients), event__referral__isnull=True
     )
 
 

@@ -14,6 +14,7 @@ import base64
 import binascii
 import logging
 import math
+from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -113,6 +114,24 @@ def _respond(request: HttpRequest, status: int, schema: type[Schema], obj) -> Ht
     return api.create_response(request, schema.from_orm(obj).model_dump(), status=status)
 
 
+def _submitters_only(view):
+    """The role check of POST /referrals, made before the idempotency layer: a stored answer is replayed
+    only to a user who may still submit (a role lost since stops the replay too)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not capabilities_of(request.auth) & {Capability.SUBMIT_OWN, Capability.SUBMIT_FOR_OTHERS}:
+            raise PermissionDenied(
+                _(
+                    "Seuls les adresseurs, spécialistes, infirmier·e·s à domicile et coordinateur·rice·s "
+                    "rattachés à une fiche professionnelle peuvent envoyer une demande."
+                )
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 # --- Routes ----------------------------------------------------------------------------------
 
 
@@ -129,17 +148,11 @@ def _respond(request: HttpRequest, status: int, schema: type[Schema], obj) -> Ht
     ),
     openapi_extra={"parameters": [IDEMPOTENCY_KEY_PARAMETER]},
 )
+@_submitters_only
 @idempotent
 def submit_referral(request: HttpRequest, payload: ReferralIn):
     """Register a referral for the token's user (a coordinator names the referring professional); 201 with its reference."""
     user = request.auth
-    if not capabilities_of(user) & {Capability.SUBMIT_OWN, Capability.SUBMIT_FOR_OTHERS}:
-        raise PermissionDenied(
-            _(
-                "Seuls les adresseurs, spécialistes, infirmier·e·s à domicile et coordinateur·rice·s "
-                "rattachés à une fiche professionnelle peuvent envoyer une demande."
-            )
-        )
     entry_point, referrer, gp_id = _look_up(payload, user)
     documents = _decode_documents(payload.documents, field="documents")
     exams = [

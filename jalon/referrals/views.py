@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -14,6 +16,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from jalon.accounts.access import (
+    RECORD_EVENT_KINDS,
     Capability,
     capability_required,
     has_capability,
@@ -23,6 +26,7 @@ from jalon.accounts.access import (
     referral_for_user,
     referrals_visible_to,
     require,
+    sees_patient_record,
 )
 from jalon.accounts.audit import audit, audit_many
 from jalon.accounts.models import AuditAction
@@ -35,6 +39,7 @@ from jalon.messaging.selectors import failed_messages_for_coordinator
 from jalon.pathways import selectors as pathway_selectors
 from jalon.pathways.alerts import alerts_for_coordinator
 from jalon.pathways.errors import PathwayError
+from jalon.patients.models import Patient
 from jalon.patients.services import patient_record_sharing_opposition
 from jalon.portal.services import thread_mark_read
 from jalon.referrals import forms, selectors, services
@@ -119,7 +124,11 @@ def acknowledgment(request, reference: str):
     return render(
         request,
         "referrals/acknowledgment.html",
-        {"referral": referral, "missing": [item_label(item) for item in referral.missing_items]},
+        {
+            "referral": referral,
+            "patient": referral.patient if sees_patient_record(request.user, referral) else _as_submitted(referral),
+            "missing": [item_label(item) for item in referral.missing_items],
+        },
     )
 
 
@@ -191,12 +200,18 @@ def _render_detail(request, referral, *, bound_form=None, bound_action: str = ""
         action_forms[bound_action] = bound_form
     pathway, decision = pathway_selectors.referral_pathway_summary(referral)
     origin = _origin_of(request.user, referral, can_work=can_work)
+    shows_record = sees_patient_record(request.user, referral)
     context = {
         "origin": origin,
         "referral": referral,
-        "patient": referral.patient,
+        "patient": referral.patient if shows_record else _as_submitted(referral),
+        "contact_phone": referral.contact_phone if shows_record else referral.submitted_identity.get("phone", ""),
         "missing": [item_label(item) for item in referral.missing_items],
-        "events": [(event, event_label(event.kind)) for event in referral.events.all()],
+        "events": [
+            (event, event_label(event.kind))
+            for event in referral.events.all()
+            if shows_record or event.kind not in RECORD_EVENT_KINDS
+        ],
         "related": [r for r in referral.related_referrals.all() if r.pk in visible_related_ids],
         "can_work": can_work,
         "can_confirm_gp": can_work and referral.gp_id is not None and referral.gp_confirmed_at is None,
@@ -212,6 +227,26 @@ def _render_detail(request, referral, *, bound_form=None, bound_action: str = ""
         "now": timezone.now(),
     }
     return render(request, "referrals/referral_detail.html", context, status=status)
+
+
+def _as_submitted(referral) -> Patient:
+    """The patient as the submitter sent them with this referral (unsaved; the page of a submitter who does
+    not reach the patient's file shows this, never the known patient's record)."""
+    sent = referral.submitted_identity or {}
+    known = referral.patient
+    birth_date = sent.get("birth_date")
+    return Patient(
+        pk=known.pk,
+        ins=sent.get("ins") or None,
+        birth_name=sent.get("birth_name") or known.birth_name,
+        used_name=sent.get("used_name", ""),
+        first_names=sent.get("first_names") or known.first_names,
+        sex=sent.get("sex") or known.sex,
+        birth_date=date.fromisoformat(birth_date) if birth_date else known.birth_date,
+        identity_status=sent.get("identity_status") or known.identity_status,
+        commune_id=sent.get("commune_code") or None,
+        sharing_opposition=known.sharing_opposition,
+    )
 
 
 def _origin_of(user, referral, *, can_work: bool) -> dict | None:

@@ -250,17 +250,16 @@ def _clinical_reason(request: TeleExpertiseRequest) -> str:
 
 
 def _identity_of(patient: Patient) -> PatientIdentity:
+    """The request's patient for the referral it becomes: already attached (`known_patient_id`), with the
+    traits it was matched on. The record's identifiers and contact (INS, used name, birth place, commune,
+    phone) are not copied into what the referral says was submitted: the requester may have matched a
+    known patient on traits, and the referral page shows a submitter what they sent (the coordination
+    reads the record, and the referral's contact falls back to it)."""
     return PatientIdentity(
         birth_name=patient.birth_name,
         first_names=patient.first_names,
         sex=patient.sex,
         birth_date=patient.birth_date,
-        ins=patient.ins or "",
-        used_name=patient.used_name,
-        birth_place_code=patient.birth_place_code,
-        identity_status=patient.identity_status,
-        commune_code=patient.commune_id,
-        phone=patient.phone,
         gp_id=patient.gp_id,
         known_patient_id=patient.pk,
     )

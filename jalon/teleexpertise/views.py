@@ -20,6 +20,7 @@ from jalon.accounts.access import (
     may_answer_teleexpertise,
     may_convert_teleexpertise,
     may_withdraw_teleexpertise,
+    reaches_patient_file,
     referrals_visible_to,
     require,
     teleexpertise_request_for_user,
@@ -98,6 +99,8 @@ def _render_detail(request, tex, *, answer_form=None, withdraw_form=None, status
     context = {
         "tex": tex,
         "patient": tex.patient,
+        # A match on traits teaches nothing of the known patient's record to whoever does not reach their file.
+        "shows_record": reaches_patient_file(request.user, tex.patient_id),
         "events": [(event, event_label(event.kind)) for event in selectors.request_events(tex)],
         "referral_visible": tex.converted_referral_id is not None
         and referrals_visible_to(request.user).filter(pk=tex.converted_referral_id).exists(),

@@ -338,3 +338,23 @@ def test_a_request_that_loses_the_insert_reads_the_winner(gp):
     assert refused.value.code == "idempotency_in_progress"
     assert len(seen) == 2
     assert IdempotencyKey.objects.count() == 1
+
+
+# --- Review (reva): a replay is still a call of the route ------------------------------------------
+
+
+def test_a_replay_is_refused_once_the_user_lost_the_role(client, entry_point, gp, strasbourg):
+    """A GP turned manager keeps a valid token: replaying a stored answer must not reveal the referral's
+    reference and status any more (403, as without the key)."""
+    from jalon.accounts.models import Role
+
+    key = key_for(gp)
+    assert post(client, payload(), key).status_code == 201
+    gp.role = Role.MANAGER
+    gp.save(update_fields=["role"])
+
+    replayed = post(client, payload(), key)
+
+    assert replayed.status_code == 403
+    assert "Idempotent-Replayed" not in replayed
+    assert "JAL-" not in replayed.content.decode()

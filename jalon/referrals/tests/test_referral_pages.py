@@ -200,3 +200,14 @@ def test_it_refuses_the_opposition_action_to_the_referrer(client, gp, submit):
     referral = submit().referral
     client.force_login(gp)
     assert client.post(reverse("referrals:sharing_opposition", args=[referral.reference]), {"opposes": "yes"}).status_code == 403
+
+
+def test_the_phone_intake_speaks_to_the_coordinator_typing_the_call(client, coordinator, gp):
+    """The phone form tells the coordinator what it does; « votre demande … vous répond » is for a GP's own form."""
+    client.force_login(coordinator)
+    phone = client.get(reverse("referrals:phone_intake")).content.decode()
+    client.force_login(gp)
+    own = client.get(reverse("referrals:new")).content.decode()
+
+    assert "dictée par le professionnel au téléphone" in phone and "qui vous répond" not in phone
+    assert "qui vous répond" in own

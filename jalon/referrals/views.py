@@ -321,7 +321,7 @@ def confirm_gp(request, reference: str):
     except ReferralError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Médecin traitant confirmé : il rejoint l'équipe de soins du patient."))
+        messages.success(request, _("Médecin traitant confirmé : ce médecin rejoint l'équipe de soins du patient."))
     return redirect("referrals:detail", reference=reference)
 
 

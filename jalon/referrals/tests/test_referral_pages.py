@@ -211,3 +211,16 @@ def test_the_phone_intake_speaks_to_the_coordinator_typing_the_call(client, coor
 
     assert "dictée par le professionnel au téléphone" in phone and "qui vous répond" not in phone
     assert "qui vous répond" in own
+
+
+def test_it_chooses_no_sex_in_advance(client, gp, entry_point, strasbourg):
+    """The sex starts empty (identity vigilance: a trait is typed from the document, never left at « Féminin »);
+    a form sent without it is refused in French and creates nothing."""
+    client.force_login(gp)
+    page = client.get(reverse("referrals:new")).content.decode()
+    assert '<option value="" selected>---------</option>' in page
+
+    response = client.post(reverse("referrals:new"), form_data(entry_point, sex=""))
+
+    assert response.status_code == 200 and "Ce champ est obligatoire." in response.content.decode()
+    assert not Referral.objects.exists()

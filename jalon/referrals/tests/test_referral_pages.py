@@ -224,3 +224,15 @@ def test_it_chooses_no_sex_in_advance(client, gp, entry_point, strasbourg):
 
     assert response.status_code == 200 and "Ce champ est obligatoire." in response.content.decode()
     assert not Referral.objects.exists()
+
+
+@pytest.mark.parametrize(("who", "offered"), [("gp", True), ("support_provider", False)])
+def test_my_referrals_offers_a_new_referral_only_to_who_may_refer(client, request, who, offered):
+    """« Nouvelle demande » on « Mes demandes » for a GP; not for a support provider, whom the form refuses (403)."""
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+
+    page = client.get(reverse("referrals:mine")).content.decode()
+
+    assert (reverse("referrals:new") in page) is offered
+    assert (client.get(reverse("referrals:new")).status_code == 200) is offered

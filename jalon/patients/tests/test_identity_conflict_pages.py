@@ -148,3 +148,12 @@ def test_the_worklist_leads_to_the_conflicts_page_even_when_none_is_open(client,
 
     assert 'data-testid="identity-conflict-count"' not in worklist
     assert reverse("patients:identity_conflicts") in worklist
+
+
+def test_the_conflict_page_links_to_the_known_patients_page(client, coordinator, conflict):
+    """The coordination, in the known patient's care team, goes from the conflict to that patient's page."""
+    client.force_login(coordinator)
+
+    page = client.get(detail_url(conflict)).content.decode()
+
+    assert reverse("patients:detail", args=[conflict.existing_patient_id]) in page

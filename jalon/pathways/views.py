@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from jalon.accounts.access import may_work_referral, require
+from jalon.accounts.access import may_work_referral, patients_visible_to, require
 from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
@@ -49,6 +49,7 @@ def _render(request, pathway, *, bound: tuple[str, object] | None = None, status
         "referral": pathway.referral,
         "patient": pathway.patient,
         "can_work": can_work,
+        "reaches_patient": patients_visible_to(request.user).filter(pk=pathway.patient_id).exists(),
         "milestone_forms": milestone_forms,
         "outcome_form": form_for("outcome", lambda: forms.OutcomeForm(prefix="outcome")) if can_work and not pathway.outcome else None,
         "close_form": form_for("close", lambda: forms.CloseForm(prefix="close")) if can_work else None,

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from jalon.accounts.access import Capability, capability_required, identity_conflict_for_user
+from jalon.accounts.access import Capability, capability_required, identity_conflict_for_user, patients_visible_to
 from jalon.accounts.audit import audit, audit_many
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
@@ -85,5 +85,11 @@ def identity_conflict_detail(request, pk: int):
                     return redirect("referrals:detail", reference=conflict.referral.reference)
                 return redirect("patients:identity_conflicts")
         status = 400
-    context = {"conflict": conflict, "rows": _trait_rows(conflict), "form": form}
+    context = {
+        "conflict": conflict,
+        "rows": _trait_rows(conflict),
+        "form": form,
+        # The known patient's page, to compare with their other referrals, for a coordination that reaches it.
+        "reaches_existing": patients_visible_to(request.user).filter(pk=conflict.existing_patient_id).exists(),
+    }
     return render(request, "patients/identity_conflict_detail.html", context, status=status)

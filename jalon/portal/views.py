@@ -15,7 +15,13 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from jalon.accounts.access import Capability, capability_required, thread_referral_for_user, thread_side_of
+from jalon.accounts.access import (
+    Capability,
+    capability_required,
+    patients_visible_to,
+    thread_referral_for_user,
+    thread_side_of,
+)
 from jalon.accounts.audit import audit, audit_many
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
@@ -69,6 +75,7 @@ def patient(request, reference: str):
             return redirect("portal:patient", reference=referral.reference)
     context = _live_context(request, referral)
     context["form"] = form
+    context["reaches_patient"] = patients_visible_to(request.user).filter(pk=referral.patient_id).exists()
     return render(request, "portal/patient.html", context, status=status)
 
 

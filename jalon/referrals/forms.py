@@ -90,7 +90,8 @@ class ReferralForm(forms.Form):
     birth_name = forms.CharField(label=_("Nom de naissance"), max_length=100, validators=[validate_civil_name])
     used_name = forms.CharField(label=_("Nom utilisé"), max_length=100, required=False, validators=[validate_civil_name])
     first_names = forms.CharField(label=_("Prénoms de naissance"), max_length=200, validators=[validate_civil_name])
-    sex = forms.ChoiceField(label=_("Sexe"), choices=Sex.choices)
+    # No sex chosen in advance: a trait of the identity is typed from the document, never left at a default.
+    sex = forms.ChoiceField(label=_("Sexe"), choices=[("", "---------"), *Sex.choices])
     birth_date = forms.DateField(label=_("Date de naissance"), widget=forms.DateInput(attrs={"type": "date"}))
     birth_place_code = forms.CharField(label=_("Lieu de naissance (code INSEE)"), max_length=5, required=False)
     commune = CommuneField(

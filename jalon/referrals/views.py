@@ -137,7 +137,9 @@ def acknowledgment(request, reference: str):
 def my_referrals(request):
     page = Paginator(selectors.referrals_of_referrer(request.user), 50).get_page(request.GET.get("page"))
     audit_many(Actor.from_request(request), action=AuditAction.READ, patient_ids=[r.patient_id for r in page], object_type="referral.list")
-    return render(request, "referrals/my_referrals.html", {"page": page})
+    # Support providers list what they were sent but do not refer: no button to a form that answers 403.
+    context = {"page": page, "can_submit": has_capability(request.user, Capability.SUBMIT_OWN)}
+    return render(request, "referrals/my_referrals.html", context)
 
 
 def _working_hours_left(referral, now) -> int:
@@ -356,7 +358,7 @@ def confirm_gp(request, reference: str):
     except ReferralError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Médecin traitant confirmé : il rejoint l'équipe de soins du patient."))
+        messages.success(request, _("Médecin traitant confirmé : ce médecin rejoint l'équipe de soins du patient."))
     return redirect("referrals:detail", reference=reference)
 
 

@@ -65,7 +65,7 @@ def test_it_lets_a_manager_read_drill_down_and_export_the_indicators(new_page, m
 
     # 2024: a single pathway of 6 days; the chart's data table now lists 2024's months.
     show_period(page, "2024-01-01", "2024-12-31")
-    expect(page.get_by_text("Période du 01/01/2024 – 31/12/2024 : 1 parcours.")).to_be_visible()
+    expect(page.get_by_text("Période du 01/01/2024 au 31/12/2024 : 1 parcours.")).to_be_visible()
     row = summary_row(page, FIRST_DELAY)
     expect(row.get_by_role("cell").nth(1)).to_have_text("6,0")
     page.get_by_text("Les données du graphique (tableau)").first.click()

@@ -192,3 +192,13 @@ def test_it_asks_a_manager_publishing_their_organisations_text(client, manager, 
     response = client.post(url, TEXTS, HTTP_REFERER=f"http://testserver{url}")
     assert response.status_code == 302 and response.url == reauth_url(url)
     assert published_versions() == before
+
+
+@pytest.mark.parametrize(("seconds", "said"), [(60, "après 1 minute."), (900, "après 15 minutes.")])
+def test_it_says_the_delay_with_the_right_plural(client, manager, clock, settings, seconds, said):
+    """« après 1 minute », « après 15 minutes » (it said « 1 minutes »)."""
+    settings.REAUTH_MAX_AGE_SECONDS = seconds
+    client.force_login(manager)
+    mark_client_verified(client)
+
+    assert said in client.get(reauth_url("/")).content.decode()

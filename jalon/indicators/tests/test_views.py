@@ -340,3 +340,15 @@ def test_it_keeps_the_drill_down_query_count_bounded(client, coordinator, entry_
     add(35)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(rows_url(), PERIOD).content.decode().count("<code>") == 40
+
+
+def test_it_says_the_period_in_words(client, manager, cohort):
+    """« Période du … au … » on the dashboard (and « Comparaison du … au … ») and on the rows page, not « du … – … »."""
+    client.force_login(manager)
+    compared = {"start": "2026-01-01", "end": "2026-01-31", "compare_start": "2026-02-01", "compare_end": "2026-02-28"}
+
+    dashboard = client.get(DASHBOARD, compared).content.decode()
+    rows = client.get(rows_url(), PERIOD).content.decode()
+
+    assert "Période du 01/01/2026 au 31/01/2026 :" in dashboard and "Comparaison du 01/02/2026 au 28/02/2026 :" in dashboard
+    assert "Période du 01/01/2026 au 28/02/2026 :" in rows

@@ -546,3 +546,15 @@ def test_it_keeps_the_number_of_queries_constant(client, coordinator, pathway, d
     assert Event.objects.filter(referral=pathway.referral).count() > 5
     with django_assert_max_num_queries(few):
         client.get(pathway_url(pathway))
+
+
+def test_it_links_to_the_patient_page_for_those_who_reach_it(client, coordinator, gp, pathway):
+    """The coordination goes from the pathway to the patient's page and care team; the referrer, who reaches
+    this pathway but not the patient's whole file, sees no link to a page that would answer 404."""
+    patient_page = reverse("patients:detail", args=[pathway.patient_id])
+    client.force_login(coordinator)
+    assert patient_page in client.get(pathway_url(pathway)).content.decode()
+
+    client.force_login(gp)
+    response = client.get(pathway_url(pathway))
+    assert response.status_code in (200, 404) and patient_page not in response.content.decode()

@@ -21,13 +21,12 @@ def _coordinator(context):
 
 @register.simple_tag(takes_context=True)
 def worklist_identity_conflicts(context):
-    """The count of open identity conflicts with a link to them; nothing when there is none."""
+    """The count of open identity conflicts with a link to them; when there is none, one quiet line that still
+    leads to the page (and its resolved conflicts), so the coordination always knows where it is."""
     request, user = _coordinator(context)
     if user is None:
         return ""
     count = open_identity_conflict_count(user)
-    if not count:
-        return ""
     return render_to_string("patients/_worklist_identity_conflicts.html", {"count": count}, request=request)
 
 

@@ -68,7 +68,9 @@ def test_same_person_resolution_moves_the_referral(client, coordinator, conflict
     conflict.refresh_from_db()
     assert conflict.status == ConflictStatus.RESOLVED
     assert Referral.objects.get(pk=conflict.referral_id).patient_id == known.patient_id
-    assert "Conflits d'identité" not in client.get(reverse("referrals:worklist")).content.decode()
+    worklist = client.get(reverse("referrals:worklist")).content.decode()
+    assert 'data-testid="identity-conflict-count"' not in worklist
+    assert "Aucun conflit d&#x27;identité à résoudre." in worklist or "Aucun conflit d'identité à résoudre." in worklist
 
 
 def test_different_people_resolution_keeps_the_referral(client, coordinator, conflict):
@@ -136,3 +138,22 @@ def test_a_coordinator_without_organisation_sees_nothing(client, conflict, db):
     """A coordinator with no organisation gets 404."""
     client.force_login(UserFactory(username="idec.seule", role="coordinator"))
     assert client.get(detail_url(conflict)).status_code == 404
+
+
+def test_the_worklist_leads_to_the_conflicts_page_even_when_none_is_open(client, coordinator):
+    """With no open conflict the worklist shows no count, but one line still links to the page (resolved ones)."""
+    client.force_login(coordinator)
+
+    worklist = client.get(reverse("referrals:worklist")).content.decode()
+
+    assert 'data-testid="identity-conflict-count"' not in worklist
+    assert reverse("patients:identity_conflicts") in worklist
+
+
+def test_the_conflict_page_links_to_the_known_patients_page(client, coordinator, conflict):
+    """The coordination, in the known patient's care team, goes from the conflict to that patient's page."""
+    client.force_login(coordinator)
+
+    page = client.get(detail_url(conflict)).content.decode()
+
+    assert reverse("patients:detail", args=[conflict.existing_patient_id]) in page

@@ -119,3 +119,21 @@ def test_it_links_the_patient_page_from_the_referral_page_for_those_who_reach_it
     assert page(referral) in client.get(reverse("referrals:detail", args=[referral.reference])).content.decode()
     client.force_login(gp)
     assert page(referral) not in client.get(reverse("referrals:detail", args=[referral.reference])).content.decode()
+
+
+def test_the_grant_form_chooses_no_role_in_advance(client, referral, coordinator):
+    """The role starts empty (not « Adresseur », which would open the whole file unnoticed), the GP first;
+    posting without a role is refused in French."""
+    from jalon.patients.forms import CareTeamGrantForm
+
+    choices = [value for value, _label in CareTeamGrantForm().fields["role"].choices]
+    assert choices[0] == "" and choices[1] == CareTeamRole.GP and choices[-1] == CareTeamRole.REFERRER
+    client.force_login(coordinator)
+
+    response = client.post(
+        reverse("patients:care_team_grant", args=[referral.patient_id]),
+        {"professional": coordinator.professional_id, "role": "", "reason": "Essai"},
+    )
+
+    assert response.status_code == 400
+    assert "Ce champ est obligatoire." in response.content.decode()

@@ -225,3 +225,28 @@ def test_it_keeps_its_number_of_queries_constant(client, referral, gp, coordinat
     with django_assert_max_num_queries(len(before.captured_queries)):
         client.get(url(referral))
     assert ThreadReadMark.objects.filter(user=gp, referral=referral).exists()
+
+
+def test_it_links_to_the_patient_page_for_the_confirmed_gp_only(client, referral, treating_gp, gp):
+    """The confirmed GP (care team) finds the patient's page and care team from here; the referrer, who
+    reaches only their referral, gets no link to a page that would answer 404."""
+    patient_page = reverse("patients:detail", args=[referral.patient_id])
+
+    client.force_login(treating_gp)
+    assert patient_page in client.get(url(referral)).content.decode()
+
+    client.force_login(gp)
+    assert patient_page not in client.get(url(referral)).content.decode()
+
+
+def test_it_counts_the_steps_done_in_words(client, referral, treating_gp, coordinator):
+    """« 1 étape faite sur N », then « 2 étapes faites sur N »: French plurals, not « étape(s) faite(s) »."""
+    pathway = referral.pathway
+    client.force_login(treating_gp)
+
+    milestone_record(actor=Actor(user=coordinator), milestone=recordable_milestone(pathway), done_at=timezone.now())
+    assert "1 étape faite sur " in client.get(url(referral)).content.decode()
+
+    milestone_record(actor=Actor(user=coordinator), milestone=recordable_milestone(pathway), done_at=timezone.now())
+    page = client.get(url(referral)).content.decode()
+    assert "2 étapes faites sur " in page and "étape(s)" not in page

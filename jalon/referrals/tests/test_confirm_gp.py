@@ -32,7 +32,7 @@ def test_it_shows_the_proposal_and_confirms_it_from_the_referral_page(client, re
     """The page says the GP is proposed; the button confirms: care-team row granted by the coordinator, event, audit."""
     client.force_login(coordinator)
     detail = reverse("referrals:detail", args=[referral.reference])
-    assert "non confirmé" in client.get(detail).content.decode()
+    assert "pas encore confirmée" in client.get(detail).content.decode()
     assert not portal_referrals_visible_to(family_gp).exists()
 
     response = client.post(reverse("referrals:confirm_gp", args=[referral.reference]))

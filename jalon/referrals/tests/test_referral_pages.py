@@ -200,3 +200,39 @@ def test_it_refuses_the_opposition_action_to_the_referrer(client, gp, submit):
     referral = submit().referral
     client.force_login(gp)
     assert client.post(reverse("referrals:sharing_opposition", args=[referral.reference]), {"opposes": "yes"}).status_code == 403
+
+
+def test_the_phone_intake_speaks_to_the_coordinator_typing_the_call(client, coordinator, gp):
+    """The phone form tells the coordinator what it does; « votre demande … vous répond » is for a GP's own form."""
+    client.force_login(coordinator)
+    phone = client.get(reverse("referrals:phone_intake")).content.decode()
+    client.force_login(gp)
+    own = client.get(reverse("referrals:new")).content.decode()
+
+    assert "dictée par le professionnel au téléphone" in phone and "qui vous répond" not in phone
+    assert "qui vous répond" in own
+
+
+def test_it_chooses_no_sex_in_advance(client, gp, entry_point, strasbourg):
+    """The sex starts empty (identity vigilance: a trait is typed from the document, never left at « Féminin »);
+    a form sent without it is refused in French and creates nothing."""
+    client.force_login(gp)
+    page = client.get(reverse("referrals:new")).content.decode()
+    assert '<option value="" selected>---------</option>' in page
+
+    response = client.post(reverse("referrals:new"), form_data(entry_point, sex=""))
+
+    assert response.status_code == 200 and "Ce champ est obligatoire." in response.content.decode()
+    assert not Referral.objects.exists()
+
+
+@pytest.mark.parametrize(("who", "offered"), [("gp", True), ("support_provider", False)])
+def test_my_referrals_offers_a_new_referral_only_to_who_may_refer(client, request, who, offered):
+    """« Nouvelle demande » on « Mes demandes » for a GP; not for a support provider, whom the form refuses (403)."""
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+
+    page = client.get(reverse("referrals:mine")).content.decode()
+
+    assert (reverse("referrals:new") in page) is offered
+    assert (client.get(reverse("referrals:new")).status_code == 200) is offered

@@ -360,9 +360,12 @@ def entry_points_open_to(user) -> QuerySet[EntryPoint]:
     return EntryPoint.objects.none()
 
 
-# A membership that opens the patient's whole file: any active row except the referrer's own record of
-# having referred (written by `referral_submit`, it reaches only that referral), unless someone granted it.
-FILE_WIDE = ~Q(role=CareTeamRole.REFERRER, granted_by__isnull=True)
+# A membership that opens the patient's whole file: the coordination of an entry point the patient came
+# through (its organisation's row, written by `referral_submit`), and any member granted by someone who
+# already had it (`granted_by`: the coordination granting, confirming a GP or booking a specialist).
+# Rows nobody granted only record a role: the referrer of a referral (who reaches that referral) and the
+# specialist who answered a tele-expertise (who reaches that request) do not open the rest of the file.
+FILE_WIDE = Q(role=CareTeamRole.COORDINATOR, organization__isnull=False) | Q(granted_by__isnull=False)
 
 
 def _care_team_of(user) -> QuerySet[CareTeamMember]:
@@ -396,7 +399,11 @@ def referrals_visible_to(user) -> QuerySet[Referral]:
         return Referral.objects.filter(entry_point__organization_id__in=user.organization_ids())
     if C.READ_OWN_REFERRALS not in granted:
         return Referral.objects.none()
-    return Referral.objects.filter(Q(referrer_id=user.professional_id) | _patient_reachable(user, "patient_id"))
+    # Whoever submits a referral reaches it: its referrer, and whoever filed it for them (a specialist turning a
+    # tele-expertise into a referral); the rest of the patient's file only through the care team.
+    return Referral.objects.filter(
+        Q(referrer_id=user.professional_id) | Q(created_by_id=user.pk) | _patient_reachable(user, "patient_id")
+    )
 
 
 def patient_for_user(user, pk) -> Patient:

@@ -24,7 +24,7 @@ from jalon.accounts.access import (
     thread_referral_for_user,
     thread_side_of,
 )
-from jalon.accounts.models import ApiToken, Role
+from jalon.accounts.models import ApiToken, Role, User
 from jalon.core.actor import Actor
 from jalon.pathways.services import pathway_start
 from jalon.patients.models import CareTeamMember, CareTeamRole
@@ -93,9 +93,15 @@ def persona(request):
 
 
 def _join(user, name, referral):
-    """Add the persona to the patient's care team in the care-team role of their trade."""
+    """Add the persona to the patient's care team in the care-team role of their trade, granted by a coordinator
+    of the referral's entry point (a membership nobody granted does not open the file)."""
+    granting = User.objects.filter(
+        role=Role.COORDINATOR, professional__memberships__organization_id=referral.entry_point.organization_id
+    ).first()
+    assert granting is not None, "the referral's entry point has a coordinator who grants"
     care_team_add(
-        patient_id=referral.patient_id, role=JOINERS[name], professional_id=user.professional_id, reason="test"
+        patient_id=referral.patient_id, role=JOINERS[name], professional_id=user.professional_id, reason="test",
+        granted_by=granting,
     )
 
 
@@ -194,13 +200,14 @@ def test_it_keeps_the_referral_visible_to_its_referrer_after_the_membership_ende
     assert _sees_referral(gp, referral)
 
 
-def test_it_gives_nothing_through_a_membership_not_yet_started(referral, specialist):
+def test_it_gives_nothing_through_a_membership_not_yet_started(referral, specialist, coordinator):
     """A membership starting tomorrow gives no access today."""
     member = care_team_add(
         patient_id=referral.patient_id,
         role=CareTeamRole.SPECIALIST,
         professional_id=specialist.professional_id,
         reason="rendez-vous",
+        granted_by=coordinator,
     )
     CareTeamMember.objects.filter(pk=member.pk).update(since=timezone.now() + timedelta(days=1))
 
@@ -467,13 +474,17 @@ def test_it_keeps_a_teleexpertise_request_from_the_patients_care_team(tex_reques
     assert not _reaches_tex(treating_gp, tex_request)
 
 
-def test_it_gives_the_service_specialist_the_patient_once_they_answer(tex_request, specialist):
-    """The specialist reaches the request through the service; the patient's file only once they answered."""
+def test_it_gives_the_service_specialist_the_request_not_the_patients_file(tex_request, specialist):
+    """The specialist reaches the request through the service; answering it records them in the care team but
+    does not open the patient's file (issue 12: only a membership someone granted does)."""
+    from jalon.accounts.access import teleexpertise_requests_visible_to
     from jalon.teleexpertise.services import teleexpertise_answer
 
     assert not _sees_patient(specialist, tex_request.patient)
     teleexpertise_answer(actor=Actor(user=specialist), request=tex_request, answer="TEP-TDM.")
-    assert _sees_patient(specialist, tex_request.patient)
+    assert teleexpertise_requests_visible_to(specialist).filter(pk=tex_request.pk).exists()
+    assert CareTeamMember.objects.active().filter(patient=tex_request.patient, professional_id=specialist.professional_id).exists()
+    assert not _sees_patient(specialist, tex_request.patient)
 
 
 # Indicators: aggregates for managers and coordinators (whichever organisation); in the pathways behind a

@@ -730,7 +730,7 @@ class Command(BaseCommand):
             if referral.gp_id:
                 # The coordination confirms the GP named on the referral: only then do they follow the patient.
                 referral_confirm_gp(actor=actor, referral=referral)
-            self._add_care_team(referral, state["site"])
+            self._add_care_team(referral, state["site"], granted_by=actor.user)
         elif case.outcome == "declined":
             referral = referral_decline(actor=actor, referral=referral, reason=self._next("declined", DECLINE_REASONS))
         elif case.outcome == "redirected":
@@ -790,8 +790,9 @@ class Command(BaseCommand):
         self.counters[counter] += 1
         return choices[(self.counters[counter] - 1) % len(choices)]
 
-    def _add_care_team(self, referral: Referral, site: str) -> None:
-        """Who later services would add (the specialist on booking, the nurse and psychologist on orientation)."""
+    def _add_care_team(self, referral: Referral, site: str, *, granted_by: User) -> None:
+        """Who later services would add (the specialist on booking, the nurse and psychologist on orientation),
+        granted by the coordinator who accepted the referral."""
         accepted = self.counters["accepted"] = self.counters["accepted"] + 1
         members = [("specialiste", CareTeamRole.SPECIALIST, "consultation de pneumologie")] if site == "lung" else []
         if accepted in (2, 5, 8):
@@ -804,4 +805,5 @@ class Command(BaseCommand):
                 role=role,
                 professional_id=self.professionals[username].pk,
                 reason=f"{referral.reference} : {why}",
+                granted_by=granted_by,
             )

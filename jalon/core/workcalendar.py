@@ -192,6 +192,22 @@ def working_time_between(
     return total
 
 
+def working_hours_left(
+    now: datetime,
+    deadline: datetime,
+    *,
+    department: str | None = None,
+    closures: frozenset[date] | Iterable[date] = (),
+) -> int:
+    """Whole working hours from ``now`` until ``deadline``, in the calendar ``add_delay`` counts in.
+
+    Rounded down (35 min left = 0); zero or negative once the deadline has passed, so a caller tests
+    ``deadline < now`` for « en retard » and shows this only before.
+    """
+    left = working_time_between(now, deadline, department=department, closures=closures)
+    return int(left.total_seconds() // 3600)
+
+
 def add_delay(
     start: datetime,
     amount: int,

@@ -51,7 +51,8 @@ def worklist(user, *, q: str = "", status: str = "open", completeness: str = "",
         # Patient and referrer are fetched for the listed page only (two queries): joined here, they
         # were joined to every open referral before the sort (bench/intake_bench.py, docs/benchmarks.md).
         referrals.select_related("entry_point__organization__commune")
-        .prefetch_related("patient", "referrer")
+        # The entry points' closures set the working hours left shown on each row (services.answer_hours_left).
+        .prefetch_related("patient", "referrer", "entry_point__closures")
         .annotate(status_order=_STATUS_ORDER, urgency_order=_URGENCY_ORDER)
         .order_by("status_order", "urgency_order", "answer_deadline", "id")
     )

@@ -32,7 +32,6 @@ from jalon.accounts.audit import audit, audit_many
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.core.files import stored_file_response
-from jalon.core.workcalendar import working_time_between
 from jalon.directory.models import Commune
 from jalon.events.kinds import event_label
 from jalon.messaging.selectors import failed_messages_for_coordinator
@@ -142,11 +141,6 @@ def my_referrals(request):
     return render(request, "referrals/my_referrals.html", context)
 
 
-def _working_hours_left(referral, now) -> int:
-    left = working_time_between(now, referral.answer_deadline, department=referral.entry_point.organization.department)
-    return int(left.total_seconds() // 3600)
-
-
 @login_required
 @capability_required(Capability.WORK_REFERRALS)
 def worklist(request):
@@ -159,7 +153,7 @@ def worklist(request):
         {
             "referral": referral,
             "overdue": referral.status == "received" and referral.answer_deadline < now,
-            "hours_left": _working_hours_left(referral, now) if referral.status == "received" else None,
+            "hours_left": services.answer_hours_left(referral, now) if referral.status == "received" else None,
         }
         for referral in page
     ]

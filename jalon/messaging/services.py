@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import logging
+import smtplib
 from datetime import timedelta
 
+import phonenumbers
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from jalon.messaging.models import Channel, OutboxMessage, OutboxStatus
+from jalon.messaging.signals import outbox_message_queued
 from jalon.messaging.sms import SMS_MAX_LENGTH, get_gateway
 
 logger = logging.getLogger(__name__)
@@ -58,10 +64,91 @@ def outbox_enqueue(
         ),
     )
     if created:
-        from jalon.messaging.tasks import deliver_outbox_message
-
-        transaction.on_commit(lambda: deliver_outbox_message(message.pk))
+        _deliver_after_commit(message.pk)
     return message
+
+
+def _deliver_after_commit(message_id: int) -> None:
+    """Once the caller's transaction commits, announce the message (the worker listens, see tasks.py)."""
+    transaction.on_commit(lambda: _announce_queued(message_id))
+
+
+def _announce_queued(message_id: int) -> None:
+    # The row is committed whatever happens here: if the worker's queue is unreachable, the periodic
+    # run (`outbox_deliver_due`) delivers the message later, so the user's request does not fail.
+    for _receiver, result in outbox_message_queued.send_robust(sender=OutboxMessage, message_id=message_id):
+        if isinstance(result, Exception):
+            logger.error(
+                "outbox message %s could not be handed to the worker; the periodic run will deliver it",
+                message_id,
+                exc_info=result,
+            )
+
+
+class PermanentDeliveryError(Exception):
+    """A delivery no retry can make succeed; its text is the French reason shown to the coordination."""
+
+
+def classify_delivery_error(exc: BaseException) -> tuple[bool, str]:
+    """The one rule for delivery errors: (permanent, reason recorded on the message).
+
+    Permanent, failed at once: unknown channel, text too long for its channel, invalid or missing
+    recipient address, an SMTP 5xx refusal of the recipient or of the message. Everything else
+    (connection refused, timeout, SMTP 4xx, a gateway not configured yet) is transient and retried
+    with back-off up to OUTBOX_MAX_ATTEMPTS."""
+    if isinstance(exc, PermanentDeliveryError):
+        return True, str(exc)
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        refusals = list(exc.recipients.items())
+        if refusals and all(_is_smtp_permanent(code) for _address, (code, _text) in refusals):
+            detail = "; ".join(f"{address} : {code} {_smtp_text(text)}" for address, (code, text) in refusals)
+            return True, gettext("Adresse refusée par le serveur de messagerie (%(detail)s)") % {"detail": detail}
+    elif isinstance(exc, smtplib.SMTPDataError) and _is_smtp_permanent(exc.smtp_code):
+        return True, gettext("Message refusé par le serveur de messagerie (%(code)s %(text)s)") % {
+            "code": exc.smtp_code,
+            "text": _smtp_text(exc.smtp_error),
+        }
+    return False, str(exc)
+
+
+def _is_smtp_permanent(code: int) -> bool:
+    return 500 <= code < 600
+
+
+def _smtp_text(text: bytes | str) -> str:
+    return text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+
+
+def _check_deliverable(message: OutboxMessage) -> None:
+    """Raise PermanentDeliveryError when no attempt could deliver this message as written."""
+    address = message.recipient_address.strip()
+    if message.channel in (Channel.EMAIL, Channel.MSSANTE):
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise PermanentDeliveryError(
+                gettext("Adresse électronique du destinataire invalide ou absente : « %(address)s »") % {"address": address}
+            ) from None
+    elif message.channel == Channel.SMS:
+        if not _is_valid_phone(address):
+            raise PermanentDeliveryError(
+                gettext("Numéro de téléphone du destinataire invalide ou absent : « %(address)s »") % {"address": address}
+            )
+        # An SMS carries no clinical detail: callers write a short notice to log in, nothing longer goes out.
+        if len(message.body) > SMS_MAX_LENGTH:
+            raise PermanentDeliveryError(
+                gettext("Texte trop long pour un SMS (%(length)s caractères, %(maximum)s au plus) : non envoyé")
+                % {"length": len(message.body), "maximum": SMS_MAX_LENGTH}
+            )
+    elif message.channel != Channel.IN_APP:
+        raise PermanentDeliveryError(gettext("Canal inconnu : « %(channel)s », aucun moyen d'envoyer ce message") % {"channel": message.channel})
+
+
+def _is_valid_phone(address: str) -> bool:
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(address, "FR"))
+    except phonenumbers.NumberParseException:
+        return False
 
 
 def _claim(message_id: int, now) -> bool:
@@ -73,6 +160,7 @@ def _claim(message_id: int, now) -> bool:
 
 
 def _send(message: OutboxMessage) -> None:
+    _check_deliverable(message)
     if message.channel in (Channel.EMAIL, Channel.MSSANTE):
         email = EmailMessage(
             subject=message.subject,
@@ -87,14 +175,8 @@ def _send(message: OutboxMessage) -> None:
                 email.attach(message.attachment_name or "courrier.pdf", handle.read(), "application/pdf")
         email.send(fail_silently=False)
     elif message.channel == Channel.SMS:
-        # An SMS carries no clinical detail: callers write a short notice to log in, nothing longer goes out.
-        if len(message.body) > SMS_MAX_LENGTH:
-            raise ValueError(f"sms body too long ({len(message.body)} > {SMS_MAX_LENGTH} characters): not sent")
         get_gateway().send(to=message.recipient_address, text=message.body, idempotency_key=message.idempotency_key)
-    elif message.channel == Channel.IN_APP:
-        return  # the row itself is the in-app message
-    else:
-        raise NotImplementedError(f"no gateway configured for channel {message.channel}")
+    # Channel.IN_APP: the row itself is the in-app message (`_check_deliverable` refused any other channel).
 
 
 def outbox_deliver(*, message_id: int) -> str:
@@ -106,13 +188,20 @@ def outbox_deliver(*, message_id: int) -> str:
     attempts = message.attempts + 1
     try:
         _send(message)
-    except Exception as exc:  # noqa: BLE001 - any delivery failure is retried, then reported
-        logger.warning("outbox message %s failed (attempt %s): %s", message.pk, attempts, exc)
-        failed = attempts >= settings.OUTBOX_MAX_ATTEMPTS
+    except Exception as exc:  # noqa: BLE001 - every delivery error is classified: failed at once or retried
+        permanent, reason = classify_delivery_error(exc)
+        failed = permanent or attempts >= settings.OUTBOX_MAX_ATTEMPTS
+        logger.warning(
+            "outbox message %s failed (attempt %s, %s): %s",
+            message.pk,
+            attempts,
+            "permanent" if permanent else "transient",
+            reason,
+        )
         backoff = timedelta(seconds=settings.OUTBOX_BACKOFF_SECONDS * 2 ** (attempts - 1))
         OutboxMessage.objects.filter(pk=message.pk).update(
             attempts=attempts,
-            last_error=str(exc)[:2000],
+            last_error=reason[:2000],
             status=OutboxStatus.FAILED if failed else OutboxStatus.PENDING,
             next_attempt_at=now + backoff,
         )
@@ -143,9 +232,7 @@ def outbox_retry(*, message_id: int) -> OutboxMessage:
     )
     message = OutboxMessage.objects.get(pk=message_id)
     if message.status == OutboxStatus.PENDING:
-        from jalon.messaging.tasks import deliver_outbox_message
-
-        transaction.on_commit(lambda: deliver_outbox_message(message.pk))
+        _deliver_after_commit(message.pk)
     return message
 
 

@@ -207,11 +207,11 @@ def test_it_reads_the_maximum_number_of_attempts_from_settings(db):
         assert outbox_deliver(message_id=message.pk) == OutboxStatus.FAILED
 
 
-def test_it_keeps_pending_a_channel_without_gateway(db):
-    """A channel with no gateway configured fails like an unreachable server: pending, with the error."""
+def test_it_fails_at_once_a_channel_without_gateway(db):
+    """A channel Jalon has no way to send on fails at the first attempt, with its reason (no retry helps)."""
     message = _enqueue(channel="fax", recipient_address="+33388000000")
 
-    assert outbox_deliver(message_id=message.pk) == OutboxStatus.PENDING
+    assert outbox_deliver(message_id=message.pk) == OutboxStatus.FAILED
 
     message.refresh_from_db()
     assert message.attempts == 1

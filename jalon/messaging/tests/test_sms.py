@@ -114,15 +114,15 @@ def test_it_sends_an_sms_of_the_maximum_length(db, locmem_sms):
 
 
 def test_it_never_sends_a_long_sms(db, locmem_sms):
-    """A text longer than a notice (where clinical detail could hide) is not sent, nor cut: it stays pending."""
+    """A text longer than a notice (where clinical detail could hide) is neither sent nor cut: it fails at once."""
     message = _enqueue_sms(body="x" * (sms.SMS_MAX_LENGTH + 1))
 
-    assert outbox_deliver(message_id=message.pk) == OutboxStatus.PENDING
+    assert outbox_deliver(message_id=message.pk) == OutboxStatus.FAILED
 
     assert locmem_sms == []
     message = OutboxMessage.objects.get(pk=message.pk)
     assert message.attempts == 1
-    assert "too long" in message.last_error
+    assert "Texte trop long pour un SMS" in message.last_error
 
 
 def test_it_retries_an_sms_when_the_gateway_fails(db, settings, locmem_sms, monkeypatch):

@@ -34,6 +34,13 @@ class CollectingHandler:
         self.lock = threading.Lock()
         self.message_ids: list[str] = []
         self.accept_limit: int | None = None
+        self.refused_recipients: dict[str, str] = {}  # address -> the server's answer to RCPT TO
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refused_recipients:
+            return self.refused_recipients[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
@@ -105,6 +112,25 @@ def _record_events(keys):
                 subject=f"Jalon : {key}",
                 body="Bonjour,\n\nDu nouveau pour votre patient. Connectez-vous à Jalon.\n",
             )
+
+
+def test_a_recipient_the_server_refuses_for_good_fails_at_once(db, smtp_server):
+    """A real server's 550 to RCPT TO fails the message at the first attempt with the server's reason; a 450 is retried."""
+    smtp_server.handler.refused_recipients = {
+        "inconnu@exemple.fr": "550 5.1.1 User unknown",
+        "pleine@exemple.fr": "450 4.2.1 Mailbox busy",
+    }
+    smtp_server.start()
+    with time_machine.travel(T0, tick=False):
+        for key, address in (("unknown", "inconnu@exemple.fr"), ("busy", "pleine@exemple.fr")):
+            message = outbox_enqueue(idempotency_key=key, channel="email", recipient_address=address, subject="Jalon", body="Bonjour")
+            outbox_deliver(message_id=message.pk)
+
+    unknown, busy = OutboxMessage.objects.get(idempotency_key="unknown"), OutboxMessage.objects.get(idempotency_key="busy")
+    assert (unknown.status, unknown.attempts) == (OutboxStatus.FAILED, 1)
+    assert "550 5.1.1 User unknown" in unknown.last_error
+    assert (busy.status, busy.attempts) == (OutboxStatus.PENDING, 1)
+    assert smtp_server.handler.received() == Counter()
 
 
 def _message_id(key: str) -> str:

@@ -209,10 +209,10 @@ def pathway_page(pathway: Pathway, *, now: datetime | None = None) -> PathwayPag
     events = Event.objects.filter(referral_id=referral.pk).select_related("actor").prefetch_related(
         Prefetch("messages", queryset=OutboxMessage.objects.select_related("recipient_professional").order_by("id"))
     ).order_by("occurred_at", "id")
-    timeline = [
-        TimelineEntry(event=event, **vars(history_entry(event, value_labels=_HISTORY_VALUE_LABELS)), messages=list(event.messages.all()))
-        for event in events
-    ]
+    timeline = []
+    for event in events:
+        entry = history_entry(event, value_labels=_HISTORY_VALUE_LABELS)
+        timeline.append(TimelineEntry(event=event, label=entry.label, details=entry.details, messages=list(event.messages.all())))
     documents = referral_documents(referral)
     decision = _decision_of(referral)
     return PathwayPage(

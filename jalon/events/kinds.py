@@ -1,49 +1,110 @@
-"""Event kinds and their French labels for the timeline. Add a kind here when a service records a new fact."""
+"""Every event kind, declared once: its French label for the timeline and the payload fields it carries.
+
+`event_record` refuses a kind that is not declared here: add a `EventKind(...)` line to `EVENT_KINDS` when a
+service records a new fact. The French lines a history shows for a payload are in jalon/events/history.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-EVENT_LABELS = {
-    "referral.submitted": _("Demande reçue"),
-    "referral.complement_requested": _("Complément demandé à l'adresseur"),
-    "referral.completed": _("Complément apporté, demande remise dans la file"),
-    "referral.accepted": _("Demande acceptée"),
-    "referral.declined": _("Demande refusée"),
-    "referral.redirected": _("Demande réorientée"),
-    "referral.closed": _("Demande clôturée"),
-    "referral.duplicate_linked": _("Demande liée à une autre demande ouverte du même patient"),
-    "referral.document_added": _("Document ajouté"),
-    "patient.identity_conflict_raised": _("Conflit d'identité : l'INS transmise est celle d'un autre patient aux traits différents"),
-    "patient.identity_conflict_resolved": _("Conflit d'identité résolu par la coordination"),
-    "patient.identity_corrected": _("Identité du patient corrigée par la coordination"),
-    "patient.identity_status_changed": _("Statut de l'identité modifié par la coordination"),
-    "referral.gp_confirmed": _("Médecin traitant confirmé par la coordination"),
-    "care_team.granted": _("Membre ajouté à l'équipe de soins"),
-    "care_team.ended": _("Membre retiré de l'équipe de soins"),
-    "triage.overridden": _("Proposition des règles de tri modifiée par la coordination"),
-    "pathway.started": _("Parcours démarré"),
-    "milestone.recorded": _("Étape réalisée"),
-    "milestone.corrected": _("Étape corrigée"),
-    "milestone.skipped": _("Étape passée (sans objet)"),
-    "pathway.outcome_malignant": _("Diagnostic : cancer confirmé"),
-    "pathway.outcome_not_malignant": _("Diagnostic : lésion non maligne"),
-    "pathway.closed": _("Parcours clôturé"),
-    "task.done": _("Tâche faite"),
-    "alert.acknowledged": _("Alerte prise en compte"),
-    "appointment.booked": _("Rendez-vous réservé"),
-    "appointment.cancelled": _("Rendez-vous annulé"),
-    "pathway.first_diagnostic_day_done": _("Première journée de diagnostic faite : courrier au médecin traitant"),
-    "stay.admission": _("Admission"),
-    "stay.transfer": _("Transfert"),
-    "stay.discharge": _("Sortie"),
-    "stay.death": _("Décès"),
-    "thread.message_posted": _("Message échangé entre le médecin et la coordination"),
-    "teleexpertise.requested": _("Téléexpertise demandée"),
-    "teleexpertise.answered": _("Téléexpertise : avis du spécialiste rendu"),
-    "teleexpertise.converted": _("Téléexpertise orientée vers une demande de prise en soins"),
-    "teleexpertise.late": _("Téléexpertise : réponse en retard"),
-    "teleexpertise.withdrawn": _("Téléexpertise retirée par le médecin"),
+
+@dataclass(frozen=True)
+class EventKind:
+    """One kind of fact: its dotted name, its French label and the payload fields its writers put in."""
+
+    kind: str
+    label: str
+    payload: tuple[str, ...] = ()
+
+
+_TRANSITION = ("from", "to", "reason")
+_TELEEXPERTISE = ("teleexpertise", "service")
+_APPOINTMENT = ("milestone", "resource", "start")
+_STAY = ("place", "note")
+_OUTCOME = ("outcome", "note")
+
+EVENT_KINDS: dict[str, EventKind] = {
+    entry.kind: entry
+    for entry in (
+        EventKind("referral.submitted", _("Demande reçue"), ("channel", "missing_items", "outside_territory")),
+        EventKind("referral.complement_requested", _("Complément demandé à l'adresseur"), (*_TRANSITION, "missing_items")),
+        EventKind("referral.completed", _("Complément apporté, demande remise dans la file"), _TRANSITION),
+        EventKind("referral.accepted", _("Demande acceptée"), (*_TRANSITION, "pathway_kind", "priority", "outside_territory")),
+        EventKind("referral.declined", _("Demande refusée"), _TRANSITION),
+        EventKind("referral.redirected", _("Demande réorientée"), (*_TRANSITION, "redirected_to")),
+        EventKind("referral.closed", _("Demande clôturée"), _TRANSITION),
+        EventKind("referral.duplicate_linked", _("Demande liée à une autre demande ouverte du même patient"), ("linked",)),
+        EventKind("referral.document_added", _("Document ajouté"), ("document",)),
+        EventKind(
+            "patient.identity_conflict_raised",
+            _("Conflit d'identité : l'INS transmise est celle d'un autre patient aux traits différents"),
+            ("conflict", "differing_traits"),
+        ),
+        EventKind(
+            "patient.identity_conflict_resolved",
+            _("Conflit d'identité résolu par la coordination"),
+            ("conflict", "resolution", "reason", "moved_referrals", "changes"),
+        ),
+        EventKind("patient.identity_corrected", _("Identité du patient corrigée par la coordination"), ("conflict", "changes")),
+        EventKind("patient.identity_status_changed", _("Statut de l'identité modifié par la coordination"), ("old", "new", "reason")),
+        EventKind("referral.gp_confirmed", _("Médecin traitant confirmé par la coordination"), ("gp",)),
+        EventKind("care_team.granted", _("Membre ajouté à l'équipe de soins"), ("member", "role", "professional", "reason")),
+        EventKind("care_team.ended", _("Membre retiré de l'équipe de soins"), ("member", "role", "professional", "reason")),
+        EventKind(
+            "triage.overridden",
+            _("Proposition des règles de tri modifiée par la coordination"),
+            ("rule", "proposed", "chosen", "reason"),
+        ),
+        EventKind("pathway.started", _("Parcours démarré"), ("template", "version", "priority")),
+        EventKind("milestone.recorded", _("Étape réalisée"), ("milestone", "label", "done_at", "note")),
+        EventKind("milestone.corrected", _("Étape corrigée"), ("milestone", "label", "done_at", "note")),
+        EventKind("milestone.skipped", _("Étape passée (sans objet)"), ("milestone", "label", "reason")),
+        EventKind("pathway.outcome_malignant", _("Diagnostic : cancer confirmé"), _OUTCOME),
+        EventKind("pathway.outcome_not_malignant", _("Diagnostic : lésion non maligne"), _OUTCOME),
+        EventKind("pathway.closed", _("Parcours clôturé"), ("reason", "conclusion")),
+        EventKind("task.done", _("Tâche faite"), ("task",)),
+        EventKind("alert.acknowledged", _("Alerte prise en compte"), ("alert", "milestone", "note")),
+        EventKind("appointment.booked", _("Rendez-vous réservé"), (*_APPOINTMENT, "group")),
+        EventKind("appointment.cancelled", _("Rendez-vous annulé"), (*_APPOINTMENT, "reason")),
+        EventKind(
+            "pathway.first_diagnostic_day_done",
+            _("Première journée de diagnostic faite : courrier au médecin traitant"),
+            ("milestone",),
+        ),
+        EventKind("stay.admission", _("Admission"), _STAY),
+        EventKind("stay.transfer", _("Transfert"), _STAY),
+        EventKind("stay.discharge", _("Sortie"), _STAY),
+        EventKind("stay.death", _("Décès"), _STAY),
+        EventKind("thread.message_posted", _("Message échangé entre le médecin et la coordination"), ("side",)),
+        EventKind("teleexpertise.requested", _("Téléexpertise demandée"), (*_TELEEXPERTISE, "documents")),
+        EventKind("teleexpertise.answered", _("Téléexpertise : avis du spécialiste rendu"), (*_TELEEXPERTISE, "convert_to_referral")),
+        EventKind("teleexpertise.converted", _("Téléexpertise orientée vers une demande de prise en soins"), (*_TELEEXPERTISE, "referral")),
+        EventKind("teleexpertise.late", _("Téléexpertise : réponse en retard"), (*_TELEEXPERTISE, "deadline")),
+        EventKind("teleexpertise.withdrawn", _("Téléexpertise retirée par le médecin"), (*_TELEEXPERTISE, "reason")),
+    )
 }
+
+# Kind -> French label, read from the registry (kept for the callers that only need the label).
+EVENT_LABELS = {kind: entry.label for kind, entry in EVENT_KINDS.items()}
+
+
+class UndeclaredEventKind(ValueError):
+    """A writer named an event kind that jalon/events/kinds.py does not declare."""
+
+
+def event_kind(kind: str) -> EventKind:
+    """The declaration of `kind`; raises UndeclaredEventKind (a ValueError) naming it when there is none."""
+    try:
+        return EVENT_KINDS[kind]
+    except KeyError:
+        raise UndeclaredEventKind(
+            f"Undeclared event kind {kind!r}: declare it (label and payload fields) in EVENT_KINDS, jalon/events/kinds.py."
+        ) from None
 
 
 def event_label(kind: str) -> str:
-    return str(EVENT_LABELS.get(kind, kind))
+    """The French label of `kind` (the kind itself for an old row whose kind is no longer declared)."""
+    entry = EVENT_KINDS.get(kind)
+    return str(entry.label) if entry else kind

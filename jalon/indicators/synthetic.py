@@ -44,6 +44,7 @@ from jalon.core.identifiers import ins_with_valid_key, luhn_check_digit
 from jalon.core.workcalendar import PARIS, add_delay
 from jalon.directory.communes_data import iter_communes
 from jalon.directory.models import Commune, Organization, OrganizationKind, Profession, Professional, Territory
+from jalon.events.kinds import event_kind
 from jalon.events.models import Event
 from jalon.indicators.facts import pathway_facts_rebuild
 from jalon.pathways.models import (
@@ -640,6 +641,7 @@ class RegionalPopulation:
         }
 
     def _event(self, kind: str, referral: dict, at: datetime, payload: dict) -> dict:
+        event_kind(kind)  # the same refusal of an undeclared kind as event_record, for rows written in bulk
         return {"id": self.tables[Event].new_id(), "kind": kind, "occurred_at": at, "recorded_at": at, "actor_id": self.user.pk,
                 "patient_id": referral["patient_id"], "referral_id": referral["id"], "payload": payload}
 

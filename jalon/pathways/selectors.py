@@ -10,12 +10,11 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from jalon.accounts.access import referral_for_user, referrals_visible_to
-from jalon.events.kinds import event_label
+from jalon.events.history import history_entry
 from jalon.events.models import Event
 from jalon.messaging.models import OutboxMessage
 from jalon.pathways.alerts import current_policy, open_alerts
@@ -210,10 +209,10 @@ def pathway_page(pathway: Pathway, *, now: datetime | None = None) -> PathwayPag
     events = Event.objects.filter(referral_id=referral.pk).select_related("actor").prefetch_related(
         Prefetch("messages", queryset=OutboxMessage.objects.select_related("recipient_professional").order_by("id"))
     ).order_by("occurred_at", "id")
-    timeline = [
-        TimelineEntry(event=event, label=event_label(event.kind), details=event_details(event), messages=list(event.messages.all()))
-        for event in events
-    ]
+    timeline = []
+    for event in events:
+        entry = history_entry(event, value_labels=_HISTORY_VALUE_LABELS)
+        timeline.append(TimelineEntry(event=event, label=entry.label, details=entry.details, messages=list(event.messages.all())))
     documents = referral_documents(referral)
     decision = _decision_of(referral)
     return PathwayPage(
@@ -253,56 +252,8 @@ _ALERT_KIND_LABELS = dict(AlertKind.choices)
 _PATHWAY_KIND_LABELS = dict(PathwayKind.choices)
 
 
-def _when(value: str) -> str:
-    try:
-        moment = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        return str(value)
-    return date_format(timezone.localtime(moment), "d/m/Y H:i")
-
-
-def event_details(event: Event) -> list[str]:
-    """The payload of an event as short French lines (milestone, reason, note...), for the timeline."""
-    payload = event.payload or {}
-    lines = []
-    if payload.get("label"):
-        lines.append(_("Étape : %(label)s") % {"label": payload["label"]})
-    elif payload.get("milestone") and event.kind == "alert.acknowledged":
-        lines.append(_("Étape : %(label)s") % {"label": payload["milestone"]})
-    if event.kind == "alert.acknowledged" and payload.get("alert"):
-        lines.append(_("Alerte : %(kind)s") % {"kind": _ALERT_KIND_LABELS.get(payload["alert"], payload["alert"])})
-    if event.kind == "pathway.started":
-        kind = _PATHWAY_KIND_LABELS.get(payload.get("template"), payload.get("template", ""))
-        lines.append(_("Parcours %(kind)s (version %(version)s), priorité %(priority)s") % {
-            "kind": kind, "version": payload.get("version", "?"), "priority": payload.get("priority", "?"),
-        })
-    if event.kind == "referral.accepted" and payload.get("pathway_kind"):
-        lines.append(_("Parcours %(kind)s, priorité %(priority)s") % {
-            "kind": _PATHWAY_KIND_LABELS.get(payload["pathway_kind"], payload["pathway_kind"]), "priority": payload.get("priority", "?"),
-        })
-    if payload.get("done_at"):
-        lines.append(_("Réalisé le %(when)s") % {"when": _when(payload["done_at"])})
-    if payload.get("task"):
-        lines.append(_("Tâche : %(task)s") % {"task": payload["task"]})
-    if payload.get("outcome"):
-        lines.append(_("Issue : %(outcome)s") % {"outcome": _OUTCOME_LABELS.get(payload["outcome"], payload["outcome"])})
-    if event.kind == "triage.overridden":
-        proposed, chosen = payload.get("proposed") or ["", ""], payload.get("chosen") or ["", ""]
-        lines.append(_("Proposé : %(proposed)s ; retenu : %(chosen)s") % {
-            "proposed": f"{_PATHWAY_KIND_LABELS.get(proposed[0], proposed[0])} {proposed[1]}",
-            "chosen": f"{_PATHWAY_KIND_LABELS.get(chosen[0], chosen[0])} {chosen[1]}",
-        })
-        if payload.get("rule"):
-            lines.append(_("Règle : %(code)s") % {"code": payload["rule"]})
-    if payload.get("place"):
-        lines.append(_("Lieu : %(place)s") % {"place": payload["place"]})
-    if payload.get("document"):
-        lines.append(_("Document : %(name)s") % {"name": payload["document"]})
-    if payload.get("reason"):
-        lines.append(_("Motif : %(reason)s") % {"reason": payload["reason"]})
-    if payload.get("note"):
-        lines.append(_("Note : %(note)s") % {"note": payload["note"]})
-    return lines
+# The French labels of the codes a history's payload may hold (jalon/events/history.py writes the lines).
+_HISTORY_VALUE_LABELS = {"pathway_kind": _PATHWAY_KIND_LABELS, "alert": _ALERT_KIND_LABELS, "outcome": _OUTCOME_LABELS}
 
 
 # Codes a triage condition may name, with their French labels.

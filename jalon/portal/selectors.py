@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from jalon.accounts.access import Capability, has_capability, portal_referral_for_user, portal_referrals_visible_to
+from jalon.events.history import event_step
 from jalon.events.kinds import event_label
 from jalon.events.models import Event
 from jalon.pathways.models import Letter, Milestone, MilestoneStatus, Pathway, PathwayStatus
@@ -259,11 +260,6 @@ class PortalPatientPage:
         return int(self.next_change_at.timestamp()) + 1 if self.next_change_at else 0
 
 
-def _event_detail(event: Event) -> str:
-    payload = event.payload or {}
-    return str(payload.get("label") or payload.get("milestone") or "")
-
-
 def portal_patient_page(referral: Referral, *, now: datetime | None = None) -> PortalPatientPage:
     """What the GP's page of one patient shows, in a number of queries that does not grow with its rows.
 
@@ -292,7 +288,7 @@ def portal_patient_page(referral: Referral, *, now: datetime | None = None) -> P
     page.next_change_at = min(changes) if changes else None
     page.documents = referral_documents(referral)
     events = Event.objects.filter(referral_id=referral.pk, kind__in=KEY_EVENT_KINDS, pk__lte=last_event_id).order_by("occurred_at", "id")
-    page.events = [PortalEvent(event=event, label=event_label(event.kind), detail=_event_detail(event)) for event in events]
+    page.events = [PortalEvent(event=event, label=event_label(event.kind), detail=event_step(event)) for event in events]
     page.messages = thread_messages(referral)
     return page
 

@@ -52,7 +52,7 @@ def everywhere(db):
 
 def send(code: str, professional) -> dict[str, OutboxMessage]:
     patient = PatientFactory()
-    event = event_record(actor=Actor.system(), kind="test.notification", patient_id=patient.pk)
+    event = event_record(actor=Actor.system(), kind="referral.submitted", patient_id=patient.pk)
     notify(kind=code, event=event, recipients=[professional], values=all_values(code))
     return {message.channel: message for message in OutboxMessage.objects.filter(event=event)}
 

@@ -1,15 +1,17 @@
-# Jalon: `make run` (set up everything and start the web server and the worker), `make test`.
+# Jalon: `make run` (set up everything and start the web server and the worker; `make run PORT=8100` for
+# another port), `make test`; `make serve`: the production stack on one machine (scripts/serve.sh).
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
+PORT ?= 8000
 # Runtime packages (requirements.lock) and development ones (requirements-dev.lock, which includes the
 # runtime lock): each set is installed again only when its lock files change.
 STAMP := $(VENV)/.installed-runtime-$(shell cat requirements.lock | sha1sum | cut -c1-12)
 DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.lock requirements-dev.lock | sha1sum | cut -c1-12)
 
-.PHONY: install install-dev migrate demo run test test-pg lint lock check messages
+.PHONY: install install-dev migrate demo run serve test test-pg lint lock check messages
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +39,13 @@ migrate: install
 demo: migrate
 	$(PY) manage.py load_demo --if-empty
 
+# PORT (default 8000) reaches the scripts: `make run PORT=8100`.
 run: demo
-	@bash scripts/run.sh
+	@PORT=$(PORT) bash scripts/run.sh
+
+# Production on one machine: collectstatic, migrate, gunicorn and the worker (environment: scripts/serve.sh).
+serve: install
+	@PORT=$(PORT) bash scripts/serve.sh
 
 test: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)

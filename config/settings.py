@@ -311,7 +311,17 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": log_level("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Huey's run_huey adds its own handler to the "huey" logger unless that logger already has one; with
+        # it and the root's, each worker line was printed twice. Ours, not propagated: each line once, in
+        # Jalon's format. run_huey's --quiet/--verbose then no longer apply: HUEY_LOG_LEVEL does.
+        "huey": {
+            "handlers": ["console"],
+            "level": log_level("HUEY_LOG_LEVEL", log_level("LOG_LEVEL", "INFO")),
+            "propagate": False,
+        },
+    },
 }
 
 # Axes locks per account, not per address: a hospital's users share one NAT address, and locking

@@ -42,8 +42,12 @@ class SecondFactorError(Exception):
 
 
 def two_factor_required(user) -> bool:
-    """Whether `user` must enrol a second factor before reaching anything (JALON_REQUIRE_2FA off: nobody must)."""
-    return bool(settings.JALON_REQUIRE_2FA) and user.role in ROLES_REQUIRING_TWO_FACTOR
+    """Whether `user` must enrol a second factor before reaching anything (JALON_REQUIRE_2FA off: nobody must).
+    Any account that reaches Django's admin (staff, superuser) must too, whatever its role: `createsuperuser`
+    gives the default role."""
+    return bool(settings.JALON_REQUIRE_2FA) and (
+        user.role in ROLES_REQUIRING_TWO_FACTOR or user.is_staff or user.is_superuser
+    )
 
 
 def confirmed_totp_device(user) -> TOTPDevice | None:

@@ -14,8 +14,9 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from jalon.accounts.models import AuditRecord
+from jalon.accounts.models import AuditRecord, Role
 from jalon.accounts.two_factor import SESSION_KEY
+from jalon.testing.factories import UserFactory
 from jalon.testing.second_factor import recovery_code_for, totp_code, totp_device_for
 
 PASSWORD = "motdepasse-de-test"
@@ -55,6 +56,13 @@ def test_it_requires_enrolment_for_managers_and_admins(client, request, persona)
     """Managers and admins are held at enrolment too."""
     password_login(client, request.getfixturevalue(persona))
     assert client.get(reverse("accounts:home")).url.startswith(reverse("accounts:two_factor_enrol"))
+
+
+def test_it_requires_enrolment_for_a_superuser_of_any_role(client, db):
+    """`createsuperuser` gives the default role (referrer): the admin site still needs the second factor."""
+    superuser = UserFactory(username="racine", role=Role.REFERRER, professional=None, is_staff=True, is_superuser=True)
+    password_login(client, superuser)
+    assert client.get(reverse("admin:index")).url.startswith(reverse("accounts:two_factor_enrol"))
 
 
 def test_it_answers_htmx_polls_of_a_held_session_with_a_redirect_header(client, coordinator):

@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from jalon.accounts.models import Role
 from jalon.directory.models import Membership, Professional
 from jalon.mailin.models import InboundMail
-from jalon.patients.models import CareTeamMember, CareTeamRole, Patient
+from jalon.patients.models import CareTeamMember, CareTeamRole, IdentityConflict, Patient
 from jalon.portal.models import ThreadSide
 from jalon.referrals.models import Channel, EntryPoint, Referral, Status
 from jalon.teleexpertise.models import RequestStatus, TeleExpertiseRequest
@@ -712,8 +712,6 @@ def may_edit_notification_texts(user, organization_id: int | None) -> bool:
 def identity_conflicts_visible_to(user) -> QuerySet:
     """Identity conflicts: only the coordinators of the organisation owning the entry point the submission
     came to (they see both identities to decide); nobody else, whatever their care-team links."""
-    from jalon.patients.models import IdentityConflict
-
     if not has_capability(user, C.RESOLVE_IDENTITY_CONFLICTS):
         return IdentityConflict.objects.none()
     return IdentityConflict.objects.filter(entry_point__organization_id__in=user.organization_ids())

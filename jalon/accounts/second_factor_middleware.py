@@ -8,7 +8,13 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 
-from jalon.accounts.two_factor import has_second_factor, session_passed_second_factor, two_factor_required
+from jalon.accounts.two_factor import (
+    has_second_factor,
+    session_knows_second_factor_not_needed,
+    session_mark_second_factor_not_needed,
+    session_passed_second_factor,
+    two_factor_required,
+)
 
 # The pages a session may reach before its second factor: logging in or out, the code, enrolment.
 OPEN_BEFORE_SECOND_FACTOR = frozenset(
@@ -33,6 +39,8 @@ class SecondFactorMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or session_passed_second_factor(request.session):
             return self.get_response(request)
+        if session_knows_second_factor_not_needed(request.session, user):
+            return self.get_response(request)
         try:
             view_name = resolve(request.path_info).view_name
         except Resolver404:
@@ -44,6 +52,7 @@ class SecondFactorMiddleware:
         elif two_factor_required(user):
             target = "accounts:two_factor_enrol"
         else:
+            session_mark_second_factor_not_needed(request.session, user)
             return self.get_response(request)
         url = reverse(target)
         # django-htmx's middleware runs later: read the header itself.

@@ -63,6 +63,24 @@ def session_passed_second_factor(session) -> bool:
     return bool(session.get(SESSION_KEY))
 
 
+# The session of a user who needs no second factor (no device, a role that does not require one) remembers
+# it for the user's current rights, so that the check costs no query on every page and every poll; a change
+# of role or of staff status, or a new login, checks again.
+NOT_NEEDED_KEY = "jalon_second_factor_not_needed"
+
+
+def _rights_mark(user) -> str:
+    return f"{user.role}|{int(user.is_staff)}|{int(user.is_superuser)}"
+
+
+def session_knows_second_factor_not_needed(session, user) -> bool:
+    return session.get(NOT_NEEDED_KEY) == _rights_mark(user)
+
+
+def session_mark_second_factor_not_needed(session, user) -> None:
+    session[NOT_NEEDED_KEY] = _rights_mark(user)
+
+
 def session_mark_second_factor(session, method: str) -> None:
     """Record in the (already logged-in) session that the second factor was passed, and how."""
     session[SESSION_KEY] = method
@@ -73,6 +91,7 @@ def forget_second_factor_on_login(sender, request, user, **kwargs):
     session = getattr(request, "session", None)
     if session is not None:
         session.pop(SESSION_KEY, None)
+        session.pop(NOT_NEEDED_KEY, None)
 
 
 def secret_text(device: TOTPDevice) -> str:

@@ -8,13 +8,15 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from jalon.accounts.models import AuditRecord, Role
+from jalon.accounts.models import AuditRecord, Role, User
 from jalon.accounts.two_factor import SESSION_KEY
 from jalon.testing.factories import UserFactory
 from jalon.testing.second_factor import recovery_code_for, totp_code, totp_device_for
@@ -77,6 +79,23 @@ def test_it_lets_a_gp_without_device_in(client, gp):
     """Second factor is optional for referrers: no device, straight to their page."""
     password_login(client, gp)
     assert client.get(reverse("portal:patients")).status_code == 200
+
+
+def test_it_checks_a_gp_without_device_once_per_session(client, gp):
+    """Once a page found that no second factor is needed, the next pages and polls look up no device."""
+    password_login(client, gp)
+    client.get(reverse("portal:patients"))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("portal:patients")).status_code == 200
+    assert not [query for query in queries if "otp_totp_totpdevice" in query["sql"]]
+
+
+def test_it_checks_again_when_the_role_changes_within_the_session(client, gp):
+    """A GP who needed no second factor, made coordinator during the session, is held at enrolment."""
+    password_login(client, gp)
+    assert client.get(reverse("portal:patients")).status_code == 200
+    User.objects.filter(pk=gp.pk).update(role=Role.COORDINATOR)
+    assert client.get(reverse("referrals:worklist")).url.startswith(reverse("accounts:two_factor_enrol"))
 
 
 def test_it_lets_a_coordinator_in_when_the_requirement_is_off(client, coordinator, settings):

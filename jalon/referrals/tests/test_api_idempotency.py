@@ -142,17 +142,23 @@ def test_it_does_not_replay_the_key_of_another_user(client, entry_point, gp, oth
     assert IdempotencyKey.objects.count() == 2
 
 
-def test_it_answers_409_while_the_first_request_is_in_progress(client, entry_point, gp, strasbourg):
-    """A duplicate arriving while the first is running: 409 idempotency_in_progress with Retry-After, nothing created."""
-    key = key_for(gp)
-    IdempotencyKey.objects.create(
-        user=gp,
+def in_progress_key(user, *, started_seconds_ago: int) -> IdempotencyKey:
+    """The row a first request with KEY and the standard payload left « in progress », started that long ago."""
+    now = datetime.now(tz=PARIS)
+    return IdempotencyKey.objects.create(
+        user=user,
         key=KEY,
         request_hash=fingerprint_of(payload()),
         status=IdempotencyStatus.IN_PROGRESS,
-        locked_at=datetime.now(tz=PARIS) - timedelta(seconds=5),
-        expires_at=datetime.now(tz=PARIS) + timedelta(hours=24),
+        locked_at=now - timedelta(seconds=started_seconds_ago),
+        expires_at=now + timedelta(hours=24),
     )
+
+
+def test_it_answers_409_while_the_first_request_is_in_progress(client, entry_point, gp, strasbourg):
+    """A duplicate arriving while the first is running: 409 idempotency_in_progress with Retry-After, nothing created."""
+    key = key_for(gp)
+    in_progress_key(gp, started_seconds_ago=5)
 
     response = post(client, payload(), key)
 
@@ -166,14 +172,7 @@ def test_it_answers_409_while_the_first_request_is_in_progress(client, entry_poi
 def test_it_runs_again_a_request_whose_holder_died(client, entry_point, gp, strasbourg):
     """An "in progress" row older than the lease (its request died, leaving nothing) is taken over: 201."""
     key = key_for(gp)
-    IdempotencyKey.objects.create(
-        user=gp,
-        key=KEY,
-        request_hash=fingerprint_of(payload()),
-        status=IdempotencyStatus.IN_PROGRESS,
-        locked_at=datetime.now(tz=PARIS) - timedelta(seconds=121),
-        expires_at=datetime.now(tz=PARIS) + timedelta(hours=24),
-    )
+    in_progress_key(gp, started_seconds_ago=121)
 
     response = post(client, payload(), key)
 

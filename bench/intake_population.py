@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from jalon.accounts.models import Role, User
 from jalon.core.identifiers import ins_with_valid_key
+from jalon.core.vocabulary import CancerSite, PathwayKind, Priority, Urgency
 from jalon.directory.models import (
     Commune,
     Membership,
@@ -36,20 +37,16 @@ from jalon.events.models import Event
 from jalon.patients.models import CareTeamMember, CareTeamRole, IdentityStatus, Patient, Sex
 from jalon.referrals.models import (
     OPEN_STATUSES,
-    CancerSite,
     Channel,
     CompletenessRuleSet,
     EntryPoint,
     ExamDone,
     ExamKind,
-    PathwayKind,
-    Priority,
     Question,
     ReferenceCounter,
     Referral,
     ReferralMessage,
     Status,
-    Urgency,
 )
 from jalon.testing.factories import make_finess, make_rpps
 

@@ -17,12 +17,13 @@ from django.utils import timezone
 
 from jalon.accounts.models import Role, User
 from jalon.core.actor import Actor
+from jalon.core.vocabulary import ResourceKind
 from jalon.directory.models import Organization, Professional, Service
 from jalon.events.models import Event
 from jalon.pathways.models import Milestone, MilestoneStatus, Pathway, PathwayStatus
 from jalon.scheduling.eligibility import may_use
 from jalon.scheduling.errors import SchedulingError
-from jalon.scheduling.models import Appointment, AppointmentStatus, Resource, ResourceKind, Slot, WeeklyOpening
+from jalon.scheduling.models import Appointment, AppointmentStatus, Resource, Slot, WeeklyOpening
 from jalon.scheduling.services import BookingRequest, appointments_book, slots_generate
 
 WEEKS = 3

@@ -19,12 +19,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from jalon.core.vocabulary import PathwayKind, Priority
 from jalon.directory.models import Profession
 from jalon.indicators import definitions
 from jalon.indicators.definitions import DELAY_ENDS, DELAYS
 from jalon.indicators.selectors import IndicatorSet, pseudonym
 from jalon.pathways.models import PathwayStatus
-from jalon.referrals.models import PathwayKind, Priority
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

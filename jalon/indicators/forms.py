@@ -11,11 +11,11 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from jalon.core.vocabulary import PathwayKind
 from jalon.core.workcalendar import PARIS
 from jalon.directory.models import Organization, Profession
 from jalon.indicators.definitions import BREAKDOWNS, DELAYS, DISTRIBUTION_BUCKETS
 from jalon.indicators.selectors import Filters, Period
-from jalon.referrals.models import PathwayKind
 
 MAX_PERIOD_DAYS = 5 * 366
 """A period covers at most 5 years (the yearly report compares two; beyond, the page would be unreadable)."""

@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from jalon.accounts.models import Role, User
 from jalon.core.identifiers import ins_with_valid_key, luhn_check_digit
+from jalon.core.vocabulary import ResourceKind
 from jalon.core.workcalendar import PARIS, add_delay
 from jalon.directory.communes_data import iter_communes
 from jalon.directory.models import Commune, Organization, OrganizationKind, Profession, Professional, Territory
@@ -59,7 +60,7 @@ from jalon.pathways.models import (
 )
 from jalon.patients.models import CareTeamMember, CareTeamRole, IdentityStatus, Patient, Sex
 from jalon.referrals.models import Channel, CompletenessRuleSet, EntryPoint, ExamDone, ExamKind, Referral, Status
-from jalon.scheduling.models import Appointment, AppointmentStatus, Resource, ResourceKind, Slot, SlotRelease
+from jalon.scheduling.models import Appointment, AppointmentStatus, Resource, Slot, SlotRelease
 
 # --- The shape of the population ------------------------------------------------------------------
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jalon.core.vocabulary import ResourceKind
 from jalon.core.workcalendar import DELAY_UNITS
 from jalon.pathways.models import Branch, Phase, ResponsibleRole
-from jalon.scheduling.models import ResourceKind
 
 
 class CodeListField(forms.CharField):

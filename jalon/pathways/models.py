@@ -7,9 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jalon.core.vocabulary import PathwayKind, Priority, ResourceKind
 from jalon.core.workcalendar import DELAY_UNITS
-from jalon.referrals.models import PathwayKind, Priority
-from jalon.scheduling.models import ResourceKind
 
 
 class ResponsibleRole(models.TextChoices):

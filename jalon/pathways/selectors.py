@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from jalon.accounts.access import referral_for_user, referrals_visible_to
+from jalon.core.vocabulary import AlarmSign, CancerSite, PathwayKind, Priority, Urgency
 from jalon.events.history import history_entry
 from jalon.events.models import Event
 from jalon.messaging.models import OutboxMessage
@@ -29,17 +30,7 @@ from jalon.pathways.models import (
     ResponsibleRole,
     Task,
 )
-from jalon.referrals.models import (
-    AlarmSign,
-    CancerSite,
-    ExamKind,
-    PathwayKind,
-    Priority,
-    Question,
-    Referral,
-    ReferralDocument,
-    Urgency,
-)
+from jalon.referrals.models import ExamKind, Question, Referral, ReferralDocument
 from jalon.scheduling.selectors import PathwayAppointments, pathway_appointments
 
 # Milestone statuses as the page shows them: (French label, badge class).

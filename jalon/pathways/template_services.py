@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
+from jalon.core.vocabulary import ResourceKind
 from jalon.core.workcalendar import DELAY_UNITS
 from jalon.pathways.models import (
     Branch,
@@ -28,7 +29,6 @@ from jalon.pathways.models import (
     Phase,
     ResponsibleRole,
 )
-from jalon.scheduling.models import ResourceKind
 
 MILESTONE_FIELDS = (
     "code",

@@ -25,9 +25,10 @@ from jalon.core.identifiers import (
     validate_rpps,
 )
 from jalon.core.text import validate_civil_name
+from jalon.core.vocabulary import AlarmSign, CancerSite, Urgency
 from jalon.patients.models import Sex
 from jalon.referrals.completeness import item_label
-from jalon.referrals.models import AlarmSign, CancerSite, ExamKind, Question, Referral, Urgency
+from jalon.referrals.models import ExamKind, Question, Referral
 
 MAX_EXAMS = 10
 MAX_DOCUMENTS = 10

@@ -7,8 +7,9 @@ from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, W
 from jalon.accounts.access import referrals_visible_to
 from jalon.core.identifiers import normalize_ins
 from jalon.core.text import normalize_name
+from jalon.core.vocabulary import Urgency
 from jalon.events.models import Event
-from jalon.referrals.models import OPEN_STATUSES, ExamDone, Referral, ReferralDocument, Status, Urgency
+from jalon.referrals.models import OPEN_STATUSES, ExamDone, Referral, ReferralDocument, Status
 
 _STATUS_ORDER = Case(
     When(status=Status.RECEIVED, then=Value(0)),

@@ -18,6 +18,7 @@ from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.core.references import next_reference
+from jalon.core.vocabulary import Priority
 from jalon.core.workcalendar import add_delay, working_hours_left
 from jalon.directory.models import Professional
 from jalon.events.services import event_record
@@ -30,7 +31,6 @@ from jalon.referrals.models import (
     OPEN_STATUSES,
     EntryPoint,
     ExamDone,
-    Priority,
     ReferenceCounter,
     Referral,
     ReferralDocument,

@@ -34,8 +34,8 @@ from datetime import date, datetime, timedelta
 
 from ortools.sat.python import cp_model
 
+from jalon.core.vocabulary import Priority
 from jalon.core.workcalendar import add_working_hours
-from jalon.referrals.models import Priority
 from jalon.scheduling.planner import SlotFact, _Minutes, local_day, slot_usable
 
 PRIORITY_WEIGHTS = {Priority.P1: 100, Priority.P2: 10, Priority.P3: 1}

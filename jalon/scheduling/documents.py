@@ -15,7 +15,8 @@ from xml.sax.saxutils import escape
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jalon.scheduling.models import Appointment, ResourceKind
+from jalon.core.vocabulary import ResourceKind
+from jalon.scheduling.models import Appointment
 
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre")

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from django.db.models import Q
 
-from jalon.referrals.models import Priority
+from jalon.core.vocabulary import Priority
 
 
 def may_use(*, slot, pathway_kind: str, priority: str, now: datetime) -> bool:

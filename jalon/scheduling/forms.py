@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jalon.scheduling.models import ResourceKind
+from jalon.core.vocabulary import ResourceKind
 
 MAX_UNAVAILABLE_DAYS = 60
 MAX_BOOKINGS = 20

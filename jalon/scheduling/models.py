@@ -12,18 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jalon.core.vocabulary import ResourceKind
 from jalon.core.workcalendar import DELAY_UNITS
-
-
-class ResourceKind(models.TextChoices):
-    CONSULTATION = "consultation", _("Consultation")
-    CT = "ct", _("Scanner (TDM)")
-    MRI = "mri", _("IRM")
-    PET_CT = "pet_ct", _("TEP-TDM")
-    ENDOSCOPY = "endoscopy", _("Endoscopie, écho-endoscopie")
-    BIOPSY = "biopsy", _("Biopsie")
-    ANAESTHESIA = "anaesthesia", _("Consultation d'anesthésie")
-    DAY_HOSPITAL = "day_hospital", _("Place d'hôpital de jour")
 
 
 class Resource(models.Model):

@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jalon.accounts.access import referrals_visible_to
+from jalon.core.vocabulary import PathwayKind, ResourceKind
 from jalon.pathways.models import Milestone, MilestoneStatus
-from jalon.referrals.models import PathwayKind
 from jalon.scheduling.errors import SchedulingError, SchedulingErrorCode
-from jalon.scheduling.models import Appointment, AppointmentStatus, Resource, ResourceKind, Slot
+from jalon.scheduling.models import Appointment, AppointmentStatus, Resource, Slot
 from jalon.scheduling.services import BookingRequest
 
 # --- a pathway's appointments (the pathway page) -------------------------------------------------

@@ -11,9 +11,9 @@ import copy
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jalon.core.vocabulary import CancerSite
 from jalon.directory.models import Profession, Professional
 from jalon.referrals.forms import DocumentsField, ReferralForm, check_identity_status, identity_status_field
-from jalon.referrals.models import CancerSite
 from jalon.teleexpertise.selectors import active_offers
 from jalon.teleexpertise.services import QUESTION_MAX_LENGTH
 

@@ -13,8 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jalon.core.vocabulary import CancerSite
 from jalon.core.workcalendar import DELAY_UNITS
-from jalon.referrals.models import CancerSite
 
 # The seeds describe tele-expertise offers (seed 001, fiche 1, action clé 3) but give no answer delay.
 DEFAULT_DELAY_SOURCE = "Proposition Jalon, à valider : les sources ne donnent pas de délai (seed 001, fiche 1, action clé 3)"

@@ -24,6 +24,7 @@ from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.core.references import next_reference
+from jalon.core.vocabulary import CancerSite
 from jalon.core.workcalendar import add_delay
 from jalon.directory.models import Professional
 from jalon.events.models import Event
@@ -39,8 +40,8 @@ from jalon.patients.services import (
 )
 from jalon.referrals.documents import CheckedDocument, check_document
 from jalon.referrals.errors import ReferralError
-from jalon.referrals.models import CancerSite, Question, Referral
 from jalon.referrals.models import Channel as ReferralChannel
+from jalon.referrals.models import Question, Referral
 from jalon.referrals.notifications import patient_text, when_text
 from jalon.referrals.services import referral_submit
 from jalon.teleexpertise.errors import TeleExpertiseError, TeleExpertiseErrorCode

@@ -16,7 +16,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jalon.referrals.models import AlarmSign, CancerSite, ExamKind, Question, Urgency
+from jalon.core.vocabulary import AlarmSign, CancerSite, Urgency
+from jalon.referrals.models import ExamKind, Question
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from jalon.referrals.models import PathwayKind, Priority
+from jalon.core.vocabulary import PathwayKind, Priority
 
 
 class JSONTextField(forms.CharField):

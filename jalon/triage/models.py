@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jalon.referrals.models import PathwayKind, Priority
+from jalon.core.vocabulary import PathwayKind, Priority
 
 
 class TriageRuleSet(models.Model):

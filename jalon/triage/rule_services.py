@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
+from jalon.core.vocabulary import PathwayKind, Priority
 from jalon.core.workcalendar import DELAY_UNITS
 from jalon.pathways.models import ResponsibleRole
-from jalon.referrals.models import PathwayKind, Priority
 from jalon.triage.engine import validate_conditions
 from jalon.triage.models import TriageRule, TriageRuleSet
 

@@ -8,10 +8,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jalon.core.actor import Actor
+from jalon.core.vocabulary import PathwayKind, Priority
 from jalon.events.services import event_record
 from jalon.pathways.errors import PathwayError, PathwayErrorCode
 from jalon.pathways.services import pathway_start
-from jalon.referrals.models import PathwayKind, Priority, Referral
+from jalon.referrals.models import Referral
 from jalon.referrals.services import referral_accept
 from jalon.triage.engine import RuleOutcome, TriageFacts, first_matching
 from jalon.triage.models import TriageDecision, TriageRule, TriageRuleSet

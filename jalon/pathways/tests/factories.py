@@ -9,9 +9,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from jalon.core.actor import Actor
+from jalon.core.vocabulary import PathwayKind
 from jalon.pathways.models import MilestoneTemplate, Pathway, PathwayTemplate, PathwayTemplateVersion
 from jalon.pathways.services import pathway_start
-from jalon.referrals.models import PathwayKind
 from jalon.referrals.services import ExamInput
 from jalon.testing.factories import EntryPointFactory, OrganizationFactory
 

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
+from jalon.core.vocabulary import PathwayKind
 from jalon.pathways.models import AlertPolicy, Branch, MilestoneTemplate, PathwayTemplate, Phase
 from jalon.pathways.template_services import template_version_validate
-from jalon.referrals.models import PathwayKind
 
 migration = importlib.import_module("jalon.pathways.migrations.0002_templates_v1")
 DATA = json.loads(migration.DATA.read_text(encoding="utf-8"))

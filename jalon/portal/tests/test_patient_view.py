@@ -16,13 +16,14 @@ from django.utils import timezone
 from conftest import MINIMAL_PDF
 from jalon.accounts.models import AuditAction, AuditRecord
 from jalon.core.actor import Actor
+from jalon.core.vocabulary import ResourceKind
 from jalon.events.services import event_record
 from jalon.pathways.models import Letter, LetterKind, Milestone, MilestoneStatus
 from jalon.pathways.services import milestone_record
 from jalon.pathways.tests.test_pathway_pages import recordable_milestone
 from jalon.portal.models import MESSAGE_MAX_LENGTH, ThreadMessage, ThreadReadMark
 from jalon.portal.selectors import unread_counts_for_city
-from jalon.scheduling.models import Appointment, AppointmentStatus, Resource, ResourceKind, Slot
+from jalon.scheduling.models import Appointment, AppointmentStatus, Resource, Slot
 
 PARIS = ZoneInfo("Europe/Paris")
 

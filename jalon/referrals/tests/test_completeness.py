@@ -10,10 +10,11 @@ from django.utils import timezone
 import jalon.referrals
 from conftest import identity, pdf_upload
 from jalon.core.actor import Actor
+from jalon.core.vocabulary import CancerSite
 from jalon.events.models import Event
 from jalon.referrals import completeness
 from jalon.referrals.completeness import ITEMS, ReferralContent, current_rule_set, item_label, missing_items
-from jalon.referrals.models import CancerSite, CompletenessRequirement, CompletenessRuleSet, Status
+from jalon.referrals.models import CompletenessRequirement, CompletenessRuleSet, Status
 from jalon.referrals.services import ExamInput, referral_complete, referral_request_complement
 
 RULES_PATH = Path(jalon.referrals.__file__).parent / "data" / "completeness_v1.json"

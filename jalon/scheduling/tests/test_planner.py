@@ -17,9 +17,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from jalon.core.actor import Actor
+from jalon.core.vocabulary import Priority
 from jalon.core.workcalendar import PARIS
 from jalon.pathways.models import Pathway
-from jalon.referrals.models import Priority
 from jalon.scheduling.eligibility import may_use
 from jalon.scheduling.errors import SchedulingError, SchedulingErrorCode
 from jalon.scheduling.models import Appointment, AppointmentStatus, Slot

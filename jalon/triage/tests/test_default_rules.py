@@ -20,10 +20,11 @@ from django.core.exceptions import ValidationError
 
 import jalon.triage
 from conftest import identity
+from jalon.core.vocabulary import AlarmSign, CancerSite, PathwayKind, Priority
 from jalon.core.workcalendar import DELAY_UNITS
 from jalon.pathways.models import ResponsibleRole
 from jalon.patients.models import Sex
-from jalon.referrals.models import AlarmSign, CancerSite, ExamKind, PathwayKind, Priority
+from jalon.referrals.models import ExamKind
 from jalon.referrals.services import ExamInput
 from jalon.testing.factories import make_ins
 from jalon.triage.engine import CONDITIONS, TriageFacts, first_matching, validate_conditions

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from jalon.referrals.models import PathwayKind
+from jalon.core.vocabulary import PathwayKind
 from jalon.triage.dry_run import NO_RULE, DryRunReport, Outcome, dry_run
 from jalon.triage.models import TriageRuleSet
 

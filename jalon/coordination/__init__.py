@@ -1,0 +1,1 @@
+"""The coordination desk: the worklist, the referral page and its decisions."""

@@ -1,0 +1,84 @@
+"""The shared clinical vocabulary: cancer sites, pathway kinds, urgency, alarm signs, priorities, resource kinds.
+
+Every app speaks it (referrals, triage, pathways, scheduling, indicators), so it lives at the ground floor.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CancerSite(models.TextChoices):
+    """Suspected cancer sites: the controlled list the intake form offers."""
+
+    LUNG = "lung", _("Poumon")
+    PANCREAS_BILIARY = "pancreas_biliary", _("Pancréas et voies biliaires")
+    LIVER = "liver", _("Foie")
+    COLORECTAL = "colorectal", _("Côlon et rectum")
+    OESOGASTRIC = "oesogastric", _("Œsophage et estomac")
+    BREAST = "breast", _("Sein")
+    LYMPHOMA = "lymphoma", _("Lymphome, hématologie")
+    THYROID = "thyroid", _("Thyroïde")
+    BRAIN = "brain", _("Cerveau (glioblastome, tumeur cérébrale)")
+    GYNAECOLOGICAL = "gynaecological", _("Gynécologique (ovaire, utérus)")
+    UROLOGICAL = "urological", _("Urologique (prostate, rein, vessie)")
+    HEAD_NECK = "head_neck", _("ORL, tête et cou")
+    SKIN = "skin", _("Peau (mélanome)")
+    UNKNOWN_PRIMARY = "unknown_primary", _("Primitif inconnu, autre")
+
+
+class PathwayKind(models.TextChoices):
+    """Pathway templates a referral can be accepted into (the pathway engine adds their milestones)."""
+
+    LUNG = "lung", _("Poumon")
+    PANCREAS_BILIARY = "pancreas_biliary", _("Pancréas et voies biliaires")
+    LIVER = "liver", _("Foie")
+    DIGESTIVE = "digestive", _("Digestif")
+    BREAST = "breast", _("Sein")
+    LYMPHOMA = "lymphoma", _("Lymphome")
+    THYROID = "thyroid", _("Thyroïde")
+    GLIOBLASTOMA = "glioblastoma", _("Glioblastome")
+    GENERIC = "generic", _("Générique")
+
+
+class Urgency(models.TextChoices):
+    ROUTINE = "routine", _("Habituelle")
+    URGENT = "urgent", _("Urgente")
+    VERY_URGENT = "very_urgent", _("Très urgente")
+
+
+class AlarmSign(models.TextChoices):
+    """Warning signs the referrer ticks; triage rules read them (seed 001, fiche 1: « signes d'alerte »)."""
+
+    WEIGHT_LOSS = "weight_loss", _("Amaigrissement rapide")
+    ALTERED_GENERAL_STATE = "altered_general_state", _("Altération de l'état général")
+    HAEMOPTYSIS = "haemoptysis", _("Hémoptysie")
+    DYSPNOEA = "dyspnoea", _("Dyspnée")
+    JAUNDICE = "jaundice", _("Ictère")
+    DYSPHAGIA = "dysphagia", _("Dysphagie")
+    DIGESTIVE_BLEEDING = "digestive_bleeding", _("Saignement digestif")
+    NEUROLOGICAL_DEFICIT = "neurological_deficit", _("Déficit neurologique, crise d'épilepsie")
+    INTRACRANIAL_HYPERTENSION = "intracranial_hypertension", _("Signes d'hypertension intracrânienne")
+    PALPABLE_MASS = "palpable_mass", _("Masse palpable")
+    LYMPHADENOPATHY = "lymphadenopathy", _("Adénopathies")
+    B_SYMPTOMS = "b_symptoms", _("Fièvre, sueurs nocturnes (signes B)")
+    COMPRESSION = "compression", _("Signes de compression (veine cave, moelle)")
+    HYPERCALCAEMIA = "hypercalcaemia", _("Hypercalcémie")
+
+
+class Priority(models.TextChoices):
+    P1 = "P1", _("P1 – très urgent")
+    P2 = "P2", _("P2 – urgent")
+    P3 = "P3", _("P3 – habituel")
+
+
+class ResourceKind(models.TextChoices):
+    CONSULTATION = "consultation", _("Consultation")
+    CT = "ct", _("Scanner (TDM)")
+    MRI = "mri", _("IRM")
+    PET_CT = "pet_ct", _("TEP-TDM")
+    ENDOSCOPY = "endoscopy", _("Endoscopie, écho-endoscopie")
+    BIOPSY = "biopsy", _("Biopsie")
+    ANAESTHESIA = "anaesthesia", _("Consultation d'anesthésie")
+    DAY_HOSPITAL = "day_hospital", _("Place d'hôpital de jour")

@@ -18,7 +18,6 @@ from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.core.workcalendar import add_delay
 from jalon.events.services import event_record
-from jalon.indicators.facts import pathway_facts_refresh
 from jalon.pathways.errors import PathwayError, PathwayErrorCode
 from jalon.pathways.models import (
     Branch,
@@ -32,6 +31,7 @@ from jalon.pathways.models import (
     PathwayTemplate,
     Task,
 )
+from jalon.pathways.signals import pathway_changed
 from jalon.referrals.models import Referral
 from jalon.referrals.models import Status as ReferralStatus
 from jalon.referrals.services import referral_close
@@ -121,7 +121,7 @@ def pathway_start(*, actor: Actor, referral, priority: str, first_tasks: list[di
         payload={"template": version.template.kind, "version": version.version, "priority": priority},
     )
     audit(actor, action=AuditAction.CREATE, patient_id=pathway.patient_id, object_type="pathway", object_id=pathway.pk)
-    pathway_facts_refresh(pathway_id=pathway.pk)
+    pathway_changed.send(sender=Pathway, pathway_id=pathway.pk)
     return pathway
 
 
@@ -131,10 +131,10 @@ def _require_open(pathway: Pathway) -> None:
 
 
 def _touch(pathway: Pathway, at: datetime) -> None:
-    """Every pathway write ends here: the activity date for the lost-to-follow-up scan, the indicators' facts."""
+    """Every pathway write ends here: the activity date for the lost-to-follow-up scan, then `pathway_changed`."""
     Pathway.objects.filter(pk=pathway.pk).update(last_activity_at=at, lost_to_follow_up=False)
     pathway.last_activity_at, pathway.lost_to_follow_up = at, False
-    pathway_facts_refresh(pathway_id=pathway.pk)
+    pathway_changed.send(sender=Pathway, pathway_id=pathway.pk)
 
 
 @transaction.atomic
@@ -286,7 +286,7 @@ def pathway_close(*, actor: Actor, pathway: Pathway, reason: str) -> Pathway:
         raise PathwayError(PathwayErrorCode.REASON_REQUIRED, _("Indiquez un motif."), field="reason")
     _close(actor=actor, pathway=pathway, reason=reason.strip(), at=timezone.now())
     audit(actor, action=AuditAction.UPDATE, patient_id=pathway.patient_id, object_type="pathway", object_id=pathway.pk)
-    pathway_facts_refresh(pathway_id=pathway.pk)
+    pathway_changed.send(sender=Pathway, pathway_id=pathway.pk)
     return pathway
 
 

@@ -20,7 +20,8 @@ from jalon.core.files import stored_file_response
 from jalon.pathways import forms, selectors, services
 from jalon.pathways.errors import PathwayError
 from jalon.pathways.letters import attachment_name
-from jalon.portal.services import thread_mark_read
+from jalon.pathways.models import Pathway
+from jalon.pathways.signals import pathway_page_shown
 from jalon.referrals.errors import ReferralError
 from jalon.referrals.services import referral_document_add
 
@@ -66,7 +67,7 @@ def _render(request, pathway, *, bound: tuple[str, object] | None = None, status
 @require_GET
 def pathway_detail(request, reference: str):
     pathway = selectors.pathway_for_user(request.user, reference)
-    thread_mark_read(user=request.user, referral=pathway.referral)  # the page shows the thread (portal_thread)
+    pathway_page_shown.send(sender=Pathway, user=request.user, referral=pathway.referral)
     return _render(request, pathway)
 
 

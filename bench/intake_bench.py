@@ -165,7 +165,7 @@ class Scenarios:
         self.coordinator_client.force_login(population.coordinator)
         self.gp_client = Client()
         self.gp_client.force_login(population.gp)
-        self.worklist_url = reverse("referrals:worklist")
+        self.worklist_url = reverse("coordination:worklist")
         self.new_url = reverse("referrals:new")
         self.submission_seq = 0
         self.rich_reference = self.gp_rich_reference = None
@@ -197,7 +197,7 @@ class Scenarios:
     def _detail_url(self, reference: str) -> str:
         from django.urls import reverse
 
-        return reverse("referrals:detail", args=[reference])
+        return reverse("coordination:referral", args=[reference])
 
     def worklist(self):
         return self.coordinator_client.get(self.worklist_url)

@@ -6,6 +6,7 @@ from jalon.referrals.api import api
 urlpatterns = [
     path("", include("jalon.accounts.urls")),
     path("demandes/", include("jalon.referrals.urls")),
+    path("demandes/", include("jalon.coordination.urls")),  # after referrals: its "<reference>/" pages catch the rest
     path("patients/", include("jalon.patients.urls")),
     path("alertes/", include("jalon.pathways.alert_urls")),
     path("messages-non-distribues/", include("jalon.messaging.urls")),

@@ -6,7 +6,7 @@ from jalon.messaging.models import Channel, OutboxMessage
 # The menu, in order. Each entry is shown to whoever may reach its route (access.ROUTE_RULES): the menu
 # holds no role list of its own.
 MENU = [
-    ("referrals:worklist", _("File des demandes")),
+    ("coordination:worklist", _("File des demandes")),
     ("pathways_alerts:list", _("Alertes")),
     ("referrals:phone_intake", _("Saisie d'un appel")),
     ("mailin:list", _("Courriels reçus")),

@@ -17,7 +17,7 @@ from jalon.accounts.psc import psc_enabled
 from jalon.accounts.throttling import login_throttled
 
 HOME_BY_ROLE = {
-    Role.COORDINATOR: "referrals:worklist",
+    Role.COORDINATOR: "coordination:worklist",
     Role.REFERRER: "portal:patients",
     Role.SPECIALIST: "referrals:mine",
     Role.HOME_NURSE: "referrals:mine",

@@ -140,7 +140,7 @@ def mail_convert(request, pk: int):
             messages.success(
                 request, _("Demande %(reference)s créée à partir du courriel.") % {"reference": result.referral.reference}
             )
-            return redirect("referrals:detail", reference=result.referral.reference)
+            return redirect("coordination:referral", reference=result.referral.reference)
     messages.error(request, _("La demande n'est pas enregistrée : corrigez les champs signalés ; le courriel reste à compléter."))
     if request.FILES:
         messages.warning(request, _("Joignez à nouveau les fichiers ajoutés à la main : les pièces jointes du courriel restent cochées."))

@@ -31,4 +31,4 @@ def failed_message_action(request, message_id: int, action: str):
         outbox_failure_handle(message_id=message.pk, user=request.user)
         messages.success(request, _("Échec d'envoi pris en compte."))
     audit(Actor.from_request(request), action=AuditAction.UPDATE, patient_id=message.patient_id, object_type="outbox_message", object_id=message.pk)
-    return redirect("referrals:worklist")
+    return redirect("coordination:worklist")

@@ -3,6 +3,7 @@ and the triage explanation put into words. Access is decided by jalon.accounts.a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -31,7 +32,6 @@ from jalon.pathways.models import (
     Task,
 )
 from jalon.referrals.models import ExamKind, Question, Referral, ReferralDocument
-from jalon.scheduling.selectors import PathwayAppointments, pathway_appointments
 
 # Milestone statuses as the page shows them: (French label, badge class).
 MILESTONE_DISPLAY = {
@@ -157,6 +157,15 @@ class TimelineEntry:
     messages: list = field(default_factory=list)  # what the event sent, with its delivery status
 
 
+# Sections the apps above pathways add to the pathway page, by name: provider(pathway, milestones) returns
+# what the section's template shows. An app registers in its AppConfig.ready() (scheduling: "appointments").
+PAGE_SECTIONS: dict[str, Callable[[Pathway, list[Milestone]], object]] = {}
+
+
+def page_section_register(name: str, provider: Callable[[Pathway, list[Milestone]], object]) -> None:
+    PAGE_SECTIONS[name] = provider
+
+
 @dataclass
 class PathwayPage:
     pathway: Pathway
@@ -167,8 +176,13 @@ class PathwayPage:
     documents: list[ReferralDocument]
     decision: object | None = None  # the referral's TriageDecision, when the rules were used
     explanation: list[dict] = field(default_factory=list)
-    appointments: PathwayAppointments | None = None  # booked and cancelled, with the letters
     letters: list = field(default_factory=list)  # the PDF letters written to the GP
+    sections: dict = field(default_factory=dict)  # what the apps above add (PAGE_SECTIONS), by name
+
+    @property
+    def appointments(self):
+        """The scheduling section: booked and cancelled appointments, with their letters (None without it)."""
+        return self.sections.get("appointments")
 
     @property
     def pending_milestones(self) -> list[MilestoneRow]:
@@ -215,7 +229,7 @@ def pathway_page(pathway: Pathway, *, now: datetime | None = None) -> PathwayPag
         documents=documents,
         decision=decision,
         explanation=explanation_rows(decision.explanation) if decision else [],
-        appointments=pathway_appointments(pathway, milestones),
+        sections={name: provider(pathway, milestones) for name, provider in PAGE_SECTIONS.items()},
         letters=list(pathway.letters.order_by("created_at", "id")),
     )
 
@@ -225,15 +239,6 @@ def _decision_of(referral: Referral):
         return referral.triage_decision
     except ObjectDoesNotExist:
         return None
-
-
-def referral_pathway_summary(referral: Referral) -> tuple[Pathway | None, object | None]:
-    """The referral's pathway and recorded triage decision (either may be None), for the referral page."""
-    from jalon.triage.models import TriageDecision
-
-    pathway = Pathway.objects.filter(referral_id=referral.pk).select_related("template_version__template").first()
-    decision = TriageDecision.objects.filter(referral_id=referral.pk).select_related("rule", "rule_set", "decided_by").first()
-    return pathway, decision
 
 
 # --- putting events and explanations into words ---------------------------------------------------

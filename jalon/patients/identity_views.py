@@ -82,7 +82,7 @@ def identity_conflict_detail(request, pk: int):
             else:
                 messages.success(request, _("Conflit d'identité résolu."))
                 if conflict.referral_id:
-                    return redirect("referrals:detail", reference=conflict.referral.reference)
+                    return redirect("coordination:referral", reference=conflict.referral.reference)
                 return redirect("patients:identity_conflicts")
         status = 400
     context = {

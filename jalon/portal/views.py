@@ -117,7 +117,7 @@ def _back_to(request, referral, side: str, wanted: str) -> str:
     if local_path(request, wanted):
         return wanted
     if side == ThreadSide.COORDINATION:
-        return reverse("referrals:detail", args=[referral.reference])
+        return reverse("coordination:referral", args=[referral.reference])
     return reverse("portal:patient", args=[referral.reference])
 
 

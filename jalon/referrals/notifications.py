@@ -55,7 +55,7 @@ def city_link(referral: Referral) -> str:
     try:
         return reverse("portal:patient", args=[referral.reference])
     except NoReverseMatch:
-        return reverse("referrals:detail", args=[referral.reference])
+        return reverse("coordination:referral", args=[referral.reference])
 
 
 def city_recipients(referral: Referral, *, actor_user=None, include_gp: bool = True) -> list:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from jalon.accounts.access import referrals_visible_to
@@ -9,6 +11,7 @@ from jalon.core.identifiers import normalize_ins
 from jalon.core.text import normalize_name
 from jalon.core.vocabulary import Urgency
 from jalon.events.models import Event
+from jalon.patients.models import Patient
 from jalon.referrals.models import OPEN_STATUSES, ExamDone, Referral, ReferralDocument, Status
 
 _STATUS_ORDER = Case(
@@ -78,4 +81,24 @@ def referral_detail_queryset(user) -> QuerySet[Referral]:
         Prefetch("events", queryset=Event.objects.select_related("actor").prefetch_related("messages").order_by("occurred_at", "id")),
         "messages__author",
         "related_referrals",
+    )
+
+
+def patient_as_submitted(referral) -> Patient:
+    """The patient as the submitter sent them with this referral (unsaved; the page of a submitter who does
+    not reach the patient's file shows this, never the known patient's record)."""
+    sent = referral.submitted_identity or {}
+    known = referral.patient
+    birth_date = sent.get("birth_date")
+    return Patient(
+        pk=known.pk,
+        ins=sent.get("ins") or None,
+        birth_name=sent.get("birth_name") or known.birth_name,
+        used_name=sent.get("used_name", ""),
+        first_names=sent.get("first_names") or known.first_names,
+        sex=sent.get("sex") or known.sex,
+        birth_date=date.fromisoformat(birth_date) if birth_date else known.birth_date,
+        identity_status=sent.get("identity_status") or known.identity_status,
+        commune_id=sent.get("commune_code") or None,
+        sharing_opposition=known.sharing_opposition,
     )

@@ -7,13 +7,8 @@ urlpatterns = [
     path("nouvelle/", views.referral_new, name="new"),
     path("appel/", views.phone_intake, name="phone_intake"),
     path("mes-demandes/", views.my_referrals, name="mine"),
-    path("file/", views.worklist, name="worklist"),
     path("communes/", views.commune_suggestions, name="communes"),
-    path("<str:reference>/", views.referral_detail, name="detail"),
     path("<str:reference>/accuse-de-reception/", views.acknowledgment, name="acknowledgment"),
     path("<str:reference>/completer/", views.referral_complete, name="complete"),
-    path("<str:reference>/opposition/", views.sharing_opposition, name="sharing_opposition"),
     path("<str:reference>/documents/<int:document_id>/", views.document_download, name="document"),
-    path("<str:reference>/medecin-traitant/confirmer/", views.confirm_gp, name="confirm_gp"),
-    path("<str:reference>/<str:action>/", views.referral_action, name="action"),
 ]

@@ -43,7 +43,7 @@ def test_the_pages_run_under_the_policy(new_page, coordinator, manager, submit):
 
     page = watched(new_page())
     login(page, coordinator.username)
-    page.goto(reverse("referrals:worklist"))
+    page.goto(reverse("coordination:worklist"))
     expect(page.get_by_role("link", name=referral.reference)).to_be_visible()
     assert page.evaluate("typeof htmx") == "object" and page.evaluate("htmx.config.includeIndicatorStyles") is False
     page.get_by_role("link", name=referral.reference).click()

@@ -91,7 +91,7 @@ def test_it_turns_a_polled_mail_into_a_referral(page, coordinator, gp, polled_gp
     polled_gp_mail.refresh_from_db()
     assert (polled_gp_mail.status, polled_gp_mail.referral_id) == (MailStatus.CONVERTED, referral.pk)
 
-    page.goto(reverse("referrals:worklist"))
+    page.goto(reverse("coordination:worklist"))
     expect(page.get_by_role("link", name=referral.reference)).to_be_visible()
     expect(page.get_by_role("heading", name=re.compile("Courriels reçus à compléter"))).to_have_count(0)
 

@@ -61,7 +61,7 @@ def test_it_takes_a_referral_through_its_pathway(new_page, coordinator, gp, subm
 
         page = new_page()
         login(page, coordinator.username)
-        page.goto(reverse("referrals:detail", args=[referral.reference]))
+        page.goto(reverse("coordination:referral", args=[referral.reference]))
         proposed = page.get_by_role("region", name="Proposition des règles de tri")
         expect(proposed.get_by_text(proposal.rule.code, exact=True)).to_be_visible()
         expect(proposed.get_by_text(proposal.rule.comment)).to_be_visible()
@@ -95,7 +95,7 @@ def test_it_takes_a_referral_through_its_pathway(new_page, coordinator, gp, subm
         expect(row_of(steps, late.label)).to_contain_text("En retard")
 
         alerts_scan()
-        page.goto(reverse("referrals:worklist"))
+        page.goto(reverse("coordination:worklist"))
         alerts = page.get_by_role("region", name="Alertes")
         late_alert = alerts.get_by_role("row").filter(has_text=late.label)
         expect(late_alert).to_contain_text("En retard")

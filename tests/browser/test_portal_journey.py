@@ -65,7 +65,7 @@ def test_it_shows_the_gp_the_pathway_live_and_carries_messages_both_ways(new_pag
     expect(doctor.get_by_text("Votre message a été envoyé à la coordination.")).to_be_visible()
     expect(doctor.get_by_role("region", name="Échanges avec la coordination").get_by_text(GP_MESSAGE)).to_be_visible()
 
-    nurse.goto(reverse("referrals:worklist"))
+    nurse.goto(reverse("coordination:worklist"))
     panel = nurse.get_by_role("region", name="Messages des professionnels")
     expect(panel.get_by_test_id("thread-unread-count")).to_have_text("1")
     expect(panel.get_by_role("row").filter(has_text=referral.patient.display_name)).to_contain_text("1 non lu")
@@ -80,5 +80,5 @@ def test_it_shows_the_gp_the_pathway_live_and_carries_messages_both_ways(new_pag
 
     # The answer reaches the GP's open page, still without a reload.
     expect(doctor.get_by_role("region", name="Échanges avec la coordination").get_by_text(REPLY)).to_be_visible()
-    nurse.goto(reverse("referrals:worklist"))
+    nurse.goto(reverse("coordination:worklist"))
     expect(nurse.get_by_role("region", name="Messages des professionnels").get_by_test_id("thread-unread-count")).to_have_text("0")

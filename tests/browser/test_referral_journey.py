@@ -89,7 +89,7 @@ def test_it_takes_a_referral_from_the_gp_to_the_coordination(new_page, gp, coord
 
     outsider_page = new_page()
     login(outsider_page, other_gp.username)
-    response = outsider_page.goto(reverse("referrals:detail", args=[reference]))
+    response = outsider_page.goto(reverse("coordination:referral", args=[reference]))
     assert response.status == 404
     expect(outsider_page.get_by_role("heading", name="Page introuvable")).to_be_visible()
     expect(outsider_page.get_by_text("Lefèvre")).to_have_count(0)
@@ -100,7 +100,7 @@ def test_it_lets_the_coordinator_request_a_complement_then_accept(page, coordina
     triage_rule_set(), lung_template_version()  # accepting starts the pathway the rules propose
     referral = submit().referral
     login(page, coordinator.username)
-    page.goto(reverse("referrals:detail", args=[referral.reference]))
+    page.goto(reverse("coordination:referral", args=[referral.reference]))
 
     page.get_by_text("Demander un complément", exact=True).click()
     page.get_by_role("button", name="Envoyer la demande de complément").click()

@@ -644,7 +644,7 @@ def test_it_answers_every_route_as_its_rule_says_for_every_role(role, request, c
 
 
 MENU_OF = {
-    "coordinator": {"referrals:worklist", "pathways_alerts:list", "referrals:phone_intake", "mailin:list",
+    "coordinator": {"coordination:worklist", "pathways_alerts:list", "referrals:phone_intake", "mailin:list",
                     "scheduling:availability", "indicators:dashboard", "notifications:inbox"},
     "gp": {"portal:patients", "referrals:mine", "referrals:new", "teleexpertise:list", "notifications:inbox"},
     "support_provider": {"referrals:mine", "notifications:inbox"},

@@ -48,7 +48,7 @@ def victims_file(diagnostic_day, coordinator):  # noqa: F811 (the imported fixtu
     document = referral.documents.first()
     reference = referral.reference
     urls = {
-        "referral": reverse("referrals:detail", args=[reference]),
+        "referral": reverse("coordination:referral", args=[reference]),
         "acknowledgment": reverse("referrals:acknowledgment", args=[reference]),
         "document": reverse("referrals:document", args=[reference, document.pk]),
         "pathway": reverse("pathways:detail", args=[reference]),
@@ -88,7 +88,7 @@ def test_it_keeps_a_matching_referrer_out_of_the_patients_other_referral(client,
     assert statuses == dict.fromkeys(statuses, 404)
     assert not ThreadMessage.objects.filter(author=other_gp).exists()
     client.force_login(other_gp)
-    assert client.get(reverse("referrals:detail", args=[own.reference])).status_code == 200  # their own referral
+    assert client.get(reverse("coordination:referral", args=[own.reference])).status_code == 200  # their own referral
 
 
 def test_it_keeps_the_matching_referrer_out_after_the_patient_opposes_sharing(client, victims_file, other_gp, submit, coordinator):
@@ -252,4 +252,4 @@ def test_a_matching_referrer_does_not_learn_the_patients_confirmed_gp(client, vi
 
     assert own.patient_id == referral.patient_id and own.gp_id is None
     client.force_login(other_gp)
-    assert "Traitant" not in client.get(reverse("referrals:detail", args=[own.reference])).content.decode()
+    assert "Traitant" not in client.get(reverse("coordination:referral", args=[own.reference])).content.decode()

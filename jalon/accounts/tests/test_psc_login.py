@@ -92,7 +92,7 @@ def test_it_counts_psc_as_the_second_factor_of_a_coordinator(client, psc, coordi
     psc.behaviour.national_id = "8" + coordinator.professional.rpps
     client.get(through_provider(start(client)))
     assert logged_in_user_id(client) == str(coordinator.pk)
-    assert client.get(reverse("referrals:worklist")).status_code == 200
+    assert client.get(reverse("coordination:worklist")).status_code == 200
 
 
 def test_it_shows_the_button_only_when_configured(client, provider, settings):

@@ -22,7 +22,7 @@ def clock():
 
 def worklist_poll(client):
     """What the worklist's `hx-trigger="every 15s"` element sends."""
-    url = reverse("referrals:worklist")
+    url = reverse("coordination:worklist")
     return client.get(url, **POLL, HTTP_HX_CURRENT_URL=f"http://testserver{url}")
 
 
@@ -41,7 +41,7 @@ def test_it_uses_the_documented_defaults():
 def test_it_marks_every_polling_element_as_a_poll(client, coordinator, clock):
     """The worklist's live part sends the poll header with its refresh."""
     client.force_login(coordinator)
-    page = client.get(reverse("referrals:worklist")).content.decode()
+    page = client.get(reverse("coordination:worklist")).content.decode()
     assert 'hx-trigger="every 15s"' in page and """hx-headers='{"X-Jalon-Poll": "1"}'""" in page
 
 
@@ -62,7 +62,7 @@ def test_it_keeps_a_session_with_a_real_request_alive(client, coordinator, clock
     """A real page view at 20 minutes moves the idle limit: polls at 31 and 45 minutes still answer."""
     client.force_login(coordinator)
     clock.move_to(T0 + timedelta(minutes=20))
-    assert client.get(reverse("referrals:worklist")).status_code == 200
+    assert client.get(reverse("coordination:worklist")).status_code == 200
     for minutes in (31, 45):
         clock.move_to(T0 + timedelta(minutes=minutes))
         response = worklist_poll(client)
@@ -92,7 +92,7 @@ def test_it_ends_a_session_by_its_own_stamps_whatever_the_backend_expiry(client,
     session = client.session
     session[ACTIVE_AT] = int((T0 - timedelta(minutes=31)).timestamp())
     session.save()
-    response = client.get(reverse("referrals:worklist"))
+    response = client.get(reverse("coordination:worklist"))
     assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))
     page = html.unescape(client.get(response.url).content.decode())
     assert "Votre session a expiré après une période d'inactivité" in page
@@ -105,7 +105,7 @@ def test_it_ends_every_session_at_the_absolute_lifetime(client, coordinator, clo
     while moment + timedelta(minutes=20) < T0 + timedelta(hours=12):
         moment += timedelta(minutes=20)
         clock.move_to(moment)
-        assert client.get(reverse("accounts:home")).url == reverse("referrals:worklist")
+        assert client.get(reverse("accounts:home")).url == reverse("coordination:worklist")
     clock.move_to(T0 + timedelta(hours=12))
     response = client.get(reverse("accounts:home"))
     assert response.url.startswith(reverse("accounts:login"))
@@ -119,15 +119,15 @@ def test_it_reads_the_absolute_lifetime_from_settings(client, coordinator, clock
     client.force_login(coordinator)
     for minutes in (25, 50, 59):
         clock.move_to(T0 + timedelta(minutes=minutes))
-        assert client.get(reverse("accounts:home")).url == reverse("referrals:worklist")
+        assert client.get(reverse("accounts:home")).url == reverse("coordination:worklist")
     clock.move_to(T0 + timedelta(minutes=60))
     assert client.get(reverse("accounts:home")).url.startswith(reverse("accounts:login"))
 
 
 def test_it_sends_an_expired_htmx_request_to_the_login_page_not_into_the_fragment(client, coordinator, clock):
     """An htmx request of an anonymous user gets HX-Redirect to the login page with the current page as next."""
-    page = reverse("referrals:worklist") + "?statut=nouvelle"
-    response = client.get(reverse("referrals:worklist"), HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=f"http://testserver{page}")
+    page = reverse("coordination:worklist") + "?statut=nouvelle"
+    response = client.get(reverse("coordination:worklist"), HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=f"http://testserver{page}")
     assert response.status_code == 200 and response.content == b""
     assert response["HX-Redirect"] == f"{reverse('accounts:login')}?next=%2Fdemandes%2Ffile%2F%3Fstatut%3Dnouvelle"
     assert "Connexion à Jalon" not in response.content.decode()
@@ -135,7 +135,7 @@ def test_it_sends_an_expired_htmx_request_to_the_login_page_not_into_the_fragmen
 
 def test_it_ignores_a_foreign_current_url(client, clock):
     """An HX-Current-URL on another site is not a « next »: the login page alone."""
-    response = client.get(reverse("referrals:worklist"), HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="https://evil.example/phish")
+    response = client.get(reverse("coordination:worklist"), HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="https://evil.example/phish")
     assert response["HX-Redirect"] == reverse("accounts:login")
 
 

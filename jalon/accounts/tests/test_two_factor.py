@@ -45,7 +45,7 @@ def clock():
 def test_it_sends_a_coordinator_without_device_to_enrolment_and_nowhere_else(client, coordinator):
     """A coordinator with a password only reaches neither the worklist nor a patient page, only enrolment."""
     password_login(client, coordinator)
-    response = client.get(reverse("referrals:worklist"))
+    response = client.get(reverse("coordination:worklist"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("accounts:two_factor_enrol"))
     assert client.get(reverse("accounts:audit")).url.startswith(reverse("accounts:two_factor_enrol"))
@@ -70,7 +70,7 @@ def test_it_requires_enrolment_for_a_superuser_of_any_role(client, db):
 def test_it_answers_htmx_polls_of_a_held_session_with_a_redirect_header(client, coordinator):
     """A background poll of a session held at the second factor gets HX-Redirect, not the worklist."""
     password_login(client, coordinator)
-    response = client.get(reverse("referrals:worklist"), headers={"HX-Request": "true"})
+    response = client.get(reverse("coordination:worklist"), headers={"HX-Request": "true"})
     assert response.status_code == 204
     assert response["HX-Redirect"] == reverse("accounts:two_factor_enrol")
 
@@ -95,14 +95,14 @@ def test_it_checks_again_when_the_role_changes_within_the_session(client, gp):
     password_login(client, gp)
     assert client.get(reverse("portal:patients")).status_code == 200
     User.objects.filter(pk=gp.pk).update(role=Role.COORDINATOR)
-    assert client.get(reverse("referrals:worklist")).url.startswith(reverse("accounts:two_factor_enrol"))
+    assert client.get(reverse("coordination:worklist")).url.startswith(reverse("accounts:two_factor_enrol"))
 
 
 def test_it_lets_a_coordinator_in_when_the_requirement_is_off(client, coordinator, settings):
     """JALON_REQUIRE_2FA off (the demo of `make run`): no enrolment required."""
     settings.JALON_REQUIRE_2FA = False
     password_login(client, coordinator)
-    assert client.get(reverse("referrals:worklist")).status_code == 200
+    assert client.get(reverse("coordination:worklist")).status_code == 200
 
 
 def test_it_still_asks_an_enrolled_user_when_the_requirement_is_off(client, coordinator, settings):
@@ -110,12 +110,12 @@ def test_it_still_asks_an_enrolled_user_when_the_requirement_is_off(client, coor
     settings.JALON_REQUIRE_2FA = False
     totp_device_for(coordinator)
     password_login(client, coordinator)
-    assert client.get(reverse("referrals:worklist")).url.startswith(reverse("accounts:two_factor_verify"))
+    assert client.get(reverse("coordination:worklist")).url.startswith(reverse("accounts:two_factor_verify"))
 
 
 def test_it_leaves_anonymous_visitors_to_the_login_page(client):
     """No session, no second factor: the usual login redirect."""
-    assert reverse("accounts:login") in client.get(reverse("referrals:worklist")).url
+    assert reverse("accounts:login") in client.get(reverse("coordination:worklist")).url
 
 
 # --- Enrolment -----------------------------------------------------------------------------------
@@ -130,7 +130,7 @@ def test_it_enrols_a_coordinator_and_shows_ten_recovery_codes_once(client, coord
     secret = re.search(r'id="totp-secret" class="secret">([A-Z2-7 ]+)<', page).group(1)
     assert len(secret.replace(" ", "")) == 32
 
-    response = client.post(reverse("accounts:two_factor_enrol"), {"code": totp_code(device), "next": reverse("referrals:worklist")})
+    response = client.post(reverse("accounts:two_factor_enrol"), {"code": totp_code(device), "next": reverse("coordination:worklist")})
     assert response.status_code == 302
     device.refresh_from_db()
     assert device.confirmed
@@ -138,9 +138,9 @@ def test_it_enrols_a_coordinator_and_shows_ten_recovery_codes_once(client, coord
     codes = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", codes_page)
     assert len(codes) == 10
     assert set(StaticToken.objects.filter(device__user=coordinator).values_list("token", flat=True)) == set(codes)
-    assert reverse("referrals:worklist") in codes_page
+    assert reverse("coordination:worklist") in codes_page
     assert client.get(response.url).status_code == 302  # never shown twice
-    assert client.get(reverse("referrals:worklist")).status_code == 200
+    assert client.get(reverse("coordination:worklist")).status_code == 200
     assert AuditRecord.objects.filter(actor=coordinator, object_type="second_factor", action="create").count() == 1
 
 
@@ -152,7 +152,7 @@ def test_it_refuses_a_wrong_enrolment_code_in_french(client, coordinator):
     assert response.status_code == 200
     assert "Code incorrect" in response.content.decode()
     assert not TOTPDevice.objects.filter(user=coordinator, confirmed=True).exists()
-    assert client.get(reverse("referrals:worklist")).status_code == 302
+    assert client.get(reverse("coordination:worklist")).status_code == 302
 
 
 @pytest.mark.parametrize("code", ["", "x" * 40, "abcdef", "12 34 5"])
@@ -190,13 +190,13 @@ def test_it_does_not_let_a_held_session_enrol_a_new_device(client, coordinator):
 def test_it_logs_in_with_a_totp_code(client, coordinator, clock):
     """Password, then the code of the application: the worklist opens."""
     device = totp_device_for(coordinator)
-    response = password_login(client, coordinator, next_url=reverse("referrals:worklist"))
+    response = password_login(client, coordinator, next_url=reverse("coordination:worklist"))
     held = client.get(response.url)
     assert held.url.startswith(reverse("accounts:two_factor_verify"))
-    response = client.post(reverse("accounts:two_factor_verify"), {"code": totp_code(device), "next": reverse("referrals:worklist")})
-    assert response.url == reverse("referrals:worklist")
+    response = client.post(reverse("accounts:two_factor_verify"), {"code": totp_code(device), "next": reverse("coordination:worklist")})
+    assert response.url == reverse("coordination:worklist")
     assert client.session[SESSION_KEY] == "totp"
-    assert client.get(reverse("referrals:worklist")).status_code == 200
+    assert client.get(reverse("coordination:worklist")).status_code == 200
 
 
 def test_it_refuses_a_wrong_code_in_french(client, coordinator, clock):
@@ -208,7 +208,7 @@ def test_it_refuses_a_wrong_code_in_french(client, coordinator, clock):
     page = client.post(reverse("accounts:two_factor_verify"), {"code": wrong}).content.decode()
     assert "Code incorrect ou expiré" in page
     assert SESSION_KEY not in client.session
-    assert client.get(reverse("referrals:worklist")).status_code == 302
+    assert client.get(reverse("coordination:worklist")).status_code == 302
 
 
 def test_it_throttles_repeated_wrong_codes(client, coordinator, clock):
@@ -249,7 +249,7 @@ def test_it_accepts_a_recovery_code_once(client, coordinator, clock):
     response = client.post(reverse("accounts:two_factor_verify"), {"code": code.upper()})
     assert response.status_code == 302
     assert client.session[SESSION_KEY] == "recovery_code"
-    assert "Code de secours utilisé : il vous en reste 0" in client.get(reverse("referrals:worklist"), follow=True).content.decode()
+    assert "Code de secours utilisé : il vous en reste 0" in client.get(reverse("coordination:worklist"), follow=True).content.decode()
     assert AuditRecord.objects.filter(actor=coordinator, object_type="recovery_code_used").count() == 1
     client.post(reverse("accounts:logout"))
     clock.shift(timedelta(seconds=10))
@@ -266,7 +266,7 @@ def test_it_forgets_the_second_factor_at_logout(client, coordinator, clock):
     client.post(reverse("accounts:two_factor_verify"), {"code": totp_code(device)})
     client.post(reverse("accounts:logout"))
     password_login(client, coordinator)
-    assert client.get(reverse("referrals:worklist")).url.startswith(reverse("accounts:two_factor_verify"))
+    assert client.get(reverse("coordination:worklist")).url.startswith(reverse("accounts:two_factor_verify"))
 
 
 def test_it_sends_an_anonymous_visitor_of_the_code_page_to_login(client):

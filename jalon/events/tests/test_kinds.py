@@ -120,7 +120,7 @@ def test_the_referral_page_shows_the_registry_label(client, coordinator, submit,
     referral = submit().referral
     monkeypatch.setitem(kinds.EVENT_KINDS, "referral.submitted", dataclasses.replace(EVENT_KINDS["referral.submitted"], label="Reçue (registre)"))
     client.force_login(coordinator)
-    response = client.get(reverse("referrals:detail", args=[referral.reference]))
+    response = client.get(reverse("coordination:referral", args=[referral.reference]))
     assert response.status_code == 200
     assert "Reçue (registre)" in response.content.decode()
 
@@ -129,4 +129,4 @@ def test_an_outsider_does_not_see_the_history(client, coordinator_elsewhere, sub
     """A coordinator of another organisation gets a 404, not the history."""
     referral = submit().referral
     client.force_login(coordinator_elsewhere)
-    assert client.get(reverse("referrals:detail", args=[referral.reference])).status_code == 404
+    assert client.get(reverse("coordination:referral", args=[referral.reference])).status_code == 404

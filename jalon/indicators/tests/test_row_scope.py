@@ -113,7 +113,7 @@ def test_it_sends_the_regional_analyst_home_to_the_indicators(client, regional_a
 
 @pytest.mark.parametrize(
     "url",
-    [reverse("accounts:audit"), reverse("referrals:worklist"), reverse("notifications:templates")],
+    [reverse("accounts:audit"), reverse("coordination:worklist"), reverse("notifications:templates")],
 )
 def test_it_keeps_the_regional_analyst_out_of_nominative_and_managing_pages(client, regional_analyst, url):
     """The regional analyst reaches neither the worklist, the audit trail nor the message texts (403 or 404)."""

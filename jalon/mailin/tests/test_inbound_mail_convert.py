@@ -150,5 +150,5 @@ def test_it_links_the_referral_page_back_to_its_mail(client, gp_mail, coordinato
 
     referral = convert(gp_mail, coordinator).referral
     client.force_login(coordinator)
-    page = client.get(reverse("referrals:detail", args=[referral.reference])).content.decode()
+    page = client.get(reverse("coordination:referral", args=[referral.reference])).content.decode()
     assert reverse("mailin:detail", args=[gp_mail.pk]) in page and "Courriel reçu" in page

@@ -231,7 +231,7 @@ def test_it_completes_the_mail_into_a_referral(client, coordinator, gp_mail, gp,
 
     referral = Referral.objects.get()
     assert response.status_code == 302
-    assert response.url == reverse("referrals:detail", args=[referral.reference])
+    assert response.url == reverse("coordination:referral", args=[referral.reference])
     assert (referral.channel, referral.referrer_id) == (Channel.MAIL, gp.professional_id)
     assert list(referral.documents.values_list("original_name", flat=True)) == ["CR scanner thoracique.pdf"]
     gp_mail.refresh_from_db()
@@ -341,7 +341,7 @@ def test_it_shows_a_converted_mail_with_its_referral(client, coordinator, gp_mai
     referral = Referral.objects.get()
     page = client.get(reverse("mailin:detail", args=[gp_mail.pk])).content.decode()
 
-    assert reverse("referrals:detail", args=[referral.reference]) in page
+    assert reverse("coordination:referral", args=[referral.reference]) in page
     assert "Enregistrer la demande" not in page
     assert AuditRecord.objects.filter(object_type="inbound_mail", action=AuditAction.READ, patient_id=referral.patient_id).exists()
 

@@ -22,7 +22,7 @@ def test_it_shows_failed_messages_in_the_worklist(client, coordinator, failed):
     """The coordinator of the entry point sees the failure, audited with the rest of the worklist."""
     referral, message = failed
     client.force_login(coordinator)
-    page = client.get(reverse("referrals:worklist")).content.decode()
+    page = client.get(reverse("coordination:worklist")).content.decode()
     assert "Messages non distribués" in page and message.recipient_address in page and "Connection refused" in page
     assert AuditRecord.objects.filter(actor=coordinator, patient=referral.patient, object_type="worklist").exists()
 
@@ -31,7 +31,7 @@ def test_it_hides_them_from_a_coordinator_elsewhere(client, coordinator_elsewher
     """A coordinator of another organisation neither sees nor acts on the failure (404)."""
     _referral, message = failed
     client.force_login(coordinator_elsewhere)
-    assert "Messages non distribués" not in client.get(reverse("referrals:worklist")).content.decode()
+    assert "Messages non distribués" not in client.get(reverse("coordination:worklist")).content.decode()
     assert client.post(reverse("messaging:failed_action", args=[message.pk, "renvoyer"])).status_code == 404
     message.refresh_from_db()
     assert message.status == OutboxStatus.FAILED
@@ -53,7 +53,7 @@ def test_it_records_that_the_failure_was_handled(client, coordinator, failed):
     client.post(reverse("messaging:failed_action", args=[message.pk, "traite"]))
     message.refresh_from_db()
     assert message.failure_handled_by == coordinator and message.status == OutboxStatus.FAILED
-    assert "Messages non distribués" not in client.get(reverse("referrals:worklist")).content.decode()
+    assert "Messages non distribués" not in client.get(reverse("coordination:worklist")).content.decode()
 
 
 def test_it_refuses_an_unknown_action(client, coordinator, failed):
@@ -67,5 +67,5 @@ def test_it_shows_the_delivery_status_on_the_referral_history(client, coordinato
     """Each event's messages show their channel, recipient and status."""
     referral, message = failed
     client.force_login(coordinator)
-    page = client.get(reverse("referrals:detail", args=[referral.reference])).content.decode()
+    page = client.get(reverse("coordination:referral", args=[referral.reference])).content.decode()
     assert message.recipient_address in page and "Échec définitif" in page

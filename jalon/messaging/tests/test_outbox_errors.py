@@ -174,13 +174,13 @@ def test_a_permanent_error_is_shown_as_a_definitive_failure(client, coordinator,
         assert outbox_deliver(message_id=message.pk) == OutboxStatus.FAILED
 
     client.force_login(coordinator)
-    page = client.get(reverse("referrals:worklist")).content.decode()
+    page = client.get(reverse("coordination:worklist")).content.decode()
     assert "Messages non distribués" in page and reason in page
 
     client.post(reverse("messaging:failed_action", args=[message.pk, "traite"]))
     message.refresh_from_db()
     assert (message.status, message.attempts, message.failure_handled_by) == (OutboxStatus.FAILED, 1, coordinator)
-    assert "Messages non distribués" not in client.get(reverse("referrals:worklist")).content.decode()
+    assert "Messages non distribués" not in client.get(reverse("coordination:worklist")).content.decode()
 
 
 def test_a_queue_that_cannot_be_reached_leaves_the_message_to_the_periodic_run(db, django_capture_on_commit_callbacks):

@@ -28,7 +28,7 @@ def test_a_coordinator_elsewhere_cannot_see_or_handle_the_failed_message_of_anot
     )
     client.force_login(coordinator_elsewhere)
 
-    page = client.get(reverse("referrals:worklist")).content.decode()
+    page = client.get(reverse("coordination:worklist")).content.decode()
     handled = client.post(reverse("messaging:failed_action", args=[message.pk, "traite"]))
 
     assert message.recipient_address not in page

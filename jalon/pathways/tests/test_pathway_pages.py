@@ -149,7 +149,7 @@ def pathway(referral, coordinator):
 
 
 def accept_url(referral) -> str:
-    return reverse("referrals:action", args=[referral.reference, "accept"])
+    return reverse("coordination:action", args=[referral.reference, "accept"])
 
 
 def pathway_url(pathway_or_referral, name: str = "detail", *args) -> str:
@@ -168,7 +168,7 @@ def test_it_shows_the_rules_proposal_and_why(client, coordinator, referral):
     """The referral page names the rule, its clinical situation, each condition checked and the first tasks."""
     proposal = triage_propose(referral)
     client.force_login(coordinator)
-    page = client.get(reverse("referrals:detail", args=[referral.reference])).content.decode()
+    page = client.get(reverse("coordination:referral", args=[referral.reference])).content.decode()
     assert "Proposition des règles de tri" in page
     assert proposal.rule.code in page and proposal.rule.comment in page
     assert "Pourquoi ?" in page
@@ -196,7 +196,7 @@ def test_it_accepts_with_the_proposal_into_a_pathway(client, coordinator, referr
     decision = TriageDecision.objects.get(referral=referral)
     assert (decision.rule_id, decision.overridden, decision.override_reason) == (proposal.rule.pk, False, "")
 
-    page = client.get(reverse("referrals:detail", args=[referral.reference])).content.decode()
+    page = client.get(reverse("coordination:referral", args=[referral.reference])).content.decode()
     assert pathway_url(referral) in page
     assert proposal.rule.code in page and "Non : proposition suivie" in page
 

@@ -48,8 +48,8 @@ def test_it_shows_the_section_in_the_worklist_and_the_banner_on_the_referral(cli
     """The worklist counts open conflicts; the referral page links to its conflict."""
     client.force_login(coordinator)
 
-    worklist = client.get(reverse("referrals:worklist")).content.decode()
-    referral_page = client.get(reverse("referrals:detail", args=[conflict.referral.reference])).content.decode()
+    worklist = client.get(reverse("coordination:worklist")).content.decode()
+    referral_page = client.get(reverse("coordination:referral", args=[conflict.referral.reference])).content.decode()
 
     assert "Conflits d'identité" in worklist and 'data-testid="identity-conflict-count">1<' in worklist
     assert detail_url(conflict) in referral_page
@@ -64,11 +64,11 @@ def test_same_person_resolution_moves_the_referral(client, coordinator, conflict
     )
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("referrals:detail", args=[conflict.referral.reference])
+    assert response["Location"] == reverse("coordination:referral", args=[conflict.referral.reference])
     conflict.refresh_from_db()
     assert conflict.status == ConflictStatus.RESOLVED
     assert Referral.objects.get(pk=conflict.referral_id).patient_id == known.patient_id
-    worklist = client.get(reverse("referrals:worklist")).content.decode()
+    worklist = client.get(reverse("coordination:worklist")).content.decode()
     assert 'data-testid="identity-conflict-count"' not in worklist
     assert "Aucun conflit d&#x27;identité à résoudre." in worklist or "Aucun conflit d'identité à résoudre." in worklist
 
@@ -144,7 +144,7 @@ def test_the_worklist_leads_to_the_conflicts_page_even_when_none_is_open(client,
     """With no open conflict the worklist shows no count, but one line still links to the page (resolved ones)."""
     client.force_login(coordinator)
 
-    worklist = client.get(reverse("referrals:worklist")).content.decode()
+    worklist = client.get(reverse("coordination:worklist")).content.decode()
 
     assert 'data-testid="identity-conflict-count"' not in worklist
     assert reverse("patients:identity_conflicts") in worklist

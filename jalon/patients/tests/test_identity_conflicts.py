@@ -72,8 +72,8 @@ def test_it_raises_a_conflict_and_reaches_no_ones_record(client, known, conflict
 def test_it_gives_the_submitter_404_on_the_known_patients_referral(client, known, conflicting, other_gp):
     """The submitter reaches their own referral, never the known patient's (page and API)."""
     client.force_login(other_gp)
-    assert client.get(reverse("referrals:detail", args=[known.reference])).status_code == 404
-    assert client.get(reverse("referrals:detail", args=[conflicting.reference])).status_code == 200
+    assert client.get(reverse("coordination:referral", args=[known.reference])).status_code == 404
+    assert client.get(reverse("coordination:referral", args=[conflicting.reference])).status_code == 200
     client.logout()
     key = key_for(other_gp)
     assert get(client, known.reference, key).status_code == 404

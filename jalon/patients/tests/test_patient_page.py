@@ -116,9 +116,9 @@ def test_it_ends_from_the_page_and_asks_for_a_reason(client, referral, coordinat
 def test_it_links_the_patient_page_from_the_referral_page_for_those_who_reach_it(client, referral, coordinator, gp):
     """The coordination sees the link to the patient's page on the referral page; the referrer does not."""
     client.force_login(coordinator)
-    assert page(referral) in client.get(reverse("referrals:detail", args=[referral.reference])).content.decode()
+    assert page(referral) in client.get(reverse("coordination:referral", args=[referral.reference])).content.decode()
     client.force_login(gp)
-    assert page(referral) not in client.get(reverse("referrals:detail", args=[referral.reference])).content.decode()
+    assert page(referral) not in client.get(reverse("coordination:referral", args=[referral.reference])).content.decode()
 
 
 def test_the_grant_form_chooses_no_role_in_advance(client, referral, coordinator):

@@ -37,5 +37,5 @@ def _page_of(request, referral) -> str:
     """The page to come back to after a reply: the pathway or the referral page itself (not the URL of a
     refused action the page may have been drawn for, which only takes POSTs)."""
     match = getattr(request, "resolver_match", None)
-    name = "pathways:detail" if match is not None and match.namespace == "pathways" else "referrals:detail"
+    name = "pathways:detail" if match is not None and match.namespace == "pathways" else "coordination:referral"
     return reverse(name, args=[referral.reference])

@@ -16,7 +16,7 @@ def test_it_shows_the_thread_and_reply_form_on_the_referral_page(client, referra
     post(treating_gp, referral, "Le patient est inquiet, pouvez-vous l'appeler ?")
     client.force_login(coordinator)
 
-    page = client.get(reverse("referrals:detail", args=[referral.reference])).content.decode()
+    page = client.get(reverse("coordination:referral", args=[referral.reference])).content.decode()
 
     assert "Échanges avec le médecin" in page and "pouvez-vous l&#x27;appeler ?" in page
     assert "Répondre au médecin" in page and reverse("portal:thread_post", args=[referral.reference]) in page
@@ -38,7 +38,7 @@ def test_it_marks_the_thread_read_on_the_referral_page(client, referral, coordin
     """Opening the referral page reads the thread too."""
     post(gp, referral, "Question")
     client.force_login(coordinator)
-    client.get(reverse("referrals:detail", args=[referral.reference]))
+    client.get(reverse("coordination:referral", args=[referral.reference]))
     assert unread_threads_for_coordinator(coordinator).total_unread == 0
 
 
@@ -47,7 +47,7 @@ def test_it_shows_the_gp_the_thread_read_only_with_a_link_to_the_portal(client, 
     post(coordinator, referral, "Rendez-vous confirmé")
     client.force_login(gp)
 
-    page = client.get(reverse("referrals:detail", args=[referral.reference])).content.decode()
+    page = client.get(reverse("coordination:referral", args=[referral.reference])).content.decode()
 
     assert "Rendez-vous confirmé" in page and "Répondre au médecin" not in page
     assert reverse("portal:patient", args=[referral.reference]) in page
@@ -62,7 +62,7 @@ def test_it_shows_nothing_to_someone_outside_the_thread(client, referral, specia
     post(gp, referral, "Message confidentiel à la coordination")
     client.force_login(specialist)
 
-    response = client.get(reverse("referrals:detail", args=[referral.reference]))
+    response = client.get(reverse("coordination:referral", args=[referral.reference]))
 
     assert response.status_code == 200
     page = response.content.decode()

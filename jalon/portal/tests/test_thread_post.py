@@ -36,13 +36,13 @@ def test_it_never_sends_the_user_elsewhere(client, referral, coordinator, next_u
     """Another site, nothing, or a text that is no path as "next": back to the referral page instead."""
     client.force_login(coordinator)
     response = client.post(post_url(referral), {"body": "Bien reçu.", "next": next_url})
-    assert response.status_code == 302 and response.url == reverse("referrals:detail", args=[referral.reference])
+    assert response.status_code == 302 and response.url == reverse("coordination:referral", args=[referral.reference])
 
 
 @pytest.mark.parametrize(("body", "error"), [("  ", "Écrivez votre message"), ("x" * 5001, "5000 au plus")], ids=["blank", "too-long"])
 def test_it_shows_the_form_again_with_the_text_and_the_reason(client, referral, coordinator, body, error):
     """Refused: 400, the French reason, the text kept, a way back, nothing saved."""
-    back = reverse("referrals:detail", args=[referral.reference])
+    back = reverse("coordination:referral", args=[referral.reference])
     client.force_login(coordinator)
 
     response = client.post(post_url(referral), {"body": body, "next": back})

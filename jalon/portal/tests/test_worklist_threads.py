@@ -12,7 +12,7 @@ from jalon.accounts.models import AuditRecord
 from jalon.pathways.tests.factories import pathway_build
 from jalon.testing.factories import letters_name, make_ins
 
-WORKLIST = reverse("referrals:worklist")
+WORKLIST = reverse("coordination:worklist")
 
 
 def unread_badge(page: str) -> str:
@@ -30,7 +30,7 @@ def test_it_shows_the_unread_count_and_the_referral(client, referral, coordinato
     page = client.get(WORKLIST).content.decode()
 
     assert "Messages des professionnels" in page and unread_badge(page) == "2"
-    assert f'href="{reverse("referrals:detail", args=[referral.reference])}"' in page
+    assert f'href="{reverse("coordination:referral", args=[referral.reference])}"' in page
     assert referral.patient.display_name in page and "2 non lus" in page
 
 
@@ -49,7 +49,7 @@ def test_it_does_not_count_the_coordinations_own_messages_or_read_ones(client, r
     client.force_login(coordinator)
     assert unread_badge(client.get(WORKLIST).content.decode()) == "1"
 
-    client.get(reverse("referrals:detail", args=[referral.reference]))
+    client.get(reverse("coordination:referral", args=[referral.reference]))
 
     page = client.get(WORKLIST).content.decode()
     assert unread_badge(page) == "0" and "Aucun message non lu." in page

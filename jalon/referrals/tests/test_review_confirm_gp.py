@@ -24,7 +24,7 @@ def test_the_referral_page_shows_the_coordination_the_gp_already_confirmed(clien
     assert second.patient_id == first.patient_id
     client.force_login(coordinator)
 
-    body = client.get(reverse("referrals:detail", args=[second.reference])).content.decode()
+    body = client.get(reverse("coordination:referral", args=[second.reference])).content.decode()
 
     assert other_gp.professional.display_name in body  # the proposal
     assert family_gp.professional.display_name in body  # and the GP the file already has

@@ -30,7 +30,7 @@ def test_a_submitter_matching_on_traits_does_not_see_the_known_patients_ins_phon
     patient = mine.patient
     client.force_login(other_gp)
 
-    page = client.get(reverse("referrals:detail", args=[mine.reference]))
+    page = client.get(reverse("coordination:referral", args=[mine.reference]))
 
     assert page.status_code == 200
     body = page.content.decode()
@@ -44,7 +44,7 @@ def test_the_coordination_still_sees_the_known_patients_record(client, submit, o
     mine = submit(user=other_gp, patient=identity(ins="", phone="", commune_code=None, gp_id=None)).referral
     client.force_login(coordinator)
 
-    body = client.get(reverse("referrals:detail", args=[mine.reference])).content.decode()
+    body = client.get(reverse("coordination:referral", args=[mine.reference])).content.decode()
 
     assert Referral.objects.get(pk=mine.pk).patient.ins in body
 
@@ -61,7 +61,7 @@ def test_a_submitter_matching_on_traits_does_not_learn_that_the_patient_has_anot
     assert mine.related_referrals.exists()
     client.force_login(other_gp)
 
-    body = client.get(reverse("referrals:detail", args=[mine.reference])).content.decode()
+    body = client.get(reverse("coordination:referral", args=[mine.reference])).content.decode()
 
     assert str(event_label("referral.duplicate_linked")) not in body
     assert known_patient_referral.reference not in body

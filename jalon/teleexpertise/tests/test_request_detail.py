@@ -49,11 +49,11 @@ def test_it_answers_and_converts_from_the_page(client, gp, pneumologist, ask):
     referral = Referral.objects.get()
     page = client.get(response.url).content.decode()
     assert f"la demande de prise en soins {referral.reference} est créée" in page
-    assert reverse("referrals:detail", args=[referral.reference]) in page
+    assert reverse("coordination:referral", args=[referral.reference]) in page
     client.force_login(gp)
     page = client.get(reverse("teleexpertise:detail", args=[request.reference])).content.decode()
-    assert "Bilan rapide nécessaire." in page and reverse("referrals:detail", args=[referral.reference]) in page
-    assert client.get(reverse("referrals:detail", args=[referral.reference])).status_code == 200
+    assert "Bilan rapide nécessaire." in page and reverse("coordination:referral", args=[referral.reference]) in page
+    assert client.get(reverse("coordination:referral", args=[referral.reference])).status_code == 200
 
 
 def test_it_refuses_an_empty_answer_and_shows_the_form_again(client, pneumologist, ask):

@@ -39,7 +39,7 @@ def test_a_converted_request_does_not_carry_the_known_patients_record_to_the_req
     assert referral.patient_id == known.pk
     client.force_login(other_gp)
 
-    body = client.get(reverse("referrals:detail", args=[referral.reference])).content.decode()
+    body = client.get(reverse("coordination:referral", args=[referral.reference])).content.decode()
 
     assert known.ins not in body
     assert "699887766" not in body

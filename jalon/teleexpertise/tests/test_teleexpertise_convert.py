@@ -122,6 +122,6 @@ def test_it_links_the_referral_page_back_to_the_request(client, converted, gp):
     from django.urls import reverse
 
     client.force_login(gp)
-    page = client.get(reverse("referrals:detail", args=[converted.converted_referral.reference])).content.decode()
+    page = client.get(reverse("coordination:referral", args=[converted.converted_referral.reference])).content.decode()
     assert f"Téléexpertise {converted.reference}" in page
     assert reverse("teleexpertise:detail", args=[converted.reference]) in page

@@ -156,7 +156,7 @@ def test_it_takes_a_draft_from_edit_to_dry_run_to_publication(client, manager, p
     assert response.status_code == 200
     assert past_referral.reference in text
     assert "P2 → P1" in text
-    assert reverse("referrals:detail", args=[past_referral.reference]) not in text  # managers have no nominative access
+    assert reverse("coordination:referral", args=[past_referral.reference]) not in text  # managers have no nominative access
     assert past_referral.patient.birth_name not in text
     assert response.context["report"].changed_count == 1
 
@@ -183,7 +183,7 @@ def test_it_links_a_changed_referral_only_for_someone_who_may_open_it(client, ma
     monkeypatch.setattr(views, "referrals_visible_to", lambda user: Referral.objects.all())
     response = client.get(url)
     assert [row["linked"] for row in response.context["rows"]] == [True]
-    assert reverse("referrals:detail", args=[past_referral.reference]) in page_text(response)
+    assert reverse("coordination:referral", args=[past_referral.reference]) in page_text(response)
 
 
 @pytest.mark.parametrize(

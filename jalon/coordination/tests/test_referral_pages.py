@@ -83,10 +83,10 @@ def test_it_shows_the_worklist_to_the_coordinator_and_audits_it(client, coordina
     """The coordinator's queue lists the referral and records one read per patient listed."""
     referral = submit().referral
     client.force_login(coordinator)
-    response = client.get(reverse("referrals:worklist"))
+    response = client.get(reverse("coordination:worklist"))
     assert referral.reference in response.content.decode()
     assert AuditRecord.objects.filter(actor=coordinator, patient=referral.patient, object_type="worklist").exists()
-    partial = client.get(reverse("referrals:worklist"), headers={"HX-Request": "true"})
+    partial = client.get(reverse("coordination:worklist"), headers={"HX-Request": "true"})
     assert "<html" not in partial.content.decode() and referral.reference in partial.content.decode()
 
 
@@ -95,22 +95,22 @@ def test_it_keeps_worklist_queries_constant(client, coordinator, submit, django_
     for _ in range(3):
         submit()
     client.force_login(coordinator)
-    client.get(reverse("referrals:worklist"))
+    client.get(reverse("coordination:worklist"))
     # 19: one count of open identity conflicts (the worklist's « Conflits d'identité » section) since issue 12.
     with django_assert_max_num_queries(19) as captured:
-        client.get(reverse("referrals:worklist"))
+        client.get(reverse("coordination:worklist"))
     few = len(captured)
     for _ in range(6):
         submit()
     with django_assert_max_num_queries(few):
-        client.get(reverse("referrals:worklist"))
+        client.get(reverse("coordination:worklist"))
 
 
 def test_it_answers_404_to_another_gp(client, other_gp, submit):
     """A GP with no link to the patient cannot tell the referral exists."""
     referral = submit().referral
     client.force_login(other_gp)
-    assert client.get(reverse("referrals:detail", args=[referral.reference])).status_code == 404
+    assert client.get(reverse("coordination:referral", args=[referral.reference])).status_code == 404
     assert client.get(reverse("referrals:acknowledgment", args=[referral.reference])).status_code == 404
 
 
@@ -118,8 +118,8 @@ def test_it_answers_404_to_a_coordinator_elsewhere(client, coordinator_elsewhere
     """A coordinator of another organisation does not reach the CPTS's referral."""
     referral = submit().referral
     client.force_login(coordinator_elsewhere)
-    assert client.get(reverse("referrals:detail", args=[referral.reference])).status_code == 404
-    response = client.post(reverse("referrals:action", args=[referral.reference, "accept"]), {"accept-pathway_kind": "lung", "accept-priority": "P2"})
+    assert client.get(reverse("coordination:referral", args=[referral.reference])).status_code == 404
+    response = client.post(reverse("coordination:action", args=[referral.reference, "accept"]), {"accept-pathway_kind": "lung", "accept-priority": "P2"})
     assert response.status_code == 404
     referral.refresh_from_db()
     assert referral.status == Status.RECEIVED
@@ -130,13 +130,13 @@ def test_it_accepts_from_the_referral_page(client, coordinator, submit):
     referral = submit().referral
     client.force_login(coordinator)
     response = client.post(
-        reverse("referrals:action", args=[referral.reference, "accept"]),
+        reverse("coordination:action", args=[referral.reference, "accept"]),
         {"accept-pathway_kind": "lung", "accept-priority": "P1", "accept-reason": "Nodule suspect", "accept-override_reason": "Hémoptysie"},
     )
     assert response.status_code == 302
     referral.refresh_from_db()
     assert (referral.status, referral.pathway_kind, referral.priority) == (Status.ACCEPTED, "lung", "P1")
-    page = client.get(reverse("referrals:detail", args=[referral.reference])).content.decode()
+    page = client.get(reverse("coordination:referral", args=[referral.reference])).content.decode()
     assert "Demande acceptée" in page
 
 
@@ -144,7 +144,7 @@ def test_it_keeps_the_typed_reason_when_an_action_is_refused(client, coordinator
     """Declining without a reason shows a French error and changes nothing."""
     referral = submit().referral
     client.force_login(coordinator)
-    response = client.post(reverse("referrals:action", args=[referral.reference, "decline"]), {"decline-reason": ""})
+    response = client.post(reverse("coordination:action", args=[referral.reference, "decline"]), {"decline-reason": ""})
     assert response.status_code == 400
     assert "Ce champ est obligatoire" in response.content.decode()
     referral.refresh_from_db()
@@ -156,7 +156,7 @@ def test_it_lets_the_referrer_complete_a_referral(client, gp, coordinator, submi
     referral = submit(documents=[]).referral
     assert not referral.is_complete
     client.force_login(coordinator)
-    client.post(reverse("referrals:action", args=[referral.reference, "request_complement"]), {"complement-message": "Merci de joindre le compte rendu du scanner"})
+    client.post(reverse("coordination:action", args=[referral.reference, "request_complement"]), {"complement-message": "Merci de joindre le compte rendu du scanner"})
     client.force_login(gp)
     page = client.get(reverse("referrals:complete", args=[referral.reference]))
     assert "Merci de joindre le compte rendu du scanner" in page.content.decode()
@@ -169,7 +169,7 @@ def test_it_lets_the_referrer_complete_a_referral(client, gp, coordinator, submi
     assert referral.status == Status.RECEIVED and referral.is_complete
 
 
-@pytest.mark.parametrize("url_name", ["referrals:worklist", "referrals:phone_intake"])
+@pytest.mark.parametrize("url_name", ["coordination:worklist", "referrals:phone_intake"])
 def test_it_refuses_coordinator_pages_to_a_gp(client, gp, url_name):
     """Coordinator pages answer 403 to other roles."""
     client.force_login(gp)
@@ -187,19 +187,19 @@ def test_it_records_the_patients_opposition_to_sharing(client, coordinator, subm
     """The coordination records the opposition; it is audited and the referral page says so."""
     referral = submit().referral
     client.force_login(coordinator)
-    response = client.post(reverse("referrals:sharing_opposition", args=[referral.reference]), {"opposes": "yes"})
+    response = client.post(reverse("coordination:sharing_opposition", args=[referral.reference]), {"opposes": "yes"})
     assert response.status_code == 302
     referral.patient.refresh_from_db()
     assert referral.patient.sharing_opposition and referral.patient.sharing_opposition_recorded_at
     assert AuditRecord.objects.filter(patient=referral.patient, object_type="patient.sharing_opposition").exists()
-    assert "s'oppose au partage" in client.get(reverse("referrals:detail", args=[referral.reference])).content.decode()
+    assert "s'oppose au partage" in client.get(reverse("coordination:referral", args=[referral.reference])).content.decode()
 
 
 def test_it_refuses_the_opposition_action_to_the_referrer(client, gp, submit):
     """Only the coordination records an opposition."""
     referral = submit().referral
     client.force_login(gp)
-    assert client.post(reverse("referrals:sharing_opposition", args=[referral.reference]), {"opposes": "yes"}).status_code == 403
+    assert client.post(reverse("coordination:sharing_opposition", args=[referral.reference]), {"opposes": "yes"}).status_code == 403
 
 
 def test_the_phone_intake_speaks_to_the_coordinator_typing_the_call(client, coordinator, gp):

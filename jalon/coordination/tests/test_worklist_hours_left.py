@@ -49,7 +49,7 @@ def test_it_shows_the_true_hours_left_on_the_worklist(client, coordinator, frida
     """The coordinator's worklist shows the working hours left with the entry point's closed Monday skipped."""
     client.force_login(coordinator)
     with time_machine.travel(now, tick=False):
-        page = client.get(reverse("referrals:worklist")).content.decode()
+        page = client.get(reverse("coordination:worklist")).content.decode()
     assert friday_referral.reference in page
     assert f"{left} h ouvrées restantes" in page
 
@@ -58,7 +58,7 @@ def test_it_shows_the_same_hours_left_whatever_the_filters_say(client, coordinat
     """A filter value the form refuses falls back to the open queue, with the same true hours left."""
     client.force_login(coordinator)
     with time_machine.travel(FRIDAY_15H, tick=False):
-        page = client.get(reverse("referrals:worklist"), {"status": "nonsense", "priority": "P9"})
+        page = client.get(reverse("coordination:worklist"), {"status": "nonsense", "priority": "P9"})
     assert page.status_code == 200
     assert "48 h ouvrées restantes" in page.content.decode()
 
@@ -67,13 +67,13 @@ def test_it_shows_late_instead_of_hours_once_the_deadline_has_passed(client, coo
     """After Wednesday 15:00 the row says « en retard » and no hours left."""
     client.force_login(coordinator)
     with time_machine.travel(datetime(2026, 11, 18, 16, tzinfo=PARIS), tick=False):
-        page = client.get(reverse("referrals:worklist")).content.decode()
+        page = client.get(reverse("coordination:worklist")).content.decode()
     assert "en retard" in page and "h ouvrées restantes" not in page
 
 
 def test_it_keeps_the_worklist_from_a_gp(client, gp, friday_referral):
     """A GP has no worklist: the page is refused and shows no hours left."""
     client.force_login(gp)
-    response = client.get(reverse("referrals:worklist"))
+    response = client.get(reverse("coordination:worklist"))
     assert response.status_code == 403
     assert "h ouvrées restantes" not in response.content.decode()

@@ -31,11 +31,11 @@ def referral(submit, family_gp):
 def test_it_shows_the_proposal_and_confirms_it_from_the_referral_page(client, referral, coordinator, family_gp):
     """The page says the GP is proposed; the button confirms: care-team row granted by the coordinator, event, audit."""
     client.force_login(coordinator)
-    detail = reverse("referrals:detail", args=[referral.reference])
+    detail = reverse("coordination:referral", args=[referral.reference])
     assert "pas encore confirmée" in client.get(detail).content.decode()
     assert not portal_referrals_visible_to(family_gp).exists()
 
-    response = client.post(reverse("referrals:confirm_gp", args=[referral.reference]))
+    response = client.post(reverse("coordination:confirm_gp", args=[referral.reference]))
 
     assert response.status_code == 302 and response.url == detail
     referral.refresh_from_db()
@@ -60,7 +60,7 @@ def test_it_is_idempotent(referral, coordinator):
 def test_it_lets_only_the_entry_points_coordination_confirm(who, status, client, referral, request):
     """The referrer, the named GP, another organisation's coordination and managers are refused; nothing written."""
     client.force_login(request.getfixturevalue(who))
-    assert client.post(reverse("referrals:confirm_gp", args=[referral.reference])).status_code == status
+    assert client.post(reverse("coordination:confirm_gp", args=[referral.reference])).status_code == status
     assert not CareTeamMember.objects.filter(role=CareTeamRole.GP).exists()
 
 
@@ -71,6 +71,6 @@ def test_it_says_so_when_no_gp_is_named(client, submit, coordinator):
         referral_confirm_gp(actor=Actor(user=coordinator), referral=referral)
     assert "Aucun médecin traitant" in refused.value.message
     client.force_login(coordinator)
-    response = client.post(reverse("referrals:confirm_gp", args=[referral.reference]), follow=True)
+    response = client.post(reverse("coordination:confirm_gp", args=[referral.reference]), follow=True)
     assert "Aucun médecin traitant" in response.content.decode()
     assert not CareTeamMember.objects.filter(role=CareTeamRole.GP).exists()

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoordinationConfig(AppConfig):
+    name = "jalon.coordination"
+    label = "coordination"
+    verbose_name = _("Coordination")

@@ -1,0 +1,244 @@
+"""The coordination desk: the worklist and the referral page with its decisions (accept, decline, redirect,
+ask for a complement, close; sharing opposition; the GP's confirmation)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from jalon.accounts.access import (
+    RECORD_EVENT_KINDS,
+    Capability,
+    capability_required,
+    has_capability,
+    may_complete_referral,
+    may_work_referral,
+    patients_visible_to,
+    referral_for_user,
+    referrals_visible_to,
+    require,
+    sees_patient_record,
+    teleexpertise_requests_visible_to,
+)
+from jalon.accounts.audit import audit, audit_many
+from jalon.accounts.models import AuditAction
+from jalon.coordination import panels
+from jalon.coordination.selectors import referral_pathway_summary
+from jalon.core.actor import Actor
+from jalon.events.kinds import event_label
+from jalon.mailin.models import InboundMail
+from jalon.messaging.selectors import failed_messages_for_coordinator
+from jalon.pathways import selectors as pathway_selectors
+from jalon.pathways.alerts import alerts_for_coordinator
+from jalon.pathways.errors import PathwayError
+from jalon.patients.services import patient_record_sharing_opposition
+from jalon.portal.services import thread_mark_read
+from jalon.referrals import forms, selectors, services
+from jalon.referrals.completeness import item_label
+from jalon.referrals.errors import ReferralError
+from jalon.referrals.status import allowed_actions
+from jalon.teleexpertise.models import TeleExpertiseRequest
+from jalon.triage.services import referral_accept_into_pathway, triage_propose
+
+
+@login_required
+@capability_required(Capability.WORK_REFERRALS)
+def worklist(request):
+    filters = forms.WorklistFilterForm(request.GET or {"status": "open"})
+    values = filters.cleaned_data if filters.is_valid() else {"status": "open"}
+    queue = selectors.worklist(request.user, **{k: v or "" for k, v in values.items()})
+    page = Paginator(queue, 50).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [
+        {
+            "referral": referral,
+            "overdue": referral.status == "received" and referral.answer_deadline < now,
+            "hours_left": services.answer_hours_left(referral, now) if referral.status == "received" else None,
+        }
+        for referral in page
+    ]
+    alerts = list(alerts_for_coordinator(request.user, now)[:10])
+    failed_messages = list(failed_messages_for_coordinator(request.user)[:10])
+    audit_many(
+        Actor.from_request(request),
+        action=AuditAction.READ,
+        patient_ids=[r.patient_id for r in page]
+        + [alert.pathway.patient_id for alert in alerts]
+        + [message.patient_id for message in failed_messages],
+        object_type="worklist",
+    )
+    context = {
+        "filters": filters,
+        "page": page,
+        "rows": rows,
+        "now": now,
+        "alerts": alerts,
+        "alert_count": alerts_for_coordinator(request.user, now).count(),
+        "failed_messages": failed_messages,
+        "identity_conflicts_panel": panels.identity_conflicts_panel(request.user),
+        "threads_panel": panels.threads_panel(request),
+        "mails_panel": panels.mails_panel(request.user),
+    }
+    template = "coordination/_worklist_table.html" if request.htmx else "coordination/worklist.html"
+    return render(request, template, context)
+
+
+def _render_detail(request, referral, *, bound_form=None, bound_action: str = "", status: int = 200):
+    """The referral page; after a refused action the submitted form is shown again with what was typed."""
+    visible_related_ids = set(
+        referrals_visible_to(request.user).filter(pk__in=[r.pk for r in referral.related_referrals.all()]).values_list("pk", flat=True)
+    )
+    can_work = may_work_referral(request.user, referral)
+    action_forms = {name: form_class(prefix=prefix) for name, (form_class, prefix) in ACTION_FORMS.items()}
+    action_forms["accept"].initial = {"priority": referral.priority or "P2", "pathway_kind": referral.pathway_kind or ""}
+    actions = allowed_actions(referral.status) if can_work else []
+    proposal = pathway_selectors.proposal_summary(triage_propose(referral)) if "accept" in actions else None
+    if proposal and proposal["has_rules"]:
+        action_forms["accept"].initial = {"pathway_kind": proposal["pathway_kind"], "priority": proposal["priority"]}
+    if bound_form is not None:
+        action_forms[bound_action] = bound_form
+    pathway, decision = referral_pathway_summary(referral)
+    origin = _origin_of(request.user, referral, can_work=can_work)
+    shows_record = sees_patient_record(request.user, referral)
+    context = {
+        "origin": origin,
+        "referral": referral,
+        "patient": referral.patient if shows_record else selectors.patient_as_submitted(referral),
+        "contact_phone": referral.contact_phone if shows_record else referral.submitted_identity.get("phone", ""),
+        "missing": [item_label(item) for item in referral.missing_items],
+        "events": [
+            (event, event_label(event.kind))
+            for event in referral.events.all()
+            if shows_record or event.kind not in RECORD_EVENT_KINDS
+        ],
+        "related": [r for r in referral.related_referrals.all() if r.pk in visible_related_ids],
+        "can_work": can_work,
+        "can_confirm_gp": can_work and referral.gp_id is not None and referral.gp_confirmed_at is None,
+        "reaches_patient": patients_visible_to(request.user).filter(pk=referral.patient_id).exists(),
+        "can_complete": may_complete_referral(request.user, referral),
+        "actions": actions,
+        "proposal": proposal,
+        "pathway": pathway,
+        "decision": decision,
+        "decision_checks": pathway_selectors.explanation_rows(decision.explanation) if decision else [],
+        "forms": action_forms,
+        "open_action": bound_action,
+        "now": timezone.now(),
+        "identity_conflicts": panels.referral_identity_conflicts(request.user, referral),
+    }
+    return render(request, "coordination/referral_detail.html", context, status=status)
+
+
+def _origin_of(user, referral, *, can_work: bool) -> dict | None:
+    """What the referral was made from, when typed once elsewhere: a received mail (the coordination opens
+    it) or a tele-expertise request (linked for those who reach it)."""
+    if referral.channel == "mail" and can_work:
+        mail_id = InboundMail.objects.filter(referral=referral).values_list("pk", flat=True).first()
+        if mail_id:
+            return {"label": _("Courriel reçu"), "url": reverse("mailin:detail", args=[mail_id])}
+    if referral.channel == "teleexpertise":
+        tex = TeleExpertiseRequest.objects.filter(converted_referral=referral).values_list("reference", flat=True).first()
+        if tex:
+            reachable = teleexpertise_requests_visible_to(user).filter(reference=tex).exists()
+            return {"label": _("Téléexpertise %(reference)s") % {"reference": tex},
+                    "url": reverse("teleexpertise:detail", args=[tex]) if reachable else ""}
+    return None
+
+
+@login_required
+def referral_detail(request, reference: str):
+    if not has_capability(request.user, Capability.READ_OWN_REFERRALS):
+        raise Http404
+    referral = referral_for_user(request.user, reference, selectors.referral_detail_queryset(request.user))
+    audit(Actor.from_request(request), action=AuditAction.READ, patient_id=referral.patient_id, object_type="referral", object_id=reference)
+    thread_mark_read(user=request.user, referral=referral)  # the page shows the thread (portal_thread)
+    return _render_detail(request, referral)
+
+
+ACTION_FORMS = {
+    "accept": (forms.AcceptForm, "accept"),
+    "decline": (forms.ReasonForm, "decline"),
+    "redirect": (forms.RedirectForm, "redirect"),
+    "request_complement": (forms.ComplementRequestForm, "complement"),
+    "close": (forms.ReasonForm, "close"),
+}
+
+
+def _run_action(action: str, actor: Actor, referral, data: dict):
+    if action == "accept":
+        return referral_accept_into_pathway(actor=actor, referral=referral, **data)
+    if action == "decline":
+        return services.referral_decline(actor=actor, referral=referral, reason=data["reason"])
+    if action == "redirect":
+        return services.referral_redirect(actor=actor, referral=referral, redirected_to=data["redirected_to"], reason=data["reason"])
+    if action == "request_complement":
+        return services.referral_request_complement(actor=actor, referral=referral, message=data["message"])
+    return services.referral_close(actor=actor, referral=referral, reason=data["reason"])
+
+
+SUCCESS_MESSAGES = {
+    "accept": _lazy("Demande acceptée : le parcours est démarré."),
+    "decline": _lazy("Demande refusée ; l'adresseur est prévenu."),
+    "redirect": _lazy("Demande réorientée ; l'adresseur est prévenu."),
+    "request_complement": _lazy("Complément demandé à l'adresseur."),
+    "close": _lazy("Demande clôturée."),
+}
+
+
+@login_required
+@require_POST
+def referral_action(request, reference: str, action: str):
+    if action not in ACTION_FORMS:
+        raise Http404
+    referral = referral_for_user(request.user, reference, selectors.referral_detail_queryset(request.user))
+    require(may_work_referral(request.user, referral))
+    form_class, prefix = ACTION_FORMS[action]
+    form = form_class(request.POST, prefix=prefix)
+    if form.is_valid():
+        try:
+            _run_action(action, Actor.from_request(request), referral, form.cleaned_data)
+        except (ReferralError, PathwayError) as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, SUCCESS_MESSAGES[action])
+            if action == "accept":
+                return redirect("pathways:detail", reference=reference)
+            return redirect("coordination:referral", reference=reference)
+    messages.error(request, _("L'action n'a pas été enregistrée : voyez le formulaire ci-dessous."))
+    return _render_detail(request, referral, bound_form=form, bound_action=action, status=400)
+
+
+@login_required
+@require_POST
+def sharing_opposition(request, reference: str):
+    """The coordination records (or lifts) the patient's opposition to sharing their data."""
+    referral = referral_for_user(request.user, reference)
+    require(may_work_referral(request.user, referral))
+    opposes = request.POST.get("opposes") == "yes"
+    patient_record_sharing_opposition(actor=Actor.from_request(request), patient=referral.patient, opposes=opposes)
+    messages.success(request, _("Opposition au partage enregistrée.") if opposes else _("Opposition au partage levée."))
+    return redirect("coordination:referral", reference=reference)
+
+
+@login_required
+@capability_required(Capability.MANAGE_CARE_TEAM)
+@require_POST
+def confirm_gp(request, reference: str):
+    """The coordination confirms the GP named on the referral: they join the patient's care team."""
+    referral = referral_for_user(request.user, reference)
+    require(may_work_referral(request.user, referral))
+    try:
+        services.referral_confirm_gp(actor=Actor.from_request(request), referral=referral)
+    except ReferralError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Médecin traitant confirmé : ce médecin rejoint l'équipe de soins du patient."))
+    return redirect("coordination:referral", reference=reference)

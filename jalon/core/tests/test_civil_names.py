@@ -10,11 +10,11 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from jalon.coordination.tests.test_referral_pages import form_data
 from jalon.core.text import validate_civil_name
 from jalon.patients.models import IdentityStatus, Patient
 from jalon.referrals.models import Referral
 from jalon.referrals.tests.test_api import key_for, patient_data, payload, post
-from jalon.coordination.tests.test_referral_pages import form_data
 from jalon.teleexpertise.forms import TeleExpertiseRequestForm
 from jalon.testing.factories import PatientFactory
 

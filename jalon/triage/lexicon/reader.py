@@ -152,7 +152,7 @@ def pipeline():
 
     labels, regex = load_terms()
     nlp = edsnlp.blank("eds")
-    nlp.add_pipe(eds.normalizer())
+    nlp.add_pipe(eds.normalizer(pollution=False))
     nlp.add_pipe(eds.sentences())
     nlp.add_pipe(eds.matcher(regex=regex, attr="NORM", ignore_excluded=False))
     nlp.add_pipe(eds.negation(pseudo=[*negation_pseudo, *EXTRA_PSEUDO_NEGATIONS]))
@@ -177,5 +177,8 @@ def load_terms() -> tuple[dict[str, _Label], dict[str, list[str]]]:
             suspicion_is_the_sign=entry.get("suspicion_is_the_sign", False),
             history=entry.get("history", False),
         )
-        regex[key] = [rf"(?<!\w)(?:{pattern})(?!\w)" for pattern in entry["regex"]]
+        # One alternation per label: the matcher runs each regex over the whole text, so fewer is faster.
+        # An apostrophe is often typed as a space, or left out (« peau d orange », « crise depilepsie »).
+        patterns = [pattern.replace("'", r"['\s]?") for pattern in entry["regex"]]
+        regex[key] = [r"(?<!\w)(?:" + "|".join(f"(?:{pattern})" for pattern in patterns) + r")(?!\w)"]
     return labels, regex

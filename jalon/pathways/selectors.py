@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from jalon.accounts.access import referral_for_user, referrals_visible_to
 from jalon.core.vocabulary import AlarmSign, CancerSite, PathwayKind, Priority, Urgency
 from jalon.events.history import history_entry
 from jalon.events.models import Event
@@ -30,6 +29,7 @@ from jalon.pathways.models import (
     ResponsibleRole,
     Task,
 )
+from jalon.referrals.access import referral_for_user, referrals_visible_to
 from jalon.referrals.models import ExamKind, Question, Referral, ReferralDocument
 from jalon.scheduling.selectors import PathwayAppointments, pathway_appointments
 

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from jalon.accounts.access import may_work_referral, patients_visible_to, require
+from jalon.accounts.access import require
 from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
@@ -20,7 +20,9 @@ from jalon.core.files import stored_file_response
 from jalon.pathways import forms, selectors, services
 from jalon.pathways.errors import PathwayError
 from jalon.pathways.letters import attachment_name
+from jalon.patients.access import patients_visible_to
 from jalon.portal.services import thread_mark_read
+from jalon.referrals.access import may_work_referral
 from jalon.referrals.errors import ReferralError
 from jalon.referrals.services import referral_document_add
 

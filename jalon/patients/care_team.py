@@ -40,8 +40,8 @@ GRANTABLE_ROLES = (
 def care_team_grant(*, actor: Actor, patient: Patient, professional, role: str, reason: str, referral_id: int | None = None) -> CareTeamMember:
     """Let a professional into the patient's care team (the whole file), granted by a coordinator who already
     has it, with the reason; audited and recorded as an event. Idempotent for an active member."""
-    from jalon.accounts.access import may_manage_care_team
     from jalon.events.services import event_record
+    from jalon.patients.access import may_manage_care_team
 
     reason = " ".join((reason or "").split())
     if not may_manage_care_team(actor.user, patient):
@@ -90,8 +90,8 @@ def _end(member: CareTeamMember, *, actor: Actor, reason: str) -> None:
 def care_team_end(*, actor: Actor, member: CareTeamMember, reason: str) -> CareTeamMember:
     """End a membership (from now), by a coordinator who may manage the patient's care team, with the reason;
     audited and recorded as an event. The coordination's own rows are ended by closing its referrals, not here."""
-    from jalon.accounts.access import may_manage_care_team
     from jalon.events.services import event_record
+    from jalon.patients.access import may_manage_care_team
 
     reason = " ".join((reason or "").split())
     member = CareTeamMember.objects.select_for_update().select_related("patient").get(pk=member.pk)

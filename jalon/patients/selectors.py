@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from jalon.accounts.access import identity_conflicts_visible_to
+from jalon.patients.access import identity_conflicts_visible_to
 from jalon.patients.models import ConflictStatus, IdentityConflict
 
 

@@ -12,12 +12,13 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from jalon.accounts.access import Capability, has_capability, portal_referral_for_user, portal_referrals_visible_to
+from jalon.accounts.access import Capability, has_capability
 from jalon.events.history import event_step
 from jalon.events.kinds import event_label
 from jalon.events.models import Event
 from jalon.pathways.models import Letter, Milestone, MilestoneStatus, Pathway, PathwayStatus
 from jalon.pathways.selectors import MilestoneRow, milestone_status, referral_documents
+from jalon.portal.access import portal_referral_for_user, portal_referrals_visible_to
 from jalon.portal.models import ThreadMessage, ThreadReadMark, ThreadSide
 from jalon.referrals.models import Referral, ReferralDocument
 from jalon.scheduling.models import Appointment, AppointmentStatus

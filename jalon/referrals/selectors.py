@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 
-from jalon.accounts.access import referrals_visible_to
 from jalon.core.identifiers import normalize_ins
 from jalon.core.text import normalize_name
 from jalon.core.vocabulary import Urgency
 from jalon.events.models import Event
+from jalon.referrals.access import referrals_visible_to
 from jalon.referrals.models import OPEN_STATUSES, ExamDone, Referral, ReferralDocument, Status
 
 _STATUS_ORDER = Case(
@@ -79,3 +79,8 @@ def referral_detail_queryset(user) -> QuerySet[Referral]:
         "messages__author",
         "related_referrals",
     )
+
+
+def patient_referrals_for_user(user, patient) -> QuerySet[Referral]:
+    """The patient's referrals the user reaches, newest first, with their entry point (the patient's page)."""
+    return referrals_visible_to(user).filter(patient=patient).select_related("entry_point").order_by("-received_at")

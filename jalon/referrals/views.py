@@ -15,19 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from jalon.accounts.access import (
-    RECORD_EVENT_KINDS,
-    Capability,
-    capability_required,
-    has_capability,
-    may_complete_referral,
-    may_work_referral,
-    patients_visible_to,
-    referral_for_user,
-    referrals_visible_to,
-    require,
-    sees_patient_record,
-)
+from jalon.accounts.access import Capability, capability_required, has_capability, require
 from jalon.accounts.audit import audit, audit_many
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
@@ -38,10 +26,19 @@ from jalon.messaging.selectors import failed_messages_for_coordinator
 from jalon.pathways import selectors as pathway_selectors
 from jalon.pathways.alerts import alerts_for_coordinator
 from jalon.pathways.errors import PathwayError
+from jalon.patients.access import patients_visible_to
 from jalon.patients.models import Patient
 from jalon.patients.services import patient_record_sharing_opposition
 from jalon.portal.services import thread_mark_read
 from jalon.referrals import forms, selectors, services
+from jalon.referrals.access import (
+    RECORD_EVENT_KINDS,
+    may_complete_referral,
+    may_work_referral,
+    referral_for_user,
+    referrals_visible_to,
+    sees_patient_record,
+)
 from jalon.referrals.completeness import item_label
 from jalon.referrals.errors import ReferralError
 from jalon.referrals.models import ReferralDocument
@@ -248,8 +245,8 @@ def _as_submitted(referral) -> Patient:
 def _origin_of(user, referral, *, can_work: bool) -> dict | None:
     """What the referral was made from, when typed once elsewhere: a received mail (the coordination opens
     it) or a tele-expertise request (linked for those who reach it)."""
-    from jalon.accounts.access import teleexpertise_requests_visible_to
     from jalon.mailin.models import InboundMail
+    from jalon.teleexpertise.access import teleexpertise_requests_visible_to
     from jalon.teleexpertise.models import TeleExpertiseRequest
 
     if referral.channel == "mail" and can_work:

@@ -3,8 +3,8 @@
 from django import template
 from django.template.loader import render_to_string
 
-from jalon.accounts.access import identity_conflicts_visible_to
 from jalon.accounts.models import Role
+from jalon.patients.access import identity_conflicts_visible_to
 from jalon.patients.models import ConflictStatus
 from jalon.patients.selectors import open_identity_conflict_count
 

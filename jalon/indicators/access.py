@@ -18,7 +18,6 @@ def may_read_regional_indicator_rows(user) -> bool:
     return has_capability(user, C.READ_INDICATOR_ROWS_REGION)
 
 
-
 def indicator_row_organization_ids(user) -> list[int] | None:
     """The organisations whose entry points' pathways the user may list or export as rows:
     None for every organisation (regional analyst), else the user's own ([] for other roles)."""
@@ -27,7 +26,6 @@ def indicator_row_organization_ids(user) -> list[int] | None:
     if not has_capability(user, C.READ_INDICATORS):
         return []
     return user.organization_ids()
-
 
 
 def indicator_rows_for_user(user, facts: QuerySet) -> QuerySet:

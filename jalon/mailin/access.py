@@ -16,7 +16,6 @@ def inbound_mails_visible_to(user) -> QuerySet[InboundMail]:
     return InboundMail.objects.filter(entry_point__organization_id__in=user.organization_ids())
 
 
-
 def inbound_mail_for_user(user, pk: int, queryset: QuerySet[InboundMail] | None = None) -> InboundMail:
     """The mail if the user is one of its entry point's coordinators; 404 otherwise (it holds patient data)."""
     mails = queryset if queryset is not None else inbound_mails_visible_to(user)

@@ -30,13 +30,11 @@ def may_edit_regional_notification_texts(user) -> bool:
     return has_capability(user, C.MANAGE_REGIONAL_NOTIFICATION_TEXTS)
 
 
-
 def notification_text_organization_ids(user) -> list[int]:
     """The organisations whose texts the user may edit (a manager's own organisations; nobody else's)."""
     if not has_capability(user, C.MANAGE_NOTIFICATION_TEXTS):
         return []
     return user.organization_ids()
-
 
 
 def may_edit_notification_texts(user, organization_id: int | None) -> bool:

@@ -1,5 +1,5 @@
 """Reads of pathways: the pathway page in a fixed number of queries, milestone statuses, the timeline
-and the triage explanation put into words. Access is decided by jalon.accounts.access."""
+and the triage explanation put into words. Access is decided by jalon.referrals.access."""
 
 from __future__ import annotations
 

@@ -30,7 +30,6 @@ DIRECT_CARE_ROLES = (CareTeamRole.REFERRER, CareTeamRole.COORDINATOR, CareTeamRo
 FILE_WIDE = Q(role=CareTeamRole.COORDINATOR, organization__isnull=False) | Q(granted_by__isnull=False)
 
 
-
 def _care_team_of(user) -> QuerySet[CareTeamMember]:
     """The active memberships that open a patient's file to `user` (by name, or through their organisation
     for the coordination)."""
@@ -42,11 +41,11 @@ def _care_team_of(user) -> QuerySet[CareTeamMember]:
     return CareTeamMember.objects.active().filter(reach).filter(FILE_WIDE)
 
 
-
 def patient_reachable(user, patient_ref: str = "pk") -> Exists:
+    """Whether the patient `patient_ref` names is reached through the care team (for `referrals_visible_to`
+    too): a membership opening the file, and for a patient opposing sharing one of direct care."""
     members = _care_team_of(user).filter(patient_id=OuterRef(patient_ref))
     return Exists(members.filter(Q(role__in=DIRECT_CARE_ROLES) | Q(patient__sharing_opposition=False)))
-
 
 
 def patients_visible_to(user) -> QuerySet[Patient]:
@@ -54,7 +53,6 @@ def patients_visible_to(user) -> QuerySet[Patient]:
     if not has_capability(user, C.READ_AS_CARE_TEAM):
         return Patient.objects.none()
     return Patient.objects.filter(patient_reachable(user))
-
 
 
 def patient_for_user(user, pk) -> Patient:
@@ -67,7 +65,6 @@ def patient_for_user(user, pk) -> Patient:
     if patient is None:
         raise Http404
     return patient
-
 
 
 def reaches_patient_file(user, patient_id: int) -> bool:
@@ -88,7 +85,6 @@ def may_manage_care_team(user, patient: Patient) -> bool:
         .filter(patient_id=patient.pk, role=CareTeamRole.COORDINATOR, organization_id__in=user.organization_ids())
         .exists()
     )
-
 
 
 def confirmed_gp_ids(patient_id: int) -> list[int]:
@@ -112,7 +108,6 @@ def identity_conflicts_visible_to(user) -> QuerySet:
     return IdentityConflict.objects.filter(entry_point__organization_id__in=user.organization_ids())
 
 
-
 def identity_conflict_for_user(user, pk: int, queryset: QuerySet | None = None):
     """The conflict if the user is one of its entry point's coordinators; 404 otherwise (it holds two identities)."""
     from jalon.core.forms import beyond_any_row_id
@@ -127,11 +122,9 @@ def identity_conflict_for_user(user, pk: int, queryset: QuerySet | None = None):
     return conflict
 
 
-
 def may_resolve_identity_conflict(user, conflict) -> bool:
     """Resolve a conflict: the coordinators of its entry point's organisation (the service checks it too)."""
     return identity_conflicts_visible_to(user).filter(pk=conflict.pk).exists()
-
 
 
 def may_set_identity_status(user, patient) -> bool:

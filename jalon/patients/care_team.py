@@ -2,7 +2,7 @@
 
 A referral gives its referrer that referral only; the patient's file is opened by a membership granted by
 someone who already has it (the coordination of an entry point the patient came through), recorded with
-who granted it and why, and shown on the patient's page (issue 12; the rule is in accounts/access.py).
+who granted it and why, and shown on the patient's page (issue 12; the rule is in patients/access.py).
 """
 
 from __future__ import annotations

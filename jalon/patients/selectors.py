@@ -1,4 +1,4 @@
-"""Reads of identity conflicts, through the access rules (jalon/accounts/access.py)."""
+"""Reads of identity conflicts, through the access rules (jalon/patients/access.py)."""
 
 from __future__ import annotations
 

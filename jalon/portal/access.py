@@ -36,12 +36,10 @@ def portal_referrals_visible_to(user) -> QuerySet[Referral]:
     return Referral.objects.filter(pk__in=ids)
 
 
-
 def portal_referral_for_user(user, reference: str, queryset: QuerySet[Referral] | None = None) -> Referral:
     """A referral of the user's patients (portal), by reference; 404 for any other."""
     base = portal_referrals_visible_to(user)
     return referral_for_user(user, reference, base if queryset is None else queryset.filter(pk__in=base.values("pk")))
-
 
 
 def thread_side_of(user, referral: Referral) -> str | None:
@@ -64,11 +62,9 @@ def thread_side_of(user, referral: Referral) -> str | None:
     return ThreadSide.CITY if is_gp else None
 
 
-
 def may_use_thread(user, referral: Referral) -> bool:
     """Read and write the referral's thread (referrer, the patient's GP, the entry point's coordinators)."""
     return thread_side_of(user, referral) is not None
-
 
 
 def thread_referral_for_user(user, reference: str) -> Referral:

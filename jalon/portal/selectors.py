@@ -1,6 +1,6 @@
 """Reads of the portal and of the threads: the user's patients with their progress, one patient's pathway
 as the GP follows it, the thread of a referral, unread counts on both sides. Access is decided by
-jalon.accounts.access; every function here reads through it or is given what it returned."""
+jalon.portal.access; every function here reads through it or is given what it returned."""
 
 from __future__ import annotations
 

@@ -49,10 +49,8 @@ def submission_refusal(user, entry_point: EntryPoint, *, channel: str, referrer:
     return None, _("Votre compte ne permet pas d'envoyer une demande par ce canal.")
 
 
-
 def may_submit_to(user, entry_point: EntryPoint, *, channel: str, referrer: Professional) -> bool:
     return submission_refusal(user, entry_point, channel=channel, referrer=referrer) is None
-
 
 
 def entry_points_open_to(user) -> QuerySet[EntryPoint]:
@@ -85,7 +83,6 @@ def referrals_visible_to(user) -> QuerySet[Referral]:
     )
 
 
-
 def referral_for_user(user, reference: str, queryset: QuerySet[Referral] | None = None) -> Referral:
     referral = (queryset if queryset is not None else referrals_visible_to(user)).filter(reference=reference).first()
     if referral is None:
@@ -93,11 +90,9 @@ def referral_for_user(user, reference: str, queryset: QuerySet[Referral] | None 
     return referral
 
 
-
 def may_work_referral(user, referral: Referral) -> bool:
     """Accept, decline, redirect, request a complement: the coordinators of the referral's entry point."""
     return has_capability(user, C.WORK_REFERRALS) and referral.entry_point.organization_id in user.organization_ids()
-
 
 
 # Events of a referral that speak of the patient's record rather than of the referral: that the patient has
@@ -113,13 +108,11 @@ RECORD_EVENT_KINDS = frozenset({
 })
 
 
-
 def sees_patient_record(user, referral: Referral) -> bool:
     """Whether a referral's page shows the patient as Jalon holds them (INS, contact, used name, commune):
     the coordinators of its entry point and whoever reaches the patient's whole file. A submitter who
     reaches the referral only sees the identity they sent: a match on traits teaches them nothing."""
     return may_work_referral(user, referral) or reaches_patient_file(user, referral.patient_id)
-
 
 
 def may_complete_referral(user, referral: Referral) -> bool:

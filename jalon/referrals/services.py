@@ -228,7 +228,7 @@ def referral_submit(
     _refresh_completeness(referral)
     referral.save(update_fields=["missing_items", "is_complete", "completeness_rule_set"])
 
-    # The referrer's row records who referred; it opens this referral only (access.FILE_WIDE). The GP named
+    # The referrer's row records who referred; it opens this referral only (patients.access.FILE_WIDE). The GP named
     # on the referral is a proposal: no row until the coordination confirms them (referral_confirm_gp).
     care_team_add(patient_id=patient_row.pk, role=CareTeamRole.REFERRER, professional_id=referrer.pk, reason=referral.reference)
     care_team_add(

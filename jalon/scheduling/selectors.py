@@ -1,6 +1,6 @@
 """Reads of schedules: a pathway's appointments, the planner's proposals put into rows, the booking
 requests a submitted proposal names, and the availability grid of a week. Access is decided by
-jalon.accounts.access (and the pathway by jalon.pathways.selectors.pathway_for_user)."""
+jalon.referrals.access (and the pathway by jalon.pathways.selectors.pathway_for_user)."""
 
 from __future__ import annotations
 

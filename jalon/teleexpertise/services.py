@@ -2,7 +2,7 @@
 conversion into a referral, and the late scan.
 
 Each service runs in one transaction that writes the new state, the event, the audit record and the
-messages together (DESIGN.md §4). Views check who may act (jalon/accounts/access.py); the services
+messages together (DESIGN.md §4). Views check who may act (jalon/teleexpertise/access.py); the services
 check it again, and check the status machine (status.py).
 """
 

@@ -173,7 +173,7 @@ class Scenarios:
 
     def refresh(self) -> None:
         """Re-read the references the referral pages pick from (after the population grew)."""
-        from jalon.accounts.access import referrals_visible_to
+        from jalon.referrals.access import referrals_visible_to
         from jalon.referrals.models import Referral
 
         self.entry_point_references = list(Referral.objects.filter(entry_point=self.entry_point).values_list("reference", flat=True))

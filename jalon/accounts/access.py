@@ -1,22 +1,18 @@
-"""Who may see or change what. Every view and API route reaches patient data through here.
+"""What each role may do, and which route needs what: the capability table of the house.
 
-The rules (DESIGN.md §2, issue 12):
+Who decides access (DESIGN.md §2, issue 12):
 
 * What a role may do at all is one table, `CAPABILITIES` (role → capabilities): submit referrals and
   where, read which kinds of patient data, manage which settings. Views (`capability_required`), the
-  API, the menu (`context_processors.navigation`) and the tests read it; no role list is written elsewhere.
+  API, the menu (`accounts.menu`) and the tests read it; no role list is written elsewhere.
 * Which route needs what is declared once per URL name in `ROUTE_RULES`; the access-matrix test walks the
   URL resolver and fails on a route that has no rule there.
-* Access to patient data follows the referral, then the care team. Whoever submits a referral reaches that
-  referral and what grows from it (pathway, documents, letters, appointments, thread), nothing else of the
-  patient. The patient's other referrals are reached through an active care-team membership that gives the
-  whole file: the coordination of an entry point the patient came through, and any member granted by
-  someone who already had it (`granted_by`, see `care_team_grant`). The referrer's own care-team row only
-  records who referred. A GP named on a referral is a proposal until the coordination confirms them.
-* A patient's opposition to sharing narrows the care team to those acting directly on their care
-  (referrer, coordination, specialists): the GP, the home nurse and the support provider lose access.
-  The referrer of a referral keeps that referral.
-* Managers and admins reach no nominative data here; they read aggregates and the audit.
+* Which object a user reaches is decided by the app that owns it, in its own `access.py`, on top of this
+  table: `patients.access` (the care team, identity conflicts), `messaging.access` (undelivered messages,
+  notification texts), `referrals.access` (submitting, referrals), `teleexpertise.access`, `mailin.access`,
+  `portal.access` (the GP portal and the thread), `indicators.access` (indicator rows). Each rule is
+  written once, at the lowest floor whose models it needs.
+* Managers and admins reach no nominative data; they read aggregates and the audit.
 * A patient or referral out of reach answers 404, never a hint that it exists.
 """
 
@@ -27,18 +23,10 @@ from enum import StrEnum
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jalon.accounts.models import Role
-from jalon.directory.models import Membership, Professional
-from jalon.mailin.models import InboundMail
-from jalon.patients.models import CareTeamMember, CareTeamRole, IdentityConflict, Patient
-from jalon.portal.models import ThreadSide
-from jalon.referrals.models import Channel, EntryPoint, Referral, Status
-from jalon.teleexpertise.models import RequestStatus, TeleExpertiseRequest
 
 
 class Capability(StrEnum):
@@ -98,10 +86,6 @@ _WITHOUT_PROFESSIONAL = _MANAGING | {
     C.READ_AUDIT_REGION, C.MANAGE_REGIONAL_NOTIFICATION_TEXTS, C.READ_INDICATORS, C.READ_INDICATOR_ROWS_REGION,
 }
 
-# Channels a professional submits through as themselves; those a coordinator types in for someone else.
-OWN_CHANNELS = frozenset({Channel.WEB, Channel.API, Channel.TELEEXPERTISE})
-FOR_OTHERS_CHANNELS = frozenset({Channel.PHONE, Channel.MAIL, Channel.API})
-
 
 def capabilities_of(user) -> frozenset[Capability]:
     """The capabilities of the user's role; none for anonymous or inactive users and unknown roles.
@@ -128,8 +112,6 @@ CLINICAL_ROLES = roles_with(C.READ_OWN_REFERRALS)
 PORTAL_ROLES = roles_with(C.FOLLOW_IN_PORTAL)
 TELEEXPERTISE_ROLES = roles_with(C.READ_TELEEXPERTISE)
 INDICATOR_ROLES = roles_with(C.READ_INDICATORS)
-# Care-team roles that keep access when the patient opposes sharing.
-DIRECT_CARE_ROLES = (CareTeamRole.REFERRER, CareTeamRole.COORDINATOR, CareTeamRole.SPECIALIST)
 
 
 def capability_required(capability: Capability, *, or_404: bool = False):
@@ -164,6 +146,12 @@ def require_capability(user, capability: Capability, message: str = "") -> None:
         raise PermissionDenied(message or _("Votre compte ne permet pas cette action."))
 
 
+def require(condition: bool) -> None:
+    """PermissionDenied unless `condition` (an object-level rule a view has just asked)."""
+    if not condition:
+        raise PermissionDenied
+
+
 # --- Who reaches each route ---------------------------------------------------------------------------
 
 PUBLIC = "public"  # anyone, logged in or not (login, health checks, static files)
@@ -174,7 +162,8 @@ STAFF = "staff"  # Django's admin site, which checks is_staff itself
 @dataclass(frozen=True)
 class RouteRule:
     """Who may reach a route: PUBLIC, AUTHENTICATED, STAFF, or the holders of `capability`. Object-level rules
-    (which referral, which patient) are checked by the view through the helpers of this module."""
+    (which referral, which patient) are checked by the view through the helpers of the
+    object's app (`<app>/access.py`, named in `note`)."""
 
     who: str
     note: str = ""
@@ -315,427 +304,3 @@ def may_reach_route(user, found: RouteRule) -> bool:
     if found.who == STAFF:
         return user.is_staff
     return bool(route_capabilities(found) & {str(c) for c in capabilities_of(user)})
-
-
-# --- Submitting: who may file a referral to which entry point, through which channel -----------------
-
-
-def submission_refusal(user, entry_point: EntryPoint, *, channel: str, referrer: Professional) -> tuple[str, str] | None:
-    """None when `user` may file a referral from `referrer` to `entry_point` through `channel`; otherwise the
-    field at fault and a French message. Every channel (web form, phone intake, mail-in and tele-expertise
-    conversions, API) goes through this one rule, called by `referral_submit`."""
-    granted = capabilities_of(user)
-    if not user.professional_id or not granted & {C.SUBMIT_OWN, C.SUBMIT_FOR_OTHERS, C.CONVERT_TELEEXPERTISE}:
-        return None, _("Votre compte ne permet pas d'envoyer une demande de prise en soins.")
-    own_organisation = entry_point.organization_id in user.organization_ids()
-    as_themselves = referrer.pk == user.professional_id
-    if C.SUBMIT_OWN in granted and as_themselves and channel in OWN_CHANNELS:
-        return None
-    if C.SUBMIT_FOR_OTHERS in granted and channel in FOR_OTHERS_CHANNELS:
-        if own_organisation:
-            return None
-        return "entry_point", _("Vous ne pouvez saisir une demande que pour un guichet de votre organisation.")
-    if C.CONVERT_TELEEXPERTISE in granted and channel == Channel.TELEEXPERTISE:
-        if own_organisation:
-            return None
-        return "entry_point", _("Une téléexpertise ne devient une demande que vers un guichet de votre organisation.")
-    if not as_themselves:
-        return "referrer", _("Seule la coordination du guichet peut saisir une demande au nom d'un autre professionnel.")
-    return None, _("Votre compte ne permet pas d'envoyer une demande par ce canal.")
-
-
-def may_submit_to(user, entry_point: EntryPoint, *, channel: str, referrer: Professional) -> bool:
-    return submission_refusal(user, entry_point, channel=channel, referrer=referrer) is None
-
-
-def entry_points_open_to(user) -> QuerySet[EntryPoint]:
-    """The active entry points the user may file to: any for those who submit as themselves, their
-    organisations' for the coordination (phone intake, mail-in)."""
-    granted = capabilities_of(user)
-    active = EntryPoint.objects.filter(is_active=True)
-    if C.SUBMIT_OWN in granted:
-        return active
-    if granted & {C.SUBMIT_FOR_OTHERS, C.CONVERT_TELEEXPERTISE}:
-        return active.filter(organization_id__in=user.organization_ids())
-    return EntryPoint.objects.none()
-
-
-# A membership that opens the patient's whole file: the coordination of an entry point the patient came
-# through (its organisation's row, written by `referral_submit`), and any member granted by someone who
-# already had it (`granted_by`: the coordination granting, confirming a GP or booking a specialist).
-# Rows nobody granted only record a role: the referrer of a referral (who reaches that referral) and the
-# specialist who answered a tele-expertise (who reaches that request) do not open the rest of the file.
-FILE_WIDE = Q(role=CareTeamRole.COORDINATOR, organization__isnull=False) | Q(granted_by__isnull=False)
-
-
-def _care_team_of(user) -> QuerySet[CareTeamMember]:
-    """The active memberships that open a patient's file to `user` (by name, or through their organisation
-    for the coordination)."""
-    if not has_capability(user, C.READ_AS_CARE_TEAM):
-        return CareTeamMember.objects.none()
-    reach = Q(professional_id=user.professional_id)
-    if has_capability(user, C.READ_ENTRY_POINT):
-        reach |= Q(organization_id__in=user.organization_ids(), role=CareTeamRole.COORDINATOR)
-    return CareTeamMember.objects.active().filter(reach).filter(FILE_WIDE)
-
-
-def _patient_reachable(user, patient_ref: str = "pk") -> Exists:
-    members = _care_team_of(user).filter(patient_id=OuterRef(patient_ref))
-    return Exists(members.filter(Q(role__in=DIRECT_CARE_ROLES) | Q(patient__sharing_opposition=False)))
-
-
-def patients_visible_to(user) -> QuerySet[Patient]:
-    """The patients whose whole file the user reaches through the care team (the patient page)."""
-    if not has_capability(user, C.READ_AS_CARE_TEAM):
-        return Patient.objects.none()
-    return Patient.objects.filter(_patient_reachable(user))
-
-
-def referrals_visible_to(user) -> QuerySet[Referral]:
-    """Coordinators: their organisations' entry points. Other clinicians: the referrals they made, and those
-    of patients whose file they reach through a care-team membership (never through a match on identity)."""
-    granted = capabilities_of(user)
-    if C.READ_ENTRY_POINT in granted:
-        return Referral.objects.filter(entry_point__organization_id__in=user.organization_ids())
-    if C.READ_OWN_REFERRALS not in granted:
-        return Referral.objects.none()
-    # Whoever submits a referral reaches it: its referrer, and whoever filed it for them (a specialist turning a
-    # tele-expertise into a referral); the rest of the patient's file only through the care team.
-    return Referral.objects.filter(
-        Q(referrer_id=user.professional_id) | Q(created_by_id=user.pk) | _patient_reachable(user, "patient_id")
-    )
-
-
-def patient_for_user(user, pk) -> Patient:
-    """The patient if the user reaches their whole file; 404 otherwise (a bad id too)."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    patient = patients_visible_to(user).filter(pk=pk).first() if 0 < pk < 2**63 else None
-    if patient is None:
-        raise Http404
-    return patient
-
-
-def referral_for_user(user, reference: str, queryset: QuerySet[Referral] | None = None) -> Referral:
-    referral = (queryset if queryset is not None else referrals_visible_to(user)).filter(reference=reference).first()
-    if referral is None:
-        raise Http404
-    return referral
-
-
-def may_work_referral(user, referral: Referral) -> bool:
-    """Accept, decline, redirect, request a complement: the coordinators of the referral's entry point."""
-    return has_capability(user, C.WORK_REFERRALS) and referral.entry_point.organization_id in user.organization_ids()
-
-
-# Events of a referral that speak of the patient's record rather than of the referral: that the patient has
-# another open referral, that the INS sent is a known patient's, how the identity was checked or corrected.
-# Shown only to those who see the record (`sees_patient_record`): to a submitter who matched a known patient
-# they would tell that someone else suspects a cancer in this person.
-RECORD_EVENT_KINDS = frozenset({
-    "referral.duplicate_linked",
-    "patient.identity_conflict_raised",
-    "patient.identity_conflict_resolved",
-    "patient.identity_corrected",
-    "patient.identity_status_changed",
-})
-
-
-def reaches_patient_file(user, patient_id: int) -> bool:
-    """Whether the user reaches the patient's whole file (and so the record's INS, contact, commune, GP)."""
-    return patients_visible_to(user).filter(pk=patient_id).exists()
-
-
-def sees_patient_record(user, referral: Referral) -> bool:
-    """Whether a referral's page shows the patient as Jalon holds them (INS, contact, used name, commune):
-    the coordinators of its entry point and whoever reaches the patient's whole file. A submitter who
-    reaches the referral only sees the identity they sent: a match on traits teaches them nothing."""
-    return may_work_referral(user, referral) or reaches_patient_file(user, referral.patient_id)
-
-
-def may_complete_referral(user, referral: Referral) -> bool:
-    """Answer a complement request: the professional who made the referral."""
-    return (
-        has_capability(user, C.READ_OWN_REFERRALS)
-        and referral.referrer_id == user.professional_id
-        and referral.status == Status.AWAITING_COMPLEMENT
-    )
-
-
-# --- The care team: who grants, and the confirmed GP -------------------------------------------------
-
-
-def may_manage_care_team(user, patient: Patient) -> bool:
-    """Grant or end memberships of a patient's care team, confirm a proposed GP: the coordination of an entry
-    point the patient came through (their organisation is an active coordinator member)."""
-    if not has_capability(user, C.MANAGE_CARE_TEAM):
-        return False
-    return (
-        CareTeamMember.objects.active()
-        .filter(patient_id=patient.pk, role=CareTeamRole.COORDINATOR, organization_id__in=user.organization_ids())
-        .exists()
-    )
-
-
-def confirmed_gp_ids(patient_id: int) -> list[int]:
-    """The professionals confirmed as the patient's GP (an active GP membership), none while the patient
-    opposes sharing. Messages "to the GP" go to these only, never to a GP merely named on a referral."""
-    return list(
-        CareTeamMember.objects.active()
-        .filter(patient_id=patient_id, role=CareTeamRole.GP, professional__isnull=False, patient__sharing_opposition=False)
-        .values_list("professional_id", flat=True)
-    )
-
-
-def undelivered_messages_reach(user) -> Q:
-    """Which undelivered messages (messaging.OutboxMessage) the coordination sees, retries or marks handled:
-    those about a referral of their organisations' entry points; a message tied to no referral, when its
-    patient has a referral there. Never another organisation's referral's message, even for a shared patient."""
-    organization_ids = user.organization_ids() if has_capability(user, C.WORK_REFERRALS) else []
-    of_their_patients = Referral.objects.filter(patient_id=OuterRef("patient_id"), entry_point__organization_id__in=organization_ids)
-    return Q(event__referral__entry_point__organization_id__in=organization_ids) | Q(
-        Exists(of_their_patients), event__referral__isnull=True
-    )
-
-
-def inbound_mails_visible_to(user) -> QuerySet[InboundMail]:
-    """Mails received by secure mail: only the coordinators of the organisation owning the entry point."""
-    if not has_capability(user, C.READ_MAILIN):
-        return InboundMail.objects.none()
-    return InboundMail.objects.filter(entry_point__organization_id__in=user.organization_ids())
-
-
-def inbound_mail_for_user(user, pk: int, queryset: QuerySet[InboundMail] | None = None) -> InboundMail:
-    """The mail if the user is one of its entry point's coordinators; 404 otherwise (it holds patient data)."""
-    mails = queryset if queryset is not None else inbound_mails_visible_to(user)
-    mail = mails.filter(pk=pk).first()
-    if mail is None:
-        raise Http404
-    return mail
-
-
-def require(condition: bool) -> None:
-    if not condition:
-        raise PermissionDenied
-
-
-# --- The GP portal and the city–coordination thread ---------------------------------------------
-
-def portal_referrals_visible_to(user) -> QuerySet[Referral]:
-    """The referrals of the user's patients in the portal: those they made, and those of patients whose
-    confirmed GP they are (a patient's opposition to sharing removes the GP, not the referrer). A GP merely
-    named on a referral has no care-team row until the coordination confirms them, so no page here.
-
-    Each arm is a join (the referrer index; the GP's care-team rows joined to the referrals), merged by a
-    UNION of ids, not the per-row EXISTS of `referrals_visible_to` (docs/benchmarks.md: an OR with an
-    EXISTS scans every referral)."""
-    if not has_capability(user, C.FOLLOW_IN_PORTAL):
-        return Referral.objects.none()
-    now = timezone.now()
-    referred = Referral.objects.filter(referrer_id=user.professional_id)
-    as_gp = Referral.objects.filter(
-        Q(patient__care_team__until__isnull=True) | Q(patient__care_team__until__gt=now),
-        patient__care_team__professional_id=user.professional_id,
-        patient__care_team__role=CareTeamRole.GP,
-        patient__care_team__since__lte=now,
-        patient__sharing_opposition=False,
-    )
-    ids = referred.values("pk").order_by().union(as_gp.values("pk").order_by())
-    return Referral.objects.filter(pk__in=ids)
-
-
-def portal_referral_for_user(user, reference: str, queryset: QuerySet[Referral] | None = None) -> Referral:
-    """A referral of the user's patients (portal), by reference; 404 for any other."""
-    base = portal_referrals_visible_to(user)
-    return referral_for_user(user, reference, base if queryset is None else queryset.filter(pk__in=base.values("pk")))
-
-
-def thread_side_of(user, referral: Referral) -> str | None:
-    """The side `user` writes from in the referral's thread: coordination for the coordinators of its entry
-    point's organisation, city for its referrer and the patient's confirmed GP (unless the patient opposes
-    sharing); None for anyone else, who may neither read nor write it."""
-    granted = capabilities_of(user)
-    if C.WORK_REFERRALS in granted:
-        return ThreadSide.COORDINATION if may_work_referral(user, referral) else None
-    if C.FOLLOW_IN_PORTAL not in granted:
-        return None
-    if referral.referrer_id == user.professional_id:
-        return ThreadSide.CITY
-    is_gp = (
-        CareTeamMember.objects.active()
-        .filter(patient_id=referral.patient_id, professional_id=user.professional_id, role=CareTeamRole.GP)
-        .filter(patient__sharing_opposition=False)
-        .exists()
-    )
-    return ThreadSide.CITY if is_gp else None
-
-
-def may_use_thread(user, referral: Referral) -> bool:
-    """Read and write the referral's thread (referrer, the patient's GP, the entry point's coordinators)."""
-    return thread_side_of(user, referral) is not None
-
-
-def thread_referral_for_user(user, reference: str) -> Referral:
-    """The referral whose thread the user may read and write; 404 for any other (nothing leaks)."""
-    referral = Referral.objects.select_related("entry_point").filter(reference=reference).first()
-    if referral is None or not may_use_thread(user, referral):
-        raise Http404
-    return referral
-
-
-# --- Tele-expertise --------------------------------------------------------------------------------
-
-# A request is reached by the professional who asked it and by the specialists of the service asked
-# (role specialist, with a membership on that service); nobody else, whatever their other links.
-def _service_ids_of(user) -> QuerySet:
-    return Membership.objects.filter(professional_id=user.professional_id, service__isnull=False).values("service_id")
-
-
-def teleexpertise_specialists_of(service_id: int) -> QuerySet[Professional]:
-    """The professionals who answer the service's tele-expertise: an active login as specialist and a
-    membership on the service (they receive its requests and may answer them)."""
-    return Professional.objects.filter(
-        memberships__service_id=service_id, user__role__in=roles_with(C.ANSWER_TELEEXPERTISE), user__is_active=True
-    ).distinct()
-
-
-def teleexpertise_requests_visible_to(user) -> QuerySet[TeleExpertiseRequest]:
-    """The requests the user asked, and for a specialist those sent to their services."""
-    granted = capabilities_of(user)
-    if C.READ_TELEEXPERTISE not in granted:
-        return TeleExpertiseRequest.objects.none()
-    reach = Q(requester_id=user.professional_id)
-    if C.ANSWER_TELEEXPERTISE in granted:
-        reach |= Q(service_id__in=_service_ids_of(user))
-    return TeleExpertiseRequest.objects.filter(reach)
-
-
-def teleexpertise_request_for_user(user, reference: str, queryset: QuerySet[TeleExpertiseRequest] | None = None) -> TeleExpertiseRequest:
-    """The request by reference if the user may reach it; 404 for any other (nothing leaks)."""
-    base = teleexpertise_requests_visible_to(user)
-    found = (base if queryset is None else queryset.filter(pk__in=base.values("pk"))).filter(reference=reference).first()
-    if found is None:
-        raise Http404
-    return found
-
-
-def is_teleexpertise_requester(user, request: TeleExpertiseRequest) -> bool:
-    return has_capability(user, C.READ_TELEEXPERTISE) and request.requester_id == user.professional_id
-
-
-def is_teleexpertise_answerer(user, request: TeleExpertiseRequest) -> bool:
-    """A specialist of the service the request was sent to."""
-    return has_capability(user, C.ANSWER_TELEEXPERTISE) and _service_ids_of(user).filter(service_id=request.service_id).exists()
-
-
-def may_answer_teleexpertise(user, request: TeleExpertiseRequest) -> bool:
-    """Answer: a specialist of the service, while the request waits for its answer."""
-    return request.status == RequestStatus.SUBMITTED and is_teleexpertise_answerer(user, request)
-
-
-def may_withdraw_teleexpertise(user, request: TeleExpertiseRequest) -> bool:
-    """Withdraw: the requester, while the request waits for its answer."""
-    return request.status == RequestStatus.SUBMITTED and is_teleexpertise_requester(user, request)
-
-
-def may_convert_teleexpertise(user, request: TeleExpertiseRequest) -> bool:
-    """Turn an answered request into a referral: its requester or a specialist of the service."""
-    return request.status == RequestStatus.ANSWERED and (is_teleexpertise_requester(user, request) or is_teleexpertise_answerer(user, request))
-
-
-# --- Indicators -----------------------------------------------------------------------------------
-
-def identified_pathways(user, pathway_ids) -> dict[int, str]:
-    """Among these pathways, those whose referral the user reaches, with its reference (one query).
-    The indicators' drill-down names only these; every other row stays a pseudonym (managers and the
-    regional analyst: all)."""
-    ids = list(pathway_ids)
-    if not ids:
-        return {}
-    return dict(referrals_visible_to(user).filter(pathway__id__in=ids).values_list("pathway__id", "reference"))
-
-
-# --- Indicator rows (issue 12, item 11) -------------------------------------------------------------
-# Aggregates stay region-wide for every indicator role; the rows behind a figure (page and exports) are
-# scoped: coordinators and managers see only pathways of their organisations' entry points, the regional
-# analyst sees every pathway of the region, pseudonymised (they reach no nominative data anywhere).
-
-def may_read_regional_indicator_rows(user) -> bool:
-    """Region-wide rows (pseudonymised) are for the role made for it, nobody else."""
-    return has_capability(user, C.READ_INDICATOR_ROWS_REGION)
-
-
-def indicator_row_organization_ids(user) -> list[int] | None:
-    """The organisations whose entry points' pathways the user may list or export as rows:
-    None for every organisation (regional analyst), else the user's own ([] for other roles)."""
-    if may_read_regional_indicator_rows(user):
-        return None
-    if not has_capability(user, C.READ_INDICATORS):
-        return []
-    return user.organization_ids()
-
-
-def indicator_rows_for_user(user, facts: QuerySet) -> QuerySet:
-    """`facts` (indicators.PathwayFacts) narrowed to the pathways whose rows the user may list or export."""
-    organization_ids = indicator_row_organization_ids(user)
-    return facts if organization_ids is None else facts.filter(site_id__in=organization_ids)
-
-
-# --- Notification texts (issue 12, item 6) ----------------------------------------------------------
-# Region-wide texts: admins only. An organisation's texts (used for messages about its entry points'
-# referrals): the managers of that organisation. Nobody else edits a text.
-
-
-def may_edit_regional_notification_texts(user) -> bool:
-    return has_capability(user, C.MANAGE_REGIONAL_NOTIFICATION_TEXTS)
-
-
-def notification_text_organization_ids(user) -> list[int]:
-    """The organisations whose texts the user may edit (a manager's own organisations; nobody else's)."""
-    if not has_capability(user, C.MANAGE_NOTIFICATION_TEXTS):
-        return []
-    return user.organization_ids()
-
-
-def may_edit_notification_texts(user, organization_id: int | None) -> bool:
-    """Edit and publish the texts of `organization_id` (None: the region-wide texts)."""
-    if organization_id is None:
-        return may_edit_regional_notification_texts(user)
-    return organization_id in notification_text_organization_ids(user)
-
-
-# --- Identity vigilance ---------------------------------------------------------------------------
-
-
-def identity_conflicts_visible_to(user) -> QuerySet:
-    """Identity conflicts: only the coordinators of the organisation owning the entry point the submission
-    came to (they see both identities to decide); nobody else, whatever their care-team links."""
-    if not has_capability(user, C.RESOLVE_IDENTITY_CONFLICTS):
-        return IdentityConflict.objects.none()
-    return IdentityConflict.objects.filter(entry_point__organization_id__in=user.organization_ids())
-
-
-def identity_conflict_for_user(user, pk: int, queryset: QuerySet | None = None):
-    """The conflict if the user is one of its entry point's coordinators; 404 otherwise (it holds two identities)."""
-    from jalon.core.forms import beyond_any_row_id
-
-    if beyond_any_row_id(pk):
-        raise Http404
-    base = identity_conflicts_visible_to(user)
-    conflicts = base if queryset is None else queryset.filter(pk__in=base.values("pk"))
-    conflict = conflicts.filter(pk=pk).first()
-    if conflict is None:
-        raise Http404
-    return conflict
-
-
-def may_resolve_identity_conflict(user, conflict) -> bool:
-    """Resolve a conflict: the coordinators of its entry point's organisation (the service checks it too)."""
-    return identity_conflicts_visible_to(user).filter(pk=conflict.pk).exists()
-
-
-def may_set_identity_status(user, patient) -> bool:
-    """Record the identity status checked (RNIV): a coordinator whose organisation is in the patient's team."""
-    return has_capability(user, C.RESOLVE_IDENTITY_CONFLICTS) and patients_visible_to(user).filter(pk=patient.pk).exists()

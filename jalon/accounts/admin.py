@@ -13,6 +13,7 @@ from jalon.accounts.models import ApiScope, ApiToken, AuditRecord, User
 from jalon.accounts.reauth import is_post, recent_auth_required
 from jalon.accounts.tokens import MAX_TOKEN_LIFETIME_DAYS, api_token_issue, api_token_issue_errors, api_token_revoke
 from jalon.core.actor import Actor
+from jalon.directory.models import Membership, Professional
 
 # Saving an account (its role, its rights, its password) asks for the admin's password again when stale.
 _recent_auth_to_save = method_decorator(recent_auth_required(when=is_post))
@@ -36,6 +37,21 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     @_recent_auth_to_save
     def user_change_password(self, request, id, form_url=""):
         return super().user_change_password(request, id, form_url)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+
+
+@admin.register(Professional)
+class ProfessionalAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """A professional's memberships decide which organisations' patients their account reaches: audited."""
+
+    list_display = ["last_name", "first_name", "profession", "specialty", "rpps"]
+    list_filter = ["profession"]
+    search_fields = ["last_name", "first_name", "rpps", "email"]
+    inlines = [MembershipInline]
 
 
 class ApiTokenIssueForm(forms.ModelForm):

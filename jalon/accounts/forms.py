@@ -6,7 +6,6 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from jalon.core.forms import beyond_any_row_id
-from jalon.referrals.models import Referral
 
 
 class LoginForm(AuthenticationForm):
@@ -33,8 +32,9 @@ class AuditFilterForm(forms.Form):
                 # A number no row can have finds nothing rather than overflowing the query.
                 records = records.none() if beyond_any_row_id(patient) else records.filter(patient_id=int(patient))
             else:
-                patient_id = Referral.objects.filter(reference__iexact=patient).values_list("patient_id", flat=True).first()
-                records = records.filter(patient_id=patient_id) if patient_id else records.none()
+                # A referral's reference: the records of its patient (through the patient's referrals, which
+                # accounts, below referrals, names only by their relation).
+                records = records.filter(patient__referrals__reference__iexact=patient)
         if actor:
             records = records.filter(actor__username__iexact=actor)
         return records

@@ -225,13 +225,13 @@ class IdempotencyKey(models.Model):
     """One `Idempotency-Key` a user sent with a POST: the request's fingerprint and, once done, the answer.
 
     Unique per (user, key): the first request inserts the row "in progress" in its own transaction;
-    its work and the stored answer commit together (jalon.core.idempotency)."""
+    its work and the stored answer commit together (jalon.accounts.idempotency)."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(_("clé"), max_length=255)
     request_hash = models.CharField(_("empreinte de la requête"), max_length=64)
     status = models.CharField(_("état"), max_length=16, choices=IdempotencyStatus.choices)
-    # Bumped when a request takes over a claim whose holder stopped answering (see core.idempotency).
+    # Bumped when a request takes over a claim whose holder stopped answering (see accounts.idempotency).
     attempt = models.PositiveIntegerField(default=1)
     locked_at = models.DateTimeField(_("traitement commencé le"))
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)

@@ -4,11 +4,12 @@ or None when the section is not shown to this user."""
 
 from __future__ import annotations
 
-from jalon.accounts.access import Capability, has_capability, identity_conflicts_visible_to
+from jalon.accounts.access import Capability, has_capability
 from jalon.accounts.audit import audit_many
 from jalon.accounts.models import AuditAction, Role
 from jalon.core.actor import Actor
 from jalon.mailin.selectors import mail_counts_for_coordinator
+from jalon.patients.access import identity_conflicts_visible_to
 from jalon.patients.models import ConflictStatus
 from jalon.patients.selectors import open_identity_conflict_count
 from jalon.portal.selectors import unread_threads_for_coordinator

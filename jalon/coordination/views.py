@@ -14,20 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from jalon.accounts.access import (
-    RECORD_EVENT_KINDS,
-    Capability,
-    capability_required,
-    has_capability,
-    may_complete_referral,
-    may_work_referral,
-    patients_visible_to,
-    referral_for_user,
-    referrals_visible_to,
-    require,
-    sees_patient_record,
-    teleexpertise_requests_visible_to,
-)
+from jalon.accounts.access import Capability, capability_required, has_capability, require
 from jalon.accounts.audit import audit, audit_many
 from jalon.accounts.models import AuditAction
 from jalon.coordination import panels
@@ -39,12 +26,22 @@ from jalon.messaging.selectors import failed_messages_for_coordinator
 from jalon.pathways import selectors as pathway_selectors
 from jalon.pathways.alerts import alerts_for_coordinator
 from jalon.pathways.errors import PathwayError
+from jalon.patients.access import patients_visible_to
 from jalon.patients.services import patient_record_sharing_opposition
 from jalon.portal.services import thread_mark_read
 from jalon.referrals import forms, selectors, services
+from jalon.referrals.access import (
+    RECORD_EVENT_KINDS,
+    may_complete_referral,
+    may_work_referral,
+    referral_for_user,
+    referrals_visible_to,
+    sees_patient_record,
+)
 from jalon.referrals.completeness import item_label
 from jalon.referrals.errors import ReferralError
 from jalon.referrals.status import allowed_actions
+from jalon.teleexpertise.access import teleexpertise_requests_visible_to
 from jalon.teleexpertise.models import TeleExpertiseRequest
 from jalon.triage.services import referral_accept_into_pathway, triage_propose
 

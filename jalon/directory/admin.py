@@ -1,7 +1,9 @@
 from django.contrib import admin
 
-from jalon.accounts.admin_audit import AuditedAdminMixin
-from jalon.directory.models import Commune, Membership, Organization, Professional, Service, Territory
+from jalon.directory.models import Commune, Organization, Service, Territory
+
+# Professionals (and their memberships) are registered by accounts/admin.py: a professional's memberships
+# decide what their account reaches, so their changes go to the audit trail (accounts.admin_audit).
 
 
 @admin.register(Commune)
@@ -29,18 +31,3 @@ class OrganizationAdmin(admin.ModelAdmin):
 class TerritoryAdmin(admin.ModelAdmin):
     list_display = ["name", "organization"]
     autocomplete_fields = ["communes"]
-
-
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 0
-
-
-@admin.register(Professional)
-class ProfessionalAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    """A professional's memberships decide which organisations' patients their account reaches: audited."""
-
-    list_display = ["last_name", "first_name", "profession", "specialty", "rpps"]
-    list_filter = ["profession"]
-    search_fields = ["last_name", "first_name", "rpps", "email"]
-    inlines = [MembershipInline]

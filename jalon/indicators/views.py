@@ -15,13 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from jalon.accounts.access import (
-    Capability,
-    capability_required,
-    identified_pathways,
-    indicator_rows_for_user,
-    may_read_regional_indicator_rows,
-)
+from jalon.accounts.access import Capability, capability_required
 from jalon.accounts.audit import audit_many
 from jalon.accounts.models import AuditAction
 from jalon.accounts.reauth import recent_auth_required
@@ -29,10 +23,12 @@ from jalon.core.actor import Actor
 from jalon.core.workcalendar import PARIS
 from jalon.directory.models import Profession
 from jalon.indicators import charts, definitions, exports, selectors
+from jalon.indicators.access import indicator_rows_for_user, may_read_regional_indicator_rows
 from jalon.indicators.definitions import COMMON_RULES, DELAYS
 from jalon.indicators.forms import FIRST_YEAR, LAST_YEAR, IndicatorForm, RowsForm
 from jalon.indicators.report import yearly_report
 from jalon.pathways.models import MilestoneTemplate
+from jalon.referrals.access import identified_pathways
 
 ROWS_PER_PAGE = 50
 AUDIT_OBJECT = "indicators.rows"

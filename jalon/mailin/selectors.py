@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
-from jalon.accounts.access import inbound_mails_visible_to
 from jalon.directory.models import Professional
+from jalon.mailin.access import inbound_mails_visible_to
 from jalon.mailin.models import InboundMail, MailStatus, ParseStatus
 
 

@@ -14,12 +14,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from jalon.accounts.access import Capability, capability_required, inbound_mail_for_user
+from jalon.accounts.access import Capability, capability_required
 from jalon.accounts.audit import audit, audit_objects
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.core.files import stored_file_response
 from jalon.mailin import selectors, services
+from jalon.mailin.access import inbound_mail_for_user
 from jalon.mailin.errors import MailInError
 from jalon.mailin.forms import DismissForm, MailReferralForm
 from jalon.mailin.models import MailStatus

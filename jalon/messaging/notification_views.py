@@ -14,20 +14,18 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from jalon.accounts.access import (
-    Capability,
-    capability_required,
-    has_capability,
-    may_edit_notification_texts,
-    may_edit_regional_notification_texts,
-    notification_text_organization_ids,
-)
+from jalon.accounts.access import Capability, capability_required, has_capability
 from jalon.accounts.audit import audit_many
 from jalon.accounts.models import AuditAction
 from jalon.accounts.reauth import recent_auth_required
 from jalon.core.actor import Actor
 from jalon.core.forms import beyond_any_row_id
 from jalon.directory.models import Organization
+from jalon.messaging.access import (
+    may_edit_notification_texts,
+    may_edit_regional_notification_texts,
+    notification_text_organization_ids,
+)
 from jalon.messaging.forms import TemplateForm
 from jalon.messaging.kinds import KINDS, VARIABLES
 from jalon.messaging.models import Channel, NotificationPreference, NotificationTemplate, OutboxMessage

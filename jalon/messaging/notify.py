@@ -25,6 +25,7 @@ from pathlib import Path
 import phonenumbers
 from django.conf import settings
 
+from jalon.events.models import Event
 from jalon.messaging.kinds import KINDS
 from jalon.messaging.models import Channel, NotificationPreference, NotificationTemplate, OutboxMessage
 from jalon.messaging.services import outbox_enqueue
@@ -123,9 +124,7 @@ def _organization_of(event) -> int | None:
     """The organisation whose entry point received the event's referral (None without a referral)."""
     if event is None or not event.referral_id:
         return None
-    from jalon.referrals.models import Referral
-
-    return Referral.objects.filter(pk=event.referral_id).values_list("entry_point__organization_id", flat=True).first()
+    return Event.objects.filter(pk=event.pk).values_list("referral__entry_point__organization_id", flat=True).first()
 
 
 def notify(

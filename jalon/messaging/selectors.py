@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from jalon.accounts.access import undelivered_messages_reach
+from jalon.messaging.access import undelivered_messages_reach
 from jalon.messaging.models import OutboxMessage, OutboxStatus
 
 

@@ -257,9 +257,9 @@ def notification_template_publish(
     publication is audited and announced in Jalon to the other managers concerned (`_announce_publication`)."""
     from django.core.exceptions import PermissionDenied
 
-    from jalon.accounts.access import may_edit_notification_texts
     from jalon.accounts.audit import audit
     from jalon.accounts.models import AuditAction
+    from jalon.messaging.access import may_edit_notification_texts
     from jalon.messaging.kinds import KINDS
     from jalon.messaging.models import NotificationTemplate
     from jalon.messaging.templating import check_template

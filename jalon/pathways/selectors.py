@@ -1,5 +1,5 @@
 """Reads of pathways: the pathway page in a fixed number of queries, milestone statuses, the timeline
-and the triage explanation put into words. Access is decided by jalon.accounts.access."""
+and the triage explanation put into words. Access is decided by jalon.referrals.access."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from jalon.accounts.access import referral_for_user, referrals_visible_to
 from jalon.core.vocabulary import AlarmSign, CancerSite, PathwayKind, Priority, Urgency
 from jalon.events.history import history_entry
 from jalon.events.models import Event
@@ -31,6 +30,7 @@ from jalon.pathways.models import (
     ResponsibleRole,
     Task,
 )
+from jalon.referrals.access import referral_for_user, referrals_visible_to
 from jalon.referrals.models import ExamKind, Question, Referral, ReferralDocument
 
 # Milestone statuses as the page shows them: (French label, badge class).

@@ -32,6 +32,7 @@ from jalon.pathways.models import (
     Task,
 )
 from jalon.pathways.signals import pathway_changed
+from jalon.patients.models import Patient
 from jalon.referrals.models import Referral
 from jalon.referrals.models import Status as ReferralStatus
 from jalon.referrals.services import referral_close
@@ -335,3 +336,10 @@ def stay_event_record(*, actor: Actor, pathway: Pathway, stay_kind: str, occurre
         _close(actor=actor, pathway=pathway, reason=_("Décès du patient."), at=timezone.now(), closing_report=False)
     _touch(pathway, timezone.now())
     return pathway
+
+
+def pathways_merge_patient(*, actor: Actor, provisional: Patient, existing: Patient) -> dict:
+    """Identity merge (`patients.services.PATIENT_MERGERS`): the provisional duplicate's pathways move to the
+    known patient, with their referrals."""
+    Pathway.objects.filter(patient=provisional).update(patient=existing)
+    return {}

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from jalon.accounts.access import may_work_referral, patients_visible_to, require
+from jalon.accounts.access import require
 from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
@@ -22,6 +22,8 @@ from jalon.pathways.errors import PathwayError
 from jalon.pathways.letters import attachment_name
 from jalon.pathways.models import Pathway
 from jalon.pathways.signals import pathway_page_shown
+from jalon.patients.access import patients_visible_to
+from jalon.referrals.access import may_work_referral
 from jalon.referrals.errors import ReferralError
 from jalon.referrals.services import referral_document_add
 

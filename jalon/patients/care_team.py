@@ -2,7 +2,7 @@
 
 A referral gives its referrer that referral only; the patient's file is opened by a membership granted by
 someone who already has it (the coordination of an entry point the patient came through), recorded with
-who granted it and why, and shown on the patient's page (issue 12; the rule is in accounts/access.py).
+who granted it and why, and shown on the patient's page (issue 12; the rule is in patients/access.py).
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ GRANTABLE_ROLES = (
 def care_team_grant(*, actor: Actor, patient: Patient, professional, role: str, reason: str, referral_id: int | None = None) -> CareTeamMember:
     """Let a professional into the patient's care team (the whole file), granted by a coordinator who already
     has it, with the reason; audited and recorded as an event. Idempotent for an active member."""
-    from jalon.accounts.access import may_manage_care_team
     from jalon.events.services import event_record
+    from jalon.patients.access import may_manage_care_team
 
     reason = " ".join((reason or "").split())
     if not may_manage_care_team(actor.user, patient):
@@ -90,8 +90,8 @@ def _end(member: CareTeamMember, *, actor: Actor, reason: str) -> None:
 def care_team_end(*, actor: Actor, member: CareTeamMember, reason: str) -> CareTeamMember:
     """End a membership (from now), by a coordinator who may manage the patient's care team, with the reason;
     audited and recorded as an event. The coordination's own rows are ended by closing its referrals, not here."""
-    from jalon.accounts.access import may_manage_care_team
     from jalon.events.services import event_record
+    from jalon.patients.access import may_manage_care_team
 
     reason = " ".join((reason or "").split())
     member = CareTeamMember.objects.select_for_update().select_related("patient").get(pk=member.pk)

@@ -7,11 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from jalon.accounts.access import Capability, capability_required, identity_conflict_for_user, patients_visible_to
+from jalon.accounts.access import Capability, capability_required
 from jalon.accounts.audit import audit, audit_many
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.patients import selectors
+from jalon.patients.access import identity_conflict_for_user, patients_visible_to
 from jalon.patients.errors import PatientError
 from jalon.patients.identity_forms import IdentityConflictResolveForm, submitted_value_label
 from jalon.patients.models import TRAIT_LABELS, ConflictStatus, IdentityConflict

@@ -116,7 +116,7 @@ class CareTeamMemberQuerySet(models.QuerySet):
 class CareTeamMember(models.Model):
     """One professional, or a whole organisation (its coordination team), in a patient's care team.
 
-    Access to patient data follows this table (see jalon/accounts/access.py).
+    Access to patient data follows this table (see jalon/patients/access.py).
     """
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="care_team")

@@ -1,10 +1,10 @@
-"""Reads of identity conflicts, through the access rules (jalon/accounts/access.py)."""
+"""Reads of identity conflicts, through the access rules (jalon/patients/access.py)."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from jalon.accounts.access import identity_conflicts_visible_to
+from jalon.patients.access import identity_conflicts_visible_to
 from jalon.patients.models import ConflictStatus, IdentityConflict
 
 

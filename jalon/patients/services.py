@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
@@ -217,31 +218,29 @@ def _correct_traits(*, actor: Actor, conflict: IdentityConflict, patient: Patien
     return changes
 
 
+# What the apps above patients hold of a patient (referrals, pathways, tele-expertise requests) moves with
+# them when two identities are found to be one person. Each such app registers, in its AppConfig.ready(), a
+# function (keyword-only: actor, provisional, existing) that moves its rows from the provisional duplicate
+# to the known patient, in the resolution's transaction, and returns what the resolution's event should
+# say of it ({} for nothing). They run in the order of INSTALLED_APPS.
+PatientMerger = Callable[..., dict]
+PATIENT_MERGERS: dict[str, PatientMerger] = {}
+
+
+def register_patient_merger(app_label: str, merger: PatientMerger) -> None:
+    """Declare what `app_label` moves when a provisional patient is merged into a known one (once per app)."""
+    PATIENT_MERGERS[app_label] = merger
+
+
 def _merge_into_existing(*, actor: Actor, conflict: IdentityConflict, keep_submitted: list[str]) -> dict:
     """Same person: correct the known patient's traits as chosen, move what the provisional duplicate
-    holds to them, retire the duplicate."""
-    from jalon.pathways.models import Pathway
-    from jalon.referrals.models import OPEN_STATUSES, Referral
-    from jalon.teleexpertise.models import TeleExpertiseRequest
-
+    holds to them (`PATIENT_MERGERS`), retire the duplicate."""
     existing = Patient.objects.select_for_update().get(pk=conflict.existing_patient_id)
     provisional = Patient.objects.select_for_update().get(pk=conflict.provisional_patient_id)
     changes = _correct_traits(actor=actor, conflict=conflict, patient=existing, keep_submitted=keep_submitted)
-    moved = list(Referral.objects.filter(patient=provisional).values_list("reference", flat=True))
-    Referral.objects.filter(patient=provisional).update(patient=existing)
-    Pathway.objects.filter(patient=provisional).update(patient=existing)
-    TeleExpertiseRequest.objects.filter(patient=provisional).update(patient=existing)
-    # As a submission matched at once: each moved open referral is linked to the patient's other open ones.
-    others = list(Referral.objects.filter(patient=existing, status__in=OPEN_STATUSES).exclude(reference__in=moved).order_by("received_at"))
-    for referral in Referral.objects.filter(reference__in=moved, status__in=OPEN_STATUSES) if others else ():
-        referral.related_referrals.add(*others)
-        event_record(
-            actor=actor,
-            kind="referral.duplicate_linked",
-            patient_id=existing.pk,
-            referral_id=referral.pk,
-            payload={"linked": [other.reference for other in others]},
-        )
+    outcome = {}
+    for merger in PATIENT_MERGERS.values():
+        outcome.update(merger(actor=actor, provisional=provisional, existing=existing))
     now = timezone.now()
     CareTeamMember.objects.active().filter(patient=provisional).update(until=now)
     # The coordination that resolved it works the moved referral: it joins the known patient's team, as a
@@ -255,7 +254,7 @@ def _merge_into_existing(*, actor: Actor, conflict: IdentityConflict, keep_submi
     provisional.merged_into, provisional.retired_at = existing, now
     provisional.save(update_fields=["merged_into", "retired_at"])
     audit(actor, action=AuditAction.UPDATE, patient_id=provisional.pk, object_type="patient.merged", object_id=existing.pk)
-    return {"moved_referrals": moved, "changes": changes}
+    return {**outcome, "changes": changes}
 
 
 @transaction.atomic
@@ -266,7 +265,7 @@ def identity_conflict_resolve(
     patient, whose traits listed in `keep_submitted` take the submitted values (with their old and new values
     in the event), and the provisional duplicate is retired. Different people: the INS was mistyped, the
     submission keeps its own patient, without INS, provisional."""
-    from jalon.accounts.access import may_resolve_identity_conflict
+    from jalon.patients.access import may_resolve_identity_conflict
 
     conflict = IdentityConflict.objects.select_for_update(of=("self",)).select_related("entry_point", "referral").get(pk=conflict.pk)
     if not may_resolve_identity_conflict(actor.user, conflict):
@@ -315,7 +314,7 @@ def patient_identity_status_set(*, actor: Actor, patient_id: int, status: str, r
     """The coordination records the identity status it checked (RNIV): « récupérée » and « qualifiée » need an
     INS (retrieved or checked through INSi; qualified also means an identity document was seen). Only a
     coordinator who reaches the patient may do it; old and new status go in the event."""
-    from jalon.accounts.access import may_set_identity_status
+    from jalon.patients.access import may_set_identity_status
 
     patient = Patient.objects.select_for_update().get(pk=patient_id)
     if not may_set_identity_status(actor.user, patient):

@@ -3,6 +3,8 @@ granted by whom and why), where the coordination grants and ends memberships."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -10,19 +12,25 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from jalon.accounts.access import (
-    Capability,
-    capability_required,
-    may_manage_care_team,
-    patient_for_user,
-    referrals_visible_to,
-)
+from jalon.accounts.access import Capability, capability_required
 from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
+from jalon.patients.access import may_manage_care_team, patient_for_user
 from jalon.patients.care_team import CareTeamError, care_team_end, care_team_grant
 from jalon.patients.forms import CareTeamEndForm, CareTeamGrantForm
 from jalon.patients.models import CareTeamMember
+
+# What the patient's page shows of the apps above patients, by context name: each registers, in its
+# AppConfig.ready(), a function (user, patient) returning what the user reaches of theirs (referrals adds
+# "referrals", the patient's referrals the user reaches).
+PatientPagePart = Callable[..., object]
+PATIENT_PAGE_PARTS: dict[str, PatientPagePart] = {}
+
+
+def register_patient_page_part(name: str, part: PatientPagePart) -> None:
+    """Show `part(user, patient)` as `name` in the patient's page (its template reads it)."""
+    PATIENT_PAGE_PARTS[name] = part
 
 
 def _render(request, patient, *, grant_form=None, end_form=None, end_member_id=None, status=200):
@@ -34,7 +42,7 @@ def _render(request, patient, *, grant_form=None, end_form=None, end_member_id=N
     can_manage = may_manage_care_team(request.user, patient)
     context = {
         "patient": patient,
-        "referrals": referrals_visible_to(request.user).filter(patient=patient).select_related("entry_point").order_by("-received_at"),
+        **{name: part(request.user, patient) for name, part in PATIENT_PAGE_PARTS.items()},
         "members": members,
         "can_manage": can_manage,
         "grant_form": grant_form or (CareTeamGrantForm() if can_manage else None),

@@ -11,10 +11,10 @@ from datetime import datetime
 import time_machine
 from django.utils import timezone
 
-from jalon.accounts.access import portal_referrals_visible_to, thread_side_of
 from jalon.accounts.models import Role, User
 from jalon.core.actor import Actor
 from jalon.events.models import Event
+from jalon.portal.access import portal_referrals_visible_to, thread_side_of
 from jalon.portal.models import ThreadMessage, ThreadSide
 from jalon.portal.services import thread_message_post
 from jalon.referrals.models import Referral, Status

@@ -1,6 +1,6 @@
 """Reads of the portal and of the threads: the user's patients with their progress, one patient's pathway
 as the GP follows it, the thread of a referral, unread counts on both sides. Access is decided by
-jalon.accounts.access; every function here reads through it or is given what it returned."""
+jalon.portal.access; every function here reads through it or is given what it returned."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from jalon.accounts.access import Capability, has_capability, portal_referral_for_user, portal_referrals_visible_to
+from jalon.accounts.access import Capability, has_capability
 from jalon.events.history import event_step
 from jalon.events.kinds import event_label
 from jalon.events.models import Event
 from jalon.pathways.models import Letter, Milestone, MilestoneStatus, Pathway, PathwayStatus
 from jalon.pathways.selectors import MilestoneRow, milestone_status, referral_documents
+from jalon.portal.access import portal_referral_for_user, portal_referrals_visible_to
 from jalon.portal.models import ThreadMessage, ThreadReadMark, ThreadSide
 from jalon.referrals.models import Referral, ReferralDocument
 from jalon.scheduling.models import Appointment, AppointmentStatus

@@ -7,11 +7,11 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jalon.accounts.access import thread_side_of
 from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.events.services import event_record
+from jalon.portal.access import thread_side_of
 from jalon.portal.errors import PortalError, PortalErrorCode
 from jalon.portal.models import MESSAGE_MAX_LENGTH, ThreadMessage, ThreadReadMark, ThreadSide
 from jalon.referrals.models import Referral

@@ -15,19 +15,15 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from jalon.accounts.access import (
-    Capability,
-    capability_required,
-    patients_visible_to,
-    thread_referral_for_user,
-    thread_side_of,
-)
+from jalon.accounts.access import Capability, capability_required
 from jalon.accounts.audit import audit, audit_many
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.core.files import stored_file_response
 from jalon.core.redirects import local_path
+from jalon.patients.access import patients_visible_to
 from jalon.portal import selectors, services
+from jalon.portal.access import thread_referral_for_user, thread_side_of
 from jalon.portal.errors import PortalError
 from jalon.portal.forms import ThreadMessageForm
 from jalon.portal.models import ThreadSide

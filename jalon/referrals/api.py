@@ -3,7 +3,7 @@
 Authentication is a bearer token (accounts.ApiToken) acting for its user, never beyond the user's own
 rights: each route declares the token scope it needs (`ApiTokenAuth(scope=...)`), and the user is
 re-checked on every call (accounts.tokens). POST routes accept an `Idempotency-Key` header
-(core.idempotency). Each route cleans its input with a schema, looks up what it names, then calls the
+(accounts.idempotency). Each route cleans its input with a schema, looks up what it names, then calls the
 same service as the web pages. Every error answers JSON `{"code", "message", "field", "errors"}`, with a
 French message.
 """
@@ -29,16 +29,17 @@ from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
-from jalon.accounts.access import Capability, capabilities_of, referral_for_user
+from jalon.accounts.access import Capability, capabilities_of
 from jalon.accounts.audit import audit
+from jalon.accounts.idempotency import OPENAPI_PARAMETER as IDEMPOTENCY_KEY_PARAMETER
+from jalon.accounts.idempotency import IdempotencyError, idempotent
 from jalon.accounts.models import ApiScope, AuditAction
 from jalon.accounts.throttling import api_throttles, too_many_api_requests_message
 from jalon.accounts.tokens import ApiScopeMissing, ApiTokenExpired, api_token_authenticate
 from jalon.core.actor import Actor, client_ip
-from jalon.core.idempotency import OPENAPI_PARAMETER as IDEMPOTENCY_KEY_PARAMETER
-from jalon.core.idempotency import IdempotencyError, idempotent
 from jalon.directory.models import Commune, Professional
 from jalon.patients.services import PatientIdentity
+from jalon.referrals.access import referral_for_user
 from jalon.referrals.errors import ReferralError, ReferralErrorCode
 from jalon.referrals.models import Channel, EntryPoint
 from jalon.referrals.schemas import DocumentIn, ErrorOut, ReferralIn, ReferralStatusOut, ReferralSubmittedOut

@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jalon.accounts.access import entry_points_open_to
 from jalon.core.identifiers import normalize_french_phone, normalize_ins, validate_ins
 from jalon.core.text import validate_civil_name
 from jalon.core.vocabulary import AlarmSign, CancerSite, PathwayKind, Priority, Urgency
@@ -16,6 +15,7 @@ from jalon.directory.models import Commune, Profession, Professional
 from jalon.patients.identity import submission_status_choices, submission_status_error
 from jalon.patients.models import IdentityStatus, Sex
 from jalon.patients.services import PatientIdentity
+from jalon.referrals.access import entry_points_open_to
 from jalon.referrals.documents import check_document
 from jalon.referrals.models import EntryPoint, ExamKind, Question
 

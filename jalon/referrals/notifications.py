@@ -62,8 +62,8 @@ def city_recipients(referral: Referral, *, actor_user=None, include_gp: bool = T
     """The referrer and (when asked) the patient's confirmed GP, once each, never the person who acted. A GP
     merely named on the referral is a proposal and hears nothing until the coordination confirms them; a
     patient who opposes sharing keeps the GP out (they lose access to the pathway, so they are not told of it)."""
-    from jalon.accounts.access import confirmed_gp_ids
     from jalon.directory.models import Professional
+    from jalon.patients.access import confirmed_gp_ids
 
     people = [referral.referrer]
     if include_gp:

@@ -6,12 +6,12 @@ from datetime import date
 
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 
-from jalon.accounts.access import referrals_visible_to
 from jalon.core.identifiers import normalize_ins
 from jalon.core.text import normalize_name
 from jalon.core.vocabulary import Urgency
 from jalon.events.models import Event
 from jalon.patients.models import Patient
+from jalon.referrals.access import referrals_visible_to
 from jalon.referrals.models import OPEN_STATUSES, ExamDone, Referral, ReferralDocument, Status
 
 _STATUS_ORDER = Case(
@@ -102,3 +102,6 @@ def patient_as_submitted(referral) -> Patient:
         commune_id=sent.get("commune_code") or None,
         sharing_opposition=known.sharing_opposition,
     )
+def patient_referrals_for_user(user, patient) -> QuerySet[Referral]:
+    """The patient's referrals the user reaches, newest first, with their entry point (the patient's page)."""
+    return referrals_visible_to(user).filter(patient=patient).select_related("entry_point").order_by("-received_at")

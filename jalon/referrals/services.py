@@ -22,7 +22,7 @@ from jalon.core.vocabulary import Priority
 from jalon.core.workcalendar import add_delay, working_hours_left
 from jalon.directory.models import Professional
 from jalon.events.services import event_record
-from jalon.patients.models import CareTeamRole
+from jalon.patients.models import CareTeamRole, Patient
 from jalon.patients.services import PatientIdentity, care_team_add, identity_conflict_record, patient_register
 from jalon.referrals import completeness
 from jalon.referrals.documents import CheckedDocument, check_document
@@ -142,7 +142,7 @@ def _refresh_completeness(referral: Referral) -> None:
 def check_may_submit(*, actor: Actor, entry_point: EntryPoint, channel: str, referrer: Professional) -> None:
     """ReferralError (not_allowed) with the French reason unless the actor may file this referral: the one
     rule every channel goes through (web form, phone intake, mail-in, tele-expertise, API)."""
-    from jalon.accounts.access import submission_refusal
+    from jalon.referrals.access import submission_refusal
 
     refusal = submission_refusal(actor.user, entry_point, channel=channel, referrer=referrer) if actor.user else (
         None, _("Votre compte ne permet pas d'envoyer une demande de prise en soins.")
@@ -228,7 +228,7 @@ def referral_submit(
     _refresh_completeness(referral)
     referral.save(update_fields=["missing_items", "is_complete", "completeness_rule_set"])
 
-    # The referrer's row records who referred; it opens this referral only (access.FILE_WIDE). The GP named
+    # The referrer's row records who referred; it opens this referral only (patients.access.FILE_WIDE). The GP named
     # on the referral is a proposal: no row until the coordination confirms them (referral_confirm_gp).
     care_team_add(patient_id=patient_row.pk, role=CareTeamRole.REFERRER, professional_id=referrer.pk, reason=referral.reference)
     care_team_add(
@@ -263,8 +263,8 @@ def referral_confirm_gp(*, actor: Actor, referral: Referral) -> Referral:
     """The coordination of the referral's entry point confirms the GP named on it: the GP joins the patient's
     care team (granted by this coordinator, reason: this referral) and from then on reaches the file, the
     portal page and the thread, and receives the messages meant for the GP. Idempotent once confirmed."""
-    from jalon.accounts.access import may_work_referral
     from jalon.patients.care_team import CareTeamError, care_team_grant
+    from jalon.referrals.access import may_work_referral
 
     referral = _locked(referral)
     if not may_work_referral(actor.user, referral):
@@ -493,3 +493,22 @@ def referral_document_add(*, actor: Actor, referral: Referral, upload) -> Referr
         values={"document": document.original_name, "date": when_text(document.uploaded_at)},
     )
     return document
+
+
+def referrals_merge_patient(*, actor: Actor, provisional: Patient, existing: Patient) -> dict:
+    """Identity merge (`patients.services.PATIENT_MERGERS`): the provisional duplicate's referrals move to the
+    known patient; as for a submission matched at once, each moved open referral is linked to the patient's
+    other open ones. Returns the moved references for the resolution's event."""
+    moved = list(Referral.objects.filter(patient=provisional).values_list("reference", flat=True))
+    Referral.objects.filter(patient=provisional).update(patient=existing)
+    others = list(Referral.objects.filter(patient=existing, status__in=OPEN_STATUSES).exclude(reference__in=moved).order_by("received_at"))
+    for referral in Referral.objects.filter(reference__in=moved, status__in=OPEN_STATUSES) if others else ():
+        referral.related_referrals.add(*others)
+        event_record(
+            actor=actor,
+            kind="referral.duplicate_linked",
+            patient_id=existing.pk,
+            referral_id=referral.pk,
+            payload={"linked": [other.reference for other in others]},
+        )
+    return {"moved_referrals": moved}

@@ -10,21 +10,18 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from jalon.accounts.access import (
-    Capability,
-    capability_required,
-    has_capability,
-    may_complete_referral,
-    referral_for_user,
-    require,
-    sees_patient_record,
-)
+from jalon.accounts.access import Capability, capability_required, has_capability, require
 from jalon.accounts.audit import audit, audit_many
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.core.files import stored_file_response
 from jalon.directory.models import Commune
 from jalon.referrals import forms, selectors, services
+from jalon.referrals.access import (
+    may_complete_referral,
+    referral_for_user,
+    sees_patient_record,
+)
 from jalon.referrals.completeness import item_label
 from jalon.referrals.errors import ReferralError
 from jalon.referrals.models import ReferralDocument

@@ -1,6 +1,6 @@
 """Reads of schedules: a pathway's appointments, the planner's proposals put into rows, the booking
 requests a submitted proposal names, and the availability grid of a week. Access is decided by
-jalon.accounts.access (and the pathway by jalon.pathways.selectors.pathway_for_user)."""
+jalon.referrals.access (and the pathway by jalon.pathways.selectors.pathway_for_user)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jalon.accounts.access import referrals_visible_to
 from jalon.core.vocabulary import PathwayKind, ResourceKind
 from jalon.pathways.models import Milestone, MilestoneStatus
+from jalon.referrals.access import referrals_visible_to
 from jalon.scheduling.errors import SchedulingError, SchedulingErrorCode
 from jalon.scheduling.models import Appointment, AppointmentStatus, Resource, Slot
 from jalon.scheduling.services import BookingRequest

@@ -14,11 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from jalon.accounts.access import Capability, capability_required, may_work_referral, require
+from jalon.accounts.access import Capability, capability_required, require
 from jalon.accounts.audit import audit, audit_many
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.pathways.selectors import pathway_for_user
+from jalon.referrals.access import may_work_referral
 from jalon.scheduling import documents, forms, planner, selectors, services
 from jalon.scheduling.errors import SchedulingError, SchedulingErrorCode
 from jalon.scheduling.models import Resource

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.db.models import BooleanField, Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from jalon.accounts.access import Capability, has_capability, teleexpertise_requests_visible_to
+from jalon.accounts.access import Capability, has_capability
 from jalon.events.models import Event
+from jalon.teleexpertise.access import teleexpertise_requests_visible_to
 from jalon.teleexpertise.models import RequestStatus, TeleExpertiseOffer, TeleExpertiseRequest
 
 _UNANSWERED_FIRST = Case(When(status=RequestStatus.SUBMITTED, then=Value(0)), default=Value(1), output_field=IntegerField())

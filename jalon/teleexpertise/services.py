@@ -2,7 +2,7 @@
 conversion into a referral, and the late scan.
 
 Each service runs in one transaction that writes the new state, the event, the audit record and the
-messages together (DESIGN.md §4). Views check who may act (jalon/accounts/access.py); the services
+messages together (DESIGN.md §4). Views check who may act (jalon/teleexpertise/access.py); the services
 check it again, and check the status machine (status.py).
 """
 
@@ -15,11 +15,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jalon.accounts.access import (
-    is_teleexpertise_answerer,
-    is_teleexpertise_requester,
-    teleexpertise_specialists_of,
-)
 from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
@@ -44,6 +39,11 @@ from jalon.referrals.models import Channel as ReferralChannel
 from jalon.referrals.models import Question, Referral
 from jalon.referrals.notifications import patient_text, when_text
 from jalon.referrals.services import referral_submit
+from jalon.teleexpertise.access import (
+    is_teleexpertise_answerer,
+    is_teleexpertise_requester,
+    teleexpertise_specialists_of,
+)
 from jalon.teleexpertise.errors import TeleExpertiseError, TeleExpertiseErrorCode
 from jalon.teleexpertise.models import (
     ReferenceCounter,
@@ -383,3 +383,10 @@ def teleexpertise_scan_late(*, now=None) -> int:
             )
             raised += 1
     return raised
+
+
+def teleexpertise_requests_merge_patient(*, actor: Actor, provisional: Patient, existing: Patient) -> dict:
+    """Identity merge (`patients.services.PATIENT_MERGERS`): the provisional duplicate's tele-expertise
+    requests move to the known patient."""
+    TeleExpertiseRequest.objects.filter(patient=provisional).update(patient=existing)
+    return {}

@@ -11,28 +11,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jalon.accounts.access import (
-    Capability,
-    capability_required,
-    has_capability,
-    is_teleexpertise_answerer,
-    is_teleexpertise_requester,
-    may_answer_teleexpertise,
-    may_convert_teleexpertise,
-    may_withdraw_teleexpertise,
-    reaches_patient_file,
-    referrals_visible_to,
-    require,
-    teleexpertise_request_for_user,
-)
+from jalon.accounts.access import Capability, capability_required, has_capability, require
 from jalon.accounts.audit import audit, audit_many
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.core.files import stored_file_response
 from jalon.events.kinds import event_label
+from jalon.patients.access import reaches_patient_file
+from jalon.referrals.access import referrals_visible_to
 from jalon.referrals.forms import identity_from_cleaned
 from jalon.referrals.notifications import when_text
 from jalon.teleexpertise import forms, selectors, services
+from jalon.teleexpertise.access import (
+    is_teleexpertise_answerer,
+    is_teleexpertise_requester,
+    may_answer_teleexpertise,
+    may_convert_teleexpertise,
+    may_withdraw_teleexpertise,
+    teleexpertise_request_for_user,
+)
 from jalon.teleexpertise.errors import TeleExpertiseError
 from jalon.teleexpertise.models import TeleExpertiseDocument
 

@@ -9,12 +9,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from jalon.accounts.access import Capability, capability_required, referrals_visible_to
+from jalon.accounts.access import Capability, capability_required
 from jalon.accounts.reauth import recent_auth_required
 from jalon.core.actor import Actor
 from jalon.core.vocabulary import AlarmSign, CancerSite, PathwayKind, Priority, Urgency
 from jalon.core.workcalendar import DELAY_UNITS
 from jalon.pathways.models import ResponsibleRole
+from jalon.referrals.access import referrals_visible_to
 from jalon.referrals.models import ExamKind, Question
 from jalon.triage import rule_services
 from jalon.triage.dry_run import NO_RULE, dry_run

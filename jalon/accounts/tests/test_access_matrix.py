@@ -10,26 +10,27 @@ from django.utils import timezone
 
 from conftest import identity
 from jalon.accounts import access
-from jalon.accounts.access import (
-    identified_pathways,
-    may_complete_referral,
-    may_use_thread,
-    may_work_referral,
-    patient_for_user,
-    patients_visible_to,
-    portal_referral_for_user,
-    portal_referrals_visible_to,
-    referral_for_user,
-    referrals_visible_to,
-    thread_referral_for_user,
-    thread_side_of,
-)
 from jalon.accounts.models import ApiToken, Role, User
 from jalon.core.actor import Actor
 from jalon.pathways.services import pathway_start
+from jalon.patients.access import patient_for_user, patients_visible_to
 from jalon.patients.models import CareTeamMember, CareTeamRole
 from jalon.patients.services import care_team_add, patient_record_sharing_opposition
+from jalon.portal.access import (
+    may_use_thread,
+    portal_referral_for_user,
+    portal_referrals_visible_to,
+    thread_referral_for_user,
+    thread_side_of,
+)
 from jalon.portal.models import ThreadSide
+from jalon.referrals.access import (
+    identified_pathways,
+    may_complete_referral,
+    may_work_referral,
+    referral_for_user,
+    referrals_visible_to,
+)
 from jalon.referrals.services import referral_confirm_gp, referral_request_complement
 from jalon.testing.factories import UserFactory
 
@@ -368,7 +369,7 @@ def inbound_mail(entry_point):
 @pytest.mark.parametrize(("name", "expected"), _matrix(MAIL_READERS))
 def test_it_shows_a_received_mail_only_to_the_entry_points_coordinators(name, expected, inbound_mail, persona):
     """Only a coordinator of the organisation owning the mail's entry point reaches it; everyone else gets a 404."""
-    from jalon.accounts.access import inbound_mail_for_user, inbound_mails_visible_to
+    from jalon.mailin.access import inbound_mail_for_user, inbound_mails_visible_to
 
     user = persona(name)
     listed = inbound_mails_visible_to(user).filter(pk=inbound_mail.pk).exists()
@@ -433,7 +434,7 @@ def tex_request(tex_service, hospital_entry_point, gp, treating_gp):
 
 
 def _reaches_tex(user, tex_request) -> bool:
-    from jalon.accounts.access import teleexpertise_request_for_user, teleexpertise_requests_visible_to
+    from jalon.teleexpertise.access import teleexpertise_request_for_user, teleexpertise_requests_visible_to
 
     listed = teleexpertise_requests_visible_to(user).filter(pk=tex_request.pk).exists()
     try:
@@ -453,7 +454,7 @@ def test_it_shows_a_teleexpertise_request_only_to_its_requester_and_the_services
 @pytest.mark.parametrize(("name", "expected"), _matrix({"specialist"}, TEX_PERSONAS))
 def test_it_lets_only_the_services_specialists_answer_a_teleexpertise_request(name, expected, tex_request, persona):
     """Only a specialist of the service asked may answer, while the request waits."""
-    from jalon.accounts.access import may_answer_teleexpertise
+    from jalon.teleexpertise.access import may_answer_teleexpertise
 
     assert may_answer_teleexpertise(persona(name), tex_request) is expected
 
@@ -461,7 +462,7 @@ def test_it_lets_only_the_services_specialists_answer_a_teleexpertise_request(na
 @pytest.mark.parametrize(("name", "expected"), _matrix({"gp"}, TEX_PERSONAS))
 def test_it_lets_only_the_requester_withdraw_a_teleexpertise_request(name, expected, tex_request, persona):
     """Only the professional who asked may withdraw, while the request waits."""
-    from jalon.accounts.access import may_withdraw_teleexpertise
+    from jalon.teleexpertise.access import may_withdraw_teleexpertise
 
     assert may_withdraw_teleexpertise(persona(name), tex_request) is expected
 
@@ -477,7 +478,7 @@ def test_it_keeps_a_teleexpertise_request_from_the_patients_care_team(tex_reques
 def test_it_gives_the_service_specialist_the_request_not_the_patients_file(tex_request, specialist):
     """The specialist reaches the request through the service; answering it records them in the care team but
     does not open the patient's file (issue 12: only a membership someone granted does)."""
-    from jalon.accounts.access import teleexpertise_requests_visible_to
+    from jalon.teleexpertise.access import teleexpertise_requests_visible_to
     from jalon.teleexpertise.services import teleexpertise_answer
 
     assert not _sees_patient(specialist, tex_request.patient)
@@ -660,7 +661,7 @@ MENU_OF = {
 @pytest.mark.parametrize("name", sorted(MENU_OF))
 def test_it_shows_in_the_menu_what_the_capability_table_gives(name, persona, rf, db):
     """The menu is read from the route rules and the capability table: each role sees its entries, no other."""
-    from jalon.accounts.context_processors import navigation
+    from jalon.messaging.context_processors import navigation
 
     http_request = rf.get("/")
     http_request.user = persona(name)

@@ -7,11 +7,12 @@ import pytest
 from django.urls import reverse
 
 from conftest import identity
-from jalon.accounts.access import patients_visible_to, portal_referrals_visible_to
 from jalon.accounts.models import AuditRecord, Role
 from jalon.core.actor import Actor
 from jalon.events.models import Event
+from jalon.patients.access import patients_visible_to
 from jalon.patients.models import CareTeamMember, CareTeamRole
+from jalon.portal.access import portal_referrals_visible_to
 from jalon.referrals.errors import ReferralError
 from jalon.referrals.services import referral_confirm_gp
 from jalon.testing.factories import UserFactory

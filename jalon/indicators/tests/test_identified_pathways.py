@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from jalon.accounts.access import identified_pathways
 from jalon.indicators.tests.factories import cohort_pathway, cohort_template, paris
+from jalon.referrals.access import identified_pathways
 
 
 def test_it_names_the_pathways_of_the_coordinators_entry_point_in_one_query(coordinator, entry_point, hospital_entry_point, django_assert_num_queries):

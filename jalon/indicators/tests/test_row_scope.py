@@ -9,13 +9,13 @@ import io
 import pytest
 from django.urls import reverse
 
-from jalon.accounts.access import (
+from jalon.accounts.models import AuditAction, AuditRecord
+from jalon.indicators import selectors
+from jalon.indicators.access import (
     indicator_row_organization_ids,
     indicator_rows_for_user,
     may_read_regional_indicator_rows,
 )
-from jalon.accounts.models import AuditAction, AuditRecord
-from jalon.indicators import selectors
 from jalon.indicators.models import PathwayFacts
 from jalon.indicators.tests.factories import cohort_pathway, cohort_template, paris
 from jalon.testing.factories import PatientFactory, UserFactory

@@ -139,8 +139,8 @@ def test_the_demo_adds_a_synthetic_region_its_coordinators_do_not_see(db):
     """load_demo with a synthetic region: the demo keeps its fifty referrals in the coordinators' reach."""
     from io import StringIO
 
-    from jalon.accounts.access import referrals_visible_to
     from jalon.accounts.models import User
+    from jalon.referrals.access import referrals_visible_to
 
     out = StringIO()
     call_command("load_demo", "--if-empty", "--only-territory-communes", "--synthetic-pathways", "40", stdout=out)

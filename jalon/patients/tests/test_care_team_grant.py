@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from jalon.accounts.access import patients_visible_to, referrals_visible_to
 from jalon.accounts.models import AuditRecord
 from jalon.core.actor import Actor
 from jalon.events.models import Event
+from jalon.patients.access import patients_visible_to
 from jalon.patients.care_team import CareTeamError, care_team_end, care_team_grant
 from jalon.patients.models import CareTeamMember, CareTeamRole
+from jalon.referrals.access import referrals_visible_to
 
 
 @pytest.fixture

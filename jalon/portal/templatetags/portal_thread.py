@@ -4,7 +4,7 @@ coordination's referral and pathway pages."""
 from django import template
 from django.urls import reverse
 
-from jalon.accounts.access import thread_side_of
+from jalon.portal.access import thread_side_of
 from jalon.portal.forms import ThreadMessageForm
 from jalon.portal.selectors import thread_messages
 

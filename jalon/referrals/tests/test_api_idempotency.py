@@ -12,8 +12,8 @@ import time_machine
 from django.db.models import F
 from django.test import RequestFactory
 
+from jalon.accounts.idempotency import idempotency_keys_purge, request_fingerprint
 from jalon.accounts.models import AuditRecord, IdempotencyKey, IdempotencyStatus
-from jalon.core.idempotency import idempotency_keys_purge, request_fingerprint
 from jalon.events.models import Event
 from jalon.messaging.models import OutboxMessage
 from jalon.referrals import api as referrals_api
@@ -311,7 +311,7 @@ def test_it_documents_the_header_in_openapi(client, gp):
 
 def test_a_request_that_loses_the_insert_reads_the_winner(gp):
     """Two requests both see no row; the second insert hits the unique constraint and answers from the winner's row."""
-    from jalon.core.idempotency import IdempotencyError, claim
+    from jalon.accounts.idempotency import IdempotencyError, claim
 
     IdempotencyKey.objects.create(
         user=gp,

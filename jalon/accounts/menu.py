@@ -1,0 +1,30 @@
+"""The site's menu: each entry is shown to whoever may reach its route (access.ROUTE_RULES), so the menu
+holds no role list of its own. The context processor that puts it on every page, with the in-app inbox
+and its unread count, is `jalon.messaging.context_processors.navigation`."""
+
+from django.utils.translation import gettext_lazy as _
+
+from jalon.accounts.access import may_reach_route, route_rule
+
+# The menu, in order.
+MENU = [
+    ("coordination:worklist", _("File des demandes")),
+    ("pathways_alerts:list", _("Alertes")),
+    ("referrals:phone_intake", _("Saisie d'un appel")),
+    ("mailin:list", _("Courriels reçus")),
+    ("scheduling:availability", _("Disponibilités")),
+    ("portal:patients", _("Mes patients")),
+    ("referrals:mine", _("Mes demandes")),
+    ("referrals:new", _("Nouvelle demande")),
+    ("teleexpertise:list", _("Téléexpertise")),
+    ("pathway_templates:list", _("Modèles de parcours")),
+    ("triage_rules:published", _("Règles de tri")),
+    ("accounts:audit", _("Journal d'audit")),
+    ("notifications:templates", _("Modèles de messages")),
+    ("indicators:dashboard", _("Indicateurs")),
+]
+
+
+def menu_items(user) -> list[tuple[str, str]]:
+    """The menu entries (URL name, label) the user's role gives (templates never test roles themselves)."""
+    return [(name, label) for name, label in MENU if may_reach_route(user, route_rule(name))]

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "jalon.teleexpertise",
     "jalon.mailin",
     "jalon.indicators",
+    "jalon.demo",
 ]
 
 MIDDLEWARE = [

@@ -25,9 +25,13 @@ from django.utils.translation import gettext as _
 
 from jalon.accounts.models import Role, User
 from jalon.core.actor import Actor
-from jalon.core.demo import DEMO_LOGINS, DEMO_PASSWORD
 from jalon.core.demo_data import DemoNames, make_finess, make_ins, make_rpps
-from jalon.core.demo_scheduling import create_demo_schedules
+from jalon.demo.logins import DEMO_LOGINS, DEMO_PASSWORD
+from jalon.demo.mailin import create_demo_mails
+from jalon.demo.portal import create_demo_threads
+from jalon.demo.scheduling import create_demo_schedules
+from jalon.demo.synthetic_region import RegionalPopulation
+from jalon.demo.teleexpertise import create_demo_teleexpertise
 from jalon.directory.communes_data import STRASBOURG_NORTH_COMMUNES, iter_communes
 from jalon.directory.models import (
     Commune,
@@ -39,14 +43,11 @@ from jalon.directory.models import (
     Service,
     Territory,
 )
-from jalon.indicators.synthetic import RegionalPopulation
-from jalon.mailin.demo import create_demo_mails
 from jalon.pathways.alerts import alerts_scan
 from jalon.pathways.errors import PathwayError
 from jalon.pathways.services import milestone_record, pathway_record_outcome
 from jalon.patients.models import CareTeamRole, IdentityStatus, Sex
 from jalon.patients.services import PatientIdentity, care_team_add, patient_identity_status_set
-from jalon.portal.demo import create_demo_threads
 from jalon.referrals.completeness import item_label
 from jalon.referrals.models import EntryPoint, ExamKind, Referral
 from jalon.referrals.services import (
@@ -58,7 +59,6 @@ from jalon.referrals.services import (
     referral_request_complement,
     referral_submit,
 )
-from jalon.teleexpertise.demo import create_demo_teleexpertise
 from jalon.triage.services import referral_accept_into_pathway, triage_propose
 
 SEED = 2026
@@ -425,7 +425,7 @@ class Command(BaseCommand):
     def _create_synthetic_region(self, pathways: int) -> None:
         """Years of pathways for the indicators' charts, at separate synthetic sites that no demo login
         coordinates (so no worklist shows them); after the alerts scan, which only sees the demo's own.
-        Written with bulk inserts, not the services (jalon/indicators/synthetic.py)."""
+        Written with bulk inserts, not the services (jalon/demo/synthetic_region.py)."""
         population = RegionalPopulation(
             pathways=pathways, years=SYNTHETIC_YEARS, sites=SYNTHETIC_SITES, seed=SEED, now=self.now, log=lambda line: None
         )

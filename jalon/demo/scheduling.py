@@ -5,7 +5,7 @@ Openings follow the organisation described in seed 001, fiche 4 (Gustave Roussy)
 morning, CT and MRI in the afternoon, two « journées diagnostiques » a week (Tuesday and Thursday) whose
 slots are reserved for lung and pancreas pathways and released to everyone 48 working hours before if
 unused, endoscopic ultrasound or biopsy the next day, and one urgent slot a day per imaging resource,
-kept for P1 patients until the day before.
+kept for P1 patients until the day before. The resources and their openings are data/resources.json.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from django.utils import timezone
 from jalon.accounts.models import Role, User
 from jalon.core.actor import Actor
 from jalon.core.vocabulary import ResourceKind
+from jalon.demo.datafiles import demo_data
 from jalon.directory.models import Organization, Professional, Service
 from jalon.events.models import Event
 from jalon.pathways.models import Milestone, MilestoneStatus, Pathway, PathwayStatus
@@ -27,36 +28,10 @@ from jalon.scheduling.models import Appointment, AppointmentStatus, Resource, Sl
 from jalon.scheduling.services import BookingRequest, appointments_book, slots_generate
 
 WEEKS = 3
-WEEKDAYS = range(5)
 DIAGNOSTIC_DAYS = (1, 3)  # Tuesday and Thursday
-DAYS_AFTER = (2, 4)  # Wednesday and Friday: endoscopic ultrasound or biopsy the next day
 RESERVED_RELEASE = (48, "working_hours")
 URGENT_RELEASE = (24, "hours")
 BOOKED_PATHWAYS = 6  # a few accepted pathways get their diagnostic day; the others are left to the planner
-
-FASTING = "À jeun depuis 6 heures, apporter vos anciens examens (comptes rendus et images)."
-NOTHING = "Pas de préparation particulière. Apporter vos anciens examens et la liste de vos médicaments."
-CT_PREPARATION = (
-    "À jeun depuis 4 heures. Signaler une allergie à l'iode, un diabète ou une insuffisance rénale ; "
-    "apporter une créatininémie de moins de 3 mois et vos anciens examens."
-)
-MRI_PREPARATION = (
-    "Pas de préparation particulière. Signaler tout pacemaker, valve ou implant métallique ; "
-    "retirer bijoux et objets métalliques. Apporter vos anciens examens."
-)
-PET_PREPARATION = (
-    "À jeun depuis 6 heures (eau plate autorisée), pas d'effort physique la veille. Diabétique : "
-    "appeler le service avant l'examen. Prévoir environ 3 heures sur place."
-)
-ENDOSCOPY_PREPARATION = (
-    "À jeun depuis 6 heures (ni boire, ni manger, ni fumer). Examen sous anesthésie : venir accompagné, "
-    "ne pas conduire le jour même. Apporter vos anciens examens et votre carte de groupe sanguin."
-)
-BIOPSY_PREPARATION = (
-    "À jeun depuis 6 heures. Apporter un bilan de coagulation récent ; signaler tout traitement "
-    "anticoagulant ou antiagrégant (ne pas l'arrêter sans avis médical). Venir accompagné."
-)
-DAY_HOSPITAL_PREPARATION = "Prévoir la journée. Apporter vos ordonnances, vos anciens examens et de quoi vous occuper."
 
 
 @dataclass(frozen=True)
@@ -90,112 +65,33 @@ class ResourceSpec:
     openings: tuple[Opening, ...] = field(default_factory=tuple)
 
 
-OTHER_DAYS = tuple(day for day in WEEKDAYS if day not in DIAGNOSTIC_DAYS)
-
-
-def _imaging_afternoons(reserved_for: tuple[str, ...]) -> tuple[Opening, ...]:
-    """13:30–17:30 every weekday (the diagnostic-day block 14:00–15:30 reserved on Tuesday and Thursday),
-    then one urgent slot at 17:30."""
-    return (
-        Opening(OTHER_DAYS, time(13, 30), time(17, 30)),
-        Opening(DIAGNOSTIC_DAYS, time(13, 30), time(14)),
-        Opening(DIAGNOSTIC_DAYS, time(14), time(15, 30), reserved_for=reserved_for),
-        Opening(DIAGNOSTIC_DAYS, time(15, 30), time(17, 30)),
-        Opening(tuple(WEEKDAYS), time(17, 30), time(18), urgent=True),
+def _opening(row: dict) -> Opening:
+    return Opening(
+        weekdays=tuple(row["weekdays"]),
+        start=time.fromisoformat(row["start"]),
+        end=time.fromisoformat(row["end"]),
+        minutes=row.get("minutes", 30),
+        reserved_for=tuple(row.get("reserved_for", ())),
+        urgent=row.get("urgent", False),
     )
 
 
-def _consultation_mornings(reserved_for: tuple[str, ...]) -> tuple[Opening, ...]:
-    """8:30–12:00 every weekday; on diagnostic days the first hour and a half is reserved."""
-    if not reserved_for:
-        return (Opening(tuple(WEEKDAYS), time(8, 30), time(12)),)
-    return (
-        Opening(OTHER_DAYS, time(8, 30), time(12)),
-        Opening(DIAGNOSTIC_DAYS, time(8, 30), time(10), reserved_for=reserved_for),
-        Opening(DIAGNOSTIC_DAYS, time(10), time(12)),
+def demo_resources() -> tuple[ResourceSpec, ...]:
+    """The resources of data/resources.json, each with its preparation text and weekly openings."""
+    data = demo_data("resources")
+    return tuple(
+        ResourceSpec(
+            **{
+                **row,
+                "preparation": data["preparations"][row["preparation"]],
+                "openings": tuple(_opening(opening) for opening in row["openings"]),
+            }
+        )
+        for row in data["resources"]
     )
 
 
-LUNG = ("lung",)
-PANCREAS = ("pancreas_biliary",)
 DIAGNOSTIC = ("lung", "pancreas_biliary")
-
-RESOURCES = (
-    ResourceSpec(
-        "pneumology", "hospital", ResourceKind.CONSULTATION, "Consultation de pneumologie",
-        "Bâtiment B, 2e étage, consultations de pneumologie", NOTHING,
-        service="Pneumologie", specialty="Pneumologie", openings=_consultation_mornings(LUNG),
-    ),
-    ResourceSpec(
-        "gastro", "hospital", ResourceKind.CONSULTATION, "Consultation d'hépato-gastro-entérologie",
-        "Bâtiment C, 1er étage, consultations d'hépato-gastro-entérologie", NOTHING,
-        service="Hépato-gastro-entérologie", specialty="Hépato-gastro-entérologie", openings=_consultation_mornings(PANCREAS),
-    ),
-    ResourceSpec(
-        "oncology", "hospital", ResourceKind.CONSULTATION, "Consultation d'oncologie médicale",
-        "Bâtiment D, rez-de-chaussée, consultations d'oncologie", NOTHING,
-        service="Oncologie médicale", specialty="Oncologie médicale", openings=_consultation_mornings(()),
-    ),
-    ResourceSpec(
-        "oncology_clinic", "clinic", ResourceKind.CONSULTATION, "Consultation d'oncologie médicale",
-        "Clinique Sainte-Anne, 1er étage, aile Est", NOTHING,
-        service="Oncologie médicale", specialty="Oncologie médicale",
-        openings=(Opening((0, 2, 4), time(9), time(12)),),
-    ),
-    ResourceSpec(
-        "ct_north", "hospital", ResourceKind.CT, "Scanner 1 (TDM) – Imagerie", "Imagerie, rez-de-chaussée, porte 4",
-        CT_PREPARATION, service="Radiologie", openings=_imaging_afternoons(LUNG),
-    ),
-    ResourceSpec(
-        "ct_south", "hospital", ResourceKind.CT, "Scanner 2 (TDM) – Imagerie", "Imagerie, rez-de-chaussée, porte 6",
-        CT_PREPARATION, service="Radiologie", openings=_imaging_afternoons(PANCREAS),
-    ),
-    ResourceSpec(
-        "mri", "hospital", ResourceKind.MRI, "IRM 1,5 T – Imagerie", "Imagerie, sous-sol, salle IRM",
-        MRI_PREPARATION, service="Radiologie", openings=_imaging_afternoons(DIAGNOSTIC),
-    ),
-    ResourceSpec(
-        "pet_ct", "clinic", ResourceKind.PET_CT, "TEP-TDM – Médecine nucléaire", "Clinique Sainte-Anne, médecine nucléaire, niveau -1",
-        PET_PREPARATION,
-        openings=(
-            Opening(tuple(WEEKDAYS), time(8), time(16), minutes=60),
-            Opening(tuple(WEEKDAYS), time(16), time(17), minutes=60, urgent=True),
-        ),
-    ),
-    ResourceSpec(
-        "endoscopy", "hospital", ResourceKind.ENDOSCOPY, "Endoscopie et écho-endoscopie",
-        "Bâtiment C, 3e étage, plateau d'endoscopie", ENDOSCOPY_PREPARATION, service="Hépato-gastro-entérologie",
-        openings=(
-            Opening((0, 1, 3), time(8), time(12), minutes=60),
-            Opening(DAYS_AFTER, time(8), time(10), minutes=60, reserved_for=PANCREAS),
-            Opening(DAYS_AFTER, time(10), time(12), minutes=60),
-        ),
-    ),
-    ResourceSpec(
-        "biopsy", "hospital", ResourceKind.BIOPSY, "Salle de biopsie – Radiologie interventionnelle",
-        "Imagerie, rez-de-chaussée, radiologie interventionnelle, salle 2", BIOPSY_PREPARATION, service="Radiologie",
-        openings=(
-            Opening(DAYS_AFTER, time(8, 30), time(10, 30), minutes=60, reserved_for=LUNG),
-            Opening(DAYS_AFTER, time(10, 30), time(12, 30), minutes=60),
-            Opening((0,), time(8, 30), time(12, 30), minutes=60),
-        ),
-    ),
-    ResourceSpec(
-        "anaesthesia", "hospital", ResourceKind.ANAESTHESIA, "Consultation d'anesthésie",
-        "Bâtiment A, 1er étage, consultations d'anesthésie", NOTHING,
-        openings=(Opening(tuple(WEEKDAYS), time(14), time(17)),),
-    ),
-    ResourceSpec(
-        "day_hospital", "hospital", ResourceKind.DAY_HOSPITAL, "Hôpital de jour d'oncologie – place 1",
-        "Bâtiment D, 2e étage, hôpital de jour", DAY_HOSPITAL_PREPARATION, service="Oncologie médicale",
-        openings=(Opening(tuple(WEEKDAYS), time(8), time(16), minutes=480),),
-    ),
-    ResourceSpec(
-        "day_hospital_clinic", "clinic", ResourceKind.DAY_HOSPITAL, "Hôpital de jour – place 2",
-        "Clinique Sainte-Anne, 2e étage, hôpital de jour", DAY_HOSPITAL_PREPARATION, service="Oncologie médicale",
-        openings=(Opening(tuple(WEEKDAYS), time(8), time(16), minutes=480),),
-    ),
-)
 
 # Which consultation receives which pathway (the « reception » step).
 CONSULTATION_OF = {"lung": "pneumology", "pancreas_biliary": "gastro", "liver": "gastro", "digestive": "gastro"}
@@ -207,42 +103,44 @@ def create_demo_schedules(*, hospital: Organization, clinic: Organization, now: 
     diagnostic day of a few accepted pathways. Returns the resources by key."""
     sites = {"hospital": hospital, "clinic": clinic}
     today = timezone.localdate(now)
-    resources = {}
-    for spec in RESOURCES:
-        organization = sites[spec.site]
-        service = Service.objects.filter(organization=organization, name=spec.service).first() if spec.service else None
-        professional = _doctor(organization, spec.specialty) if spec.kind == ResourceKind.CONSULTATION else None
-        name = f"{spec.name} – {professional.display_name}" if professional else spec.name
-        resource = Resource.objects.create(
-            organization=organization,
-            service=service,
-            kind=spec.kind,
-            name=name[:200],
-            professional=professional,
-            location=spec.location,
-            preparation=spec.preparation,
-            contact_phone=(service.phone if service and service.phone else organization.phone)[:20],
-        )
-        WeeklyOpening.objects.bulk_create(
-            WeeklyOpening(
-                resource=resource,
-                weekday=weekday,
-                start_time=opening.start,
-                end_time=opening.end,
-                slot_minutes=opening.minutes,
-                reserved_for=list(opening.reserved_for),
-                urgent=opening.urgent,
-                release_amount=opening.release[0],
-                release_unit=opening.release[1],
-                valid_from=today,
-            )
-            for opening in spec.openings
-            for weekday in opening.weekdays
-        )
-        slots_generate(resource=resource, start=today, end=today + timedelta(weeks=WEEKS))
-        resources[spec.key] = resource
+    resources = {spec.key: _resource_create(spec, sites[spec.site], today=today) for spec in demo_resources()}
     _book_diagnostic_days(resources, now=now)
     return resources
+
+
+def _resource_create(spec: ResourceSpec, organization: Organization, *, today) -> Resource:
+    """One resource with its weekly openings from today and its slots of the next weeks."""
+    service = Service.objects.filter(organization=organization, name=spec.service).first() if spec.service else None
+    professional = _doctor(organization, spec.specialty) if spec.kind == ResourceKind.CONSULTATION else None
+    name = f"{spec.name} – {professional.display_name}" if professional else spec.name
+    resource = Resource.objects.create(
+        organization=organization,
+        service=service,
+        kind=spec.kind,
+        name=name[:200],
+        professional=professional,
+        location=spec.location,
+        preparation=spec.preparation,
+        contact_phone=(service.phone if service and service.phone else organization.phone)[:20],
+    )
+    WeeklyOpening.objects.bulk_create(
+        WeeklyOpening(
+            resource=resource,
+            weekday=weekday,
+            start_time=opening.start,
+            end_time=opening.end,
+            slot_minutes=opening.minutes,
+            reserved_for=list(opening.reserved_for),
+            urgent=opening.urgent,
+            release_amount=opening.release[0],
+            release_unit=opening.release[1],
+            valid_from=today,
+        )
+        for opening in spec.openings
+        for weekday in opening.weekdays
+    )
+    slots_generate(resource=resource, start=today, end=today + timedelta(weeks=WEEKS))
+    return resource
 
 
 def _doctor(organization: Organization, specialty: str) -> Professional | None:

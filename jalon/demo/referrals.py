@@ -116,6 +116,12 @@ class ReferralStory:
 
     def play(self) -> None:
         """Lay every case's steps on one time line, then play them in order, each at its own moment."""
+        for moment, _index, step, state in sorted(self._timeline(), key=lambda item: (item[0], item[1])):
+            with time_machine.travel(moment, tick=False):
+                step(state)
+
+    def _timeline(self) -> list[tuple]:
+        """(moment, case index, step, state) of every case: submitted, then answered, then followed up."""
         site_pool, plan = _site_pool(), _plan()
         sites = self.rng.sample(site_pool, len(site_pool))
         patients: dict[str, tuple[PatientIdentity, str]] = {}
@@ -125,15 +131,7 @@ class ReferralStory:
         steps = []
         for index, (case, pooled_site) in enumerate(zip(plan, sites, strict=True)):
             received_at = self._received_at(case.days_ago)
-            if case.same_patient in patients:
-                identity, site = patients[case.same_patient]
-                if case.same_patient == "B":  # typed again without the INS: found by name and birth date
-                    identity = replace(identity, ins="", identity_status=IdentityStatus.PROVISIONAL)
-            else:
-                site = case.site or pooled_site
-                identity = self._identity(index, site, case, used_ins)
-                if case.same_patient:
-                    patients[case.same_patient] = (identity, site)
+            site, identity = self._patient(index, case, pooled_site, patients, used_ins)
             entry = "hospital" if index % 3 == 2 else "cpts"  # both queues get every status
             state = {"case": case, "site": site, "identity": identity, "entry": entry}
             steps.append((received_at, index, self._submit, state))
@@ -142,9 +140,20 @@ class ReferralStory:
                 steps.append((first, index, self._decide, state))
             if case.outcome in ("closed", "completed", "accepted"):
                 steps.append((second, index, self._follow_up, state))
-        for moment, _index, step, state in sorted(steps, key=lambda item: (item[0], item[1])):
-            with time_machine.travel(moment, tick=False):
-                step(state)
+        return steps
+
+    def _patient(self, index: int, case: Case, pooled_site: str, patients: dict, used_ins: set[str]):
+        """The suspected site and the identity typed for a case; a second referral for one patient reuses them."""
+        if case.same_patient in patients:
+            identity, site = patients[case.same_patient]
+            if case.same_patient == "B":  # typed again without the INS: found by name and birth date
+                identity = replace(identity, ins="", identity_status=IdentityStatus.PROVISIONAL)
+            return site, identity
+        site = case.site or pooled_site
+        identity = self._identity(index, site, case, used_ins)
+        if case.same_patient:
+            patients[case.same_patient] = (identity, site)
+        return site, identity
 
     def _received_at(self, days_ago: float) -> datetime:
         local_now = timezone.localtime(self.now)

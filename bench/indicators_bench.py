@@ -6,7 +6,7 @@
 
 Not a test: it builds its OWN database (SQLite: /tmp/jalon-bench-indicators/indicators.sqlite3;
 PostgreSQL: the database `jalon_bench_indicators` on 127.0.0.1:5432, dropped and created again), runs the
-migrations, generates the synthetic regional population (jalon/indicators/synthetic.py: --pathways over
+migrations, generates the synthetic regional population (jalon/demo/synthetic_region.py: --pathways over
 --years years, ending this month), then times over --repeat repetitions (after one warm-up):
 
 1. `indicator_set(Period.year(Y))` for the last full year Y, all breakdowns: computed by the database;
@@ -343,8 +343,8 @@ def main() -> None:
 
     from jalon.accounts.models import Role, User
     from jalon.core.workcalendar import PARIS
+    from jalon.demo.synthetic_region import RegionalPopulation
     from jalon.indicators.selectors import Period, indicator_set
-    from jalon.indicators.synthetic import RegionalPopulation
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)  # a reused population gets the current schema (new indexes) too

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "jalon.mailin",
     "jalon.indicators",
     "jalon.coordination",
+    "jalon.demo",
 ]
 
 MIDDLEWARE = [

@@ -50,24 +50,3 @@ def iter_communes(path: Path | None = None) -> Iterator[CommuneRow]:
                 department=department,
                 postal_codes=tuple(postal_codes.split()),
             )
-
-
-# INSEE codes of the communes of the north of the Strasbourg metropolitan
-# area (Eurométropole de Strasbourg), used as the demo CPTS territory.
-# Checked by name and department 67 against data/communes.csv.gz.
-STRASBOURG_NORTH_COMMUNES: tuple[str, ...] = (
-    "67482",  # Strasbourg
-    "67447",  # Schiltigheim
-    "67043",  # Bischheim
-    "67204",  # Hœnheim
-    "67471",  # Souffelweyersheim
-    "67389",  # Reichstett
-    "67326",  # Niederhausbergen
-    "67296",  # Mittelhausbergen
-    "67343",  # Oberhausbergen
-    "67256",  # Lampertheim
-    "67309",  # Mundolsheim
-    "67506",  # Vendenheim
-    "67119",  # Eckwersheim
-    "67519",  # La Wantzenau
-)

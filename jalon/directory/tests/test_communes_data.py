@@ -10,7 +10,6 @@ import pytest
 
 from jalon.directory.communes_data import (
     DEFAULT_COMMUNES_PATH,
-    STRASBOURG_NORTH_COMMUNES,
     CommuneRow,
     iter_communes,
 )
@@ -77,15 +76,6 @@ def test_only_current_communes(communes):
     assert "75101" not in communes
     assert "69381" not in communes
     assert "13201" not in communes
-
-
-def test_strasbourg_north_communes_exist_in_department_67(communes):
-    assert len(STRASBOURG_NORTH_COMMUNES) == len(set(STRASBOURG_NORTH_COMMUNES))
-    assert "67482" in STRASBOURG_NORTH_COMMUNES
-    for code in STRASBOURG_NORTH_COMMUNES:
-        assert code in communes, code
-        assert communes[code].department == "67", code
-        assert communes[code].postal_codes, code
 
 
 def _load_derive_script():

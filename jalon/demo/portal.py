@@ -13,43 +13,24 @@ from django.utils import timezone
 
 from jalon.accounts.models import Role, User
 from jalon.core.actor import Actor
+from jalon.demo.datafiles import demo_data
 from jalon.events.models import Event
 from jalon.portal.access import portal_referrals_visible_to, thread_side_of
 from jalon.portal.models import ThreadMessage, ThreadSide
 from jalon.portal.services import thread_message_post
-from jalon.referrals.models import Referral, Status
+from jalon.referrals.models import Referral
 
 DEMO_GP = "medecin"
 DEMO_COORDINATORS = ("coordination", "coordination.hopital")
 
-# (referral status, the exchange): "city" lines are the GP's, "coordination" lines the coordinator's.
-EXCHANGES = (
-    (
-        Status.ACCEPTED,
-        (
-            ("city", "Bonjour, le patient m'a appelé, inquiet : a-t-il déjà une date pour le scanner ?"),
-            (
-                "coordination",
-                ("Bonjour Docteur, le scanner est programmé et le patient a reçu sa convocation. "
-                "Nous vous envoyons le compte rendu dès réception."),
-            ),
-        ),
-    ),
-    (
-        Status.ACCEPTED,
-        (
-            (
-                "city",
-                ("Le patient préfère des rendez-vous le matin (il travaille l'après-midi). "
-                "Est-ce possible pour la biopsie ?"),
-            ),
-        ),
-    ),
-    (
-        Status.RECEIVED,
-        (("city", "J'ajoute que le patient a encore perdu 3 kg depuis l'envoi de la demande."),),
-    ),
-)
+
+def _exchanges() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The exchanges of data/threads.json: (referral status, lines), a "city" line the GP's, a
+    "coordination" line the coordinator's."""
+    return [
+        (row["status"], [(line["side"], line["body"]) for line in row["lines"]])
+        for row in demo_data("threads")["exchanges"]
+    ]
 
 
 def _moments(referral: Referral, count: int, now: datetime) -> list[datetime]:
@@ -71,7 +52,7 @@ def create_demo_threads(*, now: datetime | None = None) -> int:
     candidates = list(portal_referrals_visible_to(gp).select_related("entry_point").order_by("received_at", "id"))
     used: set[int] = set()
     written = 0
-    for status, lines in EXCHANGES:
+    for status, lines in _exchanges():
         referral = next((r for r in candidates if r.status == status and r.pk not in used), None)
         if referral is None:
             continue

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jalon.mailin.demo import create_demo_mails
+from jalon.demo.mailin import create_demo_mails
 from jalon.mailin.models import InboundMail, ParseStatus
 from jalon.testing.factories import ProfessionalFactory
 

@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from jalon.accounts.models import Role, User
-from jalon.core.demo import DEMO_LOGINS, DEMO_PASSWORD
 from jalon.core.identifiers import validate_ins, validate_rpps
+from jalon.demo.logins import DEMO_LOGINS, DEMO_PASSWORD
 from jalon.directory.models import Commune, Professional
 from jalon.patients.models import Patient
 from jalon.referrals.models import Referral, ReferralDocument, Status

@@ -10,11 +10,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count
 
+from jalon.demo.synthetic_region import RegionalPopulation
 from jalon.events.models import Event
 from jalon.indicators.definitions import DELAY_ENDS
 from jalon.indicators.models import PathwayFacts
 from jalon.indicators.selectors import Period, indicator_set
-from jalon.indicators.synthetic import RegionalPopulation
 from jalon.pathways.models import Milestone, MilestoneStatus, Pathway, PathwayStatus
 from jalon.patients.models import Patient
 from jalon.referrals.models import EntryPoint, Referral

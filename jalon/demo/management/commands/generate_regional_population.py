@@ -1,11 +1,11 @@
-"""Generate a synthetic regional population for the indicators (see jalon/indicators/synthetic.py)."""
+"""Generate a synthetic regional population for the indicators (see jalon/demo/synthetic_region.py)."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from jalon.indicators.synthetic import RegionalPopulation
+from jalon.demo.synthetic_region import RegionalPopulation
 
 
 class Command(BaseCommand):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth.hashers import make_password
 from django.utils.translation import gettext_lazy as _
 
-from jalon.accounts.models import Role
+from jalon.accounts.models import Role, User
+from jalon.directory.models import Professional
 
 # Only for the demo database: `load_demo` refuses to run on a database that already holds data.
 DEMO_PASSWORD = "jalon-demo-2026"
@@ -47,3 +49,25 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         _("Analyste régionale (ARS, DCC) : indicateurs de toute la région et leurs parcours pseudonymisés, sans données nominatives."),
     ),
 )
+
+
+def demo_users_create(professionals: dict[str, Professional]) -> dict[str, User]:
+    """One user per demo login, linked to the professional of the same key (the admin has none)."""
+    users = {}
+    password = make_password(DEMO_PASSWORD)  # hashed once: argon2 takes most of a second per hash
+    for login in DEMO_LOGINS:
+        professional = professionals.get(login.username)
+        user = User(
+            username=login.username,
+            role=login.role,
+            professional=professional,
+            first_name=professional.first_name if professional else "",
+            last_name=professional.last_name if professional else "",
+            email=professional.email if professional else "admin@exemple.fr",
+            is_staff=login.role == Role.ADMIN,
+            is_superuser=login.role == Role.ADMIN,
+        )
+        user.password = password
+        user.save()
+        users[login.username] = user
+    return users

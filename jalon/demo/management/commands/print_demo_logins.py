@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from jalon.accounts.models import User
-from jalon.core.demo import DEMO_LOGINS, DEMO_PASSWORD
+from jalon.demo.logins import DEMO_LOGINS, DEMO_PASSWORD
 
 
 class Command(BaseCommand):

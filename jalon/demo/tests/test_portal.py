@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 
 from jalon.accounts.models import User
+from jalon.demo.portal import create_demo_threads
 from jalon.events.models import Event
-from jalon.portal.demo import create_demo_threads
 from jalon.portal.models import ThreadMessage
 from jalon.portal.selectors import unread_counts_for_city, unread_threads_for_coordinator
 

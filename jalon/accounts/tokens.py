@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from ninja.security import HttpBearer
 
 from jalon.accounts.audit import audit
 from jalon.accounts.models import ApiScope, ApiToken, AuditAction, User
@@ -143,3 +144,22 @@ def api_token_revoke(*, actor: Actor, token: ApiToken) -> bool:
         audit(actor, action=AuditAction.UPDATE, patient_id=None, object_type="api_token", object_id=token.pk)
     token.refresh_from_db(fields=["revoked_at"])
     return bool(revoked)
+
+
+class ApiTokenAuth(HttpBearer):
+    """`Authorization: Bearer <key>`: the user of an unrevoked, unexpired token of an active account that
+    carries `scope` (401 / 403 otherwise). Without a scope (the API's default) no token opens the route:
+    a new route must declare its own."""
+
+    def __init__(self, *, scope: str | None):
+        super().__init__()
+        self.scope = scope
+
+    def authenticate(self, request, token: str):
+        if self.scope is None:
+            raise PermissionDenied(_("Cette opération n'est ouverte à aucun jeton d'API."))
+        api_token = api_token_authenticate(token, scope=self.scope)
+        if api_token is None:
+            return None
+        request.api_token = api_token
+        return api_token.user

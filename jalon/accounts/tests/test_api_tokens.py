@@ -110,7 +110,7 @@ def test_it_refuses_a_route_that_declares_no_scope(rf, gp):
     """The API's default authentication (a route that forgot to declare its scope) lets no token in."""
     from django.core.exceptions import PermissionDenied
 
-    from jalon.referrals.api import ApiTokenAuth
+    from jalon.accounts.tokens import ApiTokenAuth
 
     with pytest.raises(PermissionDenied):
         ApiTokenAuth(scope=None).authenticate(rf.get("/"), key_for(gp))

@@ -18,6 +18,7 @@ from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.core.references import next_reference
+from jalon.core.validation import future_date_error
 from jalon.core.vocabulary import Priority
 from jalon.core.workcalendar import add_delay, working_hours_left
 from jalon.directory.models import Professional
@@ -184,12 +185,8 @@ def referral_submit(
     check_may_submit(actor=actor, entry_point=entry_point, channel=channel, referrer=referrer)
     if not entry_point.is_active:
         raise ReferralError(ReferralErrorCode.ENTRY_POINT_CLOSED, _("Ce guichet ne reçoit plus de demandes."))
-    if first_symptoms_date and first_symptoms_date > timezone.localdate():
-        raise ReferralError(
-            ReferralErrorCode.INVALID_INPUT,
-            _("La date des premiers symptômes ne peut pas être dans le futur."),
-            field="first_symptoms_date",
-        )
+    if future_error := future_date_error(first_symptoms_date, what=_("La date des premiers symptômes")):
+        raise ReferralError(ReferralErrorCode.INVALID_INPUT, future_error, field="first_symptoms_date")
     checked_documents = _check_documents(documents)
     checked_exam_files = [(exam, _check_documents(exam.files)) for exam in exams]
 
@@ -364,12 +361,8 @@ def referral_complete(
     documents: list | tuple = (),
 ) -> Referral:
     """The referrer adds what was asked; completeness is checked again and the referral returns to the queue."""
-    if first_symptoms_date and first_symptoms_date > timezone.localdate():
-        raise ReferralError(
-            ReferralErrorCode.INVALID_INPUT,
-            _("La date des premiers symptômes ne peut pas être dans le futur."),
-            field="first_symptoms_date",
-        )
+    if future_error := future_date_error(first_symptoms_date, what=_("La date des premiers symptômes")):
+        raise ReferralError(ReferralErrorCode.INVALID_INPUT, future_error, field="first_symptoms_date")
     checked_documents = _check_documents(documents)
     checked_exam_files = [(exam, _check_documents(exam.files)) for exam in exams]
     referral = _locked(referral)

@@ -84,6 +84,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # The French formats of dates and times (core.formatting) in every template.
+            "builtins": ["jalon.core.templatetags.french"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

@@ -22,6 +22,7 @@ from ninja.security import HttpBearer
 from jalon.accounts.audit import audit
 from jalon.accounts.models import ApiScope, ApiToken, AuditAction, User
 from jalon.core.actor import Actor
+from jalon.core.formatting import date_numeric, time_in_words
 
 # The last-used date is exact to the minute: at most one write per token and minute, not one per call.
 LAST_USED_PRECISION = timedelta(minutes=1)
@@ -41,7 +42,7 @@ class ApiTokenExpired(Exception):
     def message(self) -> str:
         return _(
             "Ce jeton d'API a expiré le %(date)s : demandez un nouveau jeton à l'administrateur de Jalon."
-        ) % {"date": timezone.localtime(self.expires_at).strftime("%d/%m/%Y à %H:%M")}
+        ) % {"date": f"{date_numeric(self.expires_at)} à {time_in_words(self.expires_at)}"}
 
 
 class ApiScopeMissing(PermissionDenied):

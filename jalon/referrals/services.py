@@ -479,10 +479,11 @@ def referral_document_add(*, actor: Actor, referral: Referral, upload) -> Referr
         payload={"document": document.original_name},
     )
     audit(actor, action=AuditAction.CREATE, patient_id=referral.patient_id, object_type="referral.document", object_id=document.pk)
-    from jalon.referrals.notifications import notify_city, when_text
+    from jalon.core.formatting import when_in_words
+    from jalon.referrals.notifications import notify_city
 
     notify_city(
         kind="document.added", referral=referral, event=event, actor_user=actor.user,
-        values={"document": document.original_name, "date": when_text(document.uploaded_at)},
+        values={"document": document.original_name, "date": when_in_words(document.uploaded_at)},
     )
     return document

@@ -23,6 +23,7 @@ from jalon.accounts.access import (
 from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
+from jalon.core.formatting import date_numeric, when_in_words
 from jalon.core.references import next_reference
 from jalon.core.vocabulary import CancerSite
 from jalon.core.workcalendar import add_delay
@@ -42,7 +43,7 @@ from jalon.referrals.documents import CheckedDocument, check_document
 from jalon.referrals.errors import ReferralError
 from jalon.referrals.models import Channel as ReferralChannel
 from jalon.referrals.models import Question, Referral
-from jalon.referrals.notifications import patient_text, when_text
+from jalon.referrals.notifications import patient_text
 from jalon.referrals.services import referral_submit
 from jalon.teleexpertise.errors import TeleExpertiseError, TeleExpertiseErrorCode
 from jalon.teleexpertise.models import (
@@ -107,7 +108,7 @@ def _values(request: TeleExpertiseRequest) -> dict[str, str]:
         "patient": patient_text(request.patient),
         "question": request.question,
         "reponse": request.answer,
-        "echeance": when_text(request.answer_deadline),
+        "echeance": when_in_words(request.answer_deadline),
     }
 
 
@@ -245,7 +246,7 @@ def _clinical_reason(request: TeleExpertiseRequest) -> str:
         parts.append(_("Résumé clinique : %(summary)s") % {"summary": request.clinical_summary})
     parts.append(
         _("Avis du spécialiste (%(who)s, le %(when)s) : %(answer)s")
-        % {"who": answered_by or _("spécialiste"), "when": timezone.localtime(request.answered_at).strftime("%d/%m/%Y"), "answer": request.answer}
+        % {"who": answered_by or _("spécialiste"), "when": date_numeric(request.answered_at), "answer": request.answer}
     )
     return "\n\n".join(parts)
 

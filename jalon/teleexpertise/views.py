@@ -29,9 +29,9 @@ from jalon.accounts.audit import audit, audit_many
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.core.files import stored_file_response
+from jalon.core.formatting import when_in_words
 from jalon.events.kinds import event_label
 from jalon.referrals.forms import identity_from_cleaned
-from jalon.referrals.notifications import when_text
 from jalon.teleexpertise import forms, selectors, services
 from jalon.teleexpertise.errors import TeleExpertiseError
 from jalon.teleexpertise.models import TeleExpertiseDocument
@@ -78,7 +78,7 @@ def request_new(request):
                 messages.success(
                     request,
                     _("Question envoyée à %(service)s : réponse attendue avant le %(deadline)s.")
-                    % {"service": created.service, "deadline": when_text(created.answer_deadline)},
+                    % {"service": created.service, "deadline": when_in_words(created.answer_deadline)},
                 )
                 return redirect("teleexpertise:detail", reference=created.reference)
         if request.FILES:

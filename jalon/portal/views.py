@@ -25,7 +25,7 @@ from jalon.accounts.access import (
 from jalon.accounts.audit import audit, audit_many
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
-from jalon.core.files import stored_file_response
+from jalon.core.documents import stored_file_response
 from jalon.core.redirects import local_path
 from jalon.portal import selectors, services
 from jalon.portal.errors import PortalError

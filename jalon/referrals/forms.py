@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from jalon.accounts.access import entry_points_open_to
+from jalon.core.documents import check_document
 from jalon.core.identifiers import normalize_french_phone, normalize_ins, validate_ins
 from jalon.core.text import validate_civil_name
 from jalon.core.validation import future_date_error, validate_not_in_future
@@ -16,7 +17,6 @@ from jalon.directory.models import Commune, Profession, Professional
 from jalon.patients.identity import submission_status_choices, submission_status_error
 from jalon.patients.models import IdentityStatus, Sex
 from jalon.patients.services import PatientIdentity
-from jalon.referrals.documents import check_document
 from jalon.referrals.models import EntryPoint, ExamKind, Question
 
 YES_NO = [("yes", _("Oui")), ("no", _("Non"))]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
+from jalon.core.documents import CheckedDocument, check_document
 from jalon.core.references import next_reference
 from jalon.core.validation import future_date_error
 from jalon.core.vocabulary import Priority
@@ -26,7 +27,6 @@ from jalon.events.services import event_record
 from jalon.patients.models import CareTeamRole
 from jalon.patients.services import PatientIdentity, care_team_add, identity_conflict_record, patient_register
 from jalon.referrals import completeness
-from jalon.referrals.documents import CheckedDocument, check_document
 from jalon.referrals.errors import ReferralError, ReferralErrorCode
 from jalon.referrals.models import (
     OPEN_STATUSES,
@@ -92,17 +92,7 @@ def _check_documents(uploads) -> list[CheckedDocument]:
 
 def _store_documents(*, actor: Actor, referral: Referral, documents: list[CheckedDocument], exam: ExamDone | None) -> None:
     for document in documents:
-        stored = ReferralDocument(
-            referral=referral,
-            exam=exam,
-            original_name=document.name,
-            content_type=document.content_type,
-            size=document.size,
-            sha256=document.sha256,
-            uploaded_by=actor.user,
-        )
-        stored.file.save(document.name, document.upload, save=False)
-        stored.save()
+        ReferralDocument.store(document, uploaded_by=actor.user, referral=referral, exam=exam)
 
 
 def _store_attachments(*, actor: Actor, referral: Referral, documents: list[CheckedDocument], exams: list) -> None:

@@ -31,7 +31,7 @@ from jalon.accounts.access import (
 from jalon.accounts.audit import audit, audit_many
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
-from jalon.core.files import stored_file_response
+from jalon.core.documents import stored_file_response
 from jalon.directory.models import Commune
 from jalon.events.kinds import event_label
 from jalon.messaging.selectors import failed_messages_for_coordinator

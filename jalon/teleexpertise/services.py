@@ -23,6 +23,7 @@ from jalon.accounts.access import (
 from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
+from jalon.core.documents import CheckedDocument, check_document
 from jalon.core.formatting import date_numeric, when_in_words
 from jalon.core.references import next_reference
 from jalon.core.vocabulary import CancerSite
@@ -39,7 +40,6 @@ from jalon.patients.services import (
     identity_conflicts_follow_referral,
     patient_register,
 )
-from jalon.referrals.documents import CheckedDocument, check_document
 from jalon.referrals.errors import ReferralError
 from jalon.referrals.models import Channel as ReferralChannel
 from jalon.referrals.models import Question, Referral
@@ -162,16 +162,7 @@ def teleexpertise_request_submit(
         answer_deadline=answer_deadline_for(offer, submitted_at),
     )
     for document in checked_documents:
-        stored = TeleExpertiseDocument(
-            request=request,
-            original_name=document.name,
-            content_type=document.content_type,
-            size=document.size,
-            sha256=document.sha256,
-            uploaded_by=actor.user,
-        )
-        stored.file.save(document.name, document.upload, save=False)
-        stored.save()
+        TeleExpertiseDocument.store(document, uploaded_by=actor.user, request=request)
     if registration.conflict is not None:
         identity_conflict_record(actor=actor, conflict=registration.conflict)
     care_team_add(patient_id=patient_row.pk, role=CareTeamRole.REFERRER, professional_id=requester.pk, reason=request.reference)

@@ -28,7 +28,7 @@ from jalon.accounts.access import (
 from jalon.accounts.audit import audit, audit_many
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
-from jalon.core.files import stored_file_response
+from jalon.core.documents import stored_file_response
 from jalon.core.formatting import when_in_words
 from jalon.events.kinds import event_label
 from jalon.referrals.forms import identity_from_cleaned

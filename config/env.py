@@ -89,6 +89,20 @@ def log_level(name: str = "LOG_LEVEL", default: str = "INFO") -> str:
     return value
 
 
+LOG_FORMATS = ("plain", "json")
+
+
+def log_format(name: str = "LOG_FORMAT", default: str = "plain") -> str:
+    """`plain` (one readable line per record) or `json` (one JSON object per line); anything else stops start-up."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value not in LOG_FORMATS:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(LOG_FORMATS)}, got {raw!r}")
+    return value
+
+
 _RATE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from jalon.referrals.api import api
+from jalon.api import api
 
 urlpatterns = [
     path("", include("jalon.accounts.urls")),

@@ -17,10 +17,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from ninja.security import HttpBearer
 
 from jalon.accounts.audit import audit
 from jalon.accounts.models import ApiScope, ApiToken, AuditAction, User
 from jalon.core.actor import Actor
+from jalon.core.formatting import date_numeric, time_in_words
 
 # The last-used date is exact to the minute: at most one write per token and minute, not one per call.
 LAST_USED_PRECISION = timedelta(minutes=1)
@@ -40,7 +42,7 @@ class ApiTokenExpired(Exception):
     def message(self) -> str:
         return _(
             "Ce jeton d'API a expiré le %(date)s : demandez un nouveau jeton à l'administrateur de Jalon."
-        ) % {"date": timezone.localtime(self.expires_at).strftime("%d/%m/%Y à %H:%M")}
+        ) % {"date": f"{date_numeric(self.expires_at)} à {time_in_words(self.expires_at)}"}
 
 
 class ApiScopeMissing(PermissionDenied):
@@ -143,3 +145,22 @@ def api_token_revoke(*, actor: Actor, token: ApiToken) -> bool:
         audit(actor, action=AuditAction.UPDATE, patient_id=None, object_type="api_token", object_id=token.pk)
     token.refresh_from_db(fields=["revoked_at"])
     return bool(revoked)
+
+
+class ApiTokenAuth(HttpBearer):
+    """`Authorization: Bearer <key>`: the user of an unrevoked, unexpired token of an active account that
+    carries `scope` (401 / 403 otherwise). Without a scope (the API's default) no token opens the route:
+    a new route must declare its own."""
+
+    def __init__(self, *, scope: str | None):
+        super().__init__()
+        self.scope = scope
+
+    def authenticate(self, request, token: str):
+        if self.scope is None:
+            raise PermissionDenied(_("Cette opération n'est ouverte à aucun jeton d'API."))
+        api_token = api_token_authenticate(token, scope=self.scope)
+        if api_token is None:
+            return None
+        request.api_token = api_token
+        return api_token.user

@@ -50,10 +50,6 @@ def two_factor_required(user) -> bool:
     )
 
 
-def confirmed_totp_device(user) -> TOTPDevice | None:
-    return TOTPDevice.objects.devices_for_user(user, confirmed=True).order_by("id").first()
-
-
 def has_second_factor(user) -> bool:
     """Whether `user` has a confirmed TOTP device (then every login asks for a code)."""
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()

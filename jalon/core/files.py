@@ -1,4 +1,4 @@
-"""Stored files: serving one once its view has checked access and audited; removing those no row keeps.
+"""Stored files: removing those no row keeps (serving one: core.documents.stored_file_response).
 
 Two safety nets keep the storage free of files whose row never existed (a service that failed after
 writing its document, a worker killed mid-transaction):
@@ -20,19 +20,9 @@ from datetime import timedelta
 from django.apps import apps
 from django.core.files.storage import FileSystemStorage, Storage, default_storage
 from django.db import models, transaction
-from django.http import FileResponse, Http404
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
-
-
-def stored_file_response(field_file, *, content_type: str, filename: str, as_attachment: bool = False) -> FileResponse:
-    """The file as a response; 404 when its bytes are gone from storage (never a 500)."""
-    try:
-        handle = field_file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:  # ValueError: the field has no file
-        raise Http404 from exc
-    return FileResponse(handle, content_type=content_type, as_attachment=as_attachment, filename=filename)
 
 
 # --- Files saved in a transaction that rolls back ------------------------------------------------

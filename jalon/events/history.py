@@ -10,10 +10,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from jalon.core.formatting import datetime_numeric
 from jalon.events.kinds import event_label
 from jalon.events.models import Event
 
@@ -33,7 +32,7 @@ def _when(value: str) -> str:
         moment = datetime.fromisoformat(value)
     except (TypeError, ValueError):
         return str(value)
-    return date_format(timezone.localtime(moment), "d/m/Y H:i")
+    return datetime_numeric(moment)
 
 
 def _label_of(labels: Labels, vocabulary: str, code):

@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pygal
-from django.utils.formats import date_format, number_format
+from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from pygal.style import Style
+
+from jalon.core.formatting import month_year
 
 # High-contrast colours, distinct in greyscale too (the table always says the same figures).
 STYLE = Style(
@@ -70,7 +72,7 @@ MONTH_ABBREVIATIONS = (
 
 def month_label(month: date) -> str:
     """« juin 2024 », for the data tables."""
-    return date_format(month, "F Y")
+    return month_year(month)
 
 
 def short_month_label(month: date) -> str:

@@ -169,9 +169,3 @@ class RowsForm(IndicatorForm):
     def group_query(self) -> str:
         group = self.group()
         return self.query(by=group["by"], key=group["key"], bucket=group["bucket"])
-
-
-def validation_messages(form: forms.Form) -> list[str]:
-    """Every error of the form, as sentences (for exports, which have no page to show them on)."""
-    return [str(error) for errors in form.errors.values() for error in errors]
-

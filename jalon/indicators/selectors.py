@@ -24,6 +24,7 @@ from django.db import connection
 from django.db.models import Avg, Case, Count, DateField, Exists, F, Max, Min, OuterRef, Q, QuerySet, Sum, Value, When
 from django.utils.crypto import salted_hmac
 
+from jalon.core.formatting import date_numeric
 from jalon.core.workcalendar import PARIS
 from jalon.indicators import definitions
 from jalon.indicators.definitions import DELAY_ENDS, DELAY_IDS, DELAYS, DISTRIBUTION_BUCKETS
@@ -66,7 +67,7 @@ class Period:
         return months
 
     def __str__(self) -> str:
-        return f"{self.start:%d/%m/%Y} – {self.end:%d/%m/%Y}"
+        return f"{date_numeric(self.start)} – {date_numeric(self.end)}"
 
 
 @dataclass(frozen=True)

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jalon.referrals.documents import ALLOWED_CONTENT_TYPES
+from jalon.core.documents import stored_name
 
 
 def raw_mail_path(instance: InboundMail, filename: str) -> str:  # noqa: ARG001
     """A random name: the mail's own name or subject may identify the patient."""
-    return f"mailin/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.eml"
+    return stored_name("mailin", extension="eml")
 
 
 def attachment_path(instance: InboundAttachment, filename: str) -> str:  # noqa: ARG001
-    extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}.get(instance.detected_content_type, "bin")
-    return f"mailin/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+    return stored_name("mailin", content_type=instance.detected_content_type)
 
 
 class ParseStatus(models.TextChoices):
@@ -110,8 +107,3 @@ class InboundAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
-
-    @property
-    def is_displayable(self) -> bool:
-        """Safe to show in the browser (PDF, PNG, JPEG by their bytes); anything else is only downloaded."""
-        return self.detected_content_type in ALLOWED_CONTENT_TYPES

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
+from jalon.core.documents import check_document, detect_content_type
 from jalon.directory.models import Professional
 from jalon.mailin.errors import MailInError, MailInErrorCode
 from jalon.mailin.mailboxes import MailboxSource, MailboxUnavailable, mailbox_from_url
@@ -31,7 +32,6 @@ from jalon.mailin.models import InboundAttachment, InboundMail, MailStatus, Pars
 from jalon.mailin.parsing import ParsedAttachment, ParseError, parse_mail, salvage_headers
 from jalon.mailin.selectors import professional_for_address
 from jalon.patients.services import PatientIdentity
-from jalon.referrals.documents import check_document, detect_content_type
 from jalon.referrals.models import Channel, EntryPoint
 from jalon.referrals.services import ExamInput, SubmitResult, referral_submit
 

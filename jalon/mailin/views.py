@@ -8,7 +8,7 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -18,7 +18,7 @@ from jalon.accounts.access import Capability, capability_required
 from jalon.accounts.audit import audit, audit_objects
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
-from jalon.core.files import stored_file_response
+from jalon.core.documents import stored_file_response
 from jalon.mailin import selectors, services
 from jalon.mailin.access import inbound_mail_for_user
 from jalon.mailin.errors import MailInError
@@ -178,14 +178,8 @@ def attachment_download(request, pk: int, attachment_id: int):
     if attachment is None:
         raise Http404
     audit(Actor.from_request(request), action=AuditAction.DOWNLOAD, patient_id=None, object_type="inbound_mail.attachment", object_id=attachment.pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    if attachment.is_displayable:
-        return FileResponse(handle, content_type=attachment.detected_content_type, filename=attachment.original_name)
-    # Anything else (HTML, Office files, executables) only downloads: never rendered from Jalon's origin.
-    return FileResponse(handle, content_type="application/octet-stream", as_attachment=True, filename=attachment.original_name)
+    # Only a PDF, PNG or JPEG (by its bytes) is shown; anything else only downloads (stored_file_response).
+    return stored_file_response(attachment.file, content_type=attachment.detected_content_type, filename=attachment.original_name)
 
 
 @login_required

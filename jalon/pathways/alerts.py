@@ -18,12 +18,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction, Role, User
 from jalon.core.actor import Actor
+from jalon.core.formatting import date_at_time, day_month_year
 from jalon.events.services import event_record
 from jalon.messaging.notify import notify
 from jalon.pathways.errors import PathwayError, PathwayErrorCode
@@ -71,8 +71,8 @@ def _notify(alert: Alert, users: list[User], *, kind: str, suffix: str, link_pat
         "reference": referral.reference,
         "guichet": referral.entry_point.name,
         "etape": alert.milestone.label if alert.milestone_id else "",
-        "attendue_le": date_format(timezone.localtime(alert.due_at), "j F Y à H\\hi"),
-        "depuis": date_format(timezone.localtime(alert.due_at), "j F Y"),
+        "attendue_le": date_at_time(alert.due_at),
+        "depuis": day_month_year(alert.due_at),
     }
     notify(
         kind=kind, key=f"alert-{alert.key}-{suffix}", patient_id=alert.pathway.patient_id,

@@ -18,8 +18,8 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jalon.core.formatting import date_numeric, day_in_words, when_in_words
 from jalon.pathways.models import Letter, LetterKind, MilestoneStatus, Pathway
-from jalon.scheduling.documents import day_in_words, when_in_words
 
 TITLES = {
     LetterKind.FIRST_DIAGNOSTIC_DAY: _("Courrier au médecin traitant – première journée de diagnostic"),
@@ -85,7 +85,7 @@ def _story(pathway: Pathway, kind: str, content: LetterContent):
         text(_("À l'attention de %(name)s") % {"name": recipient.display_name}),
         text(_("Le %(day)s") % {"day": day_in_words(timezone.now())}, small),
         text(str(TITLES[kind]), heading),
-        text(_("Patient : %(name)s, né·e le %(born)s") % {"name": patient.display_name, "born": f"{patient.birth_date:%d/%m/%Y}"}),
+        text(_("Patient : %(name)s, né·e le %(born)s") % {"name": patient.display_name, "born": date_numeric(patient.birth_date)}),
     ]
     if patient.shareable_ins:  # printed only for a qualified identity (RNIV)
         story.append(text(_("INS : %(ins)s") % {"ins": patient.shareable_ins}))

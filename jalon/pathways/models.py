@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jalon.core.documents import stored_name
 from jalon.core.vocabulary import PathwayKind, Priority, ResourceKind
 from jalon.core.workcalendar import DELAY_UNITS
 
@@ -229,9 +230,7 @@ class LetterKind(models.TextChoices):
 
 def letter_upload_path(instance: Letter, filename: str) -> str:  # noqa: ARG001
     """A random name: the letter names the patient, its file name must not."""
-    import uuid
-
-    return f"letters/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.pdf"
+    return stored_name("letters", content_type="application/pdf")
 
 
 class Letter(models.Model):

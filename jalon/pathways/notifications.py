@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from jalon.core.formatting import day_month_year, when_in_words
 from jalon.pathways.letters import LetterContent, attachment_name, letter_write, next_steps_lines, steps_done_lines
 from jalon.pathways.models import LetterKind, Milestone, MilestoneStatus, Pathway
-from jalon.referrals.notifications import day_text, notify_city, when_text
+from jalon.referrals.notifications import notify_city
 
 
 def _bullets(lines: list[str]) -> str:
@@ -45,13 +46,13 @@ def notify_first_diagnostic_day(*, pathway: Pathway, event, day) -> None:
         event=event,
         content=LetterContent(
             opening=_("Votre patient·e a été accueilli·e le %(day)s pour sa première journée de diagnostic. "
-                      "Voici les examens réalisés et les prochaines étapes prévues.") % {"day": day_text(day)},
+                      "Voici les examens réalisés et les prochaines étapes prévues.") % {"day": day_month_year(day)},
             sections=((_("Examens et étapes réalisés"), tuple(done)), (_("Prochaines étapes"), tuple(upcoming))),
         ),
     )
     notify_city(
         kind="pathway.first_diagnostic_day", referral=pathway.referral, event=event,
-        values={"date": when_text(day), "examens_faits": _bullets(done), "prochaines_etapes": _bullets(upcoming)},
+        values={"date": when_in_words(day), "examens_faits": _bullets(done), "prochaines_etapes": _bullets(upcoming)},
         attachment_path=letter.file.name, attachment_name=attachment_name(letter),
     )
 
@@ -59,14 +60,14 @@ def notify_first_diagnostic_day(*, pathway: Pathway, event, day) -> None:
 def notify_tumour_board_decision(*, pathway: Pathway, event, decision: str, day, actor_user=None) -> None:
     notify_city(
         kind="tumour_board.decision", referral=pathway.referral, event=event, actor_user=actor_user,
-        values={"date": day_text(day), "decision": decision or _("voir le compte rendu de RCP")},
+        values={"date": day_month_year(day), "decision": decision or _("voir le compte rendu de RCP")},
     )
 
 
 def notify_stay(*, pathway: Pathway, event, stay_kind: str, day, place: str, note: str, actor_user=None) -> None:
     notify_city(
         kind=f"stay.{stay_kind}", referral=pathway.referral, event=event, actor_user=actor_user,
-        values={"date": when_text(day), "lieu": place, "motif": note},
+        values={"date": when_in_words(day), "lieu": place, "motif": note},
     )
 
 

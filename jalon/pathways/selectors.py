@@ -12,8 +12,9 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
+from jalon.core.formatting import delay_text
 from jalon.core.vocabulary import AlarmSign, CancerSite, PathwayKind, Priority, Urgency
 from jalon.events.history import history_entry
 from jalon.events.models import Event
@@ -101,21 +102,11 @@ def milestone_status(milestone: Milestone, *, now: datetime, warning_horizon: ti
     return "planned"
 
 
-def _delay_text(amount: int, unit: str) -> str:
-    if unit == "hours":
-        return ngettext("%(n)d heure", "%(n)d heures", amount) % {"n": amount}
-    if unit == "working_hours":
-        return ngettext("%(n)d heure ouvrée", "%(n)d heures ouvrées", amount) % {"n": amount}
-    if unit == "working_days":
-        return ngettext("%(n)d jour ouvré", "%(n)d jours ouvrés", amount) % {"n": amount}
-    return ngettext("%(n)d jour", "%(n)d jours", amount) % {"n": amount}
-
-
 def target_text(template: MilestoneTemplate, labels_by_code: dict[str, str]) -> str:
     """« 48 heures ouvrées après « Accueil » », or « – » when the step has no target delay."""
     if template.target_amount is None or not template.target_unit:
         return "–"
-    delay = _delay_text(template.target_amount, template.target_unit)
+    delay = delay_text(template.target_amount, template.target_unit)
     if not template.reference_code:
         return _("%(delay)s après le début du parcours") % {"delay": delay}
     reference = labels_by_code.get(template.reference_code, template.reference_code)
@@ -294,7 +285,7 @@ def first_task_rows(first_tasks: list[dict]) -> list[dict]:
         {
             "label": task.get("label", ""),
             "role": str(roles.get(task.get("responsible_role", "coordinator"), task.get("responsible_role", ""))),
-            "delay": _delay_text(task["due_amount"], task.get("due_unit", "days")) if task.get("due_amount") is not None else "",
+            "delay": delay_text(task["due_amount"], task.get("due_unit", "days")) if task.get("due_amount") is not None else "",
         }
         for task in first_tasks or []
     ]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
+from jalon.core.validation import future_date_error
 from jalon.core.workcalendar import add_delay
 from jalon.events.services import event_record
 from jalon.pathways.errors import PathwayError, PathwayErrorCode
@@ -153,8 +154,8 @@ def milestone_record(
     _require_open(pathway)
     milestone = Milestone.objects.select_related("template").get(pk=milestone.pk)
     now = timezone.now()
-    if done_at > now + timedelta(minutes=5):
-        raise PathwayError(PathwayErrorCode.FUTURE_DATE, _("La date de réalisation ne peut pas être dans le futur."), field="done_at")
+    if future_error := future_date_error(done_at, what=_("La date de réalisation"), now=now):
+        raise PathwayError(PathwayErrorCode.FUTURE_DATE, future_error, field="done_at")
     if done_at < pathway.started_at - timedelta(days=365):
         raise PathwayError(PathwayErrorCode.INVALID_DATE, _("Vérifiez la date de réalisation."), field="done_at")
     missing = [
@@ -318,8 +319,8 @@ def stay_event_record(*, actor: Actor, pathway: Pathway, stay_kind: str, occurre
     _require_open(pathway)
     if stay_kind not in STAY_KINDS:
         raise PathwayError(PathwayErrorCode.INVALID_INPUT, _("Type d'événement inconnu."), field="stay_kind")
-    if occurred_at > timezone.now() + timedelta(minutes=5):
-        raise PathwayError(PathwayErrorCode.FUTURE_DATE, _("La date ne peut pas être dans le futur."), field="occurred_at")
+    if future_error := future_date_error(occurred_at, what=_("La date")):
+        raise PathwayError(PathwayErrorCode.FUTURE_DATE, future_error, field="occurred_at")
     if occurred_at < pathway.started_at - timedelta(days=365):
         raise PathwayError(PathwayErrorCode.INVALID_DATE, _("Vérifiez la date."), field="occurred_at")
     if stay_kind != "death" and not place.strip():

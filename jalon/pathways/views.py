@@ -16,7 +16,7 @@ from jalon.accounts.access import require
 from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
-from jalon.core.files import stored_file_response
+from jalon.core.documents import stored_file_response
 from jalon.pathways import forms, selectors, services
 from jalon.pathways.errors import PathwayError
 from jalon.pathways.letters import attachment_name

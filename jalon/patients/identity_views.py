@@ -11,6 +11,7 @@ from jalon.accounts.access import Capability, capability_required
 from jalon.accounts.audit import audit, audit_many
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
+from jalon.core.formatting import date_numeric
 from jalon.patients import selectors
 from jalon.patients.access import identity_conflict_for_user, patients_visible_to
 from jalon.patients.errors import PatientError
@@ -43,7 +44,7 @@ def _trait_rows(conflict: IdentityConflict) -> list[dict]:
     for trait, label in TRAIT_LABELS.items():
         value = getattr(known, trait)
         if trait == "birth_date":
-            value = f"{value:%d/%m/%Y}"
+            value = date_numeric(value)
         elif trait == "sex":
             value = known.get_sex_display()
         rows.append({

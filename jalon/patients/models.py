@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jalon.core.formatting import date_numeric
 from jalon.core.identifiers import validate_ins
 from jalon.core.text import normalize_name, validate_civil_name
 
@@ -68,7 +69,7 @@ class Patient(models.Model):
         verbose_name = _("patient")
 
     def __str__(self) -> str:
-        return f"{self.display_name} ({self.birth_date:%d/%m/%Y})"
+        return f"{self.display_name} ({date_numeric(self.birth_date)})"
 
     @property
     def display_name(self) -> str:

@@ -49,10 +49,6 @@ KEY_EVENT_KINDS = (
 NO_WARNING = timedelta(0)
 
 
-def other_side(side: str) -> str:
-    return ThreadSide.COORDINATION if side == ThreadSide.CITY else ThreadSide.CITY
-
-
 # --- unread counts ------------------------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from jalon.accounts.access import Capability, capability_required
 from jalon.accounts.audit import audit, audit_many
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
-from jalon.core.files import stored_file_response
+from jalon.core.documents import stored_file_response
 from jalon.core.redirects import local_path
 from jalon.patients.access import patients_visible_to
 from jalon.portal import selectors, services

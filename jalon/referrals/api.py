@@ -1,42 +1,34 @@
-"""The JSON API other software sends referrals through (mounted at /api/v1/; FHIR comes later).
+"""The referrals' API routes (a router mounted by `jalon.api` at /api/v1/): submit a referral, follow one.
 
-Authentication is a bearer token (accounts.ApiToken) acting for its user, never beyond the user's own
-rights: each route declares the token scope it needs (`ApiTokenAuth(scope=...)`), and the user is
-re-checked on every call (accounts.tokens). POST routes accept an `Idempotency-Key` header
-(accounts.idempotency). Each route cleans its input with a schema, looks up what it names, then calls the
-same service as the web pages. Every error answers JSON `{"code", "message", "field", "errors"}`, with a
-French message.
+Each route declares the token scope it needs (`ApiTokenAuth(scope=...)`; the user is re-checked on every
+call). POST routes accept an `Idempotency-Key` header (accounts.idempotency). Each route cleans its input with
+a schema, looks up what it names, then calls the same service as the web pages; its errors (ReferralError,
+InvalidInput) become JSON in `jalon.api.errors`.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import logging
 import math
 from functools import wraps
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
-from django.core import signals
-from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema, Swagger
-from ninja.errors import AuthenticationError, HttpError, Throttled
-from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import HttpBearer
+from ninja import Router, Schema
 
 from jalon.accounts.access import Capability, capabilities_of
 from jalon.accounts.audit import audit
 from jalon.accounts.idempotency import OPENAPI_PARAMETER as IDEMPOTENCY_KEY_PARAMETER
-from jalon.accounts.idempotency import IdempotencyError, idempotent
+from jalon.accounts.idempotency import idempotent
 from jalon.accounts.models import ApiScope, AuditAction
-from jalon.accounts.throttling import api_throttles, too_many_api_requests_message
-from jalon.accounts.tokens import ApiScopeMissing, ApiTokenExpired, api_token_authenticate
+from jalon.accounts.tokens import ApiTokenAuth
 from jalon.core.actor import Actor, client_ip
+from jalon.core.api_responses import api_json_response
 from jalon.directory.models import Commune, Professional
 from jalon.patients.services import PatientIdentity
 from jalon.referrals.access import referral_for_user
@@ -44,40 +36,6 @@ from jalon.referrals.errors import ReferralError, ReferralErrorCode
 from jalon.referrals.models import Channel, EntryPoint
 from jalon.referrals.schemas import DocumentIn, ErrorOut, ReferralIn, ReferralStatusOut, ReferralSubmittedOut
 from jalon.referrals.services import ExamInput, referral_submit
-
-logger = logging.getLogger(__name__)
-
-
-# HTTP status of each domain error code; anything not listed answers 400.
-STATUS_OF_CODE = {
-    ReferralErrorCode.INVALID_INPUT: 422,
-    ReferralErrorCode.INVALID_DOCUMENT: 400,
-    ReferralErrorCode.ENTRY_POINT_CLOSED: 422,
-    ReferralErrorCode.NOT_ALLOWED: 403,
-    ReferralErrorCode.REASON_REQUIRED: 422,
-    ReferralErrorCode.TRANSITION_NOT_ALLOWED: 409,
-    ReferralErrorCode.INCOMPLETE: 409,
-    ReferralErrorCode.OUTSIDE_TERRITORY_NOT_ACKNOWLEDGED: 409,
-}
-
-
-class ApiTokenAuth(HttpBearer):
-    """`Authorization: Bearer <key>`: the user of an unrevoked, unexpired token of an active account that
-    carries `scope` (401 / 403 otherwise). Without a scope (the API's default) no token opens the route:
-    a new route must declare its own."""
-
-    def __init__(self, *, scope: str | None):
-        super().__init__()
-        self.scope = scope
-
-    def authenticate(self, request: HttpRequest, token: str):
-        if self.scope is None:
-            raise PermissionDenied(_("Cette opération n'est ouverte à aucun jeton d'API."))
-        api_token = api_token_authenticate(token, scope=self.scope)
-        if api_token is None:
-            return None
-        request.api_token = api_token
-        return api_token.user
 
 
 class InvalidInput(Exception):
@@ -88,18 +46,7 @@ class InvalidInput(Exception):
         self.errors = errors
 
 
-api = NinjaAPI(
-    title="Jalon",
-    version="1",
-    urls_namespace="api",
-    auth=ApiTokenAuth(scope=None),
-    throttle=api_throttles(),
-    # The docs and the schema are for logged-in users only; Swagger UI comes from Jalon's static files
-    # ("ninja" in INSTALLED_APPS), and validates nothing against an outside server.
-    docs=Swagger(settings={"validatorUrl": None}),
-    docs_decorator=login_required,
-    description="Demandes de prise en soins envoyées par d'autres logiciels. Authentification : `Authorization: Bearer <jeton>`.",
-)
+router = Router()
 
 ERROR_RESPONSES = frozenset({400, 401, 403, 404, 413, 422, 429})
 POST_ERROR_RESPONSES = ERROR_RESPONSES | {409}
@@ -112,7 +59,7 @@ def _actor(request: HttpRequest) -> Actor:
 def _respond(request: HttpRequest, status: int, schema: type[Schema], obj) -> HttpResponse:
     """The answer as django-ninja would build it from `schema`, built by the route so that the
     idempotency layer stores exactly what is sent."""
-    return api.create_response(request, schema.from_orm(obj).model_dump(), status=status)
+    return api_json_response(request, schema.from_orm(obj).model_dump(), status=status)
 
 
 def _submitters_only(view):
@@ -136,7 +83,7 @@ def _submitters_only(view):
 # --- Routes ----------------------------------------------------------------------------------
 
 
-@api.post(
+@router.post(
     "/referrals",
     auth=ApiTokenAuth(scope=ApiScope.SUBMIT),
     response={201: ReferralSubmittedOut, POST_ERROR_RESPONSES: ErrorOut},
@@ -197,7 +144,7 @@ def submit_referral(request: HttpRequest, payload: ReferralIn):
     return _respond(request, 201, ReferralSubmittedOut, result.referral)
 
 
-@api.get(
+@router.get(
     "/referrals/{reference}",
     auth=ApiTokenAuth(scope=ApiScope.READ_STATUS),
     response={200: ReferralStatusOut, ERROR_RESPONSES: ErrorOut},
@@ -280,190 +227,3 @@ def _decode_documents(documents: list[DocumentIn], *, field: str) -> list[Simple
             ) from None
         uploads.append(SimpleUploadedFile(name, content, content_type="application/octet-stream"))
     return uploads
-
-
-# --- Errors --------------------------------------------------------------------------------------
-
-
-def _error(
-    request: HttpRequest,
-    status: int,
-    *,
-    code: str,
-    message: str,
-    field: str | None = None,
-    errors: list[dict] | None = None,
-) -> HttpResponse:
-    body = {"code": str(code), "message": str(message), "field": field, "errors": errors or []}
-    return api.create_response(request, body, status=status)
-
-
-@api.exception_handler(AuthenticationError)
-def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:  # noqa: ARG001
-    response = _error(
-        request,
-        401,
-        code="unauthenticated",
-        message=_("Authentification requise : envoyez un jeton d'API valide dans l'en-tête « Authorization: Bearer <jeton> »."),
-    )
-    response["WWW-Authenticate"] = 'Bearer realm="jalon"'
-    return response
-
-
-@api.exception_handler(ApiTokenExpired)
-def _token_expired(request: HttpRequest, exc: ApiTokenExpired) -> HttpResponse:
-    response = _error(request, 401, code="token_expired", message=exc.message)
-    response["WWW-Authenticate"] = 'Bearer realm="jalon", error="invalid_token"'
-    return response
-
-
-@api.exception_handler(ApiScopeMissing)
-def _scope_missing(request: HttpRequest, exc: ApiScopeMissing) -> HttpResponse:
-    response = _error(request, 403, code="insufficient_scope", message=str(exc))
-    response["WWW-Authenticate"] = f'Bearer realm="jalon", error="insufficient_scope", scope="{exc.scope}"'
-    return response
-
-
-@api.exception_handler(IdempotencyError)
-def _idempotency_error(request: HttpRequest, exc: IdempotencyError) -> HttpResponse:
-    response = _error(request, exc.status, code=exc.code, message=exc.message, field="Idempotency-Key")
-    if exc.retry_after:
-        response["Retry-After"] = str(exc.retry_after)
-    return response
-
-
-@api.exception_handler(Throttled)
-def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
-    # ninja adds the Retry-After header (the wait of the tightest limit).
-    return _error(request, 429, code="rate_limited", message=too_many_api_requests_message())
-
-
-@api.exception_handler(PermissionDenied)
-def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    message = str(exc) or _("Votre compte ne permet pas cette action.")
-    return _error(request, 403, code="forbidden", message=message)
-
-
-@api.exception_handler(Http404)
-def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:  # noqa: ARG001
-    # The same answer whether the object does not exist or is out of the user's reach.
-    return _error(request, 404, code="not_found", message=_("Introuvable : cette demande n'existe pas ou vous n'y avez pas accès."))
-
-
-@api.exception_handler(ReferralError)
-def _referral_error(request: HttpRequest, exc: ReferralError) -> HttpResponse:
-    errors = [{"field": exc.field, "message": exc.message}] if exc.field else []
-    return _error(request, STATUS_OF_CODE.get(exc.code, 400), code=exc.code, message=exc.message, field=exc.field, errors=errors)
-
-
-@api.exception_handler(InvalidInput)
-def _invalid_input(request: HttpRequest, exc: InvalidInput) -> HttpResponse:
-    errors = [{"field": field, "message": message} for field, message in exc.errors]
-    message = exc.errors[0][1] if len(exc.errors) == 1 else _("Données invalides.")
-    return _error(request, 422, code=ReferralErrorCode.INVALID_INPUT, message=message, field=exc.errors[0][0], errors=errors)
-
-
-def _expected(context: dict) -> str:
-    """Pydantic lists the allowed values as "'a', 'b' or 'c'": keep the list, in French."""
-    return str(context.get("expected", "")).replace("' or '", "' ou '")
-
-
-# French messages for pydantic's own error types; ours (INS, phone, dates...) are French already.
-PYDANTIC_MESSAGES = {
-    "missing": lambda ctx: _("Champ obligatoire."),
-    "extra_forbidden": lambda ctx: _("Champ inconnu."),
-    "string_type": lambda ctx: _("Une chaîne de caractères est attendue."),
-    "string_too_short": lambda ctx: _("Champ obligatoire.") if ctx.get("min_length") == 1 else _("Texte trop court."),
-    "string_too_long": lambda ctx: _("Texte trop long : %(max)s caractères au plus.") % {"max": ctx.get("max_length")},
-    "string_pattern_mismatch": lambda ctx: _("Format invalide."),
-    "enum": lambda ctx: _("Valeur non reconnue ; valeurs possibles : %(expected)s.") % {"expected": _expected(ctx)},
-    "literal_error": lambda ctx: _("Valeur non reconnue ; valeurs possibles : %(expected)s.") % {"expected": _expected(ctx)},
-    "bool_type": lambda ctx: _("Un booléen (true ou false) est attendu."),
-    "bool_parsing": lambda ctx: _("Un booléen (true ou false) est attendu."),
-    "date_type": lambda ctx: _("Une date au format AAAA-MM-JJ est attendue."),
-    "date_parsing": lambda ctx: _("Une date au format AAAA-MM-JJ est attendue."),
-    "date_from_datetime_parsing": lambda ctx: _("Une date au format AAAA-MM-JJ est attendue."),
-    "date_from_datetime_inexact": lambda ctx: _("Une date au format AAAA-MM-JJ est attendue."),
-    "list_type": lambda ctx: _("Une liste est attendue."),
-    "too_long": lambda ctx: _("Trop d'éléments : %(max)s au plus.") % {"max": ctx.get("max_length")},
-    "model_type": lambda ctx: _("Un objet JSON est attendu."),
-    "model_attributes_type": lambda ctx: _("Un objet JSON est attendu."),
-    "dict_type": lambda ctx: _("Un objet JSON est attendu."),
-}
-
-
-def _field_path(loc) -> str | None:
-    """`("body", "payload", "patient", "ins")` → `"patient.ins"`; None for the body as a whole."""
-    parts = list(loc)
-    if parts[:1] == ["body"]:
-        parts = parts[2:]
-    elif parts[:1] in (["path"], ["query"]):
-        parts = parts[1:]
-    return ".".join(str(part) for part in parts) or None
-
-
-def _french_message(error: dict) -> str:
-    kind = error.get("type", "")
-    context = error.get("ctx") or {}
-    if kind in PYDANTIC_MESSAGES:
-        return str(PYDANTIC_MESSAGES[kind](context))
-    if "message" in context:
-        return str(context["message"])  # one of our PydanticCustomError, French already
-    if kind.startswith("date"):
-        return _("Une date au format AAAA-MM-JJ est attendue.")
-    return _("Valeur invalide.")
-
-
-@api.exception_handler(NinjaValidationError)
-def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    errors = []
-    for error in exc.errors:
-        field = _field_path(error.get("loc", ()))
-        message = _french_message(error)
-        if field is None and error.get("type") == "missing":
-            message = _("Le corps de la requête doit être un objet JSON.")
-        errors.append({"field": field, "message": message})
-    return _error(
-        request,
-        422,
-        code=ReferralErrorCode.INVALID_INPUT,
-        message=_("Données invalides."),
-        field=errors[0]["field"] if errors else None,
-        errors=errors,
-    )
-
-
-@api.exception_handler(RequestDataTooBig)
-def _body_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:  # noqa: ARG001
-    return _error(
-        request,
-        413,
-        code="body_too_large",
-        message=_("La requête dépasse la taille maximale acceptée (%(limit)s).")
-        % {"limit": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)},
-    )
-
-
-@api.exception_handler(SuspiciousOperation)
-def _suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
-    logger.warning("API request refused: %s", exc)
-    return _error(request, 400, code="bad_request", message=_("Requête refusée."))
-
-
-@api.exception_handler(HttpError)
-def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    # django-ninja raises HttpError(400) when the body is not JSON (the decoding error is its cause).
-    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError | RecursionError):
-        return _error(
-            request, 400, code="malformed_json", message=_("Le corps de la requête n'est pas un JSON valide (UTF-8).")
-        )
-    return _error(request, exc.status_code, code="http_error", message=str(exc))
-
-
-@api.exception_handler(Exception)
-def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
-    # Still a JSON answer for the client, but reported like any uncaught error: logged, and the
-    # signal Django sends (the test client re-raises the exception from it).
-    logger.error("Unhandled error in API %s %s", request.method, request.path, exc_info=exc)
-    signals.got_request_exception.send(sender=None, request=request)
-    return _error(request, 500, code="server_error", message=_("Erreur interne : réessayez plus tard ou contactez le support de Jalon."))

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jalon.core.documents import check_document
 from jalon.core.identifiers import normalize_french_phone, normalize_ins, validate_ins
 from jalon.core.text import validate_civil_name
+from jalon.core.validation import future_date_error, validate_not_in_future
 from jalon.core.vocabulary import AlarmSign, CancerSite, PathwayKind, Priority, Urgency
 from jalon.directory.models import Commune, Profession, Professional
 from jalon.patients.identity import submission_status_choices, submission_status_error
 from jalon.patients.models import IdentityStatus, Sex
 from jalon.patients.services import PatientIdentity
 from jalon.referrals.access import entry_points_open_to
-from jalon.referrals.documents import check_document
 from jalon.referrals.models import EntryPoint, ExamKind, Question
 
 YES_NO = [("yes", _("Oui")), ("no", _("Non"))]
@@ -154,16 +154,14 @@ class ReferralForm(forms.Form):
 
     def clean_birth_date(self):
         value = self.cleaned_data["birth_date"]
-        if value > timezone.localdate():
-            raise ValidationError(_("La date de naissance ne peut pas être dans le futur."))
+        validate_not_in_future(value, what=_("La date de naissance"))
         if value.year < 1900:
             raise ValidationError(_("Vérifiez l'année de naissance."))
         return value
 
     def clean_first_symptoms_date(self):
         value = self.cleaned_data["first_symptoms_date"]
-        if value and value > timezone.localdate():
-            raise ValidationError(_("La date des premiers symptômes ne peut pas être dans le futur."))
+        validate_not_in_future(value, what=_("La date des premiers symptômes"))
         return value
 
     def clean_birth_place_code(self):
@@ -216,8 +214,8 @@ class ExamForm(forms.Form):
         has_content = data.get("done_on") or data.get("place") or data.get("summary") or data.get("files")
         if has_content and not data.get("kind"):
             self.add_error("kind", _("Précisez le type d'examen."))
-        if data.get("done_on") and data["done_on"] > timezone.localdate():
-            self.add_error("done_on", _("La date de l'examen ne peut pas être dans le futur."))
+        if future_error := future_date_error(data.get("done_on"), what=_("La date de l'examen")):
+            self.add_error("done_on", future_error)
         return data
 
 
@@ -241,8 +239,7 @@ class ComplementForm(forms.Form):
 
     def clean_first_symptoms_date(self):
         value = self.cleaned_data["first_symptoms_date"]
-        if value and value > timezone.localdate():
-            raise ValidationError(_("La date des premiers symptômes ne peut pas être dans le futur."))
+        validate_not_in_future(value, what=_("La date des premiers symptômes"))
         return value
 
 

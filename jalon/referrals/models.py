@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jalon.core.documents import StoredDocument, stored_name
 from jalon.core.vocabulary import CancerSite, PathwayKind, Priority, Urgency
 from jalon.core.workcalendar import DELAY_UNITS
 
@@ -179,25 +180,15 @@ class ExamDone(models.Model):
 
 def document_upload_path(instance: ReferralDocument, filename: str) -> str:
     """Stored under a random name: the original name (which may identify the patient) stays in the row."""
-    import uuid
-
-    extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}.get(instance.content_type, "bin")
-    return f"referrals/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+    return stored_name("referrals", content_type=instance.content_type)
 
 
-class ReferralDocument(models.Model):
+class ReferralDocument(StoredDocument):
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="documents")
     exam = models.ForeignKey(ExamDone, on_delete=models.SET_NULL, null=True, blank=True, related_name="documents")
     file = models.FileField(upload_to=document_upload_path)
-    original_name = models.CharField(_("nom du fichier"), max_length=200)
-    content_type = models.CharField(max_length=50)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["uploaded_at", "id"]
+    class Meta(StoredDocument.Meta):
         verbose_name = _("document")
 
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 
+from jalon.core.formatting import date_numeric, when_in_words
 from jalon.events.models import Event
 from jalon.messaging.notify import notify
 from jalon.referrals.models import Referral
@@ -28,17 +27,8 @@ REFERRAL_KINDS = {
 }
 
 
-def when_text(moment) -> str:
-    """A date and time as people read them in messages: « mercredi 2 décembre 2026 à 15h00 » (Paris)."""
-    return date_format(timezone.localtime(moment), "l j F Y à H\\hi")
-
-
-def day_text(moment) -> str:
-    return date_format(timezone.localtime(moment), "j F Y")
-
-
 def patient_text(patient) -> str:
-    return f"{patient.display_name}, né·e le {patient.birth_date:%d/%m/%Y}"
+    return f"{patient.display_name}, né·e le {date_numeric(patient.birth_date)}"
 
 
 def base_values(referral: Referral) -> dict[str, str]:
@@ -46,7 +36,7 @@ def base_values(referral: Referral) -> dict[str, str]:
         "reference": referral.reference,
         "guichet": referral.entry_point.name,
         "patient": patient_text(referral.patient),
-        "echeance": when_text(referral.answer_deadline),
+        "echeance": when_in_words(referral.answer_deadline),
     }
 
 

@@ -25,6 +25,7 @@ from jalon.core.identifiers import (
     validate_rpps,
 )
 from jalon.core.text import validate_civil_name
+from jalon.core.validation import future_date_error
 from jalon.core.vocabulary import AlarmSign, CancerSite, Urgency
 from jalon.patients.models import Sex
 from jalon.referrals.completeness import item_label
@@ -103,8 +104,8 @@ class ExamIn(Schema):
     @field_validator("done_on")
     @classmethod
     def _not_in_future(cls, value: date | None) -> date | None:
-        if value and value > timezone.localdate():
-            raise _invalid("date_in_future", _("La date de l'examen ne peut pas être dans le futur."))
+        if future_error := future_date_error(value, what=_("La date de l'examen")):
+            raise _invalid("date_in_future", future_error)
         return value
 
 
@@ -157,8 +158,8 @@ class PatientIn(Schema):
     @field_validator("birth_date")
     @classmethod
     def _plausible_birth_date(cls, value: date) -> date:
-        if value > timezone.localdate():
-            raise _invalid("date_in_future", _("La date de naissance ne peut pas être dans le futur."))
+        if future_error := future_date_error(value, what=_("La date de naissance")):
+            raise _invalid("date_in_future", future_error)
         if value.year < 1900:
             raise _invalid("date_too_old", _("Vérifiez l'année de naissance."))
         return value
@@ -206,8 +207,8 @@ class ReferralIn(Schema):
     @field_validator("first_symptoms_date")
     @classmethod
     def _symptoms_not_in_future(cls, value: date | None) -> date | None:
-        if value and value > timezone.localdate():
-            raise _invalid("date_in_future", _("La date des premiers symptômes ne peut pas être dans le futur."))
+        if future_error := future_date_error(value, what=_("La date des premiers symptômes")):
+            raise _invalid("date_in_future", future_error)
         return value
 
 

@@ -17,7 +17,9 @@ from django.utils.translation import gettext as _
 from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
+from jalon.core.documents import CheckedDocument, check_document
 from jalon.core.references import next_reference
+from jalon.core.validation import future_date_error
 from jalon.core.vocabulary import Priority
 from jalon.core.workcalendar import add_delay, working_hours_left
 from jalon.directory.models import Professional
@@ -25,7 +27,6 @@ from jalon.events.services import event_record
 from jalon.patients.models import CareTeamRole, Patient
 from jalon.patients.services import PatientIdentity, care_team_add, identity_conflict_record, patient_register
 from jalon.referrals import completeness
-from jalon.referrals.documents import CheckedDocument, check_document
 from jalon.referrals.errors import ReferralError, ReferralErrorCode
 from jalon.referrals.models import (
     OPEN_STATUSES,
@@ -91,17 +92,7 @@ def _check_documents(uploads) -> list[CheckedDocument]:
 
 def _store_documents(*, actor: Actor, referral: Referral, documents: list[CheckedDocument], exam: ExamDone | None) -> None:
     for document in documents:
-        stored = ReferralDocument(
-            referral=referral,
-            exam=exam,
-            original_name=document.name,
-            content_type=document.content_type,
-            size=document.size,
-            sha256=document.sha256,
-            uploaded_by=actor.user,
-        )
-        stored.file.save(document.name, document.upload, save=False)
-        stored.save()
+        ReferralDocument.store(document, uploaded_by=actor.user, referral=referral, exam=exam)
 
 
 def _store_attachments(*, actor: Actor, referral: Referral, documents: list[CheckedDocument], exams: list) -> None:
@@ -184,12 +175,8 @@ def referral_submit(
     check_may_submit(actor=actor, entry_point=entry_point, channel=channel, referrer=referrer)
     if not entry_point.is_active:
         raise ReferralError(ReferralErrorCode.ENTRY_POINT_CLOSED, _("Ce guichet ne reçoit plus de demandes."))
-    if first_symptoms_date and first_symptoms_date > timezone.localdate():
-        raise ReferralError(
-            ReferralErrorCode.INVALID_INPUT,
-            _("La date des premiers symptômes ne peut pas être dans le futur."),
-            field="first_symptoms_date",
-        )
+    if future_error := future_date_error(first_symptoms_date, what=_("La date des premiers symptômes")):
+        raise ReferralError(ReferralErrorCode.INVALID_INPUT, future_error, field="first_symptoms_date")
     checked_documents = _check_documents(documents)
     checked_exam_files = [(exam, _check_documents(exam.files)) for exam in exams]
 
@@ -364,12 +351,8 @@ def referral_complete(
     documents: list | tuple = (),
 ) -> Referral:
     """The referrer adds what was asked; completeness is checked again and the referral returns to the queue."""
-    if first_symptoms_date and first_symptoms_date > timezone.localdate():
-        raise ReferralError(
-            ReferralErrorCode.INVALID_INPUT,
-            _("La date des premiers symptômes ne peut pas être dans le futur."),
-            field="first_symptoms_date",
-        )
+    if future_error := future_date_error(first_symptoms_date, what=_("La date des premiers symptômes")):
+        raise ReferralError(ReferralErrorCode.INVALID_INPUT, future_error, field="first_symptoms_date")
     checked_documents = _check_documents(documents)
     checked_exam_files = [(exam, _check_documents(exam.files)) for exam in exams]
     referral = _locked(referral)
@@ -486,11 +469,12 @@ def referral_document_add(*, actor: Actor, referral: Referral, upload) -> Referr
         payload={"document": document.original_name},
     )
     audit(actor, action=AuditAction.CREATE, patient_id=referral.patient_id, object_type="referral.document", object_id=document.pk)
-    from jalon.referrals.notifications import notify_city, when_text
+    from jalon.core.formatting import when_in_words
+    from jalon.referrals.notifications import notify_city
 
     notify_city(
         kind="document.added", referral=referral, event=event, actor_user=actor.user,
-        values={"document": document.original_name, "date": when_text(document.uploaded_at)},
+        values={"document": document.original_name, "date": when_in_words(document.uploaded_at)},
     )
     return document
 

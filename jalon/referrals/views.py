@@ -14,7 +14,7 @@ from jalon.accounts.access import Capability, capability_required, has_capabilit
 from jalon.accounts.audit import audit, audit_many
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
-from jalon.core.files import stored_file_response
+from jalon.core.documents import stored_file_response
 from jalon.directory.models import Commune
 from jalon.referrals import forms, selectors, services
 from jalon.referrals.access import (

@@ -28,7 +28,7 @@ import itertools
 import random
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -643,8 +643,3 @@ def plan_batch(
             "time_limit_seconds": time_limit_seconds,
         },
     )
-
-
-def slots_from_facts(rows: Iterable[dict]) -> list[SlotFact]:
-    """SlotFacts from plain dicts (id, resource_kind, start, end, reserved_for, urgent, release_at, blocked, booked)."""
-    return [SlotFact(**{**row, "reserved_for": tuple(row.get("reserved_for") or ())}) for row in rows]

@@ -12,31 +12,11 @@ from datetime import UTC, datetime
 from io import BytesIO
 from xml.sax.saxutils import escape
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jalon.core.formatting import date_numeric, when_in_words
 from jalon.core.vocabulary import ResourceKind
 from jalon.scheduling.models import Appointment
-
-WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre")
-
-
-def day_in_words(moment: datetime) -> str:
-    """« mardi 1 décembre 2026 », in Paris time, whatever language is active."""
-    local = timezone.localtime(moment)
-    return f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} {local.year}"
-
-
-def time_in_words(moment: datetime) -> str:
-    """« 14 h 00 », in Paris time."""
-    local = timezone.localtime(moment)
-    return f"{local.hour} h {local.minute:02d}"
-
-
-def when_in_words(moment: datetime) -> str:
-    """« mardi 1 décembre 2026 à 14 h 00 », in Paris time."""
-    return _("%(day)s à %(time)s") % {"day": day_in_words(moment), "time": time_in_words(moment)}
 
 
 def place_of(resource) -> str:
@@ -79,7 +59,7 @@ def _paragraphs(pathway, appointments: list[Appointment]):
     if entry_point.phone:
         story.append(text(_("Téléphone : %(phone)s") % {"phone": entry_point.phone}, small))
     story += [Spacer(1, 8 * mm), text(_("Vos rendez-vous"), heading)]
-    story.append(labelled(_("Patient :"), _("%(name)s, né·e le %(born)s") % {"name": patient.display_name, "born": f"{patient.birth_date:%d/%m/%Y}"}))
+    story.append(labelled(_("Patient :"), _("%(name)s, né·e le %(born)s") % {"name": patient.display_name, "born": date_numeric(patient.birth_date)}))
     if patient.shareable_ins:  # printed only for a qualified identity (RNIV)
         story.append(labelled(_("INS :"), patient.shareable_ins))
     story.append(labelled(_("Dossier :"), referral.reference))

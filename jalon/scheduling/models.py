@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jalon.core.formatting import day_month_time
 from jalon.core.vocabulary import ResourceKind
 from jalon.core.workcalendar import DELAY_UNITS
 
@@ -87,7 +88,7 @@ class Slot(models.Model):
         constraints = [models.UniqueConstraint(fields=["resource", "start"], name="slot_unique_start")]
 
     def __str__(self) -> str:
-        return f"{self.resource} {timezone.localtime(self.start):%d/%m %H:%M}"
+        return f"{self.resource} {day_month_time(self.start)}"
 
     @property
     def is_restricted(self) -> bool:

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from jalon.referrals.notifications import notify_city, when_text
+from jalon.core.formatting import when_in_words
+from jalon.referrals.notifications import notify_city
 from jalon.scheduling.documents import place_of
 
 
 def appointment_line(appointment) -> str:
     slot, resource = appointment.slot, appointment.slot.resource
     label = appointment.milestone.label if appointment.milestone_id else resource.name
-    return _("- %(label)s, %(place)s : %(when)s") % {"label": label, "place": place_of(resource), "when": when_text(slot.start)}
+    return _("- %(label)s, %(place)s : %(when)s") % {"label": label, "place": place_of(resource), "when": when_in_words(slot.start)}
 
 
 def notify_booked(*, pathway, appointments: list, event, rescheduled: bool, actor_user=None) -> None:
@@ -27,7 +28,7 @@ def notify_booked(*, pathway, appointments: list, event, rescheduled: bool, acto
     else:
         notify_city(
             kind="appointment.booked", referral=pathway.referral, event=event, actor_user=actor_user,
-            values={"rendez_vous": lines, "date": when_text(ordered[0].slot.start)},
+            values={"rendez_vous": lines, "date": when_in_words(ordered[0].slot.start)},
         )
 
 

@@ -18,6 +18,7 @@ from jalon.accounts.access import Capability, capability_required, require
 from jalon.accounts.audit import audit, audit_many
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
+from jalon.core.formatting import when_in_words
 from jalon.pathways.selectors import pathway_for_user
 from jalon.referrals.access import may_work_referral
 from jalon.scheduling import documents, forms, planner, selectors, services
@@ -112,7 +113,7 @@ def book(request, reference: str):
             status = 409 if refusal.code == SchedulingErrorCode.SLOT_TAKEN else 400
         else:
             booked = " ; ".join(
-                f"{appointment.milestone.label} : {documents.when_in_words(appointment.slot.start)}" for appointment in appointments
+                f"{appointment.milestone.label} : {when_in_words(appointment.slot.start)}" for appointment in appointments
             )
             if reschedule:
                 messages.success(request, _("Rendez-vous reprogrammé. %(booked)s") % {"booked": booked})

@@ -6,13 +6,12 @@ within the offer's delay, and an answer can turn the request into a referral (no
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jalon.core.documents import StoredDocument, stored_name
 from jalon.core.vocabulary import CancerSite
 from jalon.core.workcalendar import DELAY_UNITS
 
@@ -114,20 +113,12 @@ class TeleExpertiseRequest(models.Model):
 
 def document_upload_path(instance: TeleExpertiseDocument, filename: str) -> str:  # noqa: ARG001
     """Stored under a random name: the original name (which may identify the patient) stays in the row."""
-    extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}.get(instance.content_type, "bin")
-    return f"teleexpertise/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+    return stored_name("teleexpertise", content_type=instance.content_type)
 
 
-class TeleExpertiseDocument(models.Model):
+class TeleExpertiseDocument(StoredDocument):
     request = models.ForeignKey(TeleExpertiseRequest, on_delete=models.CASCADE, related_name="documents")
     file = models.FileField(upload_to=document_upload_path)
-    original_name = models.CharField(_("nom du fichier"), max_length=200)
-    content_type = models.CharField(max_length=50)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["uploaded_at", "id"]
+    class Meta(StoredDocument.Meta):
         verbose_name = _("document de téléexpertise")

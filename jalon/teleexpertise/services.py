@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
+from jalon.core.documents import CheckedDocument, check_document
+from jalon.core.formatting import date_numeric, when_in_words
 from jalon.core.references import next_reference
 from jalon.core.vocabulary import CancerSite
 from jalon.core.workcalendar import add_delay
@@ -33,11 +35,10 @@ from jalon.patients.services import (
     identity_conflicts_follow_referral,
     patient_register,
 )
-from jalon.referrals.documents import CheckedDocument, check_document
 from jalon.referrals.errors import ReferralError
 from jalon.referrals.models import Channel as ReferralChannel
 from jalon.referrals.models import Question, Referral
-from jalon.referrals.notifications import patient_text, when_text
+from jalon.referrals.notifications import patient_text
 from jalon.referrals.services import referral_submit
 from jalon.teleexpertise.access import (
     is_teleexpertise_answerer,
@@ -107,7 +108,7 @@ def _values(request: TeleExpertiseRequest) -> dict[str, str]:
         "patient": patient_text(request.patient),
         "question": request.question,
         "reponse": request.answer,
-        "echeance": when_text(request.answer_deadline),
+        "echeance": when_in_words(request.answer_deadline),
     }
 
 
@@ -161,16 +162,7 @@ def teleexpertise_request_submit(
         answer_deadline=answer_deadline_for(offer, submitted_at),
     )
     for document in checked_documents:
-        stored = TeleExpertiseDocument(
-            request=request,
-            original_name=document.name,
-            content_type=document.content_type,
-            size=document.size,
-            sha256=document.sha256,
-            uploaded_by=actor.user,
-        )
-        stored.file.save(document.name, document.upload, save=False)
-        stored.save()
+        TeleExpertiseDocument.store(document, uploaded_by=actor.user, request=request)
     if registration.conflict is not None:
         identity_conflict_record(actor=actor, conflict=registration.conflict)
     care_team_add(patient_id=patient_row.pk, role=CareTeamRole.REFERRER, professional_id=requester.pk, reason=request.reference)
@@ -245,7 +237,7 @@ def _clinical_reason(request: TeleExpertiseRequest) -> str:
         parts.append(_("Résumé clinique : %(summary)s") % {"summary": request.clinical_summary})
     parts.append(
         _("Avis du spécialiste (%(who)s, le %(when)s) : %(answer)s")
-        % {"who": answered_by or _("spécialiste"), "when": timezone.localtime(request.answered_at).strftime("%d/%m/%Y"), "answer": request.answer}
+        % {"who": answered_by or _("spécialiste"), "when": date_numeric(request.answered_at), "answer": request.answer}
     )
     return "\n\n".join(parts)
 

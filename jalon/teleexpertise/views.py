@@ -15,12 +15,12 @@ from jalon.accounts.access import Capability, capability_required, has_capabilit
 from jalon.accounts.audit import audit, audit_many
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
-from jalon.core.files import stored_file_response
+from jalon.core.documents import stored_file_response
+from jalon.core.formatting import when_in_words
 from jalon.events.kinds import event_label
 from jalon.patients.access import reaches_patient_file
 from jalon.referrals.access import referrals_visible_to
 from jalon.referrals.forms import identity_from_cleaned
-from jalon.referrals.notifications import when_text
 from jalon.teleexpertise import forms, selectors, services
 from jalon.teleexpertise.access import (
     is_teleexpertise_answerer,
@@ -75,7 +75,7 @@ def request_new(request):
                 messages.success(
                     request,
                     _("Question envoyée à %(service)s : réponse attendue avant le %(deadline)s.")
-                    % {"service": created.service, "deadline": when_text(created.answer_deadline)},
+                    % {"service": created.service, "deadline": when_in_words(created.answer_deadline)},
                 )
                 return redirect("teleexpertise:detail", reference=created.reference)
         if request.FILES:

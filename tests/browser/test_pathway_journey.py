@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.urls import reverse
-from django.utils import timezone
 from playwright.sync_api import expect
 
+from jalon.core.formatting import datetime_numeric
 from jalon.messaging.models import OutboxMessage
 from jalon.pathways.alerts import alerts_scan
 from jalon.pathways.models import MilestoneStatus, Pathway, PathwayStatus
@@ -27,7 +27,7 @@ MONDAY_9H = datetime(2026, 11, 30, 9, 0, tzinfo=PARIS)
 
 
 def on_screen(moment: datetime) -> str:
-    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
+    return datetime_numeric(moment)
 
 
 def row_of(table, label: str):

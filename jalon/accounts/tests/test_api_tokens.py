@@ -47,7 +47,7 @@ def test_it_refuses_an_expired_token_with_401_in_french(client, entry_point, gp)
     assert response.status_code == 401
     body = response.json()
     assert body["code"] == "token_expired"
-    assert body["message"].startswith("Ce jeton d'API a expiré le 18/02/2027 à 12:00")
+    assert body["message"].startswith("Ce jeton d'API a expiré le 18/02/2027 à 12 h 00")
     assert 'error="invalid_token"' in response["WWW-Authenticate"]
     assert Referral.objects.count() == 0
 
@@ -110,7 +110,7 @@ def test_it_refuses_a_route_that_declares_no_scope(rf, gp):
     """The API's default authentication (a route that forgot to declare its scope) lets no token in."""
     from django.core.exceptions import PermissionDenied
 
-    from jalon.referrals.api import ApiTokenAuth
+    from jalon.accounts.tokens import ApiTokenAuth
 
     with pytest.raises(PermissionDenied):
         ApiTokenAuth(scope=None).authenticate(rf.get("/"), key_for(gp))
@@ -266,7 +266,7 @@ def test_the_command_issues_a_token_with_the_scopes_and_lifetime_asked(gp):
     token = ApiToken.objects.get()
     assert token.scopes == ["read_status"]
     assert token.expires_at == NOON + timedelta(days=10)
-    assert "Droits : read_status ; expire le 30/11/2026 12:00." in out.getvalue()
+    assert "Droits : read_status ; expire le 30/11/2026 12 h 00." in out.getvalue()
     assert AuditRecord.objects.filter(object_type="api_token", action="create", channel="system").exists()
 
 

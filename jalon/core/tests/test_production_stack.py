@@ -62,7 +62,7 @@ call_command("run_huey", disable_autoload=True)
 
 
 def test_each_worker_line_is_printed_once(tmp_path):
-    """A line of the Huey consumer is printed once, in Jalon's format (time, level, logger), not also in Huey's own."""
+    """A line of the Huey consumer is printed once, in Jalon's format (time, level, logger, request id "-"), not also in Huey's own."""
     env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "REDIS_URL", "LOG_LEVEL"}}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings", JALON_VAR_DIR=str(tmp_path), STATIC_ROOT=str(tmp_path / "static")
@@ -79,4 +79,4 @@ def test_each_worker_line_is_printed_once(tmp_path):
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stderr.splitlines() if "consumer started" in line]
     assert len(lines) == 1, result.stderr
-    assert " INFO huey.consumer: consumer started" in lines[0] and lines[0][:4].isdigit()
+    assert " INFO huey.consumer [-] consumer started" in lines[0] and lines[0][:4].isdigit()

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import LOG_LEVELS, env_bool, env_int, env_rate, log_level, secret_key
+from jalon.core.request_id import RequestIdFilter
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 
@@ -117,6 +118,14 @@ def test_a_bad_log_level_stops_start_up_clearly(tmp_path):
     assert "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL" in result.stderr
 
 
+def test_a_bad_log_format_stops_start_up_clearly(tmp_path):
+    """LOG_FORMAT=xml: start-up fails naming the variable and the allowed values; json starts."""
+    result = _start_django(tmp_path, LOG_FORMAT="xml")
+    assert result.returncode != 0
+    assert "LOG_FORMAT must be one of plain, json" in result.stderr
+    assert _start_django(tmp_path, LOG_FORMAT="json").returncode == 0
+
+
 def test_debug_is_off_unless_asked_for(tmp_path):
     """Without DEBUG in the environment, DEBUG is off, even outside production; DEBUG=1 turns it on."""
     assert "DEBUG False" in _start_django(tmp_path).stdout
@@ -124,14 +133,15 @@ def test_debug_is_off_unless_asked_for(tmp_path):
 
 
 def test_logs_carry_the_time_the_level_and_the_logger(settings):
-    """The console handler's format gives the time, the level and the logger's name of every line."""
+    """The console handler's format gives the time, the level, the logger's name and the request id of every line."""
     import logging
 
     formatter_name = settings.LOGGING["handlers"]["console"]["formatter"]
     formatter = logging.Formatter(settings.LOGGING["formatters"][formatter_name]["format"])
     record = logging.LogRecord("jalon.outbox", logging.WARNING, __file__, 1, "envoi en échec", None, None)
+    RequestIdFilter().filter(record)
     line = formatter.format(record)
-    assert line.endswith("WARNING jalon.outbox: envoi en échec")
+    assert line.endswith("WARNING jalon.outbox [-] envoi en échec")
     assert line[:4].isdigit()  # the time comes first
 @pytest.mark.parametrize("raw", ["20", "20/x", "0/m", "/m", "abc/m", "20/0m", "20/-1m"])
 def test_it_refuses_a_malformed_rate(monkeypatch, raw):

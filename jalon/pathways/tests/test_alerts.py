@@ -184,7 +184,7 @@ def test_the_alert_texts_come_from_the_organisations_managed_template(pathway, c
     messages = _alert_messages(Alert.objects.get(kind=AlertKind.OVERDUE))
     reference = pathway.referral.reference
     assert messages["email"].subject == f"CPTS : retard sur {reference}"
-    assert messages["in_app"].body.startswith("Étape Premier contact attendue le 17 novembre 2026 à 09h00.")
+    assert messages["in_app"].body.startswith("Étape Premier contact attendue le 17 novembre 2026 à 9 h 00.")
 
 
 def test_the_lost_to_follow_up_alert_uses_its_template(pathway, coordinator):

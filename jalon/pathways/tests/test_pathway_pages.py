@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from jalon.accounts.models import AuditAction, AuditRecord
 from jalon.core.actor import Actor
+from jalon.core.formatting import datetime_numeric
 from jalon.events.models import Event
 from jalon.messaging.models import OutboxMessage
 from jalon.pathways.models import (
@@ -270,7 +271,7 @@ def test_it_shows_the_pathway_with_due_dates_and_audits_the_read(client, coordin
     positions = [page.index(f'<th scope="row">{label}'.replace("'", "&#x27;")) for label in labels]
     assert positions == sorted(positions)
     first_due = pathway.milestones.exclude(due_at=None).order_by("order").first()
-    assert timezone.localtime(first_due.due_at).strftime("%d/%m/%Y %H:%M") in page
+    assert datetime_numeric(first_due.due_at) in page
     assert re.search(r"\d+ (heures ouvrées|heures|jours ouvrés|jours) après", page)
     assert "Parcours démarré" in page and "Demande acceptée" in page
     assert "Enregistrer l'étape" in page

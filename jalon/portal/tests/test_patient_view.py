@@ -16,6 +16,7 @@ from django.utils import timezone
 from conftest import MINIMAL_PDF
 from jalon.accounts.models import AuditAction, AuditRecord
 from jalon.core.actor import Actor
+from jalon.core.formatting import datetime_numeric
 from jalon.core.vocabulary import ResourceKind
 from jalon.events.services import event_record
 from jalon.pathways.models import Letter, LetterKind, Milestone, MilestoneStatus
@@ -33,7 +34,7 @@ def url(referral, name: str = "patient", *args) -> str:
 
 
 def on_screen(moment) -> str:
-    return moment.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
+    return datetime_numeric(moment)
 
 
 def html(text: str) -> str:

@@ -15,8 +15,9 @@ from icalendar import Calendar
 
 from jalon.accounts.models import AuditAction, AuditRecord
 from jalon.core.actor import Actor
+from jalon.core.formatting import when_in_words
 from jalon.patients.models import IdentityStatus, Patient
-from jalon.scheduling.documents import appointment_letter_pdf, appointments_ics, when_in_words
+from jalon.scheduling.documents import appointment_letter_pdf, appointments_ics
 from jalon.scheduling.models import Slot
 from jalon.scheduling.selectors import booked_appointments_of, booking_group_of
 from jalon.scheduling.services import BookingRequest, appointments_book

@@ -199,5 +199,5 @@ def test_it_says_in_words_that_the_answer_is_late(client, pneumologist, ask):
     with time_machine.travel(datetime(2026, 11, 19, 9, 0, tzinfo=paris), tick=False):
         client.force_login(pneumologist)
         page = client.get(reverse("teleexpertise:detail", args=[request.reference])).content.decode()
-    assert "En retard" in page and "la réponse était attendue avant le mercredi 18 novembre 2026 à 09h00." in page
-    assert "18/11/2026 09:00 · en retard" in page
+    assert "En retard" in page and "la réponse était attendue avant le mercredi 18 novembre 2026 à 9 h 00." in page
+    assert "18/11/2026 9 h 00 · en retard" in page

@@ -76,7 +76,7 @@ def test_it_tells_each_specialist_of_the_service_on_each_of_their_channels(ask, 
     assert request.reference in secure.subject
     assert "LEFÈVRE Jeanne, né·e le 12/03/1956" in secure.body
     assert "Nodule pulmonaire de 25 mm" in secure.body
-    assert "jeudi 3 décembre 2026 à 14h00" in secure.body
+    assert "jeudi 3 décembre 2026 à 14 h 00" in secure.body
     assert f"/teleexpertise/{request.reference}/" in secure.body
     notice = rows.get(channel=Channel.EMAIL)
     assert "Nodule" not in notice.body and "LEFÈVRE" not in notice.body  # plain e-mail carries no clinical detail

@@ -37,7 +37,7 @@ def test_it_raises_one_late_event_and_messages_the_service(ask, pneumologist, se
     assert (event.patient_id, event.payload["teleexpertise"], event.actor_id) == (request.patient_id, request.reference, None)
     rows = OutboxMessage.objects.filter(event=event, kind="teleexpertise.late")
     assert {row.recipient_professional_id for row in rows} == {pneumologist.professional_id, second_pneumologist.professional_id}
-    assert "mercredi 18 novembre 2026 à 09h00" in rows.filter(channel="mssante").get().body
+    assert "mercredi 18 novembre 2026 à 9 h 00" in rows.filter(channel="mssante").get().body
     request.refresh_from_db()
     assert request.late_notified_at == late_at
 

@@ -1,9 +1,9 @@
 """Walk the audit trail's hash chain and report the first broken link (exit code 1), or that it is intact."""
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from jalon.accounts.chain import audit_chain_verify
+from jalon.core.formatting import date_numeric, time_in_words
 
 REASONS = {
     "hash_mismatch": "la trace ou son maillon a été modifié",
@@ -25,7 +25,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{report.unsealed} trace(s) pas encore scellée(s) (scellement chaque minute, ou manage.py audit_seal).")
         if report.broken is not None:
             broken = report.broken
-            when = timezone.localtime(broken.at).strftime("%d/%m/%Y %H:%M:%S") if broken.at else "date inconnue"
+            when = f"{date_numeric(broken.at)} {time_in_words(broken.at, seconds=True)}" if broken.at else "date inconnue"
             raise CommandError(
                 f"chaîne rompue au maillon n° {broken.position} : trace n° {broken.record_id} du {when} "
                 f"({REASONS[broken.reason]}) ; {report.links} maillon(s) intact(s) avant lui.",

@@ -2,11 +2,11 @@
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from jalon.accounts.models import ApiScope, User
 from jalon.accounts.tokens import api_token_issue
 from jalon.core.actor import Actor
+from jalon.core.formatting import datetime_numeric
 
 
 class Command(BaseCommand):
@@ -34,7 +34,7 @@ class Command(BaseCommand):
             )
         except ValidationError as error:
             raise CommandError(" ".join(message for messages in error.message_dict.values() for message in messages)) from None
-        expires = timezone.localtime(token.expires_at).strftime("%d/%m/%Y %H:%M")
+        expires = datetime_numeric(token.expires_at)
         self.stdout.write(
             f"Jeton pour {username} ({token.name}) : {key}\n"
             f"Droits : {', '.join(token.scopes)} ; expire le {expires}.\n"

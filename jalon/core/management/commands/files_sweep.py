@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from jalon.core.files import files_sweep
+from jalon.core.formatting import datetime_numeric
 
 
 class Command(BaseCommand):
@@ -31,6 +32,6 @@ class Command(BaseCommand):
             self.stdout.write(f"orphelin {verb} : {name} ({size} octets)")
         summary = "orphelin(s) trouvé(s), rien supprimé (--dry-run)" if dry_run else "orphelin(s) supprimé(s)"
         self.stdout.write(
-            f"{timezone.localtime():%d/%m/%Y %H:%M} : {len(report.removed)} fichier(s) {summary}, "
+            f"{datetime_numeric(timezone.now())} : {len(report.removed)} fichier(s) {summary}, "
             f"{report.removed_bytes} octets ; {report.kept} fichier(s) gardé(s) (référencés ou de moins de {hours} h)."
         )

@@ -83,8 +83,15 @@ def browser():
 
 @pytest.fixture
 def new_page(browser, live_server):
-    """Open a page in a fresh context (its own cookies: one user each), French and in Paris time."""
+    """Open a page in a fresh context (its own cookies: one user each), French and in Paris time.
+
+    Every page is watched for accessibility (tests/browser/accessibility.py): axe-core checks each document
+    it loads, and at the end of the test the pages at 1366 px and 320 px; any WCAG 2.2 A/AA violation fails.
+    """
+    from tests.browser.accessibility import AccessibilityWatch
+
     contexts = []
+    watch = AccessibilityWatch()
 
     def _new_page():
         context = browser.new_context(
@@ -94,11 +101,19 @@ def new_page(browser, live_server):
             viewport={"width": 1366, "height": 768},
         )
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        watch.watch(page)
+        return page
 
     yield _new_page
-    for context in contexts:
-        context.close()
+    try:
+        for context in contexts:
+            watch.finish(context)
+    finally:
+        for context in contexts:
+            context.close()
+    if watch.findings:
+        pytest.fail(f"axe-core: {len(watch.findings)} WCAG 2.2 A/AA violation(s)\n{watch.report()}", pytrace=False)
 
 
 @pytest.fixture

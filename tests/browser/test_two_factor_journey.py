@@ -42,7 +42,7 @@ def test_it_lets_a_manager_enrol_totp_and_log_in_with_it(page, manager, clock):
     device = TOTPDevice.objects.get(user=manager, confirmed=False)
     page.get_by_label("Code à 6 chiffres").fill(wrong_code(device))
     page.get_by_role("button", name="Activer").click()
-    expect(page.get_by_role("alert").filter(has_text="Code incorrect")).to_be_visible()
+    expect(page.locator(".errors-summary, .errors").filter(has_text="Code incorrect").first).to_be_visible()
     clock.shift(timedelta(seconds=2))  # django-otp makes the device wait a second after a wrong code
 
     page.get_by_label("Code à 6 chiffres").fill(totp_code(device))
@@ -58,7 +58,7 @@ def test_it_lets_a_manager_enrol_totp_and_log_in_with_it(page, manager, clock):
     expect(page.get_by_role("heading", name="Vérification en deux étapes")).to_be_visible()
     page.get_by_label("Code de vérification").fill(wrong_code(device))
     page.get_by_role("button", name="Vérifier").click()
-    expect(page.get_by_role("alert").filter(has_text="Code incorrect ou expiré")).to_be_visible()
+    expect(page.locator(".errors-summary, .errors").filter(has_text="Code incorrect ou expiré").first).to_be_visible()
     clock.shift(timedelta(seconds=2))
 
     # The enrolment's code served once; the next period's is accepted (django-otp tolerates one period of drift).

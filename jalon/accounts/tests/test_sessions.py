@@ -42,7 +42,7 @@ def test_it_marks_every_polling_element_as_a_poll(client, coordinator, clock):
     """The worklist's live part sends the poll header with its refresh."""
     client.force_login(coordinator)
     page = client.get(reverse("coordination:worklist")).content.decode()
-    assert 'hx-trigger="every 15s"' in page and """hx-headers='{"X-Jalon-Poll": "1"}'""" in page
+    assert 'hx-trigger="every 15s, jalon:refresh"' in page and """hx-headers='{"X-Jalon-Poll": "1"}'""" in page
 
 
 def test_it_ends_a_session_that_only_polls_at_the_idle_timeout(client, coordinator, clock):

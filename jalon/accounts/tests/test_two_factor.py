@@ -162,7 +162,7 @@ def test_it_refuses_malformed_enrolment_codes(client, coordinator, code):
     client.get(reverse("accounts:two_factor_enrol"))
     response = client.post(reverse("accounts:two_factor_enrol"), {"code": code})
     assert response.status_code == 200
-    assert 'role="alert"' in response.content.decode()
+    assert 'class="errors-summary"' in response.content.decode()
     assert not TOTPDevice.objects.filter(user=coordinator, confirmed=True).exists()
 
 
@@ -373,6 +373,6 @@ def test_it_refuses_to_renew_recovery_codes_without_a_right_code(client, coordin
     client.force_login(coordinator)
     for code in ("", "zzzzzzzz"):
         response = client.post(reverse("accounts:two_factor_renew_recovery_codes"), {"code": code})
-        assert response.status_code == 400 and 'role="alert"' in response.content.decode()
+        assert response.status_code == 400 and 'class="errors-summary"' in response.content.decode()
     assert StaticToken.objects.filter(token=old).exists()
     assert reverse("accounts:login") in Client().post(reverse("accounts:two_factor_renew_recovery_codes"), {"code": "1"}).url

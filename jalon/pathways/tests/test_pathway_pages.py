@@ -213,7 +213,7 @@ def test_it_requires_a_reason_to_depart_from_the_proposal(client, coordinator, r
     )
     assert response.status_code == 400
     page = response.content.decode()
-    assert re.search(r'id="id_accept-override_reason-errors"[^>]*>\s*<li>Vous vous écartez de la proposition des règles', page)
+    assert re.search(r'id="id_accept-override_reason_error"[^>]*>\s*<li>Vous vous écartez de la proposition des règles', page)
     assert re.search(rf'<option value="{chosen}" selected>', page)
     assert "Vu avec le pneumologue" in page
     referral.refresh_from_db()

@@ -101,7 +101,7 @@ def test_it_refuses_bad_input_with_a_message(client, coordinator, conflict, data
     response = client.post(detail_url(conflict), data)
 
     assert response.status_code == 400
-    assert 'role="alert"' in response.content.decode()
+    assert 'class="errors-summary"' in response.content.decode()
     conflict.refresh_from_db()
     assert conflict.status == ConflictStatus.OPEN
     assert Referral.objects.get(pk=conflict.referral_id).patient_id == conflict.provisional_patient_id

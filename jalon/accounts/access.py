@@ -203,6 +203,7 @@ ROUTE_RULES: dict[str, RouteRule] = {
     "referrals:mine": rule(C.LIST_OWN_REFERRALS),
     "coordination:worklist": rule(C.WORK_REFERRALS),
     "referrals:communes": rule(AUTHENTICATED, "public reference data for the forms"),
+    "referrals:physicians": rule(AUTHENTICATED, "the public directory of physicians (RPPS), for the forms"),
     "coordination:referral": rule(C.READ_OWN_REFERRALS, "referral_for_user"),
     "referrals:acknowledgment": rule(C.READ_OWN_REFERRALS, "referral_for_user"),
     "referrals:complete": rule(C.READ_OWN_REFERRALS, "referral_for_user + may_complete_referral"),

@@ -22,6 +22,7 @@ MENU = [
     ("accounts:audit", _("Journal d'audit")),
     ("notifications:templates", _("Modèles de messages")),
     ("indicators:dashboard", _("Indicateurs")),
+    ("admin:index", _("Administration")),  # Django's admin site: staff only (its route rule is STAFF)
 ]
 
 

@@ -19,12 +19,32 @@ from jalon.accounts.throttling import login_throttled
 HOME_BY_ROLE = {
     Role.COORDINATOR: "coordination:worklist",
     Role.REFERRER: "portal:patients",
-    Role.SPECIALIST: "referrals:mine",
-    Role.HOME_NURSE: "referrals:mine",
-    Role.SUPPORT_PROVIDER: "referrals:mine",
     Role.MANAGER: "accounts:audit",
     Role.ADMIN: "accounts:audit",
     Role.REGIONAL_ANALYST: "indicators:dashboard",
+}
+
+# The roles whose lists fill only as care happens: their home says what they will find there and when,
+# instead of opening on an empty list (issue 14, item 7).
+WELCOME_BY_ROLE = {
+    Role.SPECIALIST: (
+        _("Les patients dont vous faites partie de l'équipe de soins apparaîtront dans « Mes patients » dès que la "
+          "coordination vous ajoute à leur équipe ou qu'un rendez-vous est pris avec vous."),
+        _("Les demandes de téléexpertise adressées à votre service apparaissent dans « Téléexpertise », et les demandes "
+          "de prise en soins que vous envoyez (par exemple en orientant une téléexpertise) dans « Mes demandes »."),
+    ),
+    Role.HOME_NURSE: (
+        _("Les patients que vous soignez apparaîtront dans « Mes patients » dès que la coordination vous ajoute à leur "
+          "équipe de soins : vous y suivrez leur parcours et pourrez écrire à la coordination."),
+        _("Vous pouvez aussi adresser un patient au guichet cancer depuis « Nouvelle demande » ; vos demandes sont "
+          "suivies dans « Mes demandes »."),
+    ),
+    Role.SUPPORT_PROVIDER: (
+        _("Quand la coordination vous ajoute à l'équipe de soins d'un patient orienté vers les soins de support, "
+          "la page de ce patient vous est ouverte. Vous ne voyez que les patients dont vous faites partie de l'équipe "
+          "de soins."),
+        _("Les messages qui vous sont adressés arrivent dans votre messagerie."),
+    ),
 }
 
 
@@ -41,7 +61,11 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 def home(request):
-    return redirect(HOME_BY_ROLE.get(request.user.role, "accounts:login"))
+    """The role's landing page: its list, or for the roles in WELCOME_BY_ROLE a page saying what comes and when."""
+    welcome = WELCOME_BY_ROLE.get(request.user.role)
+    if welcome is None:
+        return redirect(HOME_BY_ROLE.get(request.user.role, "accounts:login"))
+    return render(request, "accounts/home.html", {"welcome": welcome})  # its links: the menu (nav_items)
 
 
 @login_required

@@ -334,6 +334,7 @@ class RegionalPopulation:
             entry_point = EntryPoint.objects.create(
                 organization=hospital, name=f"Guichet cancer – Site synthétique {number}{suffix}",
                 slug=f"synthetique-{self.seed}-{self.run_number}-{number}", territory=territory,
+                is_active=False,  # measuring only: nobody coordinates it, so no referral may be filed to it
             )
             resources = {}
             for kind, count in SITE_RESOURCES:

@@ -89,7 +89,7 @@ def _config(**overrides) -> dict:
         height=320,
         explicit_size=False,
         legend_at_bottom=True,
-        legend_at_bottom_columns=3,
+        legend_at_bottom_columns=2,  # three columns let « Médecin généraliste » run into its neighbour
         print_values=False,
         show_minor_x_labels=True,
         x_label_rotation=0,
@@ -126,11 +126,23 @@ def _integer_ticks(highest: int) -> list[int]:
     return list(range(0, highest + step, step))
 
 
-def _x_labels(months: list[date]) -> list[str]:
+# At most this many month labels under an axis: at the chart's width (640) and font (15 px), « janv. 25 »
+# takes some 65 px, so more would touch or overlap.
+MAX_MONTH_LABELS = 6
+
+
+def month_label_step(count: int) -> int:
+    """Every how many months a label is written: 1, 2, 3, 6 or 12, the smallest giving MAX_MONTH_LABELS or fewer."""
+    return next(step for step in (1, 2, 3, 6, 12, 24, 60) if -(-count // step) <= MAX_MONTH_LABELS)
+
+
+def _month_axis(chart, months: list[date]) -> None:
+    """Every month has its tick; only every `month_label_step`-th one its label (pygal's major labels)."""
     labels = [short_month_label(month) for month in months]
-    if len(labels) > 14:  # long periods: one label a quarter keeps them legible
-        return [label if index % 3 == 0 else "" for index, label in enumerate(labels)]
-    return labels
+    step = month_label_step(len(labels))
+    chart.x_labels = labels
+    chart.x_labels_major = labels[::step]
+    chart.config.show_minor_x_labels = False
 
 
 def delay_time_series(title: str, months: list[date], monthly: list[tuple[object, object]]) -> Chart:
@@ -138,8 +150,8 @@ def delay_time_series(title: str, months: list[date], monthly: list[tuple[object
     by_month = dict(monthly)
     medians = [getattr(by_month.get(month), "median", None) for month in months]
     p90s = [getattr(by_month.get(month), "p90", None) for month in months]
-    chart = pygal.Line(**_config(y_title=_("jours"), allow_interruptions=True, dots_size=4, min_scale=4))
-    chart.x_labels = _x_labels(months)
+    chart = pygal.Line(**_config(y_title=_("jours"), allow_interruptions=True, dots_size=4, min_scale=4, max_scale=8))
+    _month_axis(chart, months)
     chart.add(_("Médiane"), medians)
     chart.add(_("90e centile"), p90s)  # dashed by charts.css (.chart-delay .serie-1)
     rows = [
@@ -179,7 +191,7 @@ def stacked_volumes(title: str, months: list[date], per_month: dict[date, dict[s
     chart = pygal.StackedBar(
         **_config(y_title=_("nombre"), y_labels=_integer_ticks(highest) or None, show_y_labels=highest > 0, value_formatter=lambda value: str(int(value)))
     )
-    chart.x_labels = _x_labels(months)
+    _month_axis(chart, months)
     for profession in professions:
         chart.add(str(labels.get(profession) or profession or _("non renseignée")), [per_month.get(month, {}).get(profession) or None for month in months])
     headers = [_("Mois"), *[str(labels.get(code) or code or _("non renseignée")) for code in professions], _("Total")]

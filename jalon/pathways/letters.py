@@ -17,9 +17,12 @@ from xml.sax.saxutils import escape
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from phonenumbers import NumberParseException
 
 from jalon.core.formatting import date_numeric, day_in_words, when_in_words
+from jalon.core.identifiers import format_phone_national
 from jalon.pathways.models import Letter, LetterKind, MilestoneStatus, Pathway
+from jalon.patients.models import Sex
 
 TITLES = {
     LetterKind.FIRST_DIAGNOSTIC_DAY: _("Courrier au médecin traitant – première journée de diagnostic"),
@@ -48,16 +51,48 @@ def steps_done_lines(pathway: Pathway) -> list[str]:
 
 
 def next_steps_lines(pathway: Pathway) -> list[str]:
+    """The pending steps, with their appointment or their due date; a due date already past says the step is
+    late rather than asking the GP for something « avant » a day gone by."""
     pending = pathway.milestones.filter(status=MilestoneStatus.PENDING).order_by("order")
+    now = timezone.now()
     lines = []
     for milestone in pending:
         if milestone.planned_at:
             lines.append(_("%(label)s : prévu le %(when)s") % {"label": milestone.label, "when": when_in_words(milestone.planned_at)})
+        elif milestone.due_at and milestone.due_at < now:
+            lines.append(_("%(label)s : en retard (échéance dépassée : %(day)s)") % {"label": milestone.label, "day": day_in_words(milestone.due_at)})
         elif milestone.due_at:
             lines.append(_("%(label)s : avant le %(day)s") % {"label": milestone.label, "day": day_in_words(milestone.due_at)})
         else:
             lines.append(milestone.label)
     return lines
+
+
+def patient_line(patient) -> str:
+    """« Patiente : Jeanne LEFÈVRE, née le 12/03/1956 », agreed with the patient's sex (« né·e » only when unknown)."""
+    values = {"name": patient.display_name, "born": date_numeric(patient.birth_date)}
+    if patient.sex == Sex.FEMALE:
+        return _("Patiente : %(name)s, née le %(born)s") % values
+    if patient.sex == Sex.MALE:
+        return _("Patient : %(name)s, né le %(born)s") % values
+    return _("Patient·e : %(name)s, né·e le %(born)s") % values
+
+
+def sender_line(entry_point) -> str:
+    """The entry point and its organisation, the latter left out when the entry point's name already holds it
+    (« Guichet cancer – Hôpital X » of « Hôpital X »)."""
+    organisation = entry_point.organization.name
+    if organisation.casefold() in entry_point.name.casefold():
+        return entry_point.name
+    return f"{entry_point.name} – {organisation}"
+
+
+def phone_display(phone: str) -> str:
+    """A stored phone number as people read it (« 03 53 01 00 12 »); as stored if it does not parse."""
+    try:
+        return format_phone_national(phone)
+    except NumberParseException:  # a number typed before validation existed is printed as it is
+        return phone
 
 
 def _story(pathway: Pathway, kind: str, content: LetterContent):
@@ -77,15 +112,15 @@ def _story(pathway: Pathway, kind: str, content: LetterContent):
     referral, patient = pathway.referral, pathway.patient
     entry_point = referral.entry_point
     recipient = referral.gp if referral.gp_id and referral.gp_confirmed_at else referral.referrer  # a proposed GP is not written to
-    story = [text("Jalon", brand), text(f"{entry_point.name} – {entry_point.organization.name}", small)]
+    story = [text("Jalon", brand), text(sender_line(entry_point), small)]
     if entry_point.phone:
-        story.append(text(_("Téléphone : %(phone)s") % {"phone": entry_point.phone}, small))
+        story.append(text(_("Téléphone : %(phone)s") % {"phone": phone_display(entry_point.phone)}, small))
     story += [
         Spacer(1, 6 * mm),
         text(_("À l'attention de %(name)s") % {"name": recipient.display_name}),
         text(_("Le %(day)s") % {"day": day_in_words(timezone.now())}, small),
         text(str(TITLES[kind]), heading),
-        text(_("Patient : %(name)s, né·e le %(born)s") % {"name": patient.display_name, "born": date_numeric(patient.birth_date)}),
+        text(patient_line(patient)),
     ]
     if patient.shareable_ins:  # printed only for a qualified identity (RNIV)
         story.append(text(_("INS : %(ins)s") % {"ins": patient.shareable_ins}))

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from jalon.core.formatting import day_month_year, when_in_words
 from jalon.pathways.letters import LetterContent, attachment_name, letter_write, next_steps_lines, steps_done_lines
 from jalon.pathways.models import LetterKind, Milestone, MilestoneStatus, Pathway
+from jalon.patients.models import Sex
 from jalon.referrals.notifications import notify_city
 
 
@@ -37,6 +38,26 @@ def first_diagnostic_day_is_done(pathway: Pathway, recorded: Milestone) -> bool:
     return not pathway.milestones.filter(code__in=codes, status=MilestoneStatus.PENDING).exists()
 
 
+def first_day_opening(sex: str) -> str:
+    """The first diagnostic day letter's opening, agreed with the patient's sex (inclusive only when unknown)."""
+    if sex == Sex.FEMALE:
+        return _("Votre patiente a été accueillie le %(day)s pour sa première journée de diagnostic. "
+                 "Voici les examens réalisés et les prochaines étapes prévues.")
+    if sex == Sex.MALE:
+        return _("Votre patient a été accueilli le %(day)s pour sa première journée de diagnostic. "
+                 "Voici les examens réalisés et les prochaines étapes prévues.")
+    return _("Votre patient·e a été accueilli·e le %(day)s pour sa première journée de diagnostic. "
+             "Voici les examens réalisés et les prochaines étapes prévues.")
+
+
+def closing_opening(sex: str) -> str:
+    if sex == Sex.FEMALE:
+        return _("Le parcours de votre patiente est clôturé et son suivi vous revient. Motif : %(reason)s")
+    if sex == Sex.MALE:
+        return _("Le parcours de votre patient est clôturé et son suivi vous revient. Motif : %(reason)s")
+    return _("Le parcours de votre patient·e est clôturé et son suivi vous revient. Motif : %(reason)s")
+
+
 def notify_first_diagnostic_day(*, pathway: Pathway, event, day) -> None:
     """The letter to the GP after the first diagnostic day: exams done, next steps (PDF, by secure mail)."""
     done, upcoming = steps_done_lines(pathway), next_steps_lines(pathway)
@@ -45,8 +66,7 @@ def notify_first_diagnostic_day(*, pathway: Pathway, event, day) -> None:
         kind=LetterKind.FIRST_DIAGNOSTIC_DAY,
         event=event,
         content=LetterContent(
-            opening=_("Votre patient·e a été accueilli·e le %(day)s pour sa première journée de diagnostic. "
-                      "Voici les examens réalisés et les prochaines étapes prévues.") % {"day": day_month_year(day)},
+            opening=first_day_opening(pathway.patient.sex) % {"day": day_month_year(day)},
             sections=((_("Examens et étapes réalisés"), tuple(done)), (_("Prochaines étapes"), tuple(upcoming))),
         ),
     )
@@ -82,7 +102,7 @@ def notify_closing_report(*, pathway: Pathway, event, reason: str, conclusion: s
         kind=LetterKind.CLOSING_REPORT,
         event=event,
         content=LetterContent(
-            opening=_("Le parcours de votre patient·e est clôturé et son suivi vous revient. Motif : %(reason)s") % {"reason": reason},
+            opening=closing_opening(pathway.patient.sex) % {"reason": reason},
             sections=tuple(sections),
             closing=_("N'hésitez pas à recontacter la coordination pour toute question ou en cas d'évolution."),
         ),

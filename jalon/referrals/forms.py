@@ -12,7 +12,8 @@ from jalon.core.identifiers import normalize_french_phone, normalize_ins, valida
 from jalon.core.text import validate_civil_name
 from jalon.core.validation import future_date_error, validate_not_in_future
 from jalon.core.vocabulary import AlarmSign, CancerSite, PathwayKind, Priority, Urgency
-from jalon.directory.models import Commune, Profession, Professional
+from jalon.directory import lookup
+from jalon.directory.models import Professional
 from jalon.patients.identity import submission_status_choices, submission_status_error
 from jalon.patients.models import IdentityStatus, Sex
 from jalon.patients.services import PatientIdentity
@@ -42,39 +43,89 @@ class DocumentsField(forms.FileField):
         return cleaned
 
 
-class CommuneField(forms.CharField):
-    """A commune typed as its INSEE code, or picked from the suggestions (« 67482 – Strasbourg (67000) »)."""
+def _listed(items: list[str], *, shown: int = 8) -> str:
+    """« A, B, C » (and « … » past `shown`), for a message listing the candidates of an ambiguous entry."""
+    text = " ; ".join(items[:shown])
+    return f"{text} ; …" if len(items) > shown else text
+
+
+class SuggestedField(forms.CharField):
+    """A text field with suggestions fetched as the user types (htmx fills a <datalist>)."""
+
+    suggestions_url = ""
+    datalist_id = ""
 
     def widget_attrs(self, widget):
         from django.urls import reverse_lazy
 
         return {
             **super().widget_attrs(widget),
-            "list": "communes-list",
+            "list": self.datalist_id,
             "autocomplete": "off",
-            "hx-get": reverse_lazy("referrals:communes"),
+            "hx-get": reverse_lazy(self.suggestions_url),
             "hx-trigger": "input changed delay:250ms",
-            "hx-target": "#communes-list",
+            "hx-target": f"#{self.datalist_id}",
             "hx-swap": "innerHTML",
         }
+
+
+class CommuneField(SuggestedField):
+    """A commune typed as its name (accents and case aside), its postal code or its INSEE code, or picked
+    from the suggestions (« 67482 – Strasbourg (67000) »). Refused, with the candidates, unless exactly one
+    commune matches; the typed text stays in the field."""
+
+    suggestions_url = "referrals:communes"
+    datalist_id = "communes-list"
 
     def clean(self, value):
         value = super().clean(value)
         if not value:
             return None
-        code = value.strip().split(" ", 1)[0].upper()
-        commune = Commune.objects.filter(code=code).first()
-        if commune is None:
+        candidates = lookup.commune_candidates(value)
+        if len(candidates) == 1:
+            return candidates[0]
+        if not candidates:
             raise ValidationError(
-                _("Commune inconnue : saisissez son code INSEE (5 caractères) ou choisissez-la dans la liste proposée."),
+                _("Commune inconnue : « %(typed)s ». Tapez son nom, son code postal ou son code INSEE, ou choisissez-la dans la liste proposée."),
                 code="commune_unknown",
+                params={"typed": value},
             )
-        return commune
+        raise ValidationError(
+            _("Plusieurs communes correspondent à « %(typed)s » : %(communes)s. Choisissez la bonne dans la liste proposée ou tapez son code INSEE."),
+            code="commune_ambiguous",
+            params={"typed": value, "communes": _listed([lookup.commune_option_label(c) for c in candidates])},
+        )
 
 
-def commune_option_label(commune: Commune) -> str:
-    first_postal_code = commune.postal_codes.split(" ", 1)[0]
-    return f"{commune.code} – {commune.name} ({first_postal_code or commune.department})"
+commune_option_label = lookup.commune_option_label
+
+
+class PhysicianField(SuggestedField):
+    """The patient's GP, found by name, commune or RPPS; homonyms are told apart by the suggestions
+    (« Dr Claire MARTIN – Strasbourg – RPPS 10001234567 »). Refused, with the candidates, unless exactly one
+    physician matches; the typed text stays in the field."""
+
+    suggestions_url = "referrals:physicians"
+    datalist_id = "physicians-list"
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        candidates = lookup.physician_candidates(value)
+        if len(candidates) == 1:
+            return candidates[0]
+        if not candidates:
+            raise ValidationError(
+                _("Aucun médecin ne correspond à « %(typed)s ». Tapez son nom, sa commune d'exercice ou son RPPS et choisissez-le dans la liste proposée."),
+                code="physician_unknown",
+                params={"typed": value},
+            )
+        raise ValidationError(
+            _("Plusieurs médecins correspondent à « %(typed)s » : %(physicians)s. Choisissez le bon dans la liste proposée ou tapez son RPPS."),
+            code="physician_ambiguous",
+            params={"typed": value, "physicians": _listed([lookup.physician_option_label(p) for p in candidates], shown=5)},
+        )
 
 
 class ReferralForm(forms.Form):
@@ -86,7 +137,7 @@ class ReferralForm(forms.Form):
         label=_("INS (numéro de sécurité sociale et clé, 15 caractères)"),
         required=False,
         max_length=25,
-        help_text=_("Facultatif. Exemple : 2 56 03 67 482 123 45"),
+        help_text=_("Facultatif. Exemple : 2 56 03 67 482 123 18"),
     )
     birth_name = forms.CharField(label=_("Nom de naissance"), max_length=100, validators=[validate_civil_name])
     used_name = forms.CharField(label=_("Nom utilisé"), max_length=100, required=False, validators=[validate_civil_name])
@@ -99,11 +150,14 @@ class ReferralForm(forms.Form):
         label=_("Commune de résidence"),
         required=False,
         max_length=120,
-        help_text=_("Code INSEE, ou tapez le nom et choisissez dans la liste."),
+        help_text=_("Tapez le nom de la commune, son code postal ou son code INSEE."),
     )
     phone = forms.CharField(label=_("Téléphone du patient"), max_length=30, required=False)
-    gp = forms.ModelChoiceField(
-        label=_("Médecin traitant"), queryset=Professional.objects.none(), required=False, empty_label=_("— Non renseigné —")
+    gp = PhysicianField(
+        label=_("Médecin traitant"),
+        required=False,
+        max_length=200,
+        help_text=_("Tapez son nom, sa commune d'exercice ou son RPPS, puis choisissez-le dans la liste."),
     )
     # referral
     suspected_site = forms.ChoiceField(label=_("Cancer suspecté"), choices=[("", _("— Choisir —")), *CancerSite.choices])
@@ -130,7 +184,6 @@ class ReferralForm(forms.Form):
         self.fields["entry_point"].error_messages["invalid_choice"] = _(
             "Ce guichet n'existe pas ou ne vous est pas ouvert : choisissez-en un dans la liste."
         )
-        self.fields["gp"].queryset = Professional.objects.filter(profession=Profession.PHYSICIAN).order_by("last_name", "first_name")
         if phone_intake:
             self.fields["referrer"] = forms.ModelChoiceField(
                 label=_("Professionnel adresseur"), queryset=Professional.objects.order_by("last_name", "first_name")

@@ -15,7 +15,7 @@ from jalon.accounts.audit import audit, audit_many
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.core.documents import stored_file_response
-from jalon.directory.models import Commune
+from jalon.directory import lookup
 from jalon.referrals import forms, selectors, services
 from jalon.referrals.access import (
     may_complete_referral,
@@ -173,12 +173,15 @@ def document_download(request, reference: str, document_id: int):
 def commune_suggestions(request):
     """Options for the commune field's datalist (public reference data: no audit)."""
     query = request.GET.get("commune", "") or request.GET.get("q", "")
-    query = query.strip()
-    communes = []
-    if len(query) >= 2:
-        if query[:2].isdigit():
-            communes = Commune.objects.filter(postal_codes__contains=query[:5]) | Commune.objects.filter(code__startswith=query[:5])
-        else:
-            communes = Commune.objects.filter(name__istartswith=query)
-        communes = communes.order_by("name")[:20]
-    return render(request, "referrals/_commune_options.html", {"options": [forms.commune_option_label(c) for c in communes]})
+    options = [lookup.commune_option_label(c) for c in lookup.commune_suggestions(query)]
+    return render(request, "referrals/_datalist_options.html", {"options": options})
+
+
+@login_required
+@require_GET
+def physician_suggestions(request):
+    """Options for the GP field's datalist: physicians by name, commune or RPPS, homonyms told apart by
+    their commune and RPPS (the public directory of health professionals: no audit)."""
+    query = request.GET.get("gp", "") or request.GET.get("q", "")
+    options = [lookup.physician_option_label(p) for p in lookup.physician_suggestions(query)]
+    return render(request, "referrals/_datalist_options.html", {"options": options})

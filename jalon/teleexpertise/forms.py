@@ -12,7 +12,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jalon.core.vocabulary import CancerSite
-from jalon.directory.models import Profession, Professional
 from jalon.referrals.forms import DocumentsField, ReferralForm, check_identity_status, identity_status_field
 from jalon.teleexpertise.selectors import active_offers
 from jalon.teleexpertise.services import QUESTION_MAX_LENGTH
@@ -76,7 +75,6 @@ class TeleExpertiseRequestForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["offer"].queryset = active_offers()
-        self.fields["gp"].queryset = Professional.objects.filter(profession=Profession.PHYSICIAN).order_by("last_name", "first_name")
 
 
 class AnswerForm(forms.Form):

@@ -653,7 +653,7 @@ MENU_OF = {
     "manager": {"pathway_templates:list", "triage_rules:published", "accounts:audit", "notifications:templates",
                 "indicators:dashboard", "notifications:inbox"},
     "admin_user": {"pathway_templates:list", "triage_rules:published", "accounts:audit", "notifications:templates",
-                   "notifications:inbox"},
+                   "notifications:inbox", "admin:index"},
     "regional_analyst": {"indicators:dashboard"},
 }
 

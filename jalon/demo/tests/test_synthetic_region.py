@@ -152,5 +152,18 @@ def test_the_demo_adds_a_synthetic_region_its_coordinators_do_not_see(db):
         visible = referrals_visible_to(User.objects.get(username=username))
         assert visible.exists() and not visible.filter(pk__in=synthetic).exists()
     assert PathwayFacts.objects.filter(pathway__referral__in=synthetic).count() == 40
+    # Nobody coordinates the synthetic sites: the GP's form offers none of their entry points (issue 14, item 7).
+    from jalon.referrals.access import entry_points_open_to
+
+    offered = entry_points_open_to(User.objects.get(username="medecin"))
+    assert offered.exists() and not offered.filter(slug__startswith="synthetique-").exists()
+    assert not offered.filter(organization__name__contains="synthétique").exists()
     with pytest.raises(CommandError, match="négatif"):
         call_command("load_demo", "--synthetic-pathways", "-1", stdout=StringIO())
+
+
+def test_its_entry_points_take_no_referral(population):
+    """The synthetic sites are for measuring: their entry points are inactive, so no form offers them and
+    referral_submit refuses them (the rule of real data: an inactive entry point takes no referral)."""
+    synthetic = EntryPoint.objects.filter(slug__startswith="synthetique-7-1-")
+    assert synthetic.count() == 2 and not synthetic.filter(is_active=True).exists()

@@ -186,3 +186,24 @@ def test_it_tells_of_a_new_document_but_not_its_author(pathway, coordinator, gp,
     assert {p for p, _c in sent("document.added")} == {family_gp.professional_id, gp.professional_id}
     assert pathway.referral.documents.filter(original_name="compte-rendu-tdm.pdf").exists()
     assert Event.objects.filter(kind="referral.document_added", referral=pathway.referral).count() == 2
+
+
+def test_the_diagnostic_day_letter_reads_as_a_person_would_write_it(pathway, coordinator, clock):
+    """Issue 14, item 7: the organisation named once, the phone as « 03 53 01 00 12 », the words agreed with the
+    patient's sex, and a step whose due date has passed said to be late, not « avant » a day gone by."""
+    entry_point = pathway.referral.entry_point
+    entry_point.name = f"Guichet cancer – {entry_point.organization.name}"
+    entry_point.phone = "+33353010012"
+    entry_point.save(update_fields=["name", "phone"])
+    # The diagnostic day two weeks ago, recorded today: the biopsy (5 working days after the scanner) is late.
+    two_weeks_ago = MONDAY_9H - timedelta(days=14)
+    record(pathway, "reception", coordinator, two_weeks_ago + timedelta(hours=1))
+    record(pathway, "imaging", coordinator, two_weeks_ago + timedelta(hours=2))
+
+    text = " ".join(pdf_text(pathway.letters.get(kind=LetterKind.FIRST_DIAGNOSTIC_DAY).file.read()).split())
+
+    assert text.startswith(f"Jalon {entry_point.name} Téléphone")  # not « … – CPTS Strasbourg Nord – CPTS Strasbourg Nord »
+    assert "03 53 01 00 12" in text and "+33353010012" not in text
+    assert pathway.patient.sex == "F"
+    assert "Patiente :" in text and "née le" in text and "Votre patiente a été accueillie" in text and "·" not in text
+    assert "Biopsie : en retard (échéance dépassée : lundi 9 novembre)" in text

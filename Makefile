@@ -54,9 +54,11 @@ test: install-dev
 test-pg: install-dev
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(PY) -m pytest $(PYTEST_ARGS)
 
-# ruff's rules are in pyproject.toml ([tool.ruff.lint]); CI runs this before the tests.
+# ruff's rules are in pyproject.toml ([tool.ruff.lint]), the floors of the house in [tool.importlinter]
+# (docs/ARCHITECTURE.md); CI runs this before the tests.
 lint: install-dev
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 
 check: install
 	$(PY) manage.py check

@@ -206,4 +206,4 @@ def test_the_diagnostic_day_letter_reads_as_a_person_would_write_it(pathway, coo
     assert "03 53 01 00 12" in text and "+33353010012" not in text
     assert pathway.patient.sex == "F"
     assert "Patiente :" in text and "née le" in text and "Votre patiente a été accueillie" in text and "·" not in text
-    assert "Biopsie : en retard (échéance dépassée : lundi 9 novembre)" in text
+    assert "Biopsie : en retard (échéance dépassée : lundi 9 novembre 2026)" in text

@@ -13,11 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from conftest import MINIMAL_PDF
 from jalon.pathways.models import Task
 from jalon.pathways.tests.test_pathway_pages import lung_template_version, triage_rule_set
 from jalon.referrals.completeness import current_rule_set
 from jalon.triage.services import triage_propose
-from conftest import MINIMAL_PDF
 from tests.browser.conftest import login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

@@ -18,6 +18,7 @@ from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.core.documents import CheckedDocument, check_document
+from jalon.core.formatting import date_at_time
 from jalon.core.references import next_reference
 from jalon.core.validation import future_date_error
 from jalon.core.workcalendar import add_delay, working_hours_left
@@ -36,7 +37,7 @@ from jalon.referrals.models import (
     ReferralDocument,
     ReferralMessage,
 )
-from jalon.referrals.notifications import notify_referrer, when_text
+from jalon.referrals.notifications import notify_referrer
 from jalon.referrals.signals import complement_answered
 from jalon.referrals.status import ANSWERING_ACTIONS, TRANSITIONS, awaits_complement, target_status
 
@@ -458,7 +459,7 @@ def _request_complement_with_acceptance(*, actor: Actor, referral: Referral, mes
             message.strip() or _("La demande est acceptée et le parcours démarre. Merci de compléter :"),
             *lines,
             _("Réponse attendue avant le %(due)s. Si un examen n'a pas été réalisé, indiquez-le : l'élément sera clos.")
-            % {"due": when_text(due)},
+            % {"due": date_at_time(due)},
         ]
     )
     ReferralMessage.objects.create(referral=referral, author=actor.user, body=body)

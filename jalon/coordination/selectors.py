@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jalon.pathways.models import Pathway
+from jalon.pathways.models import Pathway, Task
 from jalon.referrals.models import Referral
 from jalon.triage.models import TriageDecision
 
@@ -12,3 +12,8 @@ def referral_pathway_summary(referral: Referral) -> tuple[Pathway | None, Triage
     pathway = Pathway.objects.filter(referral_id=referral.pk).select_related("template_version__template").first()
     decision = TriageDecision.objects.filter(referral_id=referral.pk).select_related("rule", "rule_set", "decided_by").first()
     return pathway, decision
+
+
+def referral_complement_tasks(referral: Referral) -> list[Task]:
+    """The complements asked of the referrer with the acceptance, open and closed, as pathway tasks."""
+    return list(Task.objects.filter(pathway__referral_id=referral.pk).exclude(complement_item="").order_by("due_at", "id"))

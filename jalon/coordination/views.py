@@ -18,7 +18,7 @@ from jalon.accounts.access import Capability, capability_required, has_capabilit
 from jalon.accounts.audit import audit, audit_many
 from jalon.accounts.models import AuditAction
 from jalon.coordination import panels
-from jalon.coordination.selectors import referral_pathway_summary
+from jalon.coordination.selectors import referral_complement_tasks, referral_pathway_summary
 from jalon.core.actor import Actor
 from jalon.events.kinds import event_label
 from jalon.mailin.models import InboundMail
@@ -111,6 +111,8 @@ def _render_detail(request, referral, *, bound_form=None, bound_action: str = ""
         "patient": referral.patient if shows_record else selectors.patient_as_submitted(referral),
         "contact_phone": referral.contact_phone if shows_record else referral.submitted_identity.get("phone", ""),
         "missing": [item_label(item) for item in referral.missing_items],
+        "wished": [item_label(item) for item in services.wished_missing_items(referral)],
+        "complement_tasks": referral_complement_tasks(referral) if pathway else [],
         "events": [
             (event, event_label(event.kind))
             for event in referral.events.all()

@@ -31,6 +31,11 @@ EVENT_KINDS: dict[str, EventKind] = {
         EventKind("referral.submitted", _("Demande reçue"), ("channel", "missing_items", "outside_territory")),
         EventKind("referral.complement_requested", _("Complément demandé à l'adresseur"), (*_TRANSITION, "missing_items")),
         EventKind("referral.completed", _("Complément apporté, demande remise dans la file"), _TRANSITION),
+        EventKind(
+            "referral.complement_answered",
+            _("Complément apporté par l'adresseur après l'acceptation"),
+            ("reason", "answered", "not_done", "missing_items"),
+        ),
         EventKind("referral.accepted", _("Demande acceptée"), (*_TRANSITION, "pathway_kind", "priority", "outside_territory")),
         EventKind("referral.declined", _("Demande refusée"), _TRANSITION),
         EventKind("referral.redirected", _("Demande réorientée"), (*_TRANSITION, "redirected_to")),

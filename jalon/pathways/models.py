@@ -21,6 +21,7 @@ class ResponsibleRole(models.TextChoices):
     ONCOLOGIST = "oncologist", _("Oncologue")
     TUMOUR_BOARD = "tumour_board", _("RCP")
     GP = "gp", _("Médecin traitant")
+    REFERRER = "referrer", _("Adresseur")
 
 
 class Phase(models.TextChoices):
@@ -170,7 +171,9 @@ class Milestone(models.Model):
 
 
 class Task(models.Model):
-    """A first task set by the triage rule (e.g. « Programmer un scanner thoraco-abdominal »)."""
+    """A task of the pathway: a first task set by the triage rule (e.g. « Programmer un scanner
+    thoraco-abdominal »), or a complement asked of the referrer at acceptance (`complement_item` names the
+    missing item, jalon/referrals/completeness.py; the referrer's answer closes it)."""
 
     pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="tasks")
     label = models.CharField(_("tâche"), max_length=300)
@@ -179,6 +182,7 @@ class Task(models.Model):
     done_at = models.DateTimeField(_("faite le"), null=True, blank=True)
     done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     source = models.CharField(_("origine"), max_length=200, blank=True)
+    complement_item = models.CharField(_("élément demandé à l'adresseur"), max_length=40, blank=True)
 
     class Meta:
         ordering = ["pathway", "due_at", "id"]

@@ -30,10 +30,12 @@ from jalon.pathways.models import (
     Pathway,
     PathwayStatus,
     PathwayTemplate,
+    ResponsibleRole,
     Task,
 )
 from jalon.pathways.signals import pathway_changed
 from jalon.patients.models import Patient
+from jalon.referrals.completeness import item_label
 from jalon.referrals.models import Referral
 from jalon.referrals.models import Status as ReferralStatus
 from jalon.referrals.services import referral_close
@@ -305,6 +307,36 @@ def task_complete(*, actor: Actor, task: Task) -> Task:
         audit(actor, action=AuditAction.UPDATE, patient_id=pathway.patient_id, object_type="task", object_id=task.pk)
         _touch(pathway, task.done_at)
     return task
+
+
+def complement_tasks_add(*, actor: Actor, pathway: Pathway, items: list[str], due_at: datetime) -> list[Task]:
+    """One task for the referrer per item asked at acceptance, named in French and due at `due_at`; the
+    referrer's answer (provided, or « non réalisé ») closes it (`complement_tasks_close`)."""
+    tasks = Task.objects.bulk_create(
+        Task(
+            pathway=pathway,
+            label=_("Complément à fournir par l'adresseur : %(item)s") % {"item": item_label(item)},
+            responsible_role=ResponsibleRole.REFERRER,
+            due_at=due_at,
+            source=_("Complément demandé à l'acceptation"),
+            complement_item=item,
+        )
+        for item in items
+    )
+    audit(actor, action=AuditAction.CREATE, patient_id=pathway.patient_id, object_type="task", object_id=pathway.pk)
+    return tasks
+
+
+def complement_tasks_close(*, actor: Actor, referral_id: int, items: list[str]) -> None:
+    """Close the open complement tasks of these items on the referral's pathway (receiver of
+    `referrals.signals.complement_answered`, in the referrer's transaction)."""
+    if not items:
+        return
+    open_tasks = Task.objects.filter(
+        pathway__referral_id=referral_id, complement_item__in=items, done_at__isnull=True
+    ).exclude(pathway__status=PathwayStatus.CLOSED)
+    for task in open_tasks.select_related("pathway"):
+        task_complete(actor=actor, task=task)
 
 
 STAY_KINDS = ("admission", "transfer", "discharge", "death")

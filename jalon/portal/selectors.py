@@ -16,7 +16,7 @@ from jalon.accounts.access import Capability, has_capability
 from jalon.events.history import event_step
 from jalon.events.kinds import event_label
 from jalon.events.models import Event
-from jalon.pathways.models import Letter, Milestone, MilestoneStatus, Pathway, PathwayStatus
+from jalon.pathways.models import Letter, Milestone, MilestoneStatus, Pathway, PathwayStatus, Task
 from jalon.pathways.selectors import MilestoneRow, milestone_status, referral_documents
 from jalon.portal.access import portal_referral_for_user, portal_referrals_visible_to
 from jalon.portal.models import ThreadMessage, ThreadReadMark, ThreadSide
@@ -30,6 +30,7 @@ KEY_EVENT_KINDS = (
     "referral.submitted",
     "referral.complement_requested",
     "referral.completed",
+    "referral.complement_answered",
     "referral.accepted",
     "referral.declined",
     "referral.redirected",
@@ -237,6 +238,8 @@ class PortalPatientPage:
     letters: list[Letter] = field(default_factory=list)
     events: list[PortalEvent] = field(default_factory=list)
     messages: list[ThreadMessage] = field(default_factory=list)
+    # The complements asked of the referrer with the acceptance (pathway tasks), open and answered.
+    complement_tasks: list[Task] = field(default_factory=list)
     # When what the page shows changes by the clock alone (a step falls overdue, an appointment passes).
     next_change_at: datetime | None = None
 
@@ -282,6 +285,7 @@ def portal_patient_page(referral: Referral, *, now: datetime | None = None) -> P
         )
         changes += [appointment.slot.start for appointment in page.appointments]
         page.letters = list(Letter.objects.filter(pathway_id=pathway.pk).order_by("created_at", "id"))
+        page.complement_tasks = list(Task.objects.filter(pathway_id=pathway.pk).exclude(complement_item="").order_by("due_at", "id"))
     page.next_change_at = min(changes) if changes else None
     page.documents = referral_documents(referral)
     events = Event.objects.filter(referral_id=referral.pk, kind__in=KEY_EVENT_KINDS, pk__lte=last_event_id).order_by("occurred_at", "id")

@@ -27,6 +27,7 @@ from jalon.portal.access import thread_referral_for_user, thread_side_of
 from jalon.portal.errors import PortalError
 from jalon.portal.forms import ThreadMessageForm
 from jalon.portal.models import ThreadSide
+from jalon.referrals.access import may_complete_referral
 
 PAGE_SIZE = 25
 # Event ids and times the poll sends back: digits only, short enough for any database integer.
@@ -49,7 +50,13 @@ def _live_context(request, referral) -> dict:
     page = selectors.portal_patient_page(referral)
     audit(Actor.from_request(request), action=AuditAction.READ, patient_id=referral.patient_id, object_type="portal.patient", object_id=referral.reference)
     services.thread_mark_read(user=request.user, referral=referral)
-    return {"page": page, "referral": referral, "patient": referral.patient, "refresh_seconds": settings.PORTAL_REFRESH_SECONDS}
+    return {
+        "page": page,
+        "referral": referral,
+        "patient": referral.patient,
+        "refresh_seconds": settings.PORTAL_REFRESH_SECONDS,
+        "can_complete": may_complete_referral(request.user, referral),
+    }
 
 
 @login_required

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from jalon.accounts.access import C, capabilities_of, has_capability
 from jalon.directory.models import Professional
 from jalon.patients.access import patient_reachable, reaches_patient_file
-from jalon.referrals.models import Channel, EntryPoint, Referral, Status
+from jalon.referrals.models import Channel, EntryPoint, Referral
+from jalon.referrals.status import awaits_complement
 
 # Channels a professional submits through as themselves; those a coordinator types in for someone else.
 OWN_CHANNELS = frozenset({Channel.WEB, Channel.API, Channel.TELEEXPERTISE})
@@ -116,11 +117,12 @@ def sees_patient_record(user, referral: Referral) -> bool:
 
 
 def may_complete_referral(user, referral: Referral) -> bool:
-    """Answer a complement request: the professional who made the referral."""
+    """Answer a complement request: the professional who made the referral, while it awaits one
+    (`status.awaits_complement`: asked before acceptance, or with it)."""
     return (
         has_capability(user, C.READ_OWN_REFERRALS)
         and referral.referrer_id == user.professional_id
-        and referral.status == Status.AWAITING_COMPLEMENT
+        and awaits_complement(referral)
     )
 
 

@@ -285,6 +285,20 @@ class ComplementForm(forms.Form):
     phone = forms.CharField(label=_("Téléphone du patient"), max_length=30, required=False)
     commune = CommuneField(label=_("Commune de résidence du patient"), required=False, max_length=120)
     documents = DocumentsField(label=_("Documents (PDF, PNG ou JPEG)"))
+    not_done = forms.MultipleChoiceField(
+        label=_("Examens demandés non réalisés"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Cochez un examen qui n'a pas été réalisé : l'élément est alors considéré comme répondu."),
+    )
+
+    def __init__(self, *args, not_done_choices: list[tuple[str, str]] | tuple = (), **kwargs):
+        """`not_done_choices`: the missing items the referrer may answer « non réalisé » (code, label)."""
+        super().__init__(*args, **kwargs)
+        if not_done_choices:
+            self.fields["not_done"].choices = list(not_done_choices)
+        else:
+            del self.fields["not_done"]
 
     def clean_phone(self):
         value = self.cleaned_data["phone"]
@@ -307,6 +321,16 @@ class AcceptForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Obligatoire si vous retenez un autre parcours ou une autre priorité que ceux proposés."),
+    )
+    complement_message = forms.CharField(
+        label=_("Message à l'adresseur pour le complément"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "La demande est incomplète : en l'acceptant, vous demandez en même temps les éléments manquants à "
+            "l'adresseur. Chacun devient une tâche du parcours avec son échéance."
+        ),
     )
 
 

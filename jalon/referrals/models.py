@@ -110,6 +110,8 @@ class Referral(models.Model):
     answer_deadline = models.DateTimeField(_("réponse attendue avant"))
     answered_at = models.DateTimeField(_("répondue le"), null=True, blank=True)
     missing_items = models.JSONField(_("éléments manquants"), default=list, blank=True)
+    # Items the referrer answered « non réalisé » (an exam not done): answered, no longer missing (completeness.py).
+    items_not_done = models.JSONField(_("examens déclarés non réalisés"), default=list, blank=True)
     completeness_rule_set = models.ForeignKey(
         "referrals.CompletenessRuleSet", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -140,6 +142,13 @@ class Referral(models.Model):
         return self.status in OPEN_STATUSES
 
     @property
+    def awaits_complement(self) -> bool:
+        """Whether the referrer may answer a complement now (jalon/referrals/status.py)."""
+        from jalon.referrals.status import awaits_complement
+
+        return awaits_complement(self)
+
+    @property
     def contact_phone(self) -> str:
         """The patient's phone: the one the submitter gave with this referral, else the patient's record."""
         return self.submitted_identity.get("phone") or self.patient.phone
@@ -157,7 +166,7 @@ class ExamKind(models.TextChoices):
     ULTRASOUND = "ultrasound", _("Échographie")
     XRAY = "xray", _("Radiographie")
     MAMMOGRAPHY = "mammography", _("Mammographie")
-    ENDOSCOPY = "endoscopy", _("Endoscopie")
+    ENDOSCOPY = "endoscopy", _("Endoscopie (coloscopie, gastroscopie, écho-endoscopie)")
     BIOPSY = "biopsy", _("Biopsie, anatomopathologie")
     BLOOD_TEST = "blood_test", _("Biologie")
     OTHER = "other", _("Autre")
@@ -208,7 +217,7 @@ class CompletenessRuleSet(models.Model):
 
 
 class CompletenessRequirement(models.Model):
-    """One item a referral must contain, for one suspected site or (site blank) for all of them.
+    """One item a referral must (or, `required` false, should) contain, for one suspected site or (site blank) for all.
 
     `item` names a check from jalon/referrals/completeness.py (e.g. `first_symptoms_date`,
     `exam:ct`); which items apply to which site is data.
@@ -217,6 +226,8 @@ class CompletenessRequirement(models.Model):
     rule_set = models.ForeignKey(CompletenessRuleSet, on_delete=models.CASCADE, related_name="requirements")
     suspected_site = models.CharField(max_length=32, choices=CancerSite.choices, blank=True)
     item = models.CharField(max_length=40)
+    # False: asked of the referrer (« souhaité ») but its absence leaves the referral complete.
+    required = models.BooleanField(_("obligatoire"), default=True)
     source = models.CharField(_("source"), max_length=300, blank=True)
 
     class Meta:

@@ -12,7 +12,7 @@ from jalon.core.vocabulary import Urgency
 from jalon.events.models import Event
 from jalon.patients.models import Patient
 from jalon.referrals.access import referrals_visible_to
-from jalon.referrals.models import OPEN_STATUSES, ExamDone, Referral, ReferralDocument, Status
+from jalon.referrals.models import OPEN_STATUSES, ExamDone, Referral, ReferralDocument, ReferralMessage, Status
 
 _STATUS_ORDER = Case(
     When(status=Status.RECEIVED, then=Value(0)),
@@ -105,3 +105,15 @@ def patient_as_submitted(referral) -> Patient:
 def patient_referrals_for_user(user, patient) -> QuerySet[Referral]:
     """The patient's referrals the user reaches, newest first, with their entry point (the patient's page)."""
     return referrals_visible_to(user).filter(patient=patient).select_related("entry_point").order_by("-received_at")
+
+
+def complement_request_message(referral: Referral) -> str:
+    """What the coordination last asked the referrer: the newest message not written by the referrer."""
+    message = (
+        ReferralMessage.objects.filter(referral=referral)
+        .exclude(author__professional_id=referral.referrer_id)
+        .order_by("-created_at", "-id")
+        .values_list("body", flat=True)
+        .first()
+    )
+    return message or referral.status_reason

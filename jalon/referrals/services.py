@@ -18,9 +18,9 @@ from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.core.documents import CheckedDocument, check_document
+from jalon.core.formatting import date_at_time
 from jalon.core.references import next_reference
 from jalon.core.validation import future_date_error
-from jalon.core.vocabulary import Priority
 from jalon.core.workcalendar import add_delay, working_hours_left
 from jalon.directory.models import Professional
 from jalon.events.services import event_record
@@ -38,7 +38,8 @@ from jalon.referrals.models import (
     ReferralMessage,
 )
 from jalon.referrals.notifications import notify_referrer
-from jalon.referrals.status import ANSWERING_ACTIONS, TRANSITIONS, target_status
+from jalon.referrals.signals import complement_answered
+from jalon.referrals.status import ANSWERING_ACTIONS, TRANSITIONS, awaits_complement, target_status
 
 
 @dataclass(frozen=True)
@@ -126,8 +127,24 @@ def _refresh_completeness(referral: Referral) -> None:
     rule_set = referral.completeness_rule_set or completeness.current_rule_set()
     referral.completeness_rule_set = rule_set
     items = completeness.required_items(rule_set, referral.suspected_site)
-    referral.missing_items = completeness.missing_items(_content_of(referral), items)
+    referral.missing_items = completeness.missing_items(_content_of(referral), items, not_done=referral.items_not_done)
     referral.is_complete = not referral.missing_items
+
+
+def wished_missing_items(referral: Referral) -> list[str]:
+    """The items asked for but not required (« souhaité ») that the referral lacks: shown to the referrer,
+    they never make it incomplete."""
+    items = completeness.wished_items(referral.completeness_rule_set, referral.suspected_site)
+    if not items:
+        return []
+    return completeness.missing_items(_content_of(referral), items, not_done=referral.items_not_done)
+
+
+def complement_deadline_for(entry_point: EntryPoint, requested_at) -> object:
+    """When a complement requested at `requested_at` is due: the entry point's own answer delay, in its
+    working calendar (what the entry point promises the referrer, it asks in return; proposition Jalon,
+    à valider)."""
+    return answer_deadline_for(entry_point, requested_at)
 
 
 def check_may_submit(*, actor: Actor, entry_point: EntryPoint, channel: str, referrer: Professional) -> None:
@@ -349,16 +366,31 @@ def referral_complete(
     patient_commune_code: str | None = None,
     exams: list[ExamInput] | tuple = (),
     documents: list | tuple = (),
+    not_done: list[str] | tuple = (),
 ) -> Referral:
-    """The referrer adds what was asked; completeness is checked again and the referral returns to the queue."""
+    """The referrer adds what was asked, or answers an exam « non réalisé » (the item is then answered, not
+    missing); completeness is checked again. A referral waiting for its complement returns to the queue; one
+    accepted with its complement requested stays accepted, and the items answered close their tasks
+    (`signals.complement_answered`)."""
     if future_error := future_date_error(first_symptoms_date, what=_("La date des premiers symptômes")):
         raise ReferralError(ReferralErrorCode.INVALID_INPUT, future_error, field="first_symptoms_date")
     checked_documents = _check_documents(documents)
     checked_exam_files = [(exam, _check_documents(exam.files)) for exam in exams]
     referral = _locked(referral)
-    if target_status("complete", referral.status) is None:
+    if not awaits_complement(referral):
         raise ReferralError(ReferralErrorCode.TRANSITION_NOT_ALLOWED, _("Cette demande n'attend pas de complément."))
+    unknown = [item for item in not_done if item not in referral.missing_items or not completeness.may_be_not_done(item)]
+    if unknown:
+        raise ReferralError(
+            ReferralErrorCode.INVALID_INPUT,
+            _("Seul un examen demandé et manquant peut être déclaré non réalisé."),
+            field="not_done",
+        )
+    missing_before = list(referral.missing_items)
     changed = []
+    if not_done:
+        referral.items_not_done = sorted({*referral.items_not_done, *not_done})
+        changed.append("items_not_done")
     if clinical_reason is not None and clinical_reason.strip():
         referral.clinical_reason = clinical_reason.strip()
         changed.append("clinical_reason")
@@ -381,6 +413,10 @@ def referral_complete(
     _refresh_completeness(referral)
     if message.strip():
         ReferralMessage.objects.create(referral=referral, author=actor.user, body=message.strip())
+    answered = [item for item in missing_before if item not in referral.missing_items]
+    complement_answered.send(sender=Referral, referral_id=referral.pk, items=answered, actor=actor)
+    if target_status("complete", referral.status) is None:
+        return _complement_after_acceptance(actor=actor, referral=referral, message=message, answered=answered)
     return _transition(
         actor=actor,
         referral=referral,
@@ -393,6 +429,51 @@ def referral_complete(
     )
 
 
+def _complement_after_acceptance(*, actor: Actor, referral: Referral, message: str, answered: list[str]) -> Referral:
+    """Record the referrer's answer to a complement requested with the acceptance: the referral stays accepted."""
+    referral.save(update_fields=["missing_items", "is_complete", "outside_territory", "updated_at"])
+    event_record(
+        actor=actor,
+        kind="referral.complement_answered",
+        patient_id=referral.patient_id,
+        referral_id=referral.pk,
+        payload={
+            "reason": message.strip(),
+            "answered": answered,
+            "not_done": [item for item in answered if item in referral.items_not_done],
+            "missing_items": referral.missing_items,
+        },
+    )
+    audit(actor, action=AuditAction.UPDATE, patient_id=referral.patient_id, object_type="referral", object_id=referral.reference)
+    return referral
+
+
+def _request_complement_with_acceptance(*, actor: Actor, referral: Referral, message: str) -> None:
+    """Ask the referrer for the missing items as the referral is accepted: the message (the coordinator's,
+    or the list of the items) is kept on the referral and sent to the referrer like any complement request."""
+    requested_at = timezone.now()
+    due = complement_deadline_for(referral.entry_point, requested_at)
+    lines = [f"- {completeness.item_label(item)}" for item in referral.missing_items]
+    body = "\n".join(
+        [
+            message.strip() or _("La demande est acceptée et le parcours démarre. Merci de compléter :"),
+            *lines,
+            _("Réponse attendue avant le %(due)s. Si un examen n'a pas été réalisé, indiquez-le : l'élément sera clos.")
+            % {"due": date_at_time(due)},
+        ]
+    )
+    ReferralMessage.objects.create(referral=referral, author=actor.user, body=body)
+    event = event_record(
+        actor=actor,
+        kind="referral.complement_requested",
+        patient_id=referral.patient_id,
+        referral_id=referral.pk,
+        payload={"from": referral.status, "to": referral.status, "reason": body, "missing_items": referral.missing_items},
+        occurred_at=requested_at,
+    )
+    notify_referrer(referral=referral, event=event, reason=body)
+
+
 @transaction.atomic
 def referral_accept(
     *,
@@ -402,22 +483,19 @@ def referral_accept(
     priority: str,
     reason: str = "",
     outside_territory_acknowledged: bool = False,
+    complement_message: str = "",
 ) -> Referral:
-    """Accept into a pathway with a priority. An incomplete referral is accepted only as P1 (urgent care
-    does not wait for paperwork); one outside the territory only when the coordinator says so."""
+    """Accept into a pathway with a priority, whatever the priority; an incomplete referral is accepted with
+    its complement requested at the same time (the referrer is asked for each missing item, and the caller
+    makes each a task of the pathway). One outside the territory only when the coordinator says so."""
     referral = _locked(referral)
-    if not referral.is_complete and priority != Priority.P1 and target_status("accept", referral.status):
-        raise ReferralError(
-            ReferralErrorCode.INCOMPLETE,
-            _("La demande est incomplète : demandez un complément, ou acceptez-la en priorité P1."),
-        )
     if referral.outside_territory and not outside_territory_acknowledged and target_status("accept", referral.status):
         raise ReferralError(
             ReferralErrorCode.OUTSIDE_TERRITORY_NOT_ACKNOWLEDGED,
             _("Le patient réside hors du territoire : confirmez l'acceptation ou réorientez la demande."),
             field="outside_territory_acknowledged",
         )
-    return _transition(
+    referral = _transition(
         actor=actor,
         referral=referral,
         action="accept",
@@ -426,6 +504,9 @@ def referral_accept(
         pathway_kind=pathway_kind,
         priority=priority,
     )
+    if referral.missing_items:
+        _request_complement_with_acceptance(actor=actor, referral=referral, message=complement_message)
+    return referral
 
 
 @transaction.atomic

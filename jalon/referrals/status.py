@@ -26,3 +26,11 @@ def target_status(action: str, status: str) -> str | None:
     """The status `action` leads to from `status`, or None when the transition is not allowed."""
     sources, target, _kind = TRANSITIONS[action]
     return target if status in sources else None
+
+
+def awaits_complement(referral) -> bool:
+    """Whether the referrer may answer a complement on this referral: it waits for one (not yet accepted), or
+    it was accepted while items were missing (the complement was requested with the acceptance, tasks open)."""
+    if referral.status == Status.AWAITING_COMPLEMENT:
+        return True
+    return referral.status == Status.ACCEPTED and bool(referral.missing_items)

@@ -22,9 +22,9 @@ from jalon.referrals.access import (
     referral_for_user,
     sees_patient_record,
 )
-from jalon.referrals.completeness import item_label
+from jalon.referrals.completeness import item_label, may_be_not_done
 from jalon.referrals.errors import ReferralError
-from jalon.referrals.models import ReferralDocument
+from jalon.referrals.models import ReferralDocument, Status
 
 
 def _exam_inputs(formset) -> list[services.ExamInput]:
@@ -105,6 +105,7 @@ def acknowledgment(request, reference: str):
             "referral": referral,
             "patient": referral.patient if sees_patient_record(request.user, referral) else selectors.patient_as_submitted(referral),
             "missing": [item_label(item) for item in referral.missing_items],
+            "wished": [item_label(item) for item in services.wished_missing_items(referral)],
         },
     )
 
@@ -123,7 +124,8 @@ def my_referrals(request):
 def referral_complete(request, reference: str):
     referral = referral_for_user(request.user, reference, selectors.referral_detail_queryset(request.user))
     require(may_complete_referral(request.user, referral))
-    form = forms.ComplementForm(request.POST or None, request.FILES or None)
+    not_done_choices = [(item, item_label(item)) for item in referral.missing_items if may_be_not_done(item)]
+    form = forms.ComplementForm(request.POST or None, request.FILES or None, not_done_choices=not_done_choices)
     exam_formset = forms.ExamFormSet(request.POST or None, request.FILES or None, prefix="exams")
     if request.method == "POST" and form.is_valid() and exam_formset.is_valid():
         cleaned = form.cleaned_data
@@ -139,18 +141,32 @@ def referral_complete(request, reference: str):
                 patient_commune_code=cleaned["commune"].code if cleaned["commune"] else None,
                 exams=_exam_inputs(exam_formset),
                 documents=cleaned["documents"],
+                not_done=cleaned.get("not_done") or (),
             )
         except ReferralError as error:
-            form.add_error(None, error.message)
+            form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
-            messages.success(request, _("Complément envoyé : la demande revient dans la file de la coordination."))
+            accepted = referral.status == Status.ACCEPTED
+            messages.success(
+                request,
+                _("Complément envoyé à la coordination ; le parcours continue.")
+                if accepted
+                else _("Complément envoyé : la demande revient dans la file de la coordination."),
+            )
             return redirect("referrals:acknowledgment", reference=reference)
     else:
         audit(Actor.from_request(request), action=AuditAction.READ, patient_id=referral.patient_id, object_type="referral", object_id=reference)
     return render(
         request,
         "referrals/complement_form.html",
-        {"referral": referral, "form": form, "exam_formset": exam_formset, "missing": [item_label(i) for i in referral.missing_items]},
+        {
+            "referral": referral,
+            "form": form,
+            "exam_formset": exam_formset,
+            "missing": [item_label(i) for i in referral.missing_items],
+            "wished": [item_label(i) for i in services.wished_missing_items(referral)],
+            "request_message": selectors.complement_request_message(referral),
+        },
     )
 
 

@@ -11,9 +11,9 @@ from jalon.core.actor import Actor
 from jalon.core.vocabulary import PathwayKind, Priority
 from jalon.events.services import event_record
 from jalon.pathways.errors import PathwayError, PathwayErrorCode
-from jalon.pathways.services import pathway_start
+from jalon.pathways.services import complement_tasks_add, pathway_start
 from jalon.referrals.models import Referral
-from jalon.referrals.services import referral_accept
+from jalon.referrals.services import complement_deadline_for, referral_accept
 from jalon.triage.engine import RuleOutcome, TriageFacts, first_matching
 from jalon.triage.models import TriageDecision, TriageRule, TriageRuleSet
 
@@ -63,9 +63,12 @@ def referral_accept_into_pathway(
     reason: str = "",
     override_reason: str = "",
     outside_territory_acknowledged: bool = False,
+    complement_message: str = "",
 ):
-    """Accept the referral, record the triage decision (override with a reason when it departs from
-    the rules) and start its pathway, all in one transaction."""
+    """Accept the referral at any priority, record the triage decision (override with a reason when it
+    departs from the rules) and start its pathway, all in one transaction. An incomplete referral is accepted
+    with its complement requested: each missing item becomes a task of the pathway for the referrer, due when
+    the complement is (`referrals.services.complement_deadline_for`)."""
     proposal = triage_propose(referral)
     overridden = proposal.rule_set is not None and (pathway_kind, priority) != (proposal.pathway_kind, proposal.priority)
     if overridden and not override_reason.strip():
@@ -81,6 +84,7 @@ def referral_accept_into_pathway(
         priority=priority,
         reason=reason,
         outside_territory_acknowledged=outside_territory_acknowledged,
+        complement_message=complement_message,
     )
     if proposal.rule_set is not None:
         TriageDecision.objects.create(
@@ -111,4 +115,12 @@ def referral_accept_into_pathway(
             )
     first_tasks = proposal.rule.first_tasks if proposal.rule and pathway_kind == proposal.pathway_kind else []
     source = _("Règle de tri %(code)s") % {"code": proposal.rule.code} if proposal.rule else ""
-    return pathway_start(actor=actor, referral=referral, priority=priority, first_tasks=first_tasks, task_source=source)
+    pathway = pathway_start(actor=actor, referral=referral, priority=priority, first_tasks=first_tasks, task_source=source)
+    if referral.missing_items:
+        complement_tasks_add(
+            actor=actor,
+            pathway=pathway,
+            items=referral.missing_items,
+            due_at=complement_deadline_for(referral.entry_point, pathway.started_at),
+        )
+    return pathway

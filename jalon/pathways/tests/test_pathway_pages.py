@@ -242,18 +242,20 @@ def test_it_records_an_override_with_its_reason(client, coordinator, referral):
     assert "Proposition des règles de tri modifiée par la coordination" in page
 
 
-def test_it_keeps_the_incomplete_rule_when_accepting(client, coordinator, referral):
-    """The referral services' rules still hold: an incomplete referral is not accepted below P1."""
+def test_it_accepts_an_incomplete_referral_below_p1_with_its_complement_task(client, coordinator, referral):
+    """Issue 14: an incomplete referral is accepted at P3 too; its missing item becomes a task of the pathway."""
     referral.is_complete = False
-    referral.save(update_fields=["is_complete"])
+    referral.missing_items = ["document"]
+    referral.save(update_fields=["is_complete", "missing_items"])
     client.force_login(coordinator)
     response = client.post(
         accept_url(referral),
         {"accept-pathway_kind": "lung", "accept-priority": "P3", "accept-override_reason": "Test"},
     )
-    assert response.status_code == 400
-    assert "La demande est incomplète" in response.content.decode()
-    assert not Pathway.objects.exists()
+    assert response.status_code == 302
+    pathway = Pathway.objects.get(referral=referral)
+    assert pathway.priority == "P3"
+    assert list(pathway.tasks.exclude(complement_item="").values_list("complement_item", flat=True)) == ["document"]
 
 
 # --- the pathway page ----------------------------------------------------------------------------------

@@ -17,11 +17,12 @@ from jalon.referrals.completeness import ITEMS, ReferralContent, current_rule_se
 from jalon.referrals.models import CompletenessRequirement, CompletenessRuleSet, Status
 from jalon.referrals.services import ExamInput, referral_complete, referral_request_complement
 
-RULES_PATH = Path(jalon.referrals.__file__).parent / "data" / "completeness_v1.json"
-RULES_V1 = json.loads(RULES_PATH.read_text(encoding="utf-8"))
+RULES_PATH = Path(jalon.referrals.__file__).parent / "data" / "completeness_v2.json"
+RULES = json.loads(RULES_PATH.read_text(encoding="utf-8"))
+# The items each site requires (the wished ones, « souhaité », never make a referral incomplete).
 SITE_ITEMS: dict[str, set[str]] = {}
-for _row in RULES_V1["requirements"]:
-    if _row["site"]:
+for _row in RULES["requirements"]:
+    if _row["site"] and _row["required"]:
         SITE_ITEMS.setdefault(_row["site"], set()).add(_row["item"])
 SITE_EXAMS = sorted((site, item) for site, items in SITE_ITEMS.items() for item in items if item.startswith("exam:"))
 SITES_WITHOUT_RULES = sorted(set(CancerSite.values) - set(SITE_ITEMS))
@@ -31,6 +32,8 @@ EXAM_FOR_ITEM = {
     "exam:any_imaging": "xray",
     "exam:ct": "ct",
     "exam:ct_or_mri": "mri",
+    "exam:ct_mri_or_endoscopy": "mri",
+    "exam:digestive_exploration": "endoscopy",
     "exam:breast_imaging": "mammography",
     "exam:ultrasound": "ultrasound",
     "exam:endoscopy": "endoscopy",
@@ -44,18 +47,19 @@ def _exams_for(items):
 
 
 def test_it_knows_every_item_the_shipped_rules_name():
-    """Every item of completeness_v1.json is a check completeness.py knows, and every exam item has a test exam."""
-    items = {row["item"] for row in RULES_V1["requirements"]}
+    """Every item of the shipped rules is a check completeness.py knows, and every exam item has a test exam."""
+    items = {row["item"] for row in RULES["requirements"]}
     assert items <= set(ITEMS)
     assert {item for item in items if item.startswith("exam:")} <= set(EXAM_FOR_ITEM)
 
 
-def test_it_ships_v1_as_the_published_rule_set(db):
-    """The migration publishes the JSON rules as version 1, one row per requirement."""
+def test_it_ships_v2_as_the_published_rule_set(db):
+    """The migrations publish the JSON rules as version 2, one row per requirement, required or wished, with its source."""
     rule_set = current_rule_set()
-    assert rule_set.version == RULES_V1["version"]
-    rows = {(row.suspected_site, row.item) for row in rule_set.requirements.all()}
-    assert rows == {(row["site"], row["item"]) for row in RULES_V1["requirements"]}
+    assert rule_set.version == RULES["version"] == 2
+    rows = {(row.suspected_site, row.item, row.required, row.source) for row in rule_set.requirements.all()}
+    assert rows == {(row["site"], row["item"], row["required"], row["source"]) for row in RULES["requirements"]}
+    assert all(row["source"].strip() for row in RULES["requirements"])
 
 
 @pytest.mark.parametrize(("site", "item"), SITE_EXAMS, ids=[f"{s}-{i}" for s, i in SITE_EXAMS])
@@ -200,7 +204,7 @@ def test_it_applies_the_newest_published_rule_set_and_keeps_a_running_referral_o
     assert running.completeness_rule_set_id == v1.pk
     referral_request_complement(actor=Actor(user=coordinator), referral=running, message="Compte rendu ?")
 
-    v2 = CompletenessRuleSet.objects.create(version=2, published_at=timezone.now(), source="test")
+    v2 = CompletenessRuleSet.objects.create(version=3, published_at=timezone.now(), source="test")
     CompletenessRequirement.objects.bulk_create(
         [
             CompletenessRequirement(rule_set=v2, suspected_site=row.suspected_site, item=row.item)
@@ -208,7 +212,7 @@ def test_it_applies_the_newest_published_rule_set_and_keeps_a_running_referral_o
         ]
         + [CompletenessRequirement(rule_set=v2, suspected_site="lung", item="exam:blood_test")]
     )
-    v3 = CompletenessRuleSet.objects.create(version=3, published_at=None, source="draft")
+    v3 = CompletenessRuleSet.objects.create(version=4, published_at=None, source="draft")
     CompletenessRequirement.objects.create(rule_set=v3, suspected_site="lung", item="gp")
     assert completeness.current_rule_set() == v2
 
@@ -220,3 +224,80 @@ def test_it_applies_the_newest_published_rule_set_and_keeps_a_running_referral_o
     running.refresh_from_db()
     assert running.completeness_rule_set_id == v1.pk
     assert running.is_complete
+
+
+@pytest.mark.parametrize("site", ["colorectal", "oesogastric", "pancreas_biliary"])
+def test_it_counts_an_endoscopy_as_an_exploration_for_digestive_referrals(site, submit):
+    """A colonoscopy, gastroscopy or endoscopic ultrasound (« endoscopie ») explores a digestive referral."""
+    referral = submit(suspected_site=site, exams=[ExamInput(kind="endoscopy", done_on=date(2026, 10, 1))]).referral
+
+    assert referral.is_complete, referral.missing_items
+
+
+@pytest.mark.parametrize("site", ["pancreas_biliary", "lymphoma", "liver"])
+def test_it_asks_a_blood_test_as_wished_not_required(site, submit):
+    """Pancreas, lymphoma and liver: no blood test leaves the referral complete; the blood test is shown as
+    wished (« souhaité »), and is no longer wished once done."""
+    from jalon.referrals.services import wished_missing_items
+
+    exams = [ExamInput(kind="ct", done_on=date(2026, 10, 1))]
+    referral = submit(suspected_site=site, exams=exams).referral
+
+    assert referral.is_complete
+    assert wished_missing_items(referral) == ["exam:blood_test"]
+    with_blood = submit(suspected_site=site, exams=[*exams, ExamInput(kind="blood_test")]).referral
+    assert wished_missing_items(with_blood) == []
+
+
+def test_it_treats_an_item_answered_not_done_as_answered():
+    """missing_items: an exam answered « non réalisé » is not missing; an item that cannot be « not done »
+    (the patient's phone) stays missing whatever is said."""
+    empty = ReferralContent()
+
+    assert missing_items(empty, ["exam:ct", "document", "patient_phone"], not_done=["exam:ct", "patient_phone"]) == [
+        "document",
+        "patient_phone",
+    ]
+
+
+def test_the_complement_form_shows_wished_and_not_done_choices(client, submit, coordinator, gp):
+    """The referrer's complement page says « obligatoire » / « souhaité » and offers « non réalisé » for the
+    missing exam only; answering it sends the referral back complete."""
+    from django.urls import reverse
+
+    referral = submit(suspected_site="pancreas_biliary", exams=[]).referral
+    assert referral.missing_items == ["exam:ct_mri_or_endoscopy"]
+    referral_request_complement(actor=Actor(user=coordinator), referral=referral, message="Imagerie ?")
+    client.force_login(gp)
+
+    page = client.get(reverse("referrals:complete", args=[referral.reference])).content.decode()
+
+    assert "obligatoire" in page and "souhaité" in page
+    assert 'value="exam:ct_mri_or_endoscopy"' in page
+    assert 'value="exam:blood_test"' not in page
+    response = client.post(
+        reverse("referrals:complete", args=[referral.reference]),
+        {"not_done": ["exam:ct_mri_or_endoscopy"], "exams-TOTAL_FORMS": "3", "exams-INITIAL_FORMS": "0"},
+    )
+    assert response.status_code == 302
+    referral.refresh_from_db()
+    assert referral.status == Status.RECEIVED and referral.is_complete
+
+
+def test_the_complement_form_refuses_a_not_done_item_it_did_not_offer(client, submit, coordinator, gp):
+    """Bad input: a « non réalisé » choice outside the offered ones is refused with a message, nothing saved."""
+    from django.urls import reverse
+
+    referral = submit(exams=[], documents=[]).referral
+    referral_request_complement(actor=Actor(user=coordinator), referral=referral, message="Scanner ?")
+    client.force_login(gp)
+
+    response = client.post(
+        reverse("referrals:complete", args=[referral.reference]),
+        {"not_done": ["patient_phone"], "exams-TOTAL_FORMS": "3", "exams-INITIAL_FORMS": "0"},
+    )
+
+    assert response.status_code == 200
+    assert "Sélectionnez un choix valide" in response.content.decode()
+    referral.refresh_from_db()
+    assert referral.status == Status.AWAITING_COMPLEMENT and referral.items_not_done == []

@@ -309,35 +309,43 @@ def test_it_keeps_first_answer_when_declining_after_complement_request(referral_
     assert referral.answered_at == first_answer
 
 
-@pytest.mark.parametrize("priority", ["P2", "P3"])
-def test_it_refuses_to_accept_incomplete_referral_below_p1(priority, referral_in, coordinator):
-    """An incomplete referral is not accepted as P2 or P3, and nothing is written."""
+@pytest.mark.parametrize("priority", ["P1", "P2", "P3"])
+def test_it_accepts_an_incomplete_referral_at_any_priority_with_its_complement_requested(priority, referral_in, coordinator, gp):
+    """Issue 14: an incomplete referral is accepted at the priority chosen, and the referrer is asked for the
+    missing items in the same transaction (kept message, complement event, message in the outbox)."""
     referral = referral_in(Status.RECEIVED, documents=[])
     assert referral.missing_items == ["document"]
-    counts_before = _counts(referral)
 
-    with pytest.raises(ReferralError) as error:
-        referral_accept(actor=Actor(user=coordinator), referral=referral, pathway_kind="lung", priority=priority)
-
-    assert error.value.code == ReferralErrorCode.INCOMPLETE
-    referral.refresh_from_db()
-    assert referral.status == Status.RECEIVED
-    assert referral.answered_at is None
-    assert referral.priority == ""
-    assert _counts(referral) == counts_before
-
-
-def test_it_accepts_incomplete_referral_as_p1(referral_in, coordinator):
-    """Urgent care does not wait for paperwork: an incomplete referral is accepted as P1."""
-    referral = referral_in(Status.RECEIVED, documents=[])
-
-    referral_accept(actor=Actor(user=coordinator), referral=referral, pathway_kind="lung", priority="P1")
+    referral_accept(
+        actor=Actor(user=coordinator), referral=referral, pathway_kind="lung", priority=priority,
+        complement_message="Merci de joindre le compte rendu du scanner.",
+    )
 
     referral.refresh_from_db()
     assert referral.status == Status.ACCEPTED
-    assert referral.priority == "P1"
+    assert referral.priority == priority
     assert not referral.is_complete
+    assert referral.awaits_complement
     assert Event.objects.filter(referral=referral, kind="referral.accepted").count() == 1
+    requested = Event.objects.get(referral=referral, kind="referral.complement_requested")
+    assert requested.payload["missing_items"] == ["document"]
+    body = referral.messages.get().body
+    assert body.startswith("Merci de joindre le compte rendu du scanner.")
+    assert "au moins un compte rendu joint" in body
+    sent = OutboxMessage.objects.filter(event=requested, kind="referral.complement_requested")
+    assert sent.exists()
+    assert set(sent.values_list("recipient_professional_id", flat=True)) == {gp.professional_id}
+
+
+def test_it_asks_no_complement_when_accepting_a_complete_referral(referral_in, coordinator):
+    """A complete referral is accepted without any complement request."""
+    referral = referral_in(Status.RECEIVED)
+    assert referral.is_complete
+
+    referral_accept(actor=Actor(user=coordinator), referral=referral, pathway_kind="lung", priority="P2")
+
+    assert not Event.objects.filter(referral=referral, kind="referral.complement_requested").exists()
+    assert not referral.messages.exists()
 
 
 def test_it_requires_acknowledgment_to_accept_outside_territory(paris, referral_in, coordinator, gp):

@@ -27,6 +27,7 @@ from jalon.patients.services import PatientIdentity, care_team_add, identity_con
 from jalon.referrals import completeness
 from jalon.referrals.documents import CheckedDocument, check_document
 from jalon.referrals.errors import ReferralError, ReferralErrorCode
+from jalon.referrals.imaging import clean_imaging_findings
 from jalon.referrals.models import (
     OPEN_STATUSES,
     EntryPoint,
@@ -176,6 +177,7 @@ def referral_submit(
     documents: list | tuple = (),
     caller_name: str = "",
     alarm_signs: list[str] | tuple = (),
+    imaging_findings: dict | None = None,
 ) -> SubmitResult:
     """Register a referral: patient found or created, completeness checked, acknowledged with a deadline.
 
@@ -190,6 +192,10 @@ def referral_submit(
             _("La date des premiers symptômes ne peut pas être dans le futur."),
             field="first_symptoms_date",
         )
+    try:
+        imaging_findings = clean_imaging_findings(imaging_findings)
+    except ValidationError as exc:
+        raise ReferralError(ReferralErrorCode.INVALID_INPUT, " ".join(exc.messages), field="imaging_findings") from exc
     checked_documents = _check_documents(documents)
     checked_exam_files = [(exam, _check_documents(exam.files)) for exam in exams]
 
@@ -214,6 +220,7 @@ def referral_submit(
         first_symptoms_date=first_symptoms_date,
         declared_urgency=declared_urgency,
         alarm_signs=sorted(set(alarm_signs)),
+        imaging_findings=imaging_findings,
         question=question,
         patient_informed=patient_informed,
         submitted_identity=submitted_identity,

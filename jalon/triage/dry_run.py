@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from jalon.referrals.models import ExamDone, Referral, Status
-from jalon.triage.engine import TriageFacts, first_matching
+from jalon.triage.engine import TriageFacts, propose
 from jalon.triage.models import TriageRuleSet
 from jalon.triage.services import Proposal, published_rule_set
 
@@ -130,7 +130,7 @@ def _propose(rule_set: TriageRuleSet | None, rules: list, facts: TriageFacts) ->
     """The same Proposal `triage_propose(referral, rule_set=rule_set)` returns, from rules already loaded."""
     if rule_set is None:
         return Proposal(rule_set=None, outcome=None)
-    return Proposal(rule_set=rule_set, outcome=first_matching(rules, facts))
+    return Proposal(rule_set=rule_set, outcome=propose(rules, facts))
 
 
 def dry_run(

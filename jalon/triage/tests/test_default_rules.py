@@ -29,7 +29,7 @@ from jalon.referrals.services import ExamInput
 from jalon.testing.factories import make_ins
 from jalon.triage.engine import CONDITIONS, TriageFacts, first_matching, validate_conditions
 from jalon.triage.models import TriageRuleSet
-from jalon.triage.services import published_rule_set, triage_propose
+from jalon.triage.services import triage_propose
 
 RULES_PATH = Path(jalon.triage.__file__).parent / "data" / "rules_v1.json"
 DATA = json.loads(RULES_PATH.read_text(encoding="utf-8"))

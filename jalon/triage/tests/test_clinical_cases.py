@@ -119,3 +119,25 @@ def test_it_never_lowers_a_case_priority_when_the_declared_urgency_changes():
             assert RANK[priority] <= RANK[findings], (case["id"], urgency)
             if urgency == "very_urgent":
                 assert priority == "P1", case["id"]
+
+
+@pytest.mark.django_db
+def test_it_prints_the_rules_no_clinical_case_reaches_in_the_dry_run_command():
+    """triage_dry_run reports the clinical coverage: every v2 rule reached; a rule added to a draft that no case
+    reaches is named."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from jalon.triage.models import TriageRule
+
+    out = StringIO()
+    call_command("triage_dry_run", "--version", "2", stdout=out)
+    assert f"Jeu de cas cliniques : {len(CASES)} cas, 83 règle(s) atteinte(s) sur 83." in out.getvalue()
+    assert "Chaque règle est atteinte par au moins un cas clinique." in out.getvalue()
+    draft = TriageRuleSet.objects.create(version=3)
+    TriageRule.objects.create(rule_set=draft, order=1, code="never", comment="Jamais atteinte", conditions={"age_min": 130}, pathway_kind="generic", priority="P1")
+    TriageRule.objects.create(rule_set=draft, order=2, code="catch-all", comment="Tout", conditions={}, pathway_kind="generic", priority="P3")
+    out = StringIO()
+    call_command("triage_dry_run", "--version", "3", stdout=out)
+    assert "Règles qu'aucun cas clinique n'atteint :\n  never" in out.getvalue()

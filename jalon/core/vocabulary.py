@@ -58,13 +58,60 @@ class AlarmSign(models.TextChoices):
     JAUNDICE = "jaundice", _("Ictère")
     DYSPHAGIA = "dysphagia", _("Dysphagie")
     DIGESTIVE_BLEEDING = "digestive_bleeding", _("Saignement digestif")
-    NEUROLOGICAL_DEFICIT = "neurological_deficit", _("Déficit neurologique, crise d'épilepsie")
+    NEUROLOGICAL_DEFICIT = "neurological_deficit", _("Déficit neurologique")
     INTRACRANIAL_HYPERTENSION = "intracranial_hypertension", _("Signes d'hypertension intracrânienne")
     PALPABLE_MASS = "palpable_mass", _("Masse palpable")
     LYMPHADENOPATHY = "lymphadenopathy", _("Adénopathies")
     B_SYMPTOMS = "b_symptoms", _("Fièvre, sueurs nocturnes (signes B)")
     COMPRESSION = "compression", _("Signes de compression (veine cave, moelle)")
     HYPERCALCAEMIA = "hypercalcaemia", _("Hypercalcémie")
+    INFLAMMATORY_BREAST = "inflammatory_breast", _("Sein inflammatoire (peau d'orange)")
+    ANAEMIA = "anaemia", _("Anémie ferriprive")
+    DYSPHONIA = "dysphonia", _("Dysphonie persistante, stridor")
+    SEIZURE = "seizure", _("Crise d'épilepsie")
+    HAEMATURIA = "haematuria", _("Hématurie")
+    POSTMENOPAUSAL_BLEEDING = "postmenopausal_bleeding", _("Métrorragies post-ménopausiques")
+    BOWEL_HABIT_CHANGE = "bowel_habit_change", _("Modification du transit")
+    SUSPICIOUS_SKIN_LESION = "suspicious_skin_lesion", _("Lésion pigmentée suspecte")
+    PERSISTENT_COUGH = "persistent_cough", _("Toux persistante")
+    # History facts (« Antécédents »): stored with the signs, shown apart on the form (HISTORY_FACTS).
+    CIRRHOSIS = "cirrhosis", _("Hépatite chronique ou cirrhose")
+    KNOWN_CANCER = "known_cancer", _("Antécédent de cancer")
+    SMOKER = "smoker", _("Tabagisme (actif ou sevré)")
+
+
+# The codes of AlarmSign that are facts of the patient's history, not signs: the form shows them under
+# « Antécédents »; triage reads them with the `history_any` condition.
+HISTORY_FACTS: frozenset[str] = frozenset({AlarmSign.CIRRHOSIS, AlarmSign.KNOWN_CANCER, AlarmSign.SMOKER})
+
+
+def alarm_sign_choices() -> list[tuple[str, str]]:
+    """The choices of the « Signes d'alerte » boxes (history facts excluded)."""
+    return [(value, label) for value, label in AlarmSign.choices if value not in HISTORY_FACTS]
+
+
+def history_fact_choices() -> list[tuple[str, str]]:
+    """The choices of the « Antécédents » boxes."""
+    return [(value, label) for value, label in AlarmSign.choices if value in HISTORY_FACTS]
+
+
+# Imaging scores a referral may carry as structured exam results (Referral.imaging_findings), each with its
+# ordered values: BI-RADS (ACR 2013; « classification ACR » in France), EU-TIRADS (Russ et al., 2017), LI-RADS
+# (ACR v2018, liver in cirrhosis), Lung-RADS (ACR v2022). Order matters: the triage's "at least" conditions
+# compare positions in these tuples.
+BIRADS_VALUES: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)
+EU_TIRADS_VALUES: tuple[int, ...] = (1, 2, 3, 4, 5)
+LIRADS_VALUES: tuple[str, ...] = ("LR-1", "LR-2", "LR-3", "LR-4", "LR-5", "LR-M", "LR-TIV")
+LUNG_RADS_VALUES: tuple[str, ...] = ("1", "2", "3", "4A", "4B", "4X")
+LESION_SIZE_MM_MAX = 500
+
+IMAGING_FINDING_LABELS: dict[str, object] = {
+    "birads": _("BI-RADS / ACR (sein)"),
+    "eu_tirads": _("EU-TIRADS (thyroïde)"),
+    "lirads": _("LI-RADS (foie sur cirrhose)"),
+    "lung_rads": _("Lung-RADS (nodule pulmonaire)"),
+    "lesion_size_mm": _("Taille de la lésion ou du ganglion (mm)"),
+}
 
 
 class Priority(models.TextChoices):

@@ -302,6 +302,7 @@ def inbound_mail_convert(
     question: str = "diagnosis",
     patient_informed: bool | None = None,
     alarm_signs: list[str] | tuple = (),
+    imaging_findings: dict | None = None,
     exams: list[ExamInput] | tuple = (),
     attachment_ids: list[int] | tuple = (),
     documents: list | tuple = (),
@@ -324,6 +325,7 @@ def inbound_mail_convert(
         exams=exams,
         documents=[*uploads, *documents],
         alarm_signs=alarm_signs,
+        imaging_findings=imaging_findings,
     )
     mail.status = MailStatus.CONVERTED
     mail.referral = result.referral

@@ -131,6 +131,7 @@ def mail_convert(request, pk: int):
                 question=cleaned["question"],
                 patient_informed=form.patient_informed_value,
                 alarm_signs=cleaned["alarm_signs"],
+                imaging_findings=cleaned.get("imaging_findings", {}),
                 exams=_exam_inputs(exam_formset),
                 attachment_ids=[attachment.pk for attachment in cleaned["attachments"]],
                 documents=cleaned["documents"],

@@ -136,6 +136,7 @@ def submit_referral(request: HttpRequest, payload: ReferralIn):
         first_symptoms_date=payload.first_symptoms_date,
         declared_urgency=payload.declared_urgency.value,
         alarm_signs=[sign.value for sign in payload.alarm_signs],
+        imaging_findings=payload.imaging_findings.as_findings() if payload.imaging_findings else {},
         question=payload.question.value,
         patient_informed=payload.patient_informed,
         exams=exams,

@@ -11,13 +11,27 @@ from jalon.core.documents import check_document
 from jalon.core.identifiers import normalize_french_phone, normalize_ins, validate_ins
 from jalon.core.text import validate_civil_name
 from jalon.core.validation import future_date_error, validate_not_in_future
-from jalon.core.vocabulary import AlarmSign, CancerSite, PathwayKind, Priority, Urgency
+from jalon.core.vocabulary import (
+    BIRADS_VALUES,
+    EU_TIRADS_VALUES,
+    IMAGING_FINDING_LABELS,
+    LESION_SIZE_MM_MAX,
+    LIRADS_VALUES,
+    LUNG_RADS_VALUES,
+    CancerSite,
+    PathwayKind,
+    Priority,
+    Urgency,
+    alarm_sign_choices,
+    history_fact_choices,
+)
 from jalon.directory import lookup
 from jalon.directory.models import Professional
 from jalon.patients.identity import submission_status_choices, submission_status_error
 from jalon.patients.models import IdentityStatus, Sex
 from jalon.patients.services import PatientIdentity
 from jalon.referrals.access import entry_points_open_to
+from jalon.referrals.imaging import IMAGING_FINDING_KEYS, clean_imaging_findings
 from jalon.referrals.models import EntryPoint, ExamKind, Question
 
 YES_NO = [("yes", _("Oui")), ("no", _("Non"))]
@@ -168,7 +182,32 @@ class ReferralForm(forms.Form):
     declared_urgency = forms.ChoiceField(label=_("Urgence"), choices=Urgency.choices, initial=Urgency.ROUTINE)
     question = forms.ChoiceField(label=_("Question posée"), choices=Question.choices, initial=Question.DIAGNOSIS)
     alarm_signs = forms.MultipleChoiceField(
-        label=_("Signes d'alerte"), choices=AlarmSign.choices, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Signes d'alerte"), choices=alarm_sign_choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    # Stored with the signs (referral.alarm_signs) by clean(); shown apart under « Antécédents ».
+    history = forms.MultipleChoiceField(
+        label=_("Antécédents"), choices=history_fact_choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    # « Résultats d'imagerie »: optional scores, gathered into cleaned_data["imaging_findings"] by clean().
+    birads = forms.TypedChoiceField(
+        label=IMAGING_FINDING_LABELS["birads"], required=False, coerce=int, empty_value=None,
+        choices=[("", _("— Non renseigné —")), *[(value, str(value)) for value in BIRADS_VALUES]],
+    )
+    eu_tirads = forms.TypedChoiceField(
+        label=IMAGING_FINDING_LABELS["eu_tirads"], required=False, coerce=int, empty_value=None,
+        choices=[("", _("— Non renseigné —")), *[(value, str(value)) for value in EU_TIRADS_VALUES]],
+    )
+    lirads = forms.ChoiceField(
+        label=IMAGING_FINDING_LABELS["lirads"], required=False,
+        choices=[("", _("— Non renseigné —")), *[(value, value) for value in LIRADS_VALUES]],
+    )
+    lung_rads = forms.ChoiceField(
+        label=IMAGING_FINDING_LABELS["lung_rads"], required=False,
+        choices=[("", _("— Non renseigné —")), *[(value, value) for value in LUNG_RADS_VALUES]],
+    )
+    lesion_size_mm = forms.IntegerField(
+        label=IMAGING_FINDING_LABELS["lesion_size_mm"], required=False, min_value=1, max_value=LESION_SIZE_MM_MAX,
+        help_text=_("Plus grand diamètre de la masse, du nodule ou du ganglion, en millimètres."),
     )
     patient_informed = forms.ChoiceField(
         label=_("Le patient est-il informé de la suspicion ?"), choices=YES_NO, widget=forms.RadioSelect, required=False
@@ -226,6 +265,11 @@ class ReferralForm(forms.Form):
     def clean(self):
         data = super().clean()
         check_identity_status(self, data)
+        data["alarm_signs"] = sorted({*data.get("alarm_signs", ()), *data.get("history", ())})
+        try:
+            data["imaging_findings"] = clean_imaging_findings({key: data.get(key) for key in IMAGING_FINDING_KEYS})
+        except ValidationError as error:
+            self.add_error(None, error)
         return data
 
     @property

@@ -100,6 +100,9 @@ class Referral(models.Model):
     first_symptoms_date = models.DateField(_("date des premiers symptômes"), null=True, blank=True)
     declared_urgency = models.CharField(_("urgence déclarée"), max_length=16, choices=Urgency.choices, default=Urgency.ROUTINE)
     alarm_signs = models.JSONField(_("signes d'alerte"), default=list, blank=True)
+    # Imaging scores as structured exam results ({"birads": 4, "lesion_size_mm": 18}), cleaned by
+    # referrals/imaging.clean_imaging_findings; the triage rules read them (issue 14).
+    imaging_findings = models.JSONField(_("résultats d'imagerie"), default=dict, blank=True)
     question = models.CharField(_("question posée"), max_length=16, choices=Question.choices, default=Question.DIAGNOSIS)
     patient_informed = models.BooleanField(_("patient informé de la suspicion"), null=True)
     # The identity and contact as the submitter sent them (INS, traits, phone, commune). Kept on the referral,

@@ -8,13 +8,13 @@ the professionals, and the service decides the rest.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from jalon.core.identifiers import (
@@ -29,6 +29,7 @@ from jalon.core.validation import future_date_error
 from jalon.core.vocabulary import AlarmSign, CancerSite, Urgency
 from jalon.patients.models import Sex
 from jalon.referrals.completeness import item_label
+from jalon.referrals.imaging import clean_imaging_findings
 from jalon.referrals.models import ExamKind, Question, Referral
 
 MAX_EXAMS = 10
@@ -107,6 +108,29 @@ class ExamIn(Schema):
         if future_error := future_date_error(value, what=_("La date de l'examen")):
             raise _invalid("date_in_future", future_error)
         return value
+
+
+class ImagingFindingsIn(Schema):
+    """Imaging scores as structured exam results; every field is optional (referrals/imaging.py cleans them)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    birads: Annotated[int, Field(ge=0, le=6)] | None = None
+    eu_tirads: Annotated[int, Field(ge=1, le=5)] | None = None
+    lirads: Literal["LR-1", "LR-2", "LR-3", "LR-4", "LR-5", "LR-M", "LR-TIV"] | None = None
+    lung_rads: Literal["1", "2", "3", "4A", "4B", "4X"] | None = None
+    lesion_size_mm: Annotated[int, Field(ge=1, le=500)] | None = None
+
+    @model_validator(mode="after")
+    def _clean(self):
+        try:
+            clean_imaging_findings(self.model_dump(exclude_none=True))
+        except DjangoValidationError as error:
+            raise _invalid("imaging_invalid", _first_message(error)) from None
+        return self
+
+    def as_findings(self) -> dict:
+        return clean_imaging_findings(self.model_dump(exclude_none=True))
 
 
 class PatientIn(Schema):
@@ -196,6 +220,7 @@ class ReferralIn(Schema):
     alarm_signs: list[AlarmSign] = Field(default_factory=list, max_length=len(AlarmSign.choices))
     question: Question = Question.DIAGNOSIS
     patient_informed: bool | None = None
+    imaging_findings: ImagingFindingsIn | None = None
     exams: list[ExamIn] = Field(default_factory=list, max_length=MAX_EXAMS)
     documents: list[DocumentIn] = Field(default_factory=list, max_length=MAX_DOCUMENTS)
 

@@ -28,6 +28,7 @@ from jalon.patients.models import CareTeamRole, Patient
 from jalon.patients.services import PatientIdentity, care_team_add, identity_conflict_record, patient_register
 from jalon.referrals import completeness
 from jalon.referrals.errors import ReferralError, ReferralErrorCode
+from jalon.referrals.imaging import clean_imaging_findings
 from jalon.referrals.models import (
     OPEN_STATUSES,
     EntryPoint,
@@ -184,6 +185,7 @@ def referral_submit(
     documents: list | tuple = (),
     caller_name: str = "",
     alarm_signs: list[str] | tuple = (),
+    imaging_findings: dict | None = None,
 ) -> SubmitResult:
     """Register a referral: patient found or created, completeness checked, acknowledged with a deadline.
 
@@ -194,6 +196,10 @@ def referral_submit(
         raise ReferralError(ReferralErrorCode.ENTRY_POINT_CLOSED, _("Ce guichet ne reçoit plus de demandes."))
     if future_error := future_date_error(first_symptoms_date, what=_("La date des premiers symptômes")):
         raise ReferralError(ReferralErrorCode.INVALID_INPUT, future_error, field="first_symptoms_date")
+    try:
+        imaging_findings = clean_imaging_findings(imaging_findings)
+    except ValidationError as exc:
+        raise ReferralError(ReferralErrorCode.INVALID_INPUT, " ".join(exc.messages), field="imaging_findings") from exc
     checked_documents = _check_documents(documents)
     checked_exam_files = [(exam, _check_documents(exam.files)) for exam in exams]
 
@@ -218,6 +224,7 @@ def referral_submit(
         first_symptoms_date=first_symptoms_date,
         declared_urgency=declared_urgency,
         alarm_signs=sorted(set(alarm_signs)),
+        imaging_findings=imaging_findings,
         question=question,
         patient_informed=patient_informed,
         submitted_identity=submitted_identity,

@@ -68,6 +68,7 @@ def _submit_form(request, *, phone_intake: bool):
                 documents=cleaned["documents"],
                 caller_name=cleaned.get("caller_name", ""),
                 alarm_signs=cleaned["alarm_signs"],
+                imaging_findings=cleaned.get("imaging_findings", {}),
             )
         except ReferralError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)

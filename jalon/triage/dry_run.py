@@ -8,14 +8,18 @@ of referrals or rules. Only references leave this module: no patient identity.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
 
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
+from jalon.referrals import completeness
 from jalon.referrals.models import ExamDone, Referral, Status
-from jalon.triage.engine import TriageFacts, first_matching
+from jalon.triage.engine import TriageFacts, imaging_facts, propose
 from jalon.triage.models import TriageRuleSet
 from jalon.triage.services import Proposal, published_rule_set
 
@@ -130,7 +134,7 @@ def _propose(rule_set: TriageRuleSet | None, rules: list, facts: TriageFacts) ->
     """The same Proposal `triage_propose(referral, rule_set=rule_set)` returns, from rules already loaded."""
     if rule_set is None:
         return Proposal(rule_set=None, outcome=None)
-    return Proposal(rule_set=rule_set, outcome=first_matching(rules, facts))
+    return Proposal(rule_set=rule_set, outcome=propose(rules, facts))
 
 
 def dry_run(
@@ -163,4 +167,71 @@ def dry_run(
         report.pathway_kinds_after[after.pathway_kind] += 1
         if before != after:
             report.changed.append(ChangedReferral(referral.pk, referral.reference, before, after))
+    return report
+
+
+# --- The clinical test set: which rules does it reach? ---------------------------------------------------------
+
+# The clinical cases written for issue 14 (docs/clinical-cases.md is generated from them).
+CLINICAL_CASES_PATH = Path(__file__).resolve().parent / "tests" / "clinical_cases.json"
+
+
+def load_clinical_cases(path: Path | str | None = None) -> list[dict]:
+    """The cases of the clinical test set, in file order."""
+    return json.loads(Path(path or CLINICAL_CASES_PATH).read_text(encoding="utf-8"))["cases"]
+
+
+def case_facts(case: dict) -> TriageFacts:
+    """The facts triage would read from the case sent as a referral: completeness is computed with the published
+    completeness rules from what the case carries (every case sends the common items and one document)."""
+    content = completeness.ReferralContent(
+        clinical_reason=case["clinical_reason"],
+        first_symptoms_date=date(2026, 1, 1),
+        gp_id=1,
+        patient_phone="+33612345678",
+        patient_commune_code="00000",
+        patient_informed=True,
+        exam_kinds=frozenset(case["exams"]),
+        document_count=1,
+    )
+    items = completeness.required_items(completeness.current_rule_set(), case["suspected_site"])
+    return TriageFacts(
+        suspected_site=case["suspected_site"],
+        declared_urgency=case["declared_urgency"],
+        age=case["age"],
+        alarm_signs=frozenset(case["alarm_signs"]),
+        exam_kinds=frozenset(case["exams"]),
+        question=case.get("question", "diagnosis"),
+        department="75" if case.get("outside_territory") else "67",
+        outside_territory=bool(case.get("outside_territory")),
+        is_complete=not completeness.missing_items(content, items),
+        **imaging_facts(case.get("imaging_findings")),
+    )
+
+
+@dataclass
+class CoverageReport:
+    """The rule each clinical case reaches under a rule set, and the rules no case reaches."""
+
+    rule_set: TriageRuleSet
+    codes: list[str]
+    outcomes: dict[str, Outcome] = field(default_factory=dict)  # case id -> outcome
+
+    @property
+    def reached(self) -> Counter:
+        return Counter(outcome.rule_code for outcome in self.outcomes.values())
+
+    @property
+    def unreached(self) -> list[str]:
+        """The codes of the rules, in order, that no case reaches: a rule nobody tested."""
+        reached = self.reached
+        return [code for code in self.codes if not reached[code]]
+
+
+def clinical_coverage(*, rule_set: TriageRuleSet, cases: Iterable[dict] | None = None) -> CoverageReport:
+    """Run every clinical case through `rule_set` (the same engine as triage_propose) and count the rules reached."""
+    rules = _rules(rule_set)
+    report = CoverageReport(rule_set=rule_set, codes=[rule.code for rule in rules])
+    for case in load_clinical_cases() if cases is None else cases:
+        report.outcomes[case["id"]] = Outcome.of(_propose(rule_set, rules, case_facts(case)))
     return report

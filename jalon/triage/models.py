@@ -34,6 +34,7 @@ class TriageRule(models.Model):
     rule_set = models.ForeignKey(TriageRuleSet, on_delete=models.CASCADE, related_name="rules")
     order = models.PositiveIntegerField(_("ordre"))
     code = models.SlugField(_("code"), max_length=60)
+    label = models.CharField(_("intitulé"), max_length=200, blank=True, help_text=_("Le nom de la règle en français, montré aux coordinateurs."))
     comment = models.TextField(_("situation clinique"))
     conditions = models.JSONField(_("conditions"), default=dict, blank=True)
     pathway_kind = models.CharField(_("parcours"), max_length=32, choices=PathwayKind.choices)
@@ -47,6 +48,11 @@ class TriageRule(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def display_name(self) -> str:
+        """The French label, or the code for a rule written before labels existed."""
+        return self.label or self.code
 
 
 class TriageDecision(models.Model):

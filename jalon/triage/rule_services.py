@@ -165,6 +165,7 @@ def rule_set_create_draft(*, actor: Actor) -> TriageRuleSet:
                 rule_set=draft,
                 order=rule.order,
                 code=rule.code,
+                label=rule.label,
                 comment=rule.comment,
                 conditions=rule.conditions,
                 pathway_kind=rule.pathway_kind,

@@ -14,7 +14,7 @@ from jalon.pathways.errors import PathwayError, PathwayErrorCode
 from jalon.pathways.services import complement_tasks_add, pathway_start
 from jalon.referrals.models import Referral
 from jalon.referrals.services import complement_deadline_for, referral_accept
-from jalon.triage.engine import RuleOutcome, TriageFacts, first_matching
+from jalon.triage.engine import RuleOutcome, TriageFacts, propose
 from jalon.triage.models import TriageDecision, TriageRule, TriageRuleSet
 
 
@@ -50,7 +50,7 @@ def triage_propose(referral: Referral, rule_set: TriageRuleSet | None = None) ->
     if rule_set is None:
         return Proposal(rule_set=None, outcome=None)
     rules = list(rule_set.rules.order_by("order"))
-    return Proposal(rule_set=rule_set, outcome=first_matching(rules, TriageFacts.from_referral(referral)))
+    return Proposal(rule_set=rule_set, outcome=propose(rules, TriageFacts.from_referral(referral)))
 
 
 @transaction.atomic

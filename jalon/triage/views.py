@@ -32,6 +32,7 @@ _CHOICE_LABELS = {
     "declared_urgency_in": dict(Urgency.choices),
     "question_in": dict(Question.choices),
     "alarm_signs_any": dict(AlarmSign.choices),
+    "history_any": dict(AlarmSign.choices),
     "exams_any": dict(ExamKind.choices),
     "exams_none": dict(ExamKind.choices),
 }

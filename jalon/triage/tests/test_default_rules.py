@@ -29,7 +29,7 @@ from jalon.referrals.services import ExamInput
 from jalon.testing.factories import make_ins
 from jalon.triage.engine import CONDITIONS, TriageFacts, first_matching, validate_conditions
 from jalon.triage.models import TriageRuleSet
-from jalon.triage.services import published_rule_set, triage_propose
+from jalon.triage.services import triage_propose
 
 RULES_PATH = Path(jalon.triage.__file__).parent / "data" / "rules_v1.json"
 DATA = json.loads(RULES_PATH.read_text(encoding="utf-8"))
@@ -196,7 +196,8 @@ NOW = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
 @pytest.mark.parametrize("rule", RULES, ids=CODES)
 def test_it_fires_each_published_rule_on_a_referral_built_for_it(rule, submit, gp, paris):
     """A referral built for the rule (site, urgency, question, signs, exams, age, commune; completeness forced) gets
-    that rule from triage_propose and the published v1, with an explanation naming its conditions."""
+    that rule from triage_propose and the shipped v1 (v2 is the active set since issue 14), with an explanation
+    naming its conditions."""
     case = case_for(rule["conditions"])
     birth = date(NOW.year - case["age"], 1, 15)
     patient = identity(
@@ -217,7 +218,7 @@ def test_it_fires_each_published_rule_on_a_referral_built_for_it(rule, submit, g
         # Completeness depends on the site's requirements: the case says which value the rule needs.
         referral.is_complete = case["is_complete"]
         referral.save(update_fields=["is_complete"])
-        proposal = triage_propose(referral)
+        proposal = triage_propose(referral, rule_set=TriageRuleSet.objects.get(version=1))
     assert referral.outside_territory is case["outside_territory"]
     assert proposal.rule_set.version == 1
     assert proposal.rule.code == rule["code"]
@@ -308,7 +309,7 @@ def test_it_adds_a_geriatric_screening_task_from_75():
 
 
 def test_it_proposes_lung_p2_for_the_usual_lung_referral(submit):
-    """The default test referral (lung, urgent, CT already done, complete) gets lung P2 from the published rules."""
+    """The default test referral (lung, urgent, CT already done, complete) gets lung P2 from the published rules (v2 as v1)."""
     proposal = triage_propose(submit().referral)
     assert (proposal.rule.code, proposal.pathway_kind, proposal.priority) == ("lung-imaging-lesion", "lung", "P2")
 
@@ -318,8 +319,8 @@ def test_it_proposes_lung_p2_for_the_usual_lung_referral(submit):
 
 @pytest.mark.django_db
 def test_it_publishes_the_file_as_version_1():
-    """Migration 0002 published the JSON rules, in order, field for field."""
-    rule_set = published_rule_set()
+    """Migration 0002 published the JSON rules, in order, field for field (v2 came after it, issue 14)."""
+    rule_set = TriageRuleSet.objects.get(version=1)
     assert rule_set.version == 1 and rule_set.published_at is not None
     assert rule_set.source == DATA["source"]
     rows = [
@@ -334,7 +335,7 @@ def test_it_loads_the_rules_only_once():
     """Running the data migration again leaves version 1 as it is (no duplicate set, no duplicate rule)."""
     MIGRATION.load(django_apps, None)
     assert TriageRuleSet.objects.filter(version=1).count() == 1
-    assert published_rule_set().rules.count() == len(RULES)
+    assert TriageRuleSet.objects.get(version=1).rules.count() == len(RULES)
 
 
 def test_it_refuses_a_rule_set_without_a_final_catch_all():

@@ -38,7 +38,7 @@ def holds(conditions: dict, **overrides) -> bool:
 
 
 def test_it_knows_exactly_the_documented_condition_keys():
-    """The engine reads these twelve keys, and no other."""
+    """The engine reads these eighteen keys, and no other (issue 14 added the history and imaging ones)."""
     assert set(CONDITIONS) == {
         "suspected_site_in",
         "declared_urgency_in",
@@ -52,6 +52,12 @@ def test_it_knows_exactly_the_documented_condition_keys():
         "department_in",
         "outside_territory",
         "complete",
+        "history_any",
+        "birads_at_least",
+        "eu_tirads_at_least",
+        "lirads_in",
+        "lung_rads_at_least",
+        "lesion_size_mm_at_least",
     }
 
 

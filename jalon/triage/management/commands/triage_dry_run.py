@@ -1,9 +1,10 @@
-"""Try a triage rule set on past referrals and print which outcomes would change (references only)."""
+"""Try a triage rule set on past referrals and print which outcomes would change (references only), and which
+rules no case of the clinical test set reaches."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from jalon.core.vocabulary import PathwayKind
-from jalon.triage.dry_run import NO_RULE, DryRunReport, Outcome, dry_run
+from jalon.triage.dry_run import NO_RULE, CoverageReport, DryRunReport, Outcome, clinical_coverage, dry_run
 from jalon.triage.models import TriageRuleSet
 
 
@@ -45,6 +46,16 @@ class Command(BaseCommand):
         baseline = self._rule_set(against) if against is not None else None
         report = dry_run(candidate=candidate, baseline=baseline, limit=limit)
         self.stdout.write(self._summary(report))
+        self.stdout.write(self._coverage(clinical_coverage(rule_set=candidate)))
+
+    def _coverage(self, coverage: CoverageReport) -> str:
+        lines = [f"Jeu de cas cliniques : {len(coverage.outcomes)} cas, {len(coverage.codes) - len(coverage.unreached)} règle(s) atteinte(s) sur {len(coverage.codes)}."]
+        if coverage.unreached:
+            lines.append("Règles qu'aucun cas clinique n'atteint :")
+            lines.extend(f"  {code}" for code in coverage.unreached)
+        else:
+            lines.append("Chaque règle est atteinte par au moins un cas clinique.")
+        return "\n".join(lines)
 
     def _rule_set(self, version: int) -> TriageRuleSet:
         rule_set = TriageRuleSet.objects.filter(version=version).first()

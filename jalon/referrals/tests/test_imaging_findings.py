@@ -7,10 +7,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from conftest import pdf_upload
+from jalon.coordination.tests.test_referral_pages import form_data
 from jalon.referrals.imaging import clean_imaging_findings, imaging_findings_display
 from jalon.referrals.models import Referral
 from jalon.referrals.tests.test_api import key_for, payload, post
-from jalon.referrals.tests.test_referral_pages import form_data
 
 
 def test_it_keeps_known_scores_normalised_and_drops_empty_ones():

@@ -23,7 +23,7 @@ from jalon.events.services import event_record
 from jalon.pathways.models import Milestone, Pathway
 from jalon.patients.models import CareTeamRole
 from jalon.patients.services import care_team_add
-from jalon.scheduling.eligibility import may_use
+from jalon.scheduling.eligibility import bookable_from, lead_time, may_use, resource_site_key, resource_specialty, serves_specialty
 from jalon.scheduling.errors import SchedulingError, SchedulingErrorCode
 from jalon.scheduling.models import Appointment, AppointmentStatus, Closure, Resource, Slot, SlotRelease
 from jalon.scheduling.notifications import notify_booked, notify_cancelled
@@ -83,14 +83,55 @@ def _check(request: BookingRequest, pathway: Pathway, now: datetime) -> None:
         raise SchedulingError(SchedulingErrorCode.INVALID_INPUT, _("Cette étape n'appartient pas à ce parcours."))
     if slot.start <= now:
         raise SchedulingError(SchedulingErrorCode.SLOT_IN_PAST, _("Ce créneau est déjà passé."))
+    if slot.start < bookable_from(now):
+        raise SchedulingError(
+            SchedulingErrorCode.SLOT_TOO_SOON,
+            _("Ce créneau commence dans moins de %(minutes)s minutes : le patient n'aurait pas le temps d'être prévenu et de venir.")
+            % {"minutes": int(lead_time().total_seconds() // 60)},
+        )
     kind = milestone.template.resource_kind
     if kind and slot.resource.kind != kind:
         raise SchedulingError(SchedulingErrorCode.WRONG_RESOURCE, _("Ce créneau ne correspond pas à l'examen demandé."))
+    specialty = milestone.template.specialty
+    if not serves_specialty(resource_specialty=resource_specialty(slot.resource), step_specialty=specialty):
+        raise SchedulingError(
+            SchedulingErrorCode.WRONG_SPECIALTY,
+            _("« %(resource)s » n'appartient pas à un service de %(specialty)s : l'étape « %(label)s » demande cette spécialité.")
+            % {"resource": slot.resource.name, "specialty": milestone.template.get_specialty_display().lower(), "label": milestone.label},
+        )
     if not may_use(slot=slot, pathway_kind=pathway.template_version.template.kind, priority=pathway.priority, now=now):
         raise SchedulingError(
             SchedulingErrorCode.SLOT_NOT_ELIGIBLE,
             _("Ce créneau est réservé (parcours dédié ou urgence P1) : il n'est pas accessible à ce patient."),
         )
+
+
+def _check_same_site(requests: list[BookingRequest], pathway: Pathway) -> None:
+    """The steps of one same-day group (the diagnostic day), those booked now and those already booked
+    and kept, are at one site: one organisation, or organisations the manager declared one campus."""
+    planned = {request.milestone.pk for request in requests}
+    sites: dict[str, dict[str, str]] = {}
+    for request in requests:
+        group = request.milestone.template.same_day_group
+        if group:
+            sites.setdefault(group, {})[resource_site_key(request.slot.resource)] = request.slot.resource.organization.name
+    if not sites:
+        return
+    kept = (
+        Appointment.objects.filter(pathway=pathway, status=AppointmentStatus.BOOKED, milestone__template__same_day_group__in=list(sites))
+        .exclude(milestone_id__in=planned)
+        .select_related("milestone__template", "slot__resource__organization__campus_site")
+    )
+    for appointment in kept:
+        resource = appointment.slot.resource
+        sites[appointment.milestone.template.same_day_group][resource_site_key(resource)] = resource.organization.name
+    for names in sites.values():
+        if len(names) > 1:
+            raise SchedulingError(
+                SchedulingErrorCode.SITES_APART,
+                _("Les rendez-vous d'une même journée doivent avoir lieu sur un seul site (ou sur les sites d'un même campus) : "
+                  "%(sites)s ne sont pas déclarés comme un même campus.") % {"sites": " et ".join(sorted(names.values()))},
+            )
 
 
 def appointments_book(*, actor: Actor, pathway: Pathway, requests: list[BookingRequest], replace_existing: bool = False) -> list[Appointment]:
@@ -114,11 +155,18 @@ def appointments_book(*, actor: Actor, pathway: Pathway, requests: list[BookingR
             # order wait for each other instead of deadlocking. No double booking is still the index's job.
             list(Slot.objects.select_for_update().filter(pk__in=[r.slot.pk for r in requests]).order_by("pk").values_list("pk", flat=True))
             appointments = []
+            requests = [
+                BookingRequest(
+                    milestone=Milestone.objects.select_related("template").get(pk=request.milestone.pk),
+                    slot=Slot.objects.select_related("resource__service", "resource__organization__campus_site").get(pk=request.slot.pk),
+                )
+                for request in requests
+            ]
             for request in requests:
-                slot = Slot.objects.select_related("resource").get(pk=request.slot.pk)
-                milestone = Milestone.objects.select_related("template").get(pk=request.milestone.pk)
-                request = BookingRequest(milestone=milestone, slot=slot)
                 _check(request, pathway, now)
+            _check_same_site(requests, pathway)
+            for request in requests:
+                slot, milestone = request.slot, request.milestone
                 if replace_existing:
                     _cancel_active(actor=actor, milestone=milestone, reason=_("Reprogrammé"), now=now)
                 elif Appointment.objects.filter(milestone=milestone, status=AppointmentStatus.BOOKED).exists():

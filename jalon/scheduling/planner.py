@@ -2,15 +2,18 @@
 
 For the steps still to book (each needs a resource kind), CP-SAT chooses one slot per step:
 
-- the slot is of the step's resource kind, free (no booked appointment), starts after `now` and
-  within the horizon, not on one of the patient's unavailable days (local Paris date), and this
-  patient may use it: `eligibility.may_use`, the one priority rule (blocked, reserved for other
-  pathways or urgent before release);
+- the slot is of the step's resource kind and, when the step names a specialty, of a resource of a
+  service of that specialty (`eligibility.serves_specialty`), free (no booked appointment), starts
+  after the lead time (`eligibility.bookable_from`) and within the horizon, at an organisation within
+  the entry point's reach (`eligibility.within_reach_filter`), not on one of the patient's unavailable
+  days (local Paris date), and this patient may use it: `eligibility.may_use`, the one priority rule
+  (blocked, reserved for other pathways or urgent before release);
 - order: steps are taken in increasing `order`, each starts once the previous one has ended
   (start_i >= end_{i-1}), which also covers `depends_on` between the steps planned (a step only
   depends on lower-order steps); steps after an already booked earlier step start after it;
 - steps sharing a non-empty `same_day_group` (the diagnostic day: consultation then imaging,
-  seed 001, fiche 4, « jour 1 ») are on the same local day, and on the day of a booked member;
+  seed 001, fiche 4, « jour 1 ») are on the same local day and at one site (an organisation, or the
+  organisations of one `Campus`: `eligibility.site_key`), and on the day and site of a booked member;
 - objective: earliest finish (end of the last step), then earliest first start.
 
 Alternatives: the best plan, then the best plan whose diagnostic day (local date of its first
@@ -381,7 +384,8 @@ def load_slot_facts(
 
 
 def _booked_context(pathway, milestones) -> list[tuple]:
-    """(order, same_day_group, start, end, site) of the pathway's booked appointments of steps not being planned."""
+    """(order, same_day_group, start, end, site) of the pathway's booked appointments of steps not being
+    planned, but those on slots a closure blocked."""
     planned = [milestone.pk for milestone in milestones]
     return [
         (
@@ -395,6 +399,7 @@ def _booked_context(pathway, milestones) -> list[tuple]:
             pathway=pathway, status=AppointmentStatus.BOOKED, milestone__isnull=False
         )
         .exclude(milestone_id__in=planned)
+        .exclude(slot__blocked=True)  # closed after booking: to be rebooked, it binds nothing
         .select_related("slot__resource__organization__campus_site", "milestone__template")
     ]
 

@@ -232,6 +232,8 @@ STORAGES = {
 # The nightly sweep removes stored files no row names once they are this old (never a file of a
 # transaction still in progress).
 FILES_SWEEP_GRACE_HOURS = env_int("FILES_SWEEP_GRACE_HOURS", 24, minimum=1)
+# Scheduling: no slot starting sooner than this is proposed or bookable (the patient must be told and come).
+SCHEDULING_LEAD_TIME_MINUTES = env_int("SCHEDULING_LEAD_TIME_MINUTES", 120, minimum=0)
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_MB", 10, minimum=1) * 1024 * 1024
 # A JSON API body carries its documents in base64 (4/3 of their size): leave room for two.
 DATA_UPLOAD_MAX_MEMORY_SIZE = DOCUMENT_MAX_BYTES * 3

@@ -232,6 +232,7 @@ ROUTE_RULES: dict[str, RouteRule] = {
     "messaging:failed_action": rule(C.WORK_REFERRALS),
     # scheduling (letters and calendar files follow the referral)
     "scheduling:availability": rule(C.WORK_REFERRALS),
+    "scheduling:closures": rule(C.WORK_REFERRALS, "appointments of the user's organisations' entry points"),
     "scheduling:planner": rule(C.WORK_REFERRALS, "pathway_for_user + may_work_referral"),
     "scheduling:book": rule(C.WORK_REFERRALS, "pathway_for_user + may_work_referral"),
     "scheduling:cancel": rule(C.WORK_REFERRALS, "pathway_for_user + may_work_referral"),

@@ -5,6 +5,9 @@ Every app speaks it (referrals, triage, pathways, scheduling, indicators), so it
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -129,3 +132,62 @@ class ResourceKind(models.TextChoices):
     BIOPSY = "biopsy", _("Biopsie")
     ANAESTHESIA = "anaesthesia", _("Consultation d'anesthésie")
     DAY_HOSPITAL = "day_hospital", _("Place d'hôpital de jour")
+
+
+class Specialty(models.TextChoices):
+    """The medical specialty a booked step needs, matched against the service that holds a resource."""
+
+    PNEUMOLOGY = "pneumology", _("Pneumologie")
+    GASTROENTEROLOGY = "gastroenterology", _("Hépato-gastro-entérologie")
+    MEDICAL_ONCOLOGY = "medical_oncology", _("Oncologie médicale")
+    HAEMATOLOGY = "haematology", _("Hématologie")
+    SENOLOGY = "senology", _("Sénologie")
+    ENDOCRINOLOGY = "endocrinology", _("Endocrinologie")
+    NEURO_ONCOLOGY = "neuro_oncology", _("Neuro-oncologie")
+    NEUROSURGERY = "neurosurgery", _("Neurochirurgie")
+    ENT = "ent", _("ORL")
+    RADIOLOGY = "radiology", _("Radiologie")
+    NUCLEAR_MEDICINE = "nuclear_medicine", _("Médecine nucléaire")
+    ANAESTHESIA = "anaesthesia", _("Anesthésie")
+
+
+# The directory's specialties are free text (« Pneumologie », « Oncologie médicale »...): the other
+# spellings met in French directories, normalised (lower case, no accent, no punctuation).
+_SPECIALTY_SYNONYMS = {
+    "pneumologie": Specialty.PNEUMOLOGY,
+    "pneumo": Specialty.PNEUMOLOGY,
+    "gastro enterologie": Specialty.GASTROENTEROLOGY,
+    "gastroenterologie": Specialty.GASTROENTEROLOGY,
+    "hepato gastro enterologie": Specialty.GASTROENTEROLOGY,
+    "hepatogastroenterologie": Specialty.GASTROENTEROLOGY,
+    "oncologie": Specialty.MEDICAL_ONCOLOGY,
+    "oncologie medicale": Specialty.MEDICAL_ONCOLOGY,
+    "hematologie": Specialty.HAEMATOLOGY,
+    "hematologie clinique": Specialty.HAEMATOLOGY,
+    "senologie": Specialty.SENOLOGY,
+    "gynecologie senologie": Specialty.SENOLOGY,
+    "endocrinologie": Specialty.ENDOCRINOLOGY,
+    "endocrinologie diabetologie": Specialty.ENDOCRINOLOGY,
+    "neuro oncologie": Specialty.NEURO_ONCOLOGY,
+    "neurooncologie": Specialty.NEURO_ONCOLOGY,
+    "neurochirurgie": Specialty.NEUROSURGERY,
+    "orl": Specialty.ENT,
+    "oto rhino laryngologie": Specialty.ENT,
+    "radiologie": Specialty.RADIOLOGY,
+    "imagerie medicale": Specialty.RADIOLOGY,
+    "medecine nucleaire": Specialty.NUCLEAR_MEDICINE,
+    "anesthesie": Specialty.ANAESTHESIA,
+    "anesthesie reanimation": Specialty.ANAESTHESIA,
+}
+
+
+def specialty_code(text: str | None) -> str:
+    """The `Specialty` code a directory's specialty names (its code, its label or a known spelling,
+    with or without accents), or "" when it names none."""
+    if not text:
+        return ""
+    if text in Specialty.values:
+        return text
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    plain = " ".join(re.split(r"[^a-z]+", plain)).strip()
+    return _SPECIALTY_SYNONYMS.get(plain, "")

@@ -73,6 +73,8 @@ EVENT_KINDS: dict[str, EventKind] = {
         EventKind("alert.acknowledged", _("Alerte prise en compte"), ("alert", "milestone", "note")),
         EventKind("appointment.booked", _("Rendez-vous réservé"), (*_APPOINTMENT, "group")),
         EventKind("appointment.cancelled", _("Rendez-vous annulé"), (*_APPOINTMENT, "reason")),
+        EventKind("appointment.slot_closed", _("Créneau fermé : rendez-vous à reprogrammer"), (*_APPOINTMENT, "reason")),
+        EventKind("appointment.rebooked", _("Rendez-vous reprogrammé après une fermeture"), (*_APPOINTMENT, "group", "reason")),
         EventKind(
             "pathway.first_diagnostic_day_done",
             _("Première journée de diagnostic faite : courrier au médecin traitant"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jalon.core.vocabulary import ResourceKind
+from jalon.core.vocabulary import ResourceKind, Specialty
 from jalon.core.workcalendar import DELAY_UNITS
 from jalon.pathways.models import Branch, Phase, ResponsibleRole
 
@@ -48,6 +48,10 @@ class MilestoneForm(forms.Form):
     resource_kind = forms.ChoiceField(label=_("Ressource à réserver"), choices=[("", _("— Aucune —")), *ResourceKind.choices], required=False)
     same_day_group = forms.CharField(
         label=_("Même jour que"), max_length=40, required=False, help_text=_("Un nom commun aux étapes à planifier le même jour, ex. diagnostic_day.")
+    )
+    specialty = forms.ChoiceField(
+        label=_("Spécialité du service"), choices=[("", _("— Toute —")), *Specialty.choices], required=False,
+        help_text=_("La ressource réservée doit appartenir à un service de cette spécialité."),
     )
 
     def milestone(self) -> dict:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jalon.core.documents import stored_name
-from jalon.core.vocabulary import PathwayKind, Priority, ResourceKind
+from jalon.core.vocabulary import PathwayKind, Priority, ResourceKind, Specialty
 from jalon.core.workcalendar import DELAY_UNITS
 
 
@@ -95,6 +95,8 @@ class MilestoneTemplate(models.Model):
     # shared by steps planned on the same day (the diagnostic day).
     resource_kind = models.CharField(_("ressource à réserver"), max_length=20, blank=True, choices=ResourceKind.choices)
     same_day_group = models.CharField(_("même jour que"), max_length=40, blank=True)
+    # The specialty of the service whose resource the step books (blank: any service of the kind).
+    specialty = models.CharField(_("spécialité"), max_length=32, blank=True, choices=Specialty.choices)
 
     class Meta:
         ordering = ["template_version", "order"]

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
-from jalon.core.vocabulary import ResourceKind
+from jalon.core.vocabulary import ResourceKind, Specialty
 from jalon.core.workcalendar import DELAY_UNITS
 from jalon.pathways.models import (
     Branch,
@@ -45,6 +45,7 @@ MILESTONE_FIELDS = (
     "source",
     "resource_kind",
     "same_day_group",
+    "specialty",
 )
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 _UNITS = {value for value, _label in DELAY_UNITS}
@@ -92,6 +93,7 @@ def _clean_milestone(index: int, raw: dict, errors: TemplateVersionInvalid) -> d
         "source": (raw.get("source") or "").strip(),
         "resource_kind": raw.get("resource_kind") or "",
         "same_day_group": (raw.get("same_day_group") or "").strip(),
+        "specialty": raw.get("specialty") or "",
     }
     if not milestone["code"]:
         errors.add_row(index, "code", _("Indiquez un code."))
@@ -123,6 +125,8 @@ def _clean_milestone(index: int, raw: dict, errors: TemplateVersionInvalid) -> d
         errors.add_row(index, "source", _("La source ne peut dépasser 300 caractères."))
     if milestone["resource_kind"] and milestone["resource_kind"] not in ResourceKind.values:
         errors.add_row(index, "resource_kind", _("Type de ressource inconnu."))
+    if milestone["specialty"] and milestone["specialty"] not in Specialty.values:
+        errors.add_row(index, "specialty", _("Spécialité inconnue."))
     if milestone["same_day_group"] and (len(milestone["same_day_group"]) > 40 or not _SLUG.match(milestone["same_day_group"])):
         errors.add_row(index, "same_day_group", _("Le nom du groupe « même jour » : lettres sans accent, chiffres, « - » et « _ » (40 au plus)."))
     return milestone

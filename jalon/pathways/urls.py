@@ -1,11 +1,12 @@
 from django.urls import re_path
 
+from jalon.core.references import REFERENCE_URL_PATTERN
 from jalon.pathways import views
 
 app_name = "pathways"
 # A pathway is named by its referral's reference (JAL-2026-000123); the pattern leaves other words
 # under /parcours/ (template management pages) to other routes.
-REFERENCE = r"^(?P<reference>[A-Z]{2,8}-\d{4}-\d{1,10})/"
+REFERENCE = REFERENCE_URL_PATTERN
 urlpatterns = [
     re_path(REFERENCE + r"$", views.pathway_detail, name="detail"),
     re_path(REFERENCE + r"etapes/(?P<milestone_id>\d+)/enregistrer/$", views.milestone_record, name="milestone_record"),

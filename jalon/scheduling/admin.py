@@ -6,7 +6,19 @@ from django.contrib import admin
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
-from jalon.scheduling.models import Appointment, AppointmentStatus, Closure, Resource, Slot, SlotRelease, WeeklyOpening
+from jalon.core.actor import Actor
+from jalon.scheduling.models import (
+    Appointment,
+    AppointmentStatus,
+    Campus,
+    CampusSite,
+    Closure,
+    Resource,
+    Slot,
+    SlotRelease,
+    WeeklyOpening,
+)
+from jalon.scheduling.services import closure_add
 
 
 class WeeklyOpeningInline(admin.TabularInline):
@@ -31,6 +43,29 @@ class ResourceAdmin(admin.ModelAdmin):
     list_select_related = ["organization", "service", "professional"]
     raw_id_fields = ["professional"]
     inlines = [WeeklyOpeningInline, ClosureInline]
+
+    def save_formset(self, request, form, formset, change):
+        """A closure added here blocks the day's slots already generated, as on the closures page."""
+        super().save_formset(request, form, formset, change)
+        if formset.model is Closure:
+            for closure in formset.new_objects:
+                closure_add(actor=Actor.from_request(request), day=closure.day, reason=closure.reason or str(_("Fermeture")),
+                            resource=closure.resource)
+
+
+class CampusSiteInline(admin.TabularInline):
+    model = CampusSite
+    extra = 1
+    autocomplete_fields = ["organization"]
+
+
+@admin.register(Campus)
+class CampusAdmin(admin.ModelAdmin):
+    """Sites close enough for one diagnostic day (the steps of a same-day group may be split between them)."""
+
+    list_display = ["name"]
+    search_fields = ["name", "sites__organization__name"]
+    inlines = [CampusSiteInline]
 
 
 class ReservationFilter(admin.SimpleListFilter):

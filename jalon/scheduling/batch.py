@@ -8,7 +8,8 @@ it at the size of a territory). The rules on one slot are the interactive planne
 - each step of a request takes at most one slot, each slot serves at most one step of all requests;
 - a request's planned steps are a prefix of its steps (a step is planned only if the one before it
   is), each starting once the previous one has ended, and no earlier than the request's
-  `released_at`; steps sharing a non-empty same-day group are on the same local day;
+  `released_at`; steps sharing a non-empty same-day group are on the same local day and at one site
+  (`SlotFact.site`: an organisation or a campus); a step naming a specialty takes a slot of that specialty;
 - objective: minimise Σ weight(priority) × delay + penalty × unplanned steps. Weights P1 = 100,
   P2 = 10, P3 = 1. The delay of a request runs from its `released_at` to the end of its last step;
   a request not fully planned is counted as finishing at the end of the horizon (the last slot's
@@ -46,7 +47,8 @@ DIAGNOSED_WITHIN = timedelta(days=7)
 
 @dataclass(frozen=True)
 class PlanningRequest:
-    """A pathway's pending steps: `steps` in order, each (step_id, resource_kind, same_day_group)."""
+    """A pathway's pending steps: `steps` in order, each (step_id, resource_kind, same_day_group) or
+    (step_id, resource_kind, same_day_group, specialty)."""
 
     request_id: object
     pathway_kind: str
@@ -54,6 +56,7 @@ class PlanningRequest:
     released_at: datetime
     steps: Sequence[tuple[object, str, str]]
     unavailable_days: frozenset[date] = frozenset()
+    reach: frozenset[str] | None = None  # the sites (`SlotFact.site`) it may be booked at; None: any
 
 
 @dataclass(frozen=True)
@@ -99,14 +102,15 @@ class _Eligibility:
             self.by_kind[slot.resource_kind].append(slot)
         self._cache: dict[tuple, list[SlotFact]] = {}
 
-    def _usable(self, resource_kind: str, pathway_kind: str, priority: str) -> list[SlotFact]:
-        key = (resource_kind, pathway_kind, priority)
+    def _usable(self, resource_kind: str, pathway_kind: str, priority: str, specialty: str = "") -> list[SlotFact]:
+        key = (resource_kind, pathway_kind, priority, specialty)
         if key not in self._cache:
             self._cache[key] = [
                 slot
                 for slot in self.by_kind.get(resource_kind, ())
                 if slot_usable(
-                    slot, resource_kind=resource_kind, pathway_kind=pathway_kind, priority=priority, now=self.now
+                    slot, resource_kind=resource_kind, pathway_kind=pathway_kind, priority=priority, now=self.now,
+                    specialty=specialty,
                 )
             ]
         return self._cache[key]
@@ -117,16 +121,23 @@ class _Eligibility:
         return [
             [
                 slot
-                for slot in self._usable(resource_kind, request.pathway_kind, request.priority)
-                if slot.start >= request.released_at and local_day(slot.start) not in request.unavailable_days
+                for slot in self._usable(resource_kind, request.pathway_kind, request.priority, specialty)
+                if slot.start >= request.released_at
+                and local_day(slot.start) not in request.unavailable_days
+                and (request.reach is None or slot.site in request.reach)
             ]
-            for _step_id, resource_kind, _group in request.steps
+            for _step_id, resource_kind, _group, specialty in map(_step_fields, request.steps)
         ]
+
+
+def _step_fields(step) -> tuple[object, str, str, str]:
+    """(step_id, resource_kind, same_day_group, specialty) of a request's step (specialty "" when not given)."""
+    return (step[0], step[1], step[2], step[3] if len(step) > 3 else "")
 
 
 def _group_members(request: PlanningRequest) -> list[list[int]]:
     groups: dict[str, list[int]] = defaultdict(list)
-    for position, (_step_id, _kind, group) in enumerate(request.steps):
+    for position, (_step_id, _kind, group, _specialty) in enumerate(map(_step_fields, request.steps)):
         if group:
             groups[group].append(position)
     return [members for members in groups.values() if len(members) > 1]
@@ -207,7 +218,7 @@ def assignment_problems(
             problems.append(f"{request.request_id}: planned steps are not a prefix of its steps")
             continue
         previous_end, days = None, {}
-        for (step_id, slot_id), (_sid, resource_kind, group) in zip(chosen, request.steps, strict=False):
+        for (step_id, slot_id), (_sid, resource_kind, group, specialty) in zip(chosen, map(_step_fields, request.steps), strict=False):
             slot = by_id[slot_id]
             if slot_id in used:
                 problems.append(f"slot {slot_id} used twice")
@@ -220,24 +231,25 @@ def assignment_problems(
                 now=now,
                 not_before=request.released_at,
                 unavailable_days=request.unavailable_days,
+                specialty=specialty,
             ):
                 problems.append(f"{request.request_id}/{step_id}: slot {slot_id} not usable")
             if previous_end is not None and slot.start < previous_end:
                 problems.append(f"{request.request_id}/{step_id}: starts before the previous step ends")
             previous_end = slot.end
-            if group and days.setdefault(group, local_day(slot.start)) != local_day(slot.start):
-                problems.append(f"{request.request_id}/{step_id}: not on the day of its group")
+            if group and days.setdefault(group, (local_day(slot.start), slot.site)) != (local_day(slot.start), slot.site):
+                problems.append(f"{request.request_id}/{step_id}: not on the day or at the site of its group")
     return problems
 
 
 # --- greedy baseline -----------------------------------------------------------------------------
 def _chains(request: PlanningRequest, rows: list[list[SlotFact]]):
-    """For each choice of a day per same-day group, the chain that takes at each step the slot that
+    """For each choice of a day and a site per same-day group, the chain that takes at each step the slot that
     ends first among those starting once the previous step has ended (stopping at the first step
     with none). For a fixed choice of days this is the earliest end of every step: an earlier end
     never hurts the next step."""
     groups = _group_members(request)
-    day_choices = [sorted({local_day(slot.start) for slot in rows[members[0]]}) or [None] for members in groups]
+    day_choices = [sorted({(local_day(slot.start), slot.site) for slot in rows[members[0]]}) or [None] for members in groups]
     for combo in itertools.product(*day_choices):
         fixed = {position: day for members, day in zip(groups, combo, strict=True) if day for position in members}
         plan: list[SlotFact] = []
@@ -248,7 +260,7 @@ def _chains(request: PlanningRequest, rows: list[list[SlotFact]]):
                     slot
                     for slot in row
                     if (previous_end is None or slot.start >= previous_end)
-                    and (position not in fixed or local_day(slot.start) == fixed[position])
+                    and (position not in fixed or (local_day(slot.start), slot.site) == fixed[position])
                 ),
                 key=lambda slot: (slot.end, slot.start, slot.id),
                 default=None,
@@ -335,7 +347,8 @@ def plan_greedy(
 # --- CP-SAT --------------------------------------------------------------------------------------
 def _prune(request: PlanningRequest, options: list[list[SlotFact]]) -> list[list[SlotFact]]:
     """Drop slots no plan can use: a step starts after the earliest end of the step before it (the
-    planned steps are a prefix), and a later member of a same-day group is on a day the earlier ones can be."""
+    planned steps are a prefix), and a later member of a same-day group is on a day and at a site the
+    earlier ones can be."""
     pruned, earliest_end = [], None
     for row in options:
         row = [slot for slot in row if earliest_end is None or slot.start >= earliest_end]
@@ -350,10 +363,10 @@ def _prune(request: PlanningRequest, options: list[list[SlotFact]]) -> list[list
             row = (
                 pruned[position]
                 if days is None
-                else [slot for slot in pruned[position] if local_day(slot.start) in days]
+                else [slot for slot in pruned[position] if (local_day(slot.start), slot.site) in days]
             )
             pruned[position] = row
-            days = {local_day(slot.start) for slot in row}
+            days = {(local_day(slot.start), slot.site) for slot in row}
     return pruned
 
 
@@ -372,6 +385,8 @@ def _slot_classes(slots: Sequence[SlotFact], now: datetime) -> tuple[list[list[S
             slot.urgent,
             slot.is_released(now),
             slot.blocked,
+            slot.site,
+            slot.specialty,
         )
         classes[key].append(slot)
     members = list(classes.values())
@@ -399,6 +414,8 @@ def _build_model(
     class_start = [minutes.floor(group[0].start) for group in classes]
     class_end = [minutes.ceil(group[0].end) for group in classes]
     class_day = [day_index[local_day(group[0].start)] for group in classes]
+    site_index = {site: position for position, site in enumerate(sorted({group[0].site for group in classes}))}
+    class_site = [site_index[group[0].site] for group in classes]
 
     model = cp_model.CpModel()
     users: dict[int, list] = defaultdict(list)
@@ -418,9 +435,9 @@ def _build_model(
         ]
         hinted = {step_id: class_of[slot_id] for step_id, slot_id in (hint or {}).get(request.request_id, [])}
         released = minutes.floor(request.released_at)
-        rows, planned, ends, days = [], [], [], []
+        rows, planned, ends, days, sites = [], [], [], [], []
         latest = max(horizon, released)
-        for (step_id, _kind, _group), row in zip(request.steps, options, strict=True):
+        for (step_id, _kind, _group, _specialty), row in zip(map(_step_fields, request.steps), options, strict=True):
             indexes = sorted({class_of[slot.id] for slot in row})
             xs = [model.new_bool_var("") for _ in indexes]
             booleans += len(xs)
@@ -440,18 +457,21 @@ def _build_model(
             start = cp_model.LinearExpr.weighted_sum(xs, [class_start[i] for i in indexes])
             end = cp_model.LinearExpr.weighted_sum(xs, [class_end[i] for i in indexes])
             day = cp_model.LinearExpr.weighted_sum(xs, [class_day[i] for i in indexes])
+            site = cp_model.LinearExpr.weighted_sum(xs, [class_site[i] for i in indexes])
             if planned:
                 model.add_implication(is_planned, planned[-1])  # the planned steps are a prefix
                 model.add(start >= ends[-1]).only_enforce_if(is_planned)
             planned.append(is_planned)
             ends.append(end)
             days.append(day)
+            sites.append(site)
             constant += penalty  # penalty × (1 - planned)
             terms.append(is_planned)
             coefficients.append(-penalty)
         for members in _group_members(request):
             for position in members[1:]:
                 model.add(days[position] == days[members[0]]).only_enforce_if(planned[position])
+                model.add(sites[position] == sites[members[0]]).only_enforce_if(planned[position])
         finish = model.new_int_var(released, latest, "")
         if planned:  # not fully planned (the last step is not): done at the end of the horizon at best
             model.add(finish >= latest - (latest - released) * planned[-1])

@@ -129,3 +129,26 @@ class AvailabilityForm(forms.Form):
 
     def clean_semaine(self):
         return self.cleaned_data["semaine"] or timezone.localdate()
+
+
+class ClosureForm(forms.Form):
+    """A closure declared after the slots were generated: one resource, or the whole site, on one day."""
+
+    ressource = forms.ModelChoiceField(label=_("Ressource fermée"), queryset=None, required=False, empty_label=_("— Tout l'établissement —"))
+    etablissement = forms.ModelChoiceField(label=_("Établissement (si tout le site ferme)"), queryset=None, required=False)
+    jour = forms.DateField(label=_("Jour"), input_formats=["%d/%m/%Y", "%Y-%m-%d"], widget=forms.DateInput(attrs={"type": "date"}))
+    motif = forms.CharField(label=_("Motif"), max_length=200, help_text=_("Par exemple : scanner en panne, jour férié local."))
+
+    def __init__(self, *args, resources, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ressource"].queryset = resources
+        self.fields["etablissement"].queryset = organizations
+
+    def clean(self):
+        cleaned = super().clean()
+        if bool(cleaned.get("ressource")) == bool(cleaned.get("etablissement")):
+            raise ValidationError(_("Choisissez une ressource, ou l'établissement entier, mais pas les deux."))
+        day = cleaned.get("jour")
+        if day and day < timezone.localdate():
+            self.add_error("jour", _("Ce jour est déjà passé."))
+        return cleaned

@@ -39,6 +39,41 @@ class Resource(models.Model):
         return self.name
 
 
+class Campus(models.Model):
+    """Sites (organisations) the manager declares one campus: close enough for a patient to go from one
+    to the other within the same day. The steps of one diagnostic day are booked at one organisation or
+    at the organisations of one campus (`planner.site_key`)."""
+
+    name = models.CharField(_("nom"), max_length=200, unique=True)
+    organizations = models.ManyToManyField(
+        "directory.Organization", through="CampusSite", related_name="campuses", verbose_name=_("sites")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("campus")
+        verbose_name_plural = _("campus")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampusSite(models.Model):
+    """An organisation belongs to one campus at most."""
+
+    campus = models.ForeignKey(Campus, on_delete=models.CASCADE, related_name="sites", verbose_name=_("campus"))
+    organization = models.OneToOneField(
+        "directory.Organization", on_delete=models.CASCADE, related_name="campus_site", verbose_name=_("site")
+    )
+
+    class Meta:
+        verbose_name = _("site du campus")
+        verbose_name_plural = _("sites du campus")
+
+    def __str__(self) -> str:
+        return f"{self.organization} ({self.campus})"
+
+
 class WeeklyOpening(models.Model):
     """A weekly pattern of slots: e.g. CT, Tuesday 14:00–18:00, 30 minutes, reserved for lung pathways,
     released 48 h before if unused."""
@@ -60,7 +95,8 @@ class WeeklyOpening(models.Model):
 
 
 class Closure(models.Model):
-    """A day a resource is closed (maintenance, holiday of the team...): no slot is generated."""
+    """A day a resource is closed (maintenance, holiday of the team...): no slot is generated, and the
+    slots already generated that day are blocked (`services.closure_add`)."""
 
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="closures")
     day = models.DateField(_("jour"))

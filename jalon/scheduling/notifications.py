@@ -6,7 +6,12 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from jalon.core.formatting import when_in_words
-from jalon.referrals.notifications import notify_city
+from jalon.messaging.kinds import KINDS
+from jalon.messaging.models import Channel
+from jalon.messaging.notify import current_template, is_mobile
+from jalon.messaging.services import outbox_enqueue
+from jalon.messaging.templating import render
+from jalon.referrals.notifications import base_values, notify_city
 from jalon.scheduling.documents import place_of
 
 
@@ -38,3 +43,26 @@ def notify_cancelled(*, pathway, appointment, event, reason: str, actor_user=Non
         kind="appointment.changed", referral=pathway.referral, event=event, actor_user=actor_user,
         values={"rendez_vous": _("Annulé :") + "\n" + line, "motif": reason},
     )
+
+
+def notify_rebooked(*, pathway, appointments: list, event, reason: str, actor_user=None) -> None:
+    """Appointments moved off slots a closure blocked: the referrer and the GP (their channels), and the
+    patient by SMS when a mobile number is known (a notice without clinical detail: the new date and who
+    to call)."""
+    ordered = sorted(appointments, key=lambda a: (a.slot.start, a.pk))
+    notify_city(
+        kind="appointment.rebooked", referral=pathway.referral, event=event, actor_user=actor_user,
+        values={"rendez_vous": "\n".join(appointment_line(a) for a in ordered), "motif": reason},
+    )
+    phone = pathway.patient.phone
+    if phone and is_mobile(phone):
+        referral = pathway.referral
+        values = {**base_values(referral), "date": when_in_words(ordered[0].slot.start), "destinataire": "", "lien": ""}
+        template = current_template("appointment.rebooked_patient", referral.entry_point.organization_id)
+        kind = KINDS["appointment.rebooked_patient"]
+        outbox_enqueue(
+            idempotency_key=f"event-{event.pk}-appointment.rebooked_patient-patient-sms",
+            channel=Channel.SMS, recipient_address=phone,
+            subject=render(template.subject, kind.plain_values(values)), body=render(template.notice, kind.plain_values(values)),
+            patient_id=pathway.patient_id, event_id=event.pk, kind="appointment.rebooked_patient",
+        )

@@ -2,15 +2,18 @@
 
 For the steps still to book (each needs a resource kind), CP-SAT chooses one slot per step:
 
-- the slot is of the step's resource kind, free (no booked appointment), starts after `now` and
-  within the horizon, not on one of the patient's unavailable days (local Paris date), and this
-  patient may use it: `eligibility.may_use`, the one priority rule (blocked, reserved for other
-  pathways or urgent before release);
+- the slot is of the step's resource kind and, when the step names a specialty, of a resource of a
+  service of that specialty (`eligibility.serves_specialty`), free (no booked appointment), starts
+  after the lead time (`eligibility.bookable_from`) and within the horizon, at an organisation within
+  the entry point's reach (`eligibility.within_reach_filter`), not on one of the patient's unavailable
+  days (local Paris date), and this patient may use it: `eligibility.may_use`, the one priority rule
+  (blocked, reserved for other pathways or urgent before release);
 - order: steps are taken in increasing `order`, each starts once the previous one has ended
   (start_i >= end_{i-1}), which also covers `depends_on` between the steps planned (a step only
   depends on lower-order steps); steps after an already booked earlier step start after it;
 - steps sharing a non-empty `same_day_group` (the diagnostic day: consultation then imaging,
-  seed 001, fiche 4, « jour 1 ») are on the same local day, and on the day of a booked member;
+  seed 001, fiche 4, « jour 1 ») are on the same local day and at one site (an organisation, or the
+  organisations of one `Campus`: `eligibility.site_key`), and on the day and site of a booked member;
 - objective: earliest finish (end of the last step), then earliest first start.
 
 Alternatives: the best plan, then the best plan whose diagnostic day (local date of its first
@@ -40,7 +43,15 @@ from ortools.sat.python import cp_model
 
 from jalon.core.workcalendar import PARIS
 from jalon.pathways.models import Milestone, MilestoneStatus
-from jalon.scheduling.eligibility import may_use, usable_slots_filter
+from jalon.scheduling.eligibility import (
+    bookable_from,
+    may_use,
+    resource_site_key,
+    resource_specialty,
+    serves_specialty,
+    usable_slots_filter,
+    within_reach_filter,
+)
 from jalon.scheduling.models import Appointment, AppointmentStatus, Slot
 from jalon.scheduling.services import BookingRequest
 
@@ -65,6 +76,8 @@ class SlotFact:
     released_at: datetime | None = None
     resource_id: int | None = None
     resource_name: str = ""
+    site: str = ""  # `eligibility.site_key`: same-day steps share it ("" everywhere: one site)
+    specialty: str = ""  # the `Specialty` code of the resource's service
 
     # The model's own definition of "released" (recorded, or its release time has come), not a copy:
     # with it, `may_use` applies to a SlotFact exactly as to a Slot.
@@ -85,6 +98,8 @@ class SlotFact:
             released_at=slot.released_at,
             resource_id=slot.resource_id,
             resource_name=slot.resource.name,
+            site=resource_site_key(slot.resource),
+            specialty=resource_specialty(slot.resource),
         )
 
 
@@ -101,10 +116,13 @@ def slot_usable(
     now: datetime,
     not_before: datetime | None = None,
     unavailable_days: Iterable[date] = frozenset(),
+    specialty: str = "",
 ) -> bool:
-    """May this patient's step take this slot, whatever the other steps? (`may_use` is the priority rule.)"""
+    """May this patient's step take this slot, whatever the other steps? (`may_use` is the priority rule,
+    `serves_specialty` the service's.)"""
     return (
         slot.resource_kind == resource_kind
+        and serves_specialty(resource_specialty=slot.specialty, step_specialty=specialty)
         and not slot.booked
         and slot.start > now
         and (not_before is None or slot.start >= not_before)
@@ -117,7 +135,8 @@ def slot_usable(
 @dataclass(frozen=True)
 class StepSpec:
     """One step to plan. `depends_on` holds keys of other steps of the same plan that must end first;
-    `not_before` / `not_after` bound its start / end; `day` pins its local day (a booked group member)."""
+    `not_before` / `not_after` bound its start / end; `day` and `site` pin its local day and site (a booked
+    group member); `specialty` is the service's its resource must have."""
 
     key: object
     resource_kind: str
@@ -127,6 +146,8 @@ class StepSpec:
     not_before: datetime | None = None
     not_after: datetime | None = None
     day: date | None = None
+    site: str | None = None
+    specialty: str = ""
 
 
 def precedence_pairs(steps: Sequence[StepSpec]) -> list[tuple[int, int]]:
@@ -193,9 +214,11 @@ def step_candidates(
                         now=now,
                         not_before=step.not_before,
                         unavailable_days=unavailable,
+                        specialty=step.specialty,
                     )
                     and (step.not_after is None or slot.end <= step.not_after)
                     and (step.day is None or local_day(slot.start) == step.day)
+                    and (step.site is None or slot.site == step.site)
                 ),
                 key=lambda slot: (slot.start, slot.end, slot.id),
             )
@@ -236,11 +259,12 @@ def solve_step_plans(
     ends = [[minutes.ceil(slot.end) for slot in options] for options in candidates]
     all_days = sorted({local_day(slot.start) for options in candidates for slot in options})
     day_index = {day: position for position, day in enumerate(all_days)}
+    site_index = {site: position for position, site in enumerate(sorted({slot.site for options in candidates for slot in options}))}
     span = max(max(row) for row in ends) + 1
 
     model = cp_model.CpModel()
     choose = [[model.new_bool_var(f"x{i}_{k}") for k in range(len(options))] for i, options in enumerate(candidates)]
-    start_vars, end_vars, day_vars = [], [], []
+    start_vars, end_vars, day_vars, site_vars = [], [], [], []
     for i, options in enumerate(candidates):
         model.add_exactly_one(choose[i])
         start = model.new_int_var(min(starts[i]), max(starts[i]), f"start{i}")
@@ -250,13 +274,19 @@ def solve_step_plans(
         model.add(start == cp_model.LinearExpr.weighted_sum(choose[i], starts[i]))
         model.add(end == cp_model.LinearExpr.weighted_sum(choose[i], ends[i]))
         model.add(day == cp_model.LinearExpr.weighted_sum(choose[i], days))
+        sites = [site_index[slot.site] for slot in options]
+        site = model.new_int_var(min(sites), max(sites), f"site{i}")
+        model.add(site == cp_model.LinearExpr.weighted_sum(choose[i], sites))
         start_vars.append(start)
         end_vars.append(end)
         day_vars.append(day)
+        site_vars.append(site)
     for before, after in precedence_pairs(steps):
         model.add(start_vars[after] >= end_vars[before])
     for first, other in same_day_pairs(steps):
+        # The diagnostic day: one day, one site (an organisation, or the organisations of one campus).
         model.add(day_vars[first] == day_vars[other])
+        model.add(site_vars[first] == site_vars[other])
     finish = model.new_int_var(0, span, "finish")
     model.add_max_equality(finish, end_vars)
     first_start = model.new_int_var(0, span, "first_start")
@@ -333,23 +363,29 @@ def bookable_milestones(pathway) -> list[Milestone]:
 
 
 def load_slot_facts(
-    *, resource_kind: str, pathway_kind: str, priority: str, now: datetime, until: datetime
+    *, resource_kind: str, pathway_kind: str, priority: str, now: datetime, until: datetime, entry_point=None
 ) -> list[SlotFact]:
-    """Free slots of one resource kind starting in (now, until): one query. `usable_slots_filter` is the
-    coarse SQL side of the priority rule; `may_use` decides each slot in `solve_step_plans`."""
+    """Free slots of one resource kind starting from the lead time (`bookable_from`) until `until`, within
+    the entry point's reach when one is given: one query. `usable_slots_filter` is the coarse SQL side of
+    the priority rule; `may_use` decides each slot in `solve_step_plans`."""
     booked = Appointment.objects.filter(slot=OuterRef("pk"), status=AppointmentStatus.BOOKED)
+    slots = Slot.objects.filter(
+        resource__kind=resource_kind, resource__is_active=True, start__gt=now, start__gte=bookable_from(now), start__lt=until
+    )
+    if entry_point is not None:
+        slots = slots.filter(within_reach_filter(entry_point))
     slots = (
-        Slot.objects.filter(resource__kind=resource_kind, resource__is_active=True, start__gt=now, start__lt=until)
-        .filter(usable_slots_filter(pathway_kind=pathway_kind, priority=priority, now=now))
+        slots.filter(usable_slots_filter(pathway_kind=pathway_kind, priority=priority, now=now))
         .exclude(Exists(booked))
-        .select_related("resource")
+        .select_related("resource__service", "resource__organization__campus_site")
         .order_by("start", "resource_id")
     )
     return [SlotFact.from_slot(slot) for slot in slots]
 
 
 def _booked_context(pathway, milestones) -> list[tuple]:
-    """(order, same_day_group, start, end) of the pathway's booked appointments of steps not being planned."""
+    """(order, same_day_group, start, end, site) of the pathway's booked appointments of steps not being
+    planned, but those on slots a closure blocked."""
     planned = [milestone.pk for milestone in milestones]
     return [
         (
@@ -357,12 +393,14 @@ def _booked_context(pathway, milestones) -> list[tuple]:
             appointment.milestone.template.same_day_group,
             appointment.slot.start,
             appointment.slot.end,
+            resource_site_key(appointment.slot.resource),
         )
         for appointment in Appointment.objects.filter(
             pathway=pathway, status=AppointmentStatus.BOOKED, milestone__isnull=False
         )
         .exclude(milestone_id__in=planned)
-        .select_related("slot", "milestone__template")
+        .exclude(slot__blocked=True)  # closed after booking: to be rebooked, it binds nothing
+        .select_related("slot__resource__organization__campus_site", "milestone__template")
     ]
 
 
@@ -385,18 +423,19 @@ def propose_plans(
         return []
     pathway_kind = pathway.template_version.template.kind
     horizon_end = now + timedelta(days=horizon_days)
+    earliest = bookable_from(now)
     booked = _booked_context(pathway, milestones)
     code_to_pk = {milestone.code: milestone.pk for milestone in milestones}
     steps = []
     for milestone in milestones:
         template = milestone.template
-        earlier_ends = [end for order, _group, _start, end in booked if order < milestone.order]
-        later_starts = [start for order, _group, start, _end in booked if order > milestone.order]
-        group_days = {
-            local_day(start) for _order, group, start, _end in booked if group and group == template.same_day_group
-        }
-        if len(group_days) > 1:
-            return []  # the booked members of its group are already on different days
+        earlier_ends = [end for order, _group, _start, end, _site in booked if order < milestone.order]
+        later_starts = [start for order, _group, start, _end, _site in booked if order > milestone.order]
+        members = [(start, site) for _order, group, start, _end, site in booked if group and group == template.same_day_group]
+        group_days = {local_day(start) for start, _site in members}
+        group_sites = {site for _start, site in members}
+        if len(group_days) > 1 or len(group_sites) > 1:
+            return []  # the booked members of its group are already on different days or sites
         steps.append(
             StepSpec(
                 key=milestone.pk,
@@ -404,9 +443,11 @@ def propose_plans(
                 resource_kind=template.resource_kind,
                 same_day_group=template.same_day_group,
                 depends_on=tuple(code_to_pk[code] for code in template.depends_on or () if code in code_to_pk),
-                not_before=max(earlier_ends, default=None),
+                not_before=max([earliest, *earlier_ends]),
                 not_after=min(later_starts, default=None),
                 day=next(iter(group_days), None),
+                site=next(iter(group_sites), None),
+                specialty=template.specialty,
             )
         )
     slots = []
@@ -417,6 +458,7 @@ def propose_plans(
             priority=pathway.priority,
             now=now,
             until=horizon_end,
+            entry_point=pathway.referral.entry_point,
         )
     chosen = solve_step_plans(
         steps=steps,

@@ -352,3 +352,22 @@ def availability_week(user, *, kind: str, monday: date, now: datetime | None = N
     rows = [GridRow(time=time, cells=tuple(tuple(cell) for cell in table[time])) for time in sorted(table)]
     names = sorted({slot.resource.name for slot in slots})
     return AvailabilityWeek(kind=kind, monday=monday, days=days, rows=rows, resource_names=names, patient_ids=patient_ids, counts=dict(counts))
+
+
+def appointments_to_rebook(user, *, now: datetime | None = None) -> list[Appointment]:
+    """Booked appointments still to come on slots a closure blocked, of the referrals of the user's
+    organisations' entry points (those the user coordinates), soonest first: the coordination rebooks them (the planner's reschedule)."""
+    now = now or timezone.now()
+    return list(
+        Appointment.objects.filter(
+            status=AppointmentStatus.BOOKED, slot__blocked=True, slot__start__gt=now,
+            pathway__referral__entry_point__organization_id__in=user.organization_ids(),
+        )
+        .select_related("slot__resource__organization", "milestone", "pathway__referral", "pathway__patient")
+        .order_by("slot__start", "pk")
+    )
+
+
+def closable_resources(user):
+    """The active resources of the user's organisations: a site declares its own closures."""
+    return Resource.objects.filter(is_active=True, organization_id__in=user.organization_ids()).select_related("organization")

@@ -23,10 +23,17 @@ from jalon.events.services import event_record
 from jalon.pathways.models import Milestone, Pathway
 from jalon.patients.models import CareTeamRole
 from jalon.patients.services import care_team_add
-from jalon.scheduling.eligibility import may_use
+from jalon.scheduling.eligibility import (
+    bookable_from,
+    lead_time,
+    may_use,
+    resource_site_key,
+    resource_specialty,
+    serves_specialty,
+)
 from jalon.scheduling.errors import SchedulingError, SchedulingErrorCode
 from jalon.scheduling.models import Appointment, AppointmentStatus, Closure, Resource, Slot, SlotRelease
-from jalon.scheduling.notifications import notify_booked, notify_cancelled
+from jalon.scheduling.notifications import notify_booked, notify_cancelled, notify_rebooked
 
 
 def slots_generate(*, resource: Resource, start: date, end: date) -> int:
@@ -83,14 +90,56 @@ def _check(request: BookingRequest, pathway: Pathway, now: datetime) -> None:
         raise SchedulingError(SchedulingErrorCode.INVALID_INPUT, _("Cette étape n'appartient pas à ce parcours."))
     if slot.start <= now:
         raise SchedulingError(SchedulingErrorCode.SLOT_IN_PAST, _("Ce créneau est déjà passé."))
+    if slot.start < bookable_from(now):
+        raise SchedulingError(
+            SchedulingErrorCode.SLOT_TOO_SOON,
+            _("Ce créneau commence dans moins de %(minutes)s minutes : le patient n'aurait pas le temps d'être prévenu et de venir.")
+            % {"minutes": int(lead_time().total_seconds() // 60)},
+        )
     kind = milestone.template.resource_kind
     if kind and slot.resource.kind != kind:
         raise SchedulingError(SchedulingErrorCode.WRONG_RESOURCE, _("Ce créneau ne correspond pas à l'examen demandé."))
+    specialty = milestone.template.specialty
+    if not serves_specialty(resource_specialty=resource_specialty(slot.resource), step_specialty=specialty):
+        raise SchedulingError(
+            SchedulingErrorCode.WRONG_SPECIALTY,
+            _("« %(resource)s » n'appartient pas à un service de %(specialty)s : l'étape « %(label)s » demande cette spécialité.")
+            % {"resource": slot.resource.name, "specialty": milestone.template.get_specialty_display().lower(), "label": milestone.label},
+        )
     if not may_use(slot=slot, pathway_kind=pathway.template_version.template.kind, priority=pathway.priority, now=now):
         raise SchedulingError(
             SchedulingErrorCode.SLOT_NOT_ELIGIBLE,
             _("Ce créneau est réservé (parcours dédié ou urgence P1) : il n'est pas accessible à ce patient."),
         )
+
+
+def _check_same_site(requests: list[BookingRequest], pathway: Pathway) -> None:
+    """The steps of one same-day group (the diagnostic day), those booked now and those already booked
+    and kept, are at one site: one organisation, or organisations the manager declared one campus."""
+    planned = {request.milestone.pk for request in requests}
+    sites: dict[str, dict[str, str]] = {}
+    for request in requests:
+        group = request.milestone.template.same_day_group
+        if group:
+            sites.setdefault(group, {})[resource_site_key(request.slot.resource)] = request.slot.resource.organization.name
+    if not sites:
+        return
+    kept = (
+        Appointment.objects.filter(pathway=pathway, status=AppointmentStatus.BOOKED, milestone__template__same_day_group__in=list(sites))
+        .exclude(milestone_id__in=planned)
+        .exclude(slot__blocked=True)  # closed after booking: to be rebooked too
+        .select_related("milestone__template", "slot__resource__organization__campus_site")
+    )
+    for appointment in kept:
+        resource = appointment.slot.resource
+        sites[appointment.milestone.template.same_day_group][resource_site_key(resource)] = resource.organization.name
+    for names in sites.values():
+        if len(names) > 1:
+            raise SchedulingError(
+                SchedulingErrorCode.SITES_APART,
+                _("Les rendez-vous d'une même journée doivent avoir lieu sur un seul site (ou sur les sites d'un même campus) : "
+                  "%(sites)s ne sont pas déclarés comme un même campus.") % {"sites": " et ".join(sorted(names.values()))},
+            )
 
 
 def appointments_book(*, actor: Actor, pathway: Pathway, requests: list[BookingRequest], replace_existing: bool = False) -> list[Appointment]:
@@ -113,14 +162,23 @@ def appointments_book(*, actor: Actor, pathway: Pathway, requests: list[BookingR
             # One lock order for every booking (slot ids ascending): groups wanting the same slots in another
             # order wait for each other instead of deadlocking. No double booking is still the index's job.
             list(Slot.objects.select_for_update().filter(pk__in=[r.slot.pk for r in requests]).order_by("pk").values_list("pk", flat=True))
-            appointments = []
+            appointments, closed_reasons = [], []
+            requests = [
+                BookingRequest(
+                    milestone=Milestone.objects.select_related("template").get(pk=request.milestone.pk),
+                    slot=Slot.objects.select_related("resource__service", "resource__organization__campus_site").get(pk=request.slot.pk),
+                )
+                for request in requests
+            ]
             for request in requests:
-                slot = Slot.objects.select_related("resource").get(pk=request.slot.pk)
-                milestone = Milestone.objects.select_related("template").get(pk=request.milestone.pk)
-                request = BookingRequest(milestone=milestone, slot=slot)
                 _check(request, pathway, now)
+            _check_same_site(requests, pathway)
+            for request in requests:
+                slot, milestone = request.slot, request.milestone
                 if replace_existing:
-                    _cancel_active(actor=actor, milestone=milestone, reason=_("Reprogrammé"), now=now)
+                    for cancelled, _event in _cancel_active(actor=actor, milestone=milestone, reason=_("Reprogrammé"), now=now):
+                        if cancelled.slot.blocked:  # moved off a slot a closure blocked
+                            closed_reasons.append(cancelled.slot.blocked_reason)
                 elif Appointment.objects.filter(milestone=milestone, status=AppointmentStatus.BOOKED).exists():
                     raise SchedulingError(
                         SchedulingErrorCode.ALREADY_BOOKED,
@@ -148,11 +206,18 @@ def appointments_book(*, actor: Actor, pathway: Pathway, requests: list[BookingR
                 )
             Pathway.objects.filter(pk=pathway.pk).update(last_activity_at=now, lost_to_follow_up=False)
             audit(actor, action=AuditAction.CREATE, patient_id=pathway.patient_id, object_type="appointment", object_id=str(group))
-            notify_booked(
-                pathway=pathway,
-                appointments=list(Appointment.objects.filter(group=group).select_related("slot__resource__organization__commune", "milestone")),
-                event=booked_event, rescheduled=replace_existing, actor_user=actor.user,
-            )
+            booked = list(Appointment.objects.filter(group=group).select_related("slot__resource__organization__commune", "milestone"))
+            if closed_reasons:
+                reason = "; ".join(dict.fromkeys(reason for reason in closed_reasons if reason)) or _("fermeture")
+                first = min(booked, key=lambda appointment: appointment.slot.start)
+                rebooked_event = event_record(
+                    actor=actor, kind="appointment.rebooked", patient_id=pathway.patient_id, referral_id=pathway.referral_id,
+                    payload={"milestone": first.milestone.label, "resource": first.slot.resource.name,
+                             "start": first.slot.start.isoformat(), "group": str(group), "reason": reason},
+                )
+                notify_rebooked(pathway=pathway, appointments=booked, event=rebooked_event, reason=reason, actor_user=actor.user)
+            else:
+                notify_booked(pathway=pathway, appointments=booked, event=booked_event, rescheduled=replace_existing, actor_user=actor.user)
     except IntegrityError as error:
         raise SchedulingError(
             SchedulingErrorCode.SLOT_TAKEN, _("Un des créneaux vient d'être réservé par quelqu'un d'autre : rien n'a été réservé.")
@@ -213,3 +278,38 @@ def slots_release_due(*, now: datetime | None = None) -> int:
                 SlotRelease.objects.create(slot_id=slot_id, released_at=now, reserved_for=reserved_for, urgent=urgent)
                 released += 1
     return released
+
+
+@transaction.atomic
+def closure_add(*, actor: Actor, day: date, reason: str, resource: Resource | None = None, organization=None) -> list[Appointment]:
+    """Close `resource` (or every active resource of `organization`: a holiday of the site) on `day`,
+    after its slots were generated: the day's slots are blocked at once (nobody can be proposed or
+    book them) and the appointments already booked on them are returned, to be rebooked by the
+    coordination (`appointments_to_rebook`). Idempotent: closing a closed day again changes nothing."""
+    if (resource is None) == (organization is None):
+        raise SchedulingError(SchedulingErrorCode.INVALID_INPUT, _("Choisissez une ressource ou un établissement."))
+    reason = reason.strip()
+    if not reason:
+        raise SchedulingError(SchedulingErrorCode.REASON_REQUIRED, _("Indiquez le motif de la fermeture."), field="reason")
+    resources = [resource] if resource is not None else list(Resource.objects.filter(organization=organization, is_active=True))
+    for closed in resources:
+        Closure.objects.get_or_create(resource=closed, day=day, defaults={"reason": reason[:200]})
+    start = datetime.combine(day, datetime.min.time(), tzinfo=PARIS)
+    slots = Slot.objects.filter(resource__in=resources, start__gte=start, start__lt=start + timedelta(days=1))
+    slots.filter(blocked=False).update(blocked=True, blocked_reason=reason[:200])
+    affected = list(
+        Appointment.objects.filter(slot__in=slots, status=AppointmentStatus.BOOKED)
+        .select_related("pathway", "milestone", "slot__resource")
+        .order_by("slot__start", "pk")
+    )
+    for appointment in affected:
+        event_record(
+            actor=actor, kind="appointment.slot_closed", patient_id=appointment.pathway.patient_id,
+            referral_id=appointment.pathway.referral_id,
+            payload={
+                "milestone": appointment.milestone.label if appointment.milestone_id else "",
+                "resource": appointment.slot.resource.name, "start": appointment.slot.start.isoformat(), "reason": reason,
+            },
+        )
+        audit(actor, action=AuditAction.UPDATE, patient_id=appointment.pathway.patient_id, object_type="appointment", object_id=appointment.pk)
+    return affected

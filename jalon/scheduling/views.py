@@ -19,6 +19,7 @@ from jalon.accounts.audit import audit, audit_many
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.core.formatting import when_in_words
+from jalon.directory.models import Organization
 from jalon.pathways.selectors import pathway_for_user
 from jalon.referrals.access import may_work_referral
 from jalon.scheduling import documents, forms, planner, selectors, services
@@ -196,3 +197,32 @@ def availability(request):
     context = {"form": form, "week": week, "kinds": forms.ResourceKind.choices}
     template = "scheduling/_availability_grid.html" if request.htmx else "scheduling/availability.html"
     return render(request, template, context, status=200 if valid else 400)
+
+
+@login_required
+@capability_required(Capability.WORK_REFERRALS)
+@require_http_methods(["GET", "POST"])
+def closures(request):
+    """Declare a closure (a resource or the whole site, one day) and list the appointments to rebook."""
+    resources = selectors.closable_resources(request.user)
+    organizations = Organization.objects.filter(pk__in=request.user.organization_ids(), resources__is_active=True).distinct()
+    form = forms.ClosureForm(request.POST or None, resources=resources, organizations=organizations)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                affected = services.closure_add(
+                    actor=Actor.from_request(request), day=data["jour"], reason=data["motif"],
+                    resource=data["ressource"], organization=data["etablissement"],
+                )
+            except SchedulingError as refusal:
+                form.add_error(None, refusal.message)
+            else:
+                messages.success(request, _("Fermeture enregistrée : les créneaux de ce jour sont bloqués ; %(count)s rendez-vous à reprogrammer.") % {"count": len(affected)})
+                return redirect("scheduling:closures")
+    to_rebook = selectors.appointments_to_rebook(request.user)
+    if to_rebook:
+        audit_many(Actor.from_request(request), action=AuditAction.READ, patient_ids={a.pathway.patient_id for a in to_rebook}, object_type="appointment.to_rebook")
+    return render(request, "scheduling/closures.html", {"form": form, "to_rebook": to_rebook}, status=status)

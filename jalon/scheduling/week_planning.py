@@ -10,18 +10,29 @@ from django.db.models import Exists, OuterRef
 from jalon.core.actor import Actor
 from jalon.pathways.models import Milestone, Pathway, PathwayStatus
 from jalon.scheduling.batch import BatchResult, PlanningRequest, plan_batch, plan_greedy
+from jalon.scheduling.eligibility import bookable_from, resource_site_key, within_reach_filter
 from jalon.scheduling.errors import SchedulingError
-from jalon.scheduling.models import Appointment, AppointmentStatus, Slot
+from jalon.scheduling.models import Appointment, AppointmentStatus, Resource, Slot
 from jalon.scheduling.planner import SlotFact, bookable_milestones
 from jalon.scheduling.services import BookingRequest, appointments_book
 
 
 def pending_requests(*, now: datetime, organization_ids: list[int] | None = None) -> list[PlanningRequest]:
-    pathways = Pathway.objects.filter(status=PathwayStatus.ACTIVE).select_related("template_version__template")
+    pathways = Pathway.objects.filter(status=PathwayStatus.ACTIVE).select_related(
+        "template_version__template", "referral__entry_point__organization__commune"
+    )
     if organization_ids:
         pathways = pathways.filter(referral__entry_point__organization_id__in=organization_ids)
-    requests = []
+    requests, reaches = [], {}
     for pathway in pathways:
+        entry_point = pathway.referral.entry_point
+        if entry_point.pk not in reaches:
+            reaches[entry_point.pk] = frozenset(
+                resource_site_key(resource)
+                for resource in Resource.objects.filter(within_reach_filter(entry_point, prefix="")).select_related(
+                    "organization__campus_site"
+                )
+            )
         steps = bookable_milestones(pathway)
         if steps:
             requests.append(
@@ -29,8 +40,12 @@ def pending_requests(*, now: datetime, organization_ids: list[int] | None = None
                     request_id=pathway.pk,
                     pathway_kind=pathway.template_version.template.kind,
                     priority=pathway.priority,
-                    released_at=max(pathway.started_at, now),
-                    steps=[(step.pk, step.template.resource_kind, step.template.same_day_group) for step in steps],
+                    released_at=max(pathway.started_at, bookable_from(now)),
+                    steps=[
+                        (step.pk, step.template.resource_kind, step.template.same_day_group, step.template.specialty)
+                        for step in steps
+                    ],
+                    reach=reaches[entry_point.pk],
                 )
             )
     return requests
@@ -41,7 +56,7 @@ def week_slots(*, now: datetime, days: int = 7) -> list[SlotFact]:
     slots = (
         Slot.objects.filter(start__gt=now, start__lt=now + timedelta(days=days), resource__is_active=True)
         .annotate(is_booked=Exists(booked))
-        .select_related("resource")
+        .select_related("resource__service", "resource__organization__campus_site")
     )
     return [SlotFact.from_slot(slot, booked=slot.is_booked) for slot in slots]
 

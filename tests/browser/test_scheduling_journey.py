@@ -20,12 +20,14 @@ from tests.browser.conftest import login, screenshot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PARIS = ZoneInfo("Europe/Paris")
-MONDAY_9H = datetime(2026, 11, 30, 9, 0, tzinfo=PARIS)  # no public holiday in Alsace in the next two weeks
+# No public holiday in Alsace in the next two weeks; early enough that Monday's first consultation (9 h)
+# is beyond the booking lead time (2 h), so the diagnostic day proposed first is today's.
+MONDAY_6H30 = datetime(2026, 11, 30, 6, 30, tzinfo=PARIS)
 
 
 def test_it_books_a_diagnostic_day_and_downloads_the_letter(new_page, coordinator, hospital, submit):
     """Planner → book proposal 1 → the pathway lists both appointments → the grid shows the CT slot booked → the letter is a PDF."""
-    with time_machine.travel(MONDAY_9H, tick=True):
+    with time_machine.travel(MONDAY_6H30, tick=True):
         lung_resources(hospital, days=7)
         pathway = lung_pathway(submit, coordinator)
         reference = pathway.referral.reference

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 
 from jalon.accounts.models import AuditAction, AuditRecord
 from jalon.core.actor import Actor
+from jalon.directory.models import Service
 from jalon.events.models import Event
 from jalon.pathways.models import Milestone
 from jalon.pathways.services import pathway_close
@@ -39,7 +40,8 @@ def clock():
 
 @pytest.fixture
 def consultation(hospital, specialist):
-    return resource_build(hospital, kind="consultation", name="Consultation de pneumologie – Dr Pneumo", professional=specialist.professional)
+    pneumology = Service.objects.create(organization=hospital, name="Pneumologie", specialty="Pneumologie")
+    return resource_build(hospital, kind="consultation", name="Consultation de pneumologie – Dr Pneumo", professional=specialist.professional, service=pneumology)
 
 
 @pytest.fixture
@@ -147,7 +149,7 @@ def test_a_slot_released_by_the_job_is_for_anyone(coordinator, submit, ct):
 def test_an_urgent_slot_without_release_rule_stays_for_p1_patients(coordinator, submit, ct, clock):
     slot = slot_build(ct, TUESDAY_14H, urgent=True)
     p2 = bookable_pathway(submit, coordinator, priority="P2")
-    clock.move_to(TUESDAY_14H - timedelta(minutes=5))
+    clock.move_to(TUESDAY_14H - timedelta(hours=3))  # still no release, and beyond the lead time (2 h)
     refused(SchedulingErrorCode.SLOT_NOT_ELIGIBLE, coordinator, p2, ("imaging", slot))
 
 

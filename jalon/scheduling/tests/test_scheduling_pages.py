@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from jalon.accounts.models import AuditAction, AuditRecord
 from jalon.core.actor import Actor
+from jalon.directory.models import Service
 from jalon.pathways.models import Milestone
 from jalon.pathways.tests.factories import pathway_build, template_version_build
 from jalon.pathways.tests.test_pathway_pages import lung_template_version
@@ -46,7 +47,8 @@ CT = {
 def lung_resources(organization, *, days: int = 14, weekdays=range(5)) -> tuple[Resource, Resource]:
     """A pulmonology consultation (mornings 9 h–11 h) and a CT (afternoons 14 h–16 h), 30-minute slots on
     `weekdays` for `days` days from today: the diagnostic day is consultation in the morning, CT after."""
-    consultation = Resource.objects.create(organization=organization, **CONSULTATION)
+    pneumology, _created = Service.objects.get_or_create(organization=organization, name="Pneumologie", defaults={"specialty": "Pneumologie"})
+    consultation = Resource.objects.create(organization=organization, service=pneumology, **CONSULTATION)
     ct = Resource.objects.create(organization=organization, **CT)
     today = timezone.localdate()
     for weekday in weekdays:

@@ -108,6 +108,7 @@ def acknowledgment(request, reference: str):
             "referral": referral,
             "patient": referral.patient if sees_patient_record(request.user, referral) else selectors.patient_as_submitted(referral),
             "missing": [item_label(item) for item in referral.missing_items],
+            "commitment": services.answer_commitment(referral.entry_point, referral.declared_urgency),
         },
     )
 

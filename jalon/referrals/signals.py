@@ -1,0 +1,11 @@
+"""What the referrals app tells the floors above it, without importing them.
+
+- `referral_content_changed` (sender: the Referral class, `referral`): sent inside the transaction of
+  `referral_submit` and `referral_complete`, once the referral, its exams and its completeness are
+  written. Triage stores the priority its rules propose (`Referral.proposed_priority`), which the
+  worklist shows and sorts by before acceptance.
+"""
+
+from django.dispatch import Signal
+
+referral_content_changed = Signal()

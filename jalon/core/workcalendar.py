@@ -245,7 +245,7 @@ def delay_never_longer(first: tuple[int, str], second: tuple[int, str], *, depar
     Units differ in length across nights, weekends and holidays, so both are tried from every hour of
     four weeks that include a public holiday (mainland calendar unless ``department`` says otherwise)."""
     base = datetime(2026, 4, 27, tzinfo=PARIS)  # Monday: 1 and 8 May (public holidays) fall in the window
-    for hour in range(0, 28 * 24):
+    for hour in range(28 * 24):
         start = base + timedelta(hours=hour)
         if add_delay(start, *first, department=department) > add_delay(start, *second, department=department):
             return False

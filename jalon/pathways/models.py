@@ -111,6 +111,14 @@ class MilestoneTemplate(models.Model):
     def __str__(self) -> str:
         return self.label
 
+    def priority_delays(self) -> list[tuple[str, int, str]]:
+        """(priority, amount, French unit) for each per-priority target, P1 first (for the pages)."""
+        units = dict(DELAY_UNITS)
+        return [
+            (priority, delay["amount"], units.get(delay["unit"], delay["unit"]))
+            for priority, delay in sorted((self.delay_by_priority or {}).items())
+        ]
+
     def target_for(self, priority: str) -> tuple[int, str] | None:
         """The target delay (amount, unit) of this step for a pathway of `priority`, or None."""
         chosen = (self.delay_by_priority or {}).get(priority)

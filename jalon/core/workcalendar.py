@@ -208,6 +208,50 @@ def working_hours_left(
     return int(left.total_seconds() // 3600)
 
 
+# Opening hours of an entry point when it declares none: 8:00-18:00 on working days (proposition Jalon,
+# à valider; seed 001, fiche 2 speaks of « heures ouvrables » without giving them).
+DEFAULT_OPENS = time(8, 0)
+DEFAULT_CLOSES = time(18, 0)
+
+
+def next_opening(
+    moment: datetime,
+    *,
+    opens: time = DEFAULT_OPENS,
+    closes: time = DEFAULT_CLOSES,
+    department: str | None = None,
+    closures: frozenset[date] | Iterable[date] = (),
+) -> datetime:
+    """``moment`` if it falls within opening hours (a working day, ``opens`` to ``closes`` included),
+    else the next opening (UTC): nothing is due while the entry point is closed."""
+    closures = _closure_set(closures)
+    wall = _to_local(moment)
+    day = wall.date()
+    if is_working_day(day, department=department, closures=closures):
+        if opens <= wall.time() <= closes:
+            return moment.astimezone(UTC)
+        if wall.time() < opens:
+            return _to_utc(datetime.combine(day, opens))
+    day += _ONE_DAY
+    while not is_working_day(day, department=department, closures=closures):
+        day += _ONE_DAY
+    return _to_utc(datetime.combine(day, opens))
+
+
+@lru_cache(maxsize=1024)
+def delay_never_longer(first: tuple[int, str], second: tuple[int, str], *, department: str | None = None) -> bool:
+    """True when a delay ``first`` (amount, unit) never ends after ``second`` counted from the same start.
+
+    Units differ in length across nights, weekends and holidays, so both are tried from every hour of
+    four weeks that include a public holiday (mainland calendar unless ``department`` says otherwise)."""
+    base = datetime(2026, 4, 27, tzinfo=PARIS)  # Monday: 1 and 8 May (public holidays) fall in the window
+    for hour in range(28 * 24):
+        start = base + timedelta(hours=hour)
+        if add_delay(start, *first, department=department) > add_delay(start, *second, department=department):
+            return False
+    return True
+
+
 def add_delay(
     start: datetime,
     amount: int,

@@ -695,7 +695,10 @@ class RegionalPopulation:
 
         def draw_steps(selection: list[StepSpec], not_before: datetime) -> None:
             for step in selection:
-                reference = started if not step.reference_code else drawn.get(step.reference_code) or skipped.get(step.reference_code)
+                if step.reference_code == "request":  # pathways.models.REQUEST_REFERENCE: from the referral's reception
+                    reference = referral["received_at"]
+                else:
+                    reference = started if not step.reference_code else drawn.get(step.reference_code) or skipped.get(step.reference_code)
                 due[step.code] = self._due(step, reference, site.department)
                 if not step.required and (
                     any(code in skipped for code in step.depends_on) or rng.random() >= OPTIONAL_DONE.get(step.code, 0.6)
@@ -755,6 +758,8 @@ class RegionalPopulation:
                 continue
             if not step.reference_code:
                 reference = started
+            elif step.reference_code == "request":
+                reference = referral["received_at"]
             elif status.get(step.reference_code) == MilestoneStatus.DONE:
                 reference = drawn[step.reference_code]
             else:

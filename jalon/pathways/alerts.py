@@ -29,7 +29,7 @@ from jalon.messaging.notify import notify
 from jalon.pathways.errors import PathwayError, PathwayErrorCode
 from jalon.pathways.models import Alert, AlertKind, AlertPolicy, Milestone, MilestoneStatus, Pathway, PathwayStatus
 
-DEFAULT_POLICY = AlertPolicy(version=0, warning_horizon_hours=24, escalation_after_hours=48, lost_to_follow_up_days=14)
+DEFAULT_POLICY = AlertPolicy(version=0, warning_horizon_hours=24, warning_share_percent=20, escalation_after_hours=48, lost_to_follow_up_days=14)
 
 
 def current_policy() -> AlertPolicy:
@@ -99,7 +99,10 @@ def _raise(*, key: str, kind: str, pathway: Pathway, milestone: Milestone | None
 
 
 def alerts_scan(*, now=None) -> ScanReport:
-    """Raise due-soon, overdue and lost-to-follow-up alerts and escalate old overdue ones."""
+    """Raise due-soon, overdue and lost-to-follow-up alerts and escalate old overdue ones.
+
+    A pending step is due soon once the policy's share of its window is left (20 %: 4.8 h of a 24-hour
+    step, 24 h at most), overdue once its due date has passed."""
     now = now or timezone.now()
     policy = current_policy()
     report = ScanReport()
@@ -109,6 +112,10 @@ def alerts_scan(*, now=None) -> ScanReport:
     ).select_related("pathway__referral__entry_point", "pathway__patient")
     for milestone in milestones.iterator(chunk_size=500):
         kind = AlertKind.OVERDUE if milestone.due_at <= now else AlertKind.DUE_SOON
+        # "Due soon" is a share of the step's own window (AlertPolicy.warning_window), never its first minute.
+        counted_from = milestone.counted_from or milestone.pathway.started_at
+        if kind == AlertKind.DUE_SOON and now < milestone.due_at - policy.warning_window(milestone.due_at, counted_from):
+            continue
         key = f"{kind}:m{milestone.pk}:{milestone.due_at:%Y%m%dT%H%M}"
         report.raised += _raise(key=key, kind=kind, pathway=milestone.pathway, milestone=milestone, due_at=milestone.due_at, now=now)
 

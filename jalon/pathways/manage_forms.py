@@ -40,11 +40,26 @@ class MilestoneForm(forms.Form):
         label=_("Dépend de"), required=False, max_length=400, help_text=_("Codes des jalons à faire avant, séparés par des virgules.")
     )
     reference_code = forms.CharField(
-        label=_("Délai compté depuis"), max_length=40, required=False, help_text=_("Code d'un jalon ; vide : depuis l'acceptation.")
+        label=_("Délai compté depuis"), max_length=40, required=False,
+        help_text=_("Code d'un jalon ; « request » : depuis la réception de la demande ; vide : depuis l'acceptation."),
     )
     target_amount = forms.IntegerField(label=_("Délai cible"), min_value=0, required=False, widget=forms.NumberInput(attrs={"size": 4}))
     target_unit = forms.ChoiceField(label=_("Unité"), choices=[("", "—"), *DELAY_UNITS], required=False)
     source = forms.CharField(label=_("Source"), max_length=300, required=False)
+    p1_amount = forms.IntegerField(label=_("Délai P1 (très urgent)"), min_value=0, required=False, widget=forms.NumberInput(attrs={"size": 4}))
+    p1_unit = forms.ChoiceField(label=_("Unité P1"), choices=[("", "—"), *DELAY_UNITS], required=False)
+    p2_amount = forms.IntegerField(label=_("Délai P2 (urgent)"), min_value=0, required=False, widget=forms.NumberInput(attrs={"size": 4}))
+    p2_unit = forms.ChoiceField(label=_("Unité P2"), choices=[("", "—"), *DELAY_UNITS], required=False)
+    p3_amount = forms.IntegerField(label=_("Délai P3 (habituel)"), min_value=0, required=False, widget=forms.NumberInput(attrs={"size": 4}))
+    p3_unit = forms.ChoiceField(label=_("Unité P3"), choices=[("", "—"), *DELAY_UNITS], required=False)
+    priority_source = forms.CharField(
+        label=_("Source des délais par priorité"), max_length=300, required=False,
+        help_text=_("Une priorité laissée vide reprend le délai cible. P1 ≤ P2 ≤ P3. Citez la source ou « proposition Jalon, à valider »."),
+    )
+    follows = CodeListField(
+        label=_("Jamais attendu avant"), required=False, max_length=400,
+        help_text=_("Codes de jalons antérieurs dont l'échéance ne peut pas être dépassée par celle-ci (sans devoir les attendre)."),
+    )
     resource_kind = forms.ChoiceField(label=_("Ressource à réserver"), choices=[("", _("— Aucune —")), *ResourceKind.choices], required=False)
     same_day_group = forms.CharField(
         label=_("Même jour que"), max_length=40, required=False, help_text=_("Un nom commun aux étapes à planifier le même jour, ex. diagnostic_day.")
@@ -55,10 +70,27 @@ class MilestoneForm(forms.Form):
     )
 
     def milestone(self) -> dict:
-        """The row as template_version_create takes it."""
+        """The row as template_version_create takes it (the per-priority fields become `delay_by_priority`)."""
         data = dict(self.cleaned_data)
         data.pop("DELETE", None)
+        data["delay_by_priority"] = {}
+        for priority in PRIORITY_CODES:
+            amount, unit = data.pop(f"{priority.lower()}_amount", None), data.pop(f"{priority.lower()}_unit", "")
+            if amount is not None or unit:
+                data["delay_by_priority"][priority] = {"amount": amount, "unit": unit}
         return data
+
+
+PRIORITY_CODES = ("P1", "P2", "P3")
+
+
+def initial_row(milestone: dict) -> dict:
+    """A milestone as `template_services.milestone_as_dict` gives it, with its per-priority targets spread
+    over the form's fields."""
+    row = dict(milestone)
+    for priority, delay in (row.pop("delay_by_priority", None) or {}).items():
+        row[f"{priority.lower()}_amount"], row[f"{priority.lower()}_unit"] = delay.get("amount"), delay.get("unit", "")
+    return row
 
 
 class BaseMilestoneFormSet(forms.BaseFormSet):

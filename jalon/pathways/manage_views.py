@@ -12,7 +12,7 @@ from jalon.accounts.access import Capability, capability_required
 from jalon.accounts.reauth import is_post, recent_auth_required
 from jalon.core.actor import Actor
 from jalon.pathways import template_services
-from jalon.pathways.manage_forms import MilestoneFormSet, VersionForm
+from jalon.pathways.manage_forms import MilestoneFormSet, VersionForm, initial_row
 from jalon.pathways.models import PathwayTemplate
 
 
@@ -61,7 +61,7 @@ def version_new(request, kind: str):
     """A formset pre-filled with the current version's milestones; saving publishes version N+1."""
     template = get_object_or_404(PathwayTemplate, kind=kind)
     current = template.current_version()
-    initial = [template_services.milestone_as_dict(m) for m in current.milestones.order_by("order", "id")] if current else []
+    initial = [initial_row(template_services.milestone_as_dict(m)) for m in current.milestones.order_by("order", "id")] if current else []
     formset = MilestoneFormSet(request.POST or None, initial=initial, prefix="milestones")
     version_form = VersionForm(request.POST or None)
     if request.method == "POST":
@@ -103,4 +103,5 @@ def _attach_errors(invalid: template_services.TemplateVersionInvalid, kept_forms
         form = kept_forms[index]
         for field_name, field_messages in row.items():
             for message in field_messages:
-                form.add_error(field_name if field_name in form.fields else None, message)
+                target = "p1_amount" if field_name == "delay_by_priority" else field_name
+                form.add_error(target if target in form.fields else None, message)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -74,8 +76,13 @@ class PathwayTemplateVersion(models.Model):
 class MilestoneTemplate(models.Model):
     """A step of a template: who does it, what it depends on, and its target delay from a reference step.
 
-    `reference_code` blank means "from the start of the pathway" (the referral's acceptance);
-    `depends_on` lists codes of steps that must be done first.
+    `reference_code` blank means "from the start of the pathway" (the referral's acceptance), and
+    `REQUEST_REFERENCE` ("request") from the referral's reception (the GP's request);
+    `depends_on` lists codes of steps that must be done first; `follows` codes of earlier steps this one
+    is never due before (without having to wait for them: the final pathology result after the
+    intermediate one). `delay_by_priority` gives the target per pathway priority
+    ({"P1": {"amount": 6, "unit": "hours"}, ...}, sourced in `priority_source`); a priority it does not
+    name uses `target_amount`/`target_unit`.
     """
 
     template_version = models.ForeignKey(PathwayTemplateVersion, on_delete=models.CASCADE, related_name="milestones")
@@ -91,6 +98,9 @@ class MilestoneTemplate(models.Model):
     target_amount = models.PositiveIntegerField(_("délai cible"), null=True, blank=True)
     target_unit = models.CharField(_("unité"), max_length=16, choices=DELAY_UNITS, blank=True)
     source = models.CharField(_("source"), max_length=300, blank=True)
+    delay_by_priority = models.JSONField(_("délai cible selon la priorité"), default=dict, blank=True)
+    priority_source = models.CharField(_("source des délais selon la priorité"), max_length=300, blank=True)
+    follows = models.JSONField(_("jamais attendu avant"), default=list, blank=True)
     # Booking: which kind of resource the step needs (blank: not booked in Jalon), and a group name
     # shared by steps planned on the same day (the diagnostic day).
     resource_kind = models.CharField(_("ressource à réserver"), max_length=20, blank=True, choices=ResourceKind.choices)
@@ -104,6 +114,26 @@ class MilestoneTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    def priority_delays(self) -> list[tuple[str, int, str]]:
+        """(priority, amount, French unit) for each per-priority target, P1 first (for the pages)."""
+        units = dict(DELAY_UNITS)
+        return [
+            (priority, delay["amount"], units.get(delay["unit"], delay["unit"]))
+            for priority, delay in sorted((self.delay_by_priority or {}).items())
+        ]
+
+    def target_for(self, priority: str) -> tuple[int, str] | None:
+        """The target delay (amount, unit) of this step for a pathway of `priority`, or None."""
+        chosen = (self.delay_by_priority or {}).get(priority)
+        if chosen:
+            return int(chosen["amount"]), chosen["unit"]
+        if self.target_amount is not None and self.target_unit:
+            return self.target_amount, self.target_unit
+        return None
+
+
+REQUEST_REFERENCE = "request"
 
 
 class PathwayStatus(models.TextChoices):
@@ -156,6 +186,8 @@ class Milestone(models.Model):
     order = models.PositiveSmallIntegerField()
     status = models.CharField(_("statut"), max_length=10, choices=MilestoneStatus.choices, default=MilestoneStatus.PENDING)
     due_at = models.DateTimeField(_("échéance"), null=True, blank=True, db_index=True)
+    # Where the step's window starts (its reference time): "due soon" is a share of that window.
+    counted_from = models.DateTimeField(_("délai compté depuis"), null=True, blank=True)
     planned_at = models.DateTimeField(_("prévu le"), null=True, blank=True, help_text="Appointment date, once booked.")
     done_at = models.DateTimeField(_("réalisé le"), null=True, blank=True)
     done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -190,18 +222,33 @@ class Task(models.Model):
         ordering = ["pathway", "due_at", "id"]
 
 
+def warning_window(due_at, counted_from, *, horizon: timedelta, share_percent: int) -> timedelta:
+    """How long before its due date a step is "due soon": `share_percent` of its own window (from
+    `counted_from` to `due_at`), never more than `horizon`; the horizon alone when the window is unknown.
+    So a step is never "due soon" on the first minute of its window (unless the share is 100 %)."""
+    if due_at is None or counted_from is None:
+        return horizon
+    window = max(due_at - counted_from, timedelta(0))
+    return min(horizon, window * share_percent / 100)
+
+
 class AlertPolicy(models.Model):
     """Alert thresholds, versioned like every rule; the newest published one applies."""
 
     version = models.PositiveIntegerField(unique=True)
     published_at = models.DateTimeField(null=True, blank=True)
     warning_horizon_hours = models.PositiveIntegerField(_("prévenir avant l'échéance (heures)"), default=24)
+    # A step is "due soon" when this share of its own window is left (never more than the horizon above).
+    warning_share_percent = models.PositiveSmallIntegerField(_("prévenir quand il reste (% du délai de l'étape)"), default=20)
     escalation_after_hours = models.PositiveIntegerField(_("escalader après retard de (heures)"), default=48)
     lost_to_follow_up_days = models.PositiveIntegerField(_("perdu de vue sans événement depuis (jours)"), default=14)
     source = models.CharField(_("source"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-version"]
+
+    def warning_window(self, due_at, counted_from) -> timedelta:
+        return warning_window(due_at, counted_from, horizon=timedelta(hours=self.warning_horizon_hours), share_percent=self.warning_share_percent)
 
 
 class AlertKind(models.TextChoices):

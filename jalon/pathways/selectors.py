@@ -21,6 +21,7 @@ from jalon.events.models import Event
 from jalon.messaging.models import OutboxMessage
 from jalon.pathways.alerts import current_policy, open_alerts
 from jalon.pathways.models import (
+    REQUEST_REFERENCE,
     Alert,
     AlertKind,
     Milestone,
@@ -30,6 +31,7 @@ from jalon.pathways.models import (
     Pathway,
     ResponsibleRole,
     Task,
+    warning_window,
 )
 from jalon.referrals.access import referral_for_user, referrals_visible_to
 from jalon.referrals.models import ExamKind, Question, Referral, ReferralDocument
@@ -87,8 +89,11 @@ def referral_documents(referral: Referral) -> list[ReferralDocument]:
     return list(ReferralDocument.objects.filter(referral_id=referral.pk).order_by("uploaded_at", "id"))
 
 
-def milestone_status(milestone: Milestone, *, now: datetime, warning_horizon: timedelta, pathway_closed: bool = False) -> str:
-    """done, skipped, overdue (pending and past due), due_soon (due within the horizon), planned or not_done."""
+def milestone_status(
+    milestone: Milestone, *, now: datetime, warning_horizon: timedelta, warning_share_percent: int = 100, pathway_closed: bool = False
+) -> str:
+    """done, skipped, overdue (pending and past due), due_soon (within the alerts' warning window:
+    `warning_window`), planned or not_done."""
     if milestone.status == MilestoneStatus.DONE:
         return "done"
     if milestone.status == MilestoneStatus.SKIPPED:
@@ -97,18 +102,23 @@ def milestone_status(milestone: Milestone, *, now: datetime, warning_horizon: ti
         return "not_done"
     if milestone.due_at is not None and milestone.due_at < now:
         return "overdue"
-    if milestone.due_at is not None and milestone.due_at <= now + warning_horizon:
+    window = warning_window(milestone.due_at, milestone.counted_from, horizon=warning_horizon, share_percent=warning_share_percent)
+    if milestone.due_at is not None and milestone.due_at <= now + window:
         return "due_soon"
     return "planned"
 
 
-def target_text(template: MilestoneTemplate, labels_by_code: dict[str, str]) -> str:
-    """« 48 heures ouvrées après « Accueil » », or « – » when the step has no target delay."""
-    if template.target_amount is None or not template.target_unit:
+def target_text(template: MilestoneTemplate, labels_by_code: dict[str, str], priority: str = "") -> str:
+    """« 48 heures ouvrées après « Accueil » » (the target for the pathway's priority), or « – » when the
+    step has no target delay."""
+    target = template.target_for(priority)
+    if target is None:
         return "–"
-    delay = delay_text(template.target_amount, template.target_unit)
+    delay = delay_text(*target)
     if not template.reference_code:
         return _("%(delay)s après le début du parcours") % {"delay": delay}
+    if template.reference_code == REQUEST_REFERENCE:
+        return _("%(delay)s après la réception de la demande") % {"delay": delay}
     reference = labels_by_code.get(template.reference_code, template.reference_code)
     return _("%(delay)s après « %(reference)s »") % {"delay": delay, "reference": reference}
 
@@ -191,12 +201,15 @@ def pathway_page(pathway: Pathway, *, now: datetime | None = None) -> PathwayPag
         MilestoneTemplate.objects.filter(template_version_id=pathway.template_version_id).values_list("code", "label")
     )
     labels_by_code.update({milestone.code: milestone.label for milestone in milestones})
-    horizon = timedelta(hours=current_policy().warning_horizon_hours)
+    policy = current_policy()
+    horizon = timedelta(hours=policy.warning_horizon_hours)
     rows = [
         MilestoneRow(
             milestone=milestone,
-            status=milestone_status(milestone, now=now, warning_horizon=horizon, pathway_closed=pathway.is_closed),
-            target=target_text(milestone.template, labels_by_code),
+            status=milestone_status(
+                milestone, now=now, warning_horizon=horizon, warning_share_percent=policy.warning_share_percent, pathway_closed=pathway.is_closed
+            ),
+            target=target_text(milestone.template, labels_by_code, pathway.priority),
         )
         for milestone in milestones
     ]

@@ -17,10 +17,11 @@ from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.core.validation import future_date_error
-from jalon.core.workcalendar import add_delay
+from jalon.core.workcalendar import add_delay, next_opening
 from jalon.events.services import event_record
 from jalon.pathways.errors import PathwayError, PathwayErrorCode
 from jalon.pathways.models import (
+    REQUEST_REFERENCE,
     Branch,
     LetterKind,
     Milestone,
@@ -38,7 +39,7 @@ from jalon.patients.models import Patient
 from jalon.referrals.completeness import item_label
 from jalon.referrals.models import Referral
 from jalon.referrals.models import Status as ReferralStatus
-from jalon.referrals.services import referral_close
+from jalon.referrals.services import opening_calendar, referral_close
 
 
 def current_template_version(pathway_kind: str):
@@ -58,7 +59,15 @@ def _create_milestones(pathway: Pathway, branch: str) -> None:
 
 
 def recompute_due_dates(pathway: Pathway) -> list[Milestone]:
-    """Recompute every pending milestone's due date from its reference; returns the milestones changed."""
+    """Recompute every pending milestone's due date; returns the milestones changed.
+
+    A step's target is the one for the pathway's priority (`MilestoneTemplate.target_for`), counted from
+    its reference (see `_reference_time`) in the entry point's working calendar (its department and
+    closures). Then two rules: a step is never due before an earlier step it follows (its reference, the
+    steps it depends on and the ones it `follows`: their done time, else their due date), and never while
+    the entry point is closed (moved to its next opening, `workcalendar.next_opening`)."""
+    referral = Referral.objects.select_related("entry_point__organization").prefetch_related("entry_point__closures").get(pk=pathway.referral_id)
+    calendar = {**opening_calendar(referral.entry_point), "department": pathway.department or None}
     milestones = list(pathway.milestones.select_related("template").order_by("order"))
     by_code = {milestone.code: milestone for milestone in milestones}
     changed = []
@@ -66,21 +75,42 @@ def recompute_due_dates(pathway: Pathway) -> list[Milestone]:
         template = milestone.template
         if milestone.status != MilestoneStatus.PENDING:
             continue
-        new_due = None
-        if template.target_amount is not None and template.target_unit:
-            reference_time = _reference_time(pathway, template.reference_code, by_code)
-            if reference_time is not None:
-                new_due = add_delay(reference_time, template.target_amount, template.target_unit, department=pathway.department or None)
-        if new_due != milestone.due_at:
-            milestone.due_at = new_due
+        new_due = counted_from = None
+        target = template.target_for(pathway.priority)
+        if target is not None:
+            counted_from = _reference_time(pathway, referral, template.reference_code, by_code)
+            if counted_from is not None:
+                new_due = add_delay(counted_from, *target, department=calendar["department"], closures=calendar["closures"])
+                new_due = max([new_due, *_times_followed(template, by_code)])
+                new_due = next_opening(new_due, **calendar)
+        if (new_due, counted_from) != (milestone.due_at, milestone.counted_from):
+            milestone.due_at, milestone.counted_from = new_due, counted_from
             changed.append(milestone)
-    Milestone.objects.bulk_update(changed, ["due_at"])
+    Milestone.objects.bulk_update(changed, ["due_at", "counted_from"])
     return changed
 
 
-def _reference_time(pathway: Pathway, reference_code: str, by_code: dict[str, Milestone]) -> datetime | None:
+def _times_followed(template: MilestoneTemplate, by_code: dict[str, Milestone]) -> list[datetime]:
+    """When the earlier steps this one follows are done, or due: it is never due before them."""
+    codes = {*template.depends_on, *template.follows, template.reference_code} - {"", REQUEST_REFERENCE}
+    times = []
+    for code in codes:
+        earlier = by_code.get(code)
+        if earlier is None or earlier.status == MilestoneStatus.SKIPPED:
+            continue
+        moment = earlier.done_at if earlier.status == MilestoneStatus.DONE else earlier.due_at
+        if moment is not None:
+            times.append(moment)
+    return times
+
+
+def _reference_time(pathway: Pathway, referral: Referral, reference_code: str, by_code: dict[str, Milestone]) -> datetime | None:
+    """Blank: the pathway's start (acceptance); "request": the referral's reception; else the reference
+    step's done time, or its due date while pending."""
     if not reference_code:
         return pathway.started_at
+    if reference_code == REQUEST_REFERENCE:
+        return referral.received_at
     reference = by_code.get(reference_code)
     if reference is None:
         return None  # the reference belongs to a branch not (yet) taken

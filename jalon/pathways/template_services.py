@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
-from jalon.core.vocabulary import ResourceKind, Specialty
-from jalon.core.workcalendar import DELAY_UNITS
+from jalon.core.vocabulary import Priority, ResourceKind, Specialty
+from jalon.core.workcalendar import DELAY_UNITS, delay_never_longer
 from jalon.pathways.models import (
+    REQUEST_REFERENCE,
     Branch,
     MilestoneTemplate,
     PathwayStatus,
@@ -46,7 +47,11 @@ MILESTONE_FIELDS = (
     "resource_kind",
     "same_day_group",
     "specialty",
+    "delay_by_priority",
+    "priority_source",
+    "follows",
 )
+PRIORITIES = tuple(Priority.values)
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 _UNITS = {value for value, _label in DELAY_UNITS}
 
@@ -94,6 +99,9 @@ def _clean_milestone(index: int, raw: dict, errors: TemplateVersionInvalid) -> d
         "resource_kind": raw.get("resource_kind") or "",
         "same_day_group": (raw.get("same_day_group") or "").strip(),
         "specialty": raw.get("specialty") or "",
+        "delay_by_priority": {},
+        "priority_source": (raw.get("priority_source") or "").strip(),
+        "follows": [code.strip() for code in (raw.get("follows") or []) if code and code.strip()],
     }
     if not milestone["code"]:
         errors.add_row(index, "code", _("Indiquez un code."))
@@ -127,9 +135,46 @@ def _clean_milestone(index: int, raw: dict, errors: TemplateVersionInvalid) -> d
         errors.add_row(index, "resource_kind", _("Type de ressource inconnu."))
     if milestone["specialty"] and milestone["specialty"] not in Specialty.values:
         errors.add_row(index, "specialty", _("Spécialité inconnue."))
+    _clean_priority_delays(index, raw.get("delay_by_priority") or {}, milestone, errors)
     if milestone["same_day_group"] and (len(milestone["same_day_group"]) > 40 or not _SLUG.match(milestone["same_day_group"])):
         errors.add_row(index, "same_day_group", _("Le nom du groupe « même jour » : lettres sans accent, chiffres, « - » et « _ » (40 au plus)."))
     return milestone
+
+
+def _clean_priority_delays(index: int, raw: dict, milestone: dict, errors: TemplateVersionInvalid) -> None:
+    """The per-priority targets: each given with its unit, P1 ≤ P2 ≤ P3 (a priority left blank uses the step's
+    target delay), and a source for them."""
+    cleaned = {}
+    for priority in PRIORITIES:
+        given = raw.get(priority) or {}
+        amount, unit = given.get("amount"), given.get("unit") or ""
+        if amount is None and not unit:
+            continue
+        if amount is None or not unit or not isinstance(amount, int) or isinstance(amount, bool) or amount < 0 or unit not in _UNITS:
+            errors.add_row(index, "delay_by_priority", _("Délai %(priority)s : indiquez un nombre entier positif et son unité.") % {"priority": priority})
+            continue
+        cleaned[priority] = {"amount": amount, "unit": unit}
+    milestone["delay_by_priority"] = cleaned
+    if not cleaned:
+        return
+    default = (milestone["target_amount"], milestone["target_unit"]) if milestone["target_amount"] is not None and milestone["target_unit"] in _UNITS else None
+    effective = [(cleaned[p]["amount"], cleaned[p]["unit"]) if p in cleaned else default for p in PRIORITIES]
+    for step in range(len(PRIORITIES) - 1):
+        shorter, longer, first, second = PRIORITIES[step], PRIORITIES[step + 1], effective[step], effective[step + 1]
+        if first is None or second is None:
+            errors.add_row(index, "delay_by_priority", _("Indiquez le délai de chaque priorité, ou un délai cible commun."))
+            return
+        if not delay_never_longer(first, second):
+            errors.add_row(
+                index,
+                "delay_by_priority",
+                _("Le délai %(shorter)s doit être au plus égal au délai %(longer)s (P1 ≤ P2 ≤ P3) : une priorité plus haute n'attend jamais plus longtemps.")
+                % {"shorter": shorter, "longer": longer},
+            )
+    if not milestone["priority_source"]:
+        errors.add_row(index, "priority_source", _("Citez la source des délais par priorité, ou écrivez « proposition Jalon, à valider »."))
+    elif len(milestone["priority_source"]) > 300:
+        errors.add_row(index, "priority_source", _("La source ne peut dépasser 300 caractères."))
 
 
 def _check_references(milestones: list[dict], errors: TemplateVersionInvalid) -> None:
@@ -164,8 +209,10 @@ def _check_references(milestones: list[dict], errors: TemplateVersionInvalid) ->
             errors.add_row(index, field_name, message % {"code": target_code, "branch": Branch(target["branch"]).label})
 
     for index, milestone in enumerate(milestones):
-        if milestone["reference_code"]:
+        if milestone["reference_code"] and milestone["reference_code"] != REQUEST_REFERENCE:
             check(index, milestone, milestone["reference_code"], "reference_code")
+        for code in milestone["follows"]:
+            check(index, milestone, code, "follows")
         if len(set(milestone["depends_on"])) != len(milestone["depends_on"]):
             errors.add_row(index, "depends_on", _("Un même jalon est cité deux fois."))
         for code in milestone["depends_on"]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -25,6 +27,12 @@ class EntryPoint(models.Model):
     )
     answer_delay_amount = models.PositiveSmallIntegerField(_("délai de réponse"), default=48)
     answer_delay_unit = models.CharField(_("unité du délai"), max_length=16, choices=DELAY_UNITS, default="working_hours")
+    # The delay above is the commitment for a routine referral; an urgent or very urgent one is answered
+    # sooner: {"urgent": {"amount": 24, "unit": "working_hours"}, ...}, else the shipped table
+    # (data/answer_delays_v1.json). See services.answer_delay.
+    answer_delay_by_urgency = models.JSONField(_("délai de réponse selon l'urgence"), default=dict, blank=True)
+    opens_at = models.TimeField(_("ouverture"), default=time(8, 0))
+    closes_at = models.TimeField(_("fermeture"), default=time(18, 0))
     is_active = models.BooleanField(_("actif"), default=True)
 
     class Meta:
@@ -122,6 +130,8 @@ class Referral(models.Model):
     outside_territory = models.BooleanField(_("hors territoire"), default=False)
     pathway_kind = models.CharField(_("parcours"), max_length=32, choices=PathwayKind.choices, blank=True)
     priority = models.CharField(_("priorité"), max_length=2, choices=Priority.choices, blank=True)
+    # What the triage rules propose while the referral waits (set by triage through `referral_content_changed`).
+    proposed_priority = models.CharField(_("priorité proposée"), max_length=2, choices=Priority.choices, blank=True)
     redirected_to = models.CharField(_("réorientée vers"), max_length=200, blank=True)
     status_reason = models.TextField(_("motif du dernier changement de statut"), blank=True)
     related_referrals = models.ManyToManyField("self", blank=True, verbose_name=_("demandes liées"))

@@ -8,7 +8,7 @@ from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, W
 
 from jalon.core.identifiers import normalize_ins
 from jalon.core.text import normalize_name
-from jalon.core.vocabulary import Urgency
+from jalon.core.vocabulary import Priority, Urgency
 from jalon.events.models import Event
 from jalon.patients.models import Patient
 from jalon.referrals.access import referrals_visible_to
@@ -21,6 +21,15 @@ _STATUS_ORDER = Case(
     default=Value(3),
     output_field=IntegerField(),
 )
+# The priority decided at acceptance, else the one the triage rules proposed at submission: P1 first,
+# a referral without either last.
+_PRIORITY_ORDER = Case(
+    When(Q(priority=Priority.P1) | Q(priority="", proposed_priority=Priority.P1), then=Value(0)),
+    When(Q(priority=Priority.P2) | Q(priority="", proposed_priority=Priority.P2), then=Value(1)),
+    When(Q(priority=Priority.P3) | Q(priority="", proposed_priority=Priority.P3), then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
 _URGENCY_ORDER = Case(
     When(declared_urgency=Urgency.VERY_URGENT, then=Value(0)),
     When(declared_urgency=Urgency.URGENT, then=Value(1)),
@@ -30,7 +39,8 @@ _URGENCY_ORDER = Case(
 
 
 def worklist(user, *, q: str = "", status: str = "open", completeness: str = "", channel: str = "", priority: str = "") -> QuerySet[Referral]:
-    """The coordinator's queue: what to answer first on top (status, declared urgency, then nearest deadline)."""
+    """The coordinator's queue: what to answer first on top (status, priority decided or proposed, declared
+    urgency, then nearest deadline)."""
     referrals = referrals_visible_to(user)
     if status == "open":
         referrals = referrals.filter(status__in=OPEN_STATUSES)
@@ -41,7 +51,7 @@ def worklist(user, *, q: str = "", status: str = "open", completeness: str = "",
     if channel:
         referrals = referrals.filter(channel=channel)
     if priority:
-        referrals = referrals.filter(priority=priority)
+        referrals = referrals.filter(Q(priority=priority) | Q(priority="", proposed_priority=priority))
     q = q.strip()
     if q:
         condition = Q(reference__iexact=q) | Q(reference__iendswith=q)
@@ -57,8 +67,8 @@ def worklist(user, *, q: str = "", status: str = "open", completeness: str = "",
         referrals.select_related("entry_point__organization__commune")
         # The entry points' closures set the working hours left shown on each row (services.answer_hours_left).
         .prefetch_related("patient", "referrer", "entry_point__closures")
-        .annotate(status_order=_STATUS_ORDER, urgency_order=_URGENCY_ORDER)
-        .order_by("status_order", "urgency_order", "answer_deadline", "id")
+        .annotate(status_order=_STATUS_ORDER, priority_order=_PRIORITY_ORDER, urgency_order=_URGENCY_ORDER)
+        .order_by("status_order", "priority_order", "urgency_order", "answer_deadline", "id")
     )
 
 

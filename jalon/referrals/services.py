@@ -6,8 +6,11 @@ and the outbox messages together (DESIGN.md §4).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,7 +24,8 @@ from jalon.core.documents import CheckedDocument, check_document
 from jalon.core.formatting import date_at_time
 from jalon.core.references import next_reference
 from jalon.core.validation import future_date_error
-from jalon.core.workcalendar import add_delay, working_hours_left
+from jalon.core.vocabulary import Urgency
+from jalon.core.workcalendar import DELAY_UNITS, add_delay, delay_never_longer, next_opening, working_hours_left
 from jalon.directory.models import Professional
 from jalon.events.services import event_record
 from jalon.patients.models import CareTeamRole, Patient
@@ -39,7 +43,7 @@ from jalon.referrals.models import (
     ReferralMessage,
 )
 from jalon.referrals.notifications import notify_referrer
-from jalon.referrals.signals import complement_answered
+from jalon.referrals.signals import complement_answered, referral_content_changed
 from jalon.referrals.status import ANSWERING_ACTIONS, TRANSITIONS, awaits_complement, target_status
 
 
@@ -70,11 +74,47 @@ def answer_calendar(entry_point: EntryPoint) -> dict:
     }
 
 
-def answer_deadline_for(entry_point: EntryPoint, received_at) -> object:
-    """The committed answer time: the entry point's delay in its unit, in its department's working time."""
-    return add_delay(
-        received_at, entry_point.answer_delay_amount, entry_point.answer_delay_unit, **answer_calendar(entry_point)
-    )
+def opening_calendar(entry_point: EntryPoint) -> dict:
+    """`answer_calendar` with the entry point's opening hours, as `workcalendar.next_opening` takes them."""
+    return {**answer_calendar(entry_point), "opens": entry_point.opens_at, "closes": entry_point.closes_at}
+
+
+ANSWER_DELAYS_FILE = Path(__file__).resolve().parent / "data" / "answer_delays_v1.json"
+
+
+@lru_cache(maxsize=1)
+def shipped_answer_delays() -> dict[str, dict]:
+    """The shipped answer delay per declared urgency (urgent, very urgent), each with its source."""
+    return json.loads(ANSWER_DELAYS_FILE.read_text(encoding="utf-8"))["delays"]
+
+
+def answer_delay(entry_point: EntryPoint, urgency: str) -> tuple[int, str]:
+    """The delay (amount, unit) the entry point commits to for a referral of this declared urgency.
+
+    Routine: the entry point's delay. Urgent and very urgent: the entry point's own delay for that urgency
+    if it set one, else the shipped one; never longer than the routine commitment."""
+    routine = (entry_point.answer_delay_amount, entry_point.answer_delay_unit)
+    if urgency == Urgency.ROUTINE:
+        return routine
+    chosen = (entry_point.answer_delay_by_urgency or {}).get(urgency) or shipped_answer_delays().get(urgency)
+    if not chosen:
+        return routine
+    delay = (int(chosen["amount"]), chosen["unit"])
+    return delay if delay_never_longer(delay, routine) else routine
+
+
+def answer_commitment(entry_point: EntryPoint, urgency: str) -> str:
+    """The delay of `answer_delay` as the referrer reads it: « 4 heures ouvrées »."""
+    amount, unit = answer_delay(entry_point, urgency)
+    return f"{amount} {dict(DELAY_UNITS)[unit]}"
+
+
+def answer_deadline_for(entry_point: EntryPoint, received_at, urgency: str = Urgency.ROUTINE) -> object:
+    """The committed answer time: the delay for the declared urgency, in the entry point's working time,
+    moved to its next opening when it falls while it is closed."""
+    calendar = opening_calendar(entry_point)
+    end = add_delay(received_at, *answer_delay(entry_point, urgency), department=calendar["department"], closures=calendar["closures"])
+    return next_opening(end, **calendar)
 
 
 def answer_hours_left(referral: Referral, now) -> int:
@@ -229,7 +269,7 @@ def referral_submit(
         patient_informed=patient_informed,
         submitted_identity=submitted_identity,
         received_at=received_at,
-        answer_deadline=answer_deadline_for(entry_point, received_at),
+        answer_deadline=answer_deadline_for(entry_point, received_at, declared_urgency),
         outside_territory=_is_outside_territory(entry_point, submitted_identity["commune_code"] or patient_row.commune_id),
         created_by=actor.user,
     )
@@ -265,6 +305,7 @@ def referral_submit(
             payload={"linked": [other.reference for other in open_referrals]},
         )
     audit(actor, action=AuditAction.CREATE, patient_id=patient_row.pk, object_type="referral", object_id=referral.reference)
+    referral_content_changed.send(sender=Referral, referral=referral)
     notify_referrer(referral=referral, event=event)
     return SubmitResult(referral=referral, patient_created=created, open_referrals_of_patient=open_referrals)
 
@@ -423,8 +464,10 @@ def referral_complete(
     answered = [item for item in missing_before if item not in referral.missing_items]
     complement_answered.send(sender=Referral, referral_id=referral.pk, items=answered, actor=actor)
     if target_status("complete", referral.status) is None:
-        return _complement_after_acceptance(actor=actor, referral=referral, message=message, answered=answered)
-    return _transition(
+        referral = _complement_after_acceptance(actor=actor, referral=referral, message=message, answered=answered)
+        referral_content_changed.send(sender=Referral, referral=referral)
+        return referral
+    referral = _transition(
         actor=actor,
         referral=referral,
         action="complete",
@@ -434,6 +477,8 @@ def referral_complete(
         is_complete=referral.is_complete,
         outside_territory=referral.outside_territory,
     )
+    referral_content_changed.send(sender=Referral, referral=referral)
+    return referral
 
 
 def _complement_after_acceptance(*, actor: Actor, referral: Referral, message: str, answered: list[str]) -> Referral:

@@ -107,6 +107,7 @@ def acknowledgment(request, reference: str):
             "patient": referral.patient if sees_patient_record(request.user, referral) else selectors.patient_as_submitted(referral),
             "missing": [item_label(item) for item in referral.missing_items],
             "wished": [item_label(item) for item in services.wished_missing_items(referral)],
+            "commitment": services.answer_commitment(referral.entry_point, referral.declared_urgency),
         },
     )
 

@@ -22,9 +22,9 @@ def closed_monday(entry_point):
 
 @pytest.fixture
 def friday_referral(submit, closed_monday):
-    """A referral received Friday 13 November 2026 at 15:00, to answer within 48 working hours."""
+    """A routine referral received Friday 13 November 2026 at 15:00, to answer within 48 working hours."""
     with time_machine.travel(FRIDAY_15H, tick=False):
-        return submit().referral
+        return submit(declared_urgency="routine").referral
 
 
 def test_it_counts_the_closure_in_the_deadline_and_in_the_hours_left(friday_referral):

@@ -39,9 +39,11 @@ def pathway(alert_template, submit, coordinator):
         return pathway_start(actor=Actor(user=coordinator), referral=referral, priority="P2")
 
 
-def test_it_raises_a_due_soon_alert_inside_the_warning_horizon(pathway):
-    """Five hours before the first contact is due, one due-soon alert is raised."""
-    report = alerts_scan(now=MONDAY_9H + timedelta(hours=19))
+def test_it_raises_a_due_soon_alert_inside_the_warning_window(pathway):
+    """Five hours before the 24-hour first contact is due, nothing yet (20 % of the step is 4.8 h); four hours
+    before, one due-soon alert is raised."""
+    assert alerts_scan(now=MONDAY_9H + timedelta(hours=19)).raised == 0
+    report = alerts_scan(now=MONDAY_9H + timedelta(hours=20))
     alert = Alert.objects.get()
     assert (report.raised, alert.kind, alert.milestone.code) == (1, AlertKind.DUE_SOON, "first_contact")
 

@@ -60,14 +60,15 @@ def paris_entry_point(paris):
 
 def test_it_gives_a_friday_afternoon_pathway_its_reception_on_tuesday_same_time(submit, coordinator, time_machine):
     """Started on Friday 15:00, the shipped lung template's 48 working-hour reception is due on Tuesday 15:00,
-    the first contact (24 working hours) on Monday 15:00, the next-day biopsy on Wednesday 15:00."""
+    the first contact (24 working hours) on Monday 15:00, the next-day biopsy on Wednesday 15:00; imaging,
+    12 hours after the reception (3:00 at night), at the next opening (8:00)."""
     time_machine.move_to(at(2026, 11, 20, 15, 0), tick=False)
     pathway = pathway_build(submit, user=coordinator)
-    assert pathway.template_version.version == 1
+    assert pathway.template_version.version == 2
     assert dues(pathway, "first_contact", "reception", "imaging", "biopsy") == {
         "first_contact": at(2026, 11, 23, 15, 0),
         "reception": at(2026, 11, 24, 15, 0),
-        "imaging": at(2026, 11, 25, 3, 0),
+        "imaging": at(2026, 11, 25, 8, 0),
         "biopsy": at(2026, 11, 25, 15, 0),
     }
 
@@ -141,7 +142,7 @@ def test_it_recomputes_downstream_from_a_late_reception_and_again_on_correction(
     again (a correction) recomputes them from the corrected time and is kept as a correction event."""
     pathway = monday_pathway
     assert dues(pathway, *DOWNSTREAM) == {
-        "imaging": at(2026, 11, 18, 21, 0),
+        "imaging": at(2026, 11, 19, 8, 0),
         "pet_ct": at(2026, 11, 23, 9, 0),
         "biopsy": at(2026, 11, 19, 9, 0),
         "pathology_preliminary": at(2026, 11, 25, 9, 0),
@@ -151,7 +152,7 @@ def test_it_recomputes_downstream_from_a_late_reception_and_again_on_correction(
     record(pathway, "first_contact", at(2026, 11, 16, 14, 0), coordinator)
     record(pathway, "reception", at(2026, 11, 19, 9, 0), coordinator)
     assert dues(pathway, *DOWNSTREAM) == {
-        "imaging": at(2026, 11, 19, 21, 0),
+        "imaging": at(2026, 11, 20, 8, 0),
         "pet_ct": at(2026, 11, 24, 9, 0),
         "biopsy": at(2026, 11, 20, 9, 0),
         "pathology_preliminary": at(2026, 11, 26, 9, 0),
@@ -160,7 +161,7 @@ def test_it_recomputes_downstream_from_a_late_reception_and_again_on_correction(
 
     record(pathway, "reception", at(2026, 11, 18, 16, 0), coordinator)
     assert dues(pathway, *DOWNSTREAM) == {
-        "imaging": at(2026, 11, 19, 4, 0),
+        "imaging": at(2026, 11, 19, 8, 0),
         "pet_ct": at(2026, 11, 23, 16, 0),
         "biopsy": at(2026, 11, 19, 16, 0),
         "pathology_preliminary": at(2026, 11, 25, 16, 0),
@@ -181,7 +182,7 @@ def test_it_recomputes_downstream_from_an_early_reception(monday_pathway, coordi
     record(pathway, "first_contact", at(2026, 11, 16, 10, 0), coordinator)
     record(pathway, "reception", at(2026, 11, 16, 15, 0), coordinator)
     assert dues(pathway, "imaging", "biopsy", "pathology_final") == {
-        "imaging": at(2026, 11, 17, 3, 0),
+        "imaging": at(2026, 11, 17, 8, 0),
         "biopsy": at(2026, 11, 17, 15, 0),
         "pathology_final": at(2026, 11, 23, 15, 0),
     }

@@ -284,7 +284,7 @@ def test_it_shows_the_pathway_with_due_dates_and_audits_the_read(client, coordin
 
 def test_it_shows_the_target_of_the_small_template_in_words(client, coordinator, pathway):
     """« 3 jours ouvrés après « Accueil » »: the delay, its unit and the reference step."""
-    imaging = pathway.milestones.select_related("template").filter(template__reference_code__gt="").first()
+    imaging = pathway.milestones.select_related("template").filter(template__reference_code__gt="").exclude(template__reference_code="request").first()
     reference = pathway.milestones.get(code=imaging.template.reference_code)
     client.force_login(coordinator)
     page = client.get(pathway_url(pathway)).content.decode()
@@ -386,18 +386,19 @@ def test_it_shows_overdue_and_due_soon_steps(client, coordinator, pathway, clock
     assert "En retard" in client.get(pathway_url(pathway)).content.decode()
 
 
-def test_it_takes_the_warning_horizon_from_the_newest_published_policy(pathway):
-    """Default 24 h; the newest published policy (not a draft) sets it."""
+def test_it_takes_the_warning_window_from_the_newest_published_policy(pathway):
+    """Default: 20 % of the step's window, 24 h at most; the newest published policy (not a draft) sets it."""
     milestone = pathway.milestones.exclude(due_at=None).order_by("due_at").first()
-    now = milestone.due_at - timedelta(hours=30)
-    assert milestone_status(milestone, now=now, warning_horizon=timedelta(hours=24)) == "planned"
+    now = milestone.due_at - timedelta(hours=3)
+    assert milestone.counted_from is not None and milestone.due_at - milestone.counted_from >= timedelta(hours=24)
+    assert milestone_status(milestone, now=now, warning_horizon=timedelta(hours=2)) == "planned"
     AlertPolicy.objects.update(published_at=None)
-    assert {row.milestone.pk: row.status for row in pathway_page(pathway, now=now).milestones}[milestone.pk] == "planned"
+    assert {row.milestone.pk: row.status for row in pathway_page(pathway, now=now).milestones}[milestone.pk] == "due_soon"
     newest = AlertPolicy.objects.aggregate(newest=Max("version"))["newest"] or 0
-    AlertPolicy.objects.create(version=newest + 1, published_at=timezone.now(), warning_horizon_hours=48)
-    AlertPolicy.objects.create(version=newest + 2, published_at=None, warning_horizon_hours=1)
+    AlertPolicy.objects.create(version=newest + 1, published_at=timezone.now(), warning_horizon_hours=48, warning_share_percent=10)
+    AlertPolicy.objects.create(version=newest + 2, published_at=None, warning_horizon_hours=48, warning_share_percent=100)
     rows = {row.milestone.pk: row.status for row in pathway_page(Pathway.objects.select_related("referral").get(pk=pathway.pk), now=now).milestones}
-    assert rows[milestone.pk] == "due_soon"
+    assert rows[milestone.pk] == "planned"
     assert milestone_status(milestone, now=milestone.due_at + timedelta(minutes=1), warning_horizon=timedelta(hours=24)) == "overdue"
 
 

@@ -71,8 +71,12 @@ def post_data(rows: list[dict], change_note: str = "Premier contact sous 48 h", 
             if name == "required":
                 if value:
                     data[key] = "on"
-            elif name == "depends_on":
+            elif name in ("depends_on", "follows"):
                 data[key] = ", ".join(value or [])
+            elif name == "delay_by_priority":
+                for priority, delay in (value or {}).items():
+                    data[f"milestones-{index}-{priority.lower()}_amount"] = str(delay["amount"])
+                    data[f"milestones-{index}-{priority.lower()}_unit"] = delay["unit"]
             else:
                 data[key] = "" if value is None else str(value)
         if row.get("DELETE"):

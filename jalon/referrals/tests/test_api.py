@@ -111,7 +111,8 @@ def assert_nothing_saved():
 
 
 def test_it_creates_the_referral_and_acknowledges_it(client, entry_point, gp, strasbourg):
-    """A complete referral is saved with channel api and answered 201 with its reference and Paris-time deadline."""
+    """A complete referral is saved with channel api and answered 201 with its reference and Paris-time deadline
+    (declared urgent: 24 working hours, not the routine 48)."""
     response = post(client, payload(), key_for(gp))
 
     assert response.status_code == 201, response.json()
@@ -120,7 +121,7 @@ def test_it_creates_the_referral_and_acknowledges_it(client, entry_point, gp, st
     assert body == {
         "reference": body["reference"],
         "status": "received",
-        "answer_deadline": "2026-11-24T15:00:00+01:00",
+        "answer_deadline": "2026-11-23T15:00:00+01:00",
         "missing_items": [],
         "complete": True,
     }
@@ -502,7 +503,7 @@ def test_it_refuses_a_body_too_large(client, entry_point, gp, strasbourg):
 
 def test_it_shows_the_referrer_their_referral_and_audits_the_read(client, submit, gp):
     """The referrer reads the status of their referral; the read is audited with the api channel."""
-    referral = submit().referral
+    referral = submit(declared_urgency="routine").referral
 
     response = get(client, referral.reference, key_for(gp))
 

@@ -14,8 +14,8 @@ PARIS = ZoneInfo("Europe/Paris")
 
 @time_machine.travel(datetime(2026, 11, 20, 15, 0, tzinfo=PARIS), tick=False)
 def test_it_acknowledges_with_reference_and_working_time_deadline(submit):
-    """A Friday 15:00 referral is answered by Tuesday 15:00 (48 working hours), with a JAL reference."""
-    result = submit()
+    """A Friday 15:00 routine referral is answered by Tuesday 15:00 (48 working hours), with a JAL reference."""
+    result = submit(declared_urgency="routine")
     referral = result.referral
     assert referral.reference == "JAL-2026-000001"
     assert referral.status == Status.RECEIVED

@@ -38,5 +38,5 @@ def forwards(apps, schema_editor):  # noqa: ARG001
 
 
 class Migration(migrations.Migration):
-    dependencies = [("pathways", "0008_milestonetemplate_specialty")]
+    dependencies = [("pathways", "0011_templates_v2")]
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]

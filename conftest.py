@@ -70,7 +70,9 @@ def paris(db):
 @pytest.fixture
 def cpts(strasbourg, schiltigheim):
     """The CPTS of the north of Strasbourg, whose territory is Strasbourg and Schiltigheim."""
-    organization = OrganizationFactory(name="CPTS Strasbourg Nord", kind=OrganizationKind.CPTS, finess=None, commune=strasbourg)
+    organization = OrganizationFactory(
+        name="CPTS Strasbourg Nord", kind=OrganizationKind.CPTS, finess=None, commune=strasbourg
+    )
     TerritoryFactory(organization=organization, name="Strasbourg Nord", communes=[strasbourg, schiltigheim])
     return organization
 
@@ -84,7 +86,9 @@ def hospital(strasbourg):
 @pytest.fixture
 def entry_point(cpts):
     """The CPTS's single entry point, answering within 48 working hours."""
-    return EntryPointFactory(organization=cpts, name="Numéro unique cancer CPTS", slug="cpts-cancer", territory=cpts.territory)
+    return EntryPointFactory(
+        organization=cpts, name="Numéro unique cancer CPTS", slug="cpts-cancer", territory=cpts.territory
+    )
 
 
 @pytest.fixture
@@ -95,7 +99,9 @@ def hospital_entry_point(hospital):
 @pytest.fixture
 def gp(db):
     """The GP who refers the patient (role referrer)."""
-    return UserFactory(username="dr.martin", role=Role.REFERRER, professional__last_name="Martin", professional__first_name="Claire")
+    return UserFactory(
+        username="dr.martin", role=Role.REFERRER, professional__last_name="Martin", professional__first_name="Claire"
+    )
 
 
 @pytest.fixture
@@ -131,17 +137,29 @@ def coordinator_elsewhere(hospital):
 @pytest.fixture
 def specialist(hospital):
     """A hospital pulmonologist not (yet) in the patient's care team."""
-    return UserFactory(username="dr.pneumo", role=Role.SPECIALIST, professional__specialty="Pneumologie", professional__organizations=[hospital])
+    return UserFactory(
+        username="dr.pneumo",
+        role=Role.SPECIALIST,
+        professional__specialty="Pneumologie",
+        professional__organizations=[hospital],
+    )
 
 
 @pytest.fixture
 def home_nurse(db):
-    return UserFactory(username="idel", role=Role.HOME_NURSE, professional__profession=Profession.NURSE, professional__specialty="")
+    return UserFactory(
+        username="idel", role=Role.HOME_NURSE, professional__profession=Profession.NURSE, professional__specialty=""
+    )
 
 
 @pytest.fixture
 def support_provider(db):
-    return UserFactory(username="psy", role=Role.SUPPORT_PROVIDER, professional__profession=Profession.PSYCHOLOGIST, professional__specialty="")
+    return UserFactory(
+        username="psy",
+        role=Role.SUPPORT_PROVIDER,
+        professional__profession=Profession.PSYCHOLOGIST,
+        professional__specialty="",
+    )
 
 
 @pytest.fixture

@@ -78,11 +78,17 @@ def main() -> None:
         head = AuditSeal.objects.order_by("-position").values("position", "hash").first()
         position, previous = (head["position"], head["hash"]) if head else (0, chain.GENESIS_HASH)
         record = AuditRecord.objects.create(
-            actor_label="Jalon (système)", action=AuditAction.READ, object_type="referral", object_id="JAL-2026-000001",
-            path=actor.path, ip_address=actor.ip_address,
+            actor_label="Jalon (système)",
+            action=AuditAction.READ,
+            object_type="referral",
+            object_id="JAL-2026-000001",
+            path=actor.path,
+            ip_address=actor.ip_address,
         )
         values = AuditRecord.objects.filter(id=record.id).values(*chain.record_fields())[0]
-        AuditSeal.objects.create(position=position + 1, record=record, hash=chain.link_hash(previous, chain.record_content(values)))
+        AuditSeal.objects.create(
+            position=position + 1, record=record, hash=chain.link_hash(previous, chain.record_content(values))
+        )
 
     chain.audit_seal()
     results["write_sealed_inline"] = _timed(write_sealed_inline, args.writes)
@@ -93,8 +99,12 @@ def main() -> None:
     for offset in range(0, args.rows, batch):
         AuditRecord.objects.bulk_create(
             AuditRecord(
-                actor_label="Jalon (système)", action=AuditAction.READ, object_type="referral",
-                object_id=f"JAL-2026-{number:06d}", path=f"/demandes/JAL-2026-{number:06d}/", ip_address="192.0.2.1",
+                actor_label="Jalon (système)",
+                action=AuditAction.READ,
+                object_type="referral",
+                object_id=f"JAL-2026-{number:06d}",
+                path=f"/demandes/JAL-2026-{number:06d}/",
+                ip_address="192.0.2.1",
             )
             for number in range(offset, min(offset + batch, args.rows))
         )
@@ -104,7 +114,11 @@ def main() -> None:
     start = time.perf_counter()
     sealed = chain.audit_seal()
     elapsed = time.perf_counter() - start
-    results["seal"] = {"records": sealed, "seconds": round(elapsed, 1), "per_record_us": round(elapsed / sealed * 1e6, 1)}
+    results["seal"] = {
+        "records": sealed,
+        "seconds": round(elapsed, 1),
+        "per_record_us": round(elapsed / sealed * 1e6, 1),
+    }
 
     chain_before = AuditSeal.objects.count()
     for number in range(100):
@@ -119,12 +133,21 @@ def main() -> None:
     report = chain.audit_chain_verify()
     elapsed = time.perf_counter() - start
     assert report.broken is None, report
-    results["verify"] = {"links": report.links, "seconds": round(elapsed, 1), "per_link_us": round(elapsed / report.links * 1e6, 1)}
+    results["verify"] = {
+        "links": report.links,
+        "seconds": round(elapsed, 1),
+        "per_link_us": round(elapsed / report.links * 1e6, 1),
+    }
     with connection.cursor() as cursor:
         if args.database == "postgres":
-            cursor.execute("SELECT pg_total_relation_size('accounts_auditseal'), pg_total_relation_size('accounts_auditrecord')")
+            cursor.execute(
+                "SELECT pg_total_relation_size('accounts_auditseal'), pg_total_relation_size('accounts_auditrecord')"
+            )
             seal_bytes, record_bytes = cursor.fetchone()
-            results["bytes_per_record"] = {"seal": round(seal_bytes / report.links), "record": round(record_bytes / report.links)}
+            results["bytes_per_record"] = {
+                "seal": round(seal_bytes / report.links),
+                "record": round(record_bytes / report.links),
+            }
     results["load_after"] = load()
     print(json.dumps(results, indent=2, default=str))
     DATABASE.drop(args.database)

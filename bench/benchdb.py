@@ -23,7 +23,9 @@ class BenchDatabase:
     pg_database: str
 
     def url(self, kind: str) -> str:
-        return f"sqlite:///{self.directory / self.sqlite_name}" if kind == "sqlite" else f"{PG_SERVER}/{self.pg_database}"
+        return (
+            f"sqlite:///{self.directory / self.sqlite_name}" if kind == "sqlite" else f"{PG_SERVER}/{self.pg_database}"
+        )
 
     def prepare(self, kind: str, *, reuse: bool = False) -> str:
         """An empty database for the run (or, with `reuse`, the one a previous run left), as a DATABASE_URL."""
@@ -73,8 +75,22 @@ def machine_info(kind: str) -> dict:
     import django
     from django.db import connection
 
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "?")
-    mem_kb = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), 0)
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "?",
+    )
+    mem_kb = next(
+        (
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        0,
+    )
     with connection.cursor() as cursor:
         cursor.execute("SELECT version()" if kind == "postgres" else "SELECT sqlite_version()")
         db_version = cursor.fetchone()[0]
@@ -85,6 +101,7 @@ def machine_info(kind: str) -> dict:
         "ram_gib": round(mem_kb / 1024 / 1024, 1),
         "python": platform.python_version(),
         "django": django.get_version(),
-        "database": ("PostgreSQL " if kind == "postgres" else "SQLite ") + db_version.split(" on ")[0].replace("PostgreSQL ", ""),
+        "database": ("PostgreSQL " if kind == "postgres" else "SQLite ")
+        + db_version.split(" on ")[0].replace("PostgreSQL ", ""),
         "kernel": platform.release(),
     }

@@ -69,7 +69,12 @@ def timed_baseline(period, repeat: int):
         samples["compute"].append(done - loaded)
         samples["total"].append(done - started)
     timings = [
-        {"repeat": repeat, "median_s": round(statistics.median(values), 3), "min_s": round(min(values), 3), "max_s": round(max(values), 3)}
+        {
+            "repeat": repeat,
+            "median_s": round(statistics.median(values), 3),
+            "min_s": round(min(values), 3),
+            "max_s": round(max(values), 3),
+        }
         for values in samples.values()
     ]
     return (*timings, rows, naive)
@@ -84,8 +89,12 @@ def selector_breakdown(period) -> list[dict]:
 
     calls = {
         "delay_reports (no breakdown)": lambda: selectors.delay_reports(period),
-        **{f"delay_reports by {by}": (lambda by=by: selectors._delay_stats(period, selectors.Filters(), list(selectors.DELAY_ENDS), by))
-           for by in selectors.BREAKDOWN_COLUMNS},
+        **{
+            f"delay_reports by {by}": (
+                lambda by=by: selectors._delay_stats(period, selectors.Filters(), list(selectors.DELAY_ENDS), by)
+            )
+            for by in selectors.BREAKDOWN_COLUMNS
+        },
         "milestones_within_target": lambda: selectors.milestones_within_target(period),
         "referrals_per_month": lambda: selectors.referrals_per_month(period),
         "appointments_per_month": lambda: selectors.appointments_per_month(period),
@@ -101,9 +110,15 @@ def selector_breakdown(period) -> list[dict]:
             call()
             elapsed = time.perf_counter() - started
         queries = sorted(captured.captured_queries, key=lambda query: float(query["time"]), reverse=True)
-        breakdown.append({"selector": name, "s": round(elapsed, 3), "queries": len(queries),
-                          "slowest_ms": round(float(queries[0]["time"]) * 1000) if queries else 0,
-                          "slowest_sql": queries[0]["sql"][:400] if queries else ""})
+        breakdown.append(
+            {
+                "selector": name,
+                "s": round(elapsed, 3),
+                "queries": len(queries),
+                "slowest_ms": round(float(queries[0]["time"]) * 1000) if queries else 0,
+                "slowest_sql": queries[0]["sql"][:400] if queries else "",
+            }
+        )
     return breakdown
 
 
@@ -131,8 +146,14 @@ def load_rows(period) -> dict:
     in_period = {"referral__received_at__gte": start, "referral__received_at__lt": end}
     pathways = pd.DataFrame.from_records(
         Pathway.objects.filter(**in_period).values_list(
-            "pk", "referral_id", "referral__received_at", "template_version__template__kind",
-            "referral__entry_point__organization_id", "referral__referrer__profession", "status", "outcome",
+            "pk",
+            "referral_id",
+            "referral__received_at",
+            "template_version__template__kind",
+            "referral__entry_point__organization_id",
+            "referral__referrer__profession",
+            "status",
+            "outcome",
         ),
         columns=["pathway", "referral", "received_at", "template", "site", "profession", "status", "outcome"],
     )
@@ -143,16 +164,32 @@ def load_rows(period) -> dict:
         columns=["pathway", "code", "status", "done_at", "due_at"],
     )
     exams = pd.DataFrame.from_records(
-        ExamDone.objects.filter(kind__in=IMAGING_EXAM_KINDS, **in_period)
-        .values_list("referral_id", "done_on"),
+        ExamDone.objects.filter(kind__in=IMAGING_EXAM_KINDS, **in_period).values_list("referral_id", "done_on"),
         columns=["referral", "done_on"],
     )
     referrals = pd.DataFrame.from_records(
         Referral.objects.filter(received_at__gte=start, received_at__lt=end).values_list(
-            "pk", "received_at", "patient_id", "referrer_id", "referrer__profession", "referrer__specialty", "referrer__commune_id",
-            "entry_point__territory_id", "pathway__id",
+            "pk",
+            "received_at",
+            "patient_id",
+            "referrer_id",
+            "referrer__profession",
+            "referrer__specialty",
+            "referrer__commune_id",
+            "entry_point__territory_id",
+            "pathway__id",
         ),
-        columns=["referral", "received_at", "patient", "referrer", "profession", "specialty", "commune", "territory", "pathway"],
+        columns=[
+            "referral",
+            "received_at",
+            "patient",
+            "referrer",
+            "profession",
+            "specialty",
+            "commune",
+            "territory",
+            "pathway",
+        ],
     )
     from jalon.directory.models import Territory
 
@@ -160,15 +197,20 @@ def load_rows(period) -> dict:
         Territory.communes.through.objects.values_list("territory_id", "commune_id"), columns=["territory", "commune"]
     )
     appointments = pd.DataFrame.from_records(
-        Appointment.objects.filter(Q(booked_at__gte=start, booked_at__lt=end) | Q(slot__start__gte=start, slot__start__lt=end)).values_list(
-            "status", "booked_at", "used_reserved", "slot__start", "pathway__referral__referrer__profession"
-        ),
+        Appointment.objects.filter(
+            Q(booked_at__gte=start, booked_at__lt=end) | Q(slot__start__gte=start, slot__start__lt=end)
+        ).values_list("status", "booked_at", "used_reserved", "slot__start", "pathway__referral__referrer__profession"),
         columns=["status", "booked_at", "used_reserved", "slot_start", "profession"],
     )
     releases = pd.DataFrame.from_records(SlotRelease.objects.values_list("released_at"), columns=["released_at"])
     return {
-        "pathways": pathways, "milestones": milestones, "exams": exams, "referrals": referrals,
-        "territory_communes": territory_communes, "appointments": appointments, "releases": releases,
+        "pathways": pathways,
+        "milestones": milestones,
+        "exams": exams,
+        "referrals": referrals,
+        "territory_communes": territory_communes,
+        "appointments": appointments,
+        "releases": releases,
     }
 
 
@@ -202,7 +244,10 @@ def pandas_figures(rows: dict, period) -> dict:
     care = done[done["code"].isin(FIRST_CARE_CODES)].groupby("pathway")["done_at"].min()
     facts["first_care_at"] = care
     exams = rows["exams"].dropna().merge(pathways[["pathway", "referral", "received_at"]], on="referral")
-    exams = exams[pd.to_datetime(exams["done_on"]) <= exams["received_at"].dt.tz_convert(paris).dt.tz_localize(None).dt.normalize()]
+    exams = exams[
+        pd.to_datetime(exams["done_on"])
+        <= exams["received_at"].dt.tz_convert(paris).dt.tz_localize(None).dt.normalize()
+    ]
     latest = exams.groupby("pathway")["done_on"].max()
     facts["imaging_before_at"] = pd.to_datetime(latest).dt.tz_localize(paris).dt.tz_convert("UTC")
     delays = {}
@@ -215,8 +260,12 @@ def pandas_figures(rows: dict, period) -> dict:
         values = values.dropna()
         if values.empty:
             return {"n": 0, "median": None, "p90": None, "mean": None}
-        return {"n": int(values.size), "median": round(float(values.median()), 2), "p90": round(nearest_rank_p90(values), 2),
-                "mean": round(float(values.mean()), 2)}
+        return {
+            "n": int(values.size),
+            "median": round(float(values.median()), 2),
+            "p90": round(nearest_rank_p90(values), 2),
+            "mean": round(float(values.mean()), 2),
+        }
 
     columns = {"month": "month", "template": "template", "site": "site", "profession": "profession"}
     result = {"delays": {}, "breakdowns": {}}
@@ -226,7 +275,9 @@ def pandas_figures(rows: dict, period) -> dict:
         result["delays"][code] = {**stats(delays[code]), "pending": pending}
         for by, column in columns.items():
             grouped = delays[code].groupby(facts[column])
-            result["breakdowns"][(code, by)] = {str(key): stats(values) for key, values in grouped if values.notna().any()}
+            result["breakdowns"][(code, by)] = {
+                str(key): stats(values) for key, values in grouped if values.notna().any()
+            }
     with_target = done[done["due_at"].notna()]
     within = with_target["done_at"] <= with_target["due_at"]
     result["within_target"] = (int(within.sum()), int(len(with_target)))
@@ -237,7 +288,9 @@ def pandas_figures(rows: dict, period) -> dict:
     referrals["month"] = referrals["received_at"].dt.tz_convert(paris).dt.strftime("%Y-%m-01")
     per_month = referrals.groupby(["month", "profession"]).size()
     result["referrals_per_month"] = {f"{month}|{profession}": int(n) for (month, profession), n in per_month.items()}
-    gp = referrals[(referrals["profession"] == "physician") & (referrals["specialty"].str.lower() == "médecine générale")]
+    gp = referrals[
+        (referrals["profession"] == "physician") & (referrals["specialty"].str.lower() == "médecine générale")
+    ]
     gp = gp.merge(rows["territory_communes"], on=["territory", "commune"])
     result["distinct_gps"] = int(gp["referrer"].nunique())
     result["contacted"] = int(referrals["patient"].nunique())
@@ -245,13 +298,19 @@ def pandas_figures(rows: dict, period) -> dict:
     appointments = rows["appointments"].copy()
     for column in ("booked_at", "slot_start"):
         appointments[column] = pd.to_datetime(appointments[column], utc=True)
-    booked = appointments[(appointments["status"] == "booked") & (appointments["booked_at"] >= start) & (appointments["booked_at"] < end)]
+    booked = appointments[
+        (appointments["status"] == "booked") & (appointments["booked_at"] >= start) & (appointments["booked_at"] < end)
+    ]
     booked_month = booked["booked_at"].dt.tz_convert(paris).dt.strftime("%Y-%m-01")
     result["appointments_per_month"] = {
-        f"{month}|{profession}": int(n) for (month, profession), n in booked.groupby([booked_month, booked["profession"]]).size().items()
+        f"{month}|{profession}": int(n)
+        for (month, profession), n in booked.groupby([booked_month, booked["profession"]]).size().items()
     }
     used = appointments[
-        appointments["used_reserved"] & (appointments["status"] == "booked") & (appointments["slot_start"] >= start) & (appointments["slot_start"] < end)
+        appointments["used_reserved"]
+        & (appointments["status"] == "booked")
+        & (appointments["slot_start"] >= start)
+        & (appointments["slot_start"] < end)
     ]
     released = pd.to_datetime(rows["releases"]["released_at"], utc=True)
     result["reserved_slots"] = (int(len(used)), int(((released >= start) & (released < end)).sum()))
@@ -263,20 +322,36 @@ def database_figures(figures) -> dict:
     """The database's IndicatorSet in the baseline's shape, for the comparison."""
     result = {"delays": {}, "breakdowns": {}}
     for code, report in figures.delays.items():
-        result["delays"][code] = {"n": report.stats.n, "median": report.stats.median, "p90": report.stats.p90,
-                                  "mean": report.stats.mean, "pending": report.stats.pending}
+        result["delays"][code] = {
+            "n": report.stats.n,
+            "median": report.stats.median,
+            "p90": report.stats.p90,
+            "mean": report.stats.mean,
+            "pending": report.stats.pending,
+        }
         for by, groups in report.breakdowns.items():
             result["breakdowns"][(code, by)] = {
-                (key.isoformat() if isinstance(key, date) else str(key)): {"n": stats.n, "median": stats.median, "p90": stats.p90, "mean": stats.mean}
+                (key.isoformat() if isinstance(key, date) else str(key)): {
+                    "n": stats.n,
+                    "median": stats.median,
+                    "p90": stats.p90,
+                    "mean": stats.mean,
+                }
                 for key, stats in groups
             }
     result["within_target"] = (figures.within_target.numerator, figures.within_target.denominator)
-    result["within_by_code"] = {code: (share.numerator, share.denominator) for code, share in figures.within_target_by_code}
+    result["within_by_code"] = {
+        code: (share.numerator, share.denominator) for code, share in figures.within_target_by_code
+    }
     result["referrals_per_month"] = {
-        f"{month.isoformat()}|{profession}": n for month, row in figures.referrals_per_month.items() for profession, n in row.items()
+        f"{month.isoformat()}|{profession}": n
+        for month, row in figures.referrals_per_month.items()
+        for profession, n in row.items()
     }
     result["appointments_per_month"] = {
-        f"{month.isoformat()}|{profession}": n for month, row in figures.appointments_per_month.items() for profession, n in row.items()
+        f"{month.isoformat()}|{profession}": n
+        for month, row in figures.appointments_per_month.items()
+        for profession, n in row.items()
     }
     result["distinct_gps"] = figures.distinct_gps
     result["contacted"] = figures.contacted_accompanied.contacted
@@ -312,8 +387,17 @@ def compare(db: dict, naive: dict) -> list[str]:
             got = other[key]
             if expected["n"] != got["n"] or not all(close(expected[k], got[k]) for k in ("median", "p90", "mean")):
                 problems.append(f"{code} by {by} {key}: database {expected}, pandas {got}")
-    for key in ("within_target", "within_by_code", "referrals_per_month", "appointments_per_month", "distinct_gps", "contacted",
-                "accompanied", "reserved_slots", "cohort"):
+    for key in (
+        "within_target",
+        "within_by_code",
+        "referrals_per_month",
+        "appointments_per_month",
+        "distinct_gps",
+        "contacted",
+        "accompanied",
+        "reserved_slots",
+        "cohort",
+    ):
         if db[key] != naive[key]:
             problems.append(f"{key}: database {str(db[key])[:200]}, pandas {str(naive[key])[:200]}")
     db["compared_groups"] = compared_groups
@@ -324,14 +408,21 @@ def compare(db: dict, naive: dict) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--pathways", type=int, default=110_000, help="110,000: the milestone events alone then pass a million")
+    parser.add_argument(
+        "--pathways", type=int, default=110_000, help="110,000: the milestone events alone then pass a million"
+    )
     parser.add_argument("--years", type=int, default=3)
     parser.add_argument("--sites", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=5, help="timed repetitions of each measurement (after one warm-up)")
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="timed repetitions of each measurement (after one warm-up)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database after the run")
-    parser.add_argument("--reuse", action="store_true",
-                        help="measure again the population a previous run left (SQLite file, or PostgreSQL database kept with --keep)")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure again the population a previous run left (SQLite file, or PostgreSQL database kept with --keep)",
+    )
     args = parser.parse_args()
 
     DATABASE.configure_django(DATABASE.prepare(args.database, reuse=args.reuse))
@@ -352,8 +443,10 @@ def main() -> None:
     import pandas
 
     info = machine_info(args.database) | {"pandas": pandas.__version__}
-    print(f"{info['database']} · Python {info['python']} · Django {info['django']} · pandas {info['pandas']} · "
-          f"{info['nproc']} × {info['cpu']} · {info['ram_gib']} GiB")
+    print(
+        f"{info['database']} · Python {info['python']} · Django {info['django']} · pandas {info['pandas']} · "
+        f"{info['nproc']} × {info['cpu']} · {info['ram_gib']} GiB"
+    )
     print(f"migrations: {migrate_s} s")
     results = {"machine": info, "args": vars(args), "migrate_s": migrate_s}
     problems = ["not run"]
@@ -365,7 +458,9 @@ def main() -> None:
             results["reused"] = True
             print("population of the previous run, measured again")
         else:
-            population = RegionalPopulation(pathways=args.pathways, years=args.years, sites=args.sites, seed=args.seed, log=print)
+            population = RegionalPopulation(
+                pathways=args.pathways, years=args.years, sites=args.sites, seed=args.seed, log=print
+            )
             counts = population.run()
             results["population"] = counts
             results["generation_s"] = population.timings
@@ -385,8 +480,10 @@ def main() -> None:
         timing, figures = timed(lambda: indicator_set(period), args.repeat)
         timing["queries"] = query_count(lambda: indicator_set(period))
         results["indicator_set"] = timing
-        print(f"cohort {figures.cohort:,} pathways; median {timing['median_s']} s (min {timing['min_s']}, max {timing['max_s']}), "
-              f"{timing['queries']} queries")
+        print(
+            f"cohort {figures.cohort:,} pathways; median {timing['median_s']} s (min {timing['min_s']}, max {timing['max_s']}), "
+            f"{timing['queries']} queries"
+        )
 
         manager, _created = User.objects.get_or_create(username="bench.responsable", defaults={"role": Role.MANAGER})
         client = Client()
@@ -394,6 +491,7 @@ def main() -> None:
         url = reverse("indicators:dashboard")
         pages = {"dashboard_default": url, "dashboard_year": f"{url}?start={year}-01-01&end={year}-12-31"}
         for key, address in pages.items():
+
             def get(address=address):
                 response = client.get(address)
                 if response.status_code != 200:
@@ -403,34 +501,50 @@ def main() -> None:
             timing, _response = timed(get, args.repeat)
             timing["queries"] = query_count(get)
             results[key] = timing
-            print(f"GET {address}: median {timing['median_s']} s (min {timing['min_s']}, max {timing['max_s']}), {timing['queries']} queries")
+            print(
+                f"GET {address}: median {timing['median_s']} s (min {timing['min_s']}, max {timing['max_s']}), {timing['queries']} queries"
+            )
 
         print(f"\n== naive baseline: rows into pandas, {args.repeat} repetitions")
         load_timing, compute_timing, total_timing, rows, naive = timed_baseline(period, args.repeat)
         sizes = {name: len(frame) for name, frame in rows.items()}
         results["pandas"] = {"load": load_timing, "compute": compute_timing, "total": total_timing, "rows": sizes}
         print("rows loaded: " + ", ".join(f"{name} {n:,}" for name, n in sizes.items()))
-        print(f"load median {load_timing['median_s']} s, compute median {compute_timing['median_s']} s, "
-              f"load + compute median {total_timing['median_s']} s (min {total_timing['min_s']}, max {total_timing['max_s']})")
+        print(
+            f"load median {load_timing['median_s']} s, compute median {compute_timing['median_s']} s, "
+            f"load + compute median {total_timing['median_s']} s (min {total_timing['min_s']}, max {total_timing['max_s']})"
+        )
         db = database_figures(figures)
         problems = compare(db, naive)
-        results["comparison"] = {"problems": problems, "delays": db["delays"], "breakdown_groups_compared": db["compared_groups"]}
-        print(f"comparison: {len(db['delays'])} delays and {db['compared_groups']} breakdown groups (n, median, p90, mean), "
-              "within target, volumes, GPs, contacted/accompanied, reserved slots: "
-              + ("IDENTICAL" if not problems else f"{len(problems)} DIFFERENCES"))
+        results["comparison"] = {
+            "problems": problems,
+            "delays": db["delays"],
+            "breakdown_groups_compared": db["compared_groups"],
+        }
+        print(
+            f"comparison: {len(db['delays'])} delays and {db['compared_groups']} breakdown groups (n, median, p90, mean), "
+            "within target, volumes, GPs, contacted/accompanied, reserved slots: "
+            + ("IDENTICAL" if not problems else f"{len(problems)} DIFFERENCES")
+        )
         for problem in problems[:20]:
             print("  " + problem)
         print("\ndelays of the year (database):")
         for code, stats in db["delays"].items():
-            print(f"  {code:<34} n {stats['n']:>6,}  median {stats['median']}  p90 {stats['p90']}  mean {stats['mean']}  pending {stats['pending']}")
+            print(
+                f"  {code:<34} n {stats['n']:>6,}  median {stats['median']}  p90 {stats['p90']}  mean {stats['mean']}  pending {stats['pending']}"
+            )
         print("\nwhere the time goes (each selector once):")
         results["selectors"] = selector_breakdown(period)
         for row in results["selectors"]:
-            print(f"  {row['selector']:<32} {row['s']:>7.3f} s  {row['queries']} queries, slowest {row['slowest_ms']} ms")
+            print(
+                f"  {row['selector']:<32} {row['s']:>7.3f} s  {row['queries']} queries, slowest {row['slowest_ms']} ms"
+            )
         met_set = results["indicator_set"]["median_s"] < TARGET_SET_S
         met_page = all(results[key]["median_s"] < TARGET_PAGE_S for key in pages)
-        print(f"\ntarget indicator_set < {TARGET_SET_S:.0f} s: {'met' if met_set else 'NOT met'}; "
-              f"dashboard < {TARGET_PAGE_S:.0f} s: {'met' if met_page else 'NOT met'}")
+        print(
+            f"\ntarget indicator_set < {TARGET_SET_S:.0f} s: {'met' if met_set else 'NOT met'}; "
+            f"dashboard < {TARGET_PAGE_S:.0f} s: {'met' if met_page else 'NOT met'}"
+        )
         results["load_average"] = [round(x, 2) for x in os.getloadavg()]
     finally:
         if not args.keep:

@@ -65,7 +65,9 @@ def check(scenario: Scenario, response) -> None:
     if response.status_code != scenario.expected_status:
         body = response.content.decode(errors="replace")
         errors = [line.strip() for line in body.splitlines() if "errorlist" in line or "message-" in line][:10]
-        raise SystemExit(f"{scenario.key}: HTTP {response.status_code}, expected {scenario.expected_status}\n" + "\n".join(errors))
+        raise SystemExit(
+            f"{scenario.key}: HTTP {response.status_code}, expected {scenario.expected_status}\n" + "\n".join(errors)
+        )
 
 
 def time_scenario(scenario: Scenario, requests: int, warmup: int) -> dict:
@@ -176,7 +178,9 @@ class Scenarios:
         from jalon.referrals.access import referrals_visible_to
         from jalon.referrals.models import Referral
 
-        self.entry_point_references = list(Referral.objects.filter(entry_point=self.entry_point).values_list("reference", flat=True))
+        self.entry_point_references = list(
+            Referral.objects.filter(entry_point=self.entry_point).values_list("reference", flat=True)
+        )
         self.gp_references = list(referrals_visible_to(self.population.gp).values_list("reference", flat=True))
         if self.rich_reference is None:
             # the first referral that holds everything a referral page prefetches: exam, message, linked referral
@@ -191,7 +195,11 @@ class Scenarios:
             ).first()
             self.rich_reference = rich
             self.gp_rich_reference = (
-                referrals_visible_to(self.population.gp).filter(exams__isnull=False).order_by("pk").values_list("reference", flat=True).first()
+                referrals_visible_to(self.population.gp)
+                .filter(exams__isnull=False)
+                .order_by("pk")
+                .values_list("reference", flat=True)
+                .first()
             )
 
     def _detail_url(self, reference: str) -> str:
@@ -314,7 +322,9 @@ def main() -> None:
     parser.add_argument("--middle-referrals", type=int, default=1_000, help="open referrals at the middle size")
     parser.add_argument("--seed", type=int, default=20260101)
     parser.add_argument("--profile", action="store_true", help="cProfile 30 requests per scenario at full size")
-    parser.add_argument("--explain", action="store_true", help="EXPLAIN every SELECT of one request per scenario at full size")
+    parser.add_argument(
+        "--explain", action="store_true", help="EXPLAIN every SELECT of one request per scenario at full size"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database after the run")
     args = parser.parse_args()
     closed = args.closed_referrals if args.closed_referrals is not None else args.open_referrals // 10
@@ -327,7 +337,9 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     migrate_s = round(time.perf_counter() - started, 1)
     info = machine_info(args.database)
-    print(f"{info['database']} · Python {info['python']} · Django {info['django']} · {info['nproc']} × {info['cpu']} · {info['ram_gib']} GiB")
+    print(
+        f"{info['database']} · Python {info['python']} · Django {info['django']} · {info['nproc']} × {info['cpu']} · {info['ram_gib']} GiB"
+    )
     print(f"migrations: {migrate_s} s")
 
     population = IntakePopulation(seed=args.seed)
@@ -337,14 +349,22 @@ def main() -> None:
     stages = []
     sizes = [
         ("baseline", args.baseline_patients, args.baseline_referrals, max(1, args.baseline_referrals // 10), True),
-        ("middle", max(args.patients // 10, args.middle_referrals * 2), args.middle_referrals, args.middle_referrals // 10, False),
+        (
+            "middle",
+            max(args.patients // 10, args.middle_referrals * 2),
+            args.middle_referrals,
+            args.middle_referrals // 10,
+            False,
+        ),
         ("full", args.patients, args.open_referrals, closed, True),
     ]
     total_generation = 0.0
     try:
         for name, patients, open_referrals, closed_referrals, timed in sizes:
             started = time.perf_counter()
-            counts = population.grow_to(patients=patients, open_referrals=open_referrals, closed_referrals=closed_referrals)
+            counts = population.grow_to(
+                patients=patients, open_referrals=open_referrals, closed_referrals=closed_referrals
+            )
             analyze(args.database)
             generation_s = round(time.perf_counter() - started, 1)
             total_generation += generation_s
@@ -378,23 +398,30 @@ def main() -> None:
             DATABASE.drop(args.database)
 
     print(f"\npopulation generation (all sizes, bulk inserts): {round(total_generation, 1)} s")
-    constant = {
-        key: [stage["results"][key]["queries"] for stage in stages] for key in stages[0]["results"]
-    }
+    constant = {key: [stage["results"][key]["queries"] for stage in stages] for key in stages[0]["results"]}
     print("queries per request at each size (" + " / ".join(s["name"] for s in stages) + "):")
     for key, values in constant.items():
         flag = "constant" if len(set(map(str, values))) == 1 else "VARIES"
         print(f"  {key:<12} {' / '.join(map(str, values))}  {flag}")
     full = stages[-1]["results"]
     over = [key for key, result in full.items() if result["timing"]["p95_ms"] > TARGET_P95_MS]
-    print(f"target p95 < {TARGET_P95_MS:.0f} ms at full size: " + ("met" if not over else "NOT met for " + ", ".join(over)))
+    print(
+        f"target p95 < {TARGET_P95_MS:.0f} ms at full size: "
+        + ("met" if not over else "NOT met for " + ", ".join(over))
+    )
     for stage in stages:
         for result in stage["results"].values():
             result.pop("last_queries", None)
     out = BENCH_DIR / f"results-{args.database}.json"
     out.write_text(
         json.dumps(
-            {"machine": info, "args": vars(args), "migrate_s": migrate_s, "generation_s": round(total_generation, 1), "stages": stages},
+            {
+                "machine": info,
+                "args": vars(args),
+                "migrate_s": migrate_s,
+                "generation_s": round(total_generation, 1),
+                "stages": stages,
+            },
             indent=2,
             default=str,
         )

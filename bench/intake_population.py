@@ -65,9 +65,313 @@ COMMUNES = [
 ]
 TERRITORY_CODES = [c[0] for c in COMMUNES[:5]]
 
-LAST_NAMES = ["Martin", "Bernard", "Thomas", "Petit", "Robert", "Richard", "Durand", "Dubois", "Moreau", "Laurent", "Simon", "Michel", "Lefèvre", "Leroy", "Roux", "David", "Bertrand", "Morel", "Fournier", "Girard", "Bonnet", "Dupont", "Lambert", "Fontaine", "Rousseau", "Vincent", "Müller", "Lefebvre", "Faure", "André", "Mercier", "Blanc", "Guérin", "Boyer", "Garnier", "Chevalier", "François", "Legrand", "Gauthier", "Garcia", "Perrin", "Robin", "Clément", "Morin", "Nicolas", "Henry", "Roussel", "Mathieu", "Gautier", "Masson", "Marchand", "Duval", "Denis", "Dumont", "Marie", "Lemaire", "Noël", "Meyer", "Dufour", "Meunier", "Brun", "Blanchard", "Giraud", "Joly", "Rivière", "Lucas", "Brunet", "Gaillard", "Barbier", "Arnaud", "Martinez", "Gérard", "Roche", "Renard", "Schmitt", "Roy", "Leroux", "Colin", "Vidal", "Caron", "Picard", "Roger", "Fabre", "Aubert", "Lemoine", "Renaud", "Dumas", "Lacroix", "Olivier", "Philippe", "Bourgeois", "Pierre", "Benoît", "Rey", "Leclerc", "Payet", "Rolland", "Leclercq", "Guillaume", "Lecomte", "López", "Jean", "Dupuy", "Guillot", "Hubert", "Berger", "Carpentier", "Sánchez", "Dupuis", "Moulin", "Louis", "Deschamps", "Huet", "Vasseur", "Perez", "Boucher", "Fleury", "Royer", "Klein", "Jacquet", "Adam", "Paris", "Poirier", "Marty", "Aubry", "Guyot", "Carré", "Charles", "Renault", "Charpentier", "Ménard", "Maillard", "Baron", "Bertin", "Bailly", "Hervé", "Schneider", "Fernandez", "Le", "Gall", "Collet", "Léger", "Bouvier", "Julien", "Prévost", "Millet", "Perrot", "Daniel", "Le", "Roux", "Cousin", "Germain", "Breton", "Besson", "Langlois", "Rémy", "Le", "Goff", "Pelletier", "Lévêque", "Perrier", "Leblanc", "Barré", "Lebrun", "Marchal", "Weber", "Mallet", "Hamon", "Boulanger", "Jacob", "Monnier", "Michaud", "Rodriguez", "Guichard", "Gillet", "Étienne", "Grondin", "Poulain", "Tessier", "Chevallier", "Collin", "Chauvin", "Da", "Silva", "Bouchet", "Gay", "Lemaître", "Bénard", "Maréchal", "Humbert", "Reynaud", "Antoine", "Hoarau", "Perret", "Barthélemy", "Cordier", "Pichon", "Lejeune", "Gilbert", "Lamy", "Delaunay", "Pasquier", "Carlier", "Laporte", "Wagner", "Hoffmann", "Becker", "Koch", "Zimmermann", "Schwartz", "Kieffer", "Huber", "Fischer", "Keller", "Wolff", "Walter", "Burger", "Ernst", "Hertz", "Bauer", "Koenig"]
-FEMALE_FIRST = ["Marie", "Jeanne", "Françoise", "Monique", "Catherine", "Nathalie", "Isabelle", "Sylvie", "Anne", "Martine", "Christine", "Sophie", "Valérie", "Sandrine", "Stéphanie", "Céline", "Véronique", "Chantal", "Nicole", "Brigitte", "Hélène", "Odile", "Élisabeth", "Aurélie", "Julie", "Camille", "Claire", "Émilie", "Laure", "Mathilde", "Léa", "Chloé", "Manon", "Inès", "Louise", "Alice", "Lucie", "Agnès", "Geneviève", "Danielle"]
-MALE_FIRST = ["Jean", "Pierre", "Michel", "André", "Philippe", "René", "Louis", "Alain", "Jacques", "Bernard", "Marcel", "Daniel", "Roger", "Claude", "Paul", "Henri", "Christian", "Nicolas", "Christophe", "Patrick", "Thierry", "Éric", "Laurent", "Frédéric", "Olivier", "Stéphane", "Julien", "Sébastien", "David", "Antoine", "Thomas", "Hugo", "Lucas", "Mathieu", "François", "Guillaume", "Yves", "Gérard", "Robert", "Joseph"]
+LAST_NAMES = [
+    "Martin",
+    "Bernard",
+    "Thomas",
+    "Petit",
+    "Robert",
+    "Richard",
+    "Durand",
+    "Dubois",
+    "Moreau",
+    "Laurent",
+    "Simon",
+    "Michel",
+    "Lefèvre",
+    "Leroy",
+    "Roux",
+    "David",
+    "Bertrand",
+    "Morel",
+    "Fournier",
+    "Girard",
+    "Bonnet",
+    "Dupont",
+    "Lambert",
+    "Fontaine",
+    "Rousseau",
+    "Vincent",
+    "Müller",
+    "Lefebvre",
+    "Faure",
+    "André",
+    "Mercier",
+    "Blanc",
+    "Guérin",
+    "Boyer",
+    "Garnier",
+    "Chevalier",
+    "François",
+    "Legrand",
+    "Gauthier",
+    "Garcia",
+    "Perrin",
+    "Robin",
+    "Clément",
+    "Morin",
+    "Nicolas",
+    "Henry",
+    "Roussel",
+    "Mathieu",
+    "Gautier",
+    "Masson",
+    "Marchand",
+    "Duval",
+    "Denis",
+    "Dumont",
+    "Marie",
+    "Lemaire",
+    "Noël",
+    "Meyer",
+    "Dufour",
+    "Meunier",
+    "Brun",
+    "Blanchard",
+    "Giraud",
+    "Joly",
+    "Rivière",
+    "Lucas",
+    "Brunet",
+    "Gaillard",
+    "Barbier",
+    "Arnaud",
+    "Martinez",
+    "Gérard",
+    "Roche",
+    "Renard",
+    "Schmitt",
+    "Roy",
+    "Leroux",
+    "Colin",
+    "Vidal",
+    "Caron",
+    "Picard",
+    "Roger",
+    "Fabre",
+    "Aubert",
+    "Lemoine",
+    "Renaud",
+    "Dumas",
+    "Lacroix",
+    "Olivier",
+    "Philippe",
+    "Bourgeois",
+    "Pierre",
+    "Benoît",
+    "Rey",
+    "Leclerc",
+    "Payet",
+    "Rolland",
+    "Leclercq",
+    "Guillaume",
+    "Lecomte",
+    "López",
+    "Jean",
+    "Dupuy",
+    "Guillot",
+    "Hubert",
+    "Berger",
+    "Carpentier",
+    "Sánchez",
+    "Dupuis",
+    "Moulin",
+    "Louis",
+    "Deschamps",
+    "Huet",
+    "Vasseur",
+    "Perez",
+    "Boucher",
+    "Fleury",
+    "Royer",
+    "Klein",
+    "Jacquet",
+    "Adam",
+    "Paris",
+    "Poirier",
+    "Marty",
+    "Aubry",
+    "Guyot",
+    "Carré",
+    "Charles",
+    "Renault",
+    "Charpentier",
+    "Ménard",
+    "Maillard",
+    "Baron",
+    "Bertin",
+    "Bailly",
+    "Hervé",
+    "Schneider",
+    "Fernandez",
+    "Le",
+    "Gall",
+    "Collet",
+    "Léger",
+    "Bouvier",
+    "Julien",
+    "Prévost",
+    "Millet",
+    "Perrot",
+    "Daniel",
+    "Le",
+    "Roux",
+    "Cousin",
+    "Germain",
+    "Breton",
+    "Besson",
+    "Langlois",
+    "Rémy",
+    "Le",
+    "Goff",
+    "Pelletier",
+    "Lévêque",
+    "Perrier",
+    "Leblanc",
+    "Barré",
+    "Lebrun",
+    "Marchal",
+    "Weber",
+    "Mallet",
+    "Hamon",
+    "Boulanger",
+    "Jacob",
+    "Monnier",
+    "Michaud",
+    "Rodriguez",
+    "Guichard",
+    "Gillet",
+    "Étienne",
+    "Grondin",
+    "Poulain",
+    "Tessier",
+    "Chevallier",
+    "Collin",
+    "Chauvin",
+    "Da",
+    "Silva",
+    "Bouchet",
+    "Gay",
+    "Lemaître",
+    "Bénard",
+    "Maréchal",
+    "Humbert",
+    "Reynaud",
+    "Antoine",
+    "Hoarau",
+    "Perret",
+    "Barthélemy",
+    "Cordier",
+    "Pichon",
+    "Lejeune",
+    "Gilbert",
+    "Lamy",
+    "Delaunay",
+    "Pasquier",
+    "Carlier",
+    "Laporte",
+    "Wagner",
+    "Hoffmann",
+    "Becker",
+    "Koch",
+    "Zimmermann",
+    "Schwartz",
+    "Kieffer",
+    "Huber",
+    "Fischer",
+    "Keller",
+    "Wolff",
+    "Walter",
+    "Burger",
+    "Ernst",
+    "Hertz",
+    "Bauer",
+    "Koenig",
+]
+FEMALE_FIRST = [
+    "Marie",
+    "Jeanne",
+    "Françoise",
+    "Monique",
+    "Catherine",
+    "Nathalie",
+    "Isabelle",
+    "Sylvie",
+    "Anne",
+    "Martine",
+    "Christine",
+    "Sophie",
+    "Valérie",
+    "Sandrine",
+    "Stéphanie",
+    "Céline",
+    "Véronique",
+    "Chantal",
+    "Nicole",
+    "Brigitte",
+    "Hélène",
+    "Odile",
+    "Élisabeth",
+    "Aurélie",
+    "Julie",
+    "Camille",
+    "Claire",
+    "Émilie",
+    "Laure",
+    "Mathilde",
+    "Léa",
+    "Chloé",
+    "Manon",
+    "Inès",
+    "Louise",
+    "Alice",
+    "Lucie",
+    "Agnès",
+    "Geneviève",
+    "Danielle",
+]
+MALE_FIRST = [
+    "Jean",
+    "Pierre",
+    "Michel",
+    "André",
+    "Philippe",
+    "René",
+    "Louis",
+    "Alain",
+    "Jacques",
+    "Bernard",
+    "Marcel",
+    "Daniel",
+    "Roger",
+    "Claude",
+    "Paul",
+    "Henri",
+    "Christian",
+    "Nicolas",
+    "Christophe",
+    "Patrick",
+    "Thierry",
+    "Éric",
+    "Laurent",
+    "Frédéric",
+    "Olivier",
+    "Stéphane",
+    "Julien",
+    "Sébastien",
+    "David",
+    "Antoine",
+    "Thomas",
+    "Hugo",
+    "Lucas",
+    "Mathieu",
+    "François",
+    "Guillaume",
+    "Yves",
+    "Gérard",
+    "Robert",
+    "Joseph",
+]
 SECOND_FIRST = ["", "", "", "Marie", "Anne", "Louise", "Paul", "Jean", "Joseph", "Élise", "Pierre"]
 
 
@@ -114,7 +418,11 @@ class IntakePopulation:
         self.org_ids = [cpts.pk, hospital.pk]
         self.entry_points = [
             EntryPoint.objects.create(
-                organization=cpts, name="Numéro unique cancer CPTS", slug="cpts-cancer", territory=territory, email="cpts@exemple.fr"
+                organization=cpts,
+                name="Numéro unique cancer CPTS",
+                slug="cpts-cancer",
+                territory=territory,
+                email="cpts@exemple.fr",
             ),
             EntryPoint.objects.create(organization=hospital, name="Diagnostic rapide Hautepierre", slug="hup-diag"),
         ]
@@ -123,7 +431,10 @@ class IntakePopulation:
             if n < 240:
                 profession, specialty = Profession.PHYSICIAN, "Médecine générale"
             elif n < 270:
-                profession, specialty = Profession.PHYSICIAN, rng.choice(["Pneumologie", "Gastro-entérologie", "Oncologie", "Radiologie"])
+                profession, specialty = (
+                    Profession.PHYSICIAN,
+                    rng.choice(["Pneumologie", "Gastro-entérologie", "Oncologie", "Radiologie"]),
+                )
             elif n < 290:
                 profession, specialty = Profession.NURSE, ""
             else:
@@ -149,7 +460,9 @@ class IntakePopulation:
             + [Membership(professional=p, organization=hospital) for p in nurses[10:]]
             + [Membership(professional=p, organization=hospital) for p in professionals[240:270]]
         )
-        self.coordinator = User.objects.create(username="bench.coordination", role=Role.COORDINATOR, professional=nurses[0])
+        self.coordinator = User.objects.create(
+            username="bench.coordination", role=Role.COORDINATOR, professional=nurses[0]
+        )
         self.coordinator_elsewhere = User.objects.create(
             username="bench.coordination.hopital", role=Role.COORDINATOR, professional=nurses[10]
         )
@@ -157,9 +470,12 @@ class IntakePopulation:
         for user in (self.coordinator, self.coordinator_elsewhere, self.gp):
             user.set_unusable_password()
             user.save(update_fields=["password"])
-        self.rule_set_id = CompletenessRuleSet.objects.filter(published_at__isnull=False).order_by("-version").values_list(
-            "pk", flat=True
-        ).first()
+        self.rule_set_id = (
+            CompletenessRuleSet.objects.filter(published_at__isnull=False)
+            .order_by("-version")
+            .values_list("pk", flat=True)
+            .first()
+        )
 
     # --- patients ---------------------------------------------------------------------------
     def _patient(self) -> Patient:
@@ -179,7 +495,9 @@ class IntakePopulation:
             first_names=first_names,
             sex=sex,
             birth_date=birth_date,
-            identity_status=rng.choice([IdentityStatus.PROVISIONAL, IdentityStatus.QUALIFIED, IdentityStatus.QUALIFIED]),
+            identity_status=rng.choice(
+                [IdentityStatus.PROVISIONAL, IdentityStatus.QUALIFIED, IdentityStatus.QUALIFIED]
+            ),
             commune_id=commune,
             phone=f"+336{rng.randrange(10**8):08d}",
             gp_id=rng.choice(self.physician_ids) if rng.random() < 0.6 else None,
@@ -197,7 +515,9 @@ class IntakePopulation:
             with transaction.atomic():
                 Patient.objects.bulk_create([self._patient() for _ in range(size)])
             done += size
-        self.free_patients.extend(Patient.objects.filter(pk__gt=last_pk).order_by("pk").values_list("pk", "commune_id", "gp_id"))
+        self.free_patients.extend(
+            Patient.objects.filter(pk__gt=last_pk).order_by("pk").values_list("pk", "commune_id", "gp_id")
+        )
 
     # --- referrals --------------------------------------------------------------------------
     def _next_references(self, count: int) -> list[str]:
@@ -260,7 +580,9 @@ class IntakePopulation:
                     status=status,
                     received_at=received_at,
                     answer_deadline=received_at + timedelta(hours=rng.choice([48, 72, 96])),
-                    answered_at=None if status == Status.RECEIVED else received_at + timedelta(hours=rng.randrange(2, 48)),
+                    answered_at=None
+                    if status == Status.RECEIVED
+                    else received_at + timedelta(hours=rng.randrange(2, 48)),
                     missing_items=["document", "first_symptoms_date"] if incomplete else [],
                     completeness_rule_set_id=self.rule_set_id,
                     is_complete=not incomplete,
@@ -273,7 +595,9 @@ class IntakePopulation:
             )
         Referral.objects.bulk_create(referrals)
         if referrals[0].pk is None:  # backends that do not return ids from a bulk insert
-            by_reference = dict(Referral.objects.filter(reference__in=[r.reference for r in referrals]).values_list("reference", "pk"))
+            by_reference = dict(
+                Referral.objects.filter(reference__in=[r.reference for r in referrals]).values_list("reference", "pk")
+            )
             for referral in referrals:
                 referral.pk = referral.id = by_reference[referral.reference]
         through = Referral.related_referrals.through
@@ -324,7 +648,11 @@ class IntakePopulation:
                     actor_id=self.gp.pk,
                     patient_id=referral.patient_id,
                     referral_id=referral.pk,
-                    payload={"channel": referral.channel, "missing_items": referral.missing_items, "outside_territory": referral.outside_territory},
+                    payload={
+                        "channel": referral.channel,
+                        "missing_items": referral.missing_items,
+                        "outside_territory": referral.outside_territory,
+                    },
                     occurred_at=referral.received_at,
                     recorded_at=referral.received_at,
                 )
@@ -336,7 +664,11 @@ class IntakePopulation:
                         actor_id=self.coordinator.pk,
                         patient_id=referral.patient_id,
                         referral_id=referral.pk,
-                        payload={"from": Status.RECEIVED, "to": referral.status, "reason": "Vu en réunion de coordination."},
+                        payload={
+                            "from": Status.RECEIVED,
+                            "to": referral.status,
+                            "reason": "Vu en réunion de coordination.",
+                        },
                         occurred_at=referral.answered_at,
                         recorded_at=referral.answered_at,
                     )
@@ -354,7 +686,9 @@ class IntakePopulation:
             if referral.status == Status.AWAITING_COMPLEMENT:
                 messages.append(
                     ReferralMessage(
-                        referral_id=referral.pk, author_id=self.coordinator.pk, body="Merci de joindre le compte rendu du scanner."
+                        referral_id=referral.pk,
+                        author_id=self.coordinator.pk,
+                        body="Merci de joindre le compte rendu du scanner.",
                     )
                 )
         Event.objects.bulk_create(events)

@@ -112,6 +112,11 @@ def env_rate(name: str, default: str) -> str:
     value = default if raw is None or raw.strip() == "" else raw.strip()
     count, _, period = value.partition("/")
     multiplier, unit = period[:-1], period[-1:]
-    if not (count.isdigit() and int(count) >= 1 and unit in _RATE_UNITS and (multiplier == "" or (multiplier.isdigit() and int(multiplier) >= 1))):
+    if not (
+        count.isdigit()
+        and int(count) >= 1
+        and unit in _RATE_UNITS
+        and (multiplier == "" or (multiplier.isdigit() and int(multiplier) >= 1))
+    ):
         raise ImproperlyConfigured(f"{name} must be a rate such as 20/m or 100/15m, got {value!r}")
     return value

@@ -37,8 +37,23 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD_VALUES = [
-    "", "x", "-1", "0", "9" * 25, "2026-02-30", "1800-01-01", "<script>alert(1)</script>", "\x00", "é" * 5000,
-    "' OR 1=1 --", "../../etc/passwd", "1.5", "NaN", "2026-12-01T25:99", "//exemple.com/", "²",
+    "",
+    "x",
+    "-1",
+    "0",
+    "9" * 25,
+    "2026-02-30",
+    "1800-01-01",
+    "<script>alert(1)</script>",
+    "\x00",
+    "é" * 5000,
+    "' OR 1=1 --",
+    "../../etc/passwd",
+    "1.5",
+    "NaN",
+    "2026-12-01T25:99",
+    "//exemple.com/",
+    "²",
 ]
 NOT_FOLLOWED = re.compile(r"deconnexion|logout|/admin/|/static/|/media/|/api/|\.ics$|\.pdf$")
 
@@ -58,7 +73,11 @@ class PageParser(HTMLParser):
             if attributes.get(name) and (tag == "a" or name == "hx-get"):
                 self.links.append(attributes[name])
         if tag == "form":
-            self._form = {"method": (attributes.get("method") or "get").lower(), "action": attributes.get("action") or "", "fields": {}}
+            self._form = {
+                "method": (attributes.get("method") or "get").lower(),
+                "action": attributes.get("action") or "",
+                "fields": {},
+            }
             self.forms.append(self._form)
         if self._form is None or not attributes.get("name"):
             if tag == "option" and self._select and self._form is not None:
@@ -143,7 +162,9 @@ def crawl(user, *, max_pages: int, rng: random.Random) -> tuple[int, int, list[s
             continue
         parser = PageParser()
         parser.feed(response.content.decode("utf-8", "replace"))
-        queue.extend(link.split("#")[0] for link in parser.links if link.startswith("/") and link.split("#")[0] not in seen)
+        queue.extend(
+            link.split("#")[0] for link in parser.links if link.startswith("/") and link.split("#")[0] not in seen
+        )
         for form in parser.forms:
             action = form["action"] or url.split("?")[0]
             if not action.startswith("/") or NOT_FOLLOWED.search(action):

@@ -41,7 +41,9 @@ def closure(requirements: list[Requirement]) -> dict[str, metadata.Distribution]
         try:
             distribution = found.get(name) or metadata.distribution(requirement.name)
         except metadata.PackageNotFoundError:
-            sys.exit(f"{requirement.name} is not installed: run `pip install -r requirements.in -r requirements-dev.in` first")
+            sys.exit(
+                f"{requirement.name} is not installed: run `pip install -r requirements.in -r requirements-dev.in` first"
+            )
         if distribution.version not in requirement.specifier and requirement.specifier:
             sys.exit(f"{requirement.name} {distribution.version} does not satisfy {requirement}")
         seen_before = name in found

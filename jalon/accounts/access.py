@@ -34,15 +34,21 @@ class Capability(StrEnum):
 
     # Submitting referrals, and where.
     SUBMIT_OWN = "referral.submit"  # as themselves, to any active entry point (web form, API, tele-expertise)
-    SUBMIT_FOR_OTHERS = "referral.submit_for_others"  # naming the referrer (phone, mail, API): own organisations' entry points
-    CONVERT_TELEEXPERTISE = "referral.from_teleexpertise"  # turn an answered request into a referral to own organisation's entry point
+    SUBMIT_FOR_OTHERS = (
+        "referral.submit_for_others"  # naming the referrer (phone, mail, API): own organisations' entry points
+    )
+    CONVERT_TELEEXPERTISE = (
+        "referral.from_teleexpertise"  # turn an answered request into a referral to own organisation's entry point
+    )
     # Reading patient data.
     READ_OWN_REFERRALS = "referral.read_own"  # the referrals they made and what grows from them
     LIST_OWN_REFERRALS = "referral.list_own"  # the « Mes demandes » page
     READ_AS_CARE_TEAM = "patient.read_as_care_team"  # the file of patients whose care team they are in
     READ_ENTRY_POINT = "referral.read_entry_point"  # the referrals of their organisations' entry points
     WORK_REFERRALS = "referral.work"  # the worklist, decisions, pathways, scheduling, alerts, failed messages
-    FOLLOW_IN_PORTAL = "portal.follow"  # « Mes patients »: their referrals and their confirmed GP patients, with the thread
+    FOLLOW_IN_PORTAL = (
+        "portal.follow"  # « Mes patients »: their referrals and their confirmed GP patients, with the thread
+    )
     READ_MAILIN = "mailin.read"  # mails received by their organisations' entry points
     ASK_TELEEXPERTISE = "teleexpertise.ask"
     ANSWER_TELEEXPERTISE = "teleexpertise.answer"
@@ -62,20 +68,35 @@ class Capability(StrEnum):
 
 
 C = Capability
-_CITY = frozenset({C.SUBMIT_OWN, C.READ_OWN_REFERRALS, C.LIST_OWN_REFERRALS, C.READ_AS_CARE_TEAM, C.RECEIVE_NOTIFICATIONS})
+_CITY = frozenset(
+    {C.SUBMIT_OWN, C.READ_OWN_REFERRALS, C.LIST_OWN_REFERRALS, C.READ_AS_CARE_TEAM, C.RECEIVE_NOTIFICATIONS}
+)
 _MANAGING = frozenset({C.MANAGE_TRIAGE_RULES, C.MANAGE_PATHWAY_TEMPLATES, C.MANAGE_NOTIFICATION_TEXTS, C.READ_AUDIT})
 
 # The capability table: for each role, everything it may do. Read by views, API, menu and tests.
 CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.REFERRER: _CITY | {C.FOLLOW_IN_PORTAL, C.ASK_TELEEXPERTISE, C.READ_TELEEXPERTISE},
-    Role.SPECIALIST: _CITY | {C.FOLLOW_IN_PORTAL, C.READ_TELEEXPERTISE, C.ANSWER_TELEEXPERTISE, C.CONVERT_TELEEXPERTISE},
+    Role.SPECIALIST: _CITY
+    | {C.FOLLOW_IN_PORTAL, C.READ_TELEEXPERTISE, C.ANSWER_TELEEXPERTISE, C.CONVERT_TELEEXPERTISE},
     Role.HOME_NURSE: _CITY | {C.FOLLOW_IN_PORTAL},
     # Support providers receive orientations; they do not refer.
-    Role.SUPPORT_PROVIDER: frozenset({C.READ_OWN_REFERRALS, C.LIST_OWN_REFERRALS, C.READ_AS_CARE_TEAM, C.RECEIVE_NOTIFICATIONS}),
-    Role.COORDINATOR: frozenset({
-        C.SUBMIT_FOR_OTHERS, C.READ_OWN_REFERRALS, C.READ_AS_CARE_TEAM, C.READ_ENTRY_POINT, C.WORK_REFERRALS,
-        C.READ_MAILIN, C.RECEIVE_NOTIFICATIONS, C.MANAGE_CARE_TEAM, C.READ_INDICATORS, C.RESOLVE_IDENTITY_CONFLICTS,
-    }),
+    Role.SUPPORT_PROVIDER: frozenset(
+        {C.READ_OWN_REFERRALS, C.LIST_OWN_REFERRALS, C.READ_AS_CARE_TEAM, C.RECEIVE_NOTIFICATIONS}
+    ),
+    Role.COORDINATOR: frozenset(
+        {
+            C.SUBMIT_FOR_OTHERS,
+            C.READ_OWN_REFERRALS,
+            C.READ_AS_CARE_TEAM,
+            C.READ_ENTRY_POINT,
+            C.WORK_REFERRALS,
+            C.READ_MAILIN,
+            C.RECEIVE_NOTIFICATIONS,
+            C.MANAGE_CARE_TEAM,
+            C.READ_INDICATORS,
+            C.RESOLVE_IDENTITY_CONFLICTS,
+        }
+    ),
     Role.MANAGER: _MANAGING | {C.READ_INDICATORS},
     Role.ADMIN: _MANAGING | {C.READ_AUDIT_REGION, C.MANAGE_REGIONAL_NOTIFICATION_TEXTS},
     # ARS, DCC: region-wide aggregates and pseudonymised rows; no nominative data anywhere.
@@ -83,7 +104,10 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
 }
 # What a role holds without a professional record (nothing that reaches a patient).
 _WITHOUT_PROFESSIONAL = _MANAGING | {
-    C.READ_AUDIT_REGION, C.MANAGE_REGIONAL_NOTIFICATION_TEXTS, C.READ_INDICATORS, C.READ_INDICATOR_ROWS_REGION,
+    C.READ_AUDIT_REGION,
+    C.MANAGE_REGIONAL_NOTIFICATION_TEXTS,
+    C.READ_INDICATORS,
+    C.READ_INDICATOR_ROWS_REGION,
 }
 
 

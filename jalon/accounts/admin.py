@@ -104,7 +104,15 @@ class ApiTokenAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_filter = ["revoked_at"]
     search_fields = ["name", "user__username", "key_prefix"]
     readonly_fields = [
-        "user", "name", "key_prefix", "scope_list", "created_at", "expires_at", "last_used_at", "revoked_at", "state",
+        "user",
+        "name",
+        "key_prefix",
+        "scope_list",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+        "state",
     ]
     fields = readonly_fields
     actions = ["revoke"]

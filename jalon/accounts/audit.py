@@ -43,7 +43,9 @@ def audit(
     )
 
 
-def _audit_rows(actor: Actor, *, action: AuditAction | str, object_type: str, rows: Iterable[tuple[int | None, str]]) -> None:
+def _audit_rows(
+    actor: Actor, *, action: AuditAction | str, object_type: str, rows: Iterable[tuple[int | None, str]]
+) -> None:
     """One record per (patient id, object id) pair, in one insert."""
     user = actor.user if getattr(actor.user, "is_authenticated", False) else None
     label = _actor_label(actor)
@@ -65,9 +67,16 @@ def _audit_rows(actor: Actor, *, action: AuditAction | str, object_type: str, ro
 
 def audit_many(actor: Actor, *, action: AuditAction | str, patient_ids: Iterable[int], object_type: str) -> None:
     """One record per patient shown in a list (a worklist page reads every patient it lists)."""
-    _audit_rows(actor, action=action, object_type=object_type, rows=((patient_id, "") for patient_id in sorted(set(patient_ids))))
+    _audit_rows(
+        actor,
+        action=action,
+        object_type=object_type,
+        rows=((patient_id, "") for patient_id in sorted(set(patient_ids))),
+    )
 
 
 def audit_objects(actor: Actor, *, action: AuditAction | str, object_type: str, object_ids: Iterable[object]) -> None:
     """One record per object shown in a list that holds patient data before any patient exists (no patient)."""
-    _audit_rows(actor, action=action, object_type=object_type, rows=((None, str(object_id)) for object_id in object_ids))
+    _audit_rows(
+        actor, action=action, object_type=object_type, rows=((None, str(object_id)) for object_id in object_ids)
+    )

@@ -10,7 +10,9 @@ from jalon.core.forms import beyond_any_row_id
 
 class LoginForm(AuthenticationForm):
     error_messages = {
-        "invalid_login": _("Identifiant ou mot de passe incorrect. Après plusieurs échecs, le compte est bloqué quelques minutes."),
+        "invalid_login": _(
+            "Identifiant ou mot de passe incorrect. Après plusieurs échecs, le compte est bloqué quelques minutes."
+        ),
         "inactive": _("Ce compte est désactivé."),
     }
 
@@ -21,7 +23,9 @@ class LoginForm(AuthenticationForm):
 
 
 class AuditFilterForm(forms.Form):
-    patient = forms.CharField(label=_("Patient (référence d'une demande ou numéro de patient)"), required=False, max_length=40)
+    patient = forms.CharField(
+        label=_("Patient (référence d'une demande ou numéro de patient)"), required=False, max_length=40
+    )
     actor = forms.CharField(label=_("Acteur (identifiant)"), required=False, max_length=150)
 
     def filter(self, records: QuerySet) -> QuerySet:
@@ -44,7 +48,11 @@ class ReauthForm(forms.Form):
     """The password of the logged-in user, checked through the authentication backends (so a wrong
     password counts towards the account's lockout like a failed login)."""
 
-    password = forms.CharField(label=_("Mot de passe"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}))
+    password = forms.CharField(
+        label=_("Mot de passe"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
 
     def __init__(self, request, *args, **kwargs):
         super().__init__(*args, **kwargs)

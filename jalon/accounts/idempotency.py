@@ -116,7 +116,9 @@ def _in_progress() -> IdempotencyError:
     return IdempotencyError(
         409,
         "idempotency_in_progress",
-        _("Une requête avec la même clé Idempotency-Key est en cours de traitement : réessayez dans quelques secondes."),
+        _(
+            "Une requête avec la même clé Idempotency-Key est en cours de traitement : réessayez dans quelques secondes."
+        ),
         retry_after=RETRY_AFTER_SECONDS,
     )
 
@@ -149,9 +151,8 @@ def _claim_fields(fingerprint: str, now: datetime) -> dict:
 def _take_over(record: IdempotencyKey, condition: dict, fields: dict) -> IdempotencyKey | None:
     """Claim `record` for a new attempt if it still matches `condition` (a conditional UPDATE: of several
     contenders, one wins)."""
-    taken = (
-        IdempotencyKey.objects.filter(pk=record.pk, attempt=record.attempt, **condition)
-        .update(attempt=F("attempt") + 1, **fields)
+    taken = IdempotencyKey.objects.filter(pk=record.pk, attempt=record.attempt, **condition).update(
+        attempt=F("attempt") + 1, **fields
     )
     if not taken:
         return None
@@ -182,7 +183,9 @@ def claim(*, user, key: str, fingerprint: str) -> IdempotencyKey | HttpResponse:
         stale_before = now - timedelta(seconds=settings.IDEMPOTENCY_LEASE_SECONDS)
         if record.locked_at > stale_before:
             raise _in_progress()
-        logger.warning("Idempotency key %s of user %s: attempt %s taken as dead, running again", record.pk, user.pk, record.attempt)
+        logger.warning(
+            "Idempotency key %s of user %s: attempt %s taken as dead, running again", record.pk, user.pk, record.attempt
+        )
         taken = _take_over(
             record,
             {"status": IdempotencyStatus.IN_PROGRESS, "locked_at__lte": stale_before},
@@ -220,7 +223,9 @@ def complete(record: IdempotencyKey, response: HttpResponse) -> None:
 def release(record: IdempotencyKey) -> None:
     """Free the key after a refused request (nothing was created); only if this attempt still holds it."""
     try:
-        IdempotencyKey.objects.filter(pk=record.pk, attempt=record.attempt, status=IdempotencyStatus.IN_PROGRESS).delete()
+        IdempotencyKey.objects.filter(
+            pk=record.pk, attempt=record.attempt, status=IdempotencyStatus.IN_PROGRESS
+        ).delete()
     except Exception:  # the refusal is what the client must hear; the lease frees the key later
         logger.exception("Could not release idempotency key %s", record.pk)
 

@@ -45,7 +45,9 @@ class User(AbstractUser):
             from jalon.directory.models import Membership
 
             cached = list(
-                Membership.objects.filter(professional_id=self.professional_id).values_list("organization_id", flat=True)
+                Membership.objects.filter(professional_id=self.professional_id).values_list(
+                    "organization_id", flat=True
+                )
             )
             self._organization_ids = cached
         return cached

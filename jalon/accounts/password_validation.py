@@ -20,14 +20,60 @@ from django.utils.translation import gettext as _
 SITE_WORDS = ("jalon",)
 # Words that open French and English breach lists, and this domain's obvious ones.
 COMMON_WORDS = (
-    "motdepasse", "password", "passe", "azerty", "qwerty", "soleil", "bonjour", "coucou", "loulou", "doudou",
-    "chouchou", "amour", "jetaime", "marseille", "paris", "france", "strasbourg", "nicolas", "julien", "camille",
-    "admin", "administrateur", "utilisateur", "user", "login", "welcome", "bienvenue", "secret", "test", "demo",
-    "hopital", "clinique", "sante", "cancer", "docteur", "medecin", "infirmier", "infirmiere", "cpts", "chu",
-    "changeme", "letmein", "iloveyou", "dragon", "monkey", "football", "princesse", "chocolat", "hello",
+    "motdepasse",
+    "password",
+    "passe",
+    "azerty",
+    "qwerty",
+    "soleil",
+    "bonjour",
+    "coucou",
+    "loulou",
+    "doudou",
+    "chouchou",
+    "amour",
+    "jetaime",
+    "marseille",
+    "paris",
+    "france",
+    "strasbourg",
+    "nicolas",
+    "julien",
+    "camille",
+    "admin",
+    "administrateur",
+    "utilisateur",
+    "user",
+    "login",
+    "welcome",
+    "bienvenue",
+    "secret",
+    "test",
+    "demo",
+    "hopital",
+    "clinique",
+    "sante",
+    "cancer",
+    "docteur",
+    "medecin",
+    "infirmier",
+    "infirmiere",
+    "cpts",
+    "chu",
+    "changeme",
+    "letmein",
+    "iloveyou",
+    "dragon",
+    "monkey",
+    "football",
+    "princesse",
+    "chocolat",
+    "hello",
 )
 KEYBOARD_ROWS = ("azertyuiop", "qsdfghjklm", "wxcvbn", "qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890")
-SUBSTITUTIONS = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
+SUBSTITUTIONS = str.maketrans(
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"}
+)
 YEAR = re.compile(r"(?:19|20)\d\d")
 
 
@@ -51,7 +97,12 @@ def _mark_runs(mask: list[bool], text: str) -> None:
     for step in (0, 1, -1):
         start = 0
         for index in range(1, len(text) + 1):
-            continues = index < len(text) and text[index].isalnum() and text[index - 1].isalnum() and ord(text[index]) - ord(text[index - 1]) == step
+            continues = (
+                index < len(text)
+                and text[index].isalnum()
+                and text[index - 1].isalnum()
+                and ord(text[index]) - ord(text[index - 1]) == step
+            )
             if not continues:
                 if index - start >= 3:
                     for position in range(start, index):

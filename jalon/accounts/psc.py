@@ -59,7 +59,11 @@ def psc_authorize_redirect(request, *, redirect_uri: str):
         return psc_client().authorize_redirect(request, redirect_uri, **extra)
     except PROVIDER_ERRORS as error:
         logger.warning("Pro Santé Connect unreachable: %r", error)
-        raise ProSanteConnectRefusal(_("Pro Santé Connect ne répond pas pour le moment : réessayez plus tard ou connectez-vous avec votre identifiant.")) from error
+        raise ProSanteConnectRefusal(
+            _(
+                "Pro Santé Connect ne répond pas pour le moment : réessayez plus tard ou connectez-vous avec votre identifiant."
+            )
+        ) from error
 
 
 def _nonce_used_once(claims) -> bool:
@@ -79,7 +83,9 @@ def rpps_from_claim(value) -> str | None:
 
 def psc_user_from_callback(request) -> User:
     """The active Jalon user the provider's answer names, after every check; raises ProSanteConnectRefusal."""
-    refused = _("La connexion avec Pro Santé Connect a échoué : aucune connexion n'a été ouverte. Réessayez depuis la page de connexion.")
+    refused = _(
+        "La connexion avec Pro Santé Connect a échoué : aucune connexion n'a été ouverte. Réessayez depuis la page de connexion."
+    )
     client = psc_client()
     try:
         metadata = client.load_server_metadata()
@@ -107,7 +113,9 @@ def psc_user_from_callback(request) -> User:
         raise ProSanteConnectRefusal(refused) from error
     rpps = rpps_from_claim(identity.get(settings.PSC_RPPS_CLAIM))
     if rpps is None:
-        raise ProSanteConnectRefusal(_("Pro Santé Connect n'a pas transmis de numéro RPPS : la connexion à Jalon est impossible."))
+        raise ProSanteConnectRefusal(
+            _("Pro Santé Connect n'a pas transmis de numéro RPPS : la connexion à Jalon est impossible.")
+        )
     user = User.objects.filter(professional__rpps=rpps, is_active=True).first()
     if user is None:
         raise ProSanteConnectRefusal(

@@ -15,7 +15,9 @@ from jalon.core.actor import Actor
 
 
 def _refusal(request, message: str):
-    return render(request, "accounts/psc_refused.html", {"message": message, "title": _("Connexion refusée")}, status=403)
+    return render(
+        request, "accounts/psc_refused.html", {"message": message, "title": _("Connexion refusée")}, status=403
+    )
 
 
 def psc_login(request):
@@ -27,7 +29,9 @@ def psc_login(request):
     if request.user.is_authenticated and two_factor.session_passed_second_factor(request.session):
         return redirect("accounts:home")
     try:
-        return psc.psc_authorize_redirect(request, redirect_uri=request.build_absolute_uri(reverse("accounts:psc_callback")))
+        return psc.psc_authorize_redirect(
+            request, redirect_uri=request.build_absolute_uri(reverse("accounts:psc_callback"))
+        )
     except psc.ProSanteConnectRefusal as refusal:
         return _refusal(request, str(refusal))
 
@@ -43,5 +47,11 @@ def psc_callback(request):
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     # PSC is itself strong authentication (e-CPS or CPS card): it stands for Jalon's second factor.
     two_factor.session_mark_second_factor(request.session, two_factor.SecondFactorMethod.PRO_SANTE_CONNECT)
-    audit(Actor.from_request(request), action=AuditAction.CREATE, patient_id=None, object_type="login_pro_sante_connect", object_id=user.pk)
+    audit(
+        Actor.from_request(request),
+        action=AuditAction.CREATE,
+        patient_id=None,
+        object_type="login_pro_sante_connect",
+        object_id=user.pk,
+    )
     return redirect("accounts:home")

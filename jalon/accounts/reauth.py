@@ -61,7 +61,11 @@ def _ask_password(request):
     else:
         back = htmx_page_path(request) or _referring_page(request) or reverse("accounts:home")
         fields = [(name, value) for name, values in request.POST.lists() if _keepable(name) for value in values]
-        request.session[PENDING_POST] = {"action": request.get_full_path(), "back": back, "fields": fields[:KEPT_FIELDS_MAX]}
+        request.session[PENDING_POST] = {
+            "action": request.get_full_path(),
+            "back": back,
+            "fields": fields[:KEPT_FIELDS_MAX],
+        }
     url = f"{reverse('accounts:reauth')}?{urlencode({'next': back})}"
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 

@@ -34,10 +34,19 @@ def reauth(request):
         mark_authenticated(request)
         pending = pop_pending_post(request)
         if pending is not None and pending.get("back") == next_path:
-            return render(request, "accounts/reauth_resubmit.html", {"pending": pending, "next": next_path, "title": _("Mot de passe confirmé")})
+            return render(
+                request,
+                "accounts/reauth_resubmit.html",
+                {"pending": pending, "next": next_path, "title": _("Mot de passe confirmé")},
+            )
         return redirect(next_path)
     status = 400 if form.errors else 200
-    context = {"form": form, "next": next_path, "title": _("Confirmez votre mot de passe"), "reauth_minutes": settings.REAUTH_MAX_AGE_SECONDS // 60}
+    context = {
+        "form": form,
+        "next": next_path,
+        "title": _("Confirmez votre mot de passe"),
+        "reauth_minutes": settings.REAUTH_MAX_AGE_SECONDS // 60,
+    }
     return render(request, "accounts/reauth.html", context, status=status)
 
 
@@ -50,7 +59,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     extra_context = {"title": _("Changer de mot de passe")}
 
     def form_valid(self, form):
-        user_password_change(actor=Actor.from_request(self.request), user=form.user, new_password=form.cleaned_data["new_password1"])
+        user_password_change(
+            actor=Actor.from_request(self.request), user=form.user, new_password=form.cleaned_data["new_password1"]
+        )
         # This session stays logged in (the others end: their hash no longer matches); the old password was just proved.
         update_session_auth_hash(self.request, form.user)
         mark_authenticated(self.request)

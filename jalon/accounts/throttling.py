@@ -57,7 +57,12 @@ def _retry_after(usage: dict | None) -> int:
 
 
 def _too_many(request, *, heading: str, message: str, retry_after: int):
-    context = {"heading": heading, "message": message, "retry_minutes": max(1, math.ceil(retry_after / 60)), "title": heading}
+    context = {
+        "heading": heading,
+        "message": message,
+        "retry_minutes": max(1, math.ceil(retry_after / 60)),
+        "title": heading,
+    }
     response = render(request, "accounts/rate_limited.html", context, status=429)
     response["Retry-After"] = str(retry_after)
     return response
@@ -151,4 +156,6 @@ def api_throttles() -> list[BaseThrottle]:
 
 
 def too_many_api_requests_message() -> str:
-    return _("Trop de requêtes : la limite de débit de l'API est atteinte. Réessayez après le délai indiqué par l'en-tête Retry-After.")
+    return _(
+        "Trop de requêtes : la limite de débit de l'API est atteinte. Réessayez après le délai indiqué par l'en-tête Retry-After."
+    )

@@ -40,9 +40,9 @@ class ApiTokenExpired(Exception):
 
     @property
     def message(self) -> str:
-        return _(
-            "Ce jeton d'API a expiré le %(date)s : demandez un nouveau jeton à l'administrateur de Jalon."
-        ) % {"date": f"{date_numeric(self.expires_at)} à {time_in_words(self.expires_at)}"}
+        return _("Ce jeton d'API a expiré le %(date)s : demandez un nouveau jeton à l'administrateur de Jalon.") % {
+            "date": f"{date_numeric(self.expires_at)} à {time_in_words(self.expires_at)}"
+        }
 
 
 class ApiScopeMissing(PermissionDenied):
@@ -88,13 +88,15 @@ def _record_use(token: ApiToken, now: datetime) -> None:
     stale_before = now - LAST_USED_PRECISION
     if token.last_used_at is not None and token.last_used_at > stale_before:
         return
-    ApiToken.objects.filter(pk=token.pk).filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=stale_before)).update(
-        last_used_at=now
-    )
+    ApiToken.objects.filter(pk=token.pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lte=stale_before)
+    ).update(last_used_at=now)
     token.last_used_at = now
 
 
-def api_token_issue_errors(*, user: User | None, name: str, scopes: Iterable[str], lifetime_days: int) -> dict[str, str]:
+def api_token_issue_errors(
+    *, user: User | None, name: str, scopes: Iterable[str], lifetime_days: int
+) -> dict[str, str]:
     """What is wrong with a token request, by field (empty: nothing); the service and the admin form both ask here."""
     errors = {}
     name = (name or "").strip()

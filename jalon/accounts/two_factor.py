@@ -135,7 +135,9 @@ def _confirm(actor: Actor, *, device_id: int, code: str) -> list[str] | SecondFa
     user = actor.user
     device = TOTPDevice.objects.select_for_update().filter(pk=device_id, user=user, confirmed=False).first()
     if device is None or has_second_factor(user):
-        return SecondFactorError(_("Cette activation n'est plus en cours : recommencez depuis la page de double authentification."))
+        return SecondFactorError(
+            _("Cette activation n'est plus en cours : recommencez depuis la page de double authentification.")
+        )
     if _throttled(device):
         return SecondFactorError(str(THROTTLED))
     if not device.verify_token(_normalise_code(code)):
@@ -162,7 +164,13 @@ def recovery_codes_renew(*, actor: Actor, code: str) -> list[str]:
     second_factor_verify(actor=actor, code=code)
     with transaction.atomic():
         codes = _new_recovery_codes(actor.user)
-        audit(actor, action=AuditAction.UPDATE, patient_id=None, object_type="recovery_codes_renewed", object_id=actor.user.pk)
+        audit(
+            actor,
+            action=AuditAction.UPDATE,
+            patient_id=None,
+            object_type="recovery_codes_renewed",
+            object_id=actor.user.pk,
+        )
     return codes
 
 
@@ -193,13 +201,21 @@ def _verify(actor: Actor, *, code: str) -> Verification | SecondFactorError:
             return SecondFactorError(str(THROTTLED))
         if device.verify_token(token):
             return Verification(method=SecondFactorMethod.TOTP)
-        return SecondFactorError(_("Code incorrect ou expiré : saisissez le code à 6 chiffres affiché maintenant par votre application."))
+        return SecondFactorError(
+            _("Code incorrect ou expiré : saisissez le code à 6 chiffres affiché maintenant par votre application.")
+        )
     static = StaticDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
     if static is not None and _throttled(static):
         return SecondFactorError(str(THROTTLED))
     if static is not None and static.verify_token(token):
         left = StaticToken.objects.filter(device=static).count()
-        audit(actor, action=AuditAction.UPDATE, patient_id=None, object_type="recovery_code_used", object_id=f"static:{static.pk}")
+        audit(
+            actor,
+            action=AuditAction.UPDATE,
+            patient_id=None,
+            object_type="recovery_code_used",
+            object_id=f"static:{static.pk}",
+        )
         return Verification(method=SecondFactorMethod.RECOVERY_CODE, recovery_codes_left=left)
     return SecondFactorError(_("Code de secours incorrect ou déjà utilisé."))
 
@@ -219,4 +235,10 @@ def _remove(actor: Actor) -> None:
     removed = list(TOTPDevice.objects.filter(user=user).values_list("pk", flat=True))
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
-    audit(actor, action=AuditAction.UPDATE, patient_id=None, object_type="second_factor_removed", object_id=",".join(f"totp:{pk}" for pk in removed))
+    audit(
+        actor,
+        action=AuditAction.UPDATE,
+        patient_id=None,
+        object_type="second_factor_removed",
+        object_id=",".join(f"totp:{pk}" for pk in removed),
+    )

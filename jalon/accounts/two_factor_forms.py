@@ -22,12 +22,18 @@ class SecondFactorForm(forms.Form):
 
 
 class EnrolmentForm(forms.Form):
-    code = _code_field(_("Code à 6 chiffres"), _("Le code affiché par votre application après l'ajout du compte Jalon."))
+    code = _code_field(
+        _("Code à 6 chiffres"), _("Le code affiché par votre application après l'ajout du compte Jalon.")
+    )
 
 
 class RemovalForm(forms.Form):
-    code = _code_field(_("Code de vérification pour désactiver"), _("Un code de votre application, ou un code de secours."))
+    code = _code_field(
+        _("Code de vérification pour désactiver"), _("Un code de votre application, ou un code de secours.")
+    )
 
 
 class RenewalForm(forms.Form):
-    code = _code_field(_("Code de vérification pour de nouveaux codes"), _("Un code de votre application, ou un code de secours."))
+    code = _code_field(
+        _("Code de vérification pour de nouveaux codes"), _("Un code de votre application, ou un code de secours.")
+    )

@@ -57,7 +57,11 @@ def verify(request):
                     % {"count": result.recovery_codes_left},
                 )
             return redirect(_next(request))
-    return render(request, "accounts/two_factor_verify.html", {"form": form, "next": _next(request), "title": _("Vérification en deux étapes")})
+    return render(
+        request,
+        "accounts/two_factor_verify.html",
+        {"form": form, "next": _next(request), "title": _("Vérification en deux étapes")},
+    )
 
 
 def _qr_code_svg(device) -> str:
@@ -104,7 +108,9 @@ def recovery_codes(request):
         messages.info(request, _("Les codes de secours ne s'affichent qu'une fois, juste après l'activation."))
         return redirect("accounts:two_factor")
     return render(
-        request, "accounts/two_factor_recovery_codes.html", {"codes": codes, "next": _next(request), "title": _("Vos codes de secours")}
+        request,
+        "accounts/two_factor_recovery_codes.html",
+        {"codes": codes, "next": _next(request), "title": _("Vos codes de secours")},
     )
 
 
@@ -144,7 +150,6 @@ def remove(request):
     return render(request, "accounts/two_factor.html", _account_context(request, removal_form=form), status=400)
 
 
-
 @login_required
 @require_POST
 def renew_recovery_codes(request):
@@ -157,5 +162,9 @@ def renew_recovery_codes(request):
             form.add_error("code", str(error))
         else:
             request.session[RECOVERY_CODES_ONCE] = codes
-            return redirect(reverse("accounts:two_factor_recovery_codes") + "?" + urlencode({"next": reverse("accounts:two_factor")}))
+            return redirect(
+                reverse("accounts:two_factor_recovery_codes")
+                + "?"
+                + urlencode({"next": reverse("accounts:two_factor")})
+            )
     return render(request, "accounts/two_factor.html", _account_context(request, renewal_form=form), status=400)

@@ -17,9 +17,15 @@ urlpatterns = [
     path("connexion/pro-sante-connect/retour/", psc_views.psc_callback, name="psc_callback"),
     path("mon-compte/double-authentification/", two_factor_views.account, name="two_factor"),
     path("mon-compte/double-authentification/activer/", two_factor_views.enrol, name="two_factor_enrol"),
-    path("mon-compte/double-authentification/codes-de-secours/", two_factor_views.recovery_codes, name="two_factor_recovery_codes"),
+    path(
+        "mon-compte/double-authentification/codes-de-secours/",
+        two_factor_views.recovery_codes,
+        name="two_factor_recovery_codes",
+    ),
     path("mon-compte/double-authentification/desactiver/", two_factor_views.remove, name="two_factor_remove"),
     path(
-        "mon-compte/double-authentification/nouveaux-codes/", two_factor_views.renew_recovery_codes, name="two_factor_renew_recovery_codes"
+        "mon-compte/double-authentification/nouveaux-codes/",
+        two_factor_views.renew_recovery_codes,
+        name="two_factor_renew_recovery_codes",
     ),
 ]

@@ -28,21 +28,31 @@ HOME_BY_ROLE = {
 # instead of opening on an empty list (issue 14, item 7).
 WELCOME_BY_ROLE = {
     Role.SPECIALIST: (
-        _("Les patients dont vous faites partie de l'équipe de soins apparaîtront dans « Mes patients » dès que la "
-          "coordination vous ajoute à leur équipe ou qu'un rendez-vous est pris avec vous."),
-        _("Les demandes de téléexpertise adressées à votre service apparaissent dans « Téléexpertise », et les demandes "
-          "de prise en soins que vous envoyez (par exemple en orientant une téléexpertise) dans « Mes demandes »."),
+        _(
+            "Les patients dont vous faites partie de l'équipe de soins apparaîtront dans « Mes patients » dès que la "
+            "coordination vous ajoute à leur équipe ou qu'un rendez-vous est pris avec vous."
+        ),
+        _(
+            "Les demandes de téléexpertise adressées à votre service apparaissent dans « Téléexpertise », et les demandes "
+            "de prise en soins que vous envoyez (par exemple en orientant une téléexpertise) dans « Mes demandes »."
+        ),
     ),
     Role.HOME_NURSE: (
-        _("Les patients que vous soignez apparaîtront dans « Mes patients » dès que la coordination vous ajoute à leur "
-          "équipe de soins : vous y suivrez leur parcours et pourrez écrire à la coordination."),
-        _("Vous pouvez aussi adresser un patient au guichet cancer depuis « Nouvelle demande » ; vos demandes sont "
-          "suivies dans « Mes demandes »."),
+        _(
+            "Les patients que vous soignez apparaîtront dans « Mes patients » dès que la coordination vous ajoute à leur "
+            "équipe de soins : vous y suivrez leur parcours et pourrez écrire à la coordination."
+        ),
+        _(
+            "Vous pouvez aussi adresser un patient au guichet cancer depuis « Nouvelle demande » ; vos demandes sont "
+            "suivies dans « Mes demandes »."
+        ),
     ),
     Role.SUPPORT_PROVIDER: (
-        _("Quand la coordination vous ajoute à l'équipe de soins d'un patient orienté vers les soins de support, "
-          "la page de ce patient vous est ouverte. Vous ne voyez que les patients dont vous faites partie de l'équipe "
-          "de soins."),
+        _(
+            "Quand la coordination vous ajoute à l'équipe de soins d'un patient orienté vers les soins de support, "
+            "la page de ce patient vous est ouverte. Vous ne voyez que les patients dont vous faites partie de l'équipe "
+            "de soins."
+        ),
         _("Les messages qui vous sont adressés arrivent dans votre messagerie."),
     ),
 }

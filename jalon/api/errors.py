@@ -60,7 +60,9 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
         request,
         401,
         code="unauthenticated",
-        message=_("Authentification requise : envoyez un jeton d'API valide dans l'en-tête « Authorization: Bearer <jeton> »."),
+        message=_(
+            "Authentification requise : envoyez un jeton d'API valide dans l'en-tête « Authorization: Bearer <jeton> »."
+        ),
     )
     response["WWW-Authenticate"] = 'Bearer realm="jalon"'
     return response
@@ -97,18 +99,27 @@ def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:  # noqa: ARG001
     # The same answer whether the object does not exist or is out of the user's reach.
-    return _error(request, 404, code="not_found", message=_("Introuvable : cette demande n'existe pas ou vous n'y avez pas accès."))
+    return _error(
+        request,
+        404,
+        code="not_found",
+        message=_("Introuvable : cette demande n'existe pas ou vous n'y avez pas accès."),
+    )
 
 
 def _referral_error(request: HttpRequest, exc: ReferralError) -> HttpResponse:
     errors = [{"field": exc.field, "message": exc.message}] if exc.field else []
-    return _error(request, STATUS_OF_CODE.get(exc.code, 400), code=exc.code, message=exc.message, field=exc.field, errors=errors)
+    return _error(
+        request, STATUS_OF_CODE.get(exc.code, 400), code=exc.code, message=exc.message, field=exc.field, errors=errors
+    )
 
 
 def _invalid_input(request: HttpRequest, exc: InvalidInput) -> HttpResponse:
     errors = [{"field": field, "message": message} for field, message in exc.errors]
     message = exc.errors[0][1] if len(exc.errors) == 1 else _("Données invalides.")
-    return _error(request, 422, code=ReferralErrorCode.INVALID_INPUT, message=message, field=exc.errors[0][0], errors=errors)
+    return _error(
+        request, 422, code=ReferralErrorCode.INVALID_INPUT, message=message, field=exc.errors[0][0], errors=errors
+    )
 
 
 def _expected(context: dict) -> str:
@@ -125,7 +136,9 @@ PYDANTIC_MESSAGES = {
     "string_too_long": lambda ctx: _("Texte trop long : %(max)s caractères au plus.") % {"max": ctx.get("max_length")},
     "string_pattern_mismatch": lambda ctx: _("Format invalide."),
     "enum": lambda ctx: _("Valeur non reconnue ; valeurs possibles : %(expected)s.") % {"expected": _expected(ctx)},
-    "literal_error": lambda ctx: _("Valeur non reconnue ; valeurs possibles : %(expected)s.") % {"expected": _expected(ctx)},
+    "literal_error": lambda ctx: (
+        _("Valeur non reconnue ; valeurs possibles : %(expected)s.") % {"expected": _expected(ctx)}
+    ),
     "bool_type": lambda ctx: _("Un booléen (true ou false) est attendu."),
     "bool_parsing": lambda ctx: _("Un booléen (true ou false) est attendu."),
     "date_type": lambda ctx: _("Une date au format AAAA-MM-JJ est attendue."),
@@ -209,7 +222,12 @@ def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     # signal Django sends (the test client re-raises the exception from it).
     logger.error("Unhandled error in API %s %s", request.method, request.path, exc_info=exc)
     signals.got_request_exception.send(sender=None, request=request)
-    return _error(request, 500, code="server_error", message=_("Erreur interne : réessayez plus tard ou contactez le support de Jalon."))
+    return _error(
+        request,
+        500,
+        code="server_error",
+        message=_("Erreur interne : réessayez plus tard ou contactez le support de Jalon."),
+    )
 
 
 # Each handler answers its exception and its subclasses (ninja looks the class up along its MRO).

@@ -91,11 +91,16 @@ def worklist(request):
 def _render_detail(request, referral, *, bound_form=None, bound_action: str = "", status: int = 200):
     """The referral page; after a refused action the submitted form is shown again with what was typed."""
     visible_related_ids = set(
-        referrals_visible_to(request.user).filter(pk__in=[r.pk for r in referral.related_referrals.all()]).values_list("pk", flat=True)
+        referrals_visible_to(request.user)
+        .filter(pk__in=[r.pk for r in referral.related_referrals.all()])
+        .values_list("pk", flat=True)
     )
     can_work = may_work_referral(request.user, referral)
     action_forms = {name: form_class(prefix=prefix) for name, (form_class, prefix) in ACTION_FORMS.items()}
-    action_forms["accept"].initial = {"priority": referral.priority or "P2", "pathway_kind": referral.pathway_kind or ""}
+    action_forms["accept"].initial = {
+        "priority": referral.priority or "P2",
+        "pathway_kind": referral.pathway_kind or "",
+    }
     actions = allowed_actions(referral.status) if can_work else []
     proposal = pathway_selectors.proposal_summary(triage_propose(referral)) if "accept" in actions else None
     if proposal and proposal["has_rules"]:
@@ -144,11 +149,15 @@ def _origin_of(user, referral, *, can_work: bool) -> dict | None:
         if mail_id:
             return {"label": _("Courriel reçu"), "url": reverse("mailin:detail", args=[mail_id])}
     if referral.channel == "teleexpertise":
-        tex = TeleExpertiseRequest.objects.filter(converted_referral=referral).values_list("reference", flat=True).first()
+        tex = (
+            TeleExpertiseRequest.objects.filter(converted_referral=referral).values_list("reference", flat=True).first()
+        )
         if tex:
             reachable = teleexpertise_requests_visible_to(user).filter(reference=tex).exists()
-            return {"label": _("Téléexpertise %(reference)s") % {"reference": tex},
-                    "url": reverse("teleexpertise:detail", args=[tex]) if reachable else ""}
+            return {
+                "label": _("Téléexpertise %(reference)s") % {"reference": tex},
+                "url": reverse("teleexpertise:detail", args=[tex]) if reachable else "",
+            }
     return None
 
 
@@ -157,7 +166,13 @@ def referral_detail(request, reference: str):
     if not has_capability(request.user, Capability.READ_OWN_REFERRALS):
         raise Http404
     referral = referral_for_user(request.user, reference, selectors.referral_detail_queryset(request.user))
-    audit(Actor.from_request(request), action=AuditAction.READ, patient_id=referral.patient_id, object_type="referral", object_id=reference)
+    audit(
+        Actor.from_request(request),
+        action=AuditAction.READ,
+        patient_id=referral.patient_id,
+        object_type="referral",
+        object_id=reference,
+    )
     thread_mark_read(user=request.user, referral=referral)  # the page shows the thread (portal_thread)
     return _render_detail(request, referral)
 
@@ -177,7 +192,9 @@ def _run_action(action: str, actor: Actor, referral, data: dict):
     if action == "decline":
         return services.referral_decline(actor=actor, referral=referral, reason=data["reason"])
     if action == "redirect":
-        return services.referral_redirect(actor=actor, referral=referral, redirected_to=data["redirected_to"], reason=data["reason"])
+        return services.referral_redirect(
+            actor=actor, referral=referral, redirected_to=data["redirected_to"], reason=data["reason"]
+        )
     if action == "request_complement":
         return services.referral_request_complement(actor=actor, referral=referral, message=data["message"])
     return services.referral_close(actor=actor, referral=referral, reason=data["reason"])

@@ -16,7 +16,9 @@ class Actor:
 
     @classmethod
     def from_request(cls, request: HttpRequest, *, channel: str = "web") -> Actor:
-        return cls(user=request.user, ip_address=client_ip(request), path=request.get_full_path()[:300], channel=channel)
+        return cls(
+            user=request.user, ip_address=client_ip(request), path=request.get_full_path()[:300], channel=channel
+        )
 
     @classmethod
     def system(cls, user=None) -> Actor:

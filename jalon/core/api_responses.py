@@ -17,4 +17,6 @@ CONTENT_TYPE = f"{_RENDERER.media_type}; charset={_RENDERER.charset}"
 
 def api_json_response(request: HttpRequest, data: Any, *, status: int) -> HttpResponse:
     """`data` as the API's JSON body with `status`."""
-    return HttpResponse(_RENDERER.render(request, data, response_status=status), status=status, content_type=CONTENT_TYPE)
+    return HttpResponse(
+        _RENDERER.render(request, data, response_status=status), status=status, content_type=CONTENT_TYPE
+    )

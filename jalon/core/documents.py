@@ -81,7 +81,8 @@ def check_document(upload) -> CheckedDocument:
     content_type = detect_content_type(head)
     if content_type not in ALLOWED_CONTENT_TYPES:
         raise ValidationError(
-            _("Le fichier « %(name)s » n'est pas accepté : seuls les documents PDF, PNG et JPEG le sont.") % {"name": name},
+            _("Le fichier « %(name)s » n'est pas accepté : seuls les documents PDF, PNG et JPEG le sont.")
+            % {"name": name},
             code="document_type",
         )
     digest = hashlib.sha256(head)

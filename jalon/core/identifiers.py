@@ -103,9 +103,7 @@ def validate_rpps(value: str) -> None:
     """Validate an RPPS number: 11 digits, Luhn key."""
     rpps = normalize_identifier(value)
     if len(rpps) != 11 or not rpps.isascii() or not rpps.isdigit():
-        raise ValidationError(
-            _("Le numéro RPPS doit comporter 11 chiffres."), code="rpps_format"
-        )
+        raise ValidationError(_("Le numéro RPPS doit comporter 11 chiffres."), code="rpps_format")
     if not luhn_is_valid(rpps):
         raise ValidationError(
             _("La clé du numéro RPPS est incorrecte : vérifiez les 11 chiffres saisis."),
@@ -142,10 +140,7 @@ def validate_finess(value: str) -> None:
 def normalize_french_phone(value: str) -> str:
     """Parse a phone number (default region France) and return it in E.164."""
     error = ValidationError(
-        _(
-            "Numéro de téléphone invalide : saisissez un numéro français "
-            "(ex. 03 88 12 34 56) ou international (+...)."
-        ),
+        _("Numéro de téléphone invalide : saisissez un numéro français (ex. 03 88 12 34 56) ou international (+...)."),
         code="phone_invalid",
     )
     try:

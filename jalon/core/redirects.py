@@ -13,6 +13,8 @@ def local_path(request, wanted: str) -> str | None:
     """
     if not wanted or not wanted.startswith("/") or wanted.startswith("//"):
         return None
-    if not url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return None
     return wanted

@@ -102,7 +102,9 @@ def _professionals(rows, organizations, services, context: DemoContext) -> dict[
     professionals: dict[str, Professional] = {}
     used_names: set[tuple[str, str]] = set()
     for number, row in enumerate(rows, start=1):
-        first_name, last_name = _unused_name(row.get("sex") or context.rng.choice([Sex.FEMALE, Sex.MALE]), used_names, context)
+        first_name, last_name = _unused_name(
+            row.get("sex") or context.rng.choice([Sex.FEMALE, Sex.MALE]), used_names, context
+        )
         local_part = f"{slugify(first_name)}.{slugify(last_name)}"
         professional = Professional.objects.create(
             rpps=make_rpps(SEED * 100 + number) if row["profession"] != Profession.OTHER else None,

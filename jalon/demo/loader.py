@@ -38,8 +38,11 @@ def demo_load(*, only_territory_communes: bool, stdout) -> DemoContext:
         create_demo_threads()
         create_demo_mails(directory.entry_points["cpts"], now=context.now)
         create_demo_teleexpertise(
-            hospital=hospital, entry_point=directory.entry_points["hospital"],
-            gp=users["medecin"], specialist=users["specialiste"], now=context.now,
+            hospital=hospital,
+            entry_point=directory.entry_points["hospital"],
+            gp=users["medecin"],
+            specialist=users["specialiste"],
+            now=context.now,
         )
         alerts_scan()  # the worklist opens with the alerts of today
     return context

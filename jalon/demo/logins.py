@@ -45,8 +45,11 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     ),
     DemoLogin("admin", Role.ADMIN, _("Administration : comptes, référentiels, journal d'audit.")),
     DemoLogin(
-        "analyste", Role.REGIONAL_ANALYST,
-        _("Analyste régionale (ARS, DCC) : indicateurs de toute la région et leurs parcours pseudonymisés, sans données nominatives."),
+        "analyste",
+        Role.REGIONAL_ANALYST,
+        _(
+            "Analyste régionale (ARS, DCC) : indicateurs de toute la région et leurs parcours pseudonymisés, sans données nominatives."
+        ),
     ),
 )
 

@@ -107,7 +107,7 @@ def _truncated_mail(entry_point: EntryPoint, sent_at) -> bytes:
         'Content-Type: multipart/mixed; boundary="----=_coupe"\r\n\r\n'
         "------=_coupe\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
         "Voici le compte rendu de l'IRM cérébrale de M. Roth.\r\n"
-        "------=_coupe\r\nContent-Type: application/pdf; name=\"CR IRM.pdf\"\r\n"
+        '------=_coupe\r\nContent-Type: application/pdf; name="CR IRM.pdf"\r\n'
         "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQKJcfsj6IKNSAwIG9iago8PC9MZW5n"
     )
     return whole.encode("utf-8")

@@ -35,7 +35,12 @@ def _exchanges() -> list[tuple[str, list[tuple[str, str]]]]:
 
 def _moments(referral: Referral, count: int, now: datetime) -> list[datetime]:
     """`count` moments spread between the referral's last event and now, in order."""
-    last = Event.objects.filter(referral_id=referral.pk).order_by("-occurred_at").values_list("occurred_at", flat=True).first()
+    last = (
+        Event.objects.filter(referral_id=referral.pk)
+        .order_by("-occurred_at")
+        .values_list("occurred_at", flat=True)
+        .first()
+    )
     start = min(last or referral.received_at, now)
     span = now - start
     return [start + span * (index + 1) / (count + 2) for index in range(count)]

@@ -295,7 +295,9 @@ class ReferralStory:
                 referral_confirm_gp(actor=actor, referral=referral)
             self._add_care_team(referral, state["site"], granted_by=actor.user)
         elif case.outcome == "declined":
-            referral = referral_decline(actor=actor, referral=referral, reason=self._next("declined", tuple(_story()["decline_reasons"])))
+            referral = referral_decline(
+                actor=actor, referral=referral, reason=self._next("declined", tuple(_story()["decline_reasons"]))
+            )
         elif case.outcome == "redirected":
             redirected_to, reason = _redirection(case.commune, state["site"])
             referral = referral_redirect(actor=actor, referral=referral, redirected_to=redirected_to, reason=reason)

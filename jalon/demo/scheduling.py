@@ -146,7 +146,9 @@ def _resource_create(spec: ResourceSpec, organization: Organization, *, today) -
 def _doctor(organization: Organization, specialty: str) -> Professional | None:
     if not specialty:
         return None
-    return Professional.objects.filter(memberships__organization=organization, specialty=specialty).order_by("pk").first()
+    return (
+        Professional.objects.filter(memberships__organization=organization, specialty=specialty).order_by("pk").first()
+    )
 
 
 def _book_diagnostic_days(resources: dict[str, Resource], *, now: datetime) -> None:
@@ -184,7 +186,9 @@ def _book_diagnostic_days(resources: dict[str, Resource], *, now: datetime) -> N
         booked += 1
 
 
-def _earliest_day(pathway: Pathway, steps: list[Milestone], resources: dict[str, Resource], *, now: datetime) -> list[BookingRequest]:
+def _earliest_day(
+    pathway: Pathway, steps: list[Milestone], resources: dict[str, Resource], *, now: datetime
+) -> list[BookingRequest]:
     kind = pathway.template_version.template.kind
     consultation = resources[CONSULTATION_OF.get(kind, DEFAULT_CONSULTATION)]
     candidates = {}
@@ -200,7 +204,8 @@ def _earliest_day(pathway: Pathway, steps: list[Milestone], resources: dict[str,
     free = [
         slot
         for slot in Slot.objects.filter(
-            resource__in={resource for options in candidates.values() for resource in options}, start__gte=now + timedelta(days=1)
+            resource__in={resource for options in candidates.values() for resource in options},
+            start__gte=now + timedelta(days=1),
         )
         .select_related("resource")
         .order_by("start", "pk")

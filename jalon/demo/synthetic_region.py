@@ -65,19 +65,36 @@ from jalon.scheduling.models import Appointment, AppointmentStatus, Resource, Sl
 # --- The shape of the population ------------------------------------------------------------------
 
 TEMPLATE_WEIGHTS = {
-    "lung": 24, "digestive": 20, "breast": 18, "pancreas_biliary": 8, "generic": 8,
-    "lymphoma": 7, "liver": 5, "thyroid": 5, "glioblastoma": 5,
+    "lung": 24,
+    "digestive": 20,
+    "breast": 18,
+    "pancreas_biliary": 8,
+    "generic": 8,
+    "lymphoma": 7,
+    "liver": 5,
+    "thyroid": 5,
+    "glioblastoma": 5,
 }
 SUSPECTED_SITE = {
-    "lung": ("lung",), "digestive": ("colorectal", "colorectal", "oesogastric"), "breast": ("breast",),
-    "pancreas_biliary": ("pancreas_biliary",), "liver": ("liver",), "lymphoma": ("lymphoma",),
-    "thyroid": ("thyroid",), "glioblastoma": ("brain",),
+    "lung": ("lung",),
+    "digestive": ("colorectal", "colorectal", "oesogastric"),
+    "breast": ("breast",),
+    "pancreas_biliary": ("pancreas_biliary",),
+    "liver": ("liver",),
+    "lymphoma": ("lymphoma",),
+    "thyroid": ("thyroid",),
+    "glioblastoma": ("brain",),
     "generic": ("gynaecological", "urological", "head_neck", "skin", "unknown_primary"),
 }
 IMAGING_BEFORE = {
-    "lung": (ExamKind.CT, ExamKind.XRAY), "digestive": (ExamKind.CT,), "breast": (ExamKind.MAMMOGRAPHY, ExamKind.ULTRASOUND),
-    "pancreas_biliary": (ExamKind.CT, ExamKind.ULTRASOUND), "liver": (ExamKind.ULTRASOUND, ExamKind.CT),
-    "lymphoma": (ExamKind.CT, ExamKind.ULTRASOUND), "thyroid": (ExamKind.ULTRASOUND,), "glioblastoma": (ExamKind.MRI, ExamKind.CT),
+    "lung": (ExamKind.CT, ExamKind.XRAY),
+    "digestive": (ExamKind.CT,),
+    "breast": (ExamKind.MAMMOGRAPHY, ExamKind.ULTRASOUND),
+    "pancreas_biliary": (ExamKind.CT, ExamKind.ULTRASOUND),
+    "liver": (ExamKind.ULTRASOUND, ExamKind.CT),
+    "lymphoma": (ExamKind.CT, ExamKind.ULTRASOUND),
+    "thyroid": (ExamKind.ULTRASOUND,),
+    "glioblastoma": (ExamKind.MRI, ExamKind.CT),
     "generic": (ExamKind.CT, ExamKind.ULTRASOUND, ExamKind.MRI),
 }
 MALIGNANT_SHARE = 0.6
@@ -95,18 +112,34 @@ SUMMER_PACE = {7: 1.12, 8: 1.3, 12: 1.1}
 IMPROVEMENT_PER_YEAR = 0.07
 # How long a step takes, as a share of its target delay: log-normal median, and the tail of late ones.
 STEP_PACE = {
-    "first_contact": 0.45, "reception": 0.8, "imaging": 0.35, "biopsy": 1.3, "pathology_preliminary": 0.9,
-    "pathology_final": 0.95, "tumour_board": 0.9, "announcement": 0.6, "anaesthesia": 0.7,
-    "treatment_start": 0.95, "return_to_gp": 1.0,
+    "first_contact": 0.45,
+    "reception": 0.8,
+    "imaging": 0.35,
+    "biopsy": 1.3,
+    "pathology_preliminary": 0.9,
+    "pathology_final": 0.95,
+    "tumour_board": 0.9,
+    "announcement": 0.6,
+    "anaesthesia": 0.7,
+    "treatment_start": 0.95,
+    "return_to_gp": 1.0,
 }
 PACE_SIGMA = 0.5
 LATE_SHARE, LATE_FACTOR = 0.1, (1.5, 4.0)
 NO_TARGET_DAYS = 6.0  # typical delay of a step without target (palliative assessment), from its reference
 # Optional steps: how often they are done (else « sans objet »).
 OPTIONAL_DONE = {
-    "pet_ct": 0.75, "eus_biopsy": 0.6, "endoscopy": 0.85, "pathology_preliminary": 0.9, "anaesthesia": 0.7,
-    "biopsy_adequacy": 0.7, "laryngoscopy": 0.5, "neurosurgery": 0.6, "palliative_assessment": 0.6,
-    "biopsy": 0.8, "pathology_final": 0.85,
+    "pet_ct": 0.75,
+    "eus_biopsy": 0.6,
+    "endoscopy": 0.85,
+    "pathology_preliminary": 0.9,
+    "anaesthesia": 0.7,
+    "biopsy_adequacy": 0.7,
+    "laryngoscopy": 0.5,
+    "neurosurgery": 0.6,
+    "palliative_assessment": 0.6,
+    "biopsy": 0.8,
+    "pathology_final": 0.85,
 }
 RESULTS_AFTER = {"pathology_final": ("pathology_preliminary",)}  # the final report never precedes the preliminary one
 STALLED_SHARE = 0.015  # pathways that stop at some step and stay open (lost to follow-up)
@@ -115,8 +148,13 @@ CLOSE_AFTER_TREATMENT_DAYS = (0.5, 10.0)
 # Scheduling: each site's resources; which share of bookings use a reserved (or, for P1, urgent) slot
 # before its release; how many reserved slots go unused per used one; cancelled bookings.
 SITE_RESOURCES = (
-    (ResourceKind.CONSULTATION, 2), (ResourceKind.CT, 1), (ResourceKind.MRI, 1), (ResourceKind.PET_CT, 1),
-    (ResourceKind.ENDOSCOPY, 1), (ResourceKind.BIOPSY, 1), (ResourceKind.ANAESTHESIA, 1),
+    (ResourceKind.CONSULTATION, 2),
+    (ResourceKind.CT, 1),
+    (ResourceKind.MRI, 1),
+    (ResourceKind.PET_CT, 1),
+    (ResourceKind.ENDOSCOPY, 1),
+    (ResourceKind.BIOPSY, 1),
+    (ResourceKind.ANAESTHESIA, 1),
 )
 SLOT_MINUTES = {ResourceKind.PET_CT: 60, ResourceKind.ENDOSCOPY: 60, ResourceKind.BIOPSY: 60}
 RESERVED_SHARE, URGENT_SHARE_P1 = 0.35, 0.5
@@ -133,18 +171,299 @@ PROFESSIONAL_MIX = (  # profession, specialty, share
     (Profession.PHARMACIST, "", 0.02),
     (Profession.OTHER, "", 0.02),
 )
-SPECIALTIES = ("Pneumologie", "Hépato-gastro-entérologie", "Gynécologie", "Dermatologie", "ORL", "Radiologie", "Urologie")
+SPECIALTIES = (
+    "Pneumologie",
+    "Hépato-gastro-entérologie",
+    "Gynécologie",
+    "Dermatologie",
+    "ORL",
+    "Radiologie",
+    "Urologie",
+)
 GPS_INSIDE_TERRITORY = 0.75
 TERRITORY_COMMUNES, OUTSIDE_COMMUNES = 12, 30
 COMMUNE_DEPARTMENTS = ("68", "57", "88", "54", "55", "52", "10", "51")
 CHANNELS = ((Channel.WEB, 0.55), (Channel.PHONE, 0.25), (Channel.MAIL, 0.12), (Channel.API, 0.08))
 RPPS_PREFIX = "18"  # synthetic RPPS: 18 + 8 digits + Luhn key, a range the factories never reach
 
-LAST_NAMES = ["Martin", "Bernard", "Thomas", "Petit", "Robert", "Richard", "Durand", "Dubois", "Moreau", "Laurent", "Simon", "Michel", "Lefèvre", "Leroy", "Roux", "David", "Bertrand", "Morel", "Fournier", "Girard", "Bonnet", "Dupont", "Lambert", "Fontaine", "Rousseau", "Vincent", "Muller", "Faure", "André", "Mercier", "Blanc", "Guérin", "Boyer", "Garnier", "Chevalier", "François", "Legrand", "Gauthier", "Perrin", "Robin", "Clément", "Morin", "Nicolas", "Henry", "Roussel", "Mathieu", "Masson", "Marchand", "Duval", "Denis", "Dumont", "Lemaire", "Noël", "Meyer", "Dufour", "Meunier", "Brun", "Blanchard", "Giraud", "Joly", "Rivière", "Lucas", "Brunet", "Gaillard", "Barbier", "Arnaud", "Roche", "Renard", "Schmitt", "Roy", "Leroux", "Colin", "Vidal", "Caron", "Picard", "Roger", "Fabre", "Aubert", "Lemoine", "Renaud", "Dumas", "Lacroix", "Olivier", "Bourgeois", "Benoît", "Rey", "Leclerc", "Rolland", "Guillaume", "Lecomte", "Dupuy", "Hubert", "Berger", "Carpentier", "Dupuis", "Moulin", "Deschamps", "Huet", "Vasseur", "Boucher", "Fleury", "Royer", "Klein", "Jacquet", "Adam", "Poirier", "Marty", "Aubry", "Guyot", "Carré", "Renault", "Charpentier", "Ménard", "Maillard", "Baron", "Bertin", "Bailly", "Hervé", "Schneider", "Collet", "Léger", "Bouvier", "Julien", "Prévost", "Millet", "Perrot", "Cousin", "Germain", "Breton", "Besson", "Langlois", "Rémy", "Pelletier", "Lévêque", "Perrier", "Leblanc", "Barré", "Lebrun", "Marchal", "Weber", "Mallet", "Hamon", "Boulanger", "Jacob", "Monnier", "Michaud", "Guichard", "Gillet", "Étienne", "Poulain", "Tessier", "Chauvin", "Bouchet", "Gay", "Humbert", "Reynaud", "Antoine", "Perret", "Cordier", "Pichon", "Lejeune", "Gilbert", "Lamy", "Delaunay", "Pasquier", "Carlier", "Laporte", "Wagner", "Hoffmann", "Becker", "Koch", "Zimmermann", "Schwartz", "Kieffer", "Huber", "Fischer", "Keller", "Wolff", "Walter", "Burger", "Ernst", "Bauer", "Koenig"]
-FEMALE_FIRST = ["Marie", "Jeanne", "Françoise", "Monique", "Catherine", "Nathalie", "Isabelle", "Sylvie", "Anne", "Martine", "Christine", "Sophie", "Valérie", "Sandrine", "Stéphanie", "Céline", "Véronique", "Chantal", "Nicole", "Brigitte", "Hélène", "Odile", "Élisabeth", "Aurélie", "Julie", "Camille", "Claire", "Émilie", "Laure", "Mathilde", "Léa", "Chloé", "Manon", "Inès", "Louise", "Alice", "Lucie", "Agnès", "Geneviève", "Danielle"]
-MALE_FIRST = ["Jean", "Pierre", "Michel", "André", "Philippe", "René", "Louis", "Alain", "Jacques", "Bernard", "Marcel", "Daniel", "Roger", "Claude", "Paul", "Henri", "Christian", "Nicolas", "Christophe", "Patrick", "Thierry", "Éric", "Laurent", "Frédéric", "Olivier", "Stéphane", "Julien", "Sébastien", "David", "Antoine", "Thomas", "Hugo", "Lucas", "Mathieu", "François", "Guillaume", "Yves", "Gérard", "Robert", "Joseph"]
-DECLINE_REASONS = ("Suspicion non confirmée après avis du médecin coordinateur.", "Patient déjà suivi dans un autre établissement.")
-REDIRECTIONS = ("Centre de lutte contre le cancer de la région", "Service d'hématologie du CHU", "Consultation de dermatologie de ville")
+LAST_NAMES = [
+    "Martin",
+    "Bernard",
+    "Thomas",
+    "Petit",
+    "Robert",
+    "Richard",
+    "Durand",
+    "Dubois",
+    "Moreau",
+    "Laurent",
+    "Simon",
+    "Michel",
+    "Lefèvre",
+    "Leroy",
+    "Roux",
+    "David",
+    "Bertrand",
+    "Morel",
+    "Fournier",
+    "Girard",
+    "Bonnet",
+    "Dupont",
+    "Lambert",
+    "Fontaine",
+    "Rousseau",
+    "Vincent",
+    "Muller",
+    "Faure",
+    "André",
+    "Mercier",
+    "Blanc",
+    "Guérin",
+    "Boyer",
+    "Garnier",
+    "Chevalier",
+    "François",
+    "Legrand",
+    "Gauthier",
+    "Perrin",
+    "Robin",
+    "Clément",
+    "Morin",
+    "Nicolas",
+    "Henry",
+    "Roussel",
+    "Mathieu",
+    "Masson",
+    "Marchand",
+    "Duval",
+    "Denis",
+    "Dumont",
+    "Lemaire",
+    "Noël",
+    "Meyer",
+    "Dufour",
+    "Meunier",
+    "Brun",
+    "Blanchard",
+    "Giraud",
+    "Joly",
+    "Rivière",
+    "Lucas",
+    "Brunet",
+    "Gaillard",
+    "Barbier",
+    "Arnaud",
+    "Roche",
+    "Renard",
+    "Schmitt",
+    "Roy",
+    "Leroux",
+    "Colin",
+    "Vidal",
+    "Caron",
+    "Picard",
+    "Roger",
+    "Fabre",
+    "Aubert",
+    "Lemoine",
+    "Renaud",
+    "Dumas",
+    "Lacroix",
+    "Olivier",
+    "Bourgeois",
+    "Benoît",
+    "Rey",
+    "Leclerc",
+    "Rolland",
+    "Guillaume",
+    "Lecomte",
+    "Dupuy",
+    "Hubert",
+    "Berger",
+    "Carpentier",
+    "Dupuis",
+    "Moulin",
+    "Deschamps",
+    "Huet",
+    "Vasseur",
+    "Boucher",
+    "Fleury",
+    "Royer",
+    "Klein",
+    "Jacquet",
+    "Adam",
+    "Poirier",
+    "Marty",
+    "Aubry",
+    "Guyot",
+    "Carré",
+    "Renault",
+    "Charpentier",
+    "Ménard",
+    "Maillard",
+    "Baron",
+    "Bertin",
+    "Bailly",
+    "Hervé",
+    "Schneider",
+    "Collet",
+    "Léger",
+    "Bouvier",
+    "Julien",
+    "Prévost",
+    "Millet",
+    "Perrot",
+    "Cousin",
+    "Germain",
+    "Breton",
+    "Besson",
+    "Langlois",
+    "Rémy",
+    "Pelletier",
+    "Lévêque",
+    "Perrier",
+    "Leblanc",
+    "Barré",
+    "Lebrun",
+    "Marchal",
+    "Weber",
+    "Mallet",
+    "Hamon",
+    "Boulanger",
+    "Jacob",
+    "Monnier",
+    "Michaud",
+    "Guichard",
+    "Gillet",
+    "Étienne",
+    "Poulain",
+    "Tessier",
+    "Chauvin",
+    "Bouchet",
+    "Gay",
+    "Humbert",
+    "Reynaud",
+    "Antoine",
+    "Perret",
+    "Cordier",
+    "Pichon",
+    "Lejeune",
+    "Gilbert",
+    "Lamy",
+    "Delaunay",
+    "Pasquier",
+    "Carlier",
+    "Laporte",
+    "Wagner",
+    "Hoffmann",
+    "Becker",
+    "Koch",
+    "Zimmermann",
+    "Schwartz",
+    "Kieffer",
+    "Huber",
+    "Fischer",
+    "Keller",
+    "Wolff",
+    "Walter",
+    "Burger",
+    "Ernst",
+    "Bauer",
+    "Koenig",
+]
+FEMALE_FIRST = [
+    "Marie",
+    "Jeanne",
+    "Françoise",
+    "Monique",
+    "Catherine",
+    "Nathalie",
+    "Isabelle",
+    "Sylvie",
+    "Anne",
+    "Martine",
+    "Christine",
+    "Sophie",
+    "Valérie",
+    "Sandrine",
+    "Stéphanie",
+    "Céline",
+    "Véronique",
+    "Chantal",
+    "Nicole",
+    "Brigitte",
+    "Hélène",
+    "Odile",
+    "Élisabeth",
+    "Aurélie",
+    "Julie",
+    "Camille",
+    "Claire",
+    "Émilie",
+    "Laure",
+    "Mathilde",
+    "Léa",
+    "Chloé",
+    "Manon",
+    "Inès",
+    "Louise",
+    "Alice",
+    "Lucie",
+    "Agnès",
+    "Geneviève",
+    "Danielle",
+]
+MALE_FIRST = [
+    "Jean",
+    "Pierre",
+    "Michel",
+    "André",
+    "Philippe",
+    "René",
+    "Louis",
+    "Alain",
+    "Jacques",
+    "Bernard",
+    "Marcel",
+    "Daniel",
+    "Roger",
+    "Claude",
+    "Paul",
+    "Henri",
+    "Christian",
+    "Nicolas",
+    "Christophe",
+    "Patrick",
+    "Thierry",
+    "Éric",
+    "Laurent",
+    "Frédéric",
+    "Olivier",
+    "Stéphane",
+    "Julien",
+    "Sébastien",
+    "David",
+    "Antoine",
+    "Thomas",
+    "Hugo",
+    "Lucas",
+    "Mathieu",
+    "François",
+    "Guillaume",
+    "Yves",
+    "Gérard",
+    "Robert",
+    "Joseph",
+]
+DECLINE_REASONS = (
+    "Suspicion non confirmée après avis du médecin coordinateur.",
+    "Patient déjà suivi dans un autre établissement.",
+)
+REDIRECTIONS = (
+    "Centre de lutte contre le cancer de la région",
+    "Service d'hématologie du CHU",
+    "Consultation de dermatologie de ville",
+)
 
 MINUTE, QUARTER = timedelta(minutes=1), timedelta(minutes=15)
 DAY = timedelta(days=1)
@@ -219,7 +538,9 @@ class TableWriter:
             f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in self.fields)}) "
             f"VALUES ({', '.join(['%s'] * len(self.fields))})"
         )
-        self.copy_sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in self.fields)}) FROM STDIN"
+        self.copy_sql = (
+            f"COPY {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in self.fields)}) FROM STDIN"
+        )
         self.last_id = model.objects.aggregate(m=Max("pk"))["m"] or 0
 
     @staticmethod
@@ -272,8 +593,15 @@ class RegionalPopulation:
     """Generate the population; `run()` returns the counts of what it wrote."""
 
     def __init__(
-        self, *, pathways: int = 100_000, years: int = 3, sites: int = 5, seed: int = 1, batch: int = 2000,
-        now: datetime | None = None, log: Callable[[str], None] = print,
+        self,
+        *,
+        pathways: int = 100_000,
+        years: int = 3,
+        sites: int = 5,
+        seed: int = 1,
+        batch: int = 2000,
+        now: datetime | None = None,
+        log: Callable[[str], None] = print,
     ):
         if pathways < 1 or years < 1 or sites < 1 or batch < 1:
             raise ValueError("pathways, years, sites and batch must be positive")
@@ -294,7 +622,9 @@ class RegionalPopulation:
         self._stage("setup", self._setup)
         plans = self._stage("plan", self._plan)
         self._stage("write", lambda: self._write(plans))
-        self._stage("facts", lambda: self.counts.__setitem__("facts", pathway_facts_rebuild(pathway_ids=self.pathway_ids)))
+        self._stage(
+            "facts", lambda: self.counts.__setitem__("facts", pathway_facts_rebuild(pathway_ids=self.pathway_ids))
+        )
         self.timings["total"] = round(time.perf_counter() - started, 1)
         self.log(f"total: {self.timings['total']} s")
         return self.counts
@@ -314,37 +644,60 @@ class RegionalPopulation:
         suffix = f" ({self.run_number})" if self.run_number > 1 else ""
         communes = self._communes()
         outside = communes[self.site_count * TERRITORY_COMMUNES :][:OUTSIDE_COMMUNES]
-        self.user = User(username=f"synthetique.{self.seed}.{self.run_number}", role=Role.COORDINATOR, is_active=False,
-                         first_name="Population", last_name="synthétique")
+        self.user = User(
+            username=f"synthetique.{self.seed}.{self.run_number}",
+            role=Role.COORDINATOR,
+            is_active=False,
+            first_name="Population",
+            last_name="synthétique",
+        )
         self.user.set_unusable_password()
         self.user.save()
         self.rule_set_id = (
-            CompletenessRuleSet.objects.filter(published_at__isnull=False).order_by("-version").values_list("pk", flat=True).first()
+            CompletenessRuleSet.objects.filter(published_at__isnull=False)
+            .order_by("-version")
+            .values_list("pk", flat=True)
+            .first()
         )
         self.sites: list[Site] = []
         for number in range(1, self.site_count + 1):
-            territory_codes = [code for code, _dept in communes[(number - 1) * TERRITORY_COMMUNES : number * TERRITORY_COMMUNES]]
+            territory_codes = [
+                code for code, _dept in communes[(number - 1) * TERRITORY_COMMUNES : number * TERRITORY_COMMUNES]
+            ]
             main_commune, department = communes[(number - 1) * TERRITORY_COMMUNES]
-            cpts = Organization.objects.create(name=f"CPTS synthétique {number}{suffix}", kind=OrganizationKind.CPTS, commune_id=main_commune)
+            cpts = Organization.objects.create(
+                name=f"CPTS synthétique {number}{suffix}", kind=OrganizationKind.CPTS, commune_id=main_commune
+            )
             territory = Territory.objects.create(organization=cpts, name=f"Territoire synthétique {number}{suffix}")
             territory.communes.add(*territory_codes)
             hospital = Organization.objects.create(
                 name=f"Site synthétique {number}{suffix}", kind=OrganizationKind.HOSPITAL, commune_id=main_commune
             )
             entry_point = EntryPoint.objects.create(
-                organization=hospital, name=f"Guichet cancer – Site synthétique {number}{suffix}",
-                slug=f"synthetique-{self.seed}-{self.run_number}-{number}", territory=territory,
+                organization=hospital,
+                name=f"Guichet cancer – Site synthétique {number}{suffix}",
+                slug=f"synthetique-{self.seed}-{self.run_number}-{number}",
+                territory=territory,
                 is_active=False,  # measuring only: nobody coordinates it, so no referral may be filed to it
             )
             resources = {}
             for kind, count in SITE_RESOURCES:
                 resources[kind] = [
-                    Resource.objects.create(organization=hospital, kind=kind, name=f"{ResourceKind(kind).label} {index + 1} – site {number}")
+                    Resource.objects.create(
+                        organization=hospital, kind=kind, name=f"{ResourceKind(kind).label} {index + 1} – site {number}"
+                    )
                     for index in range(count)
                 ]
             self.sites.append(
-                Site(index=number - 1, organization=hospital, entry_point=entry_point, department=department, territory_codes=territory_codes,
-                     resources=resources, pace=self.rng.uniform(0.85, 1.2))
+                Site(
+                    index=number - 1,
+                    organization=hospital,
+                    entry_point=entry_point,
+                    department=department,
+                    territory_codes=territory_codes,
+                    resources=resources,
+                    pace=self.rng.uniform(0.85, 1.2),
+                )
             )
         self._professionals([code for code, _dept in outside] or self.sites[0].territory_codes)
         self._templates()
@@ -368,7 +721,12 @@ class RegionalPopulation:
             raise ValueError(f"at most {(len(rows) - OUTSIDE_COMMUNES) // TERRITORY_COMMUNES} synthetic sites")
         rows = rows[:wanted]
         Commune.objects.bulk_create(
-            [Commune(code=row.code, name=row.name, department=row.department, postal_codes=" ".join(row.postal_codes)) for row in rows],
+            [
+                Commune(
+                    code=row.code, name=row.name, department=row.department, postal_codes=" ".join(row.postal_codes)
+                )
+                for row in rows
+            ],
             ignore_conflicts=True,
         )
         return [(row.code, row.department) for row in rows]
@@ -397,21 +755,30 @@ class RegionalPopulation:
             female = rng.random() < 0.55
             rows.append(
                 Professional(
-                    rpps=rpps, last_name=rng.choice(LAST_NAMES), first_name=rng.choice(FEMALE_FIRST if female else MALE_FIRST),
-                    profession=profession, specialty=specialty, commune_id=commune,
+                    rpps=rpps,
+                    last_name=rng.choice(LAST_NAMES),
+                    first_name=rng.choice(FEMALE_FIRST if female else MALE_FIRST),
+                    profession=profession,
+                    specialty=specialty,
+                    commune_id=commune,
                 )
             )
             homes.append(home)
         Professional.objects.bulk_create(rows, batch_size=1000)
         # Each site's referrers: its own professionals, a few very active ones (Pareto-like weights).
-        self.professionals = [(row.pk, row.profession, row.specialty == "Médecine générale", home) for row, home in zip(rows, homes, strict=True)]
+        self.professionals = [
+            (row.pk, row.profession, row.specialty == "Médecine générale", home)
+            for row, home in zip(rows, homes, strict=True)
+        ]
         self.referrers_by_site: list[tuple[list[int], list[float]]] = []
         for site_index in range(self.site_count):
             mine = [pk for pk, _profession, _gp, home in self.professionals if home == site_index]
             weights = [rng.paretovariate(1.6) for _pk in mine]
             self.referrers_by_site.append((mine, weights))
         self.all_referrers = [pk for pk, *_rest in self.professionals]
-        self.gp_ids_by_site = [[pk for pk, _p, gp, home in self.professionals if gp and home == s] for s in range(self.site_count)]
+        self.gp_ids_by_site = [
+            [pk for pk, _p, gp, home in self.professionals if gp and home == s] for s in range(self.site_count)
+        ]
 
     def _templates(self) -> None:
         """The current published version of each shipped template, and its steps."""
@@ -422,9 +789,18 @@ class RegionalPopulation:
                 continue
             steps = [
                 StepSpec(
-                    pk=step.pk, code=step.code, label=step.label, order=step.order, branch=step.branch, required=step.required,
-                    depends_on=tuple(step.depends_on or ()), reference_code=step.reference_code, target_amount=step.target_amount,
-                    target_unit=step.target_unit, resource_kind=step.resource_kind, same_day_group=step.same_day_group,
+                    pk=step.pk,
+                    code=step.code,
+                    label=step.label,
+                    order=step.order,
+                    branch=step.branch,
+                    required=step.required,
+                    depends_on=tuple(step.depends_on or ()),
+                    reference_code=step.reference_code,
+                    target_amount=step.target_amount,
+                    target_unit=step.target_unit,
+                    resource_kind=step.resource_kind,
+                    same_day_group=step.same_day_group,
                 )
                 for step in MilestoneTemplate.objects.filter(template_version=version).order_by("order")
             ]
@@ -463,7 +839,9 @@ class RegionalPopulation:
             received = self._moment_in(first, local_now)
             if fate != "pathway" and self.now - received < RECENT_UNANSWERED and rng.random() < 0.6:
                 fate = Status.RECEIVED
-            plans.append(Plan(received_at=received, site=rng.choices(range(self.site_count), site_weights)[0], fate=fate))
+            plans.append(
+                Plan(received_at=received, site=rng.choices(range(self.site_count), site_weights)[0], fate=fate)
+            )
         plans.sort(key=lambda plan: plan.received_at)
         self.counts["referrals"] = len(plans)
         return plans
@@ -476,7 +854,9 @@ class RegionalPopulation:
             day = first + timedelta(days=rng.randrange((end - first).days))
             if day.weekday() >= 5 and rng.random() < 0.85:
                 continue
-            moment = datetime(day.year, day.month, day.day, rng.randint(8, 18), rng.randrange(60), tzinfo=PARIS).astimezone(UTC)
+            moment = datetime(
+                day.year, day.month, day.day, rng.randint(8, 18), rng.randrange(60), tzinfo=PARIS
+            ).astimezone(UTC)
             if moment < self.now - MINUTE:
                 return moment
         return self.now - timedelta(minutes=rng.randint(5, 600))
@@ -486,7 +866,25 @@ class RegionalPopulation:
     def _write(self, plans: list[Plan]) -> None:
         last_number = self._last_reference_number()
         self.tables = {model: TableWriter(model) for model in TABLES}
-        totals = dict.fromkeys(("patients", "pathways", "milestones", "milestones_done", "events", "milestone_events", "appointment_events", "pathway_events", "exams", "slots", "appointments", "slot_releases", "open_pathways", "referrals_without_pathway"), 0)
+        totals = dict.fromkeys(
+            (
+                "patients",
+                "pathways",
+                "milestones",
+                "milestones_done",
+                "events",
+                "milestone_events",
+                "appointment_events",
+                "pathway_events",
+                "exams",
+                "slots",
+                "appointments",
+                "slot_releases",
+                "open_pathways",
+                "referrals_without_pathway",
+            ),
+            0,
+        )
         for offset in range(0, len(plans), self.batch):
             with transaction.atomic():
                 written = self._write_batch(plans[offset : offset + self.batch], last_number + offset)
@@ -517,31 +915,66 @@ class RegionalPopulation:
                 rows[Patient].append(patient)
             previous_patient = patient
             referrer_ids, weights = self.referrers_by_site[plan.site]
-            referrer_id = rng.choices(referrer_ids, weights)[0] if rng.random() < 0.92 else rng.choice(self.all_referrers)
+            referrer_id = (
+                rng.choices(referrer_ids, weights)[0] if rng.random() < 0.92 else rng.choice(self.all_referrers)
+            )
             kind = rng.choices(self.kinds, self.kind_weights)[0]
             referral = self._referral(number, plan, site, patient, referrer_id, kind)
             rows[Referral].append(referral)
             if (patient["id"], referrer_id) not in members:  # one active row per member and role
                 members.add((patient["id"], referrer_id))
-                rows[CareTeamMember].append({
-                    "id": tables[CareTeamMember].new_id(), "patient_id": patient["id"], "professional_id": referrer_id,
-                    "role": CareTeamRole.REFERRER, "since": plan.received_at, "reason": referral["reference"]})
+                rows[CareTeamMember].append(
+                    {
+                        "id": tables[CareTeamMember].new_id(),
+                        "patient_id": patient["id"],
+                        "professional_id": referrer_id,
+                        "role": CareTeamRole.REFERRER,
+                        "since": plan.received_at,
+                        "reason": referral["reference"],
+                    }
+                )
             events = rows[Event]
-            events.append(self._event("referral.submitted", referral, plan.received_at, {
-                "channel": referral["channel"], "missing_items": referral["missing_items"], "outside_territory": referral["outside_territory"]}))
+            events.append(
+                self._event(
+                    "referral.submitted",
+                    referral,
+                    plan.received_at,
+                    {
+                        "channel": referral["channel"],
+                        "missing_items": referral["missing_items"],
+                        "outside_territory": referral["outside_territory"],
+                    },
+                )
+            )
             if rng.random() < 0.85:
                 days_before = min(int(rng.gammavariate(2.0, 4.0)), 60)
-                rows[ExamDone].append({
-                    "id": tables[ExamDone].new_id(), "referral_id": referral["id"], "kind": rng.choice(IMAGING_BEFORE[kind]),
-                    "done_on": timezone.localtime(plan.received_at, PARIS).date() - timedelta(days=days_before),
-                    "place": "Cabinet d'imagerie", "summary": "Image suspecte.", "added_at": plan.received_at})
+                rows[ExamDone].append(
+                    {
+                        "id": tables[ExamDone].new_id(),
+                        "referral_id": referral["id"],
+                        "kind": rng.choice(IMAGING_BEFORE[kind]),
+                        "done_on": timezone.localtime(plan.received_at, PARIS).date() - timedelta(days=days_before),
+                        "place": "Cabinet d'imagerie",
+                        "summary": "Image suspecte.",
+                        "added_at": plan.received_at,
+                    }
+                )
             if plan.fate != "pathway":
                 without_pathway += 1
                 if plan.fate != Status.RECEIVED:
-                    kind_of_event = {Status.DECLINED: "referral.declined", Status.REDIRECTED: "referral.redirected",
-                                     Status.AWAITING_COMPLEMENT: "referral.complement_requested"}[plan.fate]
-                    events.append(self._event(kind_of_event, referral, referral["answered_at"], {
-                        "from": Status.RECEIVED, "to": plan.fate, "reason": referral["status_reason"]}))
+                    kind_of_event = {
+                        Status.DECLINED: "referral.declined",
+                        Status.REDIRECTED: "referral.redirected",
+                        Status.AWAITING_COMPLEMENT: "referral.complement_requested",
+                    }[plan.fate]
+                    events.append(
+                        self._event(
+                            kind_of_event,
+                            referral,
+                            referral["answered_at"],
+                            {"from": Status.RECEIVED, "to": plan.fate, "reason": referral["status_reason"]},
+                        )
+                    )
                 continue
             pathway, milestones, pathway_events, bookings = self._pathway(referral, site, kind)
             rows[Pathway].append(pathway)
@@ -563,11 +996,20 @@ class RegionalPopulation:
             tables[model].insert(rows[model])
         self.pathway_ids.extend(pathway["id"] for pathway in rows[Pathway])
         return {
-            "patients": len(rows[Patient]), "pathways": len(rows[Pathway]), "milestones": len(rows[Milestone]),
-            "milestones_done": done_count, "events": len(rows[Event]), "milestone_events": milestone_events,
-            "appointment_events": appointment_events, "pathway_events": progress_events,
-            "exams": len(rows[ExamDone]), "slots": len(rows[Slot]), "appointments": len(rows[Appointment]),
-            "slot_releases": len(rows[SlotRelease]), "open_pathways": open_count, "referrals_without_pathway": without_pathway,
+            "patients": len(rows[Patient]),
+            "pathways": len(rows[Pathway]),
+            "milestones": len(rows[Milestone]),
+            "milestones_done": done_count,
+            "events": len(rows[Event]),
+            "milestone_events": milestone_events,
+            "appointment_events": appointment_events,
+            "pathway_events": progress_events,
+            "exams": len(rows[ExamDone]),
+            "slots": len(rows[Slot]),
+            "appointments": len(rows[Appointment]),
+            "slot_releases": len(rows[SlotRelease]),
+            "open_pathways": open_count,
+            "referrals_without_pathway": without_pathway,
         }
 
     # --- one patient, one referral ---------------------------------------------------------------
@@ -581,7 +1023,11 @@ class RegionalPopulation:
             first_names += " " + rng.choice(FEMALE_FIRST if sex == Sex.FEMALE else MALE_FIRST)
         birth_name = rng.choice(LAST_NAMES)
         self.patient_seq += 1
-        commune = rng.choice(site.territory_codes) if rng.random() < 0.9 else rng.choice(self.sites[rng.randrange(self.site_count)].territory_codes)
+        commune = (
+            rng.choice(site.territory_codes)
+            if rng.random() < 0.9
+            else rng.choice(self.sites[rng.randrange(self.site_count)].territory_codes)
+        )
         gps = self.gp_ids_by_site[site.index]
         return {
             "id": self.tables[Patient].new_id(),
@@ -590,7 +1036,14 @@ class RegionalPopulation:
             "first_names": first_names,
             "sex": sex,
             "birth_date": birth_date,
-            "identity_status": rng.choice((IdentityStatus.QUALIFIED, IdentityStatus.QUALIFIED, IdentityStatus.VALIDATED, IdentityStatus.PROVISIONAL)),
+            "identity_status": rng.choice(
+                (
+                    IdentityStatus.QUALIFIED,
+                    IdentityStatus.QUALIFIED,
+                    IdentityStatus.VALIDATED,
+                    IdentityStatus.PROVISIONAL,
+                )
+            ),
             "commune_id": commune,
             "identity_key": Patient.make_identity_key(birth_name, first_names, birth_date),
             "gp_id": rng.choice(gps) if gps and rng.random() < 0.7 else None,
@@ -644,8 +1097,16 @@ class RegionalPopulation:
 
     def _event(self, kind: str, referral: dict, at: datetime, payload: dict) -> dict:
         event_kind(kind)  # the same refusal of an undeclared kind as event_record, for rows written in bulk
-        return {"id": self.tables[Event].new_id(), "kind": kind, "occurred_at": at, "recorded_at": at, "actor_id": self.user.pk,
-                "patient_id": referral["patient_id"], "referral_id": referral["id"], "payload": payload}
+        return {
+            "id": self.tables[Event].new_id(),
+            "kind": kind,
+            "occurred_at": at,
+            "recorded_at": at,
+            "actor_id": self.user.pk,
+            "patient_id": referral["patient_id"],
+            "referral_id": referral["id"],
+            "payload": payload,
+        }
 
     def _pace(self, referral: Referral, site: Site) -> float:
         local = timezone.localtime(referral["received_at"], PARIS)
@@ -669,7 +1130,9 @@ class RegionalPopulation:
         day = local.date() + (DAY if local.hour >= 19 else timedelta(0))
         while day.weekday() >= 5:
             day += DAY
-        return (datetime(day.year, day.month, day.day, 8, tzinfo=PARIS) + timedelta(minutes=self.rng.randrange(0, 120, 5))).astimezone(UTC)
+        return (
+            datetime(day.year, day.month, day.day, 8, tzinfo=PARIS) + timedelta(minutes=self.rng.randrange(0, 120, 5))
+        ).astimezone(UTC)
 
     def _due(self, step: StepSpec, reference_time: datetime | None, department: str) -> datetime | None:
         if step.target_amount is None or not step.target_unit or reference_time is None:
@@ -698,10 +1161,15 @@ class RegionalPopulation:
                 if step.reference_code == "request":  # pathways.models.REQUEST_REFERENCE: from the referral's reception
                     reference = referral["received_at"]
                 else:
-                    reference = started if not step.reference_code else drawn.get(step.reference_code) or skipped.get(step.reference_code)
+                    reference = (
+                        started
+                        if not step.reference_code
+                        else drawn.get(step.reference_code) or skipped.get(step.reference_code)
+                    )
                 due[step.code] = self._due(step, reference, site.department)
                 if not step.required and (
-                    any(code in skipped for code in step.depends_on) or rng.random() >= OPTIONAL_DONE.get(step.code, 0.6)
+                    any(code in skipped for code in step.depends_on)
+                    or rng.random() >= OPTIONAL_DONE.get(step.code, 0.6)
                 ):
                     skipped[step.code] = max(reference or not_before, not_before) + timedelta(hours=rng.uniform(1, 48))
                     continue
@@ -715,7 +1183,9 @@ class RegionalPopulation:
                 drawn[step.code] = moment
 
         draw_steps(always, started)
-        report = max((drawn[code] for code in ("pathology_final", "biopsy", "imaging") if code in drawn), default=started)
+        report = max(
+            (drawn[code] for code in ("pathology_final", "biopsy", "imaging") if code in drawn), default=started
+        )
         outcome_at = self._daytime(report + timedelta(days=rng.expovariate(1 / OUTCOME_AFTER_DAYS)))
         if outcome == Outcome.NOT_MALIGNANT:
             for step in branch:  # the closing report is the return to the GP, done when the outcome is recorded
@@ -725,7 +1195,11 @@ class RegionalPopulation:
             closed_at = outcome_at
         else:
             draw_steps(branch, outcome_at)
-            closed_at = drawn["treatment_start"] + timedelta(days=rng.uniform(*CLOSE_AFTER_TREATMENT_DAYS)) if "treatment_start" in drawn else None
+            closed_at = (
+                drawn["treatment_start"] + timedelta(days=rng.uniform(*CLOSE_AFTER_TREATMENT_DAYS))
+                if "treatment_start" in drawn
+                else None
+            )
         if closed_at is not None:
             closed_at = max([closed_at, *drawn.values(), *skipped.values()])
         # 2. What is done by now: a step whose time has come and whose dependencies are done or skipped;
@@ -736,9 +1210,13 @@ class RegionalPopulation:
             for step in selection:
                 on_time = order[step.code] < stall_at
                 if step.code in skipped:
-                    status[step.code] = MilestoneStatus.SKIPPED if skipped[step.code] <= now and on_time else MilestoneStatus.PENDING
+                    status[step.code] = (
+                        MilestoneStatus.SKIPPED if skipped[step.code] <= now and on_time else MilestoneStatus.PENDING
+                    )
                     continue
-                ready = all(status.get(code, MilestoneStatus.DONE) != MilestoneStatus.PENDING for code in step.depends_on)
+                ready = all(
+                    status.get(code, MilestoneStatus.DONE) != MilestoneStatus.PENDING for code in step.depends_on
+                )
                 done = on_time and ready and drawn[step.code] <= now
                 status[step.code] = MilestoneStatus.DONE if done else MilestoneStatus.PENDING
 
@@ -749,7 +1227,9 @@ class RegionalPopulation:
         if outcome_recorded:
             settle(branch)
         closed = (
-            outcome_recorded and closed_at is not None and closed_at <= now
+            outcome_recorded
+            and closed_at is not None
+            and closed_at <= now
             and all(status[step.code] != MilestoneStatus.PENDING for step in present)
         )
         # 3. Pending steps count from their reference's done time, else from its due date (recompute_due_dates).
@@ -767,19 +1247,41 @@ class RegionalPopulation:
             due[step.code] = self._due(step, reference, site.department)
         last_activity = max([started, *(drawn[s.code] for s in present if status[s.code] == MilestoneStatus.DONE)])
         pathway = {
-            "id": self.tables[Pathway].new_id(), "referral_id": referral["id"], "patient_id": referral["patient_id"],
-            "template_version_id": version_id, "priority": referral["priority"],
-            "status": PathwayStatus.CLOSED if closed else PathwayStatus.ACTIVE, "outcome": outcome if outcome_recorded else "",
-            "department": site.department, "started_at": started, "closed_at": closed_at if closed else None,
-            "last_activity_at": closed_at if closed else last_activity, "lost_to_follow_up": False,
+            "id": self.tables[Pathway].new_id(),
+            "referral_id": referral["id"],
+            "patient_id": referral["patient_id"],
+            "template_version_id": version_id,
+            "priority": referral["priority"],
+            "status": PathwayStatus.CLOSED if closed else PathwayStatus.ACTIVE,
+            "outcome": outcome if outcome_recorded else "",
+            "department": site.department,
+            "started_at": started,
+            "closed_at": closed_at if closed else None,
+            "last_activity_at": closed_at if closed else last_activity,
+            "lost_to_follow_up": False,
         }
         referral["status"] = Status.CLOSED if closed else Status.ACCEPTED
         referral["updated_at"] = closed_at if closed else started
         events = [
-            self._event("referral.accepted", referral, started, {
-                "from": Status.RECEIVED, "to": Status.ACCEPTED, "reason": "", "pathway_kind": kind,
-                "priority": referral["priority"], "outside_territory": referral["outside_territory"]}),
-            self._event("pathway.started", referral, started, {"template": kind, "version": version_number, "priority": referral["priority"]}),
+            self._event(
+                "referral.accepted",
+                referral,
+                started,
+                {
+                    "from": Status.RECEIVED,
+                    "to": Status.ACCEPTED,
+                    "reason": "",
+                    "pathway_kind": kind,
+                    "priority": referral["priority"],
+                    "outside_territory": referral["outside_territory"],
+                },
+            ),
+            self._event(
+                "pathway.started",
+                referral,
+                started,
+                {"template": kind, "version": version_number, "priority": referral["priority"]},
+            ),
         ]
         rows, bookings = [], []
         diagnostic_day = uuid.UUID(int=rng.getrandbits(128))
@@ -787,8 +1289,14 @@ class RegionalPopulation:
             state = status[step.code]
             done_at = drawn[step.code] if state == MilestoneStatus.DONE else None
             milestone = {
-                "id": self.tables[Milestone].new_id(), "pathway_id": pathway["id"], "template_id": step.pk, "code": step.code,
-                "label": step.label, "order": step.order, "status": state, "done_at": done_at,
+                "id": self.tables[Milestone].new_id(),
+                "pathway_id": pathway["id"],
+                "template_id": step.pk,
+                "code": step.code,
+                "label": step.label,
+                "order": step.order,
+                "status": state,
+                "done_at": done_at,
                 "due_at": None if closed and state == MilestoneStatus.PENDING else due.get(step.code),
                 "done_by_id": self.user.pk if done_at else None,
             }
@@ -797,11 +1305,21 @@ class RegionalPopulation:
                 events.extend(self._recorded(referral, step, done_at))
             elif state == MilestoneStatus.SKIPPED:
                 milestone["note"] = "Sans objet pour ce patient."
-                events.append(self._event("milestone.skipped", referral, skipped[step.code], {
-                    "milestone": step.code, "label": step.label, "reason": milestone["note"]}))
-            if step.code in resource_of and (state == MilestoneStatus.DONE or (state == MilestoneStatus.PENDING and drawn[step.code] > now)):
+                events.append(
+                    self._event(
+                        "milestone.skipped",
+                        referral,
+                        skipped[step.code],
+                        {"milestone": step.code, "label": step.label, "reason": milestone["note"]},
+                    )
+                )
+            if step.code in resource_of and (
+                state == MilestoneStatus.DONE or (state == MilestoneStatus.PENDING and drawn[step.code] > now)
+            ):
                 group = diagnostic_day if step.same_day_group else uuid.UUID(int=rng.getrandbits(128))
-                booked = self._book(resource_of[step.code], step, milestone, pathway, referral, drawn[step.code], started, group)
+                booked = self._book(
+                    resource_of[step.code], step, milestone, pathway, referral, drawn[step.code], started, group
+                )
                 bookings.extend(booked)
                 events.extend(self._appointment_events(referral, step, resource_of[step.code], booked))
         day = [step.code for step in present if step.same_day_group]
@@ -809,11 +1327,24 @@ class RegionalPopulation:
             last = max(day, key=lambda code: drawn[code])
             events.append(self._event("pathway.first_diagnostic_day_done", referral, drawn[last], {"milestone": last}))
         if outcome_recorded:
-            events.append(self._event(f"pathway.outcome_{outcome}", referral, outcome_at, {"outcome": outcome, "note": ""}))
+            events.append(
+                self._event(f"pathway.outcome_{outcome}", referral, outcome_at, {"outcome": outcome, "note": ""})
+            )
         if closed:
-            reason = "Diagnostic non malin : retour au médecin traitant." if outcome == Outcome.NOT_MALIGNANT else "Traitement débuté : fin du parcours diagnostique."
+            reason = (
+                "Diagnostic non malin : retour au médecin traitant."
+                if outcome == Outcome.NOT_MALIGNANT
+                else "Traitement débuté : fin du parcours diagnostique."
+            )
             events.append(self._event("pathway.closed", referral, closed_at, {"reason": reason, "conclusion": ""}))
-            events.append(self._event("referral.closed", referral, closed_at, {"from": Status.ACCEPTED, "to": Status.CLOSED, "reason": reason}))
+            events.append(
+                self._event(
+                    "referral.closed",
+                    referral,
+                    closed_at,
+                    {"from": Status.ACCEPTED, "to": Status.CLOSED, "reason": reason},
+                )
+            )
         return pathway, rows, events, bookings
 
     def _recorded(self, referral: dict, step: StepSpec, done_at: datetime) -> list[dict]:
@@ -825,9 +1356,14 @@ class RegionalPopulation:
         mistaken = done_at - DAY * self.rng.choice((1, 2, 7))
         corrected = self._event("milestone.corrected", referral, done_at, {**payload, "done_at": done_at.isoformat()})
         corrected["recorded_at"] = done_at + timedelta(hours=self.rng.uniform(2, 72))
-        return [self._event("milestone.recorded", referral, mistaken, {**payload, "done_at": mistaken.isoformat()}), corrected]
+        return [
+            self._event("milestone.recorded", referral, mistaken, {**payload, "done_at": mistaken.isoformat()}),
+            corrected,
+        ]
 
-    def _appointment_events(self, referral: dict, step: StepSpec, resource: Resource, booked: list[tuple]) -> list[dict]:
+    def _appointment_events(
+        self, referral: dict, step: StepSpec, resource: Resource, booked: list[tuple]
+    ) -> list[dict]:
         """`appointment.booked` (and `appointment.cancelled` for a moved booking) for a step's bookings, as
         the scheduling services record them."""
         events = []
@@ -835,9 +1371,23 @@ class RegionalPopulation:
             if appointment is None:
                 continue
             where = {"milestone": step.label, "resource": resource.name, "start": slot["start"].isoformat()}
-            events.append(self._event("appointment.booked", referral, appointment["booked_at"], {**where, "group": str(appointment["group"])}))
+            events.append(
+                self._event(
+                    "appointment.booked",
+                    referral,
+                    appointment["booked_at"],
+                    {**where, "group": str(appointment["group"])},
+                )
+            )
             if appointment["status"] == AppointmentStatus.CANCELLED:
-                events.append(self._event("appointment.cancelled", referral, appointment["cancelled_at"], {**where, "reason": appointment["cancel_reason"]}))
+                events.append(
+                    self._event(
+                        "appointment.cancelled",
+                        referral,
+                        appointment["cancelled_at"],
+                        {**where, "reason": appointment["cancel_reason"]},
+                    )
+                )
         return events
 
     # --- bookings ---------------------------------------------------------------------------------
@@ -851,8 +1401,15 @@ class RegionalPopulation:
         return datetime.fromtimestamp(quarter * 900, UTC)
 
     def _slot(self, resource: Resource, start: datetime, length: timedelta, **values) -> dict:
-        return {"id": self.tables[Slot].new_id(), "resource_id": resource.pk, "start": start, "end": start + length,
-                "reserved_for": [], "urgent": False, **values}
+        return {
+            "id": self.tables[Slot].new_id(),
+            "resource_id": resource.pk,
+            "start": start,
+            "end": start + length,
+            "reserved_for": [],
+            "urgent": False,
+            **values,
+        }
 
     def _book(self, resource, step, milestone, pathway, referral, start, started, group) -> list[tuple]:
         """(slot, appointment, release) rows of a step's booking: the booked slot (reserved or urgent for
@@ -870,27 +1427,73 @@ class RegionalPopulation:
         release_at = start - timedelta(hours=RELEASE_HOURS[urgent])
         restricted = reserved and booked_at < release_at
         reserved_for = [referral["pathway_kind"]] if restricted and not urgent else []
-        slot = self._slot(resource, start, length, reserved_for=reserved_for, urgent=restricted and urgent,
-                          release_at=release_at if restricted else None)
-        appointment = {"id": self.tables[Appointment].new_id(), "slot_id": slot["id"], "pathway_id": pathway["id"], "milestone_id": milestone["id"], "status": AppointmentStatus.BOOKED,
-                       "group": group, "booked_at": booked_at, "booked_by_id": user_id, "used_reserved": restricted}
+        slot = self._slot(
+            resource,
+            start,
+            length,
+            reserved_for=reserved_for,
+            urgent=restricted and urgent,
+            release_at=release_at if restricted else None,
+        )
+        appointment = {
+            "id": self.tables[Appointment].new_id(),
+            "slot_id": slot["id"],
+            "pathway_id": pathway["id"],
+            "milestone_id": milestone["id"],
+            "status": AppointmentStatus.BOOKED,
+            "group": group,
+            "booked_at": booked_at,
+            "booked_by_id": user_id,
+            "used_reserved": restricted,
+        }
         bookings = [(slot, appointment, None)]
         if rng.random() < CANCELLED_SHARE:  # first booked at another time, then moved
             other = self._free_start(resource, start - timedelta(days=rng.uniform(1, 5)))
             cancelled = self._slot(resource, other, length)
-            bookings.append((cancelled, {
-                "id": self.tables[Appointment].new_id(), "slot_id": cancelled["id"], "pathway_id": pathway["id"], "milestone_id": milestone["id"], "status": AppointmentStatus.CANCELLED,
-                "group": uuid.UUID(int=rng.getrandbits(128)), "booked_at": min(booked_at, other) - timedelta(hours=rng.uniform(2, 48)),
-                "booked_by_id": user_id, "used_reserved": False, "cancelled_at": booked_at, "cancelled_by_id": user_id,
-                "cancel_reason": "Rendez-vous déplacé à la demande du patient."}, None))
+            bookings.append(
+                (
+                    cancelled,
+                    {
+                        "id": self.tables[Appointment].new_id(),
+                        "slot_id": cancelled["id"],
+                        "pathway_id": pathway["id"],
+                        "milestone_id": milestone["id"],
+                        "status": AppointmentStatus.CANCELLED,
+                        "group": uuid.UUID(int=rng.getrandbits(128)),
+                        "booked_at": min(booked_at, other) - timedelta(hours=rng.uniform(2, 48)),
+                        "booked_by_id": user_id,
+                        "used_reserved": False,
+                        "cancelled_at": booked_at,
+                        "cancelled_by_id": user_id,
+                        "cancel_reason": "Rendez-vous déplacé à la demande du patient.",
+                    },
+                    None,
+                )
+            )
         if restricted and rng.random() < UNUSED_RESERVED_PER_USED:
             unused_start = self._free_start(resource, start + timedelta(hours=rng.choice((1, 2, 24, 48))))
             unused_release = unused_start - timedelta(hours=RELEASE_HOURS[urgent])
             released = unused_release <= now
-            unused = self._slot(resource, unused_start, length, reserved_for=reserved_for, urgent=slot["urgent"],
-                                release_at=unused_release, released_at=unused_release if released else None)
-            release = {"id": self.tables[SlotRelease].new_id(), "slot_id": unused["id"], "released_at": unused_release,
-                       "reserved_for": reserved_for, "urgent": slot["urgent"]} if released else None
+            unused = self._slot(
+                resource,
+                unused_start,
+                length,
+                reserved_for=reserved_for,
+                urgent=slot["urgent"],
+                release_at=unused_release,
+                released_at=unused_release if released else None,
+            )
+            release = (
+                {
+                    "id": self.tables[SlotRelease].new_id(),
+                    "slot_id": unused["id"],
+                    "released_at": unused_release,
+                    "reserved_for": reserved_for,
+                    "urgent": slot["urgent"],
+                }
+                if released
+                else None
+            )
             bookings.append((unused, None, release))
         return bookings
 
@@ -899,7 +1502,9 @@ class RegionalPopulation:
     def _unique_ins(self, patients: list[dict]) -> None:
         """Give a fresh INS to the batch's patients whose INS an existing row already holds (an earlier run)."""
         while True:
-            clashes = set(Patient.objects.filter(ins__in=[patient["ins"] for patient in patients]).values_list("ins", flat=True))
+            clashes = set(
+                Patient.objects.filter(ins__in=[patient["ins"] for patient in patients]).values_list("ins", flat=True)
+            )
             if not clashes:
                 return
             for patient in patients:

@@ -61,7 +61,9 @@ def _ago(now, offset: dict) -> datetime:
     return now - timedelta(days=offset.get("days", 0), hours=offset.get("hours", 0))
 
 
-def create_demo_teleexpertise(*, hospital: Organization, entry_point: EntryPoint, gp, specialist, now) -> list[TeleExpertiseRequest]:
+def create_demo_teleexpertise(
+    *, hospital: Organization, entry_point: EntryPoint, gp, specialist, now
+) -> list[TeleExpertiseRequest]:
     """Offers for the hospital's answering services (2 working days, referring to `entry_point`) and the
     requests of data/teleexpertise.json from the `gp` login: one answered by the `specialist` login, one
     late, one just asked."""
@@ -69,7 +71,9 @@ def create_demo_teleexpertise(*, hospital: Organization, entry_point: EntryPoint
     # The services that answer (seed 001, fiche 1, action clé 3: the Hainaut hospitals opened their
     # gastroenterologists to GPs; pulmonology is the demo's other fast track).
     offers = {
-        service.name: TeleExpertiseOffer.objects.get_or_create(service=service, defaults={"entry_point": entry_point})[0]
+        service.name: TeleExpertiseOffer.objects.get_or_create(service=service, defaults={"entry_point": entry_point})[
+            0
+        ]
         for service in Service.objects.filter(organization=hospital, name__in=data["answering_services"])
     }
     requests = [_request_submit(row, offers[row["service"]], gp=gp, now=now) for row in data["requests"]]
@@ -84,7 +88,9 @@ def _request_submit(row: dict, offer: TeleExpertiseOffer, *, gp, now) -> TeleExp
     """One GP's request, submitted at its moment with its documents."""
     with time_machine.travel(_ago(now, row["ago"]), tick=False):
         uploads = [
-            SimpleUploadedFile(document["name"], _report_pdf(document["title"], document["lines"]), content_type="application/pdf")
+            SimpleUploadedFile(
+                document["name"], _report_pdf(document["title"], document["lines"]), content_type="application/pdf"
+            )
             for document in row["documents"]
         ]
         return teleexpertise_request_submit(

@@ -39,9 +39,7 @@ def iter_communes(path: Path | None = None) -> Iterator[CommuneRow]:
         reader = csv.reader(fh)
         header = next(reader, None)
         if header != EXPECTED_HEADER:
-            raise ValueError(
-                f"{source}: unexpected header {header!r}, expected {EXPECTED_HEADER!r}"
-            )
+            raise ValueError(f"{source}: unexpected header {header!r}, expected {EXPECTED_HEADER!r}")
         for row in reader:
             code, name, department, postal_codes = row
             yield CommuneRow(

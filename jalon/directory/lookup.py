@@ -19,7 +19,14 @@ SUGGESTIONS = 20
 
 # Each unaccented letter and the letters a French name may write in its place.
 _LETTER_VARIANTS = {
-    "a": "aàâäáã", "c": "cç", "e": "eéèêë", "i": "iîïíì", "o": "oôöóò", "u": "uùûüú", "y": "yÿý", "n": "nñ",
+    "a": "aàâäáã",
+    "c": "cç",
+    "e": "eéèêë",
+    "i": "iîïíì",
+    "o": "oôöóò",
+    "u": "uùûüú",
+    "y": "yÿý",
+    "n": "nñ",
 }
 _SEPARATORS = re.compile(r"[\s\-'’.]+")
 _INSEE_OR_POSTAL = re.compile(r"^\d[0-9AB]\d{3}$", re.IGNORECASE)
@@ -68,7 +75,9 @@ def commune_option_label(commune: Commune) -> str:
 def _with_postal_code(code: str) -> QuerySet[Commune]:
     # postal_codes is a space-separated list: match a whole code, not a part of one.
     return Commune.objects.filter(
-        Q(postal_codes=code) | Q(postal_codes__startswith=f"{code} ") | Q(postal_codes__endswith=f" {code}")
+        Q(postal_codes=code)
+        | Q(postal_codes__startswith=f"{code} ")
+        | Q(postal_codes__endswith=f" {code}")
         | Q(postal_codes__contains=f" {code} ")
     )
 
@@ -96,7 +105,9 @@ def commune_suggestions(text: str) -> list[Commune]:
         return []
     if text[:2].isdigit():
         prefix = text[:5]
-        communes = Commune.objects.filter(Q(postal_codes__startswith=prefix) | Q(postal_codes__contains=f" {prefix}") | Q(code__startswith=prefix))
+        communes = Commune.objects.filter(
+            Q(postal_codes__startswith=prefix) | Q(postal_codes__contains=f" {prefix}") | Q(code__startswith=prefix)
+        )
     else:
         communes = Commune.objects.filter(name__iregex=name_pattern(text, whole=False))
     return list(communes.order_by("name", "code")[:SUGGESTIONS])

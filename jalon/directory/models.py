@@ -14,7 +14,9 @@ class Commune(models.Model):
     code = models.CharField(_("code INSEE"), max_length=5, primary_key=True)
     name = models.CharField(_("nom"), max_length=120, db_index=True)
     department = models.CharField(_("département"), max_length=3, db_index=True)
-    postal_codes = models.CharField(_("codes postaux"), max_length=200, blank=True, help_text=_("Séparés par des espaces."))
+    postal_codes = models.CharField(
+        _("codes postaux"), max_length=200, blank=True, help_text=_("Séparés par des espaces.")
+    )
 
     class Meta:
         ordering = ["name"]
@@ -116,7 +118,9 @@ class Professional(models.Model):
     phone = models.CharField(_("téléphone"), max_length=20, blank=True, help_text=_("Format E.164."))
     email = models.EmailField(_("e-mail"), blank=True)
     mssante_address = models.EmailField(_("adresse MSSanté"), blank=True)
-    commune = models.ForeignKey(Commune, verbose_name=_("commune d'exercice"), on_delete=models.PROTECT, null=True, blank=True)
+    commune = models.ForeignKey(
+        Commune, verbose_name=_("commune d'exercice"), on_delete=models.PROTECT, null=True, blank=True
+    )
     organizations = models.ManyToManyField(
         Organization, through="Membership", related_name="professionals", verbose_name=_("organisations")
     )
@@ -143,6 +147,4 @@ class Membership(models.Model):
     service = models.ForeignKey(Service, on_delete=models.SET_NULL, null=True, blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["professional", "organization"], name="membership_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["professional", "organization"], name="membership_unique")]

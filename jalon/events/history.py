@@ -57,17 +57,26 @@ def _pathway_started(event: Event, payload: dict, labels: Labels) -> list[str]:
     if event.kind != "pathway.started":
         return []
     kind = labels.get("pathway_kind", {}).get(payload.get("template"), payload.get("template", ""))
-    return [_("Parcours %(kind)s (version %(version)s), priorité %(priority)s") % {
-        "kind": kind, "version": payload.get("version", "?"), "priority": payload.get("priority", "?"),
-    }]
+    return [
+        _("Parcours %(kind)s (version %(version)s), priorité %(priority)s")
+        % {
+            "kind": kind,
+            "version": payload.get("version", "?"),
+            "priority": payload.get("priority", "?"),
+        }
+    ]
 
 
 def _referral_accepted(event: Event, payload: dict, labels: Labels) -> list[str]:
     if event.kind != "referral.accepted" or not payload.get("pathway_kind"):
         return []
-    return [_("Parcours %(kind)s, priorité %(priority)s") % {
-        "kind": _label_of(labels, "pathway_kind", payload["pathway_kind"]), "priority": payload.get("priority", "?"),
-    }]
+    return [
+        _("Parcours %(kind)s, priorité %(priority)s")
+        % {
+            "kind": _label_of(labels, "pathway_kind", payload["pathway_kind"]),
+            "priority": payload.get("priority", "?"),
+        }
+    ]
 
 
 def _field(field_name: str, text: str, key: str, render: Callable[[object, Labels], str] = lambda value, labels: value):
@@ -81,10 +90,13 @@ def _triage_overridden(event: Event, payload: dict, labels: Labels) -> list[str]
     if event.kind != "triage.overridden":
         return []
     proposed, chosen = payload.get("proposed") or ["", ""], payload.get("chosen") or ["", ""]
-    lines = [_("Proposé : %(proposed)s ; retenu : %(chosen)s") % {
-        "proposed": f"{_label_of(labels, 'pathway_kind', proposed[0])} {proposed[1]}",
-        "chosen": f"{_label_of(labels, 'pathway_kind', chosen[0])} {chosen[1]}",
-    }]
+    lines = [
+        _("Proposé : %(proposed)s ; retenu : %(chosen)s")
+        % {
+            "proposed": f"{_label_of(labels, 'pathway_kind', proposed[0])} {proposed[1]}",
+            "chosen": f"{_label_of(labels, 'pathway_kind', chosen[0])} {chosen[1]}",
+        }
+    ]
     if payload.get("rule"):
         lines.append(_("Règle : %(code)s") % {"code": payload["rule"]})
     return lines
@@ -99,7 +111,9 @@ def _lines():
         _referral_accepted,
         _field("done_at", _("Réalisé le %(when)s"), "when", lambda value, labels: _when(value)),
         _field("task", _("Tâche : %(task)s"), "task"),
-        _field("outcome", _("Issue : %(outcome)s"), "outcome", lambda value, labels: _label_of(labels, "outcome", value)),
+        _field(
+            "outcome", _("Issue : %(outcome)s"), "outcome", lambda value, labels: _label_of(labels, "outcome", value)
+        ),
         _triage_overridden,
         _field("place", _("Lieu : %(place)s"), "place"),
         _field("document", _("Document : %(name)s"), "name"),

@@ -29,18 +29,24 @@ EVENT_KINDS: dict[str, EventKind] = {
     entry.kind: entry
     for entry in (
         EventKind("referral.submitted", _("Demande reçue"), ("channel", "missing_items", "outside_territory")),
-        EventKind("referral.complement_requested", _("Complément demandé à l'adresseur"), (*_TRANSITION, "missing_items")),
+        EventKind(
+            "referral.complement_requested", _("Complément demandé à l'adresseur"), (*_TRANSITION, "missing_items")
+        ),
         EventKind("referral.completed", _("Complément apporté, demande remise dans la file"), _TRANSITION),
         EventKind(
             "referral.complement_answered",
             _("Complément apporté par l'adresseur après l'acceptation"),
             ("reason", "answered", "not_done", "missing_items"),
         ),
-        EventKind("referral.accepted", _("Demande acceptée"), (*_TRANSITION, "pathway_kind", "priority", "outside_territory")),
+        EventKind(
+            "referral.accepted", _("Demande acceptée"), (*_TRANSITION, "pathway_kind", "priority", "outside_territory")
+        ),
         EventKind("referral.declined", _("Demande refusée"), _TRANSITION),
         EventKind("referral.redirected", _("Demande réorientée"), (*_TRANSITION, "redirected_to")),
         EventKind("referral.closed", _("Demande clôturée"), _TRANSITION),
-        EventKind("referral.duplicate_linked", _("Demande liée à une autre demande ouverte du même patient"), ("linked",)),
+        EventKind(
+            "referral.duplicate_linked", _("Demande liée à une autre demande ouverte du même patient"), ("linked",)
+        ),
         EventKind("referral.document_added", _("Document ajouté"), ("document",)),
         EventKind(
             "patient.identity_conflict_raised",
@@ -52,11 +58,21 @@ EVENT_KINDS: dict[str, EventKind] = {
             _("Conflit d'identité résolu par la coordination"),
             ("conflict", "resolution", "reason", "moved_referrals", "changes"),
         ),
-        EventKind("patient.identity_corrected", _("Identité du patient corrigée par la coordination"), ("conflict", "changes")),
-        EventKind("patient.identity_status_changed", _("Statut de l'identité modifié par la coordination"), ("old", "new", "reason")),
+        EventKind(
+            "patient.identity_corrected", _("Identité du patient corrigée par la coordination"), ("conflict", "changes")
+        ),
+        EventKind(
+            "patient.identity_status_changed",
+            _("Statut de l'identité modifié par la coordination"),
+            ("old", "new", "reason"),
+        ),
         EventKind("referral.gp_confirmed", _("Médecin traitant confirmé par la coordination"), ("gp",)),
-        EventKind("care_team.granted", _("Membre ajouté à l'équipe de soins"), ("member", "role", "professional", "reason")),
-        EventKind("care_team.ended", _("Membre retiré de l'équipe de soins"), ("member", "role", "professional", "reason")),
+        EventKind(
+            "care_team.granted", _("Membre ajouté à l'équipe de soins"), ("member", "role", "professional", "reason")
+        ),
+        EventKind(
+            "care_team.ended", _("Membre retiré de l'équipe de soins"), ("member", "role", "professional", "reason")
+        ),
         EventKind(
             "triage.overridden",
             _("Proposition des règles de tri modifiée par la coordination"),
@@ -73,8 +89,12 @@ EVENT_KINDS: dict[str, EventKind] = {
         EventKind("alert.acknowledged", _("Alerte prise en compte"), ("alert", "milestone", "note")),
         EventKind("appointment.booked", _("Rendez-vous réservé"), (*_APPOINTMENT, "group")),
         EventKind("appointment.cancelled", _("Rendez-vous annulé"), (*_APPOINTMENT, "reason")),
-        EventKind("appointment.slot_closed", _("Créneau fermé : rendez-vous à reprogrammer"), (*_APPOINTMENT, "reason")),
-        EventKind("appointment.rebooked", _("Rendez-vous reprogrammé après une fermeture"), (*_APPOINTMENT, "group", "reason")),
+        EventKind(
+            "appointment.slot_closed", _("Créneau fermé : rendez-vous à reprogrammer"), (*_APPOINTMENT, "reason")
+        ),
+        EventKind(
+            "appointment.rebooked", _("Rendez-vous reprogrammé après une fermeture"), (*_APPOINTMENT, "group", "reason")
+        ),
         EventKind(
             "pathway.first_diagnostic_day_done",
             _("Première journée de diagnostic faite : courrier au médecin traitant"),
@@ -86,8 +106,16 @@ EVENT_KINDS: dict[str, EventKind] = {
         EventKind("stay.death", _("Décès"), _STAY),
         EventKind("thread.message_posted", _("Message échangé entre le médecin et la coordination"), ("side",)),
         EventKind("teleexpertise.requested", _("Téléexpertise demandée"), (*_TELEEXPERTISE, "documents")),
-        EventKind("teleexpertise.answered", _("Téléexpertise : avis du spécialiste rendu"), (*_TELEEXPERTISE, "convert_to_referral")),
-        EventKind("teleexpertise.converted", _("Téléexpertise orientée vers une demande de prise en soins"), (*_TELEEXPERTISE, "referral")),
+        EventKind(
+            "teleexpertise.answered",
+            _("Téléexpertise : avis du spécialiste rendu"),
+            (*_TELEEXPERTISE, "convert_to_referral"),
+        ),
+        EventKind(
+            "teleexpertise.converted",
+            _("Téléexpertise orientée vers une demande de prise en soins"),
+            (*_TELEEXPERTISE, "referral"),
+        ),
         EventKind("teleexpertise.late", _("Téléexpertise : réponse en retard"), (*_TELEEXPERTISE, "deadline")),
         EventKind("teleexpertise.withdrawn", _("Téléexpertise retirée par le médecin"), (*_TELEEXPERTISE, "reason")),
     )

@@ -27,7 +27,12 @@ class Event(models.Model):
     occurred_at = models.DateTimeField(_("survenu le"), default=timezone.now, db_index=True)
     recorded_at = models.DateTimeField(_("enregistré le"), default=timezone.now)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("auteur"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("auteur"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="events")
     referral = models.ForeignKey(

@@ -9,7 +9,15 @@ from jalon.events.kinds import event_kind
 from jalon.events.models import Event
 
 
-def event_record(*, actor: Actor, kind: str, patient_id: int, referral_id: int | None = None, payload: dict | None = None, occurred_at=None) -> Event:
+def event_record(
+    *,
+    actor: Actor,
+    kind: str,
+    patient_id: int,
+    referral_id: int | None = None,
+    payload: dict | None = None,
+    occurred_at=None,
+) -> Event:
     """Append one fact; a kind not declared in jalon/events/kinds.py is refused (UndeclaredEventKind, a ValueError)."""
     event_kind(kind)
     user = actor.user if getattr(actor.user, "is_authenticated", False) else None

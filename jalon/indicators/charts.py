@@ -64,8 +64,18 @@ def decimal(value: float | None, places: int = 1) -> str:
 
 
 MONTH_ABBREVIATIONS = (
-    gettext_lazy("janv."), gettext_lazy("févr."), gettext_lazy("mars"), gettext_lazy("avr."), gettext_lazy("mai"), gettext_lazy("juin"),
-    gettext_lazy("juil."), gettext_lazy("août"), gettext_lazy("sept."), gettext_lazy("oct."), gettext_lazy("nov."), gettext_lazy("déc."),
+    gettext_lazy("janv."),
+    gettext_lazy("févr."),
+    gettext_lazy("mars"),
+    gettext_lazy("avr."),
+    gettext_lazy("mai"),
+    gettext_lazy("juin"),
+    gettext_lazy("juil."),
+    gettext_lazy("août"),
+    gettext_lazy("sept."),
+    gettext_lazy("oct."),
+    gettext_lazy("nov."),
+    gettext_lazy("déc."),
 )
 """Short month names that stay distinct (Django's « M » gives « Jui » for both June and July)."""
 
@@ -122,7 +132,11 @@ def _integer_ticks(highest: int) -> list[int]:
     """Whole-number ticks for counts (pygal's own would repeat « 1 » between fractional steps)."""
     if highest <= 0:
         return []
-    step = next(step for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000, 10**5, 10**6) if highest / step <= 8)
+    step = next(
+        step
+        for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000, 10**5, 10**6)
+        if highest / step <= 8
+    )
     return list(range(0, highest + step, step))
 
 
@@ -158,25 +172,44 @@ def delay_time_series(title: str, months: list[date], monthly: list[tuple[object
         [month_label(month), str(getattr(by_month.get(month), "n", 0)), decimal(median), decimal(p90)]
         for month, median, p90 in zip(months, medians, p90s, strict=True)
     ]
-    return Chart(title, _svg(chart, title, "chart-delay"), [_("Mois"), _("n"), _("Médiane (jours)"), _("90e centile (jours)")], rows)
+    return Chart(
+        title,
+        _svg(chart, title, "chart-delay"),
+        [_("Mois"), _("n"), _("Médiane (jours)"), _("90e centile (jours)")],
+        rows,
+    )
 
 
 def distribution_bars(title: str, distribution: list[tuple[str, int]]) -> Chart:
     """How many pathways in each bucket of the delay (`DISTRIBUTION_BUCKETS`)."""
     counts = [count for _label, count in distribution]
     chart = pygal.Bar(
-        **_config(y_title=_("parcours"), show_legend=False, print_values=True, print_zeroes=False, y_labels=_integer_ticks(max(counts, default=0)) or None,
-                  value_formatter=lambda value: str(int(value)))
+        **_config(
+            y_title=_("parcours"),
+            show_legend=False,
+            print_values=True,
+            print_zeroes=False,
+            y_labels=_integer_ticks(max(counts, default=0)) or None,
+            value_formatter=lambda value: str(int(value)),
+        )
     )
     chart.x_labels = [label for label, _count in distribution]
     chart.add(_("Parcours"), counts)
-    return Chart(title, _svg(chart, title), [_("Délai"), _("Parcours")], [[label, str(count)] for label, count in distribution])
+    return Chart(
+        title, _svg(chart, title), [_("Délai"), _("Parcours")], [[label, str(count)] for label, count in distribution]
+    )
 
 
 def within_target_bars(title: str, rows: list[tuple[str, object]]) -> Chart:
     """Per milestone (label, Share): the share done by its target date."""
     chart = pygal.HorizontalBar(
-        **_config(x_title=_("% dans le délai"), show_legend=False, print_values=True, range=(0, 100), height=max(200, 60 + 34 * len(rows)))
+        **_config(
+            x_title=_("% dans le délai"),
+            show_legend=False,
+            print_values=True,
+            range=(0, 100),
+            height=max(200, 60 + 34 * len(rows)),
+        )
     )
     chart.x_labels = [label for label, _share in rows]
     chart.add(_("% dans le délai"), [share.percent for _label, share in rows])
@@ -184,21 +217,36 @@ def within_target_bars(title: str, rows: list[tuple[str, object]]) -> Chart:
     return Chart(title, _svg(chart, title), [_("Jalon"), _("Dans le délai"), _("Avec échéance"), _("%")], table)
 
 
-def stacked_volumes(title: str, months: list[date], per_month: dict[date, dict[str, int]], labels: dict[str, str]) -> Chart:
+def stacked_volumes(
+    title: str, months: list[date], per_month: dict[date, dict[str, int]], labels: dict[str, str]
+) -> Chart:
     """Counts per month stacked by referrer profession (`labels`: profession → its French name)."""
-    professions = sorted({profession for counts in per_month.values() for profession in counts}, key=lambda code: str(labels.get(code, code)))
+    professions = sorted(
+        {profession for counts in per_month.values() for profession in counts},
+        key=lambda code: str(labels.get(code, code)),
+    )
     highest = max((sum(counts.values()) for counts in per_month.values()), default=0)
     chart = pygal.StackedBar(
-        **_config(y_title=_("nombre"), y_labels=_integer_ticks(highest) or None, show_y_labels=highest > 0, value_formatter=lambda value: str(int(value)))
+        **_config(
+            y_title=_("nombre"),
+            y_labels=_integer_ticks(highest) or None,
+            show_y_labels=highest > 0,
+            value_formatter=lambda value: str(int(value)),
+        )
     )
     _month_axis(chart, months)
     for profession in professions:
-        chart.add(str(labels.get(profession) or profession or _("non renseignée")), [per_month.get(month, {}).get(profession) or None for month in months])
+        chart.add(
+            str(labels.get(profession) or profession or _("non renseignée")),
+            [per_month.get(month, {}).get(profession) or None for month in months],
+        )
     headers = [_("Mois"), *[str(labels.get(code) or code or _("non renseignée")) for code in professions], _("Total")]
     rows = []
     for month in months:
         counts = per_month.get(month, {})
-        rows.append([month_label(month), *[str(counts.get(code, 0)) for code in professions], str(sum(counts.values()))])
+        rows.append(
+            [month_label(month), *[str(counts.get(code, 0)) for code in professions], str(sum(counts.values()))]
+        )
     return Chart(title, _svg(chart, title), headers, rows)
 
 

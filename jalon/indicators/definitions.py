@@ -25,13 +25,19 @@ SHARE = _("%")
 
 
 COMMON_RULES = (
-    _("Un parcours appartient à la période où sa demande a été reçue (heure de Paris) ; les volumes comptent à la date de ce qu'ils comptent."),
+    _(
+        "Un parcours appartient à la période où sa demande a été reçue (heure de Paris) ; les volumes comptent à la date de ce qu'ils comptent."
+    ),
     _(
         "Un délai est le temps écoulé entre l'événement de départ et l'événement d'arrivée, en jours calendaires avec décimales. "
         "Il est compté quand les deux sont enregistrés ; un parcours en cours dont le départ est enregistré mais pas l'arrivée est « en attente », hors n."
     ),
-    _("Exclus des délais : une arrivée enregistrée avant le départ (erreur de saisie), une étape marquée « sans objet »."),
-    _("Médiane : la valeur du milieu (moyenne des deux valeurs du milieu si n est pair). 90e centile : la ⌈0,9 n⌉-ième plus petite valeur. Moyenne : moyenne arithmétique."),
+    _(
+        "Exclus des délais : une arrivée enregistrée avant le départ (erreur de saisie), une étape marquée « sans objet »."
+    ),
+    _(
+        "Médiane : la valeur du milieu (moyenne des deux valeurs du milieu si n est pair). 90e centile : la ⌈0,9 n⌉-ième plus petite valeur. Moyenne : moyenne arithmétique."
+    ),
 )
 """The common rules above, in French: the definitions page and the yearly report show them."""
 
@@ -69,7 +75,16 @@ class Measure:
     available: bool = True
 
 
-FIRST_CARE_CODES = ("reception", "imaging", "pet_ct", "biopsy", "eus_biopsy", "endoscopy", "laryngoscopy", "neurosurgery")
+FIRST_CARE_CODES = (
+    "reception",
+    "imaging",
+    "pet_ct",
+    "biopsy",
+    "eus_biopsy",
+    "endoscopy",
+    "laryngoscopy",
+    "neurosurgery",
+)
 """Milestones that are « une première prise en soins » (a specialist consultation, an exam): the first
 contact call of the coordination is not care, nor are the later steps."""
 
@@ -82,8 +97,12 @@ DELAYS: tuple[Delay, ...] = (
         label=_("Demande → première prise en soins"),
         start=_("réception de la demande (appel, formulaire, courriel)"),
         end=_("première consultation spécialisée ou premier examen réalisé"),
-        formula=_("date du premier jalon de soins réalisé (accueil, imagerie, TEP, biopsie, endoscopie…) − date de réception de la demande"),
-        source=_("seed 001, fiches 2 et 6 : « délai entre la demande de prise en soins (appel, mail) et la première prise en soins du patient (consultation spécialisée, examen…) » ; seed 000 : « temps d'accès à un RDV en oncologie »"),
+        formula=_(
+            "date du premier jalon de soins réalisé (accueil, imagerie, TEP, biopsie, endoscopie…) − date de réception de la demande"
+        ),
+        source=_(
+            "seed 001, fiches 2 et 6 : « délai entre la demande de prise en soins (appel, mail) et la première prise en soins du patient (consultation spécialisée, examen…) » ; seed 000 : « temps d'accès à un RDV en oncologie »"
+        ),
         exclusions=_("Le premier appel de la coordination n'est pas une prise en soins."),
     ),
     Delay(
@@ -92,7 +111,9 @@ DELAYS: tuple[Delay, ...] = (
         start=_("date de l'examen d'imagerie réalisé avant la demande (le plus récent)"),
         end=_("première consultation à l'hôpital (accueil)"),
         formula=_("date de l'accueil − date du dernier examen d'imagerie déclaré dans la demande"),
-        source=_("seed 001, fiche 1 : « délai entre la date d'examen d'imagerie en amont de la prise en soins hospitalière et la date de début de prise en soins hospitalière (première consultation, par exemple) »"),
+        source=_(
+            "seed 001, fiche 1 : « délai entre la date d'examen d'imagerie en amont de la prise en soins hospitalière et la date de début de prise en soins hospitalière (première consultation, par exemple) »"
+        ),
         exclusions=_("Demandes sans imagerie datée ; l'imagerie est comptée à minuit (seule sa date est connue)."),
     ),
     Delay(
@@ -101,7 +122,9 @@ DELAYS: tuple[Delay, ...] = (
         start=_("accueil (première consultation)"),
         end=_("examen d'imagerie du parcours"),
         formula=_("date de l'imagerie − date de l'accueil"),
-        source=_("seed 001, fiches 2, 4 et 6 : « délai entre l'accueil et la date d'examen d'imagerie, biopsie ou autre examen diagnostique »"),
+        source=_(
+            "seed 001, fiches 2, 4 et 6 : « délai entre l'accueil et la date d'examen d'imagerie, biopsie ou autre examen diagnostique »"
+        ),
     ),
     Delay(
         code="reception_to_biopsy",
@@ -109,7 +132,9 @@ DELAYS: tuple[Delay, ...] = (
         start=_("accueil (première consultation)"),
         end=_("biopsie"),
         formula=_("date de la biopsie − date de l'accueil"),
-        source=_("seed 001, fiches 2, 4 et 6 : « délai entre l'accueil et la date d'examen d'imagerie, biopsie ou autre examen diagnostique »"),
+        source=_(
+            "seed 001, fiches 2, 4 et 6 : « délai entre l'accueil et la date d'examen d'imagerie, biopsie ou autre examen diagnostique »"
+        ),
     ),
     Delay(
         code="reception_to_tumour_board",
@@ -117,7 +142,9 @@ DELAYS: tuple[Delay, ...] = (
         start=_("accueil (première consultation)"),
         end=_("RCP de proposition thérapeutique"),
         formula=_("date de la RCP − date de l'accueil"),
-        source=_("seed 001, fiches 2, 4 et 6 : « délai entre l'accueil et la réunion de concertation pluridisciplinaire (RCP) aboutissant à la formulation d'une proposition thérapeutique »"),
+        source=_(
+            "seed 001, fiches 2, 4 et 6 : « délai entre l'accueil et la réunion de concertation pluridisciplinaire (RCP) aboutissant à la formulation d'une proposition thérapeutique »"
+        ),
         exclusions=_("Parcours non malins (pas de RCP)."),
     ),
     Delay(
@@ -126,7 +153,9 @@ DELAYS: tuple[Delay, ...] = (
         start=_("RCP de proposition thérapeutique"),
         end=_("début du traitement (chirurgie, première chimiothérapie, première radiothérapie)"),
         formula=_("date du début du traitement − date de la RCP"),
-        source=_("seed 001, fiches 2 et 6 : « délai entre la RCP et l'initiation du traitement (chirurgie, première chimiothérapie, première radiothérapie) »"),
+        source=_(
+            "seed 001, fiches 2 et 6 : « délai entre la RCP et l'initiation du traitement (chirurgie, première chimiothérapie, première radiothérapie) »"
+        ),
         exclusions=_("Parcours non malins."),
     ),
     Delay(
@@ -135,7 +164,9 @@ DELAYS: tuple[Delay, ...] = (
         start=_("biopsie"),
         end=_("résultat intermédiaire d'anatomopathologie"),
         formula=_("date du résultat intermédiaire − date de la biopsie"),
-        source=_("seed 001, fiche 5 : « délai entre la date de la biopsie et la réception des résultats (intermédiaires ou définitifs) » ; résultat intermédiaire à J+4"),
+        source=_(
+            "seed 001, fiche 5 : « délai entre la date de la biopsie et la réception des résultats (intermédiaires ou définitifs) » ; résultat intermédiaire à J+4"
+        ),
     ),
     Delay(
         code="biopsy_to_pathology_final",
@@ -143,7 +174,9 @@ DELAYS: tuple[Delay, ...] = (
         start=_("biopsie"),
         end=_("résultat définitif d'anatomopathologie"),
         formula=_("date du résultat définitif − date de la biopsie"),
-        source=_("seed 001, fiche 5 : « délai entre la date de la biopsie et la réception des résultats (intermédiaires ou définitifs) »"),
+        source=_(
+            "seed 001, fiche 5 : « délai entre la date de la biopsie et la réception des résultats (intermédiaires ou définitifs) »"
+        ),
     ),
 )
 
@@ -188,20 +221,28 @@ MEASURES: tuple[Measure, ...] = (
         label=_("Jalons tenus dans le délai cible"),
         formula=_("jalons réalisés au plus tard à leur échéance ÷ jalons réalisés qui avaient une échéance"),
         unit=SHARE,
-        source=_("seed 001, fiche 3 : suivre « l'atteinte des standards de performance (délais notamment) » du parcours cible"),
-        exclusions=_("Jalons sans délai cible, jalons non réalisés ou sans objet. L'échéance est celle du modèle de parcours, comptée depuis son jalon de référence."),
+        source=_(
+            "seed 001, fiche 3 : suivre « l'atteinte des standards de performance (délais notamment) » du parcours cible"
+        ),
+        exclusions=_(
+            "Jalons sans délai cible, jalons non réalisés ou sans objet. L'échéance est celle du modèle de parcours, comptée depuis son jalon de référence."
+        ),
     ),
     Measure(
         code="referrals_per_month",
         label=_("Demandes reçues par mois, par profession de l'adresseur"),
         formula=_("nombre de demandes reçues dans le mois, quel que soit leur devenir"),
         unit=COUNT,
-        source=_("seed 000 : « nombre de RDV pris/mois par les professionnels » ; seed 001, fiche 1 : « nombre de patients adressés »"),
+        source=_(
+            "seed 000 : « nombre de RDV pris/mois par les professionnels » ; seed 001, fiche 1 : « nombre de patients adressés »"
+        ),
     ),
     Measure(
         code="appointments_per_month",
         label=_("Rendez-vous pris par mois, par profession de l'adresseur"),
-        formula=_("nombre de rendez-vous réservés dans le mois (date de la réservation) pour les parcours, non annulés"),
+        formula=_(
+            "nombre de rendez-vous réservés dans le mois (date de la réservation) pour les parcours, non annulés"
+        ),
         unit=COUNT,
         source=_("seed 000 : « nombre de RDV pris/mois par les professionnels »"),
         exclusions=_("Rendez-vous annulés."),
@@ -209,22 +250,32 @@ MEASURES: tuple[Measure, ...] = (
     Measure(
         code="distinct_gps",
         label=_("Médecins généralistes du territoire ayant adressé"),
-        formula=_("nombre de médecins généralistes différents, exerçant dans une commune du territoire du guichet, auteurs d'au moins une demande dans la période"),
+        formula=_(
+            "nombre de médecins généralistes différents, exerçant dans une commune du territoire du guichet, auteurs d'au moins une demande dans la période"
+        ),
         unit=COUNT,
         source=_("seed 000 : « nombre de MT différents du territoire de la CPTS ayant eu recours à ce parcours »"),
-        exclusions=_("Médecins exerçant hors du territoire du guichet, ou dont la commune n'est pas renseignée ; guichets sans territoire."),
+        exclusions=_(
+            "Médecins exerçant hors du territoire du guichet, ou dont la commune n'est pas renseignée ; guichets sans territoire."
+        ),
     ),
     Measure(
         code="patients_contacted_accompanied",
         label=_("Patients ayant pris contact / patients accompagnés"),
-        formula=_("patients différents ayant fait l'objet d'une demande reçue dans la période ; parmi eux, ceux dont la demande a ouvert un parcours"),
+        formula=_(
+            "patients différents ayant fait l'objet d'une demande reçue dans la période ; parmi eux, ceux dont la demande a ouvert un parcours"
+        ),
         unit=COUNT,
-        source=_("seed 003, CPTS Nord Aveyron, chiffres clés : « 70 patients ayant pris contact avec le dispositif », « 35 patients accompagnés dans le cadre du parcours »"),
+        source=_(
+            "seed 003, CPTS Nord Aveyron, chiffres clés : « 70 patients ayant pris contact avec le dispositif », « 35 patients accompagnés dans le cadre du parcours »"
+        ),
     ),
     Measure(
         code="reserved_slots",
         label=_("Créneaux réservés utilisés / libérés"),
-        formula=_("créneaux réservés ou d'urgence réservés pour un parcours avant leur libération (non annulés) ; créneaux libérés inutilisés à leur heure de libération ; part utilisée = utilisés ÷ (utilisés + libérés)"),
+        formula=_(
+            "créneaux réservés ou d'urgence réservés pour un parcours avant leur libération (non annulés) ; créneaux libérés inutilisés à leur heure de libération ; part utilisée = utilisés ÷ (utilisés + libérés)"
+        ),
         unit=COUNT,
         source=_("seed 001, fiche 4 : créneaux sanctuarisés et leurs règles de libération"),
         exclusions=_("Comptés à la date du créneau (utilisés) et à la date de la libération (libérés)."),
@@ -232,10 +283,14 @@ MEASURES: tuple[Measure, ...] = (
     Measure(
         code="supportive_care_assessed",
         label=_("Patients ayant bénéficié d'un bilan en soins de support"),
-        formula=_("parcours avec cancer confirmé dont le patient a eu un repérage des besoins en soins de support ÷ parcours avec cancer confirmé"),
+        formula=_(
+            "parcours avec cancer confirmé dont le patient a eu un repérage des besoins en soins de support ÷ parcours avec cancer confirmé"
+        ),
         unit=SHARE,
         source=_("seed 001, fiches 6 et 8 : « taux de patients bénéficiant d'un bilan en soins de support »"),
-        exclusions=_("Le repérage en soins de support n'est pas encore enregistré dans Jalon : cet indicateur vaut 0 jusqu'à ce qu'il le soit."),
+        exclusions=_(
+            "Le repérage en soins de support n'est pas encore enregistré dans Jalon : cet indicateur vaut 0 jusqu'à ce qu'il le soit."
+        ),
         available=False,
     ),
 )

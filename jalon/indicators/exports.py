@@ -54,9 +54,23 @@ def profession_label(code: str) -> str:
 
 def aggregate_headers() -> list[str]:
     return [
-        _("Indicateur"), _("Code"), _("Début de la période"), _("Fin de la période"), _("Regroupement"), _("Groupe"),
-        _("n"), _("Médiane"), _("90e centile"), _("Moyenne"), _("Minimum"), _("Maximum"), _("En attente"),
-        _("Numérateur"), _("Dénominateur"), _("Valeur"), _("Unité"),
+        _("Indicateur"),
+        _("Code"),
+        _("Début de la période"),
+        _("Fin de la période"),
+        _("Regroupement"),
+        _("Groupe"),
+        _("n"),
+        _("Médiane"),
+        _("90e centile"),
+        _("Moyenne"),
+        _("Minimum"),
+        _("Maximum"),
+        _("En attente"),
+        _("Numérateur"),
+        _("Dénominateur"),
+        _("Valeur"),
+        _("Unité"),
     ]
 
 
@@ -78,16 +92,62 @@ def aggregate_rows(indicators: IndicatorSet, *, site_names: dict[int, str]) -> l
     rows: list[list] = []
 
     def delay_row(delay, by, group, stats):
-        return [str(delay.label), delay.code, start, end, str(definitions.BREAKDOWNS.get(by, _("ensemble"))) if by else _("ensemble"), group,
-                stats.n, stats.median, stats.p90, stats.mean, stats.minimum, stats.maximum, stats.pending if not by else None,
-                None, None, stats.median, str(delay.unit)]
+        return [
+            str(delay.label),
+            delay.code,
+            start,
+            end,
+            str(definitions.BREAKDOWNS.get(by, _("ensemble"))) if by else _("ensemble"),
+            group,
+            stats.n,
+            stats.median,
+            stats.p90,
+            stats.mean,
+            stats.minimum,
+            stats.maximum,
+            stats.pending if not by else None,
+            None,
+            None,
+            stats.median,
+            str(delay.unit),
+        ]
 
     def measure_row(code, group, numerator=None, denominator=None, value=None, by_label=""):
         measure = definitions.ALL[code]
-        return [str(measure.label), code, start, end, by_label or _("ensemble"), group, None, None, None, None, None, None, None,
-                numerator, denominator, value, str(measure.unit)]
+        return [
+            str(measure.label),
+            code,
+            start,
+            end,
+            by_label or _("ensemble"),
+            group,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            numerator,
+            denominator,
+            value,
+            str(measure.unit),
+        ]
 
-    rows.append([_("Parcours de la période"), "cohort", start, end, _("ensemble"), "", indicators.cohort, *[None] * 8, indicators.cohort, _("nombre")])
+    rows.append(
+        [
+            _("Parcours de la période"),
+            "cohort",
+            start,
+            end,
+            _("ensemble"),
+            "",
+            indicators.cohort,
+            *[None] * 8,
+            indicators.cohort,
+            _("nombre"),
+        ]
+    )
     for delay in DELAYS:
         report = indicators.delays[delay.code]
         rows.append(delay_row(delay, "", "", report.stats))
@@ -95,35 +155,85 @@ def aggregate_rows(indicators: IndicatorSet, *, site_names: dict[int, str]) -> l
             for key, stats in groups:
                 rows.append(delay_row(delay, by, group_label(by, key, site_names), stats))
         for label, count in report.distribution:
-            rows.append([str(delay.label), delay.code, start, end, _("distribution"), label, count, *[None] * 8, count, _("parcours")])
+            rows.append(
+                [
+                    str(delay.label),
+                    delay.code,
+                    start,
+                    end,
+                    _("distribution"),
+                    label,
+                    count,
+                    *[None] * 8,
+                    count,
+                    _("parcours"),
+                ]
+            )
     within = indicators.within_target
     rows.append(measure_row("milestones_within_target", "", within.numerator, within.denominator, within.percent))
     for code, share in indicators.within_target_by_code:
-        rows.append(measure_row("milestones_within_target", code, share.numerator, share.denominator, share.percent, _("jalon")))
-    for code, table in (("referrals_per_month", indicators.referrals_per_month), ("appointments_per_month", indicators.appointments_per_month)):
+        rows.append(
+            measure_row("milestones_within_target", code, share.numerator, share.denominator, share.percent, _("jalon"))
+        )
+    for code, table in (
+        ("referrals_per_month", indicators.referrals_per_month),
+        ("appointments_per_month", indicators.appointments_per_month),
+    ):
         rows.append(measure_row(code, "", value=sum(sum(counts.values()) for counts in table.values())))
         for month in sorted(table):
             for profession, count in sorted(table[month].items()):
-                rows.append(measure_row(code, f"{iso_month(month)} · {profession_label(profession)}", value=count, by_label=_("mois et profession")))
+                rows.append(
+                    measure_row(
+                        code,
+                        f"{iso_month(month)} · {profession_label(profession)}",
+                        value=count,
+                        by_label=_("mois et profession"),
+                    )
+                )
     rows.append(measure_row("distinct_gps", "", value=indicators.distinct_gps))
     for month in sorted(indicators.distinct_gps_per_month):
-        rows.append(measure_row("distinct_gps", iso_month(month), value=indicators.distinct_gps_per_month[month], by_label=_("mois")))
+        rows.append(
+            measure_row(
+                "distinct_gps", iso_month(month), value=indicators.distinct_gps_per_month[month], by_label=_("mois")
+            )
+        )
     contacted = indicators.contacted_accompanied
     rows.append(measure_row("patients_contacted_accompanied", _("ayant pris contact"), value=contacted.contacted))
     rows.append(measure_row("patients_contacted_accompanied", _("accompagnés"), value=contacted.accompanied))
     slots = indicators.reserved_slots
     rows.append(measure_row("reserved_slots", _("utilisés"), value=slots.used))
     rows.append(measure_row("reserved_slots", _("libérés"), value=slots.released))
-    rows.append(measure_row("reserved_slots", _("part utilisée (%)"), slots.share.numerator, slots.share.denominator, slots.share.percent))
+    rows.append(
+        measure_row(
+            "reserved_slots",
+            _("part utilisée (%)"),
+            slots.share.numerator,
+            slots.share.denominator,
+            slots.share.percent,
+        )
+    )
     care = indicators.supportive_care
-    rows.append(measure_row("supportive_care_assessed", _("pas encore enregistré"), care.numerator, care.denominator, care.percent or 0))
+    rows.append(
+        measure_row(
+            "supportive_care_assessed", _("pas encore enregistré"), care.numerator, care.denominator, care.percent or 0
+        )
+    )
     return rows
 
 
 # --- The rows behind a figure ----------------------------------------------------------------------
 
-ROW_FIELDS = ("pathway_id", "pathway__patient_id", "template_kind", "site__name", "received_month", "priority", "status",
-              "milestones_with_target", "milestones_within_target")
+ROW_FIELDS = (
+    "pathway_id",
+    "pathway__patient_id",
+    "template_kind",
+    "site__name",
+    "received_month",
+    "priority",
+    "status",
+    "milestones_with_target",
+    "milestones_within_target",
+)
 
 
 def row_values(facts, code: str):
@@ -153,10 +263,17 @@ def rows_from(values: Iterable[dict], code: str) -> list[Row]:
     priorities, statuses = dict(Priority.choices), dict(PathwayStatus.choices)
     return [
         Row(
-            pathway_id=item["pathway_id"], patient_id=item["pathway__patient_id"], pseudonym=pseudonym(item["pathway_id"]),
-            template=template_label(item["template_kind"]), site=item["site__name"], month=item["received_month"],
-            priority=str(priorities.get(item["priority"], item["priority"])), status=str(statuses.get(item["status"], item["status"])),
-            value=item.get(code), with_target=item["milestones_with_target"], within_target=item["milestones_within_target"],
+            pathway_id=item["pathway_id"],
+            patient_id=item["pathway__patient_id"],
+            pseudonym=pseudonym(item["pathway_id"]),
+            template=template_label(item["template_kind"]),
+            site=item["site__name"],
+            month=item["received_month"],
+            priority=str(priorities.get(item["priority"], item["priority"])),
+            status=str(statuses.get(item["status"], item["status"])),
+            value=item.get(code),
+            with_target=item["milestones_with_target"],
+            within_target=item["milestones_within_target"],
         )
         for item in values
     ]
@@ -243,7 +360,14 @@ def xlsx_bytes(sheets: list[Sheet]) -> bytes:
                         cell.data_type = "s"
         worksheet.freeze_panes = "A2"
         for index, header in enumerate(sheet.headers, start=1):
-            width = max([len(str(header))] + [len(str(row[index - 1])) for row in sheet.rows[:200] if index - 1 < len(row) and row[index - 1] is not None])
+            width = max(
+                [len(str(header))]
+                + [
+                    len(str(row[index - 1]))
+                    for row in sheet.rows[:200]
+                    if index - 1 < len(row) and row[index - 1] is not None
+                ]
+            )
             worksheet.column_dimensions[get_column_letter(index)].width = min(60, max(10, width + 2))
     buffer = io.BytesIO()
     workbook.save(buffer)

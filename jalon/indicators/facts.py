@@ -91,8 +91,15 @@ def _rows_for(pathway_ids: list[int], now: datetime) -> tuple[list[PathwayFacts]
     """Facts rows for these pathways, and their milestones (code, status, done_at, due_at) by pathway,
     in three queries whatever their number."""
     pathways = Pathway.objects.filter(pk__in=pathway_ids).values_list(
-        "pk", "referral_id", "referral__received_at", "template_version__template__kind",
-        "referral__entry_point__organization_id", "referral__referrer__profession", "priority", "status", "outcome",
+        "pk",
+        "referral_id",
+        "referral__received_at",
+        "template_version__template__kind",
+        "referral__entry_point__organization_id",
+        "referral__referrer__profession",
+        "priority",
+        "status",
+        "outcome",
     )
     milestones = defaultdict(list)
     for pathway_id, *values in Milestone.objects.filter(pathway_id__in=pathway_ids).values_list(
@@ -107,8 +114,16 @@ def _rows_for(pathway_ids: list[int], now: datetime) -> tuple[list[PathwayFacts]
         imaging[referral_id].append(day)
     rows = [
         facts_for(
-            pathway_id=pk, received_at=received_at, template_kind=kind, site_id=site_id, referrer_profession=profession,
-            priority=priority, status=status, outcome=outcome, milestones=milestones[pk], imaging_days=imaging[referral_id],
+            pathway_id=pk,
+            received_at=received_at,
+            template_kind=kind,
+            site_id=site_id,
+            referrer_profession=profession,
+            priority=priority,
+            status=status,
+            outcome=outcome,
+            milestones=milestones[pk],
+            imaging_days=imaging[referral_id],
             now=now,
         )
         for pk, referral_id, received_at, kind, site_id, profession, priority, status, outcome in pathways
@@ -120,7 +135,11 @@ def delays_of(row: PathwayFacts) -> list[PathwayDelay]:
     """The PathwayDelay rows of a facts row: one per delay that has a value."""
     return [
         PathwayDelay(
-            pathway_id=row.pathway_id, delay=number, value=getattr(row, code), received_month=row.received_month, **CohortColumns.of(row)
+            pathway_id=row.pathway_id,
+            delay=number,
+            value=getattr(row, code),
+            received_month=row.received_month,
+            **CohortColumns.of(row),
         )
         for code, number in DELAY_IDS.items()
         if getattr(row, code) is not None
@@ -153,7 +172,11 @@ def pathway_facts_refresh(*, pathway_id: int) -> None:
 
 def pathway_facts_rebuild(*, batch_size: int = 5000, pathway_ids: Iterable[int] | None = None) -> int:
     """Rebuild the facts of every pathway (or of `pathway_ids`) from the milestones; returns the row count."""
-    ids = list(pathway_ids) if pathway_ids is not None else list(Pathway.objects.order_by("pk").values_list("pk", flat=True))
+    ids = (
+        list(pathway_ids)
+        if pathway_ids is not None
+        else list(Pathway.objects.order_by("pk").values_list("pk", flat=True))
+    )
     now = timezone.now()
     total = 0
     for offset in range(0, len(ids), batch_size):

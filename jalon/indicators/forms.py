@@ -37,7 +37,9 @@ def default_period(today: date | None = None) -> Period:
 
 def site_choices() -> list[tuple[str, str]]:
     """Organisations that have an entry point: the sites pathways belong to."""
-    sites = Organization.objects.filter(entry_points__isnull=False).distinct().order_by("name").values_list("pk", "name")
+    sites = (
+        Organization.objects.filter(entry_points__isnull=False).distinct().order_by("name").values_list("pk", "name")
+    )
     return [(str(pk), name) for pk, name in sites]
 
 
@@ -59,17 +61,42 @@ class IndicatorForm(forms.Form):
     end = _date_field(_("Au"))
     compare_start = _date_field(_("Comparer avec la période du"))
     compare_end = _date_field(_("au"))
-    template = forms.ChoiceField(label=_("Modèle de parcours"), required=False, choices=[("", _("Tous"))] + list(PathwayKind.choices), error_messages=UNKNOWN_CHOICE)
-    site = forms.TypedChoiceField(label=_("Site"), required=False, coerce=int, empty_value=None, error_messages=UNKNOWN_CHOICE)
-    profession = forms.ChoiceField(
-        label=_("Profession de l'adresseur"), required=False, choices=[("", _("Toutes"))] + list(Profession.choices), error_messages=UNKNOWN_CHOICE
+    template = forms.ChoiceField(
+        label=_("Modèle de parcours"),
+        required=False,
+        choices=[("", _("Tous"))] + list(PathwayKind.choices),
+        error_messages=UNKNOWN_CHOICE,
     )
-    delay = forms.ChoiceField(label=_("Délai détaillé"), required=False, choices=[(d.code, d.label) for d in DELAYS], error_messages=UNKNOWN_CHOICE)
-    by = forms.ChoiceField(label=_("Répartition du délai par"), required=False, choices=list(BREAKDOWNS.items()), error_messages=UNKNOWN_CHOICE)
+    site = forms.TypedChoiceField(
+        label=_("Site"), required=False, coerce=int, empty_value=None, error_messages=UNKNOWN_CHOICE
+    )
+    profession = forms.ChoiceField(
+        label=_("Profession de l'adresseur"),
+        required=False,
+        choices=[("", _("Toutes"))] + list(Profession.choices),
+        error_messages=UNKNOWN_CHOICE,
+    )
+    delay = forms.ChoiceField(
+        label=_("Délai détaillé"),
+        required=False,
+        choices=[(d.code, d.label) for d in DELAYS],
+        error_messages=UNKNOWN_CHOICE,
+    )
+    by = forms.ChoiceField(
+        label=_("Répartition du délai par"),
+        required=False,
+        choices=list(BREAKDOWNS.items()),
+        error_messages=UNKNOWN_CHOICE,
+    )
 
     def __init__(self, data=None, *, today: date | None = None, **kwargs):
         self.default = default_period(today)
-        defaults = {"start": self.default.start.isoformat(), "end": self.default.end.isoformat(), "delay": DEFAULT_DELAY, "by": "month"}
+        defaults = {
+            "start": self.default.start.isoformat(),
+            "end": self.default.end.isoformat(),
+            "delay": DEFAULT_DELAY,
+            "by": "month",
+        }
         merged = dict(defaults)
         for key, value in (data or {}).items():
             if key in defaults and not value:
@@ -84,11 +111,19 @@ class IndicatorForm(forms.Form):
             if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
                 return _("Choisissez des dates entre %(first)s et %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR}
         if (start is None) != (end is None):
-            return _("Indiquez le début et la fin de la période de comparaison.") if comparison else _("Indiquez le début et la fin de la période.")
+            return (
+                _("Indiquez le début et la fin de la période de comparaison.")
+                if comparison
+                else _("Indiquez le début et la fin de la période.")
+            )
         if start is None:
             return None
         if end < start:
-            return _("La date de fin précède la date de début.") if not comparison else _("La fin de la période de comparaison précède son début.")
+            return (
+                _("La date de fin précède la date de début.")
+                if not comparison
+                else _("La fin de la période de comparaison précède son début.")
+            )
         if (end - start).days + 1 > MAX_PERIOD_DAYS:
             return _("La période ne peut pas dépasser 5 ans.")
         return None
@@ -137,7 +172,11 @@ class RowsForm(IndicatorForm):
 
     key = forms.CharField(label=_("Groupe"), required=False, max_length=40)
     bucket = forms.TypedChoiceField(
-        label=_("Tranche de délai"), required=False, coerce=int, empty_value=None, choices=[(str(index), label) for index, (_bound, label) in enumerate(DISTRIBUTION_BUCKETS)],
+        label=_("Tranche de délai"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[(str(index), label) for index, (_bound, label) in enumerate(DISTRIBUTION_BUCKETS)],
         error_messages=UNKNOWN_CHOICE,
     )
 

@@ -79,13 +79,17 @@ class Filters:
     site_id: int | None = None
     referrer_profession: str = ""
 
-    def lookups(self, template: str = "template_kind", site: str = "site_id", profession: str = "referrer_profession") -> dict:
+    def lookups(
+        self, template: str = "template_kind", site: str = "site_id", profession: str = "referrer_profession"
+    ) -> dict:
         """The filters set, as lookups on a table whose columns for them are named as given."""
         wanted = {template: self.template_kind, site: self.site_id, profession: self.referrer_profession}
         return {lookup: value for lookup, value in wanted.items() if value}
 
 
-def _within(queryset: QuerySet, period: Period, filters: Filters, *, at: str = "received_at", **columns: str) -> QuerySet:
+def _within(
+    queryset: QuerySet, period: Period, filters: Filters, *, at: str = "received_at", **columns: str
+) -> QuerySet:
     """`queryset` narrowed to the period (on the date column `at`) and to the filters (on `columns`)."""
     start, end = period.bounds
     return queryset.filter(**{f"{at}__gte": start, f"{at}__lt": end}, **filters.lookups(**columns))
@@ -125,7 +129,12 @@ def facts_in(period: Period, filters: Filters = Filters()) -> QuerySet[PathwayFa
     return _within(PathwayFacts.objects.all(), period, filters)
 
 
-BREAKDOWN_COLUMNS = {"month": "received_month", "template": "template_kind", "site": "site_id", "profession": "referrer_profession"}
+BREAKDOWN_COLUMNS = {
+    "month": "received_month",
+    "template": "template_kind",
+    "site": "site_id",
+    "profession": "referrer_profession",
+}
 
 
 def delays_in(period: Period, filters: Filters = Filters()) -> QuerySet[PathwayDelay]:
@@ -154,9 +163,17 @@ def _aggregates(
     `distributed` ones: one pass."""
     expressions = {}
     for index, code in enumerate(codes):
-        expressions |= {f"n{index}": Count(code), f"mean{index}": Avg(code), f"min{index}": Min(code), f"max{index}": Max(code)}
+        expressions |= {
+            f"n{index}": Count(code),
+            f"mean{index}": Avg(code),
+            f"min{index}": Min(code),
+            f"max{index}": Max(code),
+        }
         if code in distributed and not by:  # the distribution is drawn for the whole cohort only
-            expressions |= {f"b{index}_{bucket}": Count("pk", filter=condition) for bucket, condition in enumerate(_bucket_filters(code))}
+            expressions |= {
+                f"b{index}_{bucket}": Count("pk", filter=condition)
+                for bucket, condition in enumerate(_bucket_filters(code))
+            }
     if by:
         column = BREAKDOWN_COLUMNS[by]
         rows = facts.values(column).annotate(**expressions).order_by()
@@ -168,8 +185,13 @@ def _aggregates(
         for index, code in enumerate(codes):
             if row[f"n{index}"]:
                 stats[(code, key)] = DelayStats(
-                    n=row[f"n{index}"], mean=_f(row[f"mean{index}"]), minimum=_f(row[f"min{index}"]), maximum=_f(row[f"max{index}"]),
-                    buckets=[row[f"b{index}_{bucket}"] for bucket in range(len(DISTRIBUTION_BUCKETS))] if code in distributed and not by else None,
+                    n=row[f"n{index}"],
+                    mean=_f(row[f"mean{index}"]),
+                    minimum=_f(row[f"min{index}"]),
+                    maximum=_f(row[f"max{index}"]),
+                    buckets=[row[f"b{index}_{bucket}"] for bucket in range(len(DISTRIBUTION_BUCKETS))]
+                    if code in distributed and not by
+                    else None,
                 )
     return stats
 
@@ -183,7 +205,9 @@ def _ranks(n: int) -> tuple[int, ...]:
 MAX_SUBQUERIES = 400  # per statement: SQLite allows 2,000 result columns
 
 
-def _values_at_ranks(values: QuerySet[PathwayDelay], wanted: list[tuple[str, str, int, int]], by: str | None) -> dict[tuple[str, str, int], float]:
+def _values_at_ranks(
+    values: QuerySet[PathwayDelay], wanted: list[tuple[str, str, int, int]], by: str | None
+) -> dict[tuple[str, str, int], float]:
     """{(code, key, rank): the rank-th smallest value of that delay in that group of n values}, for
     `wanted` (code, key, rank, n). Each value is one
     scalar subquery `ORDER BY value LIMIT 1 OFFSET rank-1` that an index of PathwayDelay answers in
@@ -196,7 +220,9 @@ def _values_at_ranks(values: QuerySet[PathwayDelay], wanted: list[tuple[str, str
         for code, key, rank, n in chunk:
             group = values.filter(delay=DELAY_IDS[code], **({column: key} if column else {}))
             # From whichever end is nearer: the index is read in either direction.
-            ordered, position = (group.order_by("value"), rank) if rank <= (n + 1) // 2 else (group.order_by("-value"), n - rank + 1)
+            ordered, position = (
+                (group.order_by("value"), rank) if rank <= (n + 1) // 2 else (group.order_by("-value"), n - rank + 1)
+            )
             sql, part_params = ordered.values_list("value")[position - 1 : position].query.sql_with_params()
             parts.append(f"({sql})")
             params.extend(part_params)
@@ -232,7 +258,12 @@ def _pending(facts: QuerySet[PathwayFacts], codes: list[str]) -> dict[str, int]:
     """Pathways still open whose delay has started and not ended."""
     counts = facts.aggregate(
         **{
-            code: Count("pk", filter=Q(status="active", **{f"{DELAY_ENDS[code][0]}__isnull": False, f"{DELAY_ENDS[code][1]}__isnull": True}))
+            code: Count(
+                "pk",
+                filter=Q(
+                    status="active", **{f"{DELAY_ENDS[code][0]}__isnull": False, f"{DELAY_ENDS[code][1]}__isnull": True}
+                ),
+            )
             for code in codes
         }
     )
@@ -240,7 +271,11 @@ def _pending(facts: QuerySet[PathwayFacts], codes: list[str]) -> dict[str, int]:
 
 
 def delay_reports(
-    period: Period, filters: Filters = Filters(), *, codes: list[str] | None = None, breakdowns: tuple[str, ...] = (),
+    period: Period,
+    filters: Filters = Filters(),
+    *,
+    codes: list[str] | None = None,
+    breakdowns: tuple[str, ...] = (),
     detailed: list[str] | tuple[str, ...] | None = None,
 ) -> dict[str, DelayReport]:
     """Every delay (or those in `codes`) over the period: n, mean, median, p90 and pending; and for the
@@ -259,7 +294,9 @@ def delay_reports(
         stats = overall.get((code, ""), DelayStats())
         stats.pending = pending[code]
         counts = stats.buckets or [0] * len(labels)
-        reports[code] = DelayReport(code=code, stats=stats, distribution=list(zip(labels, counts, strict=True)) if code in distributed else [])
+        reports[code] = DelayReport(
+            code=code, stats=stats, distribution=list(zip(labels, counts, strict=True)) if code in distributed else []
+        )
     for by in breakdowns if broken_down else ():
         grouped = defaultdict(list)
         for (code, key), stats in _delay_stats(period, filters, broken_down, by).items():
@@ -296,7 +333,11 @@ def milestones_within_target(period: Period, filters: Filters = Filters()) -> tu
     totals = facts.aggregate(total=Sum("milestones_with_target"), within=Sum("milestones_within_target"))
     overall = Share(totals["within"] or 0, totals["total"] or 0)
     timings = _within(MilestoneTiming.objects.all(), period, filters)
-    per_code = timings.values("code").annotate(total=Count("pk"), within=Count("pk", filter=Q(within_target=True))).order_by("code")
+    per_code = (
+        timings.values("code")
+        .annotate(total=Count("pk"), within=Count("pk", filter=Q(within_target=True)))
+        .order_by("code")
+    )
     return overall, [(row["code"], Share(row["within"], row["total"])) for row in per_code]
 
 
@@ -304,8 +345,12 @@ def _referrals_in(period: Period, filters: Filters):
     from jalon.referrals.models import Referral
 
     return _within(
-        Referral.objects.all(), period, filters,
-        template="pathway_kind", site="entry_point__organization_id", profession="referrer__profession",
+        Referral.objects.all(),
+        period,
+        filters,
+        template="pathway_kind",
+        site="entry_point__organization_id",
+        profession="referrer__profession",
     )
 
 
@@ -346,8 +391,13 @@ def appointments_per_month(period: Period, filters: Filters = Filters()) -> dict
     from jalon.scheduling.models import Appointment, AppointmentStatus
 
     appointments = _within(
-        Appointment.objects.filter(status=AppointmentStatus.BOOKED), period, filters, at="booked_at",
-        template="pathway__facts__template_kind", site="pathway__facts__site_id", profession="pathway__facts__referrer_profession",
+        Appointment.objects.filter(status=AppointmentStatus.BOOKED),
+        period,
+        filters,
+        at="booked_at",
+        template="pathway__facts__template_kind",
+        site="pathway__facts__site_id",
+        profession="pathway__facts__referrer_profession",
     )
     rows = (
         appointments.annotate(month=_month_of("booked_at", period), profession=F("pathway__facts__referrer_profession"))
@@ -373,9 +423,14 @@ def distinct_gps(period: Period, filters: Filters = Filters()) -> tuple[int, dic
     referrals = _gp_referrals(period, filters)
     total = referrals.aggregate(n=Count("referrer", distinct=True))["n"]
     per_month = (
-        referrals.annotate(month=_month_of("received_at", period)).values("month").annotate(n=Count("referrer", distinct=True)).order_by()
+        referrals.annotate(month=_month_of("received_at", period))
+        .values("month")
+        .annotate(n=Count("referrer", distinct=True))
+        .order_by()
     )
-    return total, {(row["month"].date() if isinstance(row["month"], datetime) else row["month"]): row["n"] for row in per_month}
+    return total, {
+        (row["month"].date() if isinstance(row["month"], datetime) else row["month"]): row["n"] for row in per_month
+    }
 
 
 @dataclass
@@ -411,7 +466,9 @@ def reserved_slots(period: Period, filters: Filters = Filters()) -> SlotUse:
     from jalon.scheduling.models import Appointment, AppointmentStatus, Slot, SlotRelease
 
     start, end = period.bounds
-    reservation_used = Appointment.objects.filter(slot=OuterRef("pk"), used_reserved=True, status=AppointmentStatus.BOOKED)
+    reservation_used = Appointment.objects.filter(
+        slot=OuterRef("pk"), used_reserved=True, status=AppointmentStatus.BOOKED
+    )
     if filters.template_kind:
         reservation_used = reservation_used.filter(pathway__template_version__template__kind=filters.template_kind)
     used = Slot.objects.filter(Exists(reservation_used), start__gte=start, start__lt=end)
@@ -424,8 +481,10 @@ def reserved_slots(period: Period, filters: Filters = Filters()) -> SlotUse:
 
 def supportive_care_assessed(period: Period, filters: Filters = Filters()) -> Share:
     """Confirmed cancers of the cohort with a supportive-care assessment (none is recorded yet: reads 0)."""
-    counts = facts_in(period, filters).filter(outcome="malignant").aggregate(
-        total=Count("pk"), assessed=Count("pk", filter=Q(supportive_care_assessed=True))
+    counts = (
+        facts_in(period, filters)
+        .filter(outcome="malignant")
+        .aggregate(total=Count("pk"), assessed=Count("pk", filter=Q(supportive_care_assessed=True)))
     )
     return Share(counts["assessed"], counts["total"])
 
@@ -450,7 +509,9 @@ class IndicatorSet:
     supportive_care: Share
 
 
-def indicator_set(period: Period, filters: Filters = Filters(), *, breakdowns: tuple[str, ...] = tuple(BREAKDOWN_COLUMNS)) -> IndicatorSet:
+def indicator_set(
+    period: Period, filters: Filters = Filters(), *, breakdowns: tuple[str, ...] = tuple(BREAKDOWN_COLUMNS)
+) -> IndicatorSet:
     """The full set for a period: what the yearly report, the exports and the benchmark compute."""
     within, within_by_code = milestones_within_target(period, filters)
     gps, gps_per_month = distinct_gps(period, filters)
@@ -478,13 +539,21 @@ def pseudonym(pathway_id: int) -> str:
     """A keyed hash standing for the pathway in exports and drill-downs: stable, not reversible
     without the key (settings.INDICATORS_PSEUDONYM_KEY, else the SECRET_KEY)."""
     secret = getattr(settings, "INDICATORS_PSEUDONYM_KEY", "") or None
-    return salted_hmac("jalon.indicators.pseudonym", str(pathway_id), secret=secret, algorithm="sha256").hexdigest()[:16]
+    return salted_hmac("jalon.indicators.pseudonym", str(pathway_id), secret=secret, algorithm="sha256").hexdigest()[
+        :16
+    ]
 
 
-DRILLABLE = {delay.code for delay in DELAYS} | {"milestones_within_target", "supportive_care_assessed", "patients_contacted_accompanied"}
+DRILLABLE = {delay.code for delay in DELAYS} | {
+    "milestones_within_target",
+    "supportive_care_assessed",
+    "patients_contacted_accompanied",
+}
 
 
-def rows_behind(code: str, period: Period, filters: Filters = Filters(), *, by: str = "", key: str = "", bucket: int | None = None) -> QuerySet[PathwayFacts]:
+def rows_behind(
+    code: str, period: Period, filters: Filters = Filters(), *, by: str = "", key: str = "", bucket: int | None = None
+) -> QuerySet[PathwayFacts]:
     """The pathways a figure counts: a delay's values (optionally one breakdown group or one bucket of its
     distribution), the pathways whose milestones had a target, the confirmed cancers, the accompanied."""
     facts = facts_in(period, filters)

@@ -50,7 +50,11 @@ def _group_label(by: str, key, site_names: dict[int, str]) -> str:
 
 def _milestone_labels(codes) -> dict[str, str]:
     labels = {}
-    for code, label in MilestoneTemplate.objects.filter(code__in=list(codes)).order_by("code", "-template_version_id").values_list("code", "label"):
+    for code, label in (
+        MilestoneTemplate.objects.filter(code__in=list(codes))
+        .order_by("code", "-template_version_id")
+        .values_list("code", "label")
+    ):
         labels.setdefault(code, label)
     return labels
 
@@ -61,7 +65,9 @@ def _dashboard_figures(form: IndicatorForm) -> dict:
     period, filters = form.period(), form.filters()
     detail_code, by = form.cleaned_data["delay"], form.cleaned_data["by"]
     months = period.month_starts()
-    summary = selectors.delay_reports(period, filters, breakdowns=tuple(dict.fromkeys(("month", by))), detailed=[detail_code])
+    summary = selectors.delay_reports(
+        period, filters, breakdowns=tuple(dict.fromkeys(("month", by))), detailed=[detail_code]
+    )
     comparison_period = form.comparison()
     comparison = selectors.delay_reports(comparison_period, filters, detailed=()) if comparison_period else None
     detail = summary[detail_code]
@@ -74,11 +80,20 @@ def _dashboard_figures(form: IndicatorForm) -> dict:
     site_names = _site_names(form)
     detail_definition = definitions.ALL[detail_code]
     summary_rows = [
-        {"delay": delay, "stats": summary[delay.code].stats, "compared": comparison[delay.code].stats if comparison else None}
+        {
+            "delay": delay,
+            "stats": summary[delay.code].stats,
+            "compared": comparison[delay.code].stats if comparison else None,
+        }
         for delay in DELAYS
     ]
     breakdown_rows = [
-        {"key": key, "label": _group_label(by, key, site_names), "query_key": key.isoformat() if isinstance(key, date) else key, "stats": stats}
+        {
+            "key": key,
+            "label": _group_label(by, key, site_names),
+            "query_key": key.isoformat() if isinstance(key, date) else key,
+            "stats": stats,
+        }
         for key, stats in detail.breakdowns[by]
     ]
     return {
@@ -92,17 +107,24 @@ def _dashboard_figures(form: IndicatorForm) -> dict:
         "by_label": definitions.BREAKDOWNS[by],
         "breakdown_rows": breakdown_rows,
         "series_chart": charts.delay_time_series(
-            _("%(delay)s : médiane et 90e centile par mois") % {"delay": detail_definition.label}, months, detail.breakdowns["month"]
+            _("%(delay)s : médiane et 90e centile par mois") % {"delay": detail_definition.label},
+            months,
+            detail.breakdowns["month"],
         ),
         "distribution_chart": charts.distribution_bars(
             _("%(delay)s : répartition des parcours") % {"delay": detail_definition.label}, detail.distribution
         ),
         "within": within,
         "within_chart": charts.within_target_bars(
-            str(definitions.ALL["milestones_within_target"].label), [(milestone_labels.get(code, code), share) for code, share in within_by_code]
+            str(definitions.ALL["milestones_within_target"].label),
+            [(milestone_labels.get(code, code), share) for code, share in within_by_code],
         ),
-        "referrals_chart": charts.stacked_volumes(str(definitions.ALL["referrals_per_month"].label), months, referrals, professions),
-        "appointments_chart": charts.stacked_volumes(str(definitions.ALL["appointments_per_month"].label), months, appointments, professions),
+        "referrals_chart": charts.stacked_volumes(
+            str(definitions.ALL["referrals_per_month"].label), months, referrals, professions
+        ),
+        "appointments_chart": charts.stacked_volumes(
+            str(definitions.ALL["appointments_per_month"].label), months, appointments, professions
+        ),
         "distinct_gps": gps,
         "contacted": selectors.patients_contacted_accompanied(period, filters),
         "slots": selectors.reserved_slots(period, filters),
@@ -129,7 +151,11 @@ def dashboard(request):
 
 @indicator_view
 def definition_list(request):
-    return render(request, "indicators/definitions.html", {"delays": DELAYS, "measures": definitions.MEASURES, "common_rules": COMMON_RULES})
+    return render(
+        request,
+        "indicators/definitions.html",
+        {"delays": DELAYS, "measures": definitions.MEASURES, "common_rules": COMMON_RULES},
+    )
 
 
 def _drillable(code: str):
@@ -155,22 +181,38 @@ def rows(request, code: str):
     context = {"form": form, "definition": definition, "code": code}
     if not form.is_valid():
         return render(request, "indicators/rows.html", context, status=400)
-    facts = indicator_rows_for_user(request.user, selectors.rows_behind(code, form.period(), form.filters(), **form.group()))
+    facts = indicator_rows_for_user(
+        request.user, selectors.rows_behind(code, form.period(), form.filters(), **form.group())
+    )
     page = Paginator(exports.row_values(facts, code), ROWS_PER_PAGE).get_page(request.GET.get("page"))
     listed = exports.rows_from(page.object_list, code)
     identified = identified_pathways(request.user, [row.pathway_id for row in listed])
-    audit_many(Actor.from_request(request), action=AuditAction.READ, patient_ids=[row.patient_id for row in listed], object_type=AUDIT_OBJECT)
-    context.update({
-        "page": page,
-        "rows": [{"row": row, "reference": identified.get(row.pathway_id), "url": _pathway_url(identified[row.pathway_id]) if row.pathway_id in identified else None} for row in listed],
-        "is_delay": code in definitions.DELAY_ENDS,
-        "is_within_target": code == "milestones_within_target",
-        "period": form.period(),
-        "query": form.group_query(),
-        "dashboard_query": form.query(),
-        "group_label": _group_description(form),
-        "regional_rows": may_read_regional_indicator_rows(request.user),
-    })
+    audit_many(
+        Actor.from_request(request),
+        action=AuditAction.READ,
+        patient_ids=[row.patient_id for row in listed],
+        object_type=AUDIT_OBJECT,
+    )
+    context.update(
+        {
+            "page": page,
+            "rows": [
+                {
+                    "row": row,
+                    "reference": identified.get(row.pathway_id),
+                    "url": _pathway_url(identified[row.pathway_id]) if row.pathway_id in identified else None,
+                }
+                for row in listed
+            ],
+            "is_delay": code in definitions.DELAY_ENDS,
+            "is_within_target": code == "milestones_within_target",
+            "period": form.period(),
+            "query": form.group_query(),
+            "dashboard_query": form.query(),
+            "group_label": _group_description(form),
+            "regional_rows": may_read_regional_indicator_rows(request.user),
+        }
+    )
     return render(request, "indicators/rows.html", context)
 
 
@@ -221,10 +263,19 @@ def _export_rows(request, code: str, extension: str):
     definition = _drillable(code)
     form = RowsForm(request.GET)
     if not form.is_valid():
-        return render(request, "indicators/rows.html", {"form": form, "definition": definition, "code": code}, status=400)
-    facts = indicator_rows_for_user(request.user, selectors.rows_behind(code, form.period(), form.filters(), **form.group()))
+        return render(
+            request, "indicators/rows.html", {"form": form, "definition": definition, "code": code}, status=400
+        )
+    facts = indicator_rows_for_user(
+        request.user, selectors.rows_behind(code, form.period(), form.filters(), **form.group())
+    )
     listed = exports.rows_from(exports.row_values(facts, code), code)
-    audit_many(Actor.from_request(request), action=AuditAction.EXPORT, patient_ids=[row.patient_id for row in listed], object_type=AUDIT_OBJECT)
+    audit_many(
+        Actor.from_request(request),
+        action=AuditAction.EXPORT,
+        patient_ids=[row.patient_id for row in listed],
+        object_type=AUDIT_OBJECT,
+    )
     headers, table = exports.row_headers(code), [exports.row_cells(row, code) for row in listed]
     if extension == "csv":
         content = exports.csv_bytes(headers, table)

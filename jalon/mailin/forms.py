@@ -23,7 +23,9 @@ class AttachmentChoiceField(forms.ModelMultipleChoiceField):
         OverflowError on SQLite instead."""
         for item in value if isinstance(value, list | tuple) else ():
             if beyond_any_row_id(item):
-                raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": item})
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": item}
+                )
         return super().clean(value)
 
 
@@ -33,7 +35,9 @@ class MailReferralForm(ReferralForm):
     def __init__(self, *args, mail: InboundMail, **kwargs):
         super().__init__(*args, phone_intake=True, **kwargs)
         del self.fields["caller_name"]
-        self.fields["entry_point"].queryset = EntryPoint.objects.filter(pk=mail.entry_point_id).select_related("organization")
+        self.fields["entry_point"].queryset = EntryPoint.objects.filter(pk=mail.entry_point_id).select_related(
+            "organization"
+        )
         self.fields["attachments"] = AttachmentChoiceField(
             label=_("Pièces jointes du courriel à joindre à la demande"),
             queryset=mail.attachments.filter(can_be_document=True),

@@ -63,7 +63,9 @@ class DirectoryMailbox:
 
     def fetch(self) -> Iterator[FetchedMail]:
         try:
-            names = sorted(entry.name for entry in self.path.iterdir() if entry.suffix.lower() == ".eml" and entry.is_file())
+            names = sorted(
+                entry.name for entry in self.path.iterdir() if entry.suffix.lower() == ".eml" and entry.is_file()
+            )
         except OSError as exc:
             raise MailboxUnavailable(f"mail-in folder {self.path} cannot be listed: {exc.strerror}") from exc
         for name in names:
@@ -106,13 +108,17 @@ class ImapMailbox:
     def __init__(self, url: str, *, imap_factory: Callable[..., imaplib.IMAP4] | None = None):
         parts = urlsplit(url)
         if parts.scheme != "imaps":
-            raise ImproperlyConfigured("MAIL_IN_URL must be imaps:// (IMAP over TLS) or dir://; plain imap:// is refused")
+            raise ImproperlyConfigured(
+                "MAIL_IN_URL must be imaps:// (IMAP over TLS) or dir://; plain imap:// is refused"
+            )
         try:
             port = parts.port or imaplib.IMAP4_SSL_PORT
         except ValueError as exc:
             raise ImproperlyConfigured("MAIL_IN_URL has an invalid port") from exc
         if not parts.hostname or not parts.username:
-            raise ImproperlyConfigured("MAIL_IN_URL must name the IMAP host and the user: imaps://user:password@host:993/INBOX")
+            raise ImproperlyConfigured(
+                "MAIL_IN_URL must name the IMAP host and the user: imaps://user:password@host:993/INBOX"
+            )
         self.host = parts.hostname
         self.port = port
         self.username = unquote(parts.username)
@@ -196,7 +202,7 @@ def mailbox_from_url(url: str, *, imap_factory: Callable[..., imaplib.IMAP4] | N
     """The source MAIL_IN_URL names: `dir://<folder>` or `imaps://user:password@host:993/INBOX`."""
     scheme = urlsplit(url).scheme
     if scheme == "dir":
-        folder = unquote(url[len("dir://"):])
+        folder = unquote(url[len("dir://") :])
         if not folder:
             raise ImproperlyConfigured("MAIL_IN_URL dir:// must name a folder, e.g. dir:///var/lib/jalon/mail-in")
         return DirectoryMailbox(Path(folder))

@@ -46,7 +46,9 @@ class InboundMail(models.Model):
     subject = models.CharField(_("objet"), max_length=500, blank=True)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
     body_text = models.TextField(_("texte"), blank=True)
-    parse_status = models.CharField(_("lecture"), max_length=12, choices=ParseStatus.choices, default=ParseStatus.PARSED)
+    parse_status = models.CharField(
+        _("lecture"), max_length=12, choices=ParseStatus.choices, default=ParseStatus.PARSED
+    )
     parse_error = models.TextField(_("erreur de lecture"), blank=True)
     sender = models.ForeignKey(
         "directory.Professional",
@@ -65,7 +67,9 @@ class InboundMail(models.Model):
         blank=True,
         related_name="inbound_mail",
     )
-    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     handled_at = models.DateTimeField(_("traité le"), null=True, blank=True)
     dismissal_reason = models.TextField(_("motif"), blank=True)
 

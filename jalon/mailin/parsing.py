@@ -41,9 +41,15 @@ LATIN_CHARSETS = {"us-ascii", "ascii", "iso-8859-1", "iso8859-1", "latin-1", "la
 MAIL_HEADERS = ("from", "sender", "to", "date", "subject", "message-id", "received", "mime-version", "return-path")
 # Defects that mean the structure itself is broken: a part's content would be guessed, not read.
 FATAL_DEFECTS = {
-    email_errors.StartBoundaryNotFoundDefect: gettext_lazy("la limite annoncée entre les parties du courriel est absente"),
-    email_errors.CloseBoundaryNotFoundDefect: gettext_lazy("le courriel est tronqué (la fin de sa structure MIME manque)"),
-    email_errors.NoBoundaryInMultipartDefect: gettext_lazy("le courriel annonce plusieurs parties sans dire comment les séparer"),
+    email_errors.StartBoundaryNotFoundDefect: gettext_lazy(
+        "la limite annoncée entre les parties du courriel est absente"
+    ),
+    email_errors.CloseBoundaryNotFoundDefect: gettext_lazy(
+        "le courriel est tronqué (la fin de sa structure MIME manque)"
+    ),
+    email_errors.NoBoundaryInMultipartDefect: gettext_lazy(
+        "le courriel annonce plusieurs parties sans dire comment les séparer"
+    ),
     email_errors.InvalidBase64LengthDefect: gettext_lazy("une partie encodée en base64 est tronquée ou corrompue"),
 }
 
@@ -102,7 +108,9 @@ def parse_mail(raw: bytes) -> ParsedMail:
     except ParseError:
         raise
     except Exception as exc:  # the email package can raise almost anything on hostile input
-        raise ParseError(_("Le contenu du courriel n'a pas pu être décodé (%(error)s).") % {"error": type(exc).__name__}) from exc
+        raise ParseError(
+            _("Le contenu du courriel n'a pas pu être décodé (%(error)s).") % {"error": type(exc).__name__}
+        ) from exc
     return ParsedMail(
         message_id=headers.message_id,
         sender_address=headers.sender_address,
@@ -194,7 +202,10 @@ class _Walker:
                 chosen = collect_text and (preferred is None or child is preferred)
                 self.walk(child, collect_text=chosen, depth=depth + 1)
         elif part.get_content_maintype() == "multipart":
-            raise ParseError(_("La structure du courriel est invalide : %(reason)s.") % {"reason": FATAL_DEFECTS[email_errors.NoBoundaryInMultipartDefect]})
+            raise ParseError(
+                _("La structure du courriel est invalide : %(reason)s.")
+                % {"reason": FATAL_DEFECTS[email_errors.NoBoundaryInMultipartDefect]}
+            )
         elif _is_attachment(part):
             self._attachment(part)
         elif collect_text:
@@ -239,7 +250,11 @@ class _Walker:
             headers = _headers(inner)
             lines = [_("---------- Message transféré ----------")]
             if headers.sender_address:
-                sender = f"{headers.sender_name} <{headers.sender_address}>" if headers.sender_name else headers.sender_address
+                sender = (
+                    f"{headers.sender_name} <{headers.sender_address}>"
+                    if headers.sender_name
+                    else headers.sender_address
+                )
                 lines.append(_("De : %(sender)s") % {"sender": sender})
             if headers.sent_at:
                 lines.append(_("Date : %(date)s") % {"date": headers.sent_at.strftime("%d/%m/%Y %H:%M %z")})
@@ -299,7 +314,11 @@ def _filename(part: EmailMessage) -> str:
 def _generated_name(number: int, content_type: str) -> str:
     import mimetypes
 
-    extension = {"image/jpeg": ".jpg", "text/plain": ".txt"}.get(content_type) or mimetypes.guess_extension(content_type) or ".bin"
+    extension = (
+        {"image/jpeg": ".jpg", "text/plain": ".txt"}.get(content_type)
+        or mimetypes.guess_extension(content_type)
+        or ".bin"
+    )
     return _("piece-jointe-%(number)d%(extension)s") % {"number": number, "extension": extension}
 
 
@@ -356,7 +375,24 @@ def _tidy_text(text: str) -> str:
 class _HtmlText(HTMLParser):
     """HTML to readable text: paragraphs apart, lines and list items on their own line, scripts and styles gone."""
 
-    PARAGRAPHS = {"p", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "section", "article", "header", "footer"}
+    PARAGRAPHS = {
+        "p",
+        "table",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "section",
+        "article",
+        "header",
+        "footer",
+    }
     LINES = {"div", "tr", "li", "dt", "dd"}
     SKIPPED = {"script", "style", "head", "title", "noscript", "template"}
 

@@ -14,7 +14,9 @@ def professional_for_address(address: str) -> Professional | None:
     address = (address or "").strip()
     if "@" not in address:
         return None
-    matches = list(Professional.objects.filter(Q(email__iexact=address) | Q(mssante_address__iexact=address)).distinct()[:2])
+    matches = list(
+        Professional.objects.filter(Q(email__iexact=address) | Q(mssante_address__iexact=address)).distinct()[:2]
+    )
     return matches[0] if len(matches) == 1 else None
 
 
@@ -31,13 +33,17 @@ def mails_for_coordinator(user, *, status: str = MailStatus.TO_COMPLETE) -> Quer
 
 def mail_counts_for_coordinator(user) -> dict[str, int]:
     """How many mails wait to be completed, and how many of them are unreadable (one query)."""
-    counts = inbound_mails_visible_to(user).filter(status=MailStatus.TO_COMPLETE).aggregate(
-        total=Count("id"), unreadable=Count("id", filter=Q(parse_status=ParseStatus.UNREADABLE))
+    counts = (
+        inbound_mails_visible_to(user)
+        .filter(status=MailStatus.TO_COMPLETE)
+        .aggregate(total=Count("id"), unreadable=Count("id", filter=Q(parse_status=ParseStatus.UNREADABLE)))
     )
     return {"total": counts["total"] or 0, "unreadable": counts["unreadable"] or 0}
 
 
 def mail_detail_queryset(user) -> QuerySet[InboundMail]:
-    return inbound_mails_visible_to(user).select_related(
-        "sender", "entry_point__organization", "referral", "handled_by__professional"
-    ).prefetch_related("attachments")
+    return (
+        inbound_mails_visible_to(user)
+        .select_related("sender", "entry_point__organization", "referral", "handled_by__professional")
+        .prefetch_related("attachments")
+    )

@@ -90,11 +90,19 @@ def inbound_mail_store(
             raise
         logger.exception("mail-in: a parsed mail could not be stored as such; it is kept raw as unreadable")
         result = _create_mail(
-            **values, parsed=None, parse_error=_("Le courriel a été lu mais n'a pas pu être enregistré tel quel : il est gardé brut.")
+            **values,
+            parsed=None,
+            parse_error=_("Le courriel a été lu mais n'a pas pu être enregistré tel quel : il est gardé brut."),
         )
     if result.created:
         mail = result.mail
-        audit(actor or Actor.system(), action=AuditAction.CREATE, patient_id=None, object_type="inbound_mail", object_id=mail.pk)
+        audit(
+            actor or Actor.system(),
+            action=AuditAction.CREATE,
+            patient_id=None,
+            object_type="inbound_mail",
+            object_id=mail.pk,
+        )
         logger.info(
             "mail-in: mail %s stored for entry point %s (%s, %d attachment(s), sender %s)",
             mail.pk,
@@ -106,7 +114,9 @@ def inbound_mail_store(
     return result
 
 
-def _create_mail(*, raw: bytes, digest: str, entry_point: EntryPoint, received_at, parsed, parse_error: str) -> StoreResult:
+def _create_mail(
+    *, raw: bytes, digest: str, entry_point: EntryPoint, received_at, parsed, parse_error: str
+) -> StoreResult:
     """Write the mail, its raw file and its attachments in a savepoint; the existing row if another worker won the race."""
     headers = parsed if parsed is not None else salvage_headers(raw)
     mail = InboundMail(
@@ -284,7 +294,9 @@ def _attachment_uploads(mail: InboundMail, attachment_ids) -> list[SimpleUploade
                 _("La pièce jointe « %(name)s » n'est plus disponible.") % {"name": attachment.original_name},
                 field="attachments",
             ) from exc
-        uploads.append(SimpleUploadedFile(attachment.original_name, data, content_type=attachment.detected_content_type))
+        uploads.append(
+            SimpleUploadedFile(attachment.original_name, data, content_type=attachment.detected_content_type)
+        )
     return uploads
 
 
@@ -332,7 +344,13 @@ def inbound_mail_convert(
     mail.handled_by = actor.user
     mail.handled_at = timezone.now()
     mail.save(update_fields=["status", "referral", "handled_by", "handled_at"])
-    audit(actor, action=AuditAction.UPDATE, patient_id=result.referral.patient_id, object_type="inbound_mail", object_id=mail.pk)
+    audit(
+        actor,
+        action=AuditAction.UPDATE,
+        patient_id=result.referral.patient_id,
+        object_type="inbound_mail",
+        object_id=mail.pk,
+    )
     logger.info("mail-in: mail %s became referral %s", mail.pk, result.referral.reference)
     return result
 
@@ -341,7 +359,9 @@ def inbound_mail_convert(
 def inbound_mail_dismiss(*, actor: Actor, mail: InboundMail, reason: str) -> InboundMail:
     """Set the mail aside with its reason (spam, duplicate...); it is kept, never deleted."""
     if not reason.strip():
-        raise MailInError(MailInErrorCode.REASON_REQUIRED, _("Indiquez pourquoi ce courriel est écarté."), field="reason")
+        raise MailInError(
+            MailInErrorCode.REASON_REQUIRED, _("Indiquez pourquoi ce courriel est écarté."), field="reason"
+        )
     mail = _locked_to_complete(mail)
     mail.status = MailStatus.DISMISSED
     mail.dismissal_reason = reason.strip()

@@ -52,7 +52,12 @@ def mail_list(request):
     filters = MailFilterForm(request.GET)
     status = (filters.cleaned_data.get("status") if filters.is_valid() else "") or MailStatus.TO_COMPLETE
     page = Paginator(selectors.mails_for_coordinator(request.user, status=status), 50).get_page(request.GET.get("page"))
-    audit_objects(Actor.from_request(request), action=AuditAction.READ, object_type="inbound_mail", object_ids=[mail.pk for mail in page])
+    audit_objects(
+        Actor.from_request(request),
+        action=AuditAction.READ,
+        object_type="inbound_mail",
+        object_ids=[mail.pk for mail in page],
+    )
     return render(request, "mailin/mail_list.html", {"filters": filters, "page": page, "status": status})
 
 
@@ -67,9 +72,17 @@ def _raw_text(mail) -> tuple[str, bool]:
     return text[:RAW_TEXT_SHOWN], len(text) > RAW_TEXT_SHOWN or mail.raw_size > len(data)
 
 
-def _render_detail(request, mail, *, convert_form=None, exam_formset=None, dismiss_form=None, open_action="", status=200):
+def _render_detail(
+    request, mail, *, convert_form=None, exam_formset=None, dismiss_form=None, open_action="", status=200
+):
     patient_id = mail.referral.patient_id if mail.referral_id else None
-    audit(Actor.from_request(request), action=AuditAction.READ, patient_id=patient_id, object_type="inbound_mail", object_id=mail.pk)
+    audit(
+        Actor.from_request(request),
+        action=AuditAction.READ,
+        patient_id=patient_id,
+        object_type="inbound_mail",
+        object_id=mail.pk,
+    )
     context = {"mail": mail, "attachments": list(mail.attachments.all()), "open_action": open_action}
     if mail.is_unreadable:
         context["raw_text"], context["raw_cut"] = _raw_text(mail)
@@ -140,14 +153,22 @@ def mail_convert(request, pk: int):
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             messages.success(
-                request, _("Demande %(reference)s créée à partir du courriel.") % {"reference": result.referral.reference}
+                request,
+                _("Demande %(reference)s créée à partir du courriel.") % {"reference": result.referral.reference},
             )
             return redirect("coordination:referral", reference=result.referral.reference)
-    messages.error(request, _("La demande n'est pas enregistrée : corrigez les champs signalés ; le courriel reste à compléter."))
+    messages.error(
+        request, _("La demande n'est pas enregistrée : corrigez les champs signalés ; le courriel reste à compléter.")
+    )
     if request.FILES:
-        messages.warning(request, _("Joignez à nouveau les fichiers ajoutés à la main : les pièces jointes du courriel restent cochées."))
+        messages.warning(
+            request,
+            _("Joignez à nouveau les fichiers ajoutés à la main : les pièces jointes du courriel restent cochées."),
+        )
     mail.refresh_from_db()
-    return _render_detail(request, mail, convert_form=form, exam_formset=exam_formset, open_action="convert", status=400)
+    return _render_detail(
+        request, mail, convert_form=form, exam_formset=exam_formset, open_action="convert", status=400
+    )
 
 
 @login_required
@@ -160,7 +181,9 @@ def mail_dismiss(request, pk: int):
     form = DismissForm(request.POST, prefix="dismiss")
     if form.is_valid():
         try:
-            services.inbound_mail_dismiss(actor=Actor.from_request(request), mail=mail, reason=form.cleaned_data["reason"])
+            services.inbound_mail_dismiss(
+                actor=Actor.from_request(request), mail=mail, reason=form.cleaned_data["reason"]
+            )
         except MailInError as error:
             form.add_error("reason" if error.field == "reason" else None, error.message)
         else:
@@ -178,9 +201,17 @@ def attachment_download(request, pk: int, attachment_id: int):
     attachment = mail.attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404
-    audit(Actor.from_request(request), action=AuditAction.DOWNLOAD, patient_id=None, object_type="inbound_mail.attachment", object_id=attachment.pk)
+    audit(
+        Actor.from_request(request),
+        action=AuditAction.DOWNLOAD,
+        patient_id=None,
+        object_type="inbound_mail.attachment",
+        object_id=attachment.pk,
+    )
     # Only a PDF, PNG or JPEG (by its bytes) is shown; anything else only downloads (stored_file_response).
-    return stored_file_response(attachment.file, content_type=attachment.detected_content_type, filename=attachment.original_name)
+    return stored_file_response(
+        attachment.file, content_type=attachment.detected_content_type, filename=attachment.original_name
+    )
 
 
 @login_required
@@ -188,5 +219,13 @@ def attachment_download(request, pk: int, attachment_id: int):
 @require_GET
 def raw_download(request, pk: int):
     mail = inbound_mail_for_user(request.user, pk)
-    audit(Actor.from_request(request), action=AuditAction.DOWNLOAD, patient_id=None, object_type="inbound_mail.raw", object_id=mail.pk)
-    return stored_file_response(mail.raw, content_type="message/rfc822", as_attachment=True, filename=f"courriel-{mail.pk}.eml")
+    audit(
+        Actor.from_request(request),
+        action=AuditAction.DOWNLOAD,
+        patient_id=None,
+        object_type="inbound_mail.raw",
+        object_id=mail.pk,
+    )
+    return stored_file_response(
+        mail.raw, content_type="message/rfc822", as_attachment=True, filename=f"courriel-{mail.pk}.eml"
+    )

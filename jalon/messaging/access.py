@@ -15,7 +15,9 @@ def undelivered_messages_reach(user) -> Q:
     organization_ids = user.organization_ids() if has_capability(user, C.WORK_REFERRALS) else []
     # The patient has a referral at one of their entry points (through the patient, so that messaging,
     # below referrals, names no referral model).
-    of_their_patients = Patient.objects.filter(pk=OuterRef("patient_id"), referrals__entry_point__organization_id__in=organization_ids)
+    of_their_patients = Patient.objects.filter(
+        pk=OuterRef("patient_id"), referrals__entry_point__organization_id__in=organization_ids
+    )
     return Q(event__referral__entry_point__organization_id__in=organization_ids) | Q(
         Exists(of_their_patients), event__referral__isnull=True
     )

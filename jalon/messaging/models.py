@@ -42,7 +42,9 @@ class OutboxMessage(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     # A definitive failure is shown to the coordination until someone retries it or takes it into account.
     failure_handled_at = models.DateTimeField(null=True, blank=True)
-    failure_handled_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    failure_handled_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # The notification kind (jalon/messaging/kinds.py) that wrote it; blank for alerts and older rows.
     kind = models.CharField(_("type de message"), max_length=60, blank=True, db_index=True)
     # A PDF letter joined to a secure message (a storage name; the file belongs to the pathway's letters).
@@ -75,8 +77,13 @@ class NotificationTemplate(models.Model):
 
     kind = models.CharField(_("type de message"), max_length=60)
     organization = models.ForeignKey(
-        "directory.Organization", verbose_name=_("organisation"), on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", help_text=_("Vide : texte de toute la région."),
+        "directory.Organization",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Vide : texte de toute la région."),
     )
     version = models.PositiveIntegerField()
     subject = models.CharField(_("objet"), max_length=200)
@@ -92,10 +99,13 @@ class NotificationTemplate(models.Model):
         verbose_name = _("modèle de message")
         constraints = [
             models.UniqueConstraint(
-                fields=["kind", "version"], condition=models.Q(organization__isnull=True), name="notification_template_version_unique"
+                fields=["kind", "version"],
+                condition=models.Q(organization__isnull=True),
+                name="notification_template_version_unique",
             ),
             models.UniqueConstraint(
-                fields=["kind", "organization", "version"], condition=models.Q(organization__isnull=False),
+                fields=["kind", "organization", "version"],
+                condition=models.Q(organization__isnull=False),
                 name="notification_template_org_version_unique",
             ),
         ]
@@ -107,7 +117,9 @@ class NotificationTemplate(models.Model):
 class NotificationPreference(models.Model):
     """The channels a professional wants for one kind of notification (in Jalon is always on)."""
 
-    professional = models.ForeignKey("directory.Professional", on_delete=models.CASCADE, related_name="notification_preferences")
+    professional = models.ForeignKey(
+        "directory.Professional", on_delete=models.CASCADE, related_name="notification_preferences"
+    )
     kind = models.CharField(max_length=60)
     channels = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -8,5 +8,9 @@ urlpatterns = [
     path("preferences/", views.preferences, name="preferences"),
     path("modeles/", views.template_list, name="templates"),
     path("modeles/<str:kind>/", views.template_edit, name="template_edit"),
-    path("modeles/organisation/<int:organization_id>/<str:kind>/", views.template_edit_organization, name="template_edit_organization"),
+    path(
+        "modeles/organisation/<int:organization_id>/<str:kind>/",
+        views.template_edit_organization,
+        name="template_edit_organization",
+    ),
 ]

@@ -50,6 +50,7 @@ def _newest_by_kind(queryset) -> dict:
         newest.setdefault((template.organization_id, template.kind), template)
     return newest
 
+
 @login_required
 @capability_required(Capability.MANAGE_NOTIFICATION_TEXTS)
 def template_list(request):
@@ -57,7 +58,9 @@ def template_list(request):
     then the latest publications the user is concerned by (region-wide and their organisations')."""
     organization_ids = notification_text_organization_ids(request.user)
     organizations = list(Organization.objects.filter(pk__in=organization_ids).order_by("name"))
-    concerned = NotificationTemplate.objects.filter(Q(organization__isnull=True) | Q(organization_id__in=organization_ids))
+    concerned = NotificationTemplate.objects.filter(
+        Q(organization__isnull=True) | Q(organization_id__in=organization_ids)
+    )
     newest = _newest_by_kind(concerned)
     # An admin follows every publication of the region; a manager the region's and their organisations'.
     visible = NotificationTemplate.objects.all() if may_edit_regional_notification_texts(request.user) else concerned
@@ -74,12 +77,16 @@ def template_list(request):
         .select_related("created_by", "organization")
         .order_by("-published_at", "-id")[:RECENT_PUBLICATIONS]
     )
-    return render(request, "messaging/template_list.html", {
-        "rows": rows,
-        "organizations": organizations,
-        "may_edit_regional": may_edit_regional_notification_texts(request.user),
-        "recent": [{"template": template, "kind": KINDS.get(template.kind)} for template in recent],
-    })
+    return render(
+        request,
+        "messaging/template_list.html",
+        {
+            "rows": rows,
+            "organizations": organizations,
+            "may_edit_regional": may_edit_regional_notification_texts(request.user),
+            "recent": [{"template": template, "kind": KINDS.get(template.kind)} for template in recent],
+        },
+    )
 
 
 def _previews(kind, data: dict) -> dict:
@@ -136,14 +143,27 @@ def _edit(request, kind: str, *, organization):
             try:
                 if request.POST.get("action") == "publish":
                     published = notification_template_publish(
-                        actor=Actor.from_request(request), kind=kind, subject=data["subject"], body=data["body"],
-                        notice=data["notice"], change_note=data["change_note"], organization_id=organization_id,
+                        actor=Actor.from_request(request),
+                        kind=kind,
+                        subject=data["subject"],
+                        body=data["body"],
+                        notice=data["notice"],
+                        change_note=data["change_note"],
+                        organization_id=organization_id,
                     )
-                    messages.success(request, _("Version %(version)s publiée : les prochains messages l'utilisent.") % {"version": published.version})
+                    messages.success(
+                        request,
+                        _("Version %(version)s publiée : les prochains messages l'utilisent.")
+                        % {"version": published.version},
+                    )
                     if organization is None:
                         return redirect("notifications:template_edit", kind=kind)
-                    return redirect("notifications:template_edit_organization", organization_id=organization_id, kind=kind)
-                check_template(kind=notification_kind, subject=data["subject"], body=data["body"], notice=data["notice"])
+                    return redirect(
+                        "notifications:template_edit_organization", organization_id=organization_id, kind=kind
+                    )
+                check_template(
+                    kind=notification_kind, subject=data["subject"], body=data["body"], notice=data["notice"]
+                )
                 previews = _previews(notification_kind, data)
             except ValidationError as error:
                 for field, problems in error.message_dict.items():
@@ -156,14 +176,22 @@ def _edit(request, kind: str, *, organization):
         form = TemplateForm(initial={"subject": current.subject, "body": current.body, "notice": current.notice})
     variables = [VARIABLES[name] for name in notification_kind.all_variables]
     history = (
-        NotificationTemplate.objects.filter(kind=kind, organization_id=organization_id).select_related("created_by").order_by("-version")[:20]
+        NotificationTemplate.objects.filter(kind=kind, organization_id=organization_id)
+        .select_related("created_by")
+        .order_by("-version")[:20]
     )
     return render(
         request,
         "messaging/template_edit.html",
         {
-            "kind": notification_kind, "current": current, "form": form, "previews": previews, "variables": variables,
-            "history": history, "organization": organization, "inherits_regional": organization is not None and current.organization_id is None,
+            "kind": notification_kind,
+            "current": current,
+            "form": form,
+            "previews": previews,
+            "variables": variables,
+            "history": history,
+            "organization": organization,
+            "inherits_regional": organization is not None and current.organization_id is None,
             "site_url": settings.SITE_URL,
         },
         status=status,
@@ -180,7 +208,11 @@ def preferences(request):
         raise PermissionDenied
     available = available_channels(professional)
     stored = dict(NotificationPreference.objects.filter(professional=professional).values_list("kind", "channels"))
-    kinds = {code: kind for code, kind in KINDS.items() if not kind.staff or has_capability(request.user, Capability.WORK_REFERRALS)}
+    kinds = {
+        code: kind
+        for code, kind in KINDS.items()
+        if not kind.staff or has_capability(request.user, Capability.WORK_REFERRALS)
+    }
     if request.method == "POST":
         choices = {code: request.POST.getlist(f"channels-{code}") for code in kinds}
         unknown = {value for values in choices.values() for value in values} - set(CHOOSABLE_CHANNELS)
@@ -194,28 +226,51 @@ def preferences(request):
     rows = []
     for code, kind in kinds.items():
         chosen = stored.get(code, default_channels(professional))
-        rows.append({
-            "kind": kind,
-            "cells": [
-                {"channel": channel, "label": channel_labels[channel], "checked": channel in chosen, "available": channel in available}
-                for channel in CHOOSABLE_CHANNELS
-            ],
-        })
+        rows.append(
+            {
+                "kind": kind,
+                "cells": [
+                    {
+                        "channel": channel,
+                        "label": channel_labels[channel],
+                        "checked": channel in chosen,
+                        "available": channel in available,
+                    }
+                    for channel in CHOOSABLE_CHANNELS
+                ],
+            }
+        )
     missing = [channel_labels[c] for c in CHOOSABLE_CHANNELS if c not in available]
     return render(
         request,
         "messaging/preferences.html",
-        {"rows": rows, "channels": [channel_labels[c] for c in CHOOSABLE_CHANNELS], "missing": missing, "professional": professional},
+        {
+            "rows": rows,
+            "channels": [channel_labels[c] for c in CHOOSABLE_CHANNELS],
+            "missing": missing,
+            "professional": professional,
+        },
     )
 
 
 @login_required
 def inbox(request):
     """The messages Jalon wrote to this user, newest first; opening the page marks them read."""
-    queryset = OutboxMessage.objects.filter(channel=Channel.IN_APP, recipient_user=request.user).select_related("event__referral").order_by("-created_at", "-id")
+    queryset = (
+        OutboxMessage.objects.filter(channel=Channel.IN_APP, recipient_user=request.user)
+        .select_related("event__referral")
+        .order_by("-created_at", "-id")
+    )
     page = Paginator(queryset, 30).get_page(request.GET.get("page"))
     rows = [{"message": message, "unread": message.read_at is None} for message in page]
-    audit_many(Actor.from_request(request), action=AuditAction.READ, patient_ids=[m.patient_id for m in page if m.patient_id], object_type="notification.inbox")
+    audit_many(
+        Actor.from_request(request),
+        action=AuditAction.READ,
+        patient_ids=[m.patient_id for m in page if m.patient_id],
+        object_type="notification.inbox",
+    )
     inbox_mark_read(user=request.user)
     may_choose_channels = has_capability(request.user, Capability.RECEIVE_NOTIFICATIONS)
-    return render(request, "messaging/inbox.html", {"page": page, "rows": rows, "may_choose_channels": may_choose_channels})
+    return render(
+        request, "messaging/inbox.html", {"page": page, "rows": rows, "may_choose_channels": may_choose_channels}
+    )

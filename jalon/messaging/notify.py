@@ -52,7 +52,9 @@ def _shipped_texts() -> dict[str, dict[str, str]]:
 
 def published_templates(kind: str, organization_id: int | None = None):
     """The published versions of `kind` for one organisation (None: region-wide), newest first."""
-    return NotificationTemplate.objects.filter(kind=kind, published_at__isnull=False, organization_id=organization_id).order_by("-version")
+    return NotificationTemplate.objects.filter(
+        kind=kind, published_at__isnull=False, organization_id=organization_id
+    ).order_by("-version")
 
 
 def current_template(kind: str, organization_id: int | None = None) -> NotificationTemplate:
@@ -76,7 +78,10 @@ def is_mobile(phone: str) -> bool:
         number = phonenumbers.parse(phone, "FR")
     except phonenumbers.NumberParseException:
         return False
-    return phonenumbers.number_type(number) in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    return phonenumbers.number_type(number) in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
 
 
 def available_channels(professional) -> list[str]:
@@ -174,29 +179,61 @@ def notify(
         if len(notice) > SMS_MAX_LENGTH:  # unusually long values: the notice still goes, shortened to a safe text
             notice = render("Jalon : nouvelle information ({reference}). Connectez-vous : {lien}", plain_values)
         message_key = f"{key}-p{professional.pk}" if key else f"event-{event.pk}-{kind}-p{professional.pk}"
-        common = dict(patient_id=patient_id, event_id=event.pk if event is not None else None,
-                      recipient_professional_id=professional.pk, kind=kind)
+        common = dict(
+            patient_id=patient_id,
+            event_id=event.pk if event is not None else None,
+            recipient_professional_id=professional.pk,
+            kind=kind,
+        )
         for channel in chosen_channels(professional, kind):
             if channel == Channel.MSSANTE:
-                queued.append(outbox_enqueue(
-                    idempotency_key=f"{message_key}-mssante", channel=channel, recipient_address=professional.mssante_address,
-                    subject=subject, body=secure_body, attachment_path=attachment_path, attachment_name=attachment_name, **common,
-                ))
+                queued.append(
+                    outbox_enqueue(
+                        idempotency_key=f"{message_key}-mssante",
+                        channel=channel,
+                        recipient_address=professional.mssante_address,
+                        subject=subject,
+                        body=secure_body,
+                        attachment_path=attachment_path,
+                        attachment_name=attachment_name,
+                        **common,
+                    )
+                )
             elif channel == Channel.EMAIL:
-                queued.append(outbox_enqueue(
-                    idempotency_key=f"{message_key}-email", channel=channel, recipient_address=professional.email,
-                    subject=subject, body=notice, **common,
-                ))
+                queued.append(
+                    outbox_enqueue(
+                        idempotency_key=f"{message_key}-email",
+                        channel=channel,
+                        recipient_address=professional.email,
+                        subject=subject,
+                        body=notice,
+                        **common,
+                    )
+                )
             elif channel == Channel.SMS:
-                queued.append(outbox_enqueue(
-                    idempotency_key=f"{message_key}-sms", channel=channel, recipient_address=professional.phone,
-                    subject=subject, body=notice, **common,
-                ))
+                queued.append(
+                    outbox_enqueue(
+                        idempotency_key=f"{message_key}-sms",
+                        channel=channel,
+                        recipient_address=professional.phone,
+                        subject=subject,
+                        body=notice,
+                        **common,
+                    )
+                )
         user_id = _user_id_of(professional)
         if user_id is not None:
-            queued.append(outbox_enqueue(
-                idempotency_key=f"{message_key}-in_app", channel=Channel.IN_APP, recipient_address=f"jalon:{user_id}",
-                recipient_user_id=user_id, subject=subject, body=secure_body,
-                attachment_path=attachment_path, attachment_name=attachment_name, **common,
-            ))
+            queued.append(
+                outbox_enqueue(
+                    idempotency_key=f"{message_key}-in_app",
+                    channel=Channel.IN_APP,
+                    recipient_address=f"jalon:{user_id}",
+                    recipient_user_id=user_id,
+                    subject=subject,
+                    body=secure_body,
+                    attachment_path=attachment_path,
+                    attachment_name=attachment_name,
+                    **common,
+                )
+            )
     return queued

@@ -127,12 +127,14 @@ def _check_deliverable(message: OutboxMessage) -> None:
             validate_email(address)
         except ValidationError:
             raise PermanentDeliveryError(
-                gettext("Adresse électronique du destinataire invalide ou absente : « %(address)s »") % {"address": address}
+                gettext("Adresse électronique du destinataire invalide ou absente : « %(address)s »")
+                % {"address": address}
             ) from None
     elif message.channel == Channel.SMS:
         if not _is_valid_phone(address):
             raise PermanentDeliveryError(
-                gettext("Numéro de téléphone du destinataire invalide ou absent : « %(address)s »") % {"address": address}
+                gettext("Numéro de téléphone du destinataire invalide ou absent : « %(address)s »")
+                % {"address": address}
             )
         # An SMS carries no clinical detail: callers write a short notice to log in, nothing longer goes out.
         if len(message.body) > SMS_MAX_LENGTH:
@@ -141,7 +143,9 @@ def _check_deliverable(message: OutboxMessage) -> None:
                 % {"length": len(message.body), "maximum": SMS_MAX_LENGTH}
             )
     elif message.channel != Channel.IN_APP:
-        raise PermanentDeliveryError(gettext("Canal inconnu : « %(channel)s », aucun moyen d'envoyer ce message") % {"channel": message.channel})
+        raise PermanentDeliveryError(
+            gettext("Canal inconnu : « %(channel)s », aucun moyen d'envoyer ce message") % {"channel": message.channel}
+        )
 
 
 def _is_valid_phone(address: str) -> bool:
@@ -228,7 +232,11 @@ def outbox_deliver_due(*, limit: int = 200) -> int:
 def outbox_retry(*, message_id: int) -> OutboxMessage:
     """Put a failed message back in the queue (a person decided to try again): attempts start over."""
     OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.FAILED).update(
-        status=OutboxStatus.PENDING, attempts=0, next_attempt_at=timezone.now(), failure_handled_at=None, failure_handled_by=None
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        next_attempt_at=timezone.now(),
+        failure_handled_at=None,
+        failure_handled_by=None,
     )
     message = OutboxMessage.objects.get(pk=message_id)
     if message.status == OutboxStatus.PENDING:
@@ -284,7 +292,13 @@ def notification_template_publish(
         change_note=change_note.strip()[:300],
         source=(latest or regional).source if (latest or regional) else "",
     )
-    audit(actor, action=AuditAction.CREATE, patient_id=None, object_type="notification_template.published", object_id=template.pk)
+    audit(
+        actor,
+        action=AuditAction.CREATE,
+        patient_id=None,
+        object_type="notification_template.published",
+        object_id=template.pk,
+    )
     _announce_publication(template=template, actor=actor)
     return template
 
@@ -315,17 +329,32 @@ def _announce_publication(*, template, actor) -> None:
         path = reverse("notifications:template_edit_organization", args=[template.organization_id, template.kind])
     else:
         path = reverse("notifications:template_edit", args=[template.kind])
-    subject = _("Texte publié : « %(label)s » (%(scope)s), version %(version)s") % {"label": label, "scope": scope, "version": template.version}
+    subject = _("Texte publié : « %(label)s » (%(scope)s), version %(version)s") % {
+        "label": label,
+        "scope": scope,
+        "version": template.version,
+    }
     body = _("%(author)s a publié la version %(version)s du message « %(label)s » pour %(scope)s.") % {
-        "author": author, "version": template.version, "label": label, "scope": scope,
+        "author": author,
+        "version": template.version,
+        "label": label,
+        "scope": scope,
     }
     if template.change_note:
         body += "\n" + _("Nature de la modification : %(note)s") % {"note": template.change_note}
     body += "\n\n" + _("Voir le texte : %(url)s") % {"url": f"{settings.SITE_URL}{path}"}
-    for user_id in publication_audience(organization_id=template.organization_id).exclude(pk=actor.user.pk).values_list("pk", flat=True):
+    for user_id in (
+        publication_audience(organization_id=template.organization_id)
+        .exclude(pk=actor.user.pk)
+        .values_list("pk", flat=True)
+    ):
         outbox_enqueue(
-            idempotency_key=f"template-published-{template.pk}-u{user_id}", channel=Channel.IN_APP,
-            recipient_address=f"jalon:{user_id}", recipient_user_id=user_id, subject=subject[:200], body=body,
+            idempotency_key=f"template-published-{template.pk}-u{user_id}",
+            channel=Channel.IN_APP,
+            recipient_address=f"jalon:{user_id}",
+            recipient_user_id=user_id,
+            subject=subject[:200],
+            body=body,
             kind="notification_template.published",
         )
 
@@ -348,4 +377,6 @@ def notification_preferences_set(*, professional, choices: dict[str, list[str]])
 
 def inbox_mark_read(*, user) -> int:
     """Mark the user's in-app messages read; returns how many were unread."""
-    return OutboxMessage.objects.filter(channel=Channel.IN_APP, recipient_user=user, read_at__isnull=True).update(read_at=timezone.now())
+    return OutboxMessage.objects.filter(channel=Channel.IN_APP, recipient_user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

@@ -29,7 +29,9 @@ def placeholders(text: str) -> list[str]:
         parts = list(_FORMATTER.parse(text))
     except ValueError as exc:
         raise ValidationError(
-            _("Accolade mal fermée : écrivez une variable entre accolades, par exemple {reference}, et {{ ou }} pour une accolade seule."),
+            _(
+                "Accolade mal fermée : écrivez une variable entre accolades, par exemple {reference}, et {{ ou }} pour une accolade seule."
+            ),
             code="malformed",
         ) from exc
     names = []
@@ -38,8 +40,14 @@ def placeholders(text: str) -> list[str]:
             continue
         if not field_name or not field_name.isidentifier() or format_spec or conversion:
             raise ValidationError(
-                _("« {%(field)s} » n'est pas une variable : écrivez seulement son nom entre accolades, par exemple {reference}.")
-                % {"field": field_name + (f"!{conversion}" if conversion else "") + (f":{format_spec}" if format_spec else "")},
+                _(
+                    "« {%(field)s} » n'est pas une variable : écrivez seulement son nom entre accolades, par exemple {reference}."
+                )
+                % {
+                    "field": field_name
+                    + (f"!{conversion}" if conversion else "")
+                    + (f":{format_spec}" if format_spec else "")
+                },
                 code="malformed",
             )
         names.append(field_name)
@@ -58,8 +66,10 @@ def check_text(text: str, kind: NotificationKind, *, secure: bool, label: str) -
             )
         elif VARIABLES[name].clinical and not secure:
             errors.append(
-                _("%(label)s : la variable {%(name)s} donne une information médicale ou l'identité du patient ; elle ne peut "
-                  "figurer que dans le texte sécurisé (MSSanté et Jalon), pas dans l'objet ni l'avis court envoyé par e-mail ou SMS.")
+                _(
+                    "%(label)s : la variable {%(name)s} donne une information médicale ou l'identité du patient ; elle ne peut "
+                    "figurer que dans le texte sécurisé (MSSanté et Jalon), pas dans l'objet ni l'avis court envoyé par e-mail ou SMS."
+                )
                 % {"label": label, "name": name}
             )
     if errors:
@@ -124,8 +134,10 @@ def foreign_links(text: str) -> list[str]:
 def check_links(text: str, *, label: str) -> list[str]:
     """One French message per link to another site than Jalon in `text` (empty when there is none)."""
     return [
-        _("%(label)s : « %(link)s » renvoie ailleurs que vers Jalon. Un message ne peut contenir aucun lien ni adresse "
-          "d'un autre site (hameçonnage) ; pour renvoyer vers Jalon, utilisez la variable {lien} ou l'adresse %(site)s.")
+        _(
+            "%(label)s : « %(link)s » renvoie ailleurs que vers Jalon. Un message ne peut contenir aucun lien ni adresse "
+            "d'un autre site (hameçonnage) ; pour renvoyer vers Jalon, utilisez la variable {lien} ou l'adresse %(site)s."
+        )
         % {"label": label, "link": link, "site": settings.SITE_URL}
         for link in foreign_links(text)
     ]
@@ -170,7 +182,9 @@ def check_template(*, kind: NotificationKind, subject: str, body: str, notice: s
         longest = render(notice, sample_values(kind))
         if len(longest) > SMS_MAX_LENGTH:
             problems.setdefault("notice", []).append(
-                _("L'avis court part aussi par SMS : %(length)s caractères avec des valeurs d'exemple, %(max)s au plus.")
+                _(
+                    "L'avis court part aussi par SMS : %(length)s caractères avec des valeurs d'exemple, %(max)s au plus."
+                )
                 % {"length": len(longest), "max": SMS_MAX_LENGTH}
             )
     if len(subject) > 150:

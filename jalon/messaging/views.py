@@ -30,5 +30,11 @@ def failed_message_action(request, message_id: int, action: str):
     else:
         outbox_failure_handle(message_id=message.pk, user=request.user)
         messages.success(request, _("Échec d'envoi pris en compte."))
-    audit(Actor.from_request(request), action=AuditAction.UPDATE, patient_id=message.patient_id, object_type="outbox_message", object_id=message.pk)
+    audit(
+        Actor.from_request(request),
+        action=AuditAction.UPDATE,
+        patient_id=message.patient_id,
+        object_type="outbox_message",
+        object_id=message.pk,
+    )
     return redirect("coordination:worklist")

@@ -22,7 +22,12 @@ from jalon.pathways.errors import PathwayError
 @capability_required(Capability.WORK_REFERRALS)
 def alert_list(request):
     alerts = list(alerts_for_coordinator(request.user)[:200])
-    audit_many(Actor.from_request(request), action=AuditAction.READ, patient_ids=[a.pathway.patient_id for a in alerts], object_type="alerts")
+    audit_many(
+        Actor.from_request(request),
+        action=AuditAction.READ,
+        patient_ids=[a.pathway.patient_id for a in alerts],
+        object_type="alerts",
+    )
     return render(request, "pathways/alerts.html", {"alerts": alerts})
 
 

@@ -29,7 +29,9 @@ from jalon.messaging.notify import notify
 from jalon.pathways.errors import PathwayError, PathwayErrorCode
 from jalon.pathways.models import Alert, AlertKind, AlertPolicy, Milestone, MilestoneStatus, Pathway, PathwayStatus
 
-DEFAULT_POLICY = AlertPolicy(version=0, warning_horizon_hours=24, warning_share_percent=20, escalation_after_hours=48, lost_to_follow_up_days=14)
+DEFAULT_POLICY = AlertPolicy(
+    version=0, warning_horizon_hours=24, warning_share_percent=20, escalation_after_hours=48, lost_to_follow_up_days=14
+)
 
 
 def current_policy() -> AlertPolicy:
@@ -51,7 +53,9 @@ def open_alerts(now=None) -> QuerySet[Alert]:
         milestone__due_at=F("due_at"),
     ) & ~Q(kind=AlertKind.DUE_SOON, due_at__lte=now)
     still_lost = Q(kind=AlertKind.LOST_TO_FOLLOW_UP, pathway__lost_to_follow_up=True)
-    return Alert.objects.filter(acknowledged_at__isnull=True, pathway__status=PathwayStatus.ACTIVE).filter(still_due | still_lost)
+    return Alert.objects.filter(acknowledged_at__isnull=True, pathway__status=PathwayStatus.ACTIVE).filter(
+        still_due | still_lost
+    )
 
 
 def _people(organization_id: int, role: str) -> list[User]:
@@ -75,9 +79,13 @@ def _notify(alert: Alert, users: list[User], *, kind: str, suffix: str, link_pat
         "depuis": day_month_year(alert.due_at),
     }
     notify(
-        kind=kind, key=f"alert-{alert.key}-{suffix}", patient_id=alert.pathway.patient_id,
+        kind=kind,
+        key=f"alert-{alert.key}-{suffix}",
+        patient_id=alert.pathway.patient_id,
         organization_id=referral.entry_point.organization_id,
-        recipients=[user.professional for user in users if user.professional_id], values=values, link_path=link_path,
+        recipients=[user.professional for user in users if user.professional_id],
+        values=values,
+        link_path=link_path,
     )
 
 
@@ -88,9 +96,14 @@ def _alert_kind(alert: Alert) -> str:
 def _raise(*, key: str, kind: str, pathway: Pathway, milestone: Milestone | None, due_at, now) -> bool:
     try:
         with transaction.atomic():
-            alert = Alert.objects.create(key=key, kind=kind, pathway=pathway, milestone=milestone, due_at=due_at, raised_at=now)
+            alert = Alert.objects.create(
+                key=key, kind=kind, pathway=pathway, milestone=milestone, due_at=due_at, raised_at=now
+            )
             _notify(
-                alert, _people(pathway.referral.entry_point.organization_id, Role.COORDINATOR), kind=_alert_kind(alert), suffix="raised",
+                alert,
+                _people(pathway.referral.entry_point.organization_id, Role.COORDINATOR),
+                kind=_alert_kind(alert),
+                suffix="raised",
                 link_path=reverse("pathways:detail", args=[pathway.referral.reference]),
             )
     except IntegrityError:
@@ -114,16 +127,29 @@ def alerts_scan(*, now=None) -> ScanReport:
         kind = AlertKind.OVERDUE if milestone.due_at <= now else AlertKind.DUE_SOON
         # "Due soon" is a share of the step's own window (AlertPolicy.warning_window), never its first minute.
         counted_from = milestone.counted_from or milestone.pathway.started_at
-        if kind == AlertKind.DUE_SOON and now < milestone.due_at - policy.warning_window(milestone.due_at, counted_from):
+        if kind == AlertKind.DUE_SOON and now < milestone.due_at - policy.warning_window(
+            milestone.due_at, counted_from
+        ):
             continue
         key = f"{kind}:m{milestone.pk}:{milestone.due_at:%Y%m%dT%H%M}"
-        report.raised += _raise(key=key, kind=kind, pathway=milestone.pathway, milestone=milestone, due_at=milestone.due_at, now=now)
+        report.raised += _raise(
+            key=key, kind=kind, pathway=milestone.pathway, milestone=milestone, due_at=milestone.due_at, now=now
+        )
 
     quiet_since = now - timedelta(days=policy.lost_to_follow_up_days)
-    for pathway in Pathway.objects.filter(status=PathwayStatus.ACTIVE, last_activity_at__lt=quiet_since).select_related("referral__entry_point"):
+    for pathway in Pathway.objects.filter(status=PathwayStatus.ACTIVE, last_activity_at__lt=quiet_since).select_related(
+        "referral__entry_point"
+    ):
         Pathway.objects.filter(pk=pathway.pk, last_activity_at=pathway.last_activity_at).update(lost_to_follow_up=True)
         key = f"{AlertKind.LOST_TO_FOLLOW_UP}:p{pathway.pk}:{pathway.last_activity_at:%Y%m%dT%H%M}"
-        report.raised += _raise(key=key, kind=AlertKind.LOST_TO_FOLLOW_UP, pathway=pathway, milestone=None, due_at=pathway.last_activity_at, now=now)
+        report.raised += _raise(
+            key=key,
+            kind=AlertKind.LOST_TO_FOLLOW_UP,
+            pathway=pathway,
+            milestone=None,
+            due_at=pathway.last_activity_at,
+            now=now,
+        )
 
     escalate_before = now - timedelta(hours=policy.escalation_after_hours)
     to_escalate = open_alerts(now).filter(kind=AlertKind.OVERDUE, escalated_at__isnull=True, due_at__lt=escalate_before)
@@ -133,8 +159,11 @@ def alerts_scan(*, now=None) -> ScanReport:
                 continue
             # Managers reach no nominative page: their link is Jalon's home.
             _notify(
-                alert, _people(alert.pathway.referral.entry_point.organization_id, Role.MANAGER), kind="alert.escalated",
-                suffix="escalated", link_path=reverse("accounts:home"),
+                alert,
+                _people(alert.pathway.referral.entry_point.organization_id, Role.MANAGER),
+                kind="alert.escalated",
+                suffix="escalated",
+                link_path=reverse("accounts:home"),
             )
             report.escalated += 1
     return report
@@ -151,10 +180,23 @@ def alert_acknowledge(*, actor: Actor, alert: Alert, note: str) -> Alert:
     alert.refresh_from_db()
     if updated:
         event_record(
-            actor=actor, kind="alert.acknowledged", patient_id=alert.pathway.patient_id, referral_id=alert.pathway.referral_id,
-            payload={"alert": alert.kind, "milestone": alert.milestone.label if alert.milestone_id else None, "note": note.strip()},
+            actor=actor,
+            kind="alert.acknowledged",
+            patient_id=alert.pathway.patient_id,
+            referral_id=alert.pathway.referral_id,
+            payload={
+                "alert": alert.kind,
+                "milestone": alert.milestone.label if alert.milestone_id else None,
+                "note": note.strip(),
+            },
         )
-        audit(actor, action=AuditAction.UPDATE, patient_id=alert.pathway.patient_id, object_type="alert", object_id=alert.pk)
+        audit(
+            actor,
+            action=AuditAction.UPDATE,
+            patient_id=alert.pathway.patient_id,
+            object_type="alert",
+            object_id=alert.pk,
+        )
     return alert
 
 

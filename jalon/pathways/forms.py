@@ -32,16 +32,23 @@ class MilestoneRecordForm(forms.Form):
 
 
 class MilestoneSkipForm(forms.Form):
-    reason = forms.CharField(label=_("Motif pour passer cette étape"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Motif pour passer cette étape"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class OutcomeForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("Issue du diagnostic"),
-        choices=[(Outcome.MALIGNANT, _("Cancer confirmé")), (Outcome.NOT_MALIGNANT, _("Non malin : retour au médecin traitant"))],
+        choices=[
+            (Outcome.MALIGNANT, _("Cancer confirmé")),
+            (Outcome.NOT_MALIGNANT, _("Non malin : retour au médecin traitant")),
+        ],
         widget=forms.RadioSelect,
     )
-    note = forms.CharField(label=_("Conclusion de l'équipe"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("Conclusion de l'équipe"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class CloseForm(forms.Form):
@@ -53,7 +60,12 @@ class StayEventForm(forms.Form):
 
     stay_kind = forms.ChoiceField(
         label=_("Événement"),
-        choices=[("admission", _("Admission")), ("transfer", _("Transfert")), ("discharge", _("Sortie")), ("death", _("Décès"))],
+        choices=[
+            ("admission", _("Admission")),
+            ("transfer", _("Transfert")),
+            ("discharge", _("Sortie")),
+            ("death", _("Décès")),
+        ],
     )
     occurred_at = forms.DateTimeField(
         label=_("Date et heure"),
@@ -62,7 +74,9 @@ class StayEventForm(forms.Form):
         error_messages={"invalid": _("Saisissez une date et une heure valides.")},
     )
     place = forms.CharField(label=_("Lieu (établissement, service)"), required=False, max_length=200)
-    note = forms.CharField(label=_("Précisions pour le médecin"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Précisions pour le médecin"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

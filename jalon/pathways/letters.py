@@ -58,11 +58,19 @@ def next_steps_lines(pathway: Pathway) -> list[str]:
     lines = []
     for milestone in pending:
         if milestone.planned_at:
-            lines.append(_("%(label)s : prévu le %(when)s") % {"label": milestone.label, "when": when_in_words(milestone.planned_at)})
+            lines.append(
+                _("%(label)s : prévu le %(when)s")
+                % {"label": milestone.label, "when": when_in_words(milestone.planned_at)}
+            )
         elif milestone.due_at and milestone.due_at < now:
-            lines.append(_("%(label)s : en retard (échéance dépassée : %(day)s)") % {"label": milestone.label, "day": day_in_words(milestone.due_at)})
+            lines.append(
+                _("%(label)s : en retard (échéance dépassée : %(day)s)")
+                % {"label": milestone.label, "day": day_in_words(milestone.due_at)}
+            )
         elif milestone.due_at:
-            lines.append(_("%(label)s : avant le %(day)s") % {"label": milestone.label, "day": day_in_words(milestone.due_at)})
+            lines.append(
+                _("%(label)s : avant le %(day)s") % {"label": milestone.label, "day": day_in_words(milestone.due_at)}
+            )
         else:
             lines.append(milestone.label)
     return lines
@@ -103,15 +111,21 @@ def _story(pathway: Pathway, kind: str, content: LetterContent):
     styles = getSampleStyleSheet()
     body = ParagraphStyle("body", parent=styles["BodyText"], fontName="Helvetica", fontSize=11, leading=15)
     small = ParagraphStyle("small", parent=body, fontSize=9, leading=12)
-    brand = ParagraphStyle("brand", parent=styles["Title"], fontName="Helvetica-Bold", fontSize=20, alignment=0, spaceAfter=2)
-    heading = ParagraphStyle("heading", parent=styles["Heading2"], fontName="Helvetica-Bold", fontSize=13, spaceBefore=10, spaceAfter=4)
+    brand = ParagraphStyle(
+        "brand", parent=styles["Title"], fontName="Helvetica-Bold", fontSize=20, alignment=0, spaceAfter=2
+    )
+    heading = ParagraphStyle(
+        "heading", parent=styles["Heading2"], fontName="Helvetica-Bold", fontSize=13, spaceBefore=10, spaceAfter=4
+    )
 
     def text(value: str, style=body):
         return Paragraph(escape(value).replace("\n", "<br/>"), style)
 
     referral, patient = pathway.referral, pathway.patient
     entry_point = referral.entry_point
-    recipient = referral.gp if referral.gp_id and referral.gp_confirmed_at else referral.referrer  # a proposed GP is not written to
+    recipient = (
+        referral.gp if referral.gp_id and referral.gp_confirmed_at else referral.referrer
+    )  # a proposed GP is not written to
     story = [text("Jalon", brand), text(sender_line(entry_point), small)]
     if entry_point.phone:
         story.append(text(_("Téléphone : %(phone)s") % {"phone": phone_display(entry_point.phone)}, small))
@@ -125,7 +139,10 @@ def _story(pathway: Pathway, kind: str, content: LetterContent):
     if patient.shareable_ins:  # printed only for a qualified identity (RNIV)
         story.append(text(_("INS : %(ins)s") % {"ins": patient.shareable_ins}))
     story += [
-        text(_("Référence du parcours : %(reference)s (%(template)s)") % {"reference": referral.reference, "template": pathway.template_version.template.name}),
+        text(
+            _("Référence du parcours : %(reference)s (%(template)s)")
+            % {"reference": referral.reference, "template": pathway.template_version.template.name}
+        ),
         Spacer(1, 4 * mm),
         text(_("Chère consœur, cher confrère,")),
         text(content.opening),
@@ -138,7 +155,11 @@ def _story(pathway: Pathway, kind: str, content: LetterContent):
         story += [Spacer(1, 4 * mm), text(content.closing)]
     story += [
         Spacer(1, 6 * mm),
-        text(_("Vous pouvez suivre le parcours en temps réel dans Jalon et écrire à la coordination depuis la page du patient.")),
+        text(
+            _(
+                "Vous pouvez suivre le parcours en temps réel dans Jalon et écrire à la coordination depuis la page du patient."
+            )
+        ),
         Spacer(1, 4 * mm),
         text(_("Bien confraternellement,")),
         text(_("La coordination – %(entry_point)s") % {"entry_point": entry_point.name}),
@@ -153,8 +174,15 @@ def letter_pdf(*, pathway: Pathway, kind: str, content: LetterContent) -> bytes:
 
     buffer = BytesIO()
     document = SimpleDocTemplate(
-        buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm, bottomMargin=18 * mm,
-        title=f"{TITLES[kind]} – {pathway.referral.reference}", author="Jalon", lang="fr-FR",
+        buffer,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+        title=f"{TITLES[kind]} – {pathway.referral.reference}",
+        author="Jalon",
+        lang="fr-FR",
     )
     document.build(_story(pathway, kind, content))
     return buffer.getvalue()
@@ -167,7 +195,12 @@ def letter_write(*, pathway: Pathway, kind: str, content: LetterContent, event=N
         return existing
     pdf = letter_pdf(pathway=pathway, kind=kind, content=content)
     letter = Letter(
-        pathway=pathway, kind=kind, title=str(TITLES[kind]), size=len(pdf), sha256=hashlib.sha256(pdf).hexdigest(), event=event,
+        pathway=pathway,
+        kind=kind,
+        title=str(TITLES[kind]),
+        size=len(pdf),
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        event=event,
     )
     letter.file.save("courrier.pdf", ContentFile(pdf), save=False)
     letter.save()
@@ -175,5 +208,9 @@ def letter_write(*, pathway: Pathway, kind: str, content: LetterContent, event=N
 
 
 def attachment_name(letter: Letter) -> str:
-    slug = "premiere-journee-diagnostic" if letter.kind == LetterKind.FIRST_DIAGNOSTIC_DAY else "compte-rendu-fin-de-parcours"
+    slug = (
+        "premiere-journee-diagnostic"
+        if letter.kind == LetterKind.FIRST_DIAGNOSTIC_DAY
+        else "compte-rendu-fin-de-parcours"
+    )
     return f"{slug}-{letter.pathway.referral.reference}.pdf"

@@ -31,41 +31,73 @@ class MilestoneForm(forms.Form):
 
     code = forms.CharField(label=_("Code"), max_length=40, widget=forms.TextInput(attrs={"size": 14}))
     label = forms.CharField(label=_("Libellé"), max_length=200)
-    order = forms.IntegerField(label=_("Ordre"), min_value=0, max_value=32767, widget=forms.NumberInput(attrs={"size": 4}))
+    order = forms.IntegerField(
+        label=_("Ordre"), min_value=0, max_value=32767, widget=forms.NumberInput(attrs={"size": 4})
+    )
     phase = forms.ChoiceField(label=_("Phase"), choices=Phase.choices, initial=Phase.DIAGNOSIS)
     branch = forms.ChoiceField(label=_("Branche"), choices=Branch.choices, required=False, initial=Branch.ALWAYS)
-    responsible_role = forms.ChoiceField(label=_("Responsable"), choices=[("", _("— Choisir —")), *ResponsibleRole.choices])
+    responsible_role = forms.ChoiceField(
+        label=_("Responsable"), choices=[("", _("— Choisir —")), *ResponsibleRole.choices]
+    )
     required = forms.BooleanField(label=_("Obligatoire"), required=False, initial=True)
     depends_on = CodeListField(
-        label=_("Dépend de"), required=False, max_length=400, help_text=_("Codes des jalons à faire avant, séparés par des virgules.")
+        label=_("Dépend de"),
+        required=False,
+        max_length=400,
+        help_text=_("Codes des jalons à faire avant, séparés par des virgules."),
     )
     reference_code = forms.CharField(
-        label=_("Délai compté depuis"), max_length=40, required=False,
+        label=_("Délai compté depuis"),
+        max_length=40,
+        required=False,
         help_text=_("Code d'un jalon ; « request » : depuis la réception de la demande ; vide : depuis l'acceptation."),
     )
-    target_amount = forms.IntegerField(label=_("Délai cible"), min_value=0, required=False, widget=forms.NumberInput(attrs={"size": 4}))
+    target_amount = forms.IntegerField(
+        label=_("Délai cible"), min_value=0, required=False, widget=forms.NumberInput(attrs={"size": 4})
+    )
     target_unit = forms.ChoiceField(label=_("Unité"), choices=[("", "—"), *DELAY_UNITS], required=False)
     source = forms.CharField(label=_("Source"), max_length=300, required=False)
-    p1_amount = forms.IntegerField(label=_("Délai P1 (très urgent)"), min_value=0, required=False, widget=forms.NumberInput(attrs={"size": 4}))
+    p1_amount = forms.IntegerField(
+        label=_("Délai P1 (très urgent)"), min_value=0, required=False, widget=forms.NumberInput(attrs={"size": 4})
+    )
     p1_unit = forms.ChoiceField(label=_("Unité P1"), choices=[("", "—"), *DELAY_UNITS], required=False)
-    p2_amount = forms.IntegerField(label=_("Délai P2 (urgent)"), min_value=0, required=False, widget=forms.NumberInput(attrs={"size": 4}))
+    p2_amount = forms.IntegerField(
+        label=_("Délai P2 (urgent)"), min_value=0, required=False, widget=forms.NumberInput(attrs={"size": 4})
+    )
     p2_unit = forms.ChoiceField(label=_("Unité P2"), choices=[("", "—"), *DELAY_UNITS], required=False)
-    p3_amount = forms.IntegerField(label=_("Délai P3 (habituel)"), min_value=0, required=False, widget=forms.NumberInput(attrs={"size": 4}))
+    p3_amount = forms.IntegerField(
+        label=_("Délai P3 (habituel)"), min_value=0, required=False, widget=forms.NumberInput(attrs={"size": 4})
+    )
     p3_unit = forms.ChoiceField(label=_("Unité P3"), choices=[("", "—"), *DELAY_UNITS], required=False)
     priority_source = forms.CharField(
-        label=_("Source des délais par priorité"), max_length=300, required=False,
-        help_text=_("Une priorité laissée vide reprend le délai cible. P1 ≤ P2 ≤ P3. Citez la source ou « proposition Jalon, à valider »."),
+        label=_("Source des délais par priorité"),
+        max_length=300,
+        required=False,
+        help_text=_(
+            "Une priorité laissée vide reprend le délai cible. P1 ≤ P2 ≤ P3. Citez la source ou « proposition Jalon, à valider »."
+        ),
     )
     follows = CodeListField(
-        label=_("Jamais attendu avant"), required=False, max_length=400,
-        help_text=_("Codes de jalons antérieurs dont l'échéance ne peut pas être dépassée par celle-ci (sans devoir les attendre)."),
+        label=_("Jamais attendu avant"),
+        required=False,
+        max_length=400,
+        help_text=_(
+            "Codes de jalons antérieurs dont l'échéance ne peut pas être dépassée par celle-ci (sans devoir les attendre)."
+        ),
     )
-    resource_kind = forms.ChoiceField(label=_("Ressource à réserver"), choices=[("", _("— Aucune —")), *ResourceKind.choices], required=False)
+    resource_kind = forms.ChoiceField(
+        label=_("Ressource à réserver"), choices=[("", _("— Aucune —")), *ResourceKind.choices], required=False
+    )
     same_day_group = forms.CharField(
-        label=_("Même jour que"), max_length=40, required=False, help_text=_("Un nom commun aux étapes à planifier le même jour, ex. diagnostic_day.")
+        label=_("Même jour que"),
+        max_length=40,
+        required=False,
+        help_text=_("Un nom commun aux étapes à planifier le même jour, ex. diagnostic_day."),
     )
     specialty = forms.ChoiceField(
-        label=_("Spécialité du service"), choices=[("", _("— Toute —")), *Specialty.choices], required=False,
+        label=_("Spécialité du service"),
+        choices=[("", _("— Toute —")), *Specialty.choices],
+        required=False,
         help_text=_("La ressource réservée doit appartenir à un service de cette spécialité."),
     )
 

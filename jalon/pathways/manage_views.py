@@ -50,7 +50,11 @@ def version_detail(request, kind: str, number: int):
     return render(
         request,
         "pathways/manage/version_detail.html",
-        {"version": version, "template": version.template, "is_current": current is not None and current.pk == version.pk},
+        {
+            "version": version,
+            "template": version.template,
+            "is_current": current is not None and current.pk == version.pk,
+        },
     )
 
 
@@ -61,7 +65,11 @@ def version_new(request, kind: str):
     """A formset pre-filled with the current version's milestones; saving publishes version N+1."""
     template = get_object_or_404(PathwayTemplate, kind=kind)
     current = template.current_version()
-    initial = [initial_row(template_services.milestone_as_dict(m)) for m in current.milestones.order_by("order", "id")] if current else []
+    initial = (
+        [initial_row(template_services.milestone_as_dict(m)) for m in current.milestones.order_by("order", "id")]
+        if current
+        else []
+    )
     formset = MilestoneFormSet(request.POST or None, initial=initial, prefix="milestones")
     version_form = VersionForm(request.POST or None)
     if request.method == "POST":
@@ -81,7 +89,8 @@ def version_new(request, kind: str):
             else:
                 messages.success(
                     request,
-                    _("Version %(number)s publiée : les parcours déjà en cours gardent leur version.") % {"number": version.version},
+                    _("Version %(number)s publiée : les parcours déjà en cours gardent leur version.")
+                    % {"number": version.version},
                 )
                 return redirect("pathway_templates:version", kind=template.kind, number=version.version)
         messages.error(request, _("La nouvelle version n'est pas enregistrée : corrigez les erreurs signalées."))
@@ -94,7 +103,9 @@ def version_new(request, kind: str):
     )
 
 
-def _attach_errors(invalid: template_services.TemplateVersionInvalid, kept_forms: list, version_form: VersionForm) -> None:
+def _attach_errors(
+    invalid: template_services.TemplateVersionInvalid, kept_forms: list, version_form: VersionForm
+) -> None:
     """Put each refusal from the service on the row and field it concerns."""
     for field_name, field_messages in invalid.fields.items():
         for message in field_messages:

@@ -60,7 +60,9 @@ class PathwayTemplateVersion(models.Model):
     template = models.ForeignKey(PathwayTemplate, on_delete=models.PROTECT, related_name="versions")
     version = models.PositiveIntegerField()
     published_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     change_note = models.TextField(_("nature de la modification"), blank=True)
     source = models.TextField(_("source"), blank=True)
 
@@ -110,7 +112,9 @@ class MilestoneTemplate(models.Model):
 
     class Meta:
         ordering = ["template_version", "order"]
-        constraints = [models.UniqueConstraint(fields=["template_version", "code"], name="milestone_template_code_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["template_version", "code"], name="milestone_template_code_unique")
+        ]
 
     def __str__(self) -> str:
         return self.label
@@ -152,7 +156,9 @@ class Pathway(models.Model):
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="pathways")
     template_version = models.ForeignKey(PathwayTemplateVersion, on_delete=models.PROTECT, related_name="pathways")
     priority = models.CharField(_("priorité"), max_length=2, choices=Priority.choices)
-    status = models.CharField(_("statut"), max_length=10, choices=PathwayStatus.choices, default=PathwayStatus.ACTIVE, db_index=True)
+    status = models.CharField(
+        _("statut"), max_length=10, choices=PathwayStatus.choices, default=PathwayStatus.ACTIVE, db_index=True
+    )
     outcome = models.CharField(_("issue du diagnostic"), max_length=16, choices=Outcome.choices, blank=True, default="")
     department = models.CharField(max_length=3, blank=True, help_text="Department whose working calendar applies.")
     started_at = models.DateTimeField(_("débuté le"), default=timezone.now)
@@ -184,15 +190,21 @@ class Milestone(models.Model):
     code = models.SlugField(max_length=40)
     label = models.CharField(_("jalon"), max_length=200)
     order = models.PositiveSmallIntegerField()
-    status = models.CharField(_("statut"), max_length=10, choices=MilestoneStatus.choices, default=MilestoneStatus.PENDING)
+    status = models.CharField(
+        _("statut"), max_length=10, choices=MilestoneStatus.choices, default=MilestoneStatus.PENDING
+    )
     due_at = models.DateTimeField(_("échéance"), null=True, blank=True, db_index=True)
     # Where the step's window starts (its reference time): "due soon" is a share of that window.
     counted_from = models.DateTimeField(_("délai compté depuis"), null=True, blank=True)
     planned_at = models.DateTimeField(_("prévu le"), null=True, blank=True, help_text="Appointment date, once booked.")
     done_at = models.DateTimeField(_("réalisé le"), null=True, blank=True)
-    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     note = models.TextField(_("commentaire"), blank=True)
-    document = models.ForeignKey("referrals.ReferralDocument", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    document = models.ForeignKey(
+        "referrals.ReferralDocument", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     appointment_reference = models.CharField(_("rendez-vous lié"), max_length=200, blank=True)
 
     class Meta:
@@ -211,10 +223,14 @@ class Task(models.Model):
 
     pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="tasks")
     label = models.CharField(_("tâche"), max_length=300)
-    responsible_role = models.CharField(_("responsable"), max_length=20, choices=ResponsibleRole.choices, default=ResponsibleRole.COORDINATOR)
+    responsible_role = models.CharField(
+        _("responsable"), max_length=20, choices=ResponsibleRole.choices, default=ResponsibleRole.COORDINATOR
+    )
     due_at = models.DateTimeField(_("échéance"), null=True, blank=True)
     done_at = models.DateTimeField(_("faite le"), null=True, blank=True)
-    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     source = models.CharField(_("origine"), max_length=200, blank=True)
     complement_item = models.CharField(_("élément demandé à l'adresseur"), max_length=40, blank=True)
 
@@ -239,7 +255,9 @@ class AlertPolicy(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     warning_horizon_hours = models.PositiveIntegerField(_("prévenir avant l'échéance (heures)"), default=24)
     # A step is "due soon" when this share of its own window is left (never more than the horizon above).
-    warning_share_percent = models.PositiveSmallIntegerField(_("prévenir quand il reste (% du délai de l'étape)"), default=20)
+    warning_share_percent = models.PositiveSmallIntegerField(
+        _("prévenir quand il reste (% du délai de l'étape)"), default=20
+    )
     escalation_after_hours = models.PositiveIntegerField(_("escalader après retard de (heures)"), default=48)
     lost_to_follow_up_days = models.PositiveIntegerField(_("perdu de vue sans événement depuis (jours)"), default=14)
     source = models.CharField(_("source"), max_length=300, blank=True)
@@ -248,7 +266,12 @@ class AlertPolicy(models.Model):
         ordering = ["-version"]
 
     def warning_window(self, due_at, counted_from) -> timedelta:
-        return warning_window(due_at, counted_from, horizon=timedelta(hours=self.warning_horizon_hours), share_percent=self.warning_share_percent)
+        return warning_window(
+            due_at,
+            counted_from,
+            horizon=timedelta(hours=self.warning_horizon_hours),
+            share_percent=self.warning_share_percent,
+        )
 
 
 class AlertKind(models.TextChoices):
@@ -268,7 +291,9 @@ class Alert(models.Model):
     raised_at = models.DateTimeField(_("levée le"), default=timezone.now)
     escalated_at = models.DateTimeField(_("escaladée le"), null=True, blank=True)
     acknowledged_at = models.DateTimeField(_("prise en compte le"), null=True, blank=True)
-    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     note = models.TextField(_("note"), blank=True)
 
     class Meta:

@@ -41,13 +41,19 @@ def first_diagnostic_day_is_done(pathway: Pathway, recorded: Milestone) -> bool:
 def first_day_opening(sex: str) -> str:
     """The first diagnostic day letter's opening, agreed with the patient's sex (inclusive only when unknown)."""
     if sex == Sex.FEMALE:
-        return _("Votre patiente a été accueillie le %(day)s pour sa première journée de diagnostic. "
-                 "Voici les examens réalisés et les prochaines étapes prévues.")
+        return _(
+            "Votre patiente a été accueillie le %(day)s pour sa première journée de diagnostic. "
+            "Voici les examens réalisés et les prochaines étapes prévues."
+        )
     if sex == Sex.MALE:
-        return _("Votre patient a été accueilli le %(day)s pour sa première journée de diagnostic. "
-                 "Voici les examens réalisés et les prochaines étapes prévues.")
-    return _("Votre patient·e a été accueilli·e le %(day)s pour sa première journée de diagnostic. "
-             "Voici les examens réalisés et les prochaines étapes prévues.")
+        return _(
+            "Votre patient a été accueilli le %(day)s pour sa première journée de diagnostic. "
+            "Voici les examens réalisés et les prochaines étapes prévues."
+        )
+    return _(
+        "Votre patient·e a été accueilli·e le %(day)s pour sa première journée de diagnostic. "
+        "Voici les examens réalisés et les prochaines étapes prévues."
+    )
 
 
 def closing_opening(sex: str) -> str:
@@ -71,22 +77,31 @@ def notify_first_diagnostic_day(*, pathway: Pathway, event, day) -> None:
         ),
     )
     notify_city(
-        kind="pathway.first_diagnostic_day", referral=pathway.referral, event=event,
+        kind="pathway.first_diagnostic_day",
+        referral=pathway.referral,
+        event=event,
         values={"date": when_in_words(day), "examens_faits": _bullets(done), "prochaines_etapes": _bullets(upcoming)},
-        attachment_path=letter.file.name, attachment_name=attachment_name(letter),
+        attachment_path=letter.file.name,
+        attachment_name=attachment_name(letter),
     )
 
 
 def notify_tumour_board_decision(*, pathway: Pathway, event, decision: str, day, actor_user=None) -> None:
     notify_city(
-        kind="tumour_board.decision", referral=pathway.referral, event=event, actor_user=actor_user,
+        kind="tumour_board.decision",
+        referral=pathway.referral,
+        event=event,
+        actor_user=actor_user,
         values={"date": day_month_year(day), "decision": decision or _("voir le compte rendu de RCP")},
     )
 
 
 def notify_stay(*, pathway: Pathway, event, stay_kind: str, day, place: str, note: str, actor_user=None) -> None:
     notify_city(
-        kind=f"stay.{stay_kind}", referral=pathway.referral, event=event, actor_user=actor_user,
+        kind=f"stay.{stay_kind}",
+        referral=pathway.referral,
+        event=event,
+        actor_user=actor_user,
         values={"date": when_in_words(day), "lieu": place, "motif": note},
     )
 
@@ -108,7 +123,10 @@ def notify_closing_report(*, pathway: Pathway, event, reason: str, conclusion: s
         ),
     )
     notify_city(
-        kind="pathway.closed", referral=pathway.referral, event=event,
+        kind="pathway.closed",
+        referral=pathway.referral,
+        event=event,
         values={"motif": reason, "examens_faits": _bullets(done), "decision": conclusion or "-"},
-        attachment_path=letter.file.name, attachment_name=attachment_name(letter),
+        attachment_path=letter.file.name,
+        attachment_name=attachment_name(letter),
     )

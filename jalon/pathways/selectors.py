@@ -90,7 +90,12 @@ def referral_documents(referral: Referral) -> list[ReferralDocument]:
 
 
 def milestone_status(
-    milestone: Milestone, *, now: datetime, warning_horizon: timedelta, warning_share_percent: int = 100, pathway_closed: bool = False
+    milestone: Milestone,
+    *,
+    now: datetime,
+    warning_horizon: timedelta,
+    warning_share_percent: int = 100,
+    pathway_closed: bool = False,
 ) -> str:
     """done, skipped, overdue (pending and past due), due_soon (within the alerts' warning window:
     `warning_window`), planned or not_done."""
@@ -102,7 +107,9 @@ def milestone_status(
         return "not_done"
     if milestone.due_at is not None and milestone.due_at < now:
         return "overdue"
-    window = warning_window(milestone.due_at, milestone.counted_from, horizon=warning_horizon, share_percent=warning_share_percent)
+    window = warning_window(
+        milestone.due_at, milestone.counted_from, horizon=warning_horizon, share_percent=warning_share_percent
+    )
     if milestone.due_at is not None and milestone.due_at <= now + window:
         return "due_soon"
     return "planned"
@@ -195,7 +202,9 @@ def pathway_page(pathway: Pathway, *, now: datetime | None = None) -> PathwayPag
     now = now or timezone.now()
     referral = pathway.referral
     milestones = list(
-        Milestone.objects.filter(pathway=pathway).select_related("template", "done_by", "document").order_by("order", "id")
+        Milestone.objects.filter(pathway=pathway)
+        .select_related("template", "done_by", "document")
+        .order_by("order", "id")
     )
     labels_by_code = dict(
         MilestoneTemplate.objects.filter(template_version_id=pathway.template_version_id).values_list("code", "label")
@@ -207,7 +216,11 @@ def pathway_page(pathway: Pathway, *, now: datetime | None = None) -> PathwayPag
         MilestoneRow(
             milestone=milestone,
             status=milestone_status(
-                milestone, now=now, warning_horizon=horizon, warning_share_percent=policy.warning_share_percent, pathway_closed=pathway.is_closed
+                milestone,
+                now=now,
+                warning_horizon=horizon,
+                warning_share_percent=policy.warning_share_percent,
+                pathway_closed=pathway.is_closed,
             ),
             target=target_text(milestone.template, labels_by_code, pathway.priority),
         )
@@ -215,13 +228,20 @@ def pathway_page(pathway: Pathway, *, now: datetime | None = None) -> PathwayPag
     ]
     tasks = list(Task.objects.filter(pathway=pathway).select_related("done_by").order_by("done_at", "due_at", "id"))
     alerts = list(open_alerts(now).filter(pathway=pathway).select_related("milestone").order_by("due_at", "id"))
-    events = Event.objects.filter(referral_id=referral.pk).select_related("actor").prefetch_related(
-        Prefetch("messages", queryset=OutboxMessage.objects.select_related("recipient_professional").order_by("id"))
-    ).order_by("occurred_at", "id")
+    events = (
+        Event.objects.filter(referral_id=referral.pk)
+        .select_related("actor")
+        .prefetch_related(
+            Prefetch("messages", queryset=OutboxMessage.objects.select_related("recipient_professional").order_by("id"))
+        )
+        .order_by("occurred_at", "id")
+    )
     timeline = []
     for event in events:
         entry = history_entry(event, value_labels=_HISTORY_VALUE_LABELS)
-        timeline.append(TimelineEntry(event=event, label=entry.label, details=entry.details, messages=list(event.messages.all())))
+        timeline.append(
+            TimelineEntry(event=event, label=entry.label, details=entry.details, messages=list(event.messages.all()))
+        )
     documents = referral_documents(referral)
     decision = _decision_of(referral)
     return PathwayPage(
@@ -299,11 +319,12 @@ def first_task_rows(first_tasks: list[dict]) -> list[dict]:
         {
             "label": task.get("label", ""),
             "role": str(roles.get(task.get("responsible_role", "coordinator"), task.get("responsible_role", ""))),
-            "delay": delay_text(task["due_amount"], task.get("due_unit", "days")) if task.get("due_amount") is not None else "",
+            "delay": delay_text(task["due_amount"], task.get("due_unit", "days"))
+            if task.get("due_amount") is not None
+            else "",
         }
         for task in first_tasks or []
     ]
-
 
 
 def proposal_summary(proposal) -> dict:

@@ -51,7 +51,9 @@ def current_template_version(pathway_kind: str):
 
 
 def _create_milestones(pathway: Pathway, branch: str) -> None:
-    templates = MilestoneTemplate.objects.filter(template_version=pathway.template_version, branch=branch).order_by("order")
+    templates = MilestoneTemplate.objects.filter(template_version=pathway.template_version, branch=branch).order_by(
+        "order"
+    )
     Milestone.objects.bulk_create(
         Milestone(pathway=pathway, template=template, code=template.code, label=template.label, order=template.order)
         for template in templates
@@ -66,7 +68,11 @@ def recompute_due_dates(pathway: Pathway) -> list[Milestone]:
     closures). Then two rules: a step is never due before an earlier step it follows (its reference, the
     steps it depends on and the ones it `follows`: their done time, else their due date), and never while
     the entry point is closed (moved to its next opening, `workcalendar.next_opening`)."""
-    referral = Referral.objects.select_related("entry_point__organization").prefetch_related("entry_point__closures").get(pk=pathway.referral_id)
+    referral = (
+        Referral.objects.select_related("entry_point__organization")
+        .prefetch_related("entry_point__closures")
+        .get(pk=pathway.referral_id)
+    )
     calendar = {**opening_calendar(referral.entry_point), "department": pathway.department or None}
     milestones = list(pathway.milestones.select_related("template").order_by("order"))
     by_code = {milestone.code: milestone for milestone in milestones}
@@ -80,7 +86,9 @@ def recompute_due_dates(pathway: Pathway) -> list[Milestone]:
         if target is not None:
             counted_from = _reference_time(pathway, referral, template.reference_code, by_code)
             if counted_from is not None:
-                new_due = add_delay(counted_from, *target, department=calendar["department"], closures=calendar["closures"])
+                new_due = add_delay(
+                    counted_from, *target, department=calendar["department"], closures=calendar["closures"]
+                )
                 new_due = max([new_due, *_times_followed(template, by_code)])
                 new_due = next_opening(new_due, **calendar)
         if (new_due, counted_from) != (milestone.due_at, milestone.counted_from):
@@ -104,7 +112,9 @@ def _times_followed(template: MilestoneTemplate, by_code: dict[str, Milestone]) 
     return times
 
 
-def _reference_time(pathway: Pathway, referral: Referral, reference_code: str, by_code: dict[str, Milestone]) -> datetime | None:
+def _reference_time(
+    pathway: Pathway, referral: Referral, reference_code: str, by_code: dict[str, Milestone]
+) -> datetime | None:
     """Blank: the pathway's start (acceptance); "request": the referral's reception; else the reference
     step's done time, or its due date while pending."""
     if not reference_code:
@@ -120,7 +130,9 @@ def _reference_time(pathway: Pathway, referral: Referral, reference_code: str, b
 
 
 @transaction.atomic
-def pathway_start(*, actor: Actor, referral, priority: str, first_tasks: list[dict] | tuple = (), task_source: str = "") -> Pathway:
+def pathway_start(
+    *, actor: Actor, referral, priority: str, first_tasks: list[dict] | tuple = (), task_source: str = ""
+) -> Pathway:
     """Start the referral's pathway from the current version of its template, milestones planned."""
     version = current_template_version(referral.pathway_kind)
     started_at = timezone.now()
@@ -193,7 +205,9 @@ def milestone_record(
     missing = [
         code
         for code in milestone.template.depends_on
-        if pathway.milestones.filter(code=code).exclude(status__in=[MilestoneStatus.DONE, MilestoneStatus.SKIPPED]).exists()
+        if pathway.milestones.filter(code=code)
+        .exclude(status__in=[MilestoneStatus.DONE, MilestoneStatus.SKIPPED])
+        .exists()
     ]
     if missing:
         labels = ", ".join(pathway.milestones.filter(code__in=missing).values_list("label", flat=True))
@@ -213,9 +227,16 @@ def milestone_record(
         patient_id=pathway.patient_id,
         referral_id=pathway.referral_id,
         occurred_at=done_at,
-        payload={"milestone": milestone.code, "label": milestone.label, "done_at": done_at.isoformat(), "note": milestone.note},
+        payload={
+            "milestone": milestone.code,
+            "label": milestone.label,
+            "done_at": done_at.isoformat(),
+            "note": milestone.note,
+        },
     )
-    audit(actor, action=AuditAction.UPDATE, patient_id=pathway.patient_id, object_type="milestone", object_id=milestone.pk)
+    audit(
+        actor, action=AuditAction.UPDATE, patient_id=pathway.patient_id, object_type="milestone", object_id=milestone.pk
+    )
     if not correction:
         _tell_the_city(actor=actor, pathway=pathway, milestone=milestone, event=event)
     _touch(pathway, timezone.now())
@@ -230,10 +251,17 @@ def _tell_the_city(*, actor: Actor, pathway: Pathway, milestone: Milestone, even
         notifications.notify_tumour_board_decision(
             pathway=pathway, event=event, decision=milestone.note, day=milestone.done_at, actor_user=actor.user
         )
-    if notifications.first_diagnostic_day_is_done(pathway, milestone) and not pathway.letters.filter(kind=LetterKind.FIRST_DIAGNOSTIC_DAY).exists():
+    if (
+        notifications.first_diagnostic_day_is_done(pathway, milestone)
+        and not pathway.letters.filter(kind=LetterKind.FIRST_DIAGNOSTIC_DAY).exists()
+    ):
         day_event = event_record(
-            actor=actor, kind="pathway.first_diagnostic_day_done", patient_id=pathway.patient_id, referral_id=pathway.referral_id,
-            occurred_at=milestone.done_at, payload={"milestone": milestone.code},
+            actor=actor,
+            kind="pathway.first_diagnostic_day_done",
+            patient_id=pathway.patient_id,
+            referral_id=pathway.referral_id,
+            occurred_at=milestone.done_at,
+            payload={"milestone": milestone.code},
         )
         notifications.notify_first_diagnostic_day(pathway=pathway, event=day_event, day=milestone.done_at)
 
@@ -253,10 +281,15 @@ def milestone_skip(*, actor: Actor, milestone: Milestone, reason: str) -> Milest
     milestone.save(update_fields=["status", "note"])
     recompute_due_dates(pathway)
     event_record(
-        actor=actor, kind="milestone.skipped", patient_id=pathway.patient_id, referral_id=pathway.referral_id,
+        actor=actor,
+        kind="milestone.skipped",
+        patient_id=pathway.patient_id,
+        referral_id=pathway.referral_id,
         payload={"milestone": milestone.code, "label": milestone.label, "reason": reason.strip()},
     )
-    audit(actor, action=AuditAction.UPDATE, patient_id=pathway.patient_id, object_type="milestone", object_id=milestone.pk)
+    audit(
+        actor, action=AuditAction.UPDATE, patient_id=pathway.patient_id, object_type="milestone", object_id=milestone.pk
+    )
     _touch(pathway, timezone.now())
     return milestone
 
@@ -265,7 +298,11 @@ def milestone_skip(*, actor: Actor, milestone: Milestone, reason: str) -> Milest
 def pathway_record_outcome(*, actor: Actor, pathway: Pathway, outcome: str, note: str = "") -> Pathway:
     """The diagnosis branch: malignant starts the treatment milestones; not malignant sends the closing
     report to the GP and closes the pathway."""
-    pathway = Pathway.objects.select_for_update().select_related("referral", "referral__entry_point", "patient").get(pk=pathway.pk)
+    pathway = (
+        Pathway.objects.select_for_update()
+        .select_related("referral", "referral__entry_point", "patient")
+        .get(pk=pathway.pk)
+    )
     _require_open(pathway)
     if pathway.outcome:
         raise PathwayError(PathwayErrorCode.OUTCOME_ALREADY_SET, _("L'issue du diagnostic est déjà enregistrée."))
@@ -277,29 +314,45 @@ def pathway_record_outcome(*, actor: Actor, pathway: Pathway, outcome: str, note
     _create_milestones(pathway, outcome)
     recompute_due_dates(pathway)
     event_record(
-        actor=actor, kind=f"pathway.outcome_{outcome}", patient_id=pathway.patient_id, referral_id=pathway.referral_id,
+        actor=actor,
+        kind=f"pathway.outcome_{outcome}",
+        patient_id=pathway.patient_id,
+        referral_id=pathway.referral_id,
         payload={"outcome": outcome, "note": note.strip()},
     )
     audit(actor, action=AuditAction.UPDATE, patient_id=pathway.patient_id, object_type="pathway", object_id=pathway.pk)
     if outcome == Outcome.NOT_MALIGNANT:
         # The closing report is the return to the GP: that milestone is done as it is queued.
         pathway.milestones.filter(code="return_to_gp", status=MilestoneStatus.PENDING).update(
-            status=MilestoneStatus.DONE, done_at=now, done_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
+            status=MilestoneStatus.DONE,
+            done_at=now,
+            done_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
             note=_("Compte rendu de clôture adressé au médecin traitant."),
         )
-        _close(actor=actor, pathway=pathway, reason=_("Diagnostic non malin : retour au médecin traitant."), at=now, conclusion=note.strip())
+        _close(
+            actor=actor,
+            pathway=pathway,
+            reason=_("Diagnostic non malin : retour au médecin traitant."),
+            at=now,
+            conclusion=note.strip(),
+        )
     _touch(pathway, now)
     return pathway
 
 
-def _close(*, actor: Actor, pathway: Pathway, reason: str, at: datetime, conclusion: str = "", closing_report: bool = True) -> None:
+def _close(
+    *, actor: Actor, pathway: Pathway, reason: str, at: datetime, conclusion: str = "", closing_report: bool = True
+) -> None:
     """Close the pathway and its referral; the GP gets the closing report (not after a death: its notice said it)."""
     pathway.status = PathwayStatus.CLOSED
     pathway.closed_at = at
     pathway.save(update_fields=["status", "closed_at"])
     pathway.milestones.filter(status=MilestoneStatus.PENDING).update(due_at=None)
     event = event_record(
-        actor=actor, kind="pathway.closed", patient_id=pathway.patient_id, referral_id=pathway.referral_id,
+        actor=actor,
+        kind="pathway.closed",
+        patient_id=pathway.patient_id,
+        referral_id=pathway.referral_id,
         payload={"reason": reason, "conclusion": conclusion},
     )
     if closing_report:
@@ -333,7 +386,13 @@ def task_complete(*, actor: Actor, task: Task) -> Task:
         task.done_at = timezone.now()
         task.done_by = actor.user
         task.save(update_fields=["done_at", "done_by"])
-        event_record(actor=actor, kind="task.done", patient_id=pathway.patient_id, referral_id=pathway.referral_id, payload={"task": task.label})
+        event_record(
+            actor=actor,
+            kind="task.done",
+            patient_id=pathway.patient_id,
+            referral_id=pathway.referral_id,
+            payload={"task": task.label},
+        )
         audit(actor, action=AuditAction.UPDATE, patient_id=pathway.patient_id, object_type="task", object_id=task.pk)
         _touch(pathway, task.done_at)
     return task
@@ -373,11 +432,17 @@ STAY_KINDS = ("admission", "transfer", "discharge", "death")
 
 
 @transaction.atomic
-def stay_event_record(*, actor: Actor, pathway: Pathway, stay_kind: str, occurred_at: datetime, place: str = "", note: str = "") -> Pathway:
+def stay_event_record(
+    *, actor: Actor, pathway: Pathway, stay_kind: str, occurred_at: datetime, place: str = "", note: str = ""
+) -> Pathway:
     """An admission, transfer, discharge or death, told to the GP and the referrer (seed 001, fiche 7).
 
     A death closes the pathway (no closing report: the notice of the death is the last message)."""
-    pathway = Pathway.objects.select_for_update().select_related("referral", "referral__entry_point", "patient").get(pk=pathway.pk)
+    pathway = (
+        Pathway.objects.select_for_update()
+        .select_related("referral", "referral__entry_point", "patient")
+        .get(pk=pathway.pk)
+    )
     _require_open(pathway)
     if stay_kind not in STAY_KINDS:
         raise PathwayError(PathwayErrorCode.INVALID_INPUT, _("Type d'événement inconnu."), field="stay_kind")
@@ -386,15 +451,35 @@ def stay_event_record(*, actor: Actor, pathway: Pathway, stay_kind: str, occurre
     if occurred_at < pathway.started_at - timedelta(days=365):
         raise PathwayError(PathwayErrorCode.INVALID_DATE, _("Vérifiez la date."), field="occurred_at")
     if stay_kind != "death" and not place.strip():
-        raise PathwayError(PathwayErrorCode.REASON_REQUIRED, _("Indiquez le lieu (établissement et service)."), field="place")
+        raise PathwayError(
+            PathwayErrorCode.REASON_REQUIRED, _("Indiquez le lieu (établissement et service)."), field="place"
+        )
     event = event_record(
-        actor=actor, kind=f"stay.{stay_kind}", patient_id=pathway.patient_id, referral_id=pathway.referral_id,
-        occurred_at=occurred_at, payload={"place": place.strip(), "note": note.strip()},
+        actor=actor,
+        kind=f"stay.{stay_kind}",
+        patient_id=pathway.patient_id,
+        referral_id=pathway.referral_id,
+        occurred_at=occurred_at,
+        payload={"place": place.strip(), "note": note.strip()},
     )
-    audit(actor, action=AuditAction.UPDATE, patient_id=pathway.patient_id, object_type="pathway.stay", object_id=pathway.pk)
+    audit(
+        actor,
+        action=AuditAction.UPDATE,
+        patient_id=pathway.patient_id,
+        object_type="pathway.stay",
+        object_id=pathway.pk,
+    )
     from jalon.pathways.notifications import notify_stay
 
-    notify_stay(pathway=pathway, event=event, stay_kind=stay_kind, day=occurred_at, place=place.strip(), note=note.strip(), actor_user=actor.user)
+    notify_stay(
+        pathway=pathway,
+        event=event,
+        stay_kind=stay_kind,
+        day=occurred_at,
+        place=place.strip(),
+        note=note.strip(),
+        actor_user=actor.user,
+    )
     if stay_kind == "death":
         _close(actor=actor, pathway=pathway, reason=_("Décès du patient."), at=timezone.now(), closing_report=False)
     _touch(pathway, timezone.now())

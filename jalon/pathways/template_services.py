@@ -106,7 +106,11 @@ def _clean_milestone(index: int, raw: dict, errors: TemplateVersionInvalid) -> d
     if not milestone["code"]:
         errors.add_row(index, "code", _("Indiquez un code."))
     elif len(milestone["code"]) > 40 or not _SLUG.match(milestone["code"]):
-        errors.add_row(index, "code", _("Le code ne peut contenir que des lettres sans accent, des chiffres, « - » et « _ » (40 au plus)."))
+        errors.add_row(
+            index,
+            "code",
+            _("Le code ne peut contenir que des lettres sans accent, des chiffres, « - » et « _ » (40 au plus)."),
+        )
     if not milestone["label"]:
         errors.add_row(index, "label", _("Indiquez un libellé."))
     elif len(milestone["label"]) > 200:
@@ -136,8 +140,14 @@ def _clean_milestone(index: int, raw: dict, errors: TemplateVersionInvalid) -> d
     if milestone["specialty"] and milestone["specialty"] not in Specialty.values:
         errors.add_row(index, "specialty", _("Spécialité inconnue."))
     _clean_priority_delays(index, raw.get("delay_by_priority") or {}, milestone, errors)
-    if milestone["same_day_group"] and (len(milestone["same_day_group"]) > 40 or not _SLUG.match(milestone["same_day_group"])):
-        errors.add_row(index, "same_day_group", _("Le nom du groupe « même jour » : lettres sans accent, chiffres, « - » et « _ » (40 au plus)."))
+    if milestone["same_day_group"] and (
+        len(milestone["same_day_group"]) > 40 or not _SLUG.match(milestone["same_day_group"])
+    ):
+        errors.add_row(
+            index,
+            "same_day_group",
+            _("Le nom du groupe « même jour » : lettres sans accent, chiffres, « - » et « _ » (40 au plus)."),
+        )
     return milestone
 
 
@@ -150,29 +160,52 @@ def _clean_priority_delays(index: int, raw: dict, milestone: dict, errors: Templ
         amount, unit = given.get("amount"), given.get("unit") or ""
         if amount is None and not unit:
             continue
-        if amount is None or not unit or not isinstance(amount, int) or isinstance(amount, bool) or amount < 0 or unit not in _UNITS:
-            errors.add_row(index, "delay_by_priority", _("Délai %(priority)s : indiquez un nombre entier positif et son unité.") % {"priority": priority})
+        if (
+            amount is None
+            or not unit
+            or not isinstance(amount, int)
+            or isinstance(amount, bool)
+            or amount < 0
+            or unit not in _UNITS
+        ):
+            errors.add_row(
+                index,
+                "delay_by_priority",
+                _("Délai %(priority)s : indiquez un nombre entier positif et son unité.") % {"priority": priority},
+            )
             continue
         cleaned[priority] = {"amount": amount, "unit": unit}
     milestone["delay_by_priority"] = cleaned
     if not cleaned:
         return
-    default = (milestone["target_amount"], milestone["target_unit"]) if milestone["target_amount"] is not None and milestone["target_unit"] in _UNITS else None
+    default = (
+        (milestone["target_amount"], milestone["target_unit"])
+        if milestone["target_amount"] is not None and milestone["target_unit"] in _UNITS
+        else None
+    )
     effective = [(cleaned[p]["amount"], cleaned[p]["unit"]) if p in cleaned else default for p in PRIORITIES]
     for step in range(len(PRIORITIES) - 1):
         shorter, longer, first, second = PRIORITIES[step], PRIORITIES[step + 1], effective[step], effective[step + 1]
         if first is None or second is None:
-            errors.add_row(index, "delay_by_priority", _("Indiquez le délai de chaque priorité, ou un délai cible commun."))
+            errors.add_row(
+                index, "delay_by_priority", _("Indiquez le délai de chaque priorité, ou un délai cible commun.")
+            )
             return
         if not delay_never_longer(first, second):
             errors.add_row(
                 index,
                 "delay_by_priority",
-                _("Le délai %(shorter)s doit être au plus égal au délai %(longer)s (P1 ≤ P2 ≤ P3) : une priorité plus haute n'attend jamais plus longtemps.")
+                _(
+                    "Le délai %(shorter)s doit être au plus égal au délai %(longer)s (P1 ≤ P2 ≤ P3) : une priorité plus haute n'attend jamais plus longtemps."
+                )
                 % {"shorter": shorter, "longer": longer},
             )
     if not milestone["priority_source"]:
-        errors.add_row(index, "priority_source", _("Citez la source des délais par priorité, ou écrivez « proposition Jalon, à valider »."))
+        errors.add_row(
+            index,
+            "priority_source",
+            _("Citez la source des délais par priorité, ou écrivez « proposition Jalon, à valider »."),
+        )
     elif len(milestone["priority_source"]) > 300:
         errors.add_row(index, "priority_source", _("La source ne peut dépasser 300 caractères."))
 
@@ -185,7 +218,11 @@ def _check_references(milestones: list[dict], errors: TemplateVersionInvalid) ->
         if not code:
             continue
         if code in first_index_of:
-            errors.add_row(index, "code", _("Le code « %(code)s » est déjà utilisé par un autre jalon de cette version.") % {"code": code})
+            errors.add_row(
+                index,
+                "code",
+                _("Le code « %(code)s » est déjà utilisé par un autre jalon de cette version.") % {"code": code},
+            )
         else:
             first_index_of[code] = index
     by_code = {milestone["code"]: milestone for milestone in milestones if milestone["code"]}
@@ -193,19 +230,28 @@ def _check_references(milestones: list[dict], errors: TemplateVersionInvalid) ->
     def check(index: int, milestone: dict, target_code: str, field_name: str) -> None:
         target = by_code.get(target_code)
         if target is None or target is milestone:
-            errors.add_row(index, field_name, _("« %(code)s » n'est le code d'aucun autre jalon de cette version.") % {"code": target_code})
+            errors.add_row(
+                index,
+                field_name,
+                _("« %(code)s » n'est le code d'aucun autre jalon de cette version.") % {"code": target_code},
+            )
             return
         if milestone["order"] is not None and target["order"] is not None and target["order"] >= milestone["order"]:
             errors.add_row(
                 index,
                 field_name,
-                _("« %(code)s » doit venir avant ce jalon (ordre plus petit que %(order)s).") % {"code": target_code, "order": milestone["order"]},
+                _("« %(code)s » doit venir avant ce jalon (ordre plus petit que %(order)s).")
+                % {"code": target_code, "order": milestone["order"]},
             )
         if target["branch"] and target["branch"] != milestone["branch"]:
             if milestone["branch"] == Branch.ALWAYS:
-                message = _("« %(code)s » n'existe que dans une branche (%(branch)s) : un jalon commun à tous les parcours ne peut pas s'y référer.")
+                message = _(
+                    "« %(code)s » n'existe que dans une branche (%(branch)s) : un jalon commun à tous les parcours ne peut pas s'y référer."
+                )
             else:
-                message = _("« %(code)s » appartient à l'autre branche (%(branch)s) : ce jalon ne peut pas s'y référer.")
+                message = _(
+                    "« %(code)s » appartient à l'autre branche (%(branch)s) : ce jalon ne peut pas s'y référer."
+                )
             errors.add_row(index, field_name, message % {"code": target_code, "branch": Branch(target["branch"]).label})
 
     for index, milestone in enumerate(milestones):
@@ -259,8 +305,12 @@ def template_version_create(
         change_note=change_note.strip(),
         source=(source if source is not None else (previous.source if previous else "")).strip(),
     )
-    MilestoneTemplate.objects.bulk_create(MilestoneTemplate(template_version=version, **milestone) for milestone in cleaned)
-    audit(actor, action=AuditAction.CREATE, patient_id=None, object_type="pathway_template_version", object_id=version.pk)
+    MilestoneTemplate.objects.bulk_create(
+        MilestoneTemplate(template_version=version, **milestone) for milestone in cleaned
+    )
+    audit(
+        actor, action=AuditAction.CREATE, patient_id=None, object_type="pathway_template_version", object_id=version.pk
+    )
     return version
 
 
@@ -278,7 +328,9 @@ def templates_overview() -> QuerySet[PathwayTemplate]:
         running_count=Count("pathways", filter=Q(pathways__status=PathwayStatus.ACTIVE), distinct=True),
         milestone_count=Count("milestones", distinct=True),
     ).order_by("-version")
-    return PathwayTemplate.objects.prefetch_related(Prefetch("versions", queryset=versions, to_attr="version_rows")).order_by("name")
+    return PathwayTemplate.objects.prefetch_related(
+        Prefetch("versions", queryset=versions, to_attr="version_rows")
+    ).order_by("name")
 
 
 def template_version_detail(template: PathwayTemplate, number: int) -> PathwayTemplateVersion | None:

@@ -31,7 +31,13 @@ from jalon.referrals.services import referral_document_add
 def _render(request, pathway, *, bound: tuple[str, object] | None = None, status: int = 200):
     """The page; after a refused input the submitted form is shown again with what was typed."""
     page = selectors.pathway_page(pathway)
-    audit(Actor.from_request(request), action=AuditAction.READ, patient_id=pathway.patient_id, object_type="pathway", object_id=pathway.pk)
+    audit(
+        Actor.from_request(request),
+        action=AuditAction.READ,
+        patient_id=pathway.patient_id,
+        object_type="pathway",
+        object_id=pathway.pk,
+    )
     can_work = may_work_referral(request.user, pathway.referral) and not pathway.is_closed
     bound_key, bound_form = bound or ("", None)
 
@@ -42,8 +48,14 @@ def _render(request, pathway, *, bound: tuple[str, object] | None = None, status
     if can_work:
         for index, row in enumerate(page.pending_milestones):
             pk = row.milestone.pk
-            record = form_for(f"record-{pk}", lambda pk=pk: forms.MilestoneRecordForm(prefix=f"record-{pk}", documents=page.documents))
-            skip = form_for(f"skip-{pk}", lambda pk=pk: forms.MilestoneSkipForm(prefix=f"skip-{pk}")) if row.may_skip else None
+            record = form_for(
+                f"record-{pk}", lambda pk=pk: forms.MilestoneRecordForm(prefix=f"record-{pk}", documents=page.documents)
+            )
+            skip = (
+                form_for(f"skip-{pk}", lambda pk=pk: forms.MilestoneSkipForm(prefix=f"skip-{pk}"))
+                if row.may_skip
+                else None
+            )
             is_open = bound_key in (f"record-{pk}", f"skip-{pk}") or (not bound_key and index == 0)
             milestone_forms.append({"row": row, "record": record, "skip": skip, "open": is_open})
     context = {
@@ -54,7 +66,9 @@ def _render(request, pathway, *, bound: tuple[str, object] | None = None, status
         "can_work": can_work,
         "reaches_patient": patients_visible_to(request.user).filter(pk=pathway.patient_id).exists(),
         "milestone_forms": milestone_forms,
-        "outcome_form": form_for("outcome", lambda: forms.OutcomeForm(prefix="outcome")) if can_work and not pathway.outcome else None,
+        "outcome_form": form_for("outcome", lambda: forms.OutcomeForm(prefix="outcome"))
+        if can_work and not pathway.outcome
+        else None,
         "close_form": form_for("close", lambda: forms.CloseForm(prefix="close")) if can_work else None,
         "stay_form": form_for("stay", lambda: forms.StayEventForm(prefix="stay")) if can_work else None,
         "document_form": form_for("document", lambda: forms.DocumentAddForm(prefix="document")) if can_work else None,
@@ -102,7 +116,10 @@ def milestone_record(request, reference: str, milestone_id: int):
     documents = selectors.referral_documents(pathway.referral)
     form = forms.MilestoneRecordForm(request.POST, prefix=f"record-{milestone.pk}", documents=documents)
     return _submit(
-        request, pathway, f"record-{milestone.pk}", form,
+        request,
+        pathway,
+        f"record-{milestone.pk}",
+        form,
         lambda data: services.milestone_record(
             actor=Actor.from_request(request),
             milestone=milestone,
@@ -122,8 +139,13 @@ def milestone_skip(request, reference: str, milestone_id: int):
     milestone = selectors.milestone_of(pathway, milestone_id)
     form = forms.MilestoneSkipForm(request.POST, prefix=f"skip-{milestone.pk}")
     return _submit(
-        request, pathway, f"skip-{milestone.pk}", form,
-        lambda data: services.milestone_skip(actor=Actor.from_request(request), milestone=milestone, reason=data["reason"]),
+        request,
+        pathway,
+        f"skip-{milestone.pk}",
+        form,
+        lambda data: services.milestone_skip(
+            actor=Actor.from_request(request), milestone=milestone, reason=data["reason"]
+        ),
         _("Étape « %(label)s » passée.") % {"label": milestone.label},
     )
 
@@ -134,8 +156,13 @@ def outcome_record(request, reference: str):
     pathway = _workable_pathway(request, reference)
     form = forms.OutcomeForm(request.POST, prefix="outcome")
     return _submit(
-        request, pathway, "outcome", form,
-        lambda data: services.pathway_record_outcome(actor=Actor.from_request(request), pathway=pathway, outcome=data["outcome"], note=data["note"]),
+        request,
+        pathway,
+        "outcome",
+        form,
+        lambda data: services.pathway_record_outcome(
+            actor=Actor.from_request(request), pathway=pathway, outcome=data["outcome"], note=data["note"]
+        ),
         _("Issue du diagnostic enregistrée."),
     )
 
@@ -146,7 +173,10 @@ def pathway_close(request, reference: str):
     pathway = _workable_pathway(request, reference)
     form = forms.CloseForm(request.POST, prefix="close")
     return _submit(
-        request, pathway, "close", form,
+        request,
+        pathway,
+        "close",
+        form,
         lambda data: services.pathway_close(actor=Actor.from_request(request), pathway=pathway, reason=data["reason"]),
         _("Parcours clôturé."),
     )
@@ -172,10 +202,17 @@ def stay_record(request, reference: str):
     pathway = _workable_pathway(request, reference)
     form = forms.StayEventForm(request.POST, prefix="stay")
     return _submit(
-        request, pathway, "stay", form,
+        request,
+        pathway,
+        "stay",
+        form,
         lambda data: services.stay_event_record(
-            actor=Actor.from_request(request), pathway=pathway, stay_kind=data["stay_kind"],
-            occurred_at=data["occurred_at"], place=data["place"], note=data["note"],
+            actor=Actor.from_request(request),
+            pathway=pathway,
+            stay_kind=data["stay_kind"],
+            occurred_at=data["occurred_at"],
+            place=data["place"],
+            note=data["note"],
         ),
         _("Événement enregistré ; le médecin traitant et l'adresseur sont prévenus."),
     )
@@ -190,7 +227,9 @@ def document_add(request, reference: str):
     form = forms.DocumentAddForm(request.POST, request.FILES, prefix="document")
     if form.is_valid():
         try:
-            referral_document_add(actor=Actor.from_request(request), referral=pathway.referral, upload=form.cleaned_data["document"])
+            referral_document_add(
+                actor=Actor.from_request(request), referral=pathway.referral, upload=form.cleaned_data["document"]
+            )
         except ReferralError as error:
             form.add_error("document", error.message)
         else:
@@ -208,5 +247,13 @@ def letter_download(request, reference: str, letter_id: int):
     letter = pathway.letters.filter(pk=letter_id).first()
     if letter is None:
         raise Http404
-    audit(Actor.from_request(request), action=AuditAction.DOWNLOAD, patient_id=pathway.patient_id, object_type="pathway.letter", object_id=letter.pk)
-    return stored_file_response(letter.file, content_type="application/pdf", as_attachment=True, filename=attachment_name(letter))
+    audit(
+        Actor.from_request(request),
+        action=AuditAction.DOWNLOAD,
+        patient_id=pathway.patient_id,
+        object_type="pathway.letter",
+        object_id=letter.pk,
+    )
+    return stored_file_response(
+        letter.file, content_type="application/pdf", as_attachment=True, filename=attachment_name(letter)
+    )

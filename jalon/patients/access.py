@@ -92,7 +92,9 @@ def confirmed_gp_ids(patient_id: int) -> list[int]:
     opposes sharing. Messages "to the GP" go to these only, never to a GP merely named on a referral."""
     return list(
         CareTeamMember.objects.active()
-        .filter(patient_id=patient_id, role=CareTeamRole.GP, professional__isnull=False, patient__sharing_opposition=False)
+        .filter(
+            patient_id=patient_id, role=CareTeamRole.GP, professional__isnull=False, patient__sharing_opposition=False
+        )
         .values_list("professional_id", flat=True)
     )
 
@@ -129,4 +131,6 @@ def may_resolve_identity_conflict(user, conflict) -> bool:
 
 def may_set_identity_status(user, patient) -> bool:
     """Record the identity status checked (RNIV): a coordinator whose organisation is in the patient's team."""
-    return has_capability(user, C.RESOLVE_IDENTITY_CONFLICTS) and patients_visible_to(user).filter(pk=patient.pk).exists()
+    return (
+        has_capability(user, C.RESOLVE_IDENTITY_CONFLICTS) and patients_visible_to(user).filter(pk=patient.pk).exists()
+    )

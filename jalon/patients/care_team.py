@@ -37,7 +37,9 @@ GRANTABLE_ROLES = (
 
 
 @transaction.atomic
-def care_team_grant(*, actor: Actor, patient: Patient, professional, role: str, reason: str, referral_id: int | None = None) -> CareTeamMember:
+def care_team_grant(
+    *, actor: Actor, patient: Patient, professional, role: str, reason: str, referral_id: int | None = None
+) -> CareTeamMember:
     """Let a professional into the patient's care team (the whole file), granted by a coordinator who already
     has it, with the reason; audited and recorded as an event. Idempotent for an active member."""
     from jalon.events.services import event_record
@@ -45,7 +47,9 @@ def care_team_grant(*, actor: Actor, patient: Patient, professional, role: str, 
 
     reason = " ".join((reason or "").split())
     if not may_manage_care_team(actor.user, patient):
-        raise CareTeamError(_("Seule la coordination d'un guichet par lequel le patient est passé peut modifier son équipe de soins."))
+        raise CareTeamError(
+            _("Seule la coordination d'un guichet par lequel le patient est passé peut modifier son équipe de soins.")
+        )
     if role not in GRANTABLE_ROLES:
         raise CareTeamError(_("Ce rôle ne s'accorde pas ici."), field="role")
     if professional is None:
@@ -54,7 +58,11 @@ def care_team_grant(*, actor: Actor, patient: Patient, professional, role: str, 
         raise CareTeamError(_("Indiquez pourquoi ce professionnel rejoint l'équipe de soins."), field="reason")
     if len(reason) > 200:
         raise CareTeamError(_("Motif trop long : 200 caractères au plus."), field="reason")
-    existing = CareTeamMember.objects.active().filter(patient_id=patient.pk, role=role, professional_id=professional.pk).first()
+    existing = (
+        CareTeamMember.objects.active()
+        .filter(patient_id=patient.pk, role=role, professional_id=professional.pk)
+        .first()
+    )
     if existing is not None and existing.granted_by_id is not None:
         return existing
     if existing is not None:
@@ -96,7 +104,9 @@ def care_team_end(*, actor: Actor, member: CareTeamMember, reason: str) -> CareT
     reason = " ".join((reason or "").split())
     member = CareTeamMember.objects.select_for_update().select_related("patient").get(pk=member.pk)
     if not may_manage_care_team(actor.user, member.patient):
-        raise CareTeamError(_("Seule la coordination d'un guichet par lequel le patient est passé peut modifier son équipe de soins."))
+        raise CareTeamError(
+            _("Seule la coordination d'un guichet par lequel le patient est passé peut modifier son équipe de soins.")
+        )
     if member.organization_id is not None or member.role == CareTeamRole.COORDINATOR:
         raise CareTeamError(_("La coordination d'un guichet ne se retire pas de l'équipe de soins ici."))
     if member.until is not None and member.until <= timezone.now():
@@ -112,5 +122,7 @@ def care_team_end(*, actor: Actor, member: CareTeamMember, reason: str) -> CareT
         patient_id=member.patient_id,
         payload={"member": member.pk, "role": member.role, "professional": member.professional_id, "reason": reason},
     )
-    audit(actor, action=AuditAction.UPDATE, patient_id=member.patient_id, object_type="care_team.end", object_id=member.pk)
+    audit(
+        actor, action=AuditAction.UPDATE, patient_id=member.patient_id, object_type="care_team.end", object_id=member.pk
+    )
     return member

@@ -20,10 +20,13 @@ class CareTeamGrantForm(forms.Form):
         label=_("Rôle dans l'équipe de soins"),
         # No role chosen in advance (the first one used to be « Adresseur », which opens the whole file too),
         # in the order a coordinator looks for them: the GP first, « Adresseur » last.
-        choices=[("", "---------")] + [(CareTeamRole(role).value, CareTeamRole(role).label) for role in GRANTABLE_ROLES],
+        choices=[("", "---------")]
+        + [(CareTeamRole(role).value, CareTeamRole(role).label) for role in GRANTABLE_ROLES],
     )
     reason = forms.CharField(
-        label=_("Pourquoi"), max_length=200, help_text=_("Par exemple « infirmière à domicile après la sortie du 12/11 »."),
+        label=_("Pourquoi"),
+        max_length=200,
+        help_text=_("Par exemple « infirmière à domicile après la sortie du 12/11 »."),
     )
 
 

@@ -28,7 +28,9 @@ def submission_status_error(status: str, ins: str) -> str | None:
     if status not in SUBMITTABLE_STATUSES:
         return _("Statut de l'identité inconnu.")
     if status == IdentityStatus.RECOVERED and not ins:
-        return _("Une identité « récupérée » a une INS obtenue par le téléservice INSi : saisissez l'INS ou choisissez « provisoire ».")
+        return _(
+            "Une identité « récupérée » a une INS obtenue par le téléservice INSi : saisissez l'INS ou choisissez « provisoire »."
+        )
     return None
 
 
@@ -43,7 +45,9 @@ def _same_first_names(known: str, submitted: str) -> bool:
     return shorter > 0 and known_tokens[:shorter] == submitted_tokens[:shorter]
 
 
-def differing_traits(patient, *, birth_name: str, first_names: str, sex: str, birth_date, birth_place_code: str) -> list[str]:
+def differing_traits(
+    patient, *, birth_name: str, first_names: str, sex: str, birth_date, birth_place_code: str
+) -> list[str]:
     """The traits (in COMPARED_TRAITS order) a submission gives differently from the known patient, compared
     normalised (case, accents, hyphens, apostrophes, spaces); sex and birth place only when both are known."""
     differ = set()

@@ -41,6 +41,10 @@ class IdentityConflictResolveForm(forms.Form):
     def __init__(self, *args, conflict: IdentityConflict, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["keep_submitted"].choices = [
-            (trait, _("%(trait)s : « %(value)s »") % {"trait": TRAIT_LABELS[trait], "value": submitted_value_label(conflict, trait)})
+            (
+                trait,
+                _("%(trait)s : « %(value)s »")
+                % {"trait": TRAIT_LABELS[trait], "value": submitted_value_label(conflict, trait)},
+            )
             for trait in conflict.differing_traits
         ]

@@ -35,7 +35,9 @@ def identity_conflict_list(request):
         patient_ids=[c.existing_patient_id for c in shown] + [c.provisional_patient_id for c in shown],
         object_type="identity_conflict.list",
     )
-    return render(request, "patients/identity_conflict_list.html", {"open_conflicts": open_conflicts, "resolved": resolved})
+    return render(
+        request, "patients/identity_conflict_list.html", {"open_conflicts": open_conflicts, "resolved": resolved}
+    )
 
 
 def _trait_rows(conflict: IdentityConflict) -> list[dict]:
@@ -47,12 +49,14 @@ def _trait_rows(conflict: IdentityConflict) -> list[dict]:
             value = date_numeric(value)
         elif trait == "sex":
             value = known.get_sex_display()
-        rows.append({
-            "label": label,
-            "known": value or "–",
-            "submitted": submitted_value_label(conflict, trait),
-            "differs": trait in conflict.differing_traits,
-        })
+        rows.append(
+            {
+                "label": label,
+                "known": value or "–",
+                "submitted": submitted_value_label(conflict, trait),
+                "differs": trait in conflict.differing_traits,
+            }
+        )
     return rows
 
 
@@ -66,7 +70,13 @@ def identity_conflict_detail(request, pk: int):
     conflict = identity_conflict_for_user(request.user, pk, queryset)
     actor = Actor.from_request(request)
     for patient_id in (conflict.existing_patient_id, conflict.provisional_patient_id):
-        audit(actor, action=AuditAction.READ, patient_id=patient_id, object_type="identity_conflict", object_id=conflict.pk)
+        audit(
+            actor,
+            action=AuditAction.READ,
+            patient_id=patient_id,
+            object_type="identity_conflict",
+            object_id=conflict.pk,
+        )
     form = IdentityConflictResolveForm(request.POST or None, conflict=conflict)
     status = 200
     if request.method == "POST":

@@ -29,11 +29,16 @@ class Sex(models.TextChoices):
 
 
 class Patient(models.Model):
-    ins = models.CharField(_("INS (NIR et clé)"), max_length=15, null=True, blank=True, unique=True, validators=[validate_ins])
+    ins = models.CharField(
+        _("INS (NIR et clé)"), max_length=15, null=True, blank=True, unique=True, validators=[validate_ins]
+    )
     birth_name = models.CharField(_("nom de naissance"), max_length=100, validators=[validate_civil_name])
     used_name = models.CharField(_("nom utilisé"), max_length=100, blank=True, validators=[validate_civil_name])
     first_names = models.CharField(
-        _("prénoms"), max_length=200, help_text=_("Tous les prénoms de naissance, séparés par des espaces."), validators=[validate_civil_name]
+        _("prénoms"),
+        max_length=200,
+        help_text=_("Tous les prénoms de naissance, séparés par des espaces."),
+        validators=[validate_civil_name],
     )
     sex = models.CharField(_("sexe"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("date de naissance"))
@@ -135,7 +140,12 @@ class CareTeamMember(models.Model):
     # on a referral); empty for the rows Jalon writes itself (the coordination of an entry point a referral
     # came through, the referrer of a referral, which reaches only that referral).
     granted_by = models.ForeignKey(
-        "accounts.User", verbose_name=_("accordé par"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "accounts.User",
+        verbose_name=_("accordé par"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     ended_by = models.ForeignKey(
         "accounts.User", verbose_name=_("retiré par"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -201,20 +211,32 @@ class IdentityConflict(models.Model):
     provisional_patient = models.ForeignKey(
         Patient, verbose_name=_("patient provisoire"), on_delete=models.PROTECT, related_name="provisional_conflicts"
     )
-    entry_point = models.ForeignKey("referrals.EntryPoint", verbose_name=_("guichet"), on_delete=models.PROTECT, related_name="+")
+    entry_point = models.ForeignKey(
+        "referrals.EntryPoint", verbose_name=_("guichet"), on_delete=models.PROTECT, related_name="+"
+    )
     referral = models.ForeignKey(
-        "referrals.Referral", verbose_name=_("demande"), on_delete=models.PROTECT, null=True, blank=True,
+        "referrals.Referral",
+        verbose_name=_("demande"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="identity_conflicts",
     )
     submitted_traits = models.JSONField(_("traits transmis"), default=dict)
     differing_traits = models.JSONField(_("traits différents"), default=list)
-    status = models.CharField(_("statut"), max_length=10, choices=ConflictStatus.choices, default=ConflictStatus.OPEN, db_index=True)
+    status = models.CharField(
+        _("statut"), max_length=10, choices=ConflictStatus.choices, default=ConflictStatus.OPEN, db_index=True
+    )
     resolution = models.CharField(_("décision"), max_length=20, choices=ConflictResolution.choices, blank=True)
     reason = models.TextField(_("motif"), blank=True)
     raised_at = models.DateTimeField(_("signalé le"), default=timezone.now)
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     resolved_at = models.DateTimeField(_("résolu le"), null=True, blank=True)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["raised_at", "id"]

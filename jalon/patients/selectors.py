@@ -13,7 +13,9 @@ def identity_conflicts_for_coordinator(user, *, status: str = ConflictStatus.OPE
     return (
         identity_conflicts_visible_to(user)
         .filter(status=status)
-        .select_related("existing_patient", "provisional_patient", "referral", "entry_point", "raised_by", "resolved_by")
+        .select_related(
+            "existing_patient", "provisional_patient", "referral", "entry_point", "raised_by", "resolved_by"
+        )
         .order_by("raised_at" if status == ConflictStatus.OPEN else "-resolved_at", "id")
     )
 

@@ -111,7 +111,9 @@ def _create_patient(*, actor: Actor, identity: PatientIdentity, ins: str | None,
     return patient
 
 
-def patient_register(*, actor: Actor, identity: PatientIdentity, entry_point_id: int | None = None) -> PatientRegistration:
+def patient_register(
+    *, actor: Actor, identity: PatientIdentity, entry_point_id: int | None = None
+) -> PatientRegistration:
     """The matching known patient, untouched, or a new one. A known patient's traits, identifiers and
     contact are never filled or changed by a submitter: what they sent stays with their submission.
 
@@ -129,7 +131,10 @@ def patient_register(*, actor: Actor, identity: PatientIdentity, entry_point_id:
         ins=ins, birth_name=identity.birth_name, first_names=identity.first_names, birth_date=identity.birth_date
     )
     if existing is None:
-        return PatientRegistration(_create_patient(actor=actor, identity=identity, ins=ins, identity_status=identity.identity_status), created=True)
+        return PatientRegistration(
+            _create_patient(actor=actor, identity=identity, ins=ins, identity_status=identity.identity_status),
+            created=True,
+        )
     differing = (
         differing_traits(
             existing,
@@ -155,11 +160,15 @@ def patient_register(*, actor: Actor, identity: PatientIdentity, entry_point_id:
         differing_traits=differing,
         raised_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
     )
-    audit(actor, action=AuditAction.CREATE, patient_id=existing.pk, object_type="identity_conflict", object_id=conflict.pk)
+    audit(
+        actor, action=AuditAction.CREATE, patient_id=existing.pk, object_type="identity_conflict", object_id=conflict.pk
+    )
     return PatientRegistration(provisional, created=True, conflict=conflict)
 
 
-def identity_conflict_record(*, actor: Actor, conflict: IdentityConflict, referral_id: int | None = None) -> IdentityConflict:
+def identity_conflict_record(
+    *, actor: Actor, conflict: IdentityConflict, referral_id: int | None = None
+) -> IdentityConflict:
     """Tie a conflict just raised to the referral the submission made (if any) and record its event on the
     provisional patient (the known patient's timeline shows nothing of a stranger's submission)."""
     if referral_id is not None:
@@ -177,9 +186,9 @@ def identity_conflict_record(*, actor: Actor, conflict: IdentityConflict, referr
 
 def identity_conflicts_follow_referral(*, patient_id: int, referral_id: int) -> None:
     """A tele-expertise request under an open conflict became a referral: the conflict now names that referral."""
-    IdentityConflict.objects.filter(provisional_patient_id=patient_id, referral__isnull=True, status=ConflictStatus.OPEN).update(
-        referral_id=referral_id
-    )
+    IdentityConflict.objects.filter(
+        provisional_patient_id=patient_id, referral__isnull=True, status=ConflictStatus.OPEN
+    ).update(referral_id=referral_id)
 
 
 def _submitted_value(conflict: IdentityConflict, trait: str):
@@ -249,11 +258,15 @@ def _merge_into_existing(*, actor: Actor, conflict: IdentityConflict, keep_submi
         patient_id=existing.pk,
         role=CareTeamRole.COORDINATOR,
         organization_id=conflict.entry_point.organization_id,
-        reason=conflict.referral.reference if conflict.referral_id else _("Conflit d'identité %(id)s") % {"id": conflict.pk},
+        reason=conflict.referral.reference
+        if conflict.referral_id
+        else _("Conflit d'identité %(id)s") % {"id": conflict.pk},
     )
     provisional.merged_into, provisional.retired_at = existing, now
     provisional.save(update_fields=["merged_into", "retired_at"])
-    audit(actor, action=AuditAction.UPDATE, patient_id=provisional.pk, object_type="patient.merged", object_id=existing.pk)
+    audit(
+        actor, action=AuditAction.UPDATE, patient_id=provisional.pk, object_type="patient.merged", object_id=existing.pk
+    )
     return {**outcome, "changes": changes}
 
 
@@ -267,18 +280,36 @@ def identity_conflict_resolve(
     submission keeps its own patient, without INS, provisional."""
     from jalon.patients.access import may_resolve_identity_conflict
 
-    conflict = IdentityConflict.objects.select_for_update(of=("self",)).select_related("entry_point", "referral").get(pk=conflict.pk)
+    conflict = (
+        IdentityConflict.objects.select_for_update(of=("self",))
+        .select_related("entry_point", "referral")
+        .get(pk=conflict.pk)
+    )
     if not may_resolve_identity_conflict(actor.user, conflict):
-        raise PatientError(PatientErrorCode.NOT_ALLOWED, _("Seule la coordination du guichet concerné résout ce conflit d'identité."))
+        raise PatientError(
+            PatientErrorCode.NOT_ALLOWED, _("Seule la coordination du guichet concerné résout ce conflit d'identité.")
+        )
     if not conflict.is_open:
         raise PatientError(PatientErrorCode.ALREADY_RESOLVED, _("Ce conflit d'identité a déjà été résolu."))
     if resolution not in ConflictResolution.values:
-        raise PatientError(PatientErrorCode.INVALID_INPUT, _("Choisissez : même personne, ou personnes différentes."), field="resolution")
+        raise PatientError(
+            PatientErrorCode.INVALID_INPUT,
+            _("Choisissez : même personne, ou personnes différentes."),
+            field="resolution",
+        )
     if not reason.strip():
-        raise PatientError(PatientErrorCode.REASON_REQUIRED, _("Indiquez le motif de votre décision (pièce vue, appel à l'adresseur...)."), field="reason")
+        raise PatientError(
+            PatientErrorCode.REASON_REQUIRED,
+            _("Indiquez le motif de votre décision (pièce vue, appel à l'adresseur...)."),
+            field="reason",
+        )
     keep_submitted = list(dict.fromkeys(keep_submitted))
     if any(trait not in conflict.differing_traits for trait in keep_submitted):
-        raise PatientError(PatientErrorCode.INVALID_INPUT, _("Seuls les traits qui diffèrent peuvent être corrigés."), field="keep_submitted")
+        raise PatientError(
+            PatientErrorCode.INVALID_INPUT,
+            _("Seuls les traits qui diffèrent peuvent être corrigés."),
+            field="keep_submitted",
+        )
     if resolution == ConflictResolution.DIFFERENT_PEOPLE and keep_submitted:
         raise PatientError(
             PatientErrorCode.INVALID_INPUT,
@@ -305,7 +336,9 @@ def identity_conflict_resolve(
         referral_id=conflict.referral_id,
         payload={"conflict": conflict.pk, "resolution": resolution, "reason": conflict.reason, **outcome},
     )
-    audit(actor, action=AuditAction.UPDATE, patient_id=patient_id, object_type="identity_conflict", object_id=conflict.pk)
+    audit(
+        actor, action=AuditAction.UPDATE, patient_id=patient_id, object_type="identity_conflict", object_id=conflict.pk
+    )
     return conflict
 
 
@@ -318,20 +351,32 @@ def patient_identity_status_set(*, actor: Actor, patient_id: int, status: str, r
 
     patient = Patient.objects.select_for_update().get(pk=patient_id)
     if not may_set_identity_status(actor.user, patient):
-        raise PatientError(PatientErrorCode.NOT_ALLOWED, _("Seule la coordination qui suit ce patient vérifie son identité."))
+        raise PatientError(
+            PatientErrorCode.NOT_ALLOWED, _("Seule la coordination qui suit ce patient vérifie son identité.")
+        )
     if status not in IdentityStatus.values:
         raise PatientError(PatientErrorCode.INVALID_INPUT, _("Statut de l'identité inconnu."), field="status")
     if status in (IdentityStatus.RECOVERED, IdentityStatus.QUALIFIED) and not patient.ins:
         raise PatientError(
-            PatientErrorCode.INVALID_INPUT, _("Une identité récupérée ou qualifiée a une INS obtenue par le téléservice INSi."), field="status"
+            PatientErrorCode.INVALID_INPUT,
+            _("Une identité récupérée ou qualifiée a une INS obtenue par le téléservice INSi."),
+            field="status",
         )
     if not reason.strip():
-        raise PatientError(PatientErrorCode.REASON_REQUIRED, _("Indiquez comment l'identité a été vérifiée."), field="reason")
+        raise PatientError(
+            PatientErrorCode.REASON_REQUIRED, _("Indiquez comment l'identité a été vérifiée."), field="reason"
+        )
     if patient.identity_status == status:
         return patient
     old, patient.identity_status = patient.identity_status, status
     patient.save(update_fields=["identity_status"])
-    audit(actor, action=AuditAction.UPDATE, patient_id=patient.pk, object_type="patient.identity_status", object_id=patient.pk)
+    audit(
+        actor,
+        action=AuditAction.UPDATE,
+        patient_id=patient.pk,
+        object_type="patient.identity_status",
+        object_id=patient.pk,
+    )
     event_record(
         actor=actor,
         kind="patient.identity_status_changed",
@@ -373,5 +418,11 @@ def patient_record_sharing_opposition(*, actor: Actor, patient: Patient, opposes
     patient.sharing_opposition = opposes
     patient.sharing_opposition_recorded_at = timezone.now()
     patient.save(update_fields=["sharing_opposition", "sharing_opposition_recorded_at"])
-    audit(actor, action=AuditAction.UPDATE, patient_id=patient.pk, object_type="patient.sharing_opposition", object_id=patient.pk)
+    audit(
+        actor,
+        action=AuditAction.UPDATE,
+        patient_id=patient.pk,
+        object_type="patient.sharing_opposition",
+        object_id=patient.pk,
+    )
     return patient

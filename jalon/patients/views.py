@@ -57,7 +57,13 @@ def _render(request, patient, *, grant_form=None, end_form=None, end_member_id=N
 @require_GET
 def patient_detail(request, pk: int):
     patient = patient_for_user(request.user, pk)
-    audit(Actor.from_request(request), action=AuditAction.READ, patient_id=patient.pk, object_type="patient", object_id=patient.pk)
+    audit(
+        Actor.from_request(request),
+        action=AuditAction.READ,
+        patient_id=patient.pk,
+        object_type="patient",
+        object_id=patient.pk,
+    )
     return _render(request, patient)
 
 

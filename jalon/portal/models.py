@@ -22,7 +22,9 @@ class ThreadMessage(models.Model):
     """One message of a referral's thread (one thread per referral). Written by `thread_message_post` only."""
 
     referral = models.ForeignKey("referrals.Referral", on_delete=models.PROTECT, related_name="thread_messages")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("auteur"), on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("auteur"), on_delete=models.PROTECT, related_name="+"
+    )
     side = models.CharField(_("côté"), max_length=12, choices=ThreadSide.choices)
     body = models.TextField(_("message"), max_length=MESSAGE_MAX_LENGTH)
     created_at = models.DateTimeField(_("écrit le"), default=timezone.now)

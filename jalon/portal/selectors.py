@@ -55,7 +55,9 @@ NO_WARNING = timedelta(0)
 
 def _unread_messages(user, *, written_by: str) -> QuerySet[ThreadMessage]:
     """Messages of `written_by`'s side that `user` has not read (after their read mark, or no mark)."""
-    mark = ThreadReadMark.objects.filter(user_id=user.pk, referral_id=OuterRef("referral_id")).values("last_read_at")[:1]
+    mark = ThreadReadMark.objects.filter(user_id=user.pk, referral_id=OuterRef("referral_id")).values("last_read_at")[
+        :1
+    ]
     return (
         ThreadMessage.objects.filter(side=written_by)
         .annotate(read_until=Subquery(mark))
@@ -110,11 +112,15 @@ def unread_threads_for_coordinator(user, *, limit: int = 20) -> CoordinatorThrea
     shown = groups[:limit]
     referrals = Referral.objects.select_related("patient").in_bulk([group["referral_id"] for group in shown])
     threads = [
-        UnreadThread(referral=referrals[group["referral_id"]], unread=group["unread"], last_message_at=group["last_message_at"])
+        UnreadThread(
+            referral=referrals[group["referral_id"]], unread=group["unread"], last_message_at=group["last_message_at"]
+        )
         for group in shown
         if group["referral_id"] in referrals
     ]
-    return CoordinatorThreads(total_unread=sum(group["unread"] for group in groups), threads=threads, thread_count=len(groups))
+    return CoordinatorThreads(
+        total_unread=sum(group["unread"] for group in groups), threads=threads, thread_count=len(groups)
+    )
 
 
 # --- the thread ---------------------------------------------------------------------------------
@@ -123,7 +129,9 @@ def unread_threads_for_coordinator(user, *, limit: int = 20) -> CoordinatorThrea
 def thread_messages(referral: Referral) -> list[ThreadMessage]:
     """The referral's thread, oldest first, with each author's professional record (one query)."""
     return list(
-        ThreadMessage.objects.filter(referral_id=referral.pk).select_related("author__professional").order_by("created_at", "id")
+        ThreadMessage.objects.filter(referral_id=referral.pk)
+        .select_related("author__professional")
+        .order_by("created_at", "id")
     )
 
 
@@ -132,7 +140,9 @@ def thread_messages(referral: Referral) -> list[ThreadMessage]:
 
 def my_patients(user) -> QuerySet[Referral]:
     """The referrals of the user's patients (portal access), most recent activity first."""
-    latest_event = Event.objects.filter(referral_id=OuterRef("pk")).order_by("-occurred_at", "-id").values("occurred_at")[:1]
+    latest_event = (
+        Event.objects.filter(referral_id=OuterRef("pk")).order_by("-occurred_at", "-id").values("occurred_at")[:1]
+    )
     return (
         portal_referrals_visible_to(user)
         .select_related("patient", "entry_point", "pathway__template_version__template")
@@ -177,9 +187,11 @@ def patient_rows(user, referrals: list[Referral], *, now: datetime | None = None
     now = now or timezone.now()
     rows = [PatientRow(referral=referral, pathway=_pathway_of(referral)) for referral in referrals]
     by_pathway = {row.pathway.pk: row for row in rows if row.pathway is not None}
-    milestones = Milestone.objects.filter(pathway_id__in=list(by_pathway)).only(
-        "pathway_id", "label", "order", "status", "due_at", "planned_at"
-    ).order_by("pathway_id", "order", "id")
+    milestones = (
+        Milestone.objects.filter(pathway_id__in=list(by_pathway))
+        .only("pathway_id", "label", "order", "status", "due_at", "planned_at")
+        .order_by("pathway_id", "order", "id")
+    )
     for milestone in milestones:
         row = by_pathway[milestone.pathway_id]
         if milestone.status == MilestoneStatus.SKIPPED:
@@ -273,11 +285,16 @@ def portal_patient_page(referral: Referral, *, now: datetime | None = None) -> P
     if pathway is not None:
         milestones = list(Milestone.objects.filter(pathway_id=pathway.pk).order_by("order", "id"))
         page.milestones = [
-            MilestoneRow(milestone, milestone_status(milestone, now=now, warning_horizon=NO_WARNING, pathway_closed=pathway.is_closed))
+            MilestoneRow(
+                milestone,
+                milestone_status(milestone, now=now, warning_horizon=NO_WARNING, pathway_closed=pathway.is_closed),
+            )
             for milestone in milestones
         ]
         if not pathway.is_closed:
-            changes += [m.due_at for m in milestones if m.status == MilestoneStatus.PENDING and m.due_at and m.due_at > now]
+            changes += [
+                m.due_at for m in milestones if m.status == MilestoneStatus.PENDING and m.due_at and m.due_at > now
+            ]
         page.appointments = list(
             Appointment.objects.filter(pathway_id=pathway.pk, status=AppointmentStatus.BOOKED, slot__start__gt=now)
             .select_related("slot__resource__organization", "milestone")
@@ -285,11 +302,17 @@ def portal_patient_page(referral: Referral, *, now: datetime | None = None) -> P
         )
         changes += [appointment.slot.start for appointment in page.appointments]
         page.letters = list(Letter.objects.filter(pathway_id=pathway.pk).order_by("created_at", "id"))
-        page.complement_tasks = list(Task.objects.filter(pathway_id=pathway.pk).exclude(complement_item="").order_by("due_at", "id"))
+        page.complement_tasks = list(
+            Task.objects.filter(pathway_id=pathway.pk).exclude(complement_item="").order_by("due_at", "id")
+        )
     page.next_change_at = min(changes) if changes else None
     page.documents = referral_documents(referral)
-    events = Event.objects.filter(referral_id=referral.pk, kind__in=KEY_EVENT_KINDS, pk__lte=last_event_id).order_by("occurred_at", "id")
-    page.events = [PortalEvent(event=event, label=event_label(event.kind), detail=event_step(event)) for event in events]
+    events = Event.objects.filter(referral_id=referral.pk, kind__in=KEY_EVENT_KINDS, pk__lte=last_event_id).order_by(
+        "occurred_at", "id"
+    )
+    page.events = [
+        PortalEvent(event=event, label=event_label(event.kind), detail=event_step(event)) for event in events
+    ]
     page.messages = thread_messages(referral)
     return page
 
@@ -300,4 +323,3 @@ def letter_of(referral: Referral, letter_id: int) -> Letter:
     if letter is None:
         raise Http404
     return letter
-

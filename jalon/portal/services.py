@@ -24,7 +24,8 @@ def _clean_body(body: str) -> str:
     if len(text) > MESSAGE_MAX_LENGTH:
         raise PortalError(
             PortalErrorCode.MESSAGE_TOO_LONG,
-            _("Votre message fait %(length)d caractères : %(limit)d au plus.") % {"length": len(text), "limit": MESSAGE_MAX_LENGTH},
+            _("Votre message fait %(length)d caractères : %(limit)d au plus.")
+            % {"length": len(text), "limit": MESSAGE_MAX_LENGTH},
             field="body",
         )
     return text
@@ -39,11 +40,23 @@ def thread_message_post(*, actor: Actor, referral: Referral, body: str) -> Threa
     if side is None:
         raise PortalError(PortalErrorCode.NOT_ALLOWED, _("Vous ne participez pas aux échanges sur cette demande."))
     text = _clean_body(body)
-    message = ThreadMessage.objects.create(referral=referral, author=user, side=side, body=text, created_at=timezone.now())
-    event = event_record(
-        actor=actor, kind="thread.message_posted", patient_id=referral.patient_id, referral_id=referral.pk, payload={"side": side}
+    message = ThreadMessage.objects.create(
+        referral=referral, author=user, side=side, body=text, created_at=timezone.now()
     )
-    audit(actor, action=AuditAction.CREATE, patient_id=referral.patient_id, object_type="thread.message", object_id=message.pk)
+    event = event_record(
+        actor=actor,
+        kind="thread.message_posted",
+        patient_id=referral.patient_id,
+        referral_id=referral.pk,
+        payload={"side": side},
+    )
+    audit(
+        actor,
+        action=AuditAction.CREATE,
+        patient_id=referral.patient_id,
+        object_type="thread.message",
+        object_id=message.pk,
+    )
     if side == ThreadSide.COORDINATION:
         # The city is told there is an answer (a notice to log in: the text stays in Jalon); the
         # coordination sees city messages as unread counts in its worklist instead.
@@ -71,7 +84,9 @@ def thread_mark_read(*, user, referral: Referral) -> ThreadReadMark | None:
 
 def _mark(*, user_id: int, referral_id: int, up_to) -> ThreadReadMark:
     """Move the read mark forward to `up_to` (never back)."""
-    mark, created = ThreadReadMark.objects.get_or_create(user_id=user_id, referral_id=referral_id, defaults={"last_read_at": up_to})
+    mark, created = ThreadReadMark.objects.get_or_create(
+        user_id=user_id, referral_id=referral_id, defaults={"last_read_at": up_to}
+    )
     if not created and mark.last_read_at < up_to:
         ThreadReadMark.objects.filter(pk=mark.pk, last_read_at__lt=up_to).update(last_read_at=up_to)
         mark.last_read_at = up_to

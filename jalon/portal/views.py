@@ -41,14 +41,25 @@ def patients(request):
     """The user's patients, most recent activity first, with progress, next step and unread messages."""
     page = Paginator(selectors.my_patients(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = selectors.patient_rows(request.user, list(page))
-    audit_many(Actor.from_request(request), action=AuditAction.READ, patient_ids=[row.referral.patient_id for row in rows], object_type="portal.patients")
+    audit_many(
+        Actor.from_request(request),
+        action=AuditAction.READ,
+        patient_ids=[row.referral.patient_id for row in rows],
+        object_type="portal.patients",
+    )
     return render(request, "portal/patients.html", {"page": page, "rows": rows})
 
 
 def _live_context(request, referral) -> dict:
     """The live part of the patient page, read and audited, the thread marked read (it is on screen)."""
     page = selectors.portal_patient_page(referral)
-    audit(Actor.from_request(request), action=AuditAction.READ, patient_id=referral.patient_id, object_type="portal.patient", object_id=referral.reference)
+    audit(
+        Actor.from_request(request),
+        action=AuditAction.READ,
+        patient_id=referral.patient_id,
+        object_type="portal.patient",
+        object_id=referral.reference,
+    )
     services.thread_mark_read(user=request.user, referral=referral)
     return {
         "page": page,
@@ -95,7 +106,9 @@ def patient_live(request, reference: str):
         # The session ended while the page was open: the whole window goes to the login form (htmx
         # would otherwise put the login page inside the live part).
         page = reverse("portal:patient", args=[reference])
-        return HttpResponse(status=204, headers={"HX-Redirect": f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': page})}"})
+        return HttpResponse(
+            status=204, headers={"HX-Redirect": f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': page})}"}
+        )
     referral = selectors.portal_referral(request.user, reference)
     since = _token(request, "depuis")
     change_at = _token(request, "echeance")
@@ -111,8 +124,19 @@ def letter_download(request, reference: str, letter_id: int):
     """A letter of the patient's pathway (PDF), for the referrer or the GP; the download is audited."""
     referral = selectors.portal_referral(request.user, reference)
     letter = selectors.letter_of(referral, letter_id)
-    audit(Actor.from_request(request), action=AuditAction.DOWNLOAD, patient_id=referral.patient_id, object_type="pathway.letter", object_id=letter.pk)
-    return stored_file_response(letter.file, content_type="application/pdf", as_attachment=False, filename=f"{referral.reference}-{letter.kind}.pdf")
+    audit(
+        Actor.from_request(request),
+        action=AuditAction.DOWNLOAD,
+        patient_id=referral.patient_id,
+        object_type="pathway.letter",
+        object_id=letter.pk,
+    )
+    return stored_file_response(
+        letter.file,
+        content_type="application/pdf",
+        as_attachment=False,
+        filename=f"{referral.reference}-{letter.kind}.pdf",
+    )
 
 
 def _back_to(request, referral, side: str, wanted: str) -> str:
@@ -138,9 +162,20 @@ def thread_post(request, reference: str):
         services.thread_message_post(actor=Actor.from_request(request), referral=referral, body=form.typed_body)
     except PortalError as error:
         form.add_error("body", error.message)
-        audit(Actor.from_request(request), action=AuditAction.READ, patient_id=referral.patient_id, object_type="thread", object_id=referral.reference)
-        context = {"form": form, "referral": referral, "back": back, "messages_list": selectors.thread_messages(referral), "side": side}
+        audit(
+            Actor.from_request(request),
+            action=AuditAction.READ,
+            patient_id=referral.patient_id,
+            object_type="thread",
+            object_id=referral.reference,
+        )
+        context = {
+            "form": form,
+            "referral": referral,
+            "back": back,
+            "messages_list": selectors.thread_messages(referral),
+            "side": side,
+        }
         return render(request, "portal/thread_reply.html", context, status=400)
     messages.success(request, _("Message envoyé."))
     return redirect(back)
-

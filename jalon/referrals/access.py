@@ -26,7 +26,9 @@ FOR_OTHERS_CHANNELS = frozenset({Channel.PHONE, Channel.MAIL, Channel.API})
 # --- Submitting: who may file a referral to which entry point, through which channel -----------------
 
 
-def submission_refusal(user, entry_point: EntryPoint, *, channel: str, referrer: Professional) -> tuple[str, str] | None:
+def submission_refusal(
+    user, entry_point: EntryPoint, *, channel: str, referrer: Professional
+) -> tuple[str, str] | None:
     """None when `user` may file a referral from `referrer` to `entry_point` through `channel`; otherwise the
     field at fault and a French message. Every channel (web form, phone intake, mail-in and tele-expertise
     conversions, API) goes through this one rule, called by `referral_submit`."""
@@ -46,7 +48,9 @@ def submission_refusal(user, entry_point: EntryPoint, *, channel: str, referrer:
             return None
         return "entry_point", _("Une téléexpertise ne devient une demande que vers un guichet de votre organisation.")
     if not as_themselves:
-        return "referrer", _("Seule la coordination du guichet peut saisir une demande au nom d'un autre professionnel.")
+        return "referrer", _(
+            "Seule la coordination du guichet peut saisir une demande au nom d'un autre professionnel."
+        )
     return None, _("Votre compte ne permet pas d'envoyer une demande par ce canal.")
 
 
@@ -100,13 +104,15 @@ def may_work_referral(user, referral: Referral) -> bool:
 # another open referral, that the INS sent is a known patient's, how the identity was checked or corrected.
 # Shown only to those who see the record (`sees_patient_record`): to a submitter who matched a known patient
 # they would tell that someone else suspects a cancer in this person.
-RECORD_EVENT_KINDS = frozenset({
-    "referral.duplicate_linked",
-    "patient.identity_conflict_raised",
-    "patient.identity_conflict_resolved",
-    "patient.identity_corrected",
-    "patient.identity_status_changed",
-})
+RECORD_EVENT_KINDS = frozenset(
+    {
+        "referral.duplicate_linked",
+        "patient.identity_conflict_raised",
+        "patient.identity_conflict_resolved",
+        "patient.identity_corrected",
+        "patient.identity_status_changed",
+    }
+)
 
 
 def sees_patient_record(user, referral: Referral) -> bool:
@@ -127,6 +133,7 @@ def may_complete_referral(user, referral: Referral) -> bool:
 
 
 # --- Indicators -----------------------------------------------------------------------------------
+
 
 def identified_pathways(user, pathway_ids) -> dict[int, str]:
     """Among these pathways, those whose referral the user reaches, with its reference (one query).

@@ -53,7 +53,9 @@ POST_ERROR_RESPONSES = ERROR_RESPONSES | {409}
 
 
 def _actor(request: HttpRequest) -> Actor:
-    return Actor(user=request.auth, ip_address=client_ip(request), path=request.get_full_path()[:300], channel=Channel.API)
+    return Actor(
+        user=request.auth, ip_address=client_ip(request), path=request.get_full_path()[:300], channel=Channel.API
+    )
 
 
 def _respond(request: HttpRequest, status: int, schema: type[Schema], obj) -> HttpResponse:
@@ -155,7 +157,13 @@ def submit_referral(request: HttpRequest, payload: ReferralIn):
 def referral_status(request: HttpRequest, reference: str):
     """The status of a referral the token's user may see; 404 alike when unknown or out of reach."""
     referral = referral_for_user(request.auth, reference)
-    audit(_actor(request), action=AuditAction.READ, patient_id=referral.patient_id, object_type="referral", object_id=referral.reference)
+    audit(
+        _actor(request),
+        action=AuditAction.READ,
+        patient_id=referral.patient_id,
+        object_type="referral",
+        object_id=referral.reference,
+    )
     return referral
 
 
@@ -180,7 +188,9 @@ def _look_up(payload: ReferralIn, user) -> tuple[EntryPoint, Professional, int |
             if referrer is None:
                 errors.append(("referrer_rpps", _("Aucun professionnel de l'annuaire n'a ce numéro RPPS.")))
     elif payload.referrer_rpps and payload.referrer_rpps != referrer.rpps:
-        errors.append(("referrer_rpps", _("Seule la coordination peut envoyer une demande au nom d'un autre professionnel.")))
+        errors.append(
+            ("referrer_rpps", _("Seule la coordination peut envoyer une demande au nom d'un autre professionnel."))
+        )
 
     patient = payload.patient
     if patient.commune_code and not Commune.objects.filter(code=patient.commune_code).exists():
@@ -193,7 +203,9 @@ def _look_up(payload: ReferralIn, user) -> tuple[EntryPoint, Professional, int |
     if errors:
         raise InvalidInput(errors)
     if not entry_point.is_active:
-        raise ReferralError(ReferralErrorCode.ENTRY_POINT_CLOSED, _("Ce guichet ne reçoit plus de demandes."), field="entry_point")
+        raise ReferralError(
+            ReferralErrorCode.ENTRY_POINT_CLOSED, _("Ce guichet ne reçoit plus de demandes."), field="entry_point"
+        )
     return entry_point, referrer, gp_id
 
 

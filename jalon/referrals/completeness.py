@@ -63,14 +63,18 @@ ITEMS: dict[str, Item] = {
     "exam:any_imaging": _exam(_("un examen d'imagerie déjà réalisé"), *IMAGING),
     # Digestive referrals: an endoscopy (colonoscopy, gastroscopy, endoscopic ultrasound) explores as well as imaging.
     "exam:digestive_exploration": _exam(
-        _("une imagerie ou une endoscopie (coloscopie, gastroscopie, écho-endoscopie) déjà réalisée"), *IMAGING, ExamKind.ENDOSCOPY
+        _("une imagerie ou une endoscopie (coloscopie, gastroscopie, écho-endoscopie) déjà réalisée"),
+        *IMAGING,
+        ExamKind.ENDOSCOPY,
     ),
     "exam:ct": _exam(_("un scanner (TDM) déjà réalisé"), ExamKind.CT, ExamKind.PET_CT),
     "exam:ct_or_mri": _exam(_("un scanner ou une IRM déjà réalisés"), *CROSS_SECTIONAL),
     "exam:ct_mri_or_endoscopy": _exam(
         _("un scanner, une IRM ou une écho-endoscopie déjà réalisés"), *CROSS_SECTIONAL, ExamKind.ENDOSCOPY
     ),
-    "exam:breast_imaging": _exam(_("une mammographie ou une échographie mammaire"), ExamKind.MAMMOGRAPHY, ExamKind.ULTRASOUND),
+    "exam:breast_imaging": _exam(
+        _("une mammographie ou une échographie mammaire"), ExamKind.MAMMOGRAPHY, ExamKind.ULTRASOUND
+    ),
     "exam:ultrasound": _exam(_("une échographie déjà réalisée"), ExamKind.ULTRASOUND),
     "exam:endoscopy": _exam(_("une endoscopie déjà réalisée"), ExamKind.ENDOSCOPY),
     "exam:blood_test": _exam(_("un bilan biologique"), ExamKind.BLOOD_TEST),
@@ -112,7 +116,8 @@ def missing_items(content: ReferralContent, items: Iterable[str], not_done: Iter
     missing (only for items that may be); an unknown item code counts as missing."""
     answered_not_done = {item for item in not_done if may_be_not_done(item)}
     return [
-        item for item in items
+        item
+        for item in items
         if item not in answered_not_done and (item not in ITEMS or not ITEMS[item].check(content))
     ]
 

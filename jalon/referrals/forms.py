@@ -100,12 +100,16 @@ class CommuneField(SuggestedField):
             return candidates[0]
         if not candidates:
             raise ValidationError(
-                _("Commune inconnue : « %(typed)s ». Tapez son nom, son code postal ou son code INSEE, ou choisissez-la dans la liste proposée."),
+                _(
+                    "Commune inconnue : « %(typed)s ». Tapez son nom, son code postal ou son code INSEE, ou choisissez-la dans la liste proposée."
+                ),
                 code="commune_unknown",
                 params={"typed": value},
             )
         raise ValidationError(
-            _("Plusieurs communes correspondent à « %(typed)s » : %(communes)s. Choisissez la bonne dans la liste proposée ou tapez son code INSEE."),
+            _(
+                "Plusieurs communes correspondent à « %(typed)s » : %(communes)s. Choisissez la bonne dans la liste proposée ou tapez son code INSEE."
+            ),
             code="commune_ambiguous",
             params={"typed": value, "communes": _listed([lookup.commune_option_label(c) for c in candidates])},
         )
@@ -131,14 +135,21 @@ class PhysicianField(SuggestedField):
             return candidates[0]
         if not candidates:
             raise ValidationError(
-                _("Aucun médecin ne correspond à « %(typed)s ». Tapez son nom, sa commune d'exercice ou son RPPS et choisissez-le dans la liste proposée."),
+                _(
+                    "Aucun médecin ne correspond à « %(typed)s ». Tapez son nom, sa commune d'exercice ou son RPPS et choisissez-le dans la liste proposée."
+                ),
                 code="physician_unknown",
                 params={"typed": value},
             )
         raise ValidationError(
-            _("Plusieurs médecins correspondent à « %(typed)s » : %(physicians)s. Choisissez le bon dans la liste proposée ou tapez son RPPS."),
+            _(
+                "Plusieurs médecins correspondent à « %(typed)s » : %(physicians)s. Choisissez le bon dans la liste proposée ou tapez son RPPS."
+            ),
             code="physician_ambiguous",
-            params={"typed": value, "physicians": _listed([lookup.physician_option_label(p) for p in candidates], shown=5)},
+            params={
+                "typed": value,
+                "physicians": _listed([lookup.physician_option_label(p) for p in candidates], shown=5),
+            },
         )
 
 
@@ -154,7 +165,9 @@ class ReferralForm(forms.Form):
         help_text=_("Facultatif. Exemple : 2 56 03 67 482 123 18"),
     )
     birth_name = forms.CharField(label=_("Nom de naissance"), max_length=100, validators=[validate_civil_name])
-    used_name = forms.CharField(label=_("Nom utilisé"), max_length=100, required=False, validators=[validate_civil_name])
+    used_name = forms.CharField(
+        label=_("Nom utilisé"), max_length=100, required=False, validators=[validate_civil_name]
+    )
     first_names = forms.CharField(label=_("Prénoms de naissance"), max_length=200, validators=[validate_civil_name])
     # No sex chosen in advance: a trait of the identity is typed from the document, never left at a default.
     sex = forms.ChoiceField(label=_("Sexe"), choices=[("", "---------"), *Sex.choices])
@@ -174,8 +187,12 @@ class ReferralForm(forms.Form):
         help_text=_("Tapez son nom, sa commune d'exercice ou son RPPS, puis choisissez-le dans la liste."),
     )
     # referral
-    suspected_site = forms.ChoiceField(label=_("Cancer suspecté"), choices=[("", _("— Choisir —")), *CancerSite.choices])
-    clinical_reason = forms.CharField(label=_("Motif clinique"), widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=5000)
+    suspected_site = forms.ChoiceField(
+        label=_("Cancer suspecté"), choices=[("", _("— Choisir —")), *CancerSite.choices]
+    )
+    clinical_reason = forms.CharField(
+        label=_("Motif clinique"), widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=5000
+    )
     first_symptoms_date = forms.DateField(
         label=_("Date des premiers symptômes"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -190,23 +207,34 @@ class ReferralForm(forms.Form):
     )
     # « Résultats d'imagerie »: optional scores, gathered into cleaned_data["imaging_findings"] by clean().
     birads = forms.TypedChoiceField(
-        label=IMAGING_FINDING_LABELS["birads"], required=False, coerce=int, empty_value=None,
+        label=IMAGING_FINDING_LABELS["birads"],
+        required=False,
+        coerce=int,
+        empty_value=None,
         choices=[("", _("— Non renseigné —")), *[(value, str(value)) for value in BIRADS_VALUES]],
     )
     eu_tirads = forms.TypedChoiceField(
-        label=IMAGING_FINDING_LABELS["eu_tirads"], required=False, coerce=int, empty_value=None,
+        label=IMAGING_FINDING_LABELS["eu_tirads"],
+        required=False,
+        coerce=int,
+        empty_value=None,
         choices=[("", _("— Non renseigné —")), *[(value, str(value)) for value in EU_TIRADS_VALUES]],
     )
     lirads = forms.ChoiceField(
-        label=IMAGING_FINDING_LABELS["lirads"], required=False,
+        label=IMAGING_FINDING_LABELS["lirads"],
+        required=False,
         choices=[("", _("— Non renseigné —")), *[(value, value) for value in LIRADS_VALUES]],
     )
     lung_rads = forms.ChoiceField(
-        label=IMAGING_FINDING_LABELS["lung_rads"], required=False,
+        label=IMAGING_FINDING_LABELS["lung_rads"],
+        required=False,
         choices=[("", _("— Non renseigné —")), *[(value, value) for value in LUNG_RADS_VALUES]],
     )
     lesion_size_mm = forms.IntegerField(
-        label=IMAGING_FINDING_LABELS["lesion_size_mm"], required=False, min_value=1, max_value=LESION_SIZE_MM_MAX,
+        label=IMAGING_FINDING_LABELS["lesion_size_mm"],
+        required=False,
+        min_value=1,
+        max_value=LESION_SIZE_MM_MAX,
         help_text=_("Plus grand diamètre de la masse, du nodule ou du ganglion, en millimètres."),
     )
     patient_informed = forms.ChoiceField(
@@ -228,7 +256,9 @@ class ReferralForm(forms.Form):
                 label=_("Professionnel adresseur"), queryset=Professional.objects.order_by("last_name", "first_name")
             )
             self.fields["caller_name"] = forms.CharField(
-                label=_("Personne qui a appelé"), max_length=200, help_text=_("Nom et fonction, par exemple « secrétariat du Dr Martin »."),
+                label=_("Personne qui a appelé"),
+                max_length=200,
+                help_text=_("Nom et fonction, par exemple « secrétariat du Dr Martin »."),
             )
             self.fields["identity_status"] = identity_status_field()
 
@@ -259,7 +289,9 @@ class ReferralForm(forms.Form):
     def clean_birth_place_code(self):
         value = self.cleaned_data["birth_place_code"].strip().upper()
         if value and (len(value) != 5 or not value.replace("A", "0").replace("B", "0").isdigit()):
-            raise ValidationError(_("Le lieu de naissance est un code INSEE de 5 caractères (99 suivi du pays pour l'étranger)."))
+            raise ValidationError(
+                _("Le lieu de naissance est un code INSEE de 5 caractères (99 suivi du pays pour l'étranger).")
+            )
         return value
 
     def clean(self):
@@ -287,7 +319,9 @@ def identity_status_field() -> forms.ChoiceField:
             "« Récupérée » : INS obtenue par le téléservice INSi. « Validée » : pièce d'identité vue. "
             "La coordination qualifie l'identité ensuite ; l'INS n'est imprimée et transmise que si l'identité est qualifiée."
         ),
-        error_messages={"invalid_choice": _("Statut refusé : une identité ne peut pas être déclarée « qualifiée » à l'envoi.")},
+        error_messages={
+            "invalid_choice": _("Statut refusé : une identité ne peut pas être déclarée « qualifiée » à l'envoi.")
+        },
     )
 
 
@@ -303,7 +337,9 @@ class ExamForm(forms.Form):
     kind = forms.ChoiceField(label=_("Examen"), choices=[("", _("— Aucun —")), *ExamKind.choices], required=False)
     done_on = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     place = forms.CharField(label=_("Lieu"), max_length=200, required=False)
-    summary = forms.CharField(label=_("Résultat résumé"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    summary = forms.CharField(
+        label=_("Résultat résumé"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     files = DocumentsField(label=_("Compte rendu"))
 
     def clean(self):
@@ -322,10 +358,21 @@ ExamFormSet = forms.formset_factory(ExamForm, extra=3, max_num=10, validate_max=
 class ComplementForm(forms.Form):
     """What the referrer sends back when a complement is requested."""
 
-    message = forms.CharField(label=_("Message à la coordination"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
-    clinical_reason = forms.CharField(label=_("Motif clinique (à compléter)"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
-    first_symptoms_date = forms.DateField(label=_("Date des premiers symptômes"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    patient_informed = forms.ChoiceField(label=_("Le patient est-il informé de la suspicion ?"), choices=YES_NO, widget=forms.RadioSelect, required=False)
+    message = forms.CharField(
+        label=_("Message à la coordination"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
+    )
+    clinical_reason = forms.CharField(
+        label=_("Motif clinique (à compléter)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=5000,
+    )
+    first_symptoms_date = forms.DateField(
+        label=_("Date des premiers symptômes"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    patient_informed = forms.ChoiceField(
+        label=_("Le patient est-il informé de la suspicion ?"), choices=YES_NO, widget=forms.RadioSelect, required=False
+    )
     phone = forms.CharField(label=_("Téléphone du patient"), max_length=30, required=False)
     commune = CommuneField(label=_("Commune de résidence du patient"), required=False, max_length=120)
     documents = DocumentsField(label=_("Documents (PDF, PNG ou JPEG)"))
@@ -357,8 +404,12 @@ class ComplementForm(forms.Form):
 class AcceptForm(forms.Form):
     pathway_kind = forms.ChoiceField(label=_("Parcours"), choices=PathwayKind.choices)
     priority = forms.ChoiceField(label=_("Priorité"), choices=Priority.choices)
-    reason = forms.CharField(label=_("Commentaire"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
-    outside_territory_acknowledged = forms.BooleanField(label=_("J'accepte ce patient bien qu'il réside hors du territoire"), required=False)
+    reason = forms.CharField(
+        label=_("Commentaire"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    outside_territory_acknowledged = forms.BooleanField(
+        label=_("J'accepte ce patient bien qu'il réside hors du territoire"), required=False
+    )
     override_reason = forms.CharField(
         label=_("Motif de l'écart avec la proposition des règles"),
         required=False,
@@ -388,7 +439,9 @@ class RedirectForm(ReasonForm):
 
 class ComplementRequestForm(forms.Form):
     message = forms.CharField(
-        label=_("Ce qui manque (message envoyé à l'adresseur)"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Ce qui manque (message envoyé à l'adresseur)"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
@@ -397,10 +450,21 @@ class WorklistFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Statut"),
         required=False,
-        choices=[("open", _("À traiter")), ("", _("Tous")), ("received", _("Reçues")), ("awaiting_complement", _("En attente de complément")), ("accepted", _("Acceptées")), ("declined", _("Refusées")), ("redirected", _("Réorientées")), ("closed", _("Clôturées"))],
+        choices=[
+            ("open", _("À traiter")),
+            ("", _("Tous")),
+            ("received", _("Reçues")),
+            ("awaiting_complement", _("En attente de complément")),
+            ("accepted", _("Acceptées")),
+            ("declined", _("Refusées")),
+            ("redirected", _("Réorientées")),
+            ("closed", _("Clôturées")),
+        ],
     )
     completeness = forms.ChoiceField(
-        label=_("Complétude"), required=False, choices=[("", _("Toutes")), ("complete", _("Complètes")), ("incomplete", _("Incomplètes"))]
+        label=_("Complétude"),
+        required=False,
+        choices=[("", _("Toutes")), ("complete", _("Complètes")), ("incomplete", _("Incomplètes"))],
     )
     channel = forms.ChoiceField(label=_("Canal"), required=False, choices=[("", _("Tous"))])
     priority = forms.ChoiceField(label=_("Priorité"), required=False, choices=[("", _("Toutes")), *Priority.choices])

@@ -24,11 +24,15 @@ IMAGING_FINDING_KEYS = tuple(IMAGING_FINDING_LABELS)
 
 def _as_int(key: str, value: Any) -> int:
     if isinstance(value, bool):
-        raise ValidationError(_("« %(label)s » attend un nombre entier.") % {"label": IMAGING_FINDING_LABELS[key]}, code="imaging_value")
+        raise ValidationError(
+            _("« %(label)s » attend un nombre entier.") % {"label": IMAGING_FINDING_LABELS[key]}, code="imaging_value"
+        )
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
     if not isinstance(value, int):
-        raise ValidationError(_("« %(label)s » attend un nombre entier.") % {"label": IMAGING_FINDING_LABELS[key]}, code="imaging_value")
+        raise ValidationError(
+            _("« %(label)s » attend un nombre entier.") % {"label": IMAGING_FINDING_LABELS[key]}, code="imaging_value"
+        )
     return value
 
 
@@ -36,7 +40,11 @@ def _one_of(key: str, value: Any, allowed: tuple) -> Any:
     if value not in allowed:
         raise ValidationError(
             _("« %(label)s » : valeur %(value)s inconnue (attendu : %(allowed)s).")
-            % {"label": IMAGING_FINDING_LABELS[key], "value": value, "allowed": ", ".join(str(item) for item in allowed)},
+            % {
+                "label": IMAGING_FINDING_LABELS[key],
+                "value": value,
+                "allowed": ", ".join(str(item) for item in allowed),
+            },
             code="imaging_value",
         )
     return value
@@ -53,7 +61,9 @@ def clean_imaging_findings(raw: Any) -> dict:
         raise ValidationError(_("Les résultats d'imagerie doivent être un objet JSON."), code="imaging_type")
     unknown = sorted(set(raw) - set(IMAGING_FINDING_KEYS))
     if unknown:
-        raise ValidationError(_("Résultat d'imagerie inconnu : %(keys)s.") % {"keys": ", ".join(unknown)}, code="imaging_unknown")
+        raise ValidationError(
+            _("Résultat d'imagerie inconnu : %(keys)s.") % {"keys": ", ".join(unknown)}, code="imaging_unknown"
+        )
     cleaned: dict[str, Any] = {}
     for key in IMAGING_FINDING_KEYS:
         value = raw.get(key)
@@ -72,7 +82,8 @@ def clean_imaging_findings(raw: Any) -> dict:
             size = _as_int(key, value)
             if not 1 <= size <= LESION_SIZE_MM_MAX:
                 raise ValidationError(
-                    _("La taille de la lésion est en millimètres, entre 1 et %(max)s.") % {"max": LESION_SIZE_MM_MAX}, code="imaging_value"
+                    _("La taille de la lésion est en millimètres, entre 1 et %(max)s.") % {"max": LESION_SIZE_MM_MAX},
+                    code="imaging_value",
                 )
             cleaned[key] = size
     return cleaned

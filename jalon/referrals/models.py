@@ -26,7 +26,9 @@ class EntryPoint(models.Model):
         "directory.Territory", verbose_name=_("territoire"), on_delete=models.PROTECT, null=True, blank=True
     )
     answer_delay_amount = models.PositiveSmallIntegerField(_("délai de réponse"), default=48)
-    answer_delay_unit = models.CharField(_("unité du délai"), max_length=16, choices=DELAY_UNITS, default="working_hours")
+    answer_delay_unit = models.CharField(
+        _("unité du délai"), max_length=16, choices=DELAY_UNITS, default="working_hours"
+    )
     # The delay above is the commitment for a routine referral; an urgent or very urgent one is answered
     # sooner: {"urgent": {"amount": 24, "unit": "working_hours"}, ...}, else the shipped table
     # (data/answer_delays_v1.json). See services.answer_delay.
@@ -87,36 +89,56 @@ class ReferenceCounter(models.Model):
 
 class Referral(models.Model):
     reference = models.CharField(_("référence"), max_length=20, unique=True)
-    entry_point = models.ForeignKey(EntryPoint, verbose_name=_("guichet"), on_delete=models.PROTECT, related_name="referrals")
+    entry_point = models.ForeignKey(
+        EntryPoint, verbose_name=_("guichet"), on_delete=models.PROTECT, related_name="referrals"
+    )
     channel = models.CharField(_("canal"), max_length=16, choices=Channel.choices)
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="referrals")
     referrer = models.ForeignKey(
         "directory.Professional", verbose_name=_("adresseur"), on_delete=models.PROTECT, related_name="referrals_made"
     )
-    caller_name = models.CharField(_("appelant"), max_length=200, blank=True, help_text=_("Pour une demande reçue par téléphone : qui a appelé."))
+    caller_name = models.CharField(
+        _("appelant"), max_length=200, blank=True, help_text=_("Pour une demande reçue par téléphone : qui a appelé.")
+    )
     # The GP named on the referral is a proposal: they reach nothing until the coordination confirms them
     # (then they join the patient's care team as GP, granted by that coordinator).
     gp = models.ForeignKey(
-        "directory.Professional", verbose_name=_("médecin traitant"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "directory.Professional",
+        verbose_name=_("médecin traitant"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     gp_confirmed_at = models.DateTimeField(_("médecin traitant confirmé le"), null=True, blank=True)
     gp_confirmed_by = models.ForeignKey(
-        "accounts.User", verbose_name=_("médecin traitant confirmé par"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "accounts.User",
+        verbose_name=_("médecin traitant confirmé par"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     suspected_site = models.CharField(_("cancer suspecté"), max_length=32, choices=CancerSite.choices)
     clinical_reason = models.TextField(_("motif clinique"), blank=True)
     first_symptoms_date = models.DateField(_("date des premiers symptômes"), null=True, blank=True)
-    declared_urgency = models.CharField(_("urgence déclarée"), max_length=16, choices=Urgency.choices, default=Urgency.ROUTINE)
+    declared_urgency = models.CharField(
+        _("urgence déclarée"), max_length=16, choices=Urgency.choices, default=Urgency.ROUTINE
+    )
     alarm_signs = models.JSONField(_("signes d'alerte"), default=list, blank=True)
     # Imaging scores as structured exam results ({"birads": 4, "lesion_size_mm": 18}), cleaned by
     # referrals/imaging.clean_imaging_findings; the triage rules read them (issue 14).
     imaging_findings = models.JSONField(_("résultats d'imagerie"), default=dict, blank=True)
-    question = models.CharField(_("question posée"), max_length=16, choices=Question.choices, default=Question.DIAGNOSIS)
+    question = models.CharField(
+        _("question posée"), max_length=16, choices=Question.choices, default=Question.DIAGNOSIS
+    )
     patient_informed = models.BooleanField(_("patient informé de la suspicion"), null=True)
     # The identity and contact as the submitter sent them (INS, traits, phone, commune). Kept on the referral,
     # never copied onto a known patient: only the coordination changes a patient's record (identity vigilance).
     submitted_identity = models.JSONField(_("identité transmise"), default=dict, blank=True)
-    status = models.CharField(_("statut"), max_length=24, choices=Status.choices, default=Status.RECEIVED, db_index=True)
+    status = models.CharField(
+        _("statut"), max_length=24, choices=Status.choices, default=Status.RECEIVED, db_index=True
+    )
     received_at = models.DateTimeField(_("reçue le"), default=timezone.now)
     answer_deadline = models.DateTimeField(_("réponse attendue avant"))
     answered_at = models.DateTimeField(_("répondue le"), null=True, blank=True)

@@ -82,7 +82,9 @@ def notify_city(
     notify(
         kind=kind,
         event=event,
-        recipients=recipients if recipients is not None else city_recipients(referral, actor_user=actor_user, include_gp=include_gp),
+        recipients=recipients
+        if recipients is not None
+        else city_recipients(referral, actor_user=actor_user, include_gp=include_gp),
         values={**base_values(referral), **(values or {})},
         link_path=city_link(referral),
         attachment_path=attachment_path,

@@ -39,7 +39,9 @@ MAX_DOCUMENTS = 10
 def _refuse_nul(value: str) -> str:
     """PostgreSQL refuses the NUL character in text: say so instead of failing on save."""
     if "\x00" in value:
-        raise PydanticCustomError("nul_character", "{message}", {"message": _("Le texte contient un caractère nul (U+0000), refusé.")})
+        raise PydanticCustomError(
+            "nul_character", "{message}", {"message": _("Le texte contient un caractère nul (U+0000), refusé.")}
+        )
     return value
 
 

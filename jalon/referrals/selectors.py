@@ -38,7 +38,9 @@ _URGENCY_ORDER = Case(
 )
 
 
-def worklist(user, *, q: str = "", status: str = "open", completeness: str = "", channel: str = "", priority: str = "") -> QuerySet[Referral]:
+def worklist(
+    user, *, q: str = "", status: str = "open", completeness: str = "", channel: str = "", priority: str = ""
+) -> QuerySet[Referral]:
     """The coordinator's queue: what to answer first on top (status, priority decided or proposed, declared
     urgency, then nearest deadline)."""
     referrals = referrals_visible_to(user)
@@ -83,14 +85,30 @@ def referrals_of_referrer(user) -> QuerySet[Referral]:
 
 
 def referral_detail_queryset(user) -> QuerySet[Referral]:
-    return referrals_visible_to(user).select_related(
-        "patient", "patient__commune", "patient__gp", "referrer", "gp", "entry_point", "entry_point__organization", "created_by"
-    ).prefetch_related(
-        Prefetch("exams", queryset=ExamDone.objects.prefetch_related("documents")),
-        Prefetch("documents", queryset=ReferralDocument.objects.filter(exam__isnull=True)),
-        Prefetch("events", queryset=Event.objects.select_related("actor").prefetch_related("messages").order_by("occurred_at", "id")),
-        "messages__author",
-        "related_referrals",
+    return (
+        referrals_visible_to(user)
+        .select_related(
+            "patient",
+            "patient__commune",
+            "patient__gp",
+            "referrer",
+            "gp",
+            "entry_point",
+            "entry_point__organization",
+            "created_by",
+        )
+        .prefetch_related(
+            Prefetch("exams", queryset=ExamDone.objects.prefetch_related("documents")),
+            Prefetch("documents", queryset=ReferralDocument.objects.filter(exam__isnull=True)),
+            Prefetch(
+                "events",
+                queryset=Event.objects.select_related("actor")
+                .prefetch_related("messages")
+                .order_by("occurred_at", "id"),
+            ),
+            "messages__author",
+            "related_referrals",
+        )
     )
 
 
@@ -112,6 +130,8 @@ def patient_as_submitted(referral) -> Patient:
         commune_id=sent.get("commune_code") or None,
         sharing_opposition=known.sharing_opposition,
     )
+
+
 def patient_referrals_for_user(user, patient) -> QuerySet[Referral]:
     """The patient's referrals the user reaches, newest first, with their entry point (the patient's page)."""
     return referrals_visible_to(user).filter(patient=patient).select_related("entry_point").order_by("-received_at")

@@ -113,7 +113,12 @@ def answer_deadline_for(entry_point: EntryPoint, received_at, urgency: str = Urg
     """The committed answer time: the delay for the declared urgency, in the entry point's working time,
     moved to its next opening when it falls while it is closed."""
     calendar = opening_calendar(entry_point)
-    end = add_delay(received_at, *answer_delay(entry_point, urgency), department=calendar["department"], closures=calendar["closures"])
+    end = add_delay(
+        received_at,
+        *answer_delay(entry_point, urgency),
+        department=calendar["department"],
+        closures=calendar["closures"],
+    )
     return next_opening(end, **calendar)
 
 
@@ -132,7 +137,9 @@ def _check_documents(uploads) -> list[CheckedDocument]:
     return checked
 
 
-def _store_documents(*, actor: Actor, referral: Referral, documents: list[CheckedDocument], exam: ExamDone | None) -> None:
+def _store_documents(
+    *, actor: Actor, referral: Referral, documents: list[CheckedDocument], exam: ExamDone | None
+) -> None:
     for document in documents:
         ReferralDocument.store(document, uploaded_by=actor.user, referral=referral, exam=exam)
 
@@ -193,8 +200,10 @@ def check_may_submit(*, actor: Actor, entry_point: EntryPoint, channel: str, ref
     rule every channel goes through (web form, phone intake, mail-in, tele-expertise, API)."""
     from jalon.referrals.access import submission_refusal
 
-    refusal = submission_refusal(actor.user, entry_point, channel=channel, referrer=referrer) if actor.user else (
-        None, _("Votre compte ne permet pas d'envoyer une demande de prise en soins.")
+    refusal = (
+        submission_refusal(actor.user, entry_point, channel=channel, referrer=referrer)
+        if actor.user
+        else (None, _("Votre compte ne permet pas d'envoyer une demande de prise en soins."))
     )
     if refusal is not None:
         field, message = refusal
@@ -248,7 +257,9 @@ def referral_submit(
     registration = patient_register(actor=actor, identity=patient, entry_point_id=entry_point.pk)
     patient_row, created = registration.patient, registration.created
     submitted_identity = patient.as_submitted()
-    open_referrals = list(Referral.objects.filter(patient=patient_row, status__in=OPEN_STATUSES).order_by("received_at"))
+    open_referrals = list(
+        Referral.objects.filter(patient=patient_row, status__in=OPEN_STATUSES).order_by("received_at")
+    )
     received_at = timezone.now()
     referral = Referral.objects.create(
         reference=next_reference(ReferenceCounter, prefix="JAL", year=timezone.localdate().year),
@@ -270,7 +281,9 @@ def referral_submit(
         submitted_identity=submitted_identity,
         received_at=received_at,
         answer_deadline=answer_deadline_for(entry_point, received_at, declared_urgency),
-        outside_territory=_is_outside_territory(entry_point, submitted_identity["commune_code"] or patient_row.commune_id),
+        outside_territory=_is_outside_territory(
+            entry_point, submitted_identity["commune_code"] or patient_row.commune_id
+        ),
         created_by=actor.user,
     )
     if registration.conflict is not None:
@@ -281,7 +294,9 @@ def referral_submit(
 
     # The referrer's row records who referred; it opens this referral only (patients.access.FILE_WIDE). The GP named
     # on the referral is a proposal: no row until the coordination confirms them (referral_confirm_gp).
-    care_team_add(patient_id=patient_row.pk, role=CareTeamRole.REFERRER, professional_id=referrer.pk, reason=referral.reference)
+    care_team_add(
+        patient_id=patient_row.pk, role=CareTeamRole.REFERRER, professional_id=referrer.pk, reason=referral.reference
+    )
     care_team_add(
         patient_id=patient_row.pk,
         role=CareTeamRole.COORDINATOR,
@@ -293,7 +308,11 @@ def referral_submit(
         kind="referral.submitted",
         patient_id=patient_row.pk,
         referral_id=referral.pk,
-        payload={"channel": channel, "missing_items": referral.missing_items, "outside_territory": referral.outside_territory},
+        payload={
+            "channel": channel,
+            "missing_items": referral.missing_items,
+            "outside_territory": referral.outside_territory,
+        },
     )
     if open_referrals:
         referral.related_referrals.add(*open_referrals)
@@ -304,7 +323,13 @@ def referral_submit(
             referral_id=referral.pk,
             payload={"linked": [other.reference for other in open_referrals]},
         )
-    audit(actor, action=AuditAction.CREATE, patient_id=patient_row.pk, object_type="referral", object_id=referral.reference)
+    audit(
+        actor,
+        action=AuditAction.CREATE,
+        patient_id=patient_row.pk,
+        object_type="referral",
+        object_id=referral.reference,
+    )
     referral_content_changed.send(sender=Referral, referral=referral)
     notify_referrer(referral=referral, event=event)
     return SubmitResult(referral=referral, patient_created=created, open_referrals_of_patient=open_referrals)
@@ -320,9 +345,13 @@ def referral_confirm_gp(*, actor: Actor, referral: Referral) -> Referral:
 
     referral = _locked(referral)
     if not may_work_referral(actor.user, referral):
-        raise ReferralError(ReferralErrorCode.NOT_ALLOWED, _("Seule la coordination du guichet confirme le médecin traitant."))
+        raise ReferralError(
+            ReferralErrorCode.NOT_ALLOWED, _("Seule la coordination du guichet confirme le médecin traitant.")
+        )
     if referral.gp_id is None:
-        raise ReferralError(ReferralErrorCode.INVALID_INPUT, _("Aucun médecin traitant n'est proposé sur cette demande."), field="gp")
+        raise ReferralError(
+            ReferralErrorCode.INVALID_INPUT, _("Aucun médecin traitant n'est proposé sur cette demande."), field="gp"
+        )
     if referral.gp_confirmed_at is not None:
         return referral
     try:
@@ -344,8 +373,20 @@ def referral_confirm_gp(*, actor: Actor, referral: Referral) -> Referral:
     if patient.gp_id != referral.gp_id:
         patient.gp_id = referral.gp_id
         patient.save(update_fields=["gp"])
-    event_record(actor=actor, kind="referral.gp_confirmed", patient_id=referral.patient_id, referral_id=referral.pk, payload={"gp": referral.gp_id})
-    audit(actor, action=AuditAction.UPDATE, patient_id=referral.patient_id, object_type="referral.gp_confirmation", object_id=referral.reference)
+    event_record(
+        actor=actor,
+        kind="referral.gp_confirmed",
+        patient_id=referral.patient_id,
+        referral_id=referral.pk,
+        payload={"gp": referral.gp_id},
+    )
+    audit(
+        actor,
+        action=AuditAction.UPDATE,
+        patient_id=referral.patient_id,
+        object_type="referral.gp_confirmation",
+        object_id=referral.reference,
+    )
     return referral
 
 
@@ -354,7 +395,14 @@ def _locked(referral: Referral) -> Referral:
 
 
 def _transition(
-    *, actor: Actor, referral: Referral, action: str, reason: str, payload: dict | None = None, notify: bool = True, **changes
+    *,
+    actor: Actor,
+    referral: Referral,
+    action: str,
+    reason: str,
+    payload: dict | None = None,
+    notify: bool = True,
+    **changes,
 ) -> Referral:
     """Apply one transition of the status machine with its event, audit record and message to the referrer."""
     target = target_status(action, referral.status)
@@ -380,7 +428,13 @@ def _transition(
         referral_id=referral.pk,
         payload={"from": previous, "to": target, "reason": reason.strip(), **(payload or {})},
     )
-    audit(actor, action=AuditAction.UPDATE, patient_id=referral.patient_id, object_type="referral", object_id=referral.reference)
+    audit(
+        actor,
+        action=AuditAction.UPDATE,
+        patient_id=referral.patient_id,
+        object_type="referral",
+        object_id=referral.reference,
+    )
     if notify:
         notify_referrer(referral=referral, event=event, reason=reason.strip())
     return referral
@@ -427,7 +481,9 @@ def referral_complete(
     referral = _locked(referral)
     if not awaits_complement(referral):
         raise ReferralError(ReferralErrorCode.TRANSITION_NOT_ALLOWED, _("Cette demande n'attend pas de complément."))
-    unknown = [item for item in not_done if item not in referral.missing_items or not completeness.may_be_not_done(item)]
+    unknown = [
+        item for item in not_done if item not in referral.missing_items or not completeness.may_be_not_done(item)
+    ]
     if unknown:
         raise ReferralError(
             ReferralErrorCode.INVALID_INPUT,
@@ -496,7 +552,13 @@ def _complement_after_acceptance(*, actor: Actor, referral: Referral, message: s
             "missing_items": referral.missing_items,
         },
     )
-    audit(actor, action=AuditAction.UPDATE, patient_id=referral.patient_id, object_type="referral", object_id=referral.reference)
+    audit(
+        actor,
+        action=AuditAction.UPDATE,
+        patient_id=referral.patient_id,
+        object_type="referral",
+        object_id=referral.reference,
+    )
     return referral
 
 
@@ -520,7 +582,12 @@ def _request_complement_with_acceptance(*, actor: Actor, referral: Referral, mes
         kind="referral.complement_requested",
         patient_id=referral.patient_id,
         referral_id=referral.pk,
-        payload={"from": referral.status, "to": referral.status, "reason": body, "missing_items": referral.missing_items},
+        payload={
+            "from": referral.status,
+            "to": referral.status,
+            "reason": body,
+            "missing_items": referral.missing_items,
+        },
         occurred_at=requested_at,
     )
     notify_referrer(referral=referral, event=event, reason=body)
@@ -571,7 +638,9 @@ def referral_decline(*, actor: Actor, referral: Referral, reason: str) -> Referr
 def referral_redirect(*, actor: Actor, referral: Referral, redirected_to: str, reason: str) -> Referral:
     _require_reason(reason)
     if not redirected_to.strip():
-        raise ReferralError(ReferralErrorCode.REASON_REQUIRED, _("Indiquez vers qui la demande est réorientée."), field="redirected_to")
+        raise ReferralError(
+            ReferralErrorCode.REASON_REQUIRED, _("Indiquez vers qui la demande est réorientée."), field="redirected_to"
+        )
     return _transition(
         actor=actor,
         referral=_locked(referral),
@@ -598,15 +667,27 @@ def referral_document_add(*, actor: Actor, referral: Referral, upload) -> Referr
     _store_documents(actor=actor, referral=referral, documents=checked, exam=None)
     document = referral.documents.order_by("-id").first()
     event = event_record(
-        actor=actor, kind="referral.document_added", patient_id=referral.patient_id, referral_id=referral.pk,
+        actor=actor,
+        kind="referral.document_added",
+        patient_id=referral.patient_id,
+        referral_id=referral.pk,
         payload={"document": document.original_name},
     )
-    audit(actor, action=AuditAction.CREATE, patient_id=referral.patient_id, object_type="referral.document", object_id=document.pk)
+    audit(
+        actor,
+        action=AuditAction.CREATE,
+        patient_id=referral.patient_id,
+        object_type="referral.document",
+        object_id=document.pk,
+    )
     from jalon.core.formatting import when_in_words
     from jalon.referrals.notifications import notify_city
 
     notify_city(
-        kind="document.added", referral=referral, event=event, actor_user=actor.user,
+        kind="document.added",
+        referral=referral,
+        event=event,
+        actor_user=actor.user,
         values={"document": document.original_name, "date": when_in_words(document.uploaded_at)},
     )
     return document
@@ -618,7 +699,11 @@ def referrals_merge_patient(*, actor: Actor, provisional: Patient, existing: Pat
     other open ones. Returns the moved references for the resolution's event."""
     moved = list(Referral.objects.filter(patient=provisional).values_list("reference", flat=True))
     Referral.objects.filter(patient=provisional).update(patient=existing)
-    others = list(Referral.objects.filter(patient=existing, status__in=OPEN_STATUSES).exclude(reference__in=moved).order_by("received_at"))
+    others = list(
+        Referral.objects.filter(patient=existing, status__in=OPEN_STATUSES)
+        .exclude(reference__in=moved)
+        .order_by("received_at")
+    )
     for referral in Referral.objects.filter(reference__in=moved, status__in=OPEN_STATUSES) if others else ():
         referral.related_referrals.add(*others)
         event_record(

@@ -75,7 +75,12 @@ def _submit_form(request, *, phone_intake: bool):
         else:
             return redirect("referrals:acknowledgment", reference=result.referral.reference)
     if request.method == "POST" and request.FILES:
-        messages.warning(request, _("La demande n'est pas encore enregistrée : corrigez les champs signalés et joignez à nouveau les fichiers."))
+        messages.warning(
+            request,
+            _(
+                "La demande n'est pas encore enregistrée : corrigez les champs signalés et joignez à nouveau les fichiers."
+            ),
+        )
     return render(
         request,
         "referrals/referral_form.html",
@@ -98,13 +103,21 @@ def phone_intake(request):
 @login_required
 def acknowledgment(request, reference: str):
     referral = referral_for_user(request.user, reference, selectors.referral_detail_queryset(request.user))
-    audit(Actor.from_request(request), action=AuditAction.READ, patient_id=referral.patient_id, object_type="referral.acknowledgment", object_id=reference)
+    audit(
+        Actor.from_request(request),
+        action=AuditAction.READ,
+        patient_id=referral.patient_id,
+        object_type="referral.acknowledgment",
+        object_id=reference,
+    )
     return render(
         request,
         "referrals/acknowledgment.html",
         {
             "referral": referral,
-            "patient": referral.patient if sees_patient_record(request.user, referral) else selectors.patient_as_submitted(referral),
+            "patient": referral.patient
+            if sees_patient_record(request.user, referral)
+            else selectors.patient_as_submitted(referral),
             "missing": [item_label(item) for item in referral.missing_items],
             "wished": [item_label(item) for item in services.wished_missing_items(referral)],
             "commitment": services.answer_commitment(referral.entry_point, referral.declared_urgency),
@@ -116,7 +129,12 @@ def acknowledgment(request, reference: str):
 @capability_required(Capability.LIST_OWN_REFERRALS)
 def my_referrals(request):
     page = Paginator(selectors.referrals_of_referrer(request.user), 50).get_page(request.GET.get("page"))
-    audit_many(Actor.from_request(request), action=AuditAction.READ, patient_ids=[r.patient_id for r in page], object_type="referral.list")
+    audit_many(
+        Actor.from_request(request),
+        action=AuditAction.READ,
+        patient_ids=[r.patient_id for r in page],
+        object_type="referral.list",
+    )
     # Support providers list what they were sent but do not refer: no button to a form that answers 403.
     context = {"page": page, "can_submit": has_capability(request.user, Capability.SUBMIT_OWN)}
     return render(request, "referrals/my_referrals.html", context)
@@ -157,7 +175,13 @@ def referral_complete(request, reference: str):
             )
             return redirect("referrals:acknowledgment", reference=reference)
     else:
-        audit(Actor.from_request(request), action=AuditAction.READ, patient_id=referral.patient_id, object_type="referral", object_id=reference)
+        audit(
+            Actor.from_request(request),
+            action=AuditAction.READ,
+            patient_id=referral.patient_id,
+            object_type="referral",
+            object_id=reference,
+        )
     return render(
         request,
         "referrals/complement_form.html",
@@ -182,8 +206,16 @@ def document_download(request, reference: str, document_id: int):
     document = ReferralDocument.objects.filter(pk=document_id, referral=referral).first()
     if document is None:
         raise Http404
-    audit(Actor.from_request(request), action=AuditAction.DOWNLOAD, patient_id=referral.patient_id, object_type="referral.document", object_id=document.pk)
-    return stored_file_response(document.file, content_type=document.content_type, as_attachment=False, filename=document.original_name)
+    audit(
+        Actor.from_request(request),
+        action=AuditAction.DOWNLOAD,
+        patient_id=referral.patient_id,
+        object_type="referral.document",
+        object_id=document.pk,
+    )
+    return stored_file_response(
+        document.file, content_type=document.content_type, as_attachment=False, filename=document.original_name
+    )
 
 
 @login_required

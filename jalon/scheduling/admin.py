@@ -25,8 +25,16 @@ class WeeklyOpeningInline(admin.TabularInline):
     model = WeeklyOpening
     extra = 0
     fields = [
-        "weekday", "start_time", "end_time", "slot_minutes", "reserved_for", "urgent",
-        "release_amount", "release_unit", "valid_from", "valid_until",
+        "weekday",
+        "start_time",
+        "end_time",
+        "slot_minutes",
+        "reserved_for",
+        "urgent",
+        "release_amount",
+        "release_unit",
+        "valid_from",
+        "valid_until",
     ]
 
 
@@ -49,8 +57,12 @@ class ResourceAdmin(admin.ModelAdmin):
         super().save_formset(request, form, formset, change)
         if formset.model is Closure:
             for closure in formset.new_objects:
-                closure_add(actor=Actor.from_request(request), day=closure.day, reason=closure.reason or str(_("Fermeture")),
-                            resource=closure.resource)
+                closure_add(
+                    actor=Actor.from_request(request),
+                    day=closure.day,
+                    reason=closure.reason or str(_("Fermeture")),
+                    resource=closure.resource,
+                )
 
 
 class CampusSiteInline(admin.TabularInline):
@@ -87,8 +99,25 @@ class ReservationFilter(admin.SimpleListFilter):
 
 @admin.register(Slot)
 class SlotAdmin(admin.ModelAdmin):
-    list_display = ["start", "end", "resource", "reserved_for", "urgent", "release_at", "released_at", "blocked", "is_booked"]
-    list_filter = [ReservationFilter, "urgent", "blocked", "resource__kind", "resource__organization", ("start", admin.DateFieldListFilter)]
+    list_display = [
+        "start",
+        "end",
+        "resource",
+        "reserved_for",
+        "urgent",
+        "release_at",
+        "released_at",
+        "blocked",
+        "is_booked",
+    ]
+    list_filter = [
+        ReservationFilter,
+        "urgent",
+        "blocked",
+        "resource__kind",
+        "resource__organization",
+        ("start", admin.DateFieldListFilter),
+    ]
     search_fields = ["resource__name"]
     date_hierarchy = "start"
     list_select_related = ["resource"]
@@ -109,7 +138,13 @@ class AppointmentAdmin(admin.ModelAdmin):
     list_display = ["slot", "pathway", "milestone", "status", "booked_at", "booked_by", "used_reserved", "cancelled_at"]
     list_filter = ["status", "used_reserved", "slot__resource__kind"]
     search_fields = ["pathway__referral__reference", "slot__resource__name"]
-    list_select_related = ["slot__resource", "pathway__referral", "pathway__template_version__template", "milestone", "booked_by"]
+    list_select_related = [
+        "slot__resource",
+        "pathway__referral",
+        "pathway__template_version__template",
+        "milestone",
+        "booked_by",
+    ]
     date_hierarchy = "booked_at"
 
     def get_readonly_fields(self, request, obj=None):

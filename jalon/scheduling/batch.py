@@ -109,7 +109,11 @@ class _Eligibility:
                 slot
                 for slot in self.by_kind.get(resource_kind, ())
                 if slot_usable(
-                    slot, resource_kind=resource_kind, pathway_kind=pathway_kind, priority=priority, now=self.now,
+                    slot,
+                    resource_kind=resource_kind,
+                    pathway_kind=pathway_kind,
+                    priority=priority,
+                    now=self.now,
                     specialty=specialty,
                 )
             ]
@@ -218,7 +222,9 @@ def assignment_problems(
             problems.append(f"{request.request_id}: planned steps are not a prefix of its steps")
             continue
         previous_end, days = None, {}
-        for (step_id, slot_id), (_sid, resource_kind, group, specialty) in zip(chosen, map(_step_fields, request.steps), strict=False):
+        for (step_id, slot_id), (_sid, resource_kind, group, specialty) in zip(
+            chosen, map(_step_fields, request.steps), strict=False
+        ):
             slot = by_id[slot_id]
             if slot_id in used:
                 problems.append(f"slot {slot_id} used twice")
@@ -237,7 +243,10 @@ def assignment_problems(
             if previous_end is not None and slot.start < previous_end:
                 problems.append(f"{request.request_id}/{step_id}: starts before the previous step ends")
             previous_end = slot.end
-            if group and days.setdefault(group, (local_day(slot.start), slot.site)) != (local_day(slot.start), slot.site):
+            if group and days.setdefault(group, (local_day(slot.start), slot.site)) != (
+                local_day(slot.start),
+                slot.site,
+            ):
                 problems.append(f"{request.request_id}/{step_id}: not on the day or at the site of its group")
     return problems
 
@@ -249,7 +258,9 @@ def _chains(request: PlanningRequest, rows: list[list[SlotFact]]):
     with none). For a fixed choice of days this is the earliest end of every step: an earlier end
     never hurts the next step."""
     groups = _group_members(request)
-    day_choices = [sorted({(local_day(slot.start), slot.site) for slot in rows[members[0]]}) or [None] for members in groups]
+    day_choices = [
+        sorted({(local_day(slot.start), slot.site) for slot in rows[members[0]]}) or [None] for members in groups
+    ]
     for combo in itertools.product(*day_choices):
         fixed = {position: day for members, day in zip(groups, combo, strict=True) if day for position in members}
         plan: list[SlotFact] = []

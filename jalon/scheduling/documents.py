@@ -41,8 +41,12 @@ def _paragraphs(pathway, appointments: list[Appointment]):
     styles = getSampleStyleSheet()
     body = ParagraphStyle("body", parent=styles["BodyText"], fontName="Helvetica", fontSize=11, leading=15)
     small = ParagraphStyle("small", parent=body, fontSize=9, leading=12)
-    brand = ParagraphStyle("brand", parent=styles["Title"], fontName="Helvetica-Bold", fontSize=20, alignment=0, spaceAfter=2)
-    heading = ParagraphStyle("heading", parent=styles["Heading2"], fontName="Helvetica-Bold", fontSize=13, spaceBefore=10, spaceAfter=4)
+    brand = ParagraphStyle(
+        "brand", parent=styles["Title"], fontName="Helvetica-Bold", fontSize=20, alignment=0, spaceAfter=2
+    )
+    heading = ParagraphStyle(
+        "heading", parent=styles["Heading2"], fontName="Helvetica-Bold", fontSize=13, spaceBefore=10, spaceAfter=4
+    )
 
     def text(value: str, style=body):
         return Paragraph(escape(value), style)
@@ -59,20 +63,34 @@ def _paragraphs(pathway, appointments: list[Appointment]):
     if entry_point.phone:
         story.append(text(_("Téléphone : %(phone)s") % {"phone": entry_point.phone}, small))
     story += [Spacer(1, 8 * mm), text(_("Vos rendez-vous"), heading)]
-    story.append(labelled(_("Patient :"), _("%(name)s, né·e le %(born)s") % {"name": patient.display_name, "born": date_numeric(patient.birth_date)}))
+    story.append(
+        labelled(
+            _("Patient :"),
+            _("%(name)s, né·e le %(born)s") % {"name": patient.display_name, "born": date_numeric(patient.birth_date)},
+        )
+    )
     if patient.shareable_ins:  # printed only for a qualified identity (RNIV)
         story.append(labelled(_("INS :"), patient.shareable_ins))
     story.append(labelled(_("Dossier :"), referral.reference))
     story += [
         Spacer(1, 4 * mm),
         text(_("Madame, Monsieur,")),
-        text(_("Voici les rendez-vous organisés pour vous. Merci de vous présenter un quart d'heure avant l'heure indiquée, "
-               "avec votre carte Vitale, une pièce d'identité et vos derniers examens.")),
+        text(
+            _(
+                "Voici les rendez-vous organisés pour vous. Merci de vous présenter un quart d'heure avant l'heure indiquée, "
+                "avec votre carte Vitale, une pièce d'identité et vos derniers examens."
+            )
+        ),
     ]
     for appointment in appointments:
         slot, resource = appointment.slot, appointment.slot.resource
         story.append(text(when_in_words(slot.start).capitalize(), heading))
-        story.append(labelled(_("Rendez-vous :"), f"{appointment.milestone.label if appointment.milestone_id else resource.name} ({resource.name})"))
+        story.append(
+            labelled(
+                _("Rendez-vous :"),
+                f"{appointment.milestone.label if appointment.milestone_id else resource.name} ({resource.name})",
+            )
+        )
         story.append(labelled(_("Lieu :"), place_of(resource)))
         story.append(labelled(_("Préparation :"), resource.preparation or _("aucune préparation particulière.")))
         contact = contact_of(resource, entry_point)
@@ -80,7 +98,11 @@ def _paragraphs(pathway, appointments: list[Appointment]):
             story.append(labelled(_("Contact :"), contact))
     story += [
         Spacer(1, 6 * mm),
-        text(_("En cas d'empêchement, prévenez-nous le plus tôt possible : le créneau pourra être proposé à un autre patient.")),
+        text(
+            _(
+                "En cas d'empêchement, prévenez-nous le plus tôt possible : le créneau pourra être proposé à un autre patient."
+            )
+        ),
         Spacer(1, 4 * mm),
         text(_("La coordination – %(entry_point)s") % {"entry_point": entry_point.name}),
     ]
@@ -98,8 +120,15 @@ def appointment_letter_pdf(*, pathway, appointments: Iterable[Appointment]) -> b
 
     buffer = BytesIO()
     document = SimpleDocTemplate(
-        buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm, bottomMargin=18 * mm,
-        title=_("Rendez-vous – %(reference)s") % {"reference": pathway.referral.reference}, author="Jalon", lang="fr-FR",
+        buffer,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+        title=_("Rendez-vous – %(reference)s") % {"reference": pathway.referral.reference},
+        author="Jalon",
+        lang="fr-FR",
     )
     document.build(_paragraphs(pathway, sorted(appointments, key=lambda a: (a.slot.start, a.pk))))
     return buffer.getvalue()
@@ -134,7 +163,10 @@ def appointments_ics(*, pathway, appointments: Iterable[Appointment]) -> bytes:
         event.add("dtend", _utc(slot.end))
         event.add("summary", f"{reference} – {ResourceKind(resource.kind).label}")
         event.add("location", place_of(resource))
-        event.add("description", f"{appointment.milestone.label if appointment.milestone_id else ''} – {resource.name}".strip(" –"))
+        event.add(
+            "description",
+            f"{appointment.milestone.label if appointment.milestone_id else ''} – {resource.name}".strip(" –"),
+        )
         event.add("status", "CONFIRMED")
         calendar.add_component(event)
     return calendar.to_ical()

@@ -40,11 +40,16 @@ class DaysField(forms.CharField):
                 days.add(parse_day(part))
             except ValueError:
                 raise ValidationError(
-                    _("« %(value)s » n'est pas une date : écrivez les jours au format JJ/MM/AAAA, séparés par des virgules."),
-                    code="invalid", params={"value": part[:20]},
+                    _(
+                        "« %(value)s » n'est pas une date : écrivez les jours au format JJ/MM/AAAA, séparés par des virgules."
+                    ),
+                    code="invalid",
+                    params={"value": part[:20]},
                 ) from None
         if len(days) > MAX_UNAVAILABLE_DAYS:
-            raise ValidationError(_("Indiquez au plus %(n)d jours."), code="too_many", params={"n": MAX_UNAVAILABLE_DAYS})
+            raise ValidationError(
+                _("Indiquez au plus %(n)d jours."), code="too_many", params={"n": MAX_UNAVAILABLE_DAYS}
+            )
         return frozenset(days)
 
 
@@ -52,17 +57,25 @@ class PlannerForm(forms.Form):
     """What the planner plans: which pending steps, avoiding which days of the patient."""
 
     etapes = forms.TypedMultipleChoiceField(
-        label=_("Étapes à planifier"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Étapes à planifier"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     indisponibilites = DaysField(
-        label=_("Jours où le patient n'est pas disponible"), required=False, max_length=800,
-        help_text=_("Facultatif. Dates au format JJ/MM/AAAA, séparées par des virgules (par exemple 02/12/2026, 03/12/2026)."),
+        label=_("Jours où le patient n'est pas disponible"),
+        required=False,
+        max_length=800,
+        help_text=_(
+            "Facultatif. Dates au format JJ/MM/AAAA, séparées par des virgules (par exemple 02/12/2026, 03/12/2026)."
+        ),
     )
 
     def __init__(self, *args, milestones=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["etapes"].choices = [
-            (milestone.pk, f"{milestone.label} ({ResourceKind(milestone.template.resource_kind).label})") for milestone in milestones
+            (milestone.pk, f"{milestone.label} ({ResourceKind(milestone.template.resource_kind).label})")
+            for milestone in milestones
         ]
 
     def clean_etapes(self):
@@ -102,7 +115,8 @@ class BookForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(
-        label=_("Motif de l'annulation"), max_length=300,
+        label=_("Motif de l'annulation"),
+        max_length=300,
         error_messages={"required": _("Indiquez le motif de l'annulation.")},
         help_text=_("Par exemple : le patient a demandé un autre jour, examen annulé par le médecin."),
     )
@@ -119,7 +133,9 @@ class AvailabilityForm(forms.Form):
 
     kind = forms.ChoiceField(label=_("Type de ressource"), choices=ResourceKind.choices, required=False)
     semaine = forms.DateField(
-        label=_("Semaine du"), required=False, input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        label=_("Semaine du"),
+        required=False,
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": _("Date invalide : choisissez un jour de la semaine voulue (JJ/MM/AAAA).")},
     )
@@ -134,10 +150,18 @@ class AvailabilityForm(forms.Form):
 class ClosureForm(forms.Form):
     """A closure declared after the slots were generated: one resource, or the whole site, on one day."""
 
-    ressource = forms.ModelChoiceField(label=_("Ressource fermée"), queryset=None, required=False, empty_label=_("— Tout l'établissement —"))
-    etablissement = forms.ModelChoiceField(label=_("Établissement (si tout le site ferme)"), queryset=None, required=False)
-    jour = forms.DateField(label=_("Jour"), input_formats=["%d/%m/%Y", "%Y-%m-%d"], widget=forms.DateInput(attrs={"type": "date"}))
-    motif = forms.CharField(label=_("Motif"), max_length=200, help_text=_("Par exemple : scanner en panne, jour férié local."))
+    ressource = forms.ModelChoiceField(
+        label=_("Ressource fermée"), queryset=None, required=False, empty_label=_("— Tout l'établissement —")
+    )
+    etablissement = forms.ModelChoiceField(
+        label=_("Établissement (si tout le site ferme)"), queryset=None, required=False
+    )
+    jour = forms.DateField(
+        label=_("Jour"), input_formats=["%d/%m/%Y", "%Y-%m-%d"], widget=forms.DateInput(attrs={"type": "date"})
+    )
+    motif = forms.CharField(
+        label=_("Motif"), max_length=200, help_text=_("Par exemple : scanner en panne, jour férié local.")
+    )
 
     def __init__(self, *args, resources, organizations, **kwargs):
         super().__init__(*args, **kwargs)

@@ -19,11 +19,17 @@ from jalon.core.workcalendar import DELAY_UNITS
 
 class Resource(models.Model):
     organization = models.ForeignKey("directory.Organization", on_delete=models.PROTECT, related_name="resources")
-    service = models.ForeignKey("directory.Service", on_delete=models.SET_NULL, null=True, blank=True, related_name="resources")
+    service = models.ForeignKey(
+        "directory.Service", on_delete=models.SET_NULL, null=True, blank=True, related_name="resources"
+    )
     kind = models.CharField(_("type"), max_length=20, choices=ResourceKind.choices, db_index=True)
     name = models.CharField(_("nom"), max_length=200)
     professional = models.ForeignKey(
-        "directory.Professional", on_delete=models.SET_NULL, null=True, blank=True, related_name="resources",
+        "directory.Professional",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="resources",
         help_text=_("Pour une consultation : le médecin qui la tient."),
     )
     location = models.CharField(_("lieu"), max_length=250, blank=True)
@@ -79,7 +85,18 @@ class WeeklyOpening(models.Model):
     released 48 h before if unused."""
 
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="openings")
-    weekday = models.PositiveSmallIntegerField(_("jour"), choices=[(0, _("lundi")), (1, _("mardi")), (2, _("mercredi")), (3, _("jeudi")), (4, _("vendredi")), (5, _("samedi")), (6, _("dimanche"))])
+    weekday = models.PositiveSmallIntegerField(
+        _("jour"),
+        choices=[
+            (0, _("lundi")),
+            (1, _("mardi")),
+            (2, _("mercredi")),
+            (3, _("jeudi")),
+            (4, _("vendredi")),
+            (5, _("samedi")),
+            (6, _("dimanche")),
+        ],
+    )
     start_time = models.TimeField(_("début"))
     end_time = models.TimeField(_("fin"))
     slot_minutes = models.PositiveSmallIntegerField(_("durée d'un créneau (minutes)"), default=30)
@@ -142,14 +159,24 @@ class AppointmentStatus(models.TextChoices):
 class Appointment(models.Model):
     slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="appointments")
     pathway = models.ForeignKey("pathways.Pathway", on_delete=models.PROTECT, related_name="appointments")
-    milestone = models.ForeignKey("pathways.Milestone", on_delete=models.PROTECT, null=True, blank=True, related_name="appointments")
-    status = models.CharField(_("statut"), max_length=10, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED)
-    group = models.UUIDField(_("réservation groupée"), db_index=True, help_text="Appointments booked together, all or nothing.")
+    milestone = models.ForeignKey(
+        "pathways.Milestone", on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
+    )
+    status = models.CharField(
+        _("statut"), max_length=10, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
+    )
+    group = models.UUIDField(
+        _("réservation groupée"), db_index=True, help_text="Appointments booked together, all or nothing."
+    )
     booked_at = models.DateTimeField(default=timezone.now)
     booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    used_reserved = models.BooleanField(default=False, help_text="Booked on a reserved or urgent slot before its release.")
+    used_reserved = models.BooleanField(
+        default=False, help_text="Booked on a reserved or urgent slot before its release."
+    )
     cancelled_at = models.DateTimeField(null=True, blank=True)
-    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     cancel_reason = models.CharField(_("motif d'annulation"), max_length=300, blank=True)
 
     class Meta:

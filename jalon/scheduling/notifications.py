@@ -18,7 +18,11 @@ from jalon.scheduling.documents import place_of
 def appointment_line(appointment) -> str:
     slot, resource = appointment.slot, appointment.slot.resource
     label = appointment.milestone.label if appointment.milestone_id else resource.name
-    return _("- %(label)s, %(place)s : %(when)s") % {"label": label, "place": place_of(resource), "when": when_in_words(slot.start)}
+    return _("- %(label)s, %(place)s : %(when)s") % {
+        "label": label,
+        "place": place_of(resource),
+        "when": when_in_words(slot.start),
+    }
 
 
 def notify_booked(*, pathway, appointments: list, event, rescheduled: bool, actor_user=None) -> None:
@@ -27,12 +31,18 @@ def notify_booked(*, pathway, appointments: list, event, rescheduled: bool, acto
     lines = "\n".join(appointment_line(a) for a in ordered)
     if rescheduled:
         notify_city(
-            kind="appointment.changed", referral=pathway.referral, event=event, actor_user=actor_user,
+            kind="appointment.changed",
+            referral=pathway.referral,
+            event=event,
+            actor_user=actor_user,
             values={"rendez_vous": _("Nouveau rendez-vous :") + "\n" + lines, "motif": _("Rendez-vous reprogrammé.")},
         )
     else:
         notify_city(
-            kind="appointment.booked", referral=pathway.referral, event=event, actor_user=actor_user,
+            kind="appointment.booked",
+            referral=pathway.referral,
+            event=event,
+            actor_user=actor_user,
             values={"rendez_vous": lines, "date": when_in_words(ordered[0].slot.start)},
         )
 
@@ -40,7 +50,10 @@ def notify_booked(*, pathway, appointments: list, event, rescheduled: bool, acto
 def notify_cancelled(*, pathway, appointment, event, reason: str, actor_user=None) -> None:
     line = appointment_line(appointment)
     notify_city(
-        kind="appointment.changed", referral=pathway.referral, event=event, actor_user=actor_user,
+        kind="appointment.changed",
+        referral=pathway.referral,
+        event=event,
+        actor_user=actor_user,
         values={"rendez_vous": _("Annulé :") + "\n" + line, "motif": reason},
     )
 
@@ -51,7 +64,10 @@ def notify_rebooked(*, pathway, appointments: list, event, reason: str, actor_us
     to call)."""
     ordered = sorted(appointments, key=lambda a: (a.slot.start, a.pk))
     notify_city(
-        kind="appointment.rebooked", referral=pathway.referral, event=event, actor_user=actor_user,
+        kind="appointment.rebooked",
+        referral=pathway.referral,
+        event=event,
+        actor_user=actor_user,
         values={"rendez_vous": "\n".join(appointment_line(a) for a in ordered), "motif": reason},
     )
     phone = pathway.patient.phone
@@ -62,7 +78,11 @@ def notify_rebooked(*, pathway, appointments: list, event, reason: str, actor_us
         kind = KINDS["appointment.rebooked_patient"]
         outbox_enqueue(
             idempotency_key=f"event-{event.pk}-appointment.rebooked_patient-patient-sms",
-            channel=Channel.SMS, recipient_address=phone,
-            subject=render(template.subject, kind.plain_values(values)), body=render(template.notice, kind.plain_values(values)),
-            patient_id=pathway.patient_id, event_id=event.pk, kind="appointment.rebooked_patient",
+            channel=Channel.SMS,
+            recipient_address=phone,
+            subject=render(template.subject, kind.plain_values(values)),
+            body=render(template.notice, kind.plain_values(values)),
+            patient_id=pathway.patient_id,
+            event_id=event.pk,
+            kind="appointment.rebooked_patient",
         )

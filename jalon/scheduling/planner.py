@@ -259,7 +259,10 @@ def solve_step_plans(
     ends = [[minutes.ceil(slot.end) for slot in options] for options in candidates]
     all_days = sorted({local_day(slot.start) for options in candidates for slot in options})
     day_index = {day: position for position, day in enumerate(all_days)}
-    site_index = {site: position for position, site in enumerate(sorted({slot.site for options in candidates for slot in options}))}
+    site_index = {
+        site: position
+        for position, site in enumerate(sorted({slot.site for options in candidates for slot in options}))
+    }
     span = max(max(row) for row in ends) + 1
 
     model = cp_model.CpModel()
@@ -370,7 +373,11 @@ def load_slot_facts(
     the priority rule; `may_use` decides each slot in `solve_step_plans`."""
     booked = Appointment.objects.filter(slot=OuterRef("pk"), status=AppointmentStatus.BOOKED)
     slots = Slot.objects.filter(
-        resource__kind=resource_kind, resource__is_active=True, start__gt=now, start__gte=bookable_from(now), start__lt=until
+        resource__kind=resource_kind,
+        resource__is_active=True,
+        start__gt=now,
+        start__gte=bookable_from(now),
+        start__lt=until,
     )
     if entry_point is not None:
         slots = slots.filter(within_reach_filter(entry_point))
@@ -431,7 +438,9 @@ def propose_plans(
         template = milestone.template
         earlier_ends = [end for order, _group, _start, end, _site in booked if order < milestone.order]
         later_starts = [start for order, _group, start, _end, _site in booked if order > milestone.order]
-        members = [(start, site) for _order, group, start, _end, site in booked if group and group == template.same_day_group]
+        members = [
+            (start, site) for _order, group, start, _end, site in booked if group and group == template.same_day_group
+        ]
         group_days = {local_day(start) for start, _site in members}
         group_sites = {site for _start, site in members}
         if len(group_days) > 1 or len(group_sites) > 1:

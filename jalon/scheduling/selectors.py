@@ -59,14 +59,19 @@ def pathway_appointments(pathway, milestones: list[Milestone]) -> PathwayAppoint
         by_group[str(row.group)].append(row)
     letter_groups = sorted(
         (
-            LetterGroup(group=group, first_start=items[0].slot.start,
-                        labels=tuple(item.milestone.label if item.milestone_id else item.slot.resource.name for item in items))
+            LetterGroup(
+                group=group,
+                first_start=items[0].slot.start,
+                labels=tuple(item.milestone.label if item.milestone_id else item.slot.resource.name for item in items),
+            )
             for group, items in by_group.items()
         ),
         key=lambda letter: letter.first_start,
     )
     has_bookable = any(
-        milestone.status == MilestoneStatus.PENDING and milestone.template.resource_kind and milestone.pk not in booked_milestones
+        milestone.status == MilestoneStatus.PENDING
+        and milestone.template.resource_kind
+        and milestone.pk not in booked_milestones
         for milestone in milestones
     )
     return PathwayAppointments(rows=rows, letter_groups=letter_groups, has_bookable_steps=has_bookable)
@@ -108,8 +113,12 @@ def booked_appointments_of(pathway) -> list[Appointment]:
 def reschedulable_milestone(pathway, milestone_id: int) -> Milestone:
     """A pending step of this pathway that books a resource and has a booked appointment (404 otherwise)."""
     milestone = (
-        Milestone.objects.filter(pk=milestone_id, pathway_id=pathway.pk, status=MilestoneStatus.PENDING,
-                                 appointments__status=AppointmentStatus.BOOKED)
+        Milestone.objects.filter(
+            pk=milestone_id,
+            pathway_id=pathway.pk,
+            status=MilestoneStatus.PENDING,
+            appointments__status=AppointmentStatus.BOOKED,
+        )
         .exclude(template__resource_kind="")
         .select_related("template")
         .first()
@@ -185,18 +194,24 @@ def proposals_for_page(plans, milestones: list[Milestone]) -> list[Proposal]:
     return proposals
 
 
-def booking_requests(pathway, pairs: list[tuple[int, int]], *, reschedule_milestone_id: int | None = None) -> list[BookingRequest]:
+def booking_requests(
+    pathway, pairs: list[tuple[int, int]], *, reschedule_milestone_id: int | None = None
+) -> list[BookingRequest]:
     """The requests a submitted proposal names, or a SchedulingError in French when a step or a slot is
     not one this pathway may book (a forged or stale form): two queries. A reschedule books its one
     step only; otherwise a step already booked is refused (it would get a second appointment)."""
     reschedule = reschedule_milestone_id is not None
     if reschedule and any(milestone_id != reschedule_milestone_id for milestone_id, _slot_id in pairs):
-        raise SchedulingError(SchedulingErrorCode.INVALID_INPUT, _("Seule l'étape reprogrammée peut être réservée ici."))
+        raise SchedulingError(
+            SchedulingErrorCode.INVALID_INPUT, _("Seule l'étape reprogrammée peut être réservée ici.")
+        )
     milestone_ids = {milestone_id for milestone_id, _slot_id in pairs}
     milestones = (
         Milestone.objects.filter(pathway_id=pathway.pk, pk__in=milestone_ids)
         .select_related("template")
-        .prefetch_related(Prefetch("appointments", Appointment.objects.filter(status=AppointmentStatus.BOOKED), to_attr="booked"))
+        .prefetch_related(
+            Prefetch("appointments", Appointment.objects.filter(status=AppointmentStatus.BOOKED), to_attr="booked")
+        )
         .in_bulk()
     )
     slots = Slot.objects.select_related("resource").in_bulk({slot_id for _milestone_id, slot_id in pairs})
@@ -204,15 +219,24 @@ def booking_requests(pathway, pairs: list[tuple[int, int]], *, reschedule_milest
     for milestone_id, slot_id in pairs:
         milestone, slot = milestones.get(milestone_id), slots.get(slot_id)
         if milestone is None:
-            raise SchedulingError(SchedulingErrorCode.INVALID_INPUT, _("Une des étapes choisies n'appartient pas à ce parcours."))
+            raise SchedulingError(
+                SchedulingErrorCode.INVALID_INPUT, _("Une des étapes choisies n'appartient pas à ce parcours.")
+            )
         if slot is None:
-            raise SchedulingError(SchedulingErrorCode.INVALID_INPUT, _("Un des créneaux choisis n'existe pas ou plus : choisissez une autre proposition."))
+            raise SchedulingError(
+                SchedulingErrorCode.INVALID_INPUT,
+                _("Un des créneaux choisis n'existe pas ou plus : choisissez une autre proposition."),
+            )
         if milestone.status != MilestoneStatus.PENDING or not milestone.template.resource_kind:
-            raise SchedulingError(SchedulingErrorCode.INVALID_INPUT, _("L'étape « %(label)s » n'est pas à réserver.") % {"label": milestone.label})
+            raise SchedulingError(
+                SchedulingErrorCode.INVALID_INPUT,
+                _("L'étape « %(label)s » n'est pas à réserver.") % {"label": milestone.label},
+            )
         if milestone.booked and not reschedule:
             raise SchedulingError(
                 SchedulingErrorCode.INVALID_INPUT,
-                _("L'étape « %(label)s » a déjà un rendez-vous : reprogrammez-la depuis la page du parcours.") % {"label": milestone.label},
+                _("L'étape « %(label)s » a déjà un rendez-vous : reprogrammez-la depuis la page du parcours.")
+                % {"label": milestone.label},
             )
         requests.append(BookingRequest(milestone=milestone, slot=slot))
     return requests
@@ -316,7 +340,9 @@ def availability_week(user, *, kind: str, monday: date, now: datetime | None = N
     monday = monday_of(monday)
     start = timezone.make_aware(datetime.combine(monday, datetime.min.time()))
     end = timezone.make_aware(datetime.combine(monday + timedelta(days=7), datetime.min.time()))
-    booked = Appointment.objects.filter(status=AppointmentStatus.BOOKED).select_related("pathway__referral", "pathway__patient")
+    booked = Appointment.objects.filter(status=AppointmentStatus.BOOKED).select_related(
+        "pathway__referral", "pathway__patient"
+    )
     slots = list(
         Slot.objects.filter(resource__kind=kind, resource__is_active=True, start__gte=start, start__lt=end)
         .select_related("resource")
@@ -324,7 +350,11 @@ def availability_week(user, *, kind: str, monday: date, now: datetime | None = N
         .order_by("start", "resource__name", "resource_id")
     )
     referral_ids = {slot.booked[0].pathway.referral_id for slot in slots if slot.booked}
-    visible = set(referrals_visible_to(user).filter(pk__in=referral_ids).values_list("pk", flat=True)) if referral_ids else set()
+    visible = (
+        set(referrals_visible_to(user).filter(pk__in=referral_ids).values_list("pk", flat=True))
+        if referral_ids
+        else set()
+    )
 
     days = [monday + timedelta(days=offset) for offset in range(5)]
     if any(timezone.localtime(slot.start).weekday() >= 5 for slot in slots):
@@ -339,7 +369,9 @@ def availability_week(user, *, kind: str, monday: date, now: datetime | None = N
         state = slot_state(slot, booked=appointment is not None, now=now)
         detail, reference, patient_name = "", "", ""
         if state == "reserved":
-            detail = _("parcours %(kinds)s") % {"kinds": ", ".join(str(PATHWAY_KIND_LABELS.get(kind, kind)) for kind in slot.reserved_for)}
+            detail = _("parcours %(kinds)s") % {
+                "kinds": ", ".join(str(PATHWAY_KIND_LABELS.get(kind, kind)) for kind in slot.reserved_for)
+            }
         elif state == "blocked":
             detail = slot.blocked_reason
         elif state == "booked" and appointment.pathway.referral_id in visible:
@@ -348,10 +380,20 @@ def availability_week(user, *, kind: str, monday: date, now: datetime | None = N
             patient_ids.add(appointment.pathway.patient_id)
         counts[state] += 1
         cells = table.setdefault(f"{local:%H:%M}", [[] for _day in days])
-        cells[column[local.date()]].append(GridEntry(slot=slot, state=state, detail=detail, reference=reference, patient_name=patient_name))
+        cells[column[local.date()]].append(
+            GridEntry(slot=slot, state=state, detail=detail, reference=reference, patient_name=patient_name)
+        )
     rows = [GridRow(time=time, cells=tuple(tuple(cell) for cell in table[time])) for time in sorted(table)]
     names = sorted({slot.resource.name for slot in slots})
-    return AvailabilityWeek(kind=kind, monday=monday, days=days, rows=rows, resource_names=names, patient_ids=patient_ids, counts=dict(counts))
+    return AvailabilityWeek(
+        kind=kind,
+        monday=monday,
+        days=days,
+        rows=rows,
+        resource_names=names,
+        patient_ids=patient_ids,
+        counts=dict(counts),
+    )
 
 
 def appointments_to_rebook(user, *, now: datetime | None = None) -> list[Appointment]:
@@ -360,7 +402,9 @@ def appointments_to_rebook(user, *, now: datetime | None = None) -> list[Appoint
     now = now or timezone.now()
     return list(
         Appointment.objects.filter(
-            status=AppointmentStatus.BOOKED, slot__blocked=True, slot__start__gt=now,
+            status=AppointmentStatus.BOOKED,
+            slot__blocked=True,
+            slot__start__gt=now,
             pathway__referral__entry_point__organization_id__in=user.organization_ids(),
         )
         .select_related("slot__resource__organization", "milestone", "pathway__referral", "pathway__patient")
@@ -370,4 +414,6 @@ def appointments_to_rebook(user, *, now: datetime | None = None) -> list[Appoint
 
 def closable_resources(user):
     """The active resources of the user's organisations: a site declares its own closures."""
-    return Resource.objects.filter(is_active=True, organization_id__in=user.organization_ids()).select_related("organization")
+    return Resource.objects.filter(is_active=True, organization_id__in=user.organization_ids()).select_related(
+        "organization"
+    )

@@ -49,7 +49,11 @@ def slots_generate(*, resource: Resource, start: date, end: date) -> int:
     while day <= end:
         if day not in closed and day not in public_holidays(day.year, department=department):
             for opening in openings:
-                if opening.weekday != day.weekday() or day < opening.valid_from or (opening.valid_until and day > opening.valid_until):
+                if (
+                    opening.weekday != day.weekday()
+                    or day < opening.valid_from
+                    or (opening.valid_until and day > opening.valid_until)
+                ):
                     continue
                 moment = datetime.combine(day, opening.start_time, tzinfo=PARIS)
                 finish = datetime.combine(day, opening.end_time, tzinfo=PARIS)
@@ -93,7 +97,9 @@ def _check(request: BookingRequest, pathway: Pathway, now: datetime) -> None:
     if slot.start < bookable_from(now):
         raise SchedulingError(
             SchedulingErrorCode.SLOT_TOO_SOON,
-            _("Ce créneau commence dans moins de %(minutes)s minutes : le patient n'aurait pas le temps d'être prévenu et de venir.")
+            _(
+                "Ce créneau commence dans moins de %(minutes)s minutes : le patient n'aurait pas le temps d'être prévenu et de venir."
+            )
             % {"minutes": int(lead_time().total_seconds() // 60)},
         )
     kind = milestone.template.resource_kind
@@ -103,8 +109,14 @@ def _check(request: BookingRequest, pathway: Pathway, now: datetime) -> None:
     if not serves_specialty(resource_specialty=resource_specialty(slot.resource), step_specialty=specialty):
         raise SchedulingError(
             SchedulingErrorCode.WRONG_SPECIALTY,
-            _("« %(resource)s » n'appartient pas à un service de %(specialty)s : l'étape « %(label)s » demande cette spécialité.")
-            % {"resource": slot.resource.name, "specialty": milestone.template.get_specialty_display().lower(), "label": milestone.label},
+            _(
+                "« %(resource)s » n'appartient pas à un service de %(specialty)s : l'étape « %(label)s » demande cette spécialité."
+            )
+            % {
+                "resource": slot.resource.name,
+                "specialty": milestone.template.get_specialty_display().lower(),
+                "label": milestone.label,
+            },
         )
     if not may_use(slot=slot, pathway_kind=pathway.template_version.template.kind, priority=pathway.priority, now=now):
         raise SchedulingError(
@@ -121,11 +133,15 @@ def _check_same_site(requests: list[BookingRequest], pathway: Pathway) -> None:
     for request in requests:
         group = request.milestone.template.same_day_group
         if group:
-            sites.setdefault(group, {})[resource_site_key(request.slot.resource)] = request.slot.resource.organization.name
+            sites.setdefault(group, {})[resource_site_key(request.slot.resource)] = (
+                request.slot.resource.organization.name
+            )
     if not sites:
         return
     kept = (
-        Appointment.objects.filter(pathway=pathway, status=AppointmentStatus.BOOKED, milestone__template__same_day_group__in=list(sites))
+        Appointment.objects.filter(
+            pathway=pathway, status=AppointmentStatus.BOOKED, milestone__template__same_day_group__in=list(sites)
+        )
         .exclude(milestone_id__in=planned)
         .exclude(slot__blocked=True)  # closed after booking: to be rebooked too
         .select_related("milestone__template", "slot__resource__organization__campus_site")
@@ -137,12 +153,17 @@ def _check_same_site(requests: list[BookingRequest], pathway: Pathway) -> None:
         if len(names) > 1:
             raise SchedulingError(
                 SchedulingErrorCode.SITES_APART,
-                _("Les rendez-vous d'une même journée doivent avoir lieu sur un seul site (ou sur les sites d'un même campus) : "
-                  "%(sites)s ne sont pas déclarés comme un même campus.") % {"sites": " et ".join(sorted(names.values()))},
+                _(
+                    "Les rendez-vous d'une même journée doivent avoir lieu sur un seul site (ou sur les sites d'un même campus) : "
+                    "%(sites)s ne sont pas déclarés comme un même campus."
+                )
+                % {"sites": " et ".join(sorted(names.values()))},
             )
 
 
-def appointments_book(*, actor: Actor, pathway: Pathway, requests: list[BookingRequest], replace_existing: bool = False) -> list[Appointment]:
+def appointments_book(
+    *, actor: Actor, pathway: Pathway, requests: list[BookingRequest], replace_existing: bool = False
+) -> list[Appointment]:
     """Book every requested slot for the pathway's steps, or none of them (SchedulingError).
 
     With `replace_existing`, the steps' current appointments are cancelled in the same transaction
@@ -155,18 +176,29 @@ def appointments_book(*, actor: Actor, pathway: Pathway, requests: list[BookingR
     group = uuid.uuid4()
     try:
         with transaction.atomic():
-            pathway = Pathway.objects.select_for_update(of=("self",)).select_related("template_version__template").get(pk=pathway.pk)
+            pathway = (
+                Pathway.objects.select_for_update(of=("self",))
+                .select_related("template_version__template")
+                .get(pk=pathway.pk)
+            )
             if pathway.is_closed:
                 raise SchedulingError(SchedulingErrorCode.PATHWAY_CLOSED, _("Ce parcours est clôturé."))
             now = timezone.now()
             # One lock order for every booking (slot ids ascending): groups wanting the same slots in another
             # order wait for each other instead of deadlocking. No double booking is still the index's job.
-            list(Slot.objects.select_for_update().filter(pk__in=[r.slot.pk for r in requests]).order_by("pk").values_list("pk", flat=True))
+            list(
+                Slot.objects.select_for_update()
+                .filter(pk__in=[r.slot.pk for r in requests])
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
             appointments, closed_reasons = [], []
             requests = [
                 BookingRequest(
                     milestone=Milestone.objects.select_related("template").get(pk=request.milestone.pk),
-                    slot=Slot.objects.select_related("resource__service", "resource__organization__campus_site").get(pk=request.slot.pk),
+                    slot=Slot.objects.select_related("resource__service", "resource__organization__campus_site").get(
+                        pk=request.slot.pk
+                    ),
                 )
                 for request in requests
             ]
@@ -176,13 +208,16 @@ def appointments_book(*, actor: Actor, pathway: Pathway, requests: list[BookingR
             for request in requests:
                 slot, milestone = request.slot, request.milestone
                 if replace_existing:
-                    for cancelled, _event in _cancel_active(actor=actor, milestone=milestone, reason=_("Reprogrammé"), now=now):
+                    for cancelled, _event in _cancel_active(
+                        actor=actor, milestone=milestone, reason=_("Reprogrammé"), now=now
+                    ):
                         if cancelled.slot.blocked:  # moved off a slot a closure blocked
                             closed_reasons.append(cancelled.slot.blocked_reason)
                 elif Appointment.objects.filter(milestone=milestone, status=AppointmentStatus.BOOKED).exists():
                     raise SchedulingError(
                         SchedulingErrorCode.ALREADY_BOOKED,
-                        _("L'étape « %(label)s » a déjà un rendez-vous : reprogrammez-la.") % {"label": milestone.label},
+                        _("L'étape « %(label)s » a déjà un rendez-vous : reprogrammez-la.")
+                        % {"label": milestone.label},
                     )
                 appointments.append(
                     Appointment.objects.create(
@@ -195,32 +230,73 @@ def appointments_book(*, actor: Actor, pathway: Pathway, requests: list[BookingR
                         used_reserved=slot.is_restricted and not slot.is_released(now),
                     )
                 )
-                Milestone.objects.filter(pk=milestone.pk).update(planned_at=slot.start, appointment_reference=slot.resource.name[:200])
+                Milestone.objects.filter(pk=milestone.pk).update(
+                    planned_at=slot.start, appointment_reference=slot.resource.name[:200]
+                )
                 if slot.resource.professional_id:
-                    care_team_add(patient_id=pathway.patient_id, role=CareTeamRole.SPECIALIST,
-                                  professional_id=slot.resource.professional_id, reason=pathway.referral.reference,
-                                  granted_by=actor.user if getattr(actor.user, "is_authenticated", False) else None)
+                    care_team_add(
+                        patient_id=pathway.patient_id,
+                        role=CareTeamRole.SPECIALIST,
+                        professional_id=slot.resource.professional_id,
+                        reason=pathway.referral.reference,
+                        granted_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
+                    )
                 booked_event = event_record(
-                    actor=actor, kind="appointment.booked", patient_id=pathway.patient_id, referral_id=pathway.referral_id,
-                    payload={"milestone": milestone.label, "resource": slot.resource.name, "start": slot.start.isoformat(), "group": str(group)},
+                    actor=actor,
+                    kind="appointment.booked",
+                    patient_id=pathway.patient_id,
+                    referral_id=pathway.referral_id,
+                    payload={
+                        "milestone": milestone.label,
+                        "resource": slot.resource.name,
+                        "start": slot.start.isoformat(),
+                        "group": str(group),
+                    },
                 )
             Pathway.objects.filter(pk=pathway.pk).update(last_activity_at=now, lost_to_follow_up=False)
-            audit(actor, action=AuditAction.CREATE, patient_id=pathway.patient_id, object_type="appointment", object_id=str(group))
-            booked = list(Appointment.objects.filter(group=group).select_related("slot__resource__organization__commune", "milestone"))
+            audit(
+                actor,
+                action=AuditAction.CREATE,
+                patient_id=pathway.patient_id,
+                object_type="appointment",
+                object_id=str(group),
+            )
+            booked = list(
+                Appointment.objects.filter(group=group).select_related(
+                    "slot__resource__organization__commune", "milestone"
+                )
+            )
             if closed_reasons:
                 reason = "; ".join(dict.fromkeys(reason for reason in closed_reasons if reason)) or _("fermeture")
                 first = min(booked, key=lambda appointment: appointment.slot.start)
                 rebooked_event = event_record(
-                    actor=actor, kind="appointment.rebooked", patient_id=pathway.patient_id, referral_id=pathway.referral_id,
-                    payload={"milestone": first.milestone.label, "resource": first.slot.resource.name,
-                             "start": first.slot.start.isoformat(), "group": str(group), "reason": reason},
+                    actor=actor,
+                    kind="appointment.rebooked",
+                    patient_id=pathway.patient_id,
+                    referral_id=pathway.referral_id,
+                    payload={
+                        "milestone": first.milestone.label,
+                        "resource": first.slot.resource.name,
+                        "start": first.slot.start.isoformat(),
+                        "group": str(group),
+                        "reason": reason,
+                    },
                 )
-                notify_rebooked(pathway=pathway, appointments=booked, event=rebooked_event, reason=reason, actor_user=actor.user)
+                notify_rebooked(
+                    pathway=pathway, appointments=booked, event=rebooked_event, reason=reason, actor_user=actor.user
+                )
             else:
-                notify_booked(pathway=pathway, appointments=booked, event=booked_event, rescheduled=replace_existing, actor_user=actor.user)
+                notify_booked(
+                    pathway=pathway,
+                    appointments=booked,
+                    event=booked_event,
+                    rescheduled=replace_existing,
+                    actor_user=actor.user,
+                )
     except IntegrityError as error:
         raise SchedulingError(
-            SchedulingErrorCode.SLOT_TAKEN, _("Un des créneaux vient d'être réservé par quelqu'un d'autre : rien n'a été réservé.")
+            SchedulingErrorCode.SLOT_TAKEN,
+            _("Un des créneaux vient d'être réservé par quelqu'un d'autre : rien n'a été réservé."),
         ) from error
     return appointments
 
@@ -235,9 +311,16 @@ def _cancel_active(*, actor: Actor, milestone: Milestone, reason: str, now: date
             status=AppointmentStatus.CANCELLED, cancelled_at=now, cancelled_by=actor.user, cancel_reason=reason[:300]
         )
         event = event_record(
-            actor=actor, kind="appointment.cancelled", patient_id=appointment.pathway.patient_id,
+            actor=actor,
+            kind="appointment.cancelled",
+            patient_id=appointment.pathway.patient_id,
             referral_id=appointment.pathway.referral_id,
-            payload={"milestone": milestone.label, "resource": appointment.slot.resource.name, "start": appointment.slot.start.isoformat(), "reason": reason},
+            payload={
+                "milestone": milestone.label,
+                "resource": appointment.slot.resource.name,
+                "start": appointment.slot.start.isoformat(),
+                "reason": reason,
+            },
         )
         cancelled.append((appointment, event))
     return cancelled
@@ -247,15 +330,35 @@ def _cancel_active(*, actor: Actor, milestone: Milestone, reason: str, now: date
 def appointment_cancel(*, actor: Actor, appointment: Appointment, reason: str) -> Appointment:
     """Cancel a booked appointment: the slot is free again, the history keeps both."""
     if not reason.strip():
-        raise SchedulingError(SchedulingErrorCode.REASON_REQUIRED, _("Indiquez le motif de l'annulation."), field="reason")
-    appointment = Appointment.objects.select_for_update(of=("self",)).select_related("pathway", "milestone").get(pk=appointment.pk)
+        raise SchedulingError(
+            SchedulingErrorCode.REASON_REQUIRED, _("Indiquez le motif de l'annulation."), field="reason"
+        )
+    appointment = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("pathway", "milestone")
+        .get(pk=appointment.pk)
+    )
     if appointment.status != AppointmentStatus.BOOKED:
         raise SchedulingError(SchedulingErrorCode.NOT_BOOKED, _("Ce rendez-vous est déjà annulé."))
     now = timezone.now()
-    for cancelled, event in _cancel_active(actor=actor, milestone=appointment.milestone, reason=reason.strip(), now=now):
-        notify_cancelled(pathway=appointment.pathway, appointment=cancelled, event=event, reason=reason.strip(), actor_user=actor.user)
+    for cancelled, event in _cancel_active(
+        actor=actor, milestone=appointment.milestone, reason=reason.strip(), now=now
+    ):
+        notify_cancelled(
+            pathway=appointment.pathway,
+            appointment=cancelled,
+            event=event,
+            reason=reason.strip(),
+            actor_user=actor.user,
+        )
     Milestone.objects.filter(pk=appointment.milestone_id).update(planned_at=None, appointment_reference="")
-    audit(actor, action=AuditAction.UPDATE, patient_id=appointment.pathway.patient_id, object_type="appointment", object_id=appointment.pk)
+    audit(
+        actor,
+        action=AuditAction.UPDATE,
+        patient_id=appointment.pathway.patient_id,
+        object_type="appointment",
+        object_id=appointment.pk,
+    )
     appointment.refresh_from_db()
     return appointment
 
@@ -281,7 +384,9 @@ def slots_release_due(*, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def closure_add(*, actor: Actor, day: date, reason: str, resource: Resource | None = None, organization=None) -> list[Appointment]:
+def closure_add(
+    *, actor: Actor, day: date, reason: str, resource: Resource | None = None, organization=None
+) -> list[Appointment]:
     """Close `resource` (or every active resource of `organization`: a holiday of the site) on `day`,
     after its slots were generated: the day's slots are blocked at once (nobody can be proposed or
     book them) and the appointments already booked on them are returned, to be rebooked by the
@@ -290,8 +395,12 @@ def closure_add(*, actor: Actor, day: date, reason: str, resource: Resource | No
         raise SchedulingError(SchedulingErrorCode.INVALID_INPUT, _("Choisissez une ressource ou un établissement."))
     reason = reason.strip()
     if not reason:
-        raise SchedulingError(SchedulingErrorCode.REASON_REQUIRED, _("Indiquez le motif de la fermeture."), field="reason")
-    resources = [resource] if resource is not None else list(Resource.objects.filter(organization=organization, is_active=True))
+        raise SchedulingError(
+            SchedulingErrorCode.REASON_REQUIRED, _("Indiquez le motif de la fermeture."), field="reason"
+        )
+    resources = (
+        [resource] if resource is not None else list(Resource.objects.filter(organization=organization, is_active=True))
+    )
     for closed in resources:
         Closure.objects.get_or_create(resource=closed, day=day, defaults={"reason": reason[:200]})
     start = datetime.combine(day, datetime.min.time(), tzinfo=PARIS)
@@ -304,12 +413,22 @@ def closure_add(*, actor: Actor, day: date, reason: str, resource: Resource | No
     )
     for appointment in affected:
         event_record(
-            actor=actor, kind="appointment.slot_closed", patient_id=appointment.pathway.patient_id,
+            actor=actor,
+            kind="appointment.slot_closed",
+            patient_id=appointment.pathway.patient_id,
             referral_id=appointment.pathway.referral_id,
             payload={
                 "milestone": appointment.milestone.label if appointment.milestone_id else "",
-                "resource": appointment.slot.resource.name, "start": appointment.slot.start.isoformat(), "reason": reason,
+                "resource": appointment.slot.resource.name,
+                "start": appointment.slot.start.isoformat(),
+                "reason": reason,
             },
         )
-        audit(actor, action=AuditAction.UPDATE, patient_id=appointment.pathway.patient_id, object_type="appointment", object_id=appointment.pk)
+        audit(
+            actor,
+            action=AuditAction.UPDATE,
+            patient_id=appointment.pathway.patient_id,
+            object_type="appointment",
+            object_id=appointment.pk,
+        )
     return affected

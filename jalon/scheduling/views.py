@@ -50,10 +50,16 @@ def _render_planner(request, pathway, data, *, error: str = "", status: int = 20
     bookable = [reschedule] if reschedule else planner.bookable_milestones(pathway)
     if reschedule is None and "etapes" not in data and bookable:
         # By default, the steps some active resource can take: a kind nobody offers would leave no plan.
-        offered = set(Resource.objects.filter(is_active=True, kind__in={m.template.resource_kind for m in bookable})
-                      .values_list("kind", flat=True).distinct())
+        offered = set(
+            Resource.objects.filter(is_active=True, kind__in={m.template.resource_kind for m in bookable})
+            .values_list("kind", flat=True)
+            .distinct()
+        )
         data = data.copy()
-        data.setlist("etapes", [str(m.pk) for m in bookable if m.template.resource_kind in offered] or [str(m.pk) for m in bookable])
+        data.setlist(
+            "etapes",
+            [str(m.pk) for m in bookable if m.template.resource_kind in offered] or [str(m.pk) for m in bookable],
+        )
     form = forms.PlannerForm(data, milestones=[] if reschedule else bookable)
     if reschedule:
         del form.fields["etapes"]
@@ -62,9 +68,17 @@ def _render_planner(request, pathway, data, *, error: str = "", status: int = 20
     if bookable and searched:
         chosen = set(form.cleaned_data.get("etapes") or ())
         selected = [reschedule] if reschedule else [milestone for milestone in bookable if milestone.pk in chosen]
-        plans = planner.propose_plans(pathway=pathway, milestones=selected, unavailable_days=form.cleaned_data["indisponibilites"])
+        plans = planner.propose_plans(
+            pathway=pathway, milestones=selected, unavailable_days=form.cleaned_data["indisponibilites"]
+        )
         proposals = selectors.proposals_for_page(plans, selected)
-    audit(Actor.from_request(request), action=AuditAction.READ, patient_id=pathway.patient_id, object_type="pathway.planner", object_id=pathway.pk)
+    audit(
+        Actor.from_request(request),
+        action=AuditAction.READ,
+        patient_id=pathway.patient_id,
+        object_type="pathway.planner",
+        object_id=pathway.pk,
+    )
     context = {
         "pathway": pathway,
         "referral": pathway.referral,
@@ -107,14 +121,18 @@ def book(request, reference: str):
                 pathway, form.cleaned_data["reservation"], reschedule_milestone_id=reschedule.pk if reschedule else None
             )
             appointments = services.appointments_book(
-                actor=Actor.from_request(request), pathway=pathway, requests=requests, replace_existing=reschedule is not None
+                actor=Actor.from_request(request),
+                pathway=pathway,
+                requests=requests,
+                replace_existing=reschedule is not None,
             )
         except SchedulingError as refusal:
             error = refusal.message
             status = 409 if refusal.code == SchedulingErrorCode.SLOT_TAKEN else 400
         else:
             booked = " ; ".join(
-                f"{appointment.milestone.label} : {when_in_words(appointment.slot.start)}" for appointment in appointments
+                f"{appointment.milestone.label} : {when_in_words(appointment.slot.start)}"
+                for appointment in appointments
             )
             if reschedule:
                 messages.success(request, _("Rendez-vous reprogrammé. %(booked)s") % {"booked": booked})
@@ -136,17 +154,37 @@ def cancel(request, reference: str, appointment_id: int):
         status = 400
         if form.is_valid():
             try:
-                services.appointment_cancel(actor=Actor.from_request(request), appointment=appointment, reason=form.cleaned_data["reason"])
+                services.appointment_cancel(
+                    actor=Actor.from_request(request), appointment=appointment, reason=form.cleaned_data["reason"]
+                )
             except SchedulingError as refusal:
                 form.add_error("reason" if refusal.field == "reason" else None, refusal.message)
             else:
-                messages.success(request, _("Rendez-vous « %(label)s » annulé : le créneau est libéré.") % {
-                    "label": appointment.milestone.label if appointment.milestone_id else appointment.slot.resource.name,
-                })
+                messages.success(
+                    request,
+                    _("Rendez-vous « %(label)s » annulé : le créneau est libéré.")
+                    % {
+                        "label": appointment.milestone.label
+                        if appointment.milestone_id
+                        else appointment.slot.resource.name,
+                    },
+                )
                 return redirect("pathways:detail", reference=reference)
     else:
-        audit(Actor.from_request(request), action=AuditAction.READ, patient_id=pathway.patient_id, object_type="appointment", object_id=appointment.pk)
-    context = {"pathway": pathway, "referral": pathway.referral, "patient": pathway.patient, "appointment": appointment, "form": form}
+        audit(
+            Actor.from_request(request),
+            action=AuditAction.READ,
+            patient_id=pathway.patient_id,
+            object_type="appointment",
+            object_id=appointment.pk,
+        )
+    context = {
+        "pathway": pathway,
+        "referral": pathway.referral,
+        "patient": pathway.patient,
+        "appointment": appointment,
+        "form": form,
+    }
     return render(request, "scheduling/cancel.html", context, status=status)
 
 
@@ -168,7 +206,13 @@ def letter(request, reference: str, group: str):
         raise Http404 from exc
     appointments = selectors.booking_group_of(pathway, group_id)
     content = documents.appointment_letter_pdf(pathway=pathway, appointments=appointments)
-    audit(Actor.from_request(request), action=AuditAction.DOWNLOAD, patient_id=pathway.patient_id, object_type="appointment.letter", object_id=group_id)
+    audit(
+        Actor.from_request(request),
+        action=AuditAction.DOWNLOAD,
+        patient_id=pathway.patient_id,
+        object_type="appointment.letter",
+        object_id=group_id,
+    )
     return _attachment(content, content_type="application/pdf", filename=f"rendez-vous-{reference}.pdf")
 
 
@@ -178,7 +222,13 @@ def calendar(request, reference: str):
     """The pathway's booked appointments as an iCalendar file for professionals (no patient name)."""
     pathway = pathway_for_user(request.user, reference)
     content = documents.appointments_ics(pathway=pathway, appointments=selectors.booked_appointments_of(pathway))
-    audit(Actor.from_request(request), action=AuditAction.DOWNLOAD, patient_id=pathway.patient_id, object_type="appointment.calendar", object_id=pathway.pk)
+    audit(
+        Actor.from_request(request),
+        action=AuditAction.DOWNLOAD,
+        patient_id=pathway.patient_id,
+        object_type="appointment.calendar",
+        object_id=pathway.pk,
+    )
     return _attachment(content, content_type="text/calendar; charset=utf-8", filename=f"rendez-vous-{reference}.ics")
 
 
@@ -191,9 +241,16 @@ def availability(request):
     valid = form.is_valid()
     # A refused value falls back to its default (consultations, this week), next to its French message.
     kind = form.cleaned_data.get("kind") or forms.ResourceKind.CONSULTATION
-    week = selectors.availability_week(request.user, kind=kind, monday=form.cleaned_data.get("semaine") or timezone.localdate())
+    week = selectors.availability_week(
+        request.user, kind=kind, monday=form.cleaned_data.get("semaine") or timezone.localdate()
+    )
     if week.patient_ids:
-        audit_many(Actor.from_request(request), action=AuditAction.READ, patient_ids=week.patient_ids, object_type="availability")
+        audit_many(
+            Actor.from_request(request),
+            action=AuditAction.READ,
+            patient_ids=week.patient_ids,
+            object_type="availability",
+        )
     context = {"form": form, "week": week, "kinds": forms.ResourceKind.choices}
     template = "scheduling/_availability_grid.html" if request.htmx else "scheduling/availability.html"
     return render(request, template, context, status=200 if valid else 400)
@@ -205,7 +262,9 @@ def availability(request):
 def closures(request):
     """Declare a closure (a resource or the whole site, one day) and list the appointments to rebook."""
     resources = selectors.closable_resources(request.user)
-    organizations = Organization.objects.filter(pk__in=request.user.organization_ids(), resources__is_active=True).distinct()
+    organizations = Organization.objects.filter(
+        pk__in=request.user.organization_ids(), resources__is_active=True
+    ).distinct()
     form = forms.ClosureForm(request.POST or None, resources=resources, organizations=organizations)
     status = 200
     if request.method == "POST":
@@ -214,15 +273,29 @@ def closures(request):
             data = form.cleaned_data
             try:
                 affected = services.closure_add(
-                    actor=Actor.from_request(request), day=data["jour"], reason=data["motif"],
-                    resource=data["ressource"], organization=data["etablissement"],
+                    actor=Actor.from_request(request),
+                    day=data["jour"],
+                    reason=data["motif"],
+                    resource=data["ressource"],
+                    organization=data["etablissement"],
                 )
             except SchedulingError as refusal:
                 form.add_error(None, refusal.message)
             else:
-                messages.success(request, _("Fermeture enregistrée : les créneaux de ce jour sont bloqués ; %(count)s rendez-vous à reprogrammer.") % {"count": len(affected)})
+                messages.success(
+                    request,
+                    _(
+                        "Fermeture enregistrée : les créneaux de ce jour sont bloqués ; %(count)s rendez-vous à reprogrammer."
+                    )
+                    % {"count": len(affected)},
+                )
                 return redirect("scheduling:closures")
     to_rebook = selectors.appointments_to_rebook(request.user)
     if to_rebook:
-        audit_many(Actor.from_request(request), action=AuditAction.READ, patient_ids={a.pathway.patient_id for a in to_rebook}, object_type="appointment.to_rebook")
+        audit_many(
+            Actor.from_request(request),
+            action=AuditAction.READ,
+            patient_ids={a.pathway.patient_id for a in to_rebook},
+            object_type="appointment.to_rebook",
+        )
     return render(request, "scheduling/closures.html", {"form": form, "to_rebook": to_rebook}, status=status)

@@ -61,7 +61,9 @@ def week_slots(*, now: datetime, days: int = 7) -> list[SlotFact]:
     return [SlotFact.from_slot(slot, booked=slot.is_booked) for slot in slots]
 
 
-def plan_week(*, now: datetime, organization_ids=None, time_limit_seconds: float = 10.0) -> tuple[BatchResult, BatchResult]:
+def plan_week(
+    *, now: datetime, organization_ids=None, time_limit_seconds: float = 10.0
+) -> tuple[BatchResult, BatchResult]:
     """(CP-SAT plan, greedy baseline) for the coming week."""
     requests = pending_requests(now=now, organization_ids=organization_ids)
     slots = week_slots(now=now)
@@ -76,7 +78,10 @@ def book_plan(*, actor: Actor, result: BatchResult) -> tuple[int, list[str]]:
     booked, problems = 0, []
     for pathway_id, pairs in result.assignments.items():
         pathway = Pathway.objects.get(pk=pathway_id)
-        requests = [BookingRequest(milestone=Milestone.objects.get(pk=step_id), slot=Slot.objects.get(pk=slot_id)) for step_id, slot_id in pairs]
+        requests = [
+            BookingRequest(milestone=Milestone.objects.get(pk=step_id), slot=Slot.objects.get(pk=slot_id))
+            for step_id, slot_id in pairs
+        ]
         try:
             booked += len(appointments_book(actor=actor, pathway=pathway, requests=requests))
         except SchedulingError as error:

@@ -35,10 +35,14 @@ def teleexpertise_requests_visible_to(user) -> QuerySet[TeleExpertiseRequest]:
     return TeleExpertiseRequest.objects.filter(reach)
 
 
-def teleexpertise_request_for_user(user, reference: str, queryset: QuerySet[TeleExpertiseRequest] | None = None) -> TeleExpertiseRequest:
+def teleexpertise_request_for_user(
+    user, reference: str, queryset: QuerySet[TeleExpertiseRequest] | None = None
+) -> TeleExpertiseRequest:
     """The request by reference if the user may reach it; 404 for any other (nothing leaks)."""
     base = teleexpertise_requests_visible_to(user)
-    found = (base if queryset is None else queryset.filter(pk__in=base.values("pk"))).filter(reference=reference).first()
+    found = (
+        (base if queryset is None else queryset.filter(pk__in=base.values("pk"))).filter(reference=reference).first()
+    )
     if found is None:
         raise Http404
     return found
@@ -50,7 +54,10 @@ def is_teleexpertise_requester(user, request: TeleExpertiseRequest) -> bool:
 
 def is_teleexpertise_answerer(user, request: TeleExpertiseRequest) -> bool:
     """A specialist of the service the request was sent to."""
-    return has_capability(user, C.ANSWER_TELEEXPERTISE) and _service_ids_of(user).filter(service_id=request.service_id).exists()
+    return (
+        has_capability(user, C.ANSWER_TELEEXPERTISE)
+        and _service_ids_of(user).filter(service_id=request.service_id).exists()
+    )
 
 
 def may_answer_teleexpertise(user, request: TeleExpertiseRequest) -> bool:
@@ -65,4 +72,6 @@ def may_withdraw_teleexpertise(user, request: TeleExpertiseRequest) -> bool:
 
 def may_convert_teleexpertise(user, request: TeleExpertiseRequest) -> bool:
     """Turn an answered request into a referral: its requester or a specialist of the service."""
-    return request.status == RequestStatus.ANSWERED and (is_teleexpertise_requester(user, request) or is_teleexpertise_answerer(user, request))
+    return request.status == RequestStatus.ANSWERED and (
+        is_teleexpertise_requester(user, request) or is_teleexpertise_answerer(user, request)
+    )

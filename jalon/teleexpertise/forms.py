@@ -46,7 +46,9 @@ class TeleExpertiseRequestForm(forms.Form):
     phone = _intake_field("phone")
     gp = _intake_field("gp")
     # the question
-    suspected_site = forms.ChoiceField(label=_("Cancer suspecté"), choices=[("", _("— Choisir —")), *CancerSite.choices])
+    suspected_site = forms.ChoiceField(
+        label=_("Cancer suspecté"), choices=[("", _("— Choisir —")), *CancerSite.choices]
+    )
     question = forms.CharField(
         label=_("Question posée au spécialiste"),
         max_length=QUESTION_MAX_LENGTH,
@@ -90,4 +92,9 @@ class AnswerForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(label=_("Motif du retrait (facultatif)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Motif du retrait (facultatif)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

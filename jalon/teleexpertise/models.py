@@ -16,7 +16,9 @@ from jalon.core.vocabulary import CancerSite
 from jalon.core.workcalendar import DELAY_UNITS
 
 # The seeds describe tele-expertise offers (seed 001, fiche 1, action clé 3) but give no answer delay.
-DEFAULT_DELAY_SOURCE = "Proposition Jalon, à valider : les sources ne donnent pas de délai (seed 001, fiche 1, action clé 3)"
+DEFAULT_DELAY_SOURCE = (
+    "Proposition Jalon, à valider : les sources ne donnent pas de délai (seed 001, fiche 1, action clé 3)"
+)
 
 
 class TeleExpertiseOffer(models.Model):
@@ -27,7 +29,9 @@ class TeleExpertiseOffer(models.Model):
         "directory.Service", verbose_name=_("service"), on_delete=models.PROTECT, related_name="teleexpertise_offer"
     )
     answer_delay_amount = models.PositiveSmallIntegerField(_("délai de réponse"), default=2)
-    answer_delay_unit = models.CharField(_("unité du délai"), max_length=16, choices=DELAY_UNITS, default="working_days")
+    answer_delay_unit = models.CharField(
+        _("unité du délai"), max_length=16, choices=DELAY_UNITS, default="working_days"
+    )
     source = models.CharField(_("source du délai"), max_length=300, default=DEFAULT_DELAY_SOURCE)
     entry_point = models.ForeignKey(
         "referrals.EntryPoint",
@@ -66,21 +70,35 @@ class TeleExpertiseRequest(models.Model):
     kept even if the offer is reconfigured later (it decides who may answer)."""
 
     reference = models.CharField(_("référence"), max_length=20, unique=True)
-    offer = models.ForeignKey(TeleExpertiseOffer, verbose_name=_("offre"), on_delete=models.PROTECT, related_name="requests")
-    service = models.ForeignKey("directory.Service", verbose_name=_("service sollicité"), on_delete=models.PROTECT, related_name="+")
+    offer = models.ForeignKey(
+        TeleExpertiseOffer, verbose_name=_("offre"), on_delete=models.PROTECT, related_name="requests"
+    )
+    service = models.ForeignKey(
+        "directory.Service", verbose_name=_("service sollicité"), on_delete=models.PROTECT, related_name="+"
+    )
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="teleexpertise_requests")
     requester = models.ForeignKey(
-        "directory.Professional", verbose_name=_("médecin demandeur"), on_delete=models.PROTECT, related_name="teleexpertise_requests"
+        "directory.Professional",
+        verbose_name=_("médecin demandeur"),
+        on_delete=models.PROTECT,
+        related_name="teleexpertise_requests",
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     suspected_site = models.CharField(_("cancer suspecté"), max_length=32, choices=CancerSite.choices)
     question = models.TextField(_("question posée"))
     clinical_summary = models.TextField(_("résumé clinique"), blank=True)
-    status = models.CharField(_("statut"), max_length=16, choices=RequestStatus.choices, default=RequestStatus.SUBMITTED)
+    status = models.CharField(
+        _("statut"), max_length=16, choices=RequestStatus.choices, default=RequestStatus.SUBMITTED
+    )
     submitted_at = models.DateTimeField(_("envoyée le"), default=timezone.now)
     answer_deadline = models.DateTimeField(_("réponse attendue avant"))
     answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("répondue par"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("répondue par"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     answered_at = models.DateTimeField(_("répondue le"), null=True, blank=True)
     answer = models.TextField(_("réponse"), blank=True)

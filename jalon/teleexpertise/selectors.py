@@ -10,7 +10,9 @@ from jalon.events.models import Event
 from jalon.teleexpertise.access import teleexpertise_requests_visible_to
 from jalon.teleexpertise.models import RequestStatus, TeleExpertiseOffer, TeleExpertiseRequest
 
-_UNANSWERED_FIRST = Case(When(status=RequestStatus.SUBMITTED, then=Value(0)), default=Value(1), output_field=IntegerField())
+_UNANSWERED_FIRST = Case(
+    When(status=RequestStatus.SUBMITTED, then=Value(0)), default=Value(1), output_field=IntegerField()
+)
 
 
 def active_offers() -> QuerySet[TeleExpertiseOffer]:
@@ -36,7 +38,9 @@ def requests_for_list(user, now=None) -> QuerySet[TeleExpertiseRequest]:
         "patient", "requester", "service__organization", "converted_referral"
     )
     if has_capability(user, Capability.ANSWER_TELEEXPERTISE):
-        return requests.annotate(unanswered_first=_UNANSWERED_FIRST).order_by("unanswered_first", "answer_deadline", "-id")
+        return requests.annotate(unanswered_first=_UNANSWERED_FIRST).order_by(
+            "unanswered_first", "answer_deadline", "-id"
+        )
     return requests.order_by("-submitted_at", "-id")
 
 
@@ -44,8 +48,15 @@ def request_detail_queryset(user, now=None) -> QuerySet[TeleExpertiseRequest]:
     return (
         _with_lateness(teleexpertise_requests_visible_to(user), now or timezone.now())
         .select_related(
-            "patient", "patient__commune", "patient__gp", "requester", "service__organization",
-            "offer__entry_point", "answered_by__professional", "converted_referral", "created_by",
+            "patient",
+            "patient__commune",
+            "patient__gp",
+            "requester",
+            "service__organization",
+            "offer__entry_point",
+            "answered_by__professional",
+            "converted_referral",
+            "created_by",
         )
         .prefetch_related("documents")
     )
@@ -54,7 +65,9 @@ def request_detail_queryset(user, now=None) -> QuerySet[TeleExpertiseRequest]:
 def request_events(request: TeleExpertiseRequest) -> QuerySet[Event]:
     """The request's history: its patient's events that name it."""
     return (
-        Event.objects.filter(patient_id=request.patient_id, kind__startswith="teleexpertise.", payload__teleexpertise=request.reference)
+        Event.objects.filter(
+            patient_id=request.patient_id, kind__startswith="teleexpertise.", payload__teleexpertise=request.reference
+        )
         .select_related("actor")
         .order_by("occurred_at", "id")
     )

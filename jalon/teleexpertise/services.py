@@ -74,7 +74,9 @@ def _check_documents(uploads) -> list[CheckedDocument]:
         try:
             checked.append(check_document(upload))
         except ValidationError as exc:
-            raise TeleExpertiseError(TeleExpertiseErrorCode.INVALID_DOCUMENT, " ".join(exc.messages), field="documents") from exc
+            raise TeleExpertiseError(
+                TeleExpertiseErrorCode.INVALID_DOCUMENT, " ".join(exc.messages), field="documents"
+            ) from exc
     return checked
 
 
@@ -91,7 +93,8 @@ def _require_transition(action: str, request: TeleExpertiseRequest) -> str:
     if target is None:
         raise TeleExpertiseError(
             TeleExpertiseErrorCode.TRANSITION_NOT_ALLOWED,
-            _("Action impossible : la demande de téléexpertise est « %(status)s ».") % {"status": request.get_status_display()},
+            _("Action impossible : la demande de téléexpertise est « %(status)s ».")
+            % {"status": request.get_status_display()},
         )
     return target
 
@@ -131,10 +134,16 @@ def teleexpertise_request_submit(
     """Register a question to the offer's service: patient found or created, answer deadline set, the
     service's specialists told; the requester joins the patient's care team."""
     if not offer.is_active:
-        raise TeleExpertiseError(TeleExpertiseErrorCode.OFFER_CLOSED, _("Ce service ne reçoit plus de demandes de téléexpertise."), field="offer")
+        raise TeleExpertiseError(
+            TeleExpertiseErrorCode.OFFER_CLOSED,
+            _("Ce service ne reçoit plus de demandes de téléexpertise."),
+            field="offer",
+        )
     question = question.strip()
     if not question:
-        raise TeleExpertiseError(TeleExpertiseErrorCode.QUESTION_REQUIRED, _("Écrivez la question posée au spécialiste."), field="question")
+        raise TeleExpertiseError(
+            TeleExpertiseErrorCode.QUESTION_REQUIRED, _("Écrivez la question posée au spécialiste."), field="question"
+        )
     if len(question) > QUESTION_MAX_LENGTH:
         raise TeleExpertiseError(
             TeleExpertiseErrorCode.INVALID_INPUT,
@@ -142,7 +151,9 @@ def teleexpertise_request_submit(
             field="question",
         )
     if suspected_site not in CancerSite.values:
-        raise TeleExpertiseError(TeleExpertiseErrorCode.INVALID_INPUT, _("Choisissez le cancer suspecté."), field="suspected_site")
+        raise TeleExpertiseError(
+            TeleExpertiseErrorCode.INVALID_INPUT, _("Choisissez le cancer suspecté."), field="suspected_site"
+        )
     checked_documents = _check_documents(documents)
 
     registration = patient_register(actor=actor, identity=patient, entry_point_id=offer.entry_point_id)
@@ -165,14 +176,22 @@ def teleexpertise_request_submit(
         TeleExpertiseDocument.store(document, uploaded_by=actor.user, request=request)
     if registration.conflict is not None:
         identity_conflict_record(actor=actor, conflict=registration.conflict)
-    care_team_add(patient_id=patient_row.pk, role=CareTeamRole.REFERRER, professional_id=requester.pk, reason=request.reference)
+    care_team_add(
+        patient_id=patient_row.pk, role=CareTeamRole.REFERRER, professional_id=requester.pk, reason=request.reference
+    )
     event = event_record(
         actor=actor,
         kind="teleexpertise.requested",
         patient_id=patient_row.pk,
         payload=_payload(request, documents=len(checked_documents)),
     )
-    audit(actor, action=AuditAction.CREATE, patient_id=patient_row.pk, object_type="teleexpertise", object_id=request.reference)
+    audit(
+        actor,
+        action=AuditAction.CREATE,
+        patient_id=patient_row.pk,
+        object_type="teleexpertise",
+        object_id=request.reference,
+    )
     notify(
         kind="teleexpertise.requested",
         event=event,
@@ -191,10 +210,15 @@ def teleexpertise_answer(
     offer's entry point in the same transaction. The requester is told; the specialist joins the care team."""
     answer = answer.strip()
     if not answer:
-        raise TeleExpertiseError(TeleExpertiseErrorCode.ANSWER_REQUIRED, _("Écrivez votre réponse au médecin."), field="answer")
+        raise TeleExpertiseError(
+            TeleExpertiseErrorCode.ANSWER_REQUIRED, _("Écrivez votre réponse au médecin."), field="answer"
+        )
     request = _locked(request)
     if not is_teleexpertise_answerer(actor.user, request):
-        raise TeleExpertiseError(TeleExpertiseErrorCode.NOT_ALLOWED, _("Seuls les spécialistes du service sollicité répondent à cette demande."))
+        raise TeleExpertiseError(
+            TeleExpertiseErrorCode.NOT_ALLOWED,
+            _("Seuls les spécialistes du service sollicité répondent à cette demande."),
+        )
     request.status = _require_transition("answer", request)
     request.answer = answer
     request.answered_by = actor.user
@@ -212,25 +236,46 @@ def teleexpertise_answer(
         patient_id=request.patient_id,
         payload=_payload(request, convert_to_referral=convert_to_referral),
     )
-    audit(actor, action=AuditAction.UPDATE, patient_id=request.patient_id, object_type="teleexpertise", object_id=request.reference)
+    audit(
+        actor,
+        action=AuditAction.UPDATE,
+        patient_id=request.patient_id,
+        object_type="teleexpertise",
+        object_id=request.reference,
+    )
     values = _values(request)
     if convert_to_referral:
         referral = teleexpertise_convert(actor=actor, request=request)
         request.status, request.converted_referral = RequestStatus.CONVERTED, referral
-        values["reponse"] = "\n\n".join([
-            answer,
-            _("Le spécialiste a orienté le patient vers le parcours de diagnostic rapide : demande de prise en soins %(reference)s.")
-            % {"reference": referral.reference},
-        ])
-    notify(kind="teleexpertise.answered", event=event, recipients=[request.requester], values=values, link_path=_detail_path(request))
+        values["reponse"] = "\n\n".join(
+            [
+                answer,
+                _(
+                    "Le spécialiste a orienté le patient vers le parcours de diagnostic rapide : demande de prise en soins %(reference)s."
+                )
+                % {"reference": referral.reference},
+            ]
+        )
+    notify(
+        kind="teleexpertise.answered",
+        event=event,
+        recipients=[request.requester],
+        values=values,
+        link_path=_detail_path(request),
+    )
     return request
 
 
 def _clinical_reason(request: TeleExpertiseRequest) -> str:
     """What was typed once, carried into the referral: the question, the summary and the specialist's answer."""
-    answered_by = request.answered_by.professional.display_name if request.answered_by and request.answered_by.professional else ""
+    answered_by = (
+        request.answered_by.professional.display_name
+        if request.answered_by and request.answered_by.professional
+        else ""
+    )
     parts = [
-        _("Téléexpertise %(reference)s adressée à %(service)s.") % {"reference": request.reference, "service": request.service},
+        _("Téléexpertise %(reference)s adressée à %(service)s.")
+        % {"reference": request.reference, "service": request.service},
         _("Question du médecin : %(question)s") % {"question": request.question},
     ]
     if request.clinical_summary:
@@ -302,7 +347,9 @@ def teleexpertise_convert(*, actor: Actor, request: TeleExpertiseRequest) -> Ref
         # identity-vigilance fault, never something to create silently.
         raise TeleExpertiseError(
             TeleExpertiseErrorCode.CONVERSION_FAILED,
-            _("La demande de prise en soins n'a pas pu être créée : l'identité du patient doit être vérifiée par la coordination."),
+            _(
+                "La demande de prise en soins n'a pas pu être créée : l'identité du patient doit être vérifiée par la coordination."
+            ),
         )
     request.converted_referral = referral
     request.save(update_fields=["status", "converted_referral"])
@@ -313,7 +360,13 @@ def teleexpertise_convert(*, actor: Actor, request: TeleExpertiseRequest) -> Ref
         referral_id=referral.pk,
         payload=_payload(request, referral=referral.reference),
     )
-    audit(actor, action=AuditAction.UPDATE, patient_id=request.patient_id, object_type="teleexpertise", object_id=request.reference)
+    audit(
+        actor,
+        action=AuditAction.UPDATE,
+        patient_id=request.patient_id,
+        object_type="teleexpertise",
+        object_id=request.reference,
+    )
     return referral
 
 
@@ -322,7 +375,9 @@ def teleexpertise_withdraw(*, actor: Actor, request: TeleExpertiseRequest, reaso
     """The requester withdraws a request still waiting for its answer (the specialists stop seeing it as to do)."""
     request = _locked(request)
     if not is_teleexpertise_requester(actor.user, request):
-        raise TeleExpertiseError(TeleExpertiseErrorCode.NOT_ALLOWED, _("Seul le médecin qui a posé la question peut la retirer."))
+        raise TeleExpertiseError(
+            TeleExpertiseErrorCode.NOT_ALLOWED, _("Seul le médecin qui a posé la question peut la retirer.")
+        )
     request.status = _require_transition("withdraw", request)
     request.withdrawn_at = timezone.now()
     request.withdrawal_reason = reason.strip()
@@ -333,7 +388,13 @@ def teleexpertise_withdraw(*, actor: Actor, request: TeleExpertiseRequest, reaso
         patient_id=request.patient_id,
         payload=_payload(request, reason=reason.strip()),
     )
-    audit(actor, action=AuditAction.UPDATE, patient_id=request.patient_id, object_type="teleexpertise", object_id=request.reference)
+    audit(
+        actor,
+        action=AuditAction.UPDATE,
+        patient_id=request.patient_id,
+        object_type="teleexpertise",
+        object_id=request.reference,
+    )
     return request
 
 
@@ -365,7 +426,13 @@ def teleexpertise_scan_late(*, now=None) -> int:
                 payload=_payload(request, deadline=request.answer_deadline.isoformat()),
                 occurred_at=now,
             )
-            audit(actor, action=AuditAction.UPDATE, patient_id=request.patient_id, object_type="teleexpertise.late", object_id=request.reference)
+            audit(
+                actor,
+                action=AuditAction.UPDATE,
+                patient_id=request.patient_id,
+                object_type="teleexpertise.late",
+                object_id=request.reference,
+            )
             notify(
                 kind="teleexpertise.late",
                 event=event,

@@ -39,7 +39,12 @@ from jalon.teleexpertise.models import TeleExpertiseDocument
 def request_list(request):
     now = timezone.now()
     page = Paginator(selectors.requests_for_list(request.user, now), 50).get_page(request.GET.get("page"))
-    audit_many(Actor.from_request(request), action=AuditAction.READ, patient_ids=[r.patient_id for r in page], object_type="teleexpertise.list")
+    audit_many(
+        Actor.from_request(request),
+        action=AuditAction.READ,
+        patient_ids=[r.patient_id for r in page],
+        object_type="teleexpertise.list",
+    )
     return render(
         request,
         "teleexpertise/request_list.html",
@@ -79,7 +84,12 @@ def request_new(request):
                 )
                 return redirect("teleexpertise:detail", reference=created.reference)
         if request.FILES:
-            messages.warning(request, _("La demande n'est pas encore envoyée : corrigez les champs signalés et joignez à nouveau les fichiers."))
+            messages.warning(
+                request,
+                _(
+                    "La demande n'est pas encore envoyée : corrigez les champs signalés et joignez à nouveau les fichiers."
+                ),
+            )
         return render(request, "teleexpertise/request_form.html", {"form": form}, status=400)
     return render(request, "teleexpertise/request_form.html", {"form": form})
 
@@ -117,7 +127,13 @@ def _get(request, reference: str):
 @login_required
 def request_detail(request, reference: str):
     tex = _get(request, reference)
-    audit(Actor.from_request(request), action=AuditAction.READ, patient_id=tex.patient_id, object_type="teleexpertise", object_id=reference)
+    audit(
+        Actor.from_request(request),
+        action=AuditAction.READ,
+        patient_id=tex.patient_id,
+        object_type="teleexpertise",
+        object_id=reference,
+    )
     return _render_detail(request, tex)
 
 
@@ -141,13 +157,20 @@ def request_answer(request, reference: str):
             if answered.converted_referral_id:
                 messages.success(
                     request,
-                    _("Réponse envoyée ; la demande de prise en soins %(reference)s est créée.") % {"reference": answered.converted_referral.reference},
+                    _("Réponse envoyée ; la demande de prise en soins %(reference)s est créée.")
+                    % {"reference": answered.converted_referral.reference},
                 )
             else:
                 messages.success(request, _("Réponse envoyée au médecin."))
             return redirect("teleexpertise:detail", reference=reference)
     messages.error(request, _("La réponse n'a pas été enregistrée : voyez le formulaire ci-dessous."))
-    audit(Actor.from_request(request), action=AuditAction.READ, patient_id=tex.patient_id, object_type="teleexpertise", object_id=reference)
+    audit(
+        Actor.from_request(request),
+        action=AuditAction.READ,
+        patient_id=tex.patient_id,
+        object_type="teleexpertise",
+        object_id=reference,
+    )
     return _render_detail(request, _get(request, reference), answer_form=form, status=400)
 
 
@@ -159,14 +182,22 @@ def request_withdraw(request, reference: str):
     form = forms.WithdrawForm(request.POST)
     if form.is_valid():
         try:
-            services.teleexpertise_withdraw(actor=Actor.from_request(request), request=tex, reason=form.cleaned_data["reason"])
+            services.teleexpertise_withdraw(
+                actor=Actor.from_request(request), request=tex, reason=form.cleaned_data["reason"]
+            )
         except TeleExpertiseError as error:
             _show_error(request, form, error)
         else:
             messages.success(request, _("Demande de téléexpertise retirée."))
             return redirect("teleexpertise:detail", reference=reference)
     messages.error(request, _("La demande n'a pas été retirée : voyez le formulaire ci-dessous."))
-    audit(Actor.from_request(request), action=AuditAction.READ, patient_id=tex.patient_id, object_type="teleexpertise", object_id=reference)
+    audit(
+        Actor.from_request(request),
+        action=AuditAction.READ,
+        patient_id=tex.patient_id,
+        object_type="teleexpertise",
+        object_id=reference,
+    )
     return _render_detail(request, _get(request, reference), withdraw_form=form, status=400)
 
 
@@ -179,9 +210,17 @@ def request_convert(request, reference: str):
         referral = services.teleexpertise_convert(actor=Actor.from_request(request), request=tex)
     except TeleExpertiseError as error:
         messages.error(request, error.message)
-        audit(Actor.from_request(request), action=AuditAction.READ, patient_id=tex.patient_id, object_type="teleexpertise", object_id=reference)
+        audit(
+            Actor.from_request(request),
+            action=AuditAction.READ,
+            patient_id=tex.patient_id,
+            object_type="teleexpertise",
+            object_id=reference,
+        )
         return _render_detail(request, _get(request, reference), status=400)
-    messages.success(request, _("La demande de prise en soins %(reference)s est créée.") % {"reference": referral.reference})
+    messages.success(
+        request, _("La demande de prise en soins %(reference)s est créée.") % {"reference": referral.reference}
+    )
     return redirect("teleexpertise:detail", reference=reference)
 
 
@@ -191,5 +230,13 @@ def document_download(request, reference: str, document_id: int):
     document = TeleExpertiseDocument.objects.filter(pk=document_id, request=tex).first()
     if document is None:
         raise Http404
-    audit(Actor.from_request(request), action=AuditAction.DOWNLOAD, patient_id=tex.patient_id, object_type="teleexpertise.document", object_id=document.pk)
-    return stored_file_response(document.file, content_type=document.content_type, as_attachment=False, filename=document.original_name)
+    audit(
+        Actor.from_request(request),
+        action=AuditAction.DOWNLOAD,
+        patient_id=tex.patient_id,
+        object_type="teleexpertise.document",
+        object_id=document.pk,
+    )
+    return stored_file_response(
+        document.file, content_type=document.content_type, as_attachment=False, filename=document.original_name
+    )

@@ -118,7 +118,9 @@ class PatientFactory(factory.django.DjangoModelFactory):
 
     sex = factory.LazyFunction(lambda: random.choice([Sex.FEMALE, Sex.MALE]))
     birth_name = factory.LazyFunction(fake.last_name)
-    first_names = factory.LazyAttribute(lambda o: fake.first_name_female() if o.sex == Sex.FEMALE else fake.first_name_male())
+    first_names = factory.LazyAttribute(
+        lambda o: fake.first_name_female() if o.sex == Sex.FEMALE else fake.first_name_male()
+    )
     birth_date = factory.LazyFunction(lambda: fake.date_of_birth(minimum_age=35, maximum_age=90))
     ins = factory.LazyAttributeSequence(lambda o, n: make_ins(sex=o.sex, birth_date=o.birth_date, seed=n))
     phone = "+33612345678"

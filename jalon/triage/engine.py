@@ -99,25 +99,99 @@ HISTORY_VALUES = tuple(value for value in AlarmSign.values if value in HISTORY_F
 
 
 CONDITIONS: dict[str, Condition] = {
-    "suspected_site_in": Condition(_("cancer suspecté parmi"), "choices", lambda f, v: f.suspected_site in v, lambda f: f.suspected_site, _values(CancerSite.choices)),
-    "declared_urgency_in": Condition(_("urgence déclarée parmi"), "choices", lambda f, v: f.declared_urgency in v, lambda f: f.declared_urgency, _values(Urgency.choices)),
-    "question_in": Condition(_("question posée parmi"), "choices", lambda f, v: f.question in v, lambda f: f.question, _values(Question.choices)),
+    "suspected_site_in": Condition(
+        _("cancer suspecté parmi"),
+        "choices",
+        lambda f, v: f.suspected_site in v,
+        lambda f: f.suspected_site,
+        _values(CancerSite.choices),
+    ),
+    "declared_urgency_in": Condition(
+        _("urgence déclarée parmi"),
+        "choices",
+        lambda f, v: f.declared_urgency in v,
+        lambda f: f.declared_urgency,
+        _values(Urgency.choices),
+    ),
+    "question_in": Condition(
+        _("question posée parmi"),
+        "choices",
+        lambda f, v: f.question in v,
+        lambda f: f.question,
+        _values(Question.choices),
+    ),
     "age_min": Condition(_("âge au moins"), "int", lambda f, v: f.age is not None and f.age >= v, lambda f: f.age),
     "age_max": Condition(_("âge au plus"), "int", lambda f, v: f.age is not None and f.age <= v, lambda f: f.age),
-    "alarm_signs_any": Condition(_("au moins un signe d'alerte parmi"), "choices", lambda f, v: bool(f.alarm_signs & set(v)), lambda f: sorted(f.alarm_signs), _values(AlarmSign.choices)),
-    "no_alarm_signs": Condition(_("aucun signe d'alerte"), "bool", lambda f, v: (not (f.alarm_signs - HISTORY_FACTS)) == v, lambda f: not (f.alarm_signs - HISTORY_FACTS)),
-    "history_any": Condition(_("au moins un antécédent parmi"), "choices", lambda f, v: bool(f.alarm_signs & set(v)), lambda f: sorted(f.alarm_signs & HISTORY_FACTS), HISTORY_VALUES),
-    "exams_any": Condition(_("au moins un examen déjà fait parmi"), "choices", lambda f, v: bool(f.exam_kinds & set(v)), lambda f: sorted(f.exam_kinds), _values(ExamKind.choices)),
-    "exams_none": Condition(_("aucun examen déjà fait parmi"), "choices", lambda f, v: not (f.exam_kinds & set(v)), lambda f: sorted(f.exam_kinds), _values(ExamKind.choices)),
-    "department_in": Condition(_("département de résidence parmi"), "departments", lambda f, v: f.department in v, lambda f: f.department),
-    "outside_territory": Condition(_("hors territoire"), "bool", lambda f, v: f.outside_territory == v, lambda f: f.outside_territory),
+    "alarm_signs_any": Condition(
+        _("au moins un signe d'alerte parmi"),
+        "choices",
+        lambda f, v: bool(f.alarm_signs & set(v)),
+        lambda f: sorted(f.alarm_signs),
+        _values(AlarmSign.choices),
+    ),
+    "no_alarm_signs": Condition(
+        _("aucun signe d'alerte"),
+        "bool",
+        lambda f, v: (not (f.alarm_signs - HISTORY_FACTS)) == v,
+        lambda f: not (f.alarm_signs - HISTORY_FACTS),
+    ),
+    "history_any": Condition(
+        _("au moins un antécédent parmi"),
+        "choices",
+        lambda f, v: bool(f.alarm_signs & set(v)),
+        lambda f: sorted(f.alarm_signs & HISTORY_FACTS),
+        HISTORY_VALUES,
+    ),
+    "exams_any": Condition(
+        _("au moins un examen déjà fait parmi"),
+        "choices",
+        lambda f, v: bool(f.exam_kinds & set(v)),
+        lambda f: sorted(f.exam_kinds),
+        _values(ExamKind.choices),
+    ),
+    "exams_none": Condition(
+        _("aucun examen déjà fait parmi"),
+        "choices",
+        lambda f, v: not (f.exam_kinds & set(v)),
+        lambda f: sorted(f.exam_kinds),
+        _values(ExamKind.choices),
+    ),
+    "department_in": Condition(
+        _("département de résidence parmi"), "departments", lambda f, v: f.department in v, lambda f: f.department
+    ),
+    "outside_territory": Condition(
+        _("hors territoire"), "bool", lambda f, v: f.outside_territory == v, lambda f: f.outside_territory
+    ),
     "complete": Condition(_("demande complète"), "bool", lambda f, v: f.is_complete == v, lambda f: f.is_complete),
-    "birads_at_least": Condition(_("BI-RADS / ACR au moins"), "level", lambda f, v: _at_least(BIRADS_VALUES, f.birads, v), lambda f: f.birads, BIRADS_VALUES),
-    "eu_tirads_at_least": Condition(_("EU-TIRADS au moins"), "level", lambda f, v: _at_least(EU_TIRADS_VALUES, f.eu_tirads, v), lambda f: f.eu_tirads, EU_TIRADS_VALUES),
-    "lirads_in": Condition(_("LI-RADS parmi"), "choices", lambda f, v: f.lirads in v, lambda f: f.lirads, LIRADS_VALUES),
-    "lung_rads_at_least": Condition(_("Lung-RADS au moins"), "level", lambda f, v: _at_least(LUNG_RADS_VALUES, f.lung_rads, v), lambda f: f.lung_rads, LUNG_RADS_VALUES),
+    "birads_at_least": Condition(
+        _("BI-RADS / ACR au moins"),
+        "level",
+        lambda f, v: _at_least(BIRADS_VALUES, f.birads, v),
+        lambda f: f.birads,
+        BIRADS_VALUES,
+    ),
+    "eu_tirads_at_least": Condition(
+        _("EU-TIRADS au moins"),
+        "level",
+        lambda f, v: _at_least(EU_TIRADS_VALUES, f.eu_tirads, v),
+        lambda f: f.eu_tirads,
+        EU_TIRADS_VALUES,
+    ),
+    "lirads_in": Condition(
+        _("LI-RADS parmi"), "choices", lambda f, v: f.lirads in v, lambda f: f.lirads, LIRADS_VALUES
+    ),
+    "lung_rads_at_least": Condition(
+        _("Lung-RADS au moins"),
+        "level",
+        lambda f, v: _at_least(LUNG_RADS_VALUES, f.lung_rads, v),
+        lambda f: f.lung_rads,
+        LUNG_RADS_VALUES,
+    ),
     "lesion_size_mm_at_least": Condition(
-        _("taille de la lésion (mm) au moins"), "int", lambda f, v: f.lesion_size_mm is not None and f.lesion_size_mm >= v, lambda f: f.lesion_size_mm
+        _("taille de la lésion (mm) au moins"),
+        "int",
+        lambda f, v: f.lesion_size_mm is not None and f.lesion_size_mm >= v,
+        lambda f: f.lesion_size_mm,
     ),
 }
 
@@ -131,16 +205,27 @@ class Check:
     holds: bool
 
     def as_dict(self) -> dict:
-        return {"condition": self.condition, "label": self.label, "expected": self.expected, "actual": self.actual, "holds": self.holds}
+        return {
+            "condition": self.condition,
+            "label": self.label,
+            "expected": self.expected,
+            "actual": self.actual,
+            "holds": self.holds,
+        }
 
 
 def evaluate(conditions: dict, facts: TriageFacts) -> tuple[bool, list[Check]]:
     """Whether every condition holds, with the check made for each (all are evaluated, for the explanation)."""
     checks = []
     # jsonb does not keep key order: explain in the fixed order of CONDITIONS, the same on every database.
-    for key, expected in sorted(conditions.items(), key=lambda item: list(CONDITIONS).index(item[0]) if item[0] in CONDITIONS else len(CONDITIONS)):
+    for key, expected in sorted(
+        conditions.items(),
+        key=lambda item: list(CONDITIONS).index(item[0]) if item[0] in CONDITIONS else len(CONDITIONS),
+    ):
         condition = CONDITIONS[key]
-        checks.append(Check(key, str(condition.label), expected, condition.actual(facts), bool(condition.holds(facts, expected))))
+        checks.append(
+            Check(key, str(condition.label), expected, condition.actual(facts), bool(condition.holds(facts, expected)))
+        )
     return all(check.holds for check in checks), checks
 
 
@@ -197,17 +282,22 @@ def validate_conditions(conditions: Any) -> None:
         if condition is None:
             raise ValidationError(_("Condition inconnue : « %(key)s ».") % {"key": key}, code="condition_unknown")
         if condition.kind == "int" and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-            raise ValidationError(_("« %(key)s » attend un nombre entier positif.") % {"key": key}, code="condition_value")
+            raise ValidationError(
+                _("« %(key)s » attend un nombre entier positif.") % {"key": key}, code="condition_value"
+            )
         if condition.kind == "level" and (isinstance(value, bool) or value not in condition.choices):
             raise ValidationError(
-                _("« %(key)s » attend une valeur parmi : %(values)s.") % {"key": key, "values": ", ".join(str(item) for item in condition.choices)},
+                _("« %(key)s » attend une valeur parmi : %(values)s.")
+                % {"key": key, "values": ", ".join(str(item) for item in condition.choices)},
                 code="condition_value",
             )
         if condition.kind == "bool" and not isinstance(value, bool):
             raise ValidationError(_("« %(key)s » attend true ou false.") % {"key": key}, code="condition_value")
         if condition.kind in ("choices", "departments"):
             if not isinstance(value, list) or not value or not all(isinstance(item, str) for item in value):
-                raise ValidationError(_("« %(key)s » attend une liste non vide de valeurs.") % {"key": key}, code="condition_value")
+                raise ValidationError(
+                    _("« %(key)s » attend une liste non vide de valeurs.") % {"key": key}, code="condition_value"
+                )
             unknown = [item for item in value if condition.choices and item not in condition.choices]
             if unknown:
                 raise ValidationError(

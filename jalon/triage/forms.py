@@ -28,7 +28,9 @@ class JSONTextField(forms.CharField):
             return json.loads(text)
         except json.JSONDecodeError as error:
             raise ValidationError(
-                _("JSON invalide (ligne %(line)s, colonne %(column)s) : vérifiez les guillemets droits \"…\", les virgules et les accolades."),
+                _(
+                    'JSON invalide (ligne %(line)s, colonne %(column)s) : vérifiez les guillemets droits "…", les virgules et les accolades.'
+                ),
                 code="invalid_json",
                 params={"line": error.lineno, "column": error.colno},
             ) from error
@@ -48,13 +50,19 @@ class JSONTextField(forms.CharField):
 class RuleForm(forms.Form):
     """A rule of a draft: the code is set when the rule is added, then stays."""
 
-    order = forms.IntegerField(label=_("Ordre"), min_value=0, help_text=_("La première règle, dans l'ordre, dont toutes les conditions sont remplies s'applique."))
+    order = forms.IntegerField(
+        label=_("Ordre"),
+        min_value=0,
+        help_text=_("La première règle, dans l'ordre, dont toutes les conditions sont remplies s'applique."),
+    )
     comment = forms.CharField(label=_("Situation clinique"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
     conditions = JSONTextField(
         label=_("Conditions (JSON)"),
         required=False,
         empty_value_json={},
-        help_text=_('Exemple : {"suspected_site_in": ["lung"], "alarm_signs_any": ["haemoptysis"]}. Vide ou {} : s\'applique à toutes les demandes.'),
+        help_text=_(
+            'Exemple : {"suspected_site_in": ["lung"], "alarm_signs_any": ["haemoptysis"]}. Vide ou {} : s\'applique à toutes les demandes.'
+        ),
     )
     pathway_kind = forms.ChoiceField(label=_("Parcours"), choices=PathwayKind.choices)
     priority = forms.ChoiceField(label=_("Priorité"), choices=Priority.choices)
@@ -62,11 +70,17 @@ class RuleForm(forms.Form):
         label=_("Premières tâches (JSON)"),
         required=False,
         empty_value_json=[],
-        help_text=_('Liste de tâches, par exemple : [{"label": "Programmer un scanner", "responsible_role": "coordinator", "due_amount": 2, "due_unit": "working_days"}].'),
+        help_text=_(
+            'Liste de tâches, par exemple : [{"label": "Programmer un scanner", "responsible_role": "coordinator", "due_amount": 2, "due_unit": "working_days"}].'
+        ),
     )
     source = forms.CharField(label=_("Source"), max_length=300, required=False)
 
 
 class RuleCreateForm(RuleForm):
-    code = forms.CharField(label=_("Code"), max_length=60, help_text=_("Lettres sans accent, chiffres, « - » et « _ » ; ne change plus ensuite."))
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=60,
+        help_text=_("Lettres sans accent, chiffres, « - » et « _ » ; ne change plus ensuite."),
+    )
     field_order = ["code", "order", "comment", "conditions", "pathway_kind", "priority", "first_tasks", "source"]

@@ -15,7 +15,9 @@ class TriageRuleSet(models.Model):
 
     version = models.PositiveIntegerField(unique=True)
     published_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     note = models.TextField(_("nature de la modification"), blank=True)
     source = models.TextField(_("source"), blank=True)
@@ -34,7 +36,12 @@ class TriageRule(models.Model):
     rule_set = models.ForeignKey(TriageRuleSet, on_delete=models.CASCADE, related_name="rules")
     order = models.PositiveIntegerField(_("ordre"))
     code = models.SlugField(_("code"), max_length=60)
-    label = models.CharField(_("intitulé"), max_length=200, blank=True, help_text=_("Le nom de la règle en français, montré aux coordinateurs."))
+    label = models.CharField(
+        _("intitulé"),
+        max_length=200,
+        blank=True,
+        help_text=_("Le nom de la règle en français, montré aux coordinateurs."),
+    )
     comment = models.TextField(_("situation clinique"))
     conditions = models.JSONField(_("conditions"), default=dict, blank=True)
     pathway_kind = models.CharField(_("parcours"), max_length=32, choices=PathwayKind.choices)

@@ -43,7 +43,9 @@ class RuleSetErrorCode(StrEnum):
 class RuleSetError(Exception):
     """A refused change; `errors` maps a rule field to its French messages (None: the rule as a whole)."""
 
-    def __init__(self, code: RuleSetErrorCode, message: str, errors: dict[str | None, list[str]] | None = None, rule_set=None):
+    def __init__(
+        self, code: RuleSetErrorCode, message: str, errors: dict[str | None, list[str]] | None = None, rule_set=None
+    ):
         super().__init__(message)
         self.code = code
         self.message = message
@@ -60,7 +62,8 @@ def _require_draft(rule_set: TriageRuleSet) -> TriageRuleSet:
     if rule_set.published_at is not None:
         raise RuleSetError(
             RuleSetErrorCode.PUBLISHED_READ_ONLY,
-            _("La version %(version)s est publiée : elle ne peut plus être modifiée. Créez une version de travail.") % {"version": rule_set.version},
+            _("La version %(version)s est publiée : elle ne peut plus être modifiée. Créez une version de travail.")
+            % {"version": rule_set.version},
         )
     return rule_set
 
@@ -72,7 +75,9 @@ def validate_first_tasks(first_tasks: Any) -> None:
     for number, task in enumerate(first_tasks, start=1):
         where = {"number": number}
         if not isinstance(task, dict):
-            raise ValidationError(_("Tâche %(number)s : un objet JSON {...} est attendu.") % where, code="first_tasks_type")
+            raise ValidationError(
+                _("Tâche %(number)s : un objet JSON {...} est attendu.") % where, code="first_tasks_type"
+            )
         unknown = sorted(set(task) - set(TASK_KEYS))
         if unknown:
             raise ValidationError(
@@ -82,7 +87,10 @@ def validate_first_tasks(first_tasks: Any) -> None:
             )
         label = task.get("label")
         if not isinstance(label, str) or not label.strip() or len(label) > 300:
-            raise ValidationError(_("Tâche %(number)s : « label » doit être un texte de 1 à 300 caractères.") % where, code="first_tasks_value")
+            raise ValidationError(
+                _("Tâche %(number)s : « label » doit être un texte de 1 à 300 caractères.") % where,
+                code="first_tasks_value",
+            )
         if task.get("responsible_role") not in ResponsibleRole.values:
             raise ValidationError(
                 _("Tâche %(number)s : « responsible_role » doit valoir l'une de ces valeurs : %(values)s.")
@@ -92,32 +100,51 @@ def validate_first_tasks(first_tasks: Any) -> None:
         amount, unit = task.get("due_amount"), task.get("due_unit")
         if (amount is None) != (unit is None or unit == ""):
             raise ValidationError(
-                _("Tâche %(number)s : indiquez à la fois « due_amount » et « due_unit », ou ni l'un ni l'autre.") % where,
+                _("Tâche %(number)s : indiquez à la fois « due_amount » et « due_unit », ou ni l'un ni l'autre.")
+                % where,
                 code="first_tasks_value",
             )
         if amount is not None and (not isinstance(amount, int) or isinstance(amount, bool) or amount < 0):
-            raise ValidationError(_("Tâche %(number)s : « due_amount » doit être un nombre entier positif.") % where, code="first_tasks_value")
+            raise ValidationError(
+                _("Tâche %(number)s : « due_amount » doit être un nombre entier positif.") % where,
+                code="first_tasks_value",
+            )
         if unit and unit not in _UNITS:
             raise ValidationError(
-                _("Tâche %(number)s : « due_unit » doit valoir l'une de ces valeurs : %(values)s.") % {**where, "values": ", ".join(sorted(_UNITS))},
+                _("Tâche %(number)s : « due_unit » doit valoir l'une de ces valeurs : %(values)s.")
+                % {**where, "values": ", ".join(sorted(_UNITS))},
                 code="first_tasks_value",
             )
 
 
 def _validate_rule(
-    *, rule_set: TriageRuleSet, rule: TriageRule | None, code: str, comment: str, conditions, pathway_kind: str, priority: str, first_tasks, order
+    *,
+    rule_set: TriageRuleSet,
+    rule: TriageRule | None,
+    code: str,
+    comment: str,
+    conditions,
+    pathway_kind: str,
+    priority: str,
+    first_tasks,
+    order,
 ) -> None:
     errors: dict[str | None, list[str]] = defaultdict(list)
     if rule is None:
         if not code:
             errors["code"].append(_("Indiquez un code."))
         elif len(code) > 60 or not _SLUG.match(code):
-            errors["code"].append(_("Le code ne peut contenir que des lettres sans accent, des chiffres, « - » et « _ » (60 au plus)."))
+            errors["code"].append(
+                _("Le code ne peut contenir que des lettres sans accent, des chiffres, « - » et « _ » (60 au plus).")
+            )
         elif rule_set.rules.filter(code=code).exists():
             errors["code"].append(_("Le code « %(code)s » est déjà utilisé dans cette version.") % {"code": code})
     if not comment.strip():
         errors["comment"].append(_("Décrivez la situation clinique que cette règle traite."))
-    for field_name, validate, value in (("conditions", validate_conditions, conditions), ("first_tasks", validate_first_tasks, first_tasks)):
+    for field_name, validate, value in (
+        ("conditions", validate_conditions, conditions),
+        ("first_tasks", validate_first_tasks, first_tasks),
+    ):
         try:
             validate(value)
         except ValidationError as error:
@@ -131,9 +158,15 @@ def _validate_rule(
     else:
         clash = rule_set.rules.filter(order=order).exclude(pk=rule.pk if rule else None).first()
         if clash is not None:
-            errors["order"].append(_("La règle « %(code)s » a déjà l'ordre %(order)s.") % {"code": clash.code, "order": order})
+            errors["order"].append(
+                _("La règle « %(code)s » a déjà l'ordre %(order)s.") % {"code": clash.code, "order": order}
+            )
     if errors:
-        raise RuleSetError(RuleSetErrorCode.INVALID_RULE, _("La règle n'est pas enregistrée : corrigez les erreurs signalées."), dict(errors))
+        raise RuleSetError(
+            RuleSetErrorCode.INVALID_RULE,
+            _("La règle n'est pas enregistrée : corrigez les erreurs signalées."),
+            dict(errors),
+        )
 
 
 @transaction.atomic
@@ -148,7 +181,8 @@ def rule_set_create_draft(*, actor: Actor) -> TriageRuleSet:
     if existing is not None:
         raise RuleSetError(
             RuleSetErrorCode.DRAFT_EXISTS,
-            _("Une version de travail existe déjà (version %(version)s) : reprenez-la.") % {"version": existing.version},
+            _("Une version de travail existe déjà (version %(version)s) : reprenez-la.")
+            % {"version": existing.version},
             rule_set=existing,
         )
     published = TriageRuleSet.objects.filter(published_at__isnull=False).order_by("-version").first()
@@ -156,7 +190,9 @@ def rule_set_create_draft(*, actor: Actor) -> TriageRuleSet:
     draft = TriageRuleSet.objects.create(
         version=last_number + 1,
         created_by=_user(actor),
-        note=_("Version de travail copiée de la version %(version)s.") % {"version": published.version} if published else "",
+        note=_("Version de travail copiée de la version %(version)s.") % {"version": published.version}
+        if published
+        else "",
         source=published.source if published else "",
     )
     if published is not None:
@@ -181,16 +217,37 @@ def rule_set_create_draft(*, actor: Actor) -> TriageRuleSet:
 
 @transaction.atomic
 def rule_update(
-    *, actor: Actor, rule: TriageRule, comment: str, conditions, pathway_kind: str, priority: str, first_tasks, order: int, source: str = ""
+    *,
+    actor: Actor,
+    rule: TriageRule,
+    comment: str,
+    conditions,
+    pathway_kind: str,
+    priority: str,
+    first_tasks,
+    order: int,
+    source: str = "",
 ) -> TriageRule:
     """Change a rule of a draft (its code stays: decisions and explanations name rules by code)."""
     rule_set = _require_draft(rule.rule_set)
     rule = TriageRule.objects.get(pk=rule.pk, rule_set=rule_set)
     _validate_rule(
-        rule_set=rule_set, rule=rule, code=rule.code, comment=comment, conditions=conditions,
-        pathway_kind=pathway_kind, priority=priority, first_tasks=first_tasks, order=order,
+        rule_set=rule_set,
+        rule=rule,
+        code=rule.code,
+        comment=comment,
+        conditions=conditions,
+        pathway_kind=pathway_kind,
+        priority=priority,
+        first_tasks=first_tasks,
+        order=order,
     )
-    rule.comment, rule.conditions, rule.pathway_kind, rule.priority = comment.strip(), conditions, pathway_kind, priority
+    rule.comment, rule.conditions, rule.pathway_kind, rule.priority = (
+        comment.strip(),
+        conditions,
+        pathway_kind,
+        priority,
+    )
     rule.first_tasks, rule.order, rule.source = first_tasks, order, source.strip()[:300]
     rule.save(update_fields=["comment", "conditions", "pathway_kind", "priority", "first_tasks", "order", "source"])
     audit(actor, action=AuditAction.UPDATE, patient_id=None, object_type="triage_rule", object_id=rule.pk)
@@ -215,12 +272,26 @@ def rule_create(
     rule_set = _require_draft(rule_set)
     code = code.strip()
     _validate_rule(
-        rule_set=rule_set, rule=None, code=code, comment=comment, conditions=conditions,
-        pathway_kind=pathway_kind, priority=priority, first_tasks=first_tasks, order=order,
+        rule_set=rule_set,
+        rule=None,
+        code=code,
+        comment=comment,
+        conditions=conditions,
+        pathway_kind=pathway_kind,
+        priority=priority,
+        first_tasks=first_tasks,
+        order=order,
     )
     rule = TriageRule.objects.create(
-        rule_set=rule_set, code=code, comment=comment.strip(), conditions=conditions, pathway_kind=pathway_kind,
-        priority=priority, first_tasks=first_tasks, order=order, source=source.strip()[:300],
+        rule_set=rule_set,
+        code=code,
+        comment=comment.strip(),
+        conditions=conditions,
+        pathway_kind=pathway_kind,
+        priority=priority,
+        first_tasks=first_tasks,
+        order=order,
+        source=source.strip()[:300],
     )
     audit(actor, action=AuditAction.CREATE, patient_id=None, object_type="triage_rule", object_id=rule.pk)
     return rule
@@ -231,7 +302,13 @@ def rule_delete(*, actor: Actor, rule: TriageRule) -> None:
     """Remove a rule from a draft."""
     rule_set = _require_draft(rule.rule_set)
     rule = TriageRule.objects.get(pk=rule.pk, rule_set=rule_set)
-    audit(actor, action=AuditAction.UPDATE, patient_id=None, object_type="triage_rule.deleted", object_id=f"{rule_set.pk}:{rule.code}")
+    audit(
+        actor,
+        action=AuditAction.UPDATE,
+        patient_id=None,
+        object_type="triage_rule.deleted",
+        object_id=f"{rule_set.pk}:{rule.code}",
+    )
     rule.delete()
 
 
@@ -248,17 +325,26 @@ def rule_set_publish(*, actor: Actor, rule_set: TriageRuleSet) -> TriageRuleSet:
     if not ends_with_catch_all(rule_set):
         raise RuleSetError(
             RuleSetErrorCode.NO_CATCH_ALL,
-            _("Publication refusée : la dernière règle doit s'appliquer à toutes les demandes (conditions vides {}), pour qu'aucune demande ne reste sans proposition."),
+            _(
+                "Publication refusée : la dernière règle doit s'appliquer à toutes les demandes (conditions vides {}), pour qu'aucune demande ne reste sans proposition."
+            ),
         )
     newest = TriageRuleSet.objects.filter(published_at__isnull=False).aggregate(last=Max("version"))["last"]
     if newest is not None and newest > rule_set.version:
         raise RuleSetError(
             RuleSetErrorCode.OUTDATED_DRAFT,
-            _("La version %(newest)s a été publiée depuis : créez une nouvelle version de travail à partir d'elle.") % {"newest": newest},
+            _("La version %(newest)s a été publiée depuis : créez une nouvelle version de travail à partir d'elle.")
+            % {"newest": newest},
         )
     rule_set.published_at = timezone.now()
     rule_set.save(update_fields=["published_at"])
-    audit(actor, action=AuditAction.UPDATE, patient_id=None, object_type="triage_rule_set.published", object_id=rule_set.pk)
+    audit(
+        actor,
+        action=AuditAction.UPDATE,
+        patient_id=None,
+        object_type="triage_rule_set.published",
+        object_id=rule_set.pk,
+    )
     return rule_set
 
 

@@ -70,7 +70,10 @@ def referral_accept_into_pathway(
     with its complement requested: each missing item becomes a task of the pathway for the referrer, due when
     the complement is (`referrals.services.complement_deadline_for`)."""
     proposal = triage_propose(referral)
-    overridden = proposal.rule_set is not None and (pathway_kind, priority) != (proposal.pathway_kind, proposal.priority)
+    overridden = proposal.rule_set is not None and (pathway_kind, priority) != (
+        proposal.pathway_kind,
+        proposal.priority,
+    )
     if overridden and not override_reason.strip():
         raise PathwayError(
             PathwayErrorCode.OVERRIDE_REASON_REQUIRED,
@@ -115,7 +118,9 @@ def referral_accept_into_pathway(
             )
     first_tasks = proposal.rule.first_tasks if proposal.rule and pathway_kind == proposal.pathway_kind else []
     source = _("Règle de tri %(code)s") % {"code": proposal.rule.code} if proposal.rule else ""
-    pathway = pathway_start(actor=actor, referral=referral, priority=priority, first_tasks=first_tasks, task_source=source)
+    pathway = pathway_start(
+        actor=actor, referral=referral, priority=priority, first_tasks=first_tasks, task_source=source
+    )
     if referral.missing_items:
         complement_tasks_add(
             actor=actor,

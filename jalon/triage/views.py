@@ -66,7 +66,10 @@ def tasks_in_words(first_tasks: list) -> list[str]:
     for task in first_tasks or []:
         details = [str(roles.get(task.get("responsible_role"), task.get("responsible_role") or ""))]
         if task.get("due_amount") is not None:
-            details.append(_("sous %(amount)s %(unit)s") % {"amount": task["due_amount"], "unit": _UNIT_LABELS.get(task.get("due_unit"), task.get("due_unit"))})
+            details.append(
+                _("sous %(amount)s %(unit)s")
+                % {"amount": task["due_amount"], "unit": _UNIT_LABELS.get(task.get("due_unit"), task.get("due_unit"))}
+            )
         words.append(f"{task.get('label', '')} ({', '.join(d for d in details if d)})")
     return words
 
@@ -81,7 +84,7 @@ def condition_help() -> list[tuple[str, str]]:
         elif condition.kind == "int":
             text += _(" (nombre entier)")
         elif condition.kind == "departments":
-            text += _(" (liste de codes de département, par exemple [\"67\", \"68\"])")
+            text += _(' (liste de codes de département, par exemple ["67", "68"])')
         else:
             labels = _CHOICE_LABELS.get(key, {})
             text += " : " + ", ".join(f"{value} = {labels.get(value, value)}" for value in condition.choices)
@@ -97,7 +100,9 @@ def _draft_or_redirect(request, version: int):
     """The draft with this number, or (published) a redirect with the read-only message."""
     rule_set = _rule_set_or_404(version)
     if rule_set.published_at is not None:
-        messages.error(request, _("La version %(version)s est publiée : elle est en lecture seule.") % {"version": version})
+        messages.error(
+            request, _("La version %(version)s est publiée : elle est en lecture seule.") % {"version": version}
+        )
         return rule_set, redirect("triage_rules:rule_set", version=version)
     return rule_set, None
 
@@ -105,7 +110,10 @@ def _draft_or_redirect(request, version: int):
 def _render_rule_set(request, rule_set: TriageRuleSet | None):
     published = published_rule_set()
     rules = list(rule_services.rules_with_counts(rule_set)) if rule_set else []
-    rows = [{"rule": rule, "conditions": conditions_in_words(rule.conditions), "tasks": tasks_in_words(rule.first_tasks)} for rule in rules]
+    rows = [
+        {"rule": rule, "conditions": conditions_in_words(rule.conditions), "tasks": tasks_in_words(rule.first_tasks)}
+        for rule in rules
+    ]
     context = {
         "rule_set": rule_set,
         "is_draft": rule_set is not None and rule_set.published_at is None,
@@ -145,7 +153,11 @@ def draft_create(request):
             raise
         messages.warning(request, error.message)
         return redirect("triage_rules:rule_set", version=error.rule_set.version)
-    messages.success(request, _("Version de travail %(version)s créée : modifiez-la, essayez-la, puis publiez-la.") % {"version": draft.version})
+    messages.success(
+        request,
+        _("Version de travail %(version)s créée : modifiez-la, essayez-la, puis publiez-la.")
+        % {"version": draft.version},
+    )
     return redirect("triage_rules:rule_set", version=draft.version)
 
 
@@ -175,7 +187,12 @@ def rule_edit(request, version: int, rule_id: int):
             messages.success(request, _("Règle « %(code)s » enregistrée.") % {"code": rule.code})
             return redirect("triage_rules:rule_set", version=version)
     status = 400 if request.method == "POST" else 200
-    return render(request, "triage/rule_form.html", {"rule_set": rule_set, "rule": rule, "form": form, "condition_help": condition_help()}, status=status)
+    return render(
+        request,
+        "triage/rule_form.html",
+        {"rule_set": rule_set, "rule": rule, "form": form, "condition_help": condition_help()},
+        status=status,
+    )
 
 
 @login_required
@@ -187,7 +204,13 @@ def rule_new(request, version: int):
     last = rule_set.rules.order_by("-order").first()
     form = RuleCreateForm(
         request.POST or None,
-        initial={"order": (last.order + 10) if last else 10, "conditions": {}, "first_tasks": [], "priority": Priority.P3, "pathway_kind": PathwayKind.GENERIC},
+        initial={
+            "order": (last.order + 10) if last else 10,
+            "conditions": {},
+            "first_tasks": [],
+            "priority": Priority.P3,
+            "pathway_kind": PathwayKind.GENERIC,
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -198,7 +221,12 @@ def rule_new(request, version: int):
             messages.success(request, _("Règle « %(code)s » ajoutée.") % {"code": rule.code})
             return redirect("triage_rules:rule_set", version=version)
     status = 400 if request.method == "POST" else 200
-    return render(request, "triage/rule_form.html", {"rule_set": rule_set, "rule": None, "form": form, "condition_help": condition_help()}, status=status)
+    return render(
+        request,
+        "triage/rule_form.html",
+        {"rule_set": rule_set, "rule": None, "form": form, "condition_help": condition_help()},
+        status=status,
+    )
 
 
 @login_required
@@ -216,7 +244,9 @@ def rule_delete(request, version: int, rule_id: int):
 
 def _outcome_words(outcome) -> dict:
     return {
-        "pathway": PathwayKind(outcome.pathway_kind).label if outcome.pathway_kind in PathwayKind.values else outcome.pathway_kind,
+        "pathway": PathwayKind(outcome.pathway_kind).label
+        if outcome.pathway_kind in PathwayKind.values
+        else outcome.pathway_kind,
         "priority": outcome.priority,
         "rule": outcome.rule_code or _("aucune règle"),
     }
@@ -231,7 +261,9 @@ def rule_set_dry_run(request, version: int):
     report = dry_run(candidate=rule_set)
     references = [row.reference for row in report.changed]
     # Managers reach no nominative data: a reference is a link only for someone who may open it.
-    reachable = set(referrals_visible_to(request.user).filter(reference__in=references).values_list("reference", flat=True))
+    reachable = set(
+        referrals_visible_to(request.user).filter(reference__in=references).values_list("reference", flat=True)
+    )
     rows = [
         {
             "reference": row.reference,
@@ -243,7 +275,12 @@ def rule_set_dry_run(request, version: int):
         for row in report.changed
     ]
     rule_counts = [
-        {"code": count.code or _("aucune règle"), "before": count.before, "after": count.after, "differs": count.before != count.after}
+        {
+            "code": count.code or _("aucune règle"),
+            "before": count.before,
+            "after": count.after,
+            "differs": count.before != count.after,
+        }
         for count in report.rule_counts
     ]
     context = {"rule_set": rule_set, "report": report, "rows": rows, "rule_counts": rule_counts, "no_rule": NO_RULE}
@@ -263,5 +300,7 @@ def rule_set_publish(request, version: int):
     except rule_services.RuleSetError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Version %(version)s publiée : elle s'applique aux prochaines demandes.") % {"version": version})
+        messages.success(
+            request, _("Version %(version)s publiée : elle s'applique aux prochaines demandes.") % {"version": version}
+        )
     return redirect("triage_rules:rule_set", version=version)

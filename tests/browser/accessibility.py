@@ -56,7 +56,9 @@ class Finding:
     targets: list[str]
 
     def describe(self) -> str:
-        return f"{self.rule} ({self.impact}) at {self.width} px on {self.url}: {self.help} → {', '.join(self.targets[:5])}"
+        return (
+            f"{self.rule} ({self.impact}) at {self.width} px on {self.url}: {self.help} → {', '.join(self.targets[:5])}"
+        )
 
 
 def run_axe(page) -> list[dict]:
@@ -81,7 +83,11 @@ class AccessibilityWatch:
         if not request.is_navigation_request() or request.frame != page.main_frame:
             return
         page._jalon_method = request.method
-        if request.method == "GET" and response.status == 200 and "text/html" in response.headers.get("content-type", ""):
+        if (
+            request.method == "GET"
+            and response.status == 200
+            and "text/html" in response.headers.get("content-type", "")
+        ):
             self.pages_to_reflow.setdefault(page_key(response.url), response.url)
 
     def _on_load(self, page) -> None:
@@ -123,7 +129,9 @@ class AccessibilityWatch:
                 self.check(page, method="END", width=NARROW["width"], once=False)
             except PlaywrightError:
                 continue
-        pending = {key: url for key, url in self.pages_to_reflow.items() if ("GET", key, NARROW["width"]) not in _checked}
+        pending = {
+            key: url for key, url in self.pages_to_reflow.items() if ("GET", key, NARROW["width"]) not in _checked
+        }
         if not pending:
             return
         page = context.new_page()

@@ -146,7 +146,9 @@ def login(page, username: str) -> None:
     needs_code = two_factor_required(user) or has_second_factor(user)
     if needs_code:
         device = totp_device_for(user)
-        TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, throttling_failure_count=0, throttling_failure_timestamp=None)
+        TOTPDevice.objects.filter(pk=device.pk).update(
+            last_t=-1, throttling_failure_count=0, throttling_failure_timestamp=None
+        )
     fill_login_form(page, username, PASSWORD)
     if needs_code:
         expect(page.get_by_role("heading", name="Vérification en deux étapes")).to_be_visible()

@@ -28,7 +28,9 @@ CT_TASK = "Complément à fournir par l'adresseur : un scanner (TDM) déjà réa
 DOCUMENT_TASK = "Complément à fournir par l'adresseur : au moins un compte rendu joint"
 
 
-def test_the_coordinator_accepts_an_incomplete_referral_at_p2_with_the_complement_requested(new_page, coordinator, gp, submit, tmp_path):
+def test_the_coordinator_accepts_an_incomplete_referral_at_p2_with_the_complement_requested(
+    new_page, coordinator, gp, submit, tmp_path
+):
     """Accept at P2 while the CT and its report are missing; the GP answers from their portal page."""
     with time_machine.travel(MONDAY_9H, tick=True):
         triage_rule_set()
@@ -44,7 +46,9 @@ def test_the_coordinator_accepts_an_incomplete_referral_at_p2_with_the_complemen
         expect(page.get_by_label("Priorité")).to_have_value("P2")
         request = page.get_by_role("group", name="Complément demandé avec l'acceptation")
         expect(request.get_by_text("un scanner (TDM) déjà réalisé")).to_be_visible()
-        page.get_by_label("Message à l'adresseur pour le complément").fill("Merci de joindre le scanner s'il a été fait.")
+        page.get_by_label("Message à l'adresseur pour le complément").fill(
+            "Merci de joindre le scanner s'il a été fait."
+        )
         screenshot(page, "accept-incomplete-form")
         page.get_by_role("button", name="Accepter la demande").click()
 

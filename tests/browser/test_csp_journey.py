@@ -25,8 +25,16 @@ def watched(page):
     page.add_init_script(RECORD_VIOLATIONS)
     page.outside_requests = []
     page.console_violations = []
-    page.on("console", lambda message: "Content Security Policy" in message.text and page.console_violations.append(message.text))
-    page.on("request", lambda request: not request.url.startswith(("http://localhost", "data:")) and page.outside_requests.append(request.url))
+    page.on(
+        "console",
+        lambda message: "Content Security Policy" in message.text and page.console_violations.append(message.text),
+    )
+    page.on(
+        "request",
+        lambda request: (
+            not request.url.startswith(("http://localhost", "data:")) and page.outside_requests.append(request.url)
+        ),
+    )
     return page
 
 

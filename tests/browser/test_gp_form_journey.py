@@ -17,12 +17,16 @@ from tests.browser.test_referral_journey import fill_referral_form
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def test_a_gp_picks_the_patients_gp_among_homonyms_and_types_the_commune(new_page, gp, entry_point, strasbourg, schiltigheim):
+def test_a_gp_picks_the_patients_gp_among_homonyms_and_types_the_commune(
+    new_page, gp, entry_point, strasbourg, schiltigheim
+):
     """Typing « schmitt » offers both Dr Schmitt with their commune and RPPS; the plain name is refused as
     ambiguous with the typed text kept; the one of Schiltigheim picked, the referral holds him; the commune
     typed as « schiltigheim » is resolved."""
     ProfessionalFactory(last_name="Schmitt", first_name="Paul", commune=strasbourg, rpps=make_rpps(900000001))
-    wanted = ProfessionalFactory(last_name="Schmitt", first_name="Paul", commune=schiltigheim, rpps=make_rpps(900000002))
+    wanted = ProfessionalFactory(
+        last_name="Schmitt", first_name="Paul", commune=schiltigheim, rpps=make_rpps(900000002)
+    )
     page = new_page()
     login(page, gp.username)
     page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Nouvelle demande").click()
@@ -33,7 +37,9 @@ def test_a_gp_picks_the_patients_gp_among_homonyms_and_types_the_commune(new_pag
     gp_field.press_sequentially("schmitt", delay=30)
     options = page.locator("#physicians-list option")
     expect(options).to_have_count(2)
-    expect(page.locator(f'#physicians-list option[value="Dr Paul SCHMITT – Schiltigheim – RPPS {wanted.rpps}"]')).to_have_count(1)
+    expect(
+        page.locator(f'#physicians-list option[value="Dr Paul SCHMITT – Schiltigheim – RPPS {wanted.rpps}"]')
+    ).to_have_count(1)
     screenshot(page, "referral-form-gp-suggestions")
 
     page.get_by_role("button", name="Envoyer la demande").click()

@@ -26,8 +26,13 @@ def conflicting(submit, other_gp, entry_point):
     known = submit().referral
     stranger = identity(birth_name="Moreau", first_names="Paul", sex="M", birth_date=date(1971, 8, 30))
     referral = referral_submit(
-        actor=Actor(user=other_gp), entry_point=entry_point, channel="web", patient=stranger,
-        referrer=other_gp.professional, suspected_site="lung", clinical_reason="Toux",
+        actor=Actor(user=other_gp),
+        entry_point=entry_point,
+        channel="web",
+        patient=stranger,
+        referrer=other_gp.professional,
+        suspected_site="lung",
+        clinical_reason="Toux",
     ).referral
     return known, referral
 

@@ -23,7 +23,9 @@ FIRST_DELAY = "Demande → première prise en soins"
 
 
 def summary_row(page, label: str):
-    table = page.get_by_role("table", name="Délais en jours : nombre de parcours, médiane, 90e centile, moyenne, parcours en attente")
+    table = page.get_by_role(
+        "table", name="Délais en jours : nombre de parcours, médiane, 90e centile, moyenne, parcours en attente"
+    )
     return table.get_by_role("row").filter(has=page.get_by_role("rowheader", name=label, exact=True))
 
 
@@ -39,14 +41,31 @@ def test_it_lets_a_manager_read_drill_down_and_export_the_indicators(new_page, m
     version = cohort_template()
     names = ("Quillardet", "Vauquelin", "Pontbriand")
     pathways = [
-        cohort_pathway(received_at=paris(2026, 1, 5), version=version, entry_point=entry_point,
-                       patient=PatientFactory(birth_name=names[0]), done={"reception": paris(2026, 1, 7)}),
-        cohort_pathway(received_at=paris(2026, 1, 20), version=version, entry_point=entry_point,
-                       patient=PatientFactory(birth_name=names[1]), done={"reception": paris(2026, 1, 24)}),
-        cohort_pathway(received_at=paris(2026, 2, 3), version=version, entry_point=entry_point,
-                       patient=PatientFactory(birth_name=names[2]), done={"reception": paris(2026, 2, 13)}),
+        cohort_pathway(
+            received_at=paris(2026, 1, 5),
+            version=version,
+            entry_point=entry_point,
+            patient=PatientFactory(birth_name=names[0]),
+            done={"reception": paris(2026, 1, 7)},
+        ),
+        cohort_pathway(
+            received_at=paris(2026, 1, 20),
+            version=version,
+            entry_point=entry_point,
+            patient=PatientFactory(birth_name=names[1]),
+            done={"reception": paris(2026, 1, 24)},
+        ),
+        cohort_pathway(
+            received_at=paris(2026, 2, 3),
+            version=version,
+            entry_point=entry_point,
+            patient=PatientFactory(birth_name=names[2]),
+            done={"reception": paris(2026, 2, 13)},
+        ),
     ]
-    cohort_pathway(received_at=paris(2024, 6, 3), version=version, entry_point=entry_point, done={"reception": paris(2024, 6, 9)})
+    cohort_pathway(
+        received_at=paris(2024, 6, 3), version=version, entry_point=entry_point, done={"reception": paris(2024, 6, 9)}
+    )
 
     page = new_page()
     login(page, manager.username)
@@ -71,7 +90,9 @@ def test_it_lets_a_manager_read_drill_down_and_export_the_indicators(new_page, m
     page.get_by_text("Les données du graphique (tableau)").first.click()
     data = page.get_by_role("table", name=f"{FIRST_DELAY} : médiane et 90e centile par mois")
     expect(data.get_by_role("row").filter(has=page.get_by_role("rowheader", name="juin 2024"))).to_contain_text("6,0")
-    expect(page.locator("svg[aria-label='Demande → première prise en soins : répartition des parcours']")).to_contain_text("2–7 j")
+    expect(
+        page.locator("svg[aria-label='Demande → première prise en soins : répartition des parcours']")
+    ).to_contain_text("2–7 j")
 
     # An end before the start: the French message, and no figure.
     show_period(page, "2026-03-01", "2026-01-01")
@@ -101,7 +122,11 @@ def test_it_lets_a_manager_read_drill_down_and_export_the_indicators(new_page, m
         page.get_by_role("link", name="Exporter les indicateurs (XLSX)").click()
     download = download_info.value
     assert download.suggested_filename == "indicateurs-2026-01-01-2026-02-28.xlsx"
-    rows = list(openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes()))["Indicateurs"].iter_rows(values_only=True))
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes()))["Indicateurs"].iter_rows(
+            values_only=True
+        )
+    )
     overall = next(row for row in rows if row[1] == "referral_to_first_care" and row[4] == "ensemble")
     assert overall[6:9] == (3, 4.0, 10.0)
     assert next(row for row in rows if row[1] == "cohort")[6] == 3

@@ -48,7 +48,11 @@ def test_a_gp_sends_a_referral_with_the_keyboard_only(page, gp, entry_point, str
     # Day and month alike: headless Chromium orders a date field's parts by its own build, not by the page's locale.
     type_into(page, page.get_by_label("Date de naissance"), "03031956")
     expect(page.get_by_label("Date de naissance")).to_have_value("1956-03-03")
-    type_into(page, page.get_by_label("INS (numéro de sécurité sociale et clé"), make_ins(sex="F", birth_date=date(1956, 3, 3), seed=3))
+    type_into(
+        page,
+        page.get_by_label("INS (numéro de sécurité sociale et clé"),
+        make_ins(sex="F", birth_date=date(1956, 3, 3), seed=3),
+    )
     type_into(page, page.get_by_label("Commune de résidence"), "67482")
     page.keyboard.press("Escape")  # close the suggestions, keep the text
     type_into(page, page.get_by_label("Cancer suspecté"), "Poumon")
@@ -112,13 +116,19 @@ def test_the_worklist_refresh_keeps_focus_and_scroll_announces_and_pauses(page, 
     pause = page.get_by_role("button", name="Suspendre la mise à jour automatique")
     tab_to(page, pause)
     page.keyboard.press("Enter")
-    expect(page.get_by_role("button", name="Reprendre la mise à jour automatique")).to_have_attribute("aria-pressed", "true")
-    page.evaluate("window.__polls = 0; document.body.addEventListener('htmx:beforeSend', () => { window.__polls += 1; })")
+    expect(page.get_by_role("button", name="Reprendre la mise à jour automatique")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    page.evaluate(
+        "window.__polls = 0; document.body.addEventListener('htmx:beforeSend', () => { window.__polls += 1; })"
+    )
     later = submit(clinical_reason="Hémoptysie").referral
     page.evaluate("htmx.trigger('#worklist', 'jalon:refresh')")
     assert page.evaluate("window.__polls") == 0
     expect(page.get_by_role("link", name=later.reference)).to_have_count(0)
     page.keyboard.press("Space")
-    expect(page.get_by_role("button", name="Suspendre la mise à jour automatique")).to_have_attribute("aria-pressed", "false")
+    expect(page.get_by_role("button", name="Suspendre la mise à jour automatique")).to_have_attribute(
+        "aria-pressed", "false"
+    )
     page.evaluate("htmx.trigger('#worklist', 'jalon:refresh')")
     expect(page.get_by_role("link", name=later.reference)).to_be_visible()

@@ -132,7 +132,9 @@ def test_it_shows_an_unreadable_mail_and_dismisses_it_with_a_reason(page, coordi
 
     expect(page.get_by_role("heading", name="Courriel illisible")).to_be_visible()
     expect(page.get_by_text("le courriel est tronqué")).to_be_visible()
-    expect(page.get_by_label("Contenu brut du courriel")).to_contain_text("Voici le compte rendu de l'IRM cérébrale de M. Roth.")
+    expect(page.get_by_label("Contenu brut du courriel")).to_contain_text(
+        "Voici le compte rendu de l'IRM cérébrale de M. Roth."
+    )
     expect(page.get_by_role("link", name=re.compile("Télécharger le fichier .eml"))).to_be_visible()
 
     page.get_by_text("Écarter", exact=True).click()

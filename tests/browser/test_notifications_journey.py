@@ -34,15 +34,21 @@ def test_it_lets_a_manager_preview_and_publish_their_organisations_message_text(
     page.get_by_label("Avis court (e-mail simple et SMS)").fill("Jalon : {patient} est hospitalisé·e. {lien}")
     page.get_by_role("button", name="Publier la nouvelle version").click()
     expect(page.get_by_text("la variable {patient} donne une information médicale")).to_be_visible()
-    expect(page.get_by_label("Avis court (e-mail simple et SMS)")).to_have_value("Jalon : {patient} est hospitalisé·e. {lien}")
+    expect(page.get_by_label("Avis court (e-mail simple et SMS)")).to_have_value(
+        "Jalon : {patient} est hospitalisé·e. {lien}"
+    )
     assert current_template("stay.admission", cpts.pk).organization_id is None
 
     page.get_by_label("Avis court (e-mail simple et SMS)").fill("Jalon : admission, voir cpts-nord.fr/infos {lien}")
     page.get_by_role("button", name="Aperçu").click()
     expect(page.get_by_text("« cpts-nord.fr/infos » renvoie ailleurs que vers Jalon")).to_be_visible()
 
-    page.get_by_label("Avis court (e-mail simple et SMS)").fill("Jalon : admission dans le parcours {reference}. {lien}")
-    page.get_by_label("Texte sécurisé (MSSanté et Jalon)").fill("Bonjour {destinataire},\n{patient} a été admis·e le {date} : {lieu}.")
+    page.get_by_label("Avis court (e-mail simple et SMS)").fill(
+        "Jalon : admission dans le parcours {reference}. {lien}"
+    )
+    page.get_by_label("Texte sécurisé (MSSanté et Jalon)").fill(
+        "Bonjour {destinataire},\n{patient} a été admis·e le {date} : {lieu}."
+    )
     page.get_by_role("button", name="Aperçu").click()
     preview = page.get_by_role("region", name="Aperçu avec des valeurs d'exemple")
     expect(preview).to_contain_text("LEFÈVRE Jeanne, née le 12/03/1956 a été admis·e le jeudi 3 décembre 2026")
@@ -51,7 +57,9 @@ def test_it_lets_a_manager_preview_and_publish_their_organisations_message_text(
     page.get_by_label("Nature de la modification").fill("Texte plus court")
     page.get_by_role("button", name="Publier la nouvelle version").click()
     expect(page.get_by_text("Version 1 publiée")).to_be_visible()
-    assert current_template("stay.admission", cpts.pk).notice == "Jalon : admission dans le parcours {reference}. {lien}"
+    assert (
+        current_template("stay.admission", cpts.pk).notice == "Jalon : admission dans le parcours {reference}. {lien}"
+    )
     assert current_template("stay.admission").version == regional_version
 
 
@@ -75,7 +83,9 @@ def test_it_tells_the_gp_of_an_admission_on_the_channels_they_chose(new_page, co
     form = page.get_by_role("form", name="Événement du séjour")
     page.get_by_text("Admission, transfert, sortie ou décès").click()
     form.get_by_label("Événement").select_option(label="Admission")
-    form.get_by_label("Date et heure").fill(timezone.localtime(timezone.now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+    form.get_by_label("Date et heure").fill(
+        timezone.localtime(timezone.now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    )
     form.get_by_role("button", name="Enregistrer l'événement").click()
     expect(page.get_by_text("Indiquez le lieu (établissement et service).")).to_be_visible()
 
@@ -83,7 +93,9 @@ def test_it_tells_the_gp_of_an_admission_on_the_channels_they_chose(new_page, co
     form.get_by_label("Lieu (établissement, service)").fill("Pneumologie, Hôpital de Hautepierre")
     form.get_by_role("button", name="Enregistrer l'événement").click()
     expect(page.get_by_text("Événement enregistré")).to_be_visible()
-    expect(page.get_by_role("region", name="Historique du parcours")).to_contain_text("Lieu : Pneumologie, Hôpital de Hautepierre")
+    expect(page.get_by_role("region", name="Historique du parcours")).to_contain_text(
+        "Lieu : Pneumologie, Hôpital de Hautepierre"
+    )
 
     gp_page.goto(reverse("notifications:inbox"))
     expect(gp_page.get_by_role("heading", name=f"Parcours {pathway.referral.reference} : admission")).to_be_visible()

@@ -66,7 +66,9 @@ def test_it_takes_a_referral_through_its_pathway(new_page, coordinator, gp, subm
         expect(proposed.get_by_text(proposal.rule.code, exact=True)).to_be_visible()
         expect(proposed.get_by_text(proposal.rule.comment)).to_be_visible()
         expect(proposed.get_by_role("heading", name="Pourquoi ?")).to_be_visible()
-        expect(proposed.get_by_role("listitem").filter(has_text="cancer suspecté parmi")).to_contain_text("condition remplie")
+        expect(proposed.get_by_role("listitem").filter(has_text="cancer suspecté parmi")).to_contain_text(
+            "condition remplie"
+        )
         expect(page.get_by_label("Priorité")).to_have_value(proposal.priority)
         screenshot(page, "pathway-triage-proposal")
         page.get_by_role("button", name="Accepter la demande").click()

@@ -81,4 +81,6 @@ def test_it_shows_the_gp_the_pathway_live_and_carries_messages_both_ways(new_pag
     # The answer reaches the GP's open page, still without a reload.
     expect(doctor.get_by_role("region", name="Échanges avec la coordination").get_by_text(REPLY)).to_be_visible()
     nurse.goto(reverse("coordination:worklist"))
-    expect(nurse.get_by_role("region", name="Messages des professionnels").get_by_test_id("thread-unread-count")).to_have_text("0")
+    expect(
+        nurse.get_by_role("region", name="Messages des professionnels").get_by_test_id("thread-unread-count")
+    ).to_have_text("0")

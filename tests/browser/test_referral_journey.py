@@ -46,7 +46,9 @@ def fill_referral_form(page, *, ins: str) -> None:
     exam.get_by_label("Compte rendu").set_input_files(SCANNER_REPORT)
 
 
-def test_it_takes_a_referral_from_the_gp_to_the_coordination(new_page, gp, coordinator, other_gp, entry_point, strasbourg):
+def test_it_takes_a_referral_from_the_gp_to_the_coordination(
+    new_page, gp, coordinator, other_gp, entry_point, strasbourg
+):
     """The issue's journey: wrong INS refused then corrected, acknowledgment, worklist, audit, outsider 404."""
     valid_ins = make_ins(sex="F", birth_date=date(1956, 3, 12), seed=7)
     page = new_page()

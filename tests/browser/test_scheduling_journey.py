@@ -51,7 +51,11 @@ def test_it_books_a_diagnostic_day_and_downloads_the_letter(new_page, coordinato
 
         expect(page.get_by_text("Rendez-vous réservés.")).to_be_visible()
         expect(page.get_by_role("heading", name=f"Parcours {reference}")).to_be_visible()
-        booked = list(Appointment.objects.filter(pathway=pathway, status=AppointmentStatus.BOOKED).select_related("slot__resource"))
+        booked = list(
+            Appointment.objects.filter(pathway=pathway, status=AppointmentStatus.BOOKED).select_related(
+                "slot__resource"
+            )
+        )
         assert {appointment.slot.resource.name for appointment in booked} == {CONSULTATION["name"], CT["name"]}
         assert len({timezone.localdate(appointment.slot.start) for appointment in booked}) == 1  # one diagnostic day
         for appointment in booked:
@@ -67,8 +71,14 @@ def test_it_books_a_diagnostic_day_and_downloads_the_letter(new_page, coordinato
         page.get_by_label("Semaine du", exact=True).fill(f"{timezone.localdate(ct_appointment.slot.start):%Y-%m-%d}")
         page.get_by_role("button", name="Afficher").click()
         grid = page.get_by_role("table", name="Créneaux Scanner (TDM)")
-        expect(grid.get_by_role("columnheader", name=f"{timezone.localtime(ct_appointment.slot.start):%d}", exact=False).first).to_be_visible()
-        time_row = grid.get_by_role("row").filter(has=page.get_by_role("rowheader", name=f"{timezone.localtime(ct_appointment.slot.start):%H:%M}"))
+        expect(
+            grid.get_by_role(
+                "columnheader", name=f"{timezone.localtime(ct_appointment.slot.start):%d}", exact=False
+            ).first
+        ).to_be_visible()
+        time_row = grid.get_by_role("row").filter(
+            has=page.get_by_role("rowheader", name=f"{timezone.localtime(ct_appointment.slot.start):%H:%M}")
+        )
         booked_slot = time_row.get_by_role("listitem").filter(has_text=reference)
         expect(booked_slot).to_contain_text(f"{CT['name']} : Réservé")
         expect(grid.get_by_role("listitem").filter(has_text="Libre").first).to_be_visible()

@@ -64,7 +64,9 @@ def test_it_takes_a_question_from_the_gp_to_a_referral(new_page, gp, specialist,
 
     specialist_page = new_page()
     login(specialist_page, specialist.username)
-    specialist_page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Téléexpertise").click()
+    specialist_page.get_by_role("navigation", name="Navigation principale").get_by_role(
+        "link", name="Téléexpertise"
+    ).click()
     row = specialist_page.get_by_role("row").filter(has_text=reference)
     expect(row).to_contain_text("En attente de réponse")
     row.get_by_role("link", name=reference).click()
@@ -72,7 +74,9 @@ def test_it_takes_a_question_from_the_gp_to_a_referral(new_page, gp, specialist,
     specialist_page.get_by_label("Votre réponse au médecin").fill("Oui : TEP-TDM puis consultation en hôpital de jour.")
     specialist_page.get_by_label(CONVERT).check()
     specialist_page.get_by_role("button", name="Envoyer la réponse").click()
-    expect(specialist_page.get_by_text(re.compile(r"la demande de prise en soins JAL-\d{4}-\d{6} est créée"))).to_be_visible()
+    expect(
+        specialist_page.get_by_text(re.compile(r"la demande de prise en soins JAL-\d{4}-\d{6} est créée"))
+    ).to_be_visible()
     screenshot(specialist_page, "teleexpertise-answered")
 
     request = TeleExpertiseRequest.objects.get(reference=reference)
@@ -81,10 +85,14 @@ def test_it_takes_a_question_from_the_gp_to_a_referral(new_page, gp, specialist,
     assert referral.documents.count() == 1
 
     gp_page.reload()
-    expect(gp_page.get_by_role("region", name="Réponse du spécialiste")).to_contain_text("TEP-TDM puis consultation en hôpital de jour")
+    expect(gp_page.get_by_role("region", name="Réponse du spécialiste")).to_contain_text(
+        "TEP-TDM puis consultation en hôpital de jour"
+    )
     gp_page.get_by_role("link", name=f"voir la demande de prise en soins {referral.reference}").click()
     expect(gp_page.get_by_role("heading", name=f"Demande {referral.reference}")).to_be_visible()
-    expect(gp_page.get_by_role("region", name="Demande", exact=True).get_by_text("Téléexpertise", exact=True)).to_be_visible()
+    expect(
+        gp_page.get_by_role("region", name="Demande", exact=True).get_by_text("Téléexpertise", exact=True)
+    ).to_be_visible()
     expect(gp_page.get_by_role("link", name="scanner-thorax.pdf")).to_be_visible()
 
 

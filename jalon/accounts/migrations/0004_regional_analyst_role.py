@@ -4,15 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_idempotency_keys'),
+        ("accounts", "0003_idempotency_keys"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='user',
-            name='role',
-            field=models.CharField(choices=[('referrer', 'Adresseur'), ('coordinator', 'Coordinateur·rice de parcours'), ('specialist', 'Spécialiste'), ('home_nurse', 'Infirmier·e à domicile'), ('support_provider', 'Soins de support'), ('manager', 'Responsable'), ('admin', 'Administrateur·rice'), ('regional_analyst', 'Analyste régional·e')], default='referrer', max_length=32, verbose_name='rôle'),
+            model_name="user",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("referrer", "Adresseur"),
+                    ("coordinator", "Coordinateur·rice de parcours"),
+                    ("specialist", "Spécialiste"),
+                    ("home_nurse", "Infirmier·e à domicile"),
+                    ("support_provider", "Soins de support"),
+                    ("manager", "Responsable"),
+                    ("admin", "Administrateur·rice"),
+                    ("regional_analyst", "Analyste régional·e"),
+                ],
+                default="referrer",
+                max_length=32,
+                verbose_name="rôle",
+            ),
         ),
     ]

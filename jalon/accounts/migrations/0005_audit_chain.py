@@ -8,33 +8,52 @@ from jalon.core.append_only import append_only_operation
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_regional_analyst_role'),
+        ("accounts", "0004_regional_analyst_role"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='auditrecord',
-            name='detail',
-            field=models.JSONField(blank=True, default=dict, verbose_name='détail'),
+            model_name="auditrecord",
+            name="detail",
+            field=models.JSONField(blank=True, default=dict, verbose_name="détail"),
         ),
         migrations.AlterField(
-            model_name='auditrecord',
-            name='action',
-            field=models.CharField(choices=[('read', 'Consultation'), ('create', 'Création'), ('update', 'Modification'), ('download', 'Téléchargement'), ('export', 'Export'), ('search', 'Recherche'), ('delete', 'Suppression')], max_length=16, verbose_name='action'),
+            model_name="auditrecord",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("read", "Consultation"),
+                    ("create", "Création"),
+                    ("update", "Modification"),
+                    ("download", "Téléchargement"),
+                    ("export", "Export"),
+                    ("search", "Recherche"),
+                    ("delete", "Suppression"),
+                ],
+                max_length=16,
+                verbose_name="action",
+            ),
         ),
         migrations.CreateModel(
-            name='AuditSeal',
+            name="AuditSeal",
             fields=[
-                ('position', models.BigIntegerField(primary_key=True, serialize=False, verbose_name='maillon')),
-                ('hash', models.CharField(max_length=64, verbose_name='empreinte')),
-                ('sealed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='scellée le')),
-                ('record', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='seal', to='accounts.auditrecord', verbose_name='trace')),
+                ("position", models.BigIntegerField(primary_key=True, serialize=False, verbose_name="maillon")),
+                ("hash", models.CharField(max_length=64, verbose_name="empreinte")),
+                ("sealed_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="scellée le")),
+                (
+                    "record",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="seal",
+                        to="accounts.auditrecord",
+                        verbose_name="trace",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "sceau d'audit",
-                'ordering': ['position'],
+                "verbose_name": "sceau d'audit",
+                "ordering": ["position"],
             },
         ),
         # The database refuses UPDATE (and DELETE on PostgreSQL) on the trail and its chain.

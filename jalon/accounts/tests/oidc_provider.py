@@ -154,7 +154,9 @@ class OidcProvider:
                 if query.get("nonce"):
                     provider.nonces_issued.append(query["nonce"])
                 self.send_response(302)
-                self.send_header("Location", query["redirect_uri"] + "?" + urlencode({"code": code, "state": query.get("state", "")}))
+                self.send_header(
+                    "Location", query["redirect_uri"] + "?" + urlencode({"code": code, "state": query.get("state", "")})
+                )
                 self.end_headers()
 
             def _client_authenticated(self, form) -> bool:
@@ -170,8 +172,16 @@ class OidcProvider:
                 if not self._client_authenticated(form):
                     return self._json(401, {"error": "invalid_client"})
                 code = form.get("code", "")
-                grant = provider.grants.pop(code, None) if provider.behaviour.codes_single_use else provider.grants.get(code)
-                if grant is None or form.get("grant_type") != "authorization_code" or form.get("redirect_uri") != grant.redirect_uri:
+                grant = (
+                    provider.grants.pop(code, None)
+                    if provider.behaviour.codes_single_use
+                    else provider.grants.get(code)
+                )
+                if (
+                    grant is None
+                    or form.get("grant_type") != "authorization_code"
+                    or form.get("redirect_uri") != grant.redirect_uri
+                ):
                     return self._json(400, {"error": "invalid_grant"})
                 verifier = form.get("code_verifier", "")
                 challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
@@ -180,7 +190,12 @@ class OidcProvider:
                 access_token = secrets.token_urlsafe(16)
                 return self._json(
                     200,
-                    {"access_token": access_token, "token_type": "Bearer", "expires_in": 300, "id_token": provider.id_token(grant)},
+                    {
+                        "access_token": access_token,
+                        "token_type": "Bearer",
+                        "expires_in": 300,
+                        "id_token": provider.id_token(grant),
+                    },
                 )
 
             def _userinfo(self):

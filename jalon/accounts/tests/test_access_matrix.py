@@ -101,7 +101,10 @@ def _join(user, name, referral):
     ).first()
     assert granting is not None, "the referral's entry point has a coordinator who grants"
     care_team_add(
-        patient_id=referral.patient_id, role=JOINERS[name], professional_id=user.professional_id, reason="test",
+        patient_id=referral.patient_id,
+        role=JOINERS[name],
+        professional_id=user.professional_id,
+        reason="test",
         granted_by=granting,
     )
 
@@ -321,7 +324,9 @@ def test_it_keeps_the_thread_and_portal_closed_to_other_care_team_members(name, 
 
 
 @pytest.mark.parametrize(("name", "expected"), [("gp", True), ("treating_gp", False), ("coordinator", True)])
-def test_it_removes_the_gp_from_the_thread_and_portal_when_the_patient_opposes_sharing(name, expected, referral, persona, coordinator):
+def test_it_removes_the_gp_from_the_thread_and_portal_when_the_patient_opposes_sharing(
+    name, expected, referral, persona, coordinator
+):
     """Opposition to sharing takes thread and portal from the GP; the referrer and the coordination keep the thread."""
     user = persona(name)
     patient_record_sharing_opposition(actor=Actor(user=coordinator), patient=referral.patient, opposes=True)
@@ -446,7 +451,9 @@ def _reaches_tex(user, tex_request) -> bool:
 
 
 @pytest.mark.parametrize(("name", "expected"), _matrix(TEX_REACHES, TEX_PERSONAS))
-def test_it_shows_a_teleexpertise_request_only_to_its_requester_and_the_services_specialists(name, expected, tex_request, persona):
+def test_it_shows_a_teleexpertise_request_only_to_its_requester_and_the_services_specialists(
+    name, expected, tex_request, persona
+):
     """The requester and the specialists of the service asked reach the request; everyone else gets a 404."""
     assert _reaches_tex(persona(name), tex_request) is expected
 
@@ -484,7 +491,11 @@ def test_it_gives_the_service_specialist_the_request_not_the_patients_file(tex_r
     assert not _sees_patient(specialist, tex_request.patient)
     teleexpertise_answer(actor=Actor(user=specialist), request=tex_request, answer="TEP-TDM.")
     assert teleexpertise_requests_visible_to(specialist).filter(pk=tex_request.pk).exists()
-    assert CareTeamMember.objects.active().filter(patient=tex_request.patient, professional_id=specialist.professional_id).exists()
+    assert (
+        CareTeamMember.objects.active()
+        .filter(patient=tex_request.patient, professional_id=specialist.professional_id)
+        .exists()
+    )
     assert not _sees_patient(specialist, tex_request.patient)
 
 
@@ -493,7 +504,9 @@ def test_it_gives_the_service_specialist_the_request_not_the_patients_file(tex_r
 READS_INDICATORS = {"coordinator", "coordinator_elsewhere", "manager"}
 
 
-@pytest.mark.parametrize(("name", "expected"), _matrix(READS_INDICATORS, [name for name in PERSONAS if name != "anonymous"]))
+@pytest.mark.parametrize(
+    ("name", "expected"), _matrix(READS_INDICATORS, [name for name in PERSONAS if name != "anonymous"])
+)
 def test_it_opens_the_indicators_only_to_managers_and_coordinators(name, expected, persona, client):
     """Managers and every coordinator read the dashboard; every other role gets a 404."""
     client.force_login(persona(name))
@@ -501,7 +514,9 @@ def test_it_opens_the_indicators_only_to_managers_and_coordinators(name, expecte
 
 
 @pytest.mark.parametrize(("name", "expected"), _matrix(SEES))
-def test_it_names_a_pathway_behind_an_indicator_only_to_whom_reaches_its_referral(name, expected, referral, persona, coordinator):
+def test_it_names_a_pathway_behind_an_indicator_only_to_whom_reaches_its_referral(
+    name, expected, referral, persona, coordinator
+):
     """The drill-down's identified rows follow the referral's access rule; for anyone else the row stays a pseudonym."""
     referral.pathway_kind = "lung"
     referral.save(update_fields=["pathway_kind"])
@@ -571,7 +586,8 @@ def test_it_keeps_no_rule_for_a_route_that_is_gone():
     served = {name for name, _, _ in ROUTES}
     namespaces = {name.rsplit(":", 1)[0] for name in served if ":" in name}
     stale = [
-        key for key in access.ROUTE_RULES
+        key
+        for key in access.ROUTE_RULES
         if (key.endswith(":*") and key[:-2] not in namespaces) or (not key.endswith(":*") and key not in served)
     ]
     assert not stale, f"ROUTE_RULES names routes the site no longer serves: {stale}"
@@ -610,7 +626,9 @@ def _denied(response, *, api: bool) -> bool:
     a body refused before anything is read (the token's user is checked once the body parses)."""
     if response.status_code in DENIED or (api and response.status_code in (400, 422)):
         return True
-    location = response.headers.get("Location", "") if response.status_code == 302 else response.headers.get("HX-Redirect", "")
+    location = (
+        response.headers.get("Location", "") if response.status_code == 302 else response.headers.get("HX-Redirect", "")
+    )
     return "/connexion/" in location or "/admin/login/" in location
 
 
@@ -629,7 +647,9 @@ def test_it_answers_every_route_as_its_rule_says_for_every_role(role, request, c
         if found is None or found.who == access.PUBLIC or name.endswith(":"):
             continue  # unnamed routes cannot be reversed; their namespace's rule is checked on the named ones
         url = _url(name, arguments)
-        assert url is not None, f"{name} ({pattern}): no sample value for its arguments {arguments}; add one to SAMPLE_ARGUMENTS"
+        assert url is not None, (
+            f"{name} ({pattern}): no sample value for its arguments {arguments}; add one to SAMPLE_ARGUMENTS"
+        )
         headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if name.startswith("api:") and token else {}
         allowed = access.may_reach_route(user, found)
         if not allowed:
@@ -645,15 +665,34 @@ def test_it_answers_every_route_as_its_rule_says_for_every_role(role, request, c
 
 
 MENU_OF = {
-    "coordinator": {"coordination:worklist", "pathways_alerts:list", "referrals:phone_intake", "mailin:list",
-                    "scheduling:availability", "indicators:dashboard", "notifications:inbox"},
+    "coordinator": {
+        "coordination:worklist",
+        "pathways_alerts:list",
+        "referrals:phone_intake",
+        "mailin:list",
+        "scheduling:availability",
+        "indicators:dashboard",
+        "notifications:inbox",
+    },
     "gp": {"portal:patients", "referrals:mine", "referrals:new", "teleexpertise:list", "notifications:inbox"},
     "support_provider": {"referrals:mine", "notifications:inbox"},
     # Managers and admins have an inbox: texts published by other managers, escalations.
-    "manager": {"pathway_templates:list", "triage_rules:published", "accounts:audit", "notifications:templates",
-                "indicators:dashboard", "notifications:inbox"},
-    "admin_user": {"pathway_templates:list", "triage_rules:published", "accounts:audit", "notifications:templates",
-                   "notifications:inbox", "admin:index"},
+    "manager": {
+        "pathway_templates:list",
+        "triage_rules:published",
+        "accounts:audit",
+        "notifications:templates",
+        "indicators:dashboard",
+        "notifications:inbox",
+    },
+    "admin_user": {
+        "pathway_templates:list",
+        "triage_rules:published",
+        "accounts:audit",
+        "notifications:templates",
+        "notifications:inbox",
+        "admin:index",
+    },
     "regional_analyst": {"indicators:dashboard"},
 }
 

@@ -55,7 +55,12 @@ def test_a_role_change_is_audited_with_before_and_after(admin_client, admin_user
     )
     assert response.status_code == 302
     (record,) = _admin_records()
-    assert (record.actor_id, record.action, record.object_type, record.object_id) == (admin_user.pk, AuditAction.UPDATE, "user", str(gp.pk))
+    assert (record.actor_id, record.action, record.object_type, record.object_id) == (
+        admin_user.pk,
+        AuditAction.UPDATE,
+        "user",
+        str(gp.pk),
+    )
     assert record.ip_address == "203.0.113.9"
     assert record.detail == {"changed": {"role": [Role.REFERRER, Role.COORDINATOR]}}
 
@@ -94,7 +99,12 @@ def test_an_account_creation_is_audited(admin_client):
     """Creating an account in the admin is audited with its values, the password masked."""
     response = admin_client.post(
         reverse("admin:accounts_user_add"),
-        {"username": "nouvelle", "password1": "Une-phrase-de-passe-2026", "password2": "Une-phrase-de-passe-2026", "usable_password": "true"},
+        {
+            "username": "nouvelle",
+            "password1": "Une-phrase-de-passe-2026",
+            "password2": "Une-phrase-de-passe-2026",
+            "usable_password": "true",
+        },
     )
     assert response.status_code == 302
     created = User.objects.get(username="nouvelle")
@@ -123,7 +133,9 @@ def test_a_group_permission_change_is_audited(admin_client):
     """Changing a group's permissions changes its members' rights: audited."""
     group = Group.objects.create(name="Régulation")
     permission = Permission.objects.get(codename="view_user")
-    admin_client.post(reverse("admin:auth_group_change", args=[group.pk]), {"name": "Régulation", "permissions": [permission.pk]})
+    admin_client.post(
+        reverse("admin:auth_group_change", args=[group.pk]), {"name": "Régulation", "permissions": [permission.pk]}
+    )
     (record,) = _admin_records()
     assert (record.object_type, record.detail) == ("group", {"changed": {"permissions": [[], [str(permission)]]}})
 

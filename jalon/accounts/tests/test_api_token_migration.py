@@ -27,7 +27,9 @@ def test_existing_tokens_get_every_scope_and_the_default_lifetime():
     executor.migrate([previous])
     old_apps = executor.loader.project_state([previous]).apps
     user = old_apps.get_model("accounts", "User").objects.create(username="dr.ancien")
-    old_apps.get_model("accounts", "ApiToken").objects.create(user=user, name="Ancien logiciel", key_prefix="jal_abcd", key_hash="0" * 64)
+    old_apps.get_model("accounts", "ApiToken").objects.create(
+        user=user, name="Ancien logiciel", key_prefix="jal_abcd", key_hash="0" * 64
+    )
 
     executor = MigrationExecutor(connection)
     executor.migrate([target])

@@ -209,7 +209,12 @@ def test_it_issues_a_token_with_its_scopes_expiry_and_audit_record(gp, admin_use
     assert key.startswith("jal_") and key not in token.key_hash
     assert (token.name, token.scopes, token.expires_at) == ("Logiciel", ["submit"], NOON + timedelta(days=30))
     record = AuditRecord.objects.get()
-    assert (record.actor_id, record.action, record.object_type, record.object_id) == (admin_user.pk, "create", "api_token", str(token.pk))
+    assert (record.actor_id, record.action, record.object_type, record.object_id) == (
+        admin_user.pk,
+        "create",
+        "api_token",
+        str(token.pk),
+    )
 
 
 @pytest.mark.parametrize(
@@ -261,7 +266,9 @@ def test_the_command_issues_a_token_with_the_scopes_and_lifetime_asked(gp):
     """`issue_api_token` takes --scope (repeatable) and --days, and prints the key, the scopes and the expiry."""
     out = StringIO()
     with time_machine.travel(NOON, tick=False):
-        call_command("issue_api_token", gp.username, "Logiciel du cabinet", "--scope", "read_status", "--days", "10", stdout=out)
+        call_command(
+            "issue_api_token", gp.username, "Logiciel du cabinet", "--scope", "read_status", "--days", "10", stdout=out
+        )
 
     token = ApiToken.objects.get()
     assert token.scopes == ["read_status"]
@@ -277,7 +284,9 @@ def test_the_command_gives_every_scope_by_default(gp):
     assert ApiToken.objects.get().scopes == ["read_status", "submit"]
 
 
-@pytest.mark.parametrize(("args", "message"), [(["--scope", "everything"], "Droit inconnu"), (["--days", "400"], "1 à 365 jours")])
+@pytest.mark.parametrize(
+    ("args", "message"), [(["--scope", "everything"], "Droit inconnu"), (["--days", "400"], "1 à 365 jours")]
+)
 def test_the_command_refuses_bad_options_in_french(gp, args, message):
     """An unknown scope or a lifetime out of bounds stops the command with the French reason."""
     with pytest.raises(CommandError, match=message):

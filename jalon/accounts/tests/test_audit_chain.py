@@ -51,7 +51,9 @@ def test_it_seals_each_record_with_the_hash_of_the_previous_link():
     assert audit_seal() == 2
     seals = list(AuditSeal.objects.order_by("position"))
     assert [(seal.position, seal.record_id) for seal in seals] == [(1, first.id), (2, second.id)]
-    first_values = AuditRecord.objects.filter(id=first.id).values(*[f.attname for f in AuditRecord._meta.concrete_fields])[0]
+    first_values = AuditRecord.objects.filter(id=first.id).values(
+        *[f.attname for f in AuditRecord._meta.concrete_fields]
+    )[0]
     assert seals[0].hash == link_hash(GENESIS_HASH, record_content(first_values))
     assert seals[1].hash != seals[0].hash
 
@@ -102,7 +104,11 @@ def test_a_record_changed_by_raw_sql_is_detected():
         cursor.execute("UPDATE accounts_auditrecord SET object_type = 'rien' WHERE id = %s", [records[1].id])
     report = audit_chain_verify(batch_size=2)
     assert report.broken is not None
-    assert (report.broken.position, report.broken.record_id, report.broken.reason) == (2, records[1].id, "hash_mismatch")
+    assert (report.broken.position, report.broken.record_id, report.broken.reason) == (
+        2,
+        records[1].id,
+        "hash_mismatch",
+    )
     assert report.links == 1
     with pytest.raises(CommandError, match=rf"maillon n° 2 : trace n° {records[1].id} du \d\d/\d\d/\d{{4}}") as caught:
         call_command("audit_verify")
@@ -132,7 +138,14 @@ def test_a_deleted_link_and_record_are_detected():
 
 def test_a_record_with_an_added_detail_still_verifies():
     """The admin's detail is part of the hash; empty details leave older hashes unchanged."""
-    audit(Actor.system(), action=AuditAction.UPDATE, patient_id=None, object_type="user", object_id=1, detail={"role": ["a", "b"]})
+    audit(
+        Actor.system(),
+        action=AuditAction.UPDATE,
+        patient_id=None,
+        object_type="user",
+        object_id=1,
+        detail={"role": ["a", "b"]},
+    )
     _records(1)
     audit_seal()
     assert audit_chain_verify().broken is None
@@ -230,7 +243,9 @@ def test_audit_seal_command_reports_what_it_sealed(capsys):
 
 def _record_with_id(record_id: int) -> AuditRecord:
     """A record with a chosen id, as if its transaction had started before or after others."""
-    AuditRecord.objects.bulk_create([AuditRecord(id=record_id, actor_label="Jalon (système)", action=AuditAction.READ, object_type="referral")])
+    AuditRecord.objects.bulk_create(
+        [AuditRecord(id=record_id, actor_label="Jalon (système)", action=AuditAction.READ, object_type="referral")]
+    )
     return AuditRecord.objects.get(id=record_id)
 
 

@@ -7,7 +7,11 @@ from django.urls import reverse
 @pytest.mark.parametrize(
     ("persona", "says", "links"),
     [
-        ("specialist", "apparaîtront dans « Mes patients »", ["portal:patients", "teleexpertise:list", "referrals:mine"]),
+        (
+            "specialist",
+            "apparaîtront dans « Mes patients »",
+            ["portal:patients", "teleexpertise:list", "referrals:mine"],
+        ),
         ("home_nurse", "apparaîtront dans « Mes patients »", ["portal:patients", "referrals:new"]),
         ("support_provider", "la page de ce patient vous est ouverte", ["notifications:inbox"]),
     ],

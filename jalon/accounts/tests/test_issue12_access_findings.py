@@ -68,11 +68,15 @@ def _reached(client, user, referral, urls) -> dict[str, int]:
     client.force_login(user)
     statuses = {name: client.get(url).status_code for name, url in urls.items()}
     before = ThreadMessage.objects.count()
-    statuses["thread post"] = client.post(reverse("portal:thread_post", args=[referral.reference]), {"body": "Bonjour"}).status_code
+    statuses["thread post"] = client.post(
+        reverse("portal:thread_post", args=[referral.reference]), {"body": "Bonjour"}
+    ).status_code
     assert ThreadMessage.objects.count() == before or statuses["thread post"] < 400
     key = ApiToken.issue(user=user, name="Logiciel du cabinet")[1]
     client.logout()
-    statuses["API status"] = client.get(f"/api/v1/referrals/{referral.reference}", HTTP_AUTHORIZATION=f"Bearer {key}").status_code
+    statuses["API status"] = client.get(
+        f"/api/v1/referrals/{referral.reference}", HTTP_AUTHORIZATION=f"Bearer {key}"
+    ).status_code
     return statuses
 
 
@@ -91,7 +95,9 @@ def test_it_keeps_a_matching_referrer_out_of_the_patients_other_referral(client,
     assert client.get(reverse("coordination:referral", args=[own.reference])).status_code == 200  # their own referral
 
 
-def test_it_keeps_the_matching_referrer_out_after_the_patient_opposes_sharing(client, victims_file, other_gp, submit, coordinator):
+def test_it_keeps_the_matching_referrer_out_after_the_patient_opposes_sharing(
+    client, victims_file, other_gp, submit, coordinator
+):
     """The opposition to sharing changes nothing for the matching referrer: still 404 everywhere."""
     referral, urls = victims_file
     submit(user=other_gp, patient=identity(gp_id=other_gp.professional_id))
@@ -121,7 +127,14 @@ def test_it_gives_a_gp_named_on_a_referral_nothing_until_the_coordination_confir
 
     statuses = _reached(client, treating_gp, referral, urls)
     assert {name for name, status in statuses.items() if status == 200} >= {
-        "referral", "document", "pathway", "pathway letter", "portal page", "portal letter", "patient page", "API status"
+        "referral",
+        "document",
+        "pathway",
+        "pathway letter",
+        "portal page",
+        "portal letter",
+        "patient page",
+        "API status",
     }
 
 
@@ -132,10 +145,20 @@ def test_it_refuses_a_phone_intake_to_another_organisations_entry_point(client, 
     """A coordinator of the hospital cannot phone in to the CPTS entry point: the form says why, nothing is created."""
     client.force_login(coordinator_elsewhere)
     data = {
-        "entry_point": entry_point.pk, "referrer": gp.professional_id, "caller_name": "Secrétariat du Dr Martin",
-        "identity_status": "prov", "birth_name": "Lefèvre", "first_names": "Jeanne", "sex": "F", "birth_date": "1956-03-12",
-        "suspected_site": "lung", "clinical_reason": "Toux", "declared_urgency": "routine", "question": "diagnosis",
-        "exams-TOTAL_FORMS": "0", "exams-INITIAL_FORMS": "0",
+        "entry_point": entry_point.pk,
+        "referrer": gp.professional_id,
+        "caller_name": "Secrétariat du Dr Martin",
+        "identity_status": "prov",
+        "birth_name": "Lefèvre",
+        "first_names": "Jeanne",
+        "sex": "F",
+        "birth_date": "1956-03-12",
+        "suspected_site": "lung",
+        "clinical_reason": "Toux",
+        "declared_urgency": "routine",
+        "question": "diagnosis",
+        "exams-TOTAL_FORMS": "0",
+        "exams-INITIAL_FORMS": "0",
     }
 
     response = client.post(reverse("referrals:phone_intake"), data)
@@ -149,13 +172,20 @@ def _phone_in(*, user, entry_point, referrer, channel="phone"):
     from jalon.referrals.services import referral_submit
 
     return referral_submit(
-        actor=Actor(user=user), entry_point=entry_point, channel=channel, patient=identity(),
-        referrer=referrer, suspected_site="lung", caller_name="Secrétariat",
+        actor=Actor(user=user),
+        entry_point=entry_point,
+        channel=channel,
+        patient=identity(),
+        referrer=referrer,
+        suspected_site="lung",
+        caller_name="Secrétariat",
     )
 
 
 @pytest.mark.parametrize("channel", ["phone", "mail", "api", "web"])
-def test_it_refuses_another_organisations_entry_point_in_the_service_for_every_channel(channel, coordinator_elsewhere, entry_point, gp):
+def test_it_refuses_another_organisations_entry_point_in_the_service_for_every_channel(
+    channel, coordinator_elsewhere, entry_point, gp
+):
     """The rule is in referral_submit: whatever the channel, a hospital coordinator filing to the CPTS entry
     point gets not_allowed with a French reason, and nothing is created."""
     with pytest.raises(ReferralError) as refused:
@@ -191,7 +221,11 @@ def test_it_refuses_a_mail_in_conversion_by_another_organisations_coordinator(co
 
     with pytest.raises(ReferralError) as refused:
         inbound_mail_convert(
-            actor=Actor(user=coordinator_elsewhere), mail=mail, patient=identity(), referrer=gp.professional, suspected_site="lung"
+            actor=Actor(user=coordinator_elsewhere),
+            mail=mail,
+            patient=identity(),
+            referrer=gp.professional,
+            suspected_site="lung",
         )
 
     assert refused.value.code == ReferralErrorCode.NOT_ALLOWED
@@ -206,7 +240,9 @@ def test_it_answers_the_api_with_the_services_french_reason(client, coordinator_
     key = ApiToken.issue(user=coordinator_elsewhere, name="Logiciel")[1]
 
     response = client.post(
-        "/api/v1/referrals", data=json.dumps(payload(referrer_rpps=gp.professional.rpps)), content_type="application/json",
+        "/api/v1/referrals",
+        data=json.dumps(payload(referrer_rpps=gp.professional.rpps)),
+        content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {key}",
     )
 
@@ -234,13 +270,20 @@ def test_it_keeps_the_documents_of_a_refused_submission_out(coordinator_elsewher
 
     with pytest.raises(ReferralError):
         referral_submit(
-            actor=Actor(user=coordinator_elsewhere), entry_point=entry_point, channel="phone", patient=identity(),
-            referrer=gp.professional, suspected_site="lung", documents=[pdf_upload()],
+            actor=Actor(user=coordinator_elsewhere),
+            entry_point=entry_point,
+            channel="phone",
+            patient=identity(),
+            referrer=gp.professional,
+            suspected_site="lung",
+            documents=[pdf_upload()],
         )
     assert not ReferralDocument.objects.exists()
 
 
-def test_a_matching_referrer_does_not_learn_the_patients_confirmed_gp(client, victims_file, treating_gp, other_gp, submit, coordinator):
+def test_a_matching_referrer_does_not_learn_the_patients_confirmed_gp(
+    client, victims_file, treating_gp, other_gp, submit, coordinator
+):
     """A referral that names no GP and matches a known patient proposes no GP: the known patient's confirmed GP
     (and so who treats them) is not shown on the submitter's own referral page; a new patient has no GP until
     the coordination confirms one."""

@@ -19,7 +19,10 @@ def test_it_redirects_anonymous_users_to_login(client):
     assert response.status_code == 302 and reverse("accounts:login") in response.url
 
 
-@pytest.mark.parametrize("persona, landing", [("coordinator", "coordination:worklist"), ("gp", "portal:patients"), ("manager", "accounts:audit")])
+@pytest.mark.parametrize(
+    "persona, landing",
+    [("coordinator", "coordination:worklist"), ("gp", "portal:patients"), ("manager", "accounts:audit")],
+)
 def test_it_lands_each_role_on_its_home(client, request, persona, landing):
     """After login (and the second factor, see test_two_factor.py) each role lands on its own page."""
     user = request.getfixturevalue(persona)

@@ -32,7 +32,12 @@ def test_it_changes_the_password_keeps_the_session_and_audits_it(client, gp):
     assert gp.check_password(NEW)
     assert "_auth_user_id" in client.session
     record = AuditRecord.objects.get(object_type="user_password")
-    assert (record.actor_id, record.action, record.object_id, record.patient_id) == (gp.pk, AuditAction.UPDATE, str(gp.pk), None)
+    assert (record.actor_id, record.action, record.object_id, record.patient_id) == (
+        gp.pk,
+        AuditAction.UPDATE,
+        str(gp.pk),
+        None,
+    )
     client.logout()
     assert client.post(reverse("accounts:login"), {"username": gp.username, "password": NEW}).status_code == 302
 
@@ -52,7 +57,9 @@ def test_it_refuses_a_weak_or_mismatched_new_password(client, gp):
     client.force_login(gp)
     short = client.post(URL, {"old_password": OLD, "new_password1": "court", "new_password2": "court"})
     assert "Ce mot de passe est trop court" in page_text(short)
-    guessable = client.post(URL, {"old_password": OLD, "new_password1": "Jalon2026!azerty", "new_password2": "Jalon2026!azerty"})
+    guessable = client.post(
+        URL, {"old_password": OLD, "new_password1": "Jalon2026!azerty", "new_password2": "Jalon2026!azerty"}
+    )
     assert "trop facile à deviner" in page_text(guessable)
     mismatch = client.post(URL, {"old_password": OLD, "new_password1": NEW, "new_password2": NEW + "x"})
     assert "Les deux mots de passe ne correspondent pas" in page_text(mismatch)

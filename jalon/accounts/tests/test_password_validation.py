@@ -30,7 +30,9 @@ def test_it_refuses_guessable_passwords(password):
     assert "trop facile à deviner" in refused.value.messages[0]
 
 
-@pytest.mark.parametrize("password", ["Girafe violette sous la pluie", "correct-horse-battery-staple", "Tram 9 vers Hautepierre, vite !"])
+@pytest.mark.parametrize(
+    "password", ["Girafe violette sous la pluie", "correct-horse-battery-staple", "Tram 9 vers Hautepierre, vite !"]
+)
 def test_it_accepts_passphrases(password):
     """Unrelated words pass."""
     GuessablePasswordValidator().validate(password)

@@ -113,7 +113,9 @@ def test_it_shows_the_button_only_when_configured(client, provider, settings):
     "misbehaviour",
     [
         pytest.param({"forge_signature": True}, id="forged-signature"),
-        pytest.param({"claim_overrides": {"exp": int(time.time()) - 3600, "iat": int(time.time()) - 7200}}, id="expired"),
+        pytest.param(
+            {"claim_overrides": {"exp": int(time.time()) - 3600, "iat": int(time.time()) - 7200}}, id="expired"
+        ),
         pytest.param({"claim_overrides": {"aud": "un-autre-client"}}, id="wrong-audience"),
         pytest.param({"claim_overrides": {"aud": "un-autre-client", "azp": CLIENT_ID}}, id="wrong-audience-with-azp"),
         pytest.param({"claim_overrides": {"aud": ["un-autre-client"], "azp": CLIENT_ID}}, id="wrong-audience-list"),
@@ -221,7 +223,11 @@ def test_it_refuses_an_error_from_the_provider(client, psc):
 
 def test_it_says_when_the_provider_is_unreachable(client, settings):
     """A provider that does not answer: a French message, no 500."""
-    settings.PSC_ISSUER, settings.PSC_CLIENT_ID, settings.PSC_CLIENT_SECRET = "http://127.0.0.1:9", CLIENT_ID, CLIENT_SECRET
+    settings.PSC_ISSUER, settings.PSC_CLIENT_ID, settings.PSC_CLIENT_SECRET = (
+        "http://127.0.0.1:9",
+        CLIENT_ID,
+        CLIENT_SECRET,
+    )
     response = client.post(reverse("accounts:psc_login"))
     assert response.status_code == 403
     assert "Pro Santé Connect ne répond pas" in page_text(response)
@@ -234,8 +240,15 @@ def test_it_sends_a_get_of_the_login_address_to_the_login_page(client, psc):
 
 @pytest.mark.parametrize(
     "claim, rpps",
-    [("810001234567", "10001234567"), ("10001234567", "10001234567"), ("8100012345", None), ("", None), (None, None), ("８10001234567", None)],
+    [
+        ("810001234567", "10001234567"),
+        ("10001234567", "10001234567"),
+        ("8100012345", None),
+        ("", None),
+        (None, None),
+        ("８10001234567", None),
+    ],
 )
 def test_it_reads_the_rpps_of_psc_national_identifier(claim, rpps):
-    """"8" + RPPS, or the RPPS alone; anything else is no RPPS."""
+    """ "8" + RPPS, or the RPPS alone; anything else is no RPPS."""
     assert rpps_from_claim(claim) == rpps

@@ -167,7 +167,9 @@ def test_it_sends_a_stale_htmx_request_to_the_confirmation_page(client, admin_us
     """An htmx request that needs the password redirects the whole page (HX-Redirect)."""
     client.force_login(admin_user)
     clock.move_to(T0 + timedelta(minutes=16))
-    response = client.post(NOTIFICATION_EDIT, TEXTS, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=f"http://testserver{NOTIFICATION_EDIT}")
+    response = client.post(
+        NOTIFICATION_EDIT, TEXTS, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=f"http://testserver{NOTIFICATION_EDIT}"
+    )
     assert response["HX-Redirect"] == reauth_url(NOTIFICATION_EDIT)
 
 

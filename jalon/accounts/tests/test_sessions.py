@@ -127,7 +127,9 @@ def test_it_reads_the_absolute_lifetime_from_settings(client, coordinator, clock
 def test_it_sends_an_expired_htmx_request_to_the_login_page_not_into_the_fragment(client, coordinator, clock):
     """An htmx request of an anonymous user gets HX-Redirect to the login page with the current page as next."""
     page = reverse("coordination:worklist") + "?statut=nouvelle"
-    response = client.get(reverse("coordination:worklist"), HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=f"http://testserver{page}")
+    response = client.get(
+        reverse("coordination:worklist"), HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=f"http://testserver{page}"
+    )
     assert response.status_code == 200 and response.content == b""
     assert response["HX-Redirect"] == f"{reverse('accounts:login')}?next=%2Fdemandes%2Ffile%2F%3Fstatut%3Dnouvelle"
     assert "Connexion à Jalon" not in response.content.decode()
@@ -135,7 +137,9 @@ def test_it_sends_an_expired_htmx_request_to_the_login_page_not_into_the_fragmen
 
 def test_it_ignores_a_foreign_current_url(client, clock):
     """An HX-Current-URL on another site is not a « next »: the login page alone."""
-    response = client.get(reverse("coordination:worklist"), HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="https://evil.example/phish")
+    response = client.get(
+        reverse("coordination:worklist"), HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="https://evil.example/phish"
+    )
     assert response["HX-Redirect"] == reverse("accounts:login")
 
 

@@ -61,7 +61,10 @@ def test_it_locks_an_address_past_its_failure_threshold(client, gp, settings, cl
     assert response.status_code == 429
     assert "Trop de connexions ont échoué depuis votre adresse réseau" in page_text(response)
     assert int(response["Retry-After"]) > 60
-    assert client.post(LOGIN, {"username": gp.username, "password": PASSWORD}, REMOTE_ADDR="198.51.100.2").status_code == 302
+    assert (
+        client.post(LOGIN, {"username": gp.username, "password": PASSWORD}, REMOTE_ADDR="198.51.100.2").status_code
+        == 302
+    )
 
 
 def test_it_keeps_the_address_threshold_far_above_the_accounts():
@@ -134,7 +137,9 @@ def test_it_limits_the_other_pages_that_take_a_password(client, gp, settings, cl
     for _ in range(2):
         assert client.post(reverse("accounts:reauth"), {"password": "mauvais"}).status_code == 400
     assert client.post(reverse("accounts:reauth"), {"password": PASSWORD}).status_code == 429
-    response = client.post(reverse("accounts:password_change"), {"old_password": "mauvais", "new_password1": "x", "new_password2": "x"})
+    response = client.post(
+        reverse("accounts:password_change"), {"old_password": "mauvais", "new_password1": "x", "new_password2": "x"}
+    )
     assert response.status_code == 429 and "Trop de tentatives de connexion" in page_text(response)
 
 

@@ -130,7 +130,9 @@ def test_it_enrols_a_coordinator_and_shows_ten_recovery_codes_once(client, coord
     secret = re.search(r'id="totp-secret" class="secret">([A-Z2-7 ]+)<', page).group(1)
     assert len(secret.replace(" ", "")) == 32
 
-    response = client.post(reverse("accounts:two_factor_enrol"), {"code": totp_code(device), "next": reverse("coordination:worklist")})
+    response = client.post(
+        reverse("accounts:two_factor_enrol"), {"code": totp_code(device), "next": reverse("coordination:worklist")}
+    )
     assert response.status_code == 302
     device.refresh_from_db()
     assert device.confirmed
@@ -193,7 +195,9 @@ def test_it_logs_in_with_a_totp_code(client, coordinator, clock):
     response = password_login(client, coordinator, next_url=reverse("coordination:worklist"))
     held = client.get(response.url)
     assert held.url.startswith(reverse("accounts:two_factor_verify"))
-    response = client.post(reverse("accounts:two_factor_verify"), {"code": totp_code(device), "next": reverse("coordination:worklist")})
+    response = client.post(
+        reverse("accounts:two_factor_verify"), {"code": totp_code(device), "next": reverse("coordination:worklist")}
+    )
     assert response.url == reverse("coordination:worklist")
     assert client.session[SESSION_KEY] == "totp"
     assert client.get(reverse("coordination:worklist")).status_code == 200
@@ -249,7 +253,10 @@ def test_it_accepts_a_recovery_code_once(client, coordinator, clock):
     response = client.post(reverse("accounts:two_factor_verify"), {"code": code.upper()})
     assert response.status_code == 302
     assert client.session[SESSION_KEY] == "recovery_code"
-    assert "Code de secours utilisé : il vous en reste 0" in client.get(reverse("coordination:worklist"), follow=True).content.decode()
+    assert (
+        "Code de secours utilisé : il vous en reste 0"
+        in client.get(reverse("coordination:worklist"), follow=True).content.decode()
+    )
     assert AuditRecord.objects.filter(actor=coordinator, object_type="recovery_code_used").count() == 1
     client.post(reverse("accounts:logout"))
     clock.shift(timedelta(seconds=10))
@@ -278,7 +285,9 @@ def test_it_ignores_a_next_that_leaves_the_site(client, coordinator, clock):
     """After the code, a « next » to another site sends home instead."""
     device = totp_device_for(coordinator)
     password_login(client, coordinator)
-    response = client.post(reverse("accounts:two_factor_verify"), {"code": totp_code(device), "next": "https://example.org/"})
+    response = client.post(
+        reverse("accounts:two_factor_verify"), {"code": totp_code(device), "next": "https://example.org/"}
+    )
     assert response.url == reverse("accounts:home")
 
 
@@ -375,4 +384,7 @@ def test_it_refuses_to_renew_recovery_codes_without_a_right_code(client, coordin
         response = client.post(reverse("accounts:two_factor_renew_recovery_codes"), {"code": code})
         assert response.status_code == 400 and 'class="errors-summary"' in response.content.decode()
     assert StaticToken.objects.filter(token=old).exists()
-    assert reverse("accounts:login") in Client().post(reverse("accounts:two_factor_renew_recovery_codes"), {"code": "1"}).url
+    assert (
+        reverse("accounts:login")
+        in Client().post(reverse("accounts:two_factor_renew_recovery_codes"), {"code": "1"}).url
+    )

@@ -92,7 +92,8 @@ def test_it_refuses_an_unknown_priority_and_saves_nothing(client, coordinator, s
     client.force_login(coordinator)
 
     response = client.post(
-        reverse("coordination:action", args=[referral.reference, "accept"]), _accept_data(referral, **{"accept-priority": "P9"})
+        reverse("coordination:action", args=[referral.reference, "accept"]),
+        _accept_data(referral, **{"accept-priority": "P9"}),
     )
 
     assert response.status_code == 400

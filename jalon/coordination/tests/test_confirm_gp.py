@@ -57,7 +57,9 @@ def test_it_is_idempotent(referral, coordinator):
     assert Event.objects.filter(kind="referral.gp_confirmed").count() == 1
 
 
-@pytest.mark.parametrize(("who", "status"), [("gp", 403), ("family_gp", 403), ("coordinator_elsewhere", 404), ("manager", 403)])
+@pytest.mark.parametrize(
+    ("who", "status"), [("gp", 403), ("family_gp", 403), ("coordinator_elsewhere", 404), ("manager", 403)]
+)
 def test_it_lets_only_the_entry_points_coordination_confirm(who, status, client, referral, request):
     """The referrer, the named GP, another organisation's coordination and managers are refused; nothing written."""
     client.force_login(request.getfixturevalue(who))

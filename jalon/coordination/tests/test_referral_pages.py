@@ -119,7 +119,10 @@ def test_it_answers_404_to_a_coordinator_elsewhere(client, coordinator_elsewhere
     referral = submit().referral
     client.force_login(coordinator_elsewhere)
     assert client.get(reverse("coordination:referral", args=[referral.reference])).status_code == 404
-    response = client.post(reverse("coordination:action", args=[referral.reference, "accept"]), {"accept-pathway_kind": "lung", "accept-priority": "P2"})
+    response = client.post(
+        reverse("coordination:action", args=[referral.reference, "accept"]),
+        {"accept-pathway_kind": "lung", "accept-priority": "P2"},
+    )
     assert response.status_code == 404
     referral.refresh_from_db()
     assert referral.status == Status.RECEIVED
@@ -131,7 +134,12 @@ def test_it_accepts_from_the_referral_page(client, coordinator, submit):
     client.force_login(coordinator)
     response = client.post(
         reverse("coordination:action", args=[referral.reference, "accept"]),
-        {"accept-pathway_kind": "lung", "accept-priority": "P1", "accept-reason": "Nodule suspect", "accept-override_reason": "Hémoptysie"},
+        {
+            "accept-pathway_kind": "lung",
+            "accept-priority": "P1",
+            "accept-reason": "Nodule suspect",
+            "accept-override_reason": "Hémoptysie",
+        },
     )
     assert response.status_code == 302
     referral.refresh_from_db()
@@ -156,13 +164,21 @@ def test_it_lets_the_referrer_complete_a_referral(client, gp, coordinator, submi
     referral = submit(documents=[]).referral
     assert not referral.is_complete
     client.force_login(coordinator)
-    client.post(reverse("coordination:action", args=[referral.reference, "request_complement"]), {"complement-message": "Merci de joindre le compte rendu du scanner"})
+    client.post(
+        reverse("coordination:action", args=[referral.reference, "request_complement"]),
+        {"complement-message": "Merci de joindre le compte rendu du scanner"},
+    )
     client.force_login(gp)
     page = client.get(reverse("referrals:complete", args=[referral.reference]))
     assert "Merci de joindre le compte rendu du scanner" in page.content.decode()
     response = client.post(
         reverse("referrals:complete", args=[referral.reference]),
-        {"message": "Voici le compte rendu", "documents": pdf_upload(), "exams-TOTAL_FORMS": "3", "exams-INITIAL_FORMS": "0"},
+        {
+            "message": "Voici le compte rendu",
+            "documents": pdf_upload(),
+            "exams-TOTAL_FORMS": "3",
+            "exams-INITIAL_FORMS": "0",
+        },
     )
     assert response.status_code == 302
     referral.refresh_from_db()
@@ -179,7 +195,9 @@ def test_it_refuses_coordinator_pages_to_a_gp(client, gp, url_name):
 def test_it_suggests_communes(client, gp, strasbourg, schiltigheim):
     """The commune field's suggestions match names and postal codes."""
     client.force_login(gp)
-    assert "67482 – Strasbourg (67000)" in client.get(reverse("referrals:communes"), {"commune": "Stras"}).content.decode()
+    assert (
+        "67482 – Strasbourg (67000)" in client.get(reverse("referrals:communes"), {"commune": "Stras"}).content.decode()
+    )
     assert "Schiltigheim" in client.get(reverse("referrals:communes"), {"commune": "67300"}).content.decode()
 
 
@@ -192,14 +210,22 @@ def test_it_records_the_patients_opposition_to_sharing(client, coordinator, subm
     referral.patient.refresh_from_db()
     assert referral.patient.sharing_opposition and referral.patient.sharing_opposition_recorded_at
     assert AuditRecord.objects.filter(patient=referral.patient, object_type="patient.sharing_opposition").exists()
-    assert "s'oppose au partage" in client.get(reverse("coordination:referral", args=[referral.reference])).content.decode()
+    assert (
+        "s'oppose au partage"
+        in client.get(reverse("coordination:referral", args=[referral.reference])).content.decode()
+    )
 
 
 def test_it_refuses_the_opposition_action_to_the_referrer(client, gp, submit):
     """Only the coordination records an opposition."""
     referral = submit().referral
     client.force_login(gp)
-    assert client.post(reverse("coordination:sharing_opposition", args=[referral.reference]), {"opposes": "yes"}).status_code == 403
+    assert (
+        client.post(
+            reverse("coordination:sharing_opposition", args=[referral.reference]), {"opposes": "yes"}
+        ).status_code
+        == 403
+    )
 
 
 def test_the_phone_intake_speaks_to_the_coordinator_typing_the_call(client, coordinator, gp):

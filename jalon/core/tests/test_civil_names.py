@@ -30,7 +30,15 @@ def test_it_accepts_civil_status_names(name):
 
 @pytest.mark.parametrize(
     ("name", "character"),
-    [("Martin2", "2"), ("<script>", "<"), ("Dupont;DROP", ";"), ("Jean_Paul", "_"), ("Anne.", "."), ("Léa@", "@"), ("Paul,Jean", ",")],
+    [
+        ("Martin2", "2"),
+        ("<script>", "<"),
+        ("Dupont;DROP", ";"),
+        ("Jean_Paul", "_"),
+        ("Anne.", "."),
+        ("Léa@", "@"),
+        ("Paul,Jean", ","),
+    ],
 )
 def test_it_refuses_other_characters_naming_the_first_one(name, character):
     """A digit or a symbol is refused with a French message that names it."""
@@ -70,19 +78,25 @@ def test_the_web_form_refuses_it_and_saves_nothing(client, gp, entry_point, stra
 def test_the_phone_intake_refuses_a_declared_qualified_identity(client, coordinator, gp, entry_point, strasbourg):
     """The coordination cannot declare « qualifiée » when typing a call, nor « récupérée » without INS."""
     client.force_login(coordinator)
-    data = form_data(entry_point, referrer=gp.professional_id, caller_name="Secrétariat", identity_status=IdentityStatus.QUALIFIED)
+    data = form_data(
+        entry_point, referrer=gp.professional_id, caller_name="Secrétariat", identity_status=IdentityStatus.QUALIFIED
+    )
 
     response = client.post(reverse("referrals:phone_intake"), data)
     assert response.status_code == 200 and "qualifiée" in response.content.decode()
 
-    response = client.post(reverse("referrals:phone_intake"), {**data, "identity_status": IdentityStatus.RECOVERED, "ins": ""})
+    response = client.post(
+        reverse("referrals:phone_intake"), {**data, "identity_status": IdentityStatus.RECOVERED, "ins": ""}
+    )
     assert response.status_code == 200 and "téléservice INSi" in response.content.decode()
     assert not Referral.objects.exists()
 
 
 def test_the_teleexpertise_form_refuses_a_digit_and_a_qualified_status(db):
     """The tele-expertise request form shares the fields and their rules."""
-    form = TeleExpertiseRequestForm({"birth_name": "Dupont1", "first_names": "Paul", "identity_status": IdentityStatus.QUALIFIED})
+    form = TeleExpertiseRequestForm(
+        {"birth_name": "Dupont1", "first_names": "Paul", "identity_status": IdentityStatus.QUALIFIED}
+    )
     form.is_valid()
     assert "birth_name" in form.errors and "identity_status" in form.errors
     assert IdentityStatus.QUALIFIED not in dict(form.fields["identity_status"].choices)

@@ -9,7 +9,17 @@ from packaging.utils import canonicalize_name
 
 BASE_DIR = Path(settings.BASE_DIR)
 # Import names of the development-only packages (requirements-dev.in) and of the test helpers.
-DEVELOPMENT_IMPORTS = {"factory", "faker", "pytest", "pytest_django", "aiosmtpd", "playwright", "pandas", "conftest", "jalon.testing"}
+DEVELOPMENT_IMPORTS = {
+    "factory",
+    "faker",
+    "pytest",
+    "pytest_django",
+    "aiosmtpd",
+    "playwright",
+    "pandas",
+    "conftest",
+    "jalon.testing",
+}
 
 
 def pinned(path: Path) -> dict[str, str]:
@@ -26,8 +36,10 @@ def runtime_modules() -> list[Path]:
     """Every Python file that runs in production: jalon/ and config/, tests and test helpers aside."""
     files = [*sorted((BASE_DIR / "jalon").rglob("*.py")), *sorted((BASE_DIR / "config").rglob("*.py"))]
     return [
-        path for path in files
-        if "tests" not in path.relative_to(BASE_DIR).parts and "testing" not in path.relative_to(BASE_DIR).parts
+        path
+        for path in files
+        if "tests" not in path.relative_to(BASE_DIR).parts
+        and "testing" not in path.relative_to(BASE_DIR).parts
         and path.name not in {"conftest.py", "test_settings.py"}
     ]
 
@@ -68,5 +80,9 @@ def test_the_locks_pin_runtime_and_development_apart():
 
 def test_each_lock_is_sorted():
     for name in ("requirements.lock", "requirements-dev.lock"):
-        packages = [canonicalize_name(line.split("==")[0]) for line in (BASE_DIR / name).read_text().splitlines() if "==" in line]
+        packages = [
+            canonicalize_name(line.split("==")[0])
+            for line in (BASE_DIR / name).read_text().splitlines()
+            if "==" in line
+        ]
         assert packages == sorted(packages), name

@@ -91,7 +91,9 @@ class _StoredFile:
 
 def test_it_shows_an_accepted_type_inline_and_tells_the_browser_not_to_guess():
     """A PDF opens in the browser, under its original name."""
-    response = stored_file_response(_StoredFile(MINIMAL_PDF), content_type="application/pdf", filename="compte rendu.pdf")
+    response = stored_file_response(
+        _StoredFile(MINIMAL_PDF), content_type="application/pdf", filename="compte rendu.pdf"
+    )
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("inline;")
     assert response["X-Content-Type-Options"] == "nosniff"
@@ -99,7 +101,9 @@ def test_it_shows_an_accepted_type_inline_and_tells_the_browser_not_to_guess():
 
 def test_it_only_downloads_any_other_type():
     """HTML (or anything not PDF, PNG, JPEG) is sent as bytes to save, never rendered from Jalon's origin."""
-    response = stored_file_response(_StoredFile(b"<script>alert(1)</script>"), content_type="text/html", filename="page.html")
+    response = stored_file_response(
+        _StoredFile(b"<script>alert(1)</script>"), content_type="text/html", filename="page.html"
+    )
     assert response["Content-Type"] == "application/octet-stream"
     assert response["Content-Disposition"].startswith("attachment;")
 

@@ -95,6 +95,8 @@ def test_it_writes_a_duration(duration, expected):
 
 def test_the_template_filters_use_the_same_formats():
     """Pages print what messages and letters print; an empty value prints nothing."""
-    template = Template('{{ moment|fr_when }} · {{ moment|fr_datetime }} · {{ day|fr_date }} · [{{ nothing|fr_date }}]')
-    text = template.render(Context({"moment": datetime(2026, 12, 1, 13, 0, tzinfo=UTC), "day": date(2026, 1, 2), "nothing": None}))
+    template = Template("{{ moment|fr_when }} · {{ moment|fr_datetime }} · {{ day|fr_date }} · [{{ nothing|fr_date }}]")
+    text = template.render(
+        Context({"moment": datetime(2026, 12, 1, 13, 0, tzinfo=UTC), "day": date(2026, 1, 2), "nothing": None})
+    )
     assert text == "mardi 1 décembre 2026 à 14 h 00 · 01/12/2026 14 h 00 · 02/01/2026 · []"

@@ -189,9 +189,7 @@ def test_it_rejects_malformed_rpps(value):
     assert _code(validate_rpps, value) == "rpps_format"
 
 
-@pytest.mark.parametrize(
-    "value", [FINESS_APHP, FINESS_HCL, "75 071 218 4", FINESS_2A, FINESS_2B, "2a0000016"]
-)
+@pytest.mark.parametrize("value", [FINESS_APHP, FINESS_HCL, "75 071 218 4", FINESS_2A, FINESS_2B, "2a0000016"])
 def test_it_accepts_valid_finess(value):
     """Real mainland FINESS and Corsican (2A/2B read as 20) numbers pass."""
     validate_finess(value)
@@ -203,9 +201,7 @@ def test_it_rejects_wrong_finess_key():
     assert _code(validate_finess, "2A0000017") == "finess_key"
 
 
-@pytest.mark.parametrize(
-    "value", ["", "75071218", "7507121840", "2C0000016", "7A0712184", "75071218A"]
-)
+@pytest.mark.parametrize("value", ["", "75071218", "7507121840", "2C0000016", "7A0712184", "75071218A"])
 def test_it_rejects_malformed_finess(value):
     """Wrong length or letters outside a 2A/2B prefix give code finess_format."""
     assert _code(validate_finess, value) == "finess_format"

@@ -17,9 +17,14 @@ INS_SHAPE = re.compile(r"(?<!\d)(?<!\d )[123478](?: ?\d){14}(?![\d])")
 
 
 def _shown_files() -> list[Path]:
-    sources = [*ROOT.glob("jalon/**/templates/**/*.html"), *ROOT.glob("templates/**/*.html"), *ROOT.glob("docs/**/*.md")]
+    sources = [
+        *ROOT.glob("jalon/**/templates/**/*.html"),
+        *ROOT.glob("templates/**/*.html"),
+        *ROOT.glob("docs/**/*.md"),
+    ]
     sources += [
-        path for path in ROOT.glob("jalon/**/*.py")
+        path
+        for path in ROOT.glob("jalon/**/*.py")
         if "tests" not in path.parts and "migrations" not in path.parts and "testing" not in path.parts
     ]
     return sorted(sources)

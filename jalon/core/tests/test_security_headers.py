@@ -24,6 +24,7 @@ def booked(diagnostic_day):  # noqa: F811
     """A pathway with its diagnostic day booked (pathway, appointments)."""
     return diagnostic_day
 
+
 BASE_DIR = Path(settings.BASE_DIR)
 POLICY = {
     "default-src": "'self'",
@@ -39,7 +40,10 @@ POLICY = {
 
 def policy_of(response) -> dict[str, str]:
     header = response.headers.get("Content-Security-Policy", "")
-    return {name: value for name, _space, value in (part.strip().partition(" ") for part in header.split(";") if part.strip())}
+    return {
+        name: value
+        for name, _space, value in (part.strip().partition(" ") for part in header.split(";") if part.strip())
+    }
 
 
 def assert_hardened(response, url: str) -> None:
@@ -84,12 +88,18 @@ def test_no_template_holds_inline_script_or_style():
 def test_the_scan_finds_each_kind_of_inline_code():
     """The scan's patterns catch what they are meant to (a scan that matches nothing would pass anything)."""
     samples = [
-        '<script>alert(1)</script>', '<button onclick="go()">', '<div hx-on:click="go()">', '<a href="javascript:go()">',
-        "<style>p{}</style>", '<p class="x" style="color: red">',
+        "<script>alert(1)</script>",
+        '<button onclick="go()">',
+        '<div hx-on:click="go()">',
+        '<a href="javascript:go()">',
+        "<style>p{}</style>",
+        '<p class="x" style="color: red">',
     ]
     for sample, (pattern, what) in zip(samples, INLINE_CODE, strict=True):
         assert pattern.search(sample), what
-    assert not any(pattern.search('<script src="/static/vendor/htmx.min.js" defer></script>') for pattern, _what in INLINE_CODE)
+    assert not any(
+        pattern.search('<script src="/static/vendor/htmx.min.js" defer></script>') for pattern, _what in INLINE_CODE
+    )
 
 
 def test_the_charts_carry_no_script_and_no_inline_style():
@@ -120,7 +130,11 @@ def url_patterns(resolver=None, namespace: str = "", prefix: str = ""):
     resolver = resolver or get_resolver()
     for pattern in resolver.url_patterns:
         if isinstance(pattern, URLResolver):
-            inner = f"{namespace}:{pattern.namespace}" if namespace and pattern.namespace else (pattern.namespace or namespace)
+            inner = (
+                f"{namespace}:{pattern.namespace}"
+                if namespace and pattern.namespace
+                else (pattern.namespace or namespace)
+            )
             yield from url_patterns(pattern, inner, prefix + str(pattern.pattern))
         elif isinstance(pattern, URLPattern) and pattern.name:
             name = f"{namespace}:{pattern.name}" if namespace else pattern.name
@@ -148,7 +162,9 @@ def route_urls(real: dict[str, str]) -> list[str]:
         if name.startswith("admin:"):
             continue
         for fallback in FALLBACK_VALUES:
-            kwargs = {parameter: real.get(parameter) or SAMPLE_VALUES.get(parameter, fallback) for parameter in parameters}
+            kwargs = {
+                parameter: real.get(parameter) or SAMPLE_VALUES.get(parameter, fallback) for parameter in parameters
+            }
             try:
                 urls.append(reverse(name, kwargs=kwargs))
                 break
@@ -160,8 +176,29 @@ def route_urls(real: dict[str, str]) -> list[str]:
 
 
 @pytest.fixture
-def everyone(gp, coordinator, coordinator_elsewhere, specialist, home_nurse, support_provider, manager, admin_user, regional_analyst):
-    return [None, gp, coordinator, coordinator_elsewhere, specialist, home_nurse, support_provider, manager, admin_user, regional_analyst]
+def everyone(
+    gp,
+    coordinator,
+    coordinator_elsewhere,
+    specialist,
+    home_nurse,
+    support_provider,
+    manager,
+    admin_user,
+    regional_analyst,
+):
+    return [
+        None,
+        gp,
+        coordinator,
+        coordinator_elsewhere,
+        specialist,
+        home_nurse,
+        support_provider,
+        manager,
+        admin_user,
+        regional_analyst,
+    ]
 
 
 def test_every_route_carries_the_policy_and_no_store_for_every_role(everyone, booked):

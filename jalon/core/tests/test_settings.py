@@ -49,7 +49,12 @@ def test_it_passes_the_deployment_checks_in_production(tmp_path):
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -95,11 +100,29 @@ def test_it_accepts_a_log_level_in_any_case(monkeypatch):
 
 def _start_django(tmp_path, **variables) -> subprocess.CompletedProcess:
     """`django.setup()` in a fresh interpreter with the real settings and these variables."""
-    env = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "DEBUG", "LOG_LEVEL", "JALON_PRODUCTION"}}
-    env.update(DJANGO_SETTINGS_MODULE="config.settings", JALON_VAR_DIR=str(tmp_path), STATIC_ROOT=str(tmp_path / "static"), **variables)
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"SECRET_KEY", "DEBUG", "LOG_LEVEL", "JALON_PRODUCTION"}
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        JALON_VAR_DIR=str(tmp_path),
+        STATIC_ROOT=str(tmp_path / "static"),
+        **variables,
+    )
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; print('DEBUG', settings.DEBUG)"],
-        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; print('DEBUG', settings.DEBUG)",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -143,6 +166,8 @@ def test_logs_carry_the_time_the_level_and_the_logger(settings):
     line = formatter.format(record)
     assert line.endswith("WARNING jalon.outbox [-] envoi en échec")
     assert line[:4].isdigit()  # the time comes first
+
+
 @pytest.mark.parametrize("raw", ["20", "20/x", "0/m", "/m", "abc/m", "20/0m", "20/-1m"])
 def test_it_refuses_a_malformed_rate(monkeypatch, raw):
     """A rate that is not « count/period » stops start-up with its name."""

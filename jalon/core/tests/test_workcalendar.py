@@ -255,15 +255,15 @@ def test_working_time_between_holidays_closures_and_dst():
     """Holidays, closures and DST weekends are handled."""
     # Easter: Thursday 2 April 12:00 -> Tuesday 7 April 12:00 = Thu 12 h + Fri 24 h + Tue 12 h.
     assert working_time_between(paris(2026, 4, 2, 12), paris(2026, 4, 7, 12)) == timedelta(hours=48)
-    assert working_time_between(
-        paris(2026, 4, 2, 12), paris(2026, 4, 7, 12), department="57"
-    ) == timedelta(hours=24)
-    assert working_time_between(
-        paris(2026, 4, 2, 12), paris(2026, 4, 7, 12), closures=[date(2026, 4, 2)]
-    ) == timedelta(hours=36)
+    assert working_time_between(paris(2026, 4, 2, 12), paris(2026, 4, 7, 12), department="57") == timedelta(hours=24)
+    assert working_time_between(paris(2026, 4, 2, 12), paris(2026, 4, 7, 12), closures=[date(2026, 4, 2)]) == timedelta(
+        hours=36
+    )
     # DST: Friday 12:00 -> Monday 12:00 is 24 working hours, although 71 or 73 hours elapse.
-    for friday, monday in ((paris(2026, 3, 27, 12), paris(2026, 3, 30, 12)),
-                           (paris(2026, 10, 23, 12), paris(2026, 10, 26, 12))):
+    for friday, monday in (
+        (paris(2026, 3, 27, 12), paris(2026, 3, 30, 12)),
+        (paris(2026, 10, 23, 12), paris(2026, 10, 26, 12)),
+    ):
         assert working_time_between(friday, monday) == timedelta(hours=24)
 
 

@@ -111,7 +111,13 @@ def test_working_hours_skip_closures():
 @pytest.mark.parametrize("department", [None, "67"])
 @pytest.mark.parametrize(
     "moment",
-    [paris(2026, 3, 10, 15), paris(2026, 4, 7, 9, 30), paris(2026, 3, 30, 14), paris(2026, 11, 12, 8), paris(2026, 12, 28, 17)],
+    [
+        paris(2026, 3, 10, 15),
+        paris(2026, 4, 7, 9, 30),
+        paris(2026, 3, 30, 14),
+        paris(2026, 11, 12, 8),
+        paris(2026, 12, 28, 17),
+    ],
 )
 @pytest.mark.parametrize("amount", [1, 2, 5, 10])
 def test_working_days_round_trip_with_add_delay(department, moment, amount):

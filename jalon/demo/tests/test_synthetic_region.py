@@ -38,7 +38,12 @@ def test_it_writes_the_pathways_asked_and_referrals_without_pathway(population):
     assert referrals.count() == population["referrals"] > 200
     without = referrals.filter(pathway__isnull=True)
     assert without.count() == population["referrals_without_pathway"] > 0
-    assert set(without.values_list("status", flat=True)) <= {"declined", "redirected", "awaiting_complement", "received"}
+    assert set(without.values_list("status", flat=True)) <= {
+        "declined",
+        "redirected",
+        "awaiting_complement",
+        "received",
+    }
     assert Patient.objects.count() == population["patients"]
 
 
@@ -67,16 +72,23 @@ def test_it_records_the_events_of_every_milestone_and_appointment(population):
     assert 0 < kinds["milestone.corrected"] < done * 0.1
     assert kinds["pathway.started"] == 200
     assert Event.objects.count() == population["events"]
-    assert kinds["milestone.recorded"] + kinds["milestone.corrected"] + kinds.get("milestone.skipped", 0) == population["milestone_events"]
+    assert (
+        kinds["milestone.recorded"] + kinds["milestone.corrected"] + kinds.get("milestone.skipped", 0)
+        == population["milestone_events"]
+    )
     assert kinds["appointment.booked"] == Appointment.objects.count() == population["appointments"]
-    assert kinds.get("appointment.cancelled", 0) == Appointment.objects.filter(status=AppointmentStatus.CANCELLED).count()
+    assert (
+        kinds.get("appointment.cancelled", 0) == Appointment.objects.filter(status=AppointmentStatus.CANCELLED).count()
+    )
     assert kinds["appointment.booked"] + kinds.get("appointment.cancelled", 0) == population["appointment_events"]
 
 
 def test_it_dates_a_correction_at_the_right_time_after_the_mistaken_entry(population):
     """A corrected milestone: the first entry's date is earlier than the done time, the correction's is it."""
     corrected = Event.objects.filter(kind="milestone.corrected").first()
-    recorded = Event.objects.get(kind="milestone.recorded", referral_id=corrected.referral_id, payload__milestone=corrected.payload["milestone"])
+    recorded = Event.objects.get(
+        kind="milestone.recorded", referral_id=corrected.referral_id, payload__milestone=corrected.payload["milestone"]
+    )
     milestone = Milestone.objects.get(pathway__referral_id=corrected.referral_id, code=corrected.payload["milestone"])
     assert corrected.occurred_at == milestone.done_at == datetime.fromisoformat(corrected.payload["done_at"])
     assert recorded.occurred_at < milestone.done_at < corrected.recorded_at

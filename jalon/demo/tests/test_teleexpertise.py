@@ -15,12 +15,19 @@ pytestmark = pytest.mark.django_db
 
 def test_it_adds_offers_and_requests_to_the_demo():
     """After load_demo: two offers at the hospital, one answered request, one late (flagged once), one waiting."""
-    call_command("load_demo", "--if-empty", "--only-territory-communes", stdout=StringIO())  # calls create_demo_teleexpertise
+    call_command(
+        "load_demo", "--if-empty", "--only-territory-communes", stdout=StringIO()
+    )  # calls create_demo_teleexpertise
     now = timezone.now()
     requests = list(TeleExpertiseRequest.objects.order_by("submitted_at"))
-    assert sorted(TeleExpertiseOffer.objects.values_list("service__name", flat=True)) == ["Hépato-gastro-entérologie", "Pneumologie"]
+    assert sorted(TeleExpertiseOffer.objects.values_list("service__name", flat=True)) == [
+        "Hépato-gastro-entérologie",
+        "Pneumologie",
+    ]
     assert [r.status for r in TeleExpertiseRequest.objects.order_by("submitted_at")] == [
-        RequestStatus.ANSWERED, RequestStatus.SUBMITTED, RequestStatus.SUBMITTED,
+        RequestStatus.ANSWERED,
+        RequestStatus.SUBMITTED,
+        RequestStatus.SUBMITTED,
     ]
     late = TeleExpertiseRequest.objects.filter(late_notified_at__isnull=False).get()
     assert late.pk == requests[1].pk and late.answer_deadline < now

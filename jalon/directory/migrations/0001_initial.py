@@ -7,116 +7,233 @@ import jalon.core.identifiers
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Commune',
+            name="Commune",
             fields=[
-                ('code', models.CharField(max_length=5, primary_key=True, serialize=False, verbose_name='code INSEE')),
-                ('name', models.CharField(db_index=True, max_length=120, verbose_name='nom')),
-                ('department', models.CharField(db_index=True, max_length=3, verbose_name='département')),
-                ('postal_codes', models.CharField(blank=True, help_text='Séparés par des espaces.', max_length=200, verbose_name='codes postaux')),
+                ("code", models.CharField(max_length=5, primary_key=True, serialize=False, verbose_name="code INSEE")),
+                ("name", models.CharField(db_index=True, max_length=120, verbose_name="nom")),
+                ("department", models.CharField(db_index=True, max_length=3, verbose_name="département")),
+                (
+                    "postal_codes",
+                    models.CharField(
+                        blank=True, help_text="Séparés par des espaces.", max_length=200, verbose_name="codes postaux"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'commune',
-                'ordering': ['name'],
+                "verbose_name": "commune",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Organization',
+            name="Organization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='nom')),
-                ('kind', models.CharField(choices=[('cpts', 'CPTS'), ('hospital', 'Hôpital'), ('clinic', 'Clinique'), ('imaging_centre', "Centre d'imagerie"), ('laboratory', 'Laboratoire'), ('dac', 'DAC'), ('health_insurance', "Caisse d'assurance maladie"), ('practice', 'Cabinet libéral'), ('health_centre', 'Maison ou centre de santé'), ('association', 'Association'), ('other', 'Autre')], max_length=32, verbose_name='type')),
-                ('finess', models.CharField(blank=True, max_length=9, null=True, unique=True, validators=[jalon.core.identifiers.validate_finess], verbose_name='FINESS')),
-                ('address', models.CharField(blank=True, max_length=250, verbose_name='adresse')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='téléphone')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail')),
-                ('commune', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='directory.commune', verbose_name='commune')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, verbose_name="nom")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("cpts", "CPTS"),
+                            ("hospital", "Hôpital"),
+                            ("clinic", "Clinique"),
+                            ("imaging_centre", "Centre d'imagerie"),
+                            ("laboratory", "Laboratoire"),
+                            ("dac", "DAC"),
+                            ("health_insurance", "Caisse d'assurance maladie"),
+                            ("practice", "Cabinet libéral"),
+                            ("health_centre", "Maison ou centre de santé"),
+                            ("association", "Association"),
+                            ("other", "Autre"),
+                        ],
+                        max_length=32,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "finess",
+                    models.CharField(
+                        blank=True,
+                        max_length=9,
+                        null=True,
+                        unique=True,
+                        validators=[jalon.core.identifiers.validate_finess],
+                        verbose_name="FINESS",
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=250, verbose_name="adresse")),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="téléphone")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="e-mail")),
+                (
+                    "commune",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="directory.commune",
+                        verbose_name="commune",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'organisation',
-                'ordering': ['name'],
+                "verbose_name": "organisation",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='directory.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="directory.organization",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Professional',
+            name="Professional",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rpps', models.CharField(blank=True, max_length=11, null=True, unique=True, validators=[jalon.core.identifiers.validate_rpps], verbose_name='RPPS')),
-                ('last_name', models.CharField(max_length=100, verbose_name='nom')),
-                ('first_name', models.CharField(max_length=100, verbose_name='prénom')),
-                ('profession', models.CharField(choices=[('physician', 'Médecin'), ('nurse', 'Infirmier·e'), ('pharmacist', 'Pharmacien·ne'), ('physiotherapist', 'Masseur-kinésithérapeute'), ('psychologist', 'Psychologue'), ('dietitian', 'Diététicien·ne'), ('social_worker', 'Assistant·e social·e'), ('secretary', 'Secrétaire médical·e'), ('other', 'Autre')], max_length=32, verbose_name='profession')),
-                ('specialty', models.CharField(blank=True, max_length=100, verbose_name='spécialité')),
-                ('phone', models.CharField(blank=True, help_text='Format E.164.', max_length=20, verbose_name='téléphone')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail')),
-                ('mssante_address', models.EmailField(blank=True, max_length=254, verbose_name='adresse MSSanté')),
-                ('commune', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='directory.commune', verbose_name="commune d'exercice")),
-                ('organizations', models.ManyToManyField(related_name='professionals', through='directory.Membership', to='directory.organization', verbose_name='organisations')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "rpps",
+                    models.CharField(
+                        blank=True,
+                        max_length=11,
+                        null=True,
+                        unique=True,
+                        validators=[jalon.core.identifiers.validate_rpps],
+                        verbose_name="RPPS",
+                    ),
+                ),
+                ("last_name", models.CharField(max_length=100, verbose_name="nom")),
+                ("first_name", models.CharField(max_length=100, verbose_name="prénom")),
+                (
+                    "profession",
+                    models.CharField(
+                        choices=[
+                            ("physician", "Médecin"),
+                            ("nurse", "Infirmier·e"),
+                            ("pharmacist", "Pharmacien·ne"),
+                            ("physiotherapist", "Masseur-kinésithérapeute"),
+                            ("psychologist", "Psychologue"),
+                            ("dietitian", "Diététicien·ne"),
+                            ("social_worker", "Assistant·e social·e"),
+                            ("secretary", "Secrétaire médical·e"),
+                            ("other", "Autre"),
+                        ],
+                        max_length=32,
+                        verbose_name="profession",
+                    ),
+                ),
+                ("specialty", models.CharField(blank=True, max_length=100, verbose_name="spécialité")),
+                (
+                    "phone",
+                    models.CharField(blank=True, help_text="Format E.164.", max_length=20, verbose_name="téléphone"),
+                ),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="e-mail")),
+                ("mssante_address", models.EmailField(blank=True, max_length=254, verbose_name="adresse MSSanté")),
+                (
+                    "commune",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="directory.commune",
+                        verbose_name="commune d'exercice",
+                    ),
+                ),
+                (
+                    "organizations",
+                    models.ManyToManyField(
+                        related_name="professionals",
+                        through="directory.Membership",
+                        to="directory.organization",
+                        verbose_name="organisations",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'professionnel',
-                'ordering': ['last_name', 'first_name'],
+                "verbose_name": "professionnel",
+                "ordering": ["last_name", "first_name"],
             },
         ),
         migrations.AddField(
-            model_name='membership',
-            name='professional',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='directory.professional'),
+            model_name="membership",
+            name="professional",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="memberships", to="directory.professional"
+            ),
         ),
         migrations.CreateModel(
-            name='Service',
+            name="Service",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='nom')),
-                ('specialty', models.CharField(blank=True, max_length=100, verbose_name='spécialité')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='téléphone')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='services', to='directory.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, verbose_name="nom")),
+                ("specialty", models.CharField(blank=True, max_length=100, verbose_name="spécialité")),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="téléphone")),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="services",
+                        to="directory.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'service',
-                'ordering': ['organization__name', 'name'],
+                "verbose_name": "service",
+                "ordering": ["organization__name", "name"],
             },
         ),
         migrations.AddField(
-            model_name='membership',
-            name='service',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='directory.service'),
+            model_name="membership",
+            name="service",
+            field=models.ForeignKey(
+                blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to="directory.service"
+            ),
         ),
         migrations.CreateModel(
-            name='Territory',
+            name="Territory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='nom')),
-                ('communes', models.ManyToManyField(related_name='territories', to='directory.commune', verbose_name='communes')),
-                ('organization', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='territory', to='directory.organization', verbose_name='organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, verbose_name="nom")),
+                (
+                    "communes",
+                    models.ManyToManyField(related_name="territories", to="directory.commune", verbose_name="communes"),
+                ),
+                (
+                    "organization",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="territory",
+                        to="directory.organization",
+                        verbose_name="organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'territoire',
+                "verbose_name": "territoire",
             },
         ),
         migrations.AddIndex(
-            model_name='professional',
-            index=models.Index(fields=['last_name', 'first_name'], name='directory_p_last_na_6fc416_idx'),
+            model_name="professional",
+            index=models.Index(fields=["last_name", "first_name"], name="directory_p_last_na_6fc416_idx"),
         ),
         migrations.AddConstraint(
-            model_name='service',
-            constraint=models.UniqueConstraint(fields=('organization', 'name'), name='service_unique_name'),
+            model_name="service",
+            constraint=models.UniqueConstraint(fields=("organization", "name"), name="service_unique_name"),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('professional', 'organization'), name='membership_unique'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(fields=("professional", "organization"), name="membership_unique"),
         ),
     ]

@@ -7,32 +7,61 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('patients', '0001_initial'),
-        ('referrals', '0001_initial'),
+        ("patients", "0001_initial"),
+        ("referrals", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(db_index=True, max_length=60, verbose_name='type')),
-                ('occurred_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='survenu le')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='enregistré le')),
-                ('payload', models.JSONField(blank=True, default=dict)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='auteur')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='patients.patient')),
-                ('referral', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='events', to='referrals.referral')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(db_index=True, max_length=60, verbose_name="type")),
+                (
+                    "occurred_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name="survenu le"),
+                ),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="enregistré le")),
+                ("payload", models.JSONField(blank=True, default=dict)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="auteur",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="events", to="patients.patient"
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="referrals.referral",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'événement',
-                'ordering': ['occurred_at', 'id'],
-                'indexes': [models.Index(fields=['patient', 'occurred_at'], name='events_even_patient_fcefb8_idx'), models.Index(fields=['referral', 'occurred_at'], name='events_even_referra_01b17c_idx')],
+                "verbose_name": "événement",
+                "ordering": ["occurred_at", "id"],
+                "indexes": [
+                    models.Index(fields=["patient", "occurred_at"], name="events_even_patient_fcefb8_idx"),
+                    models.Index(fields=["referral", "occurred_at"], name="events_even_referra_01b17c_idx"),
+                ],
             },
         ),
     ]

@@ -47,7 +47,11 @@ def _written_kinds() -> tuple[set[str], set[str]]:
             if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
                 literal.add(argument.value)
             elif isinstance(argument, ast.JoinedStr):
-                patterns.add("".join(re.escape(part.value) if isinstance(part, ast.Constant) else ".+" for part in argument.values))
+                patterns.add(
+                    "".join(
+                        re.escape(part.value) if isinstance(part, ast.Constant) else ".+" for part in argument.values
+                    )
+                )
     return literal, patterns
 
 
@@ -63,7 +67,9 @@ def test_an_undeclared_kind_is_refused_and_nothing_is_written(db):
 def test_a_declared_kind_is_recorded(db):
     """A declared kind is written as before."""
     patient = PatientFactory()
-    event = event_record(actor=Actor.system(), kind="referral.submitted", patient_id=patient.pk, payload={"channel": "web"})
+    event = event_record(
+        actor=Actor.system(), kind="referral.submitted", patient_id=patient.pk, payload={"channel": "web"}
+    )
     assert Event.objects.get().pk == event.pk and event.kind == "referral.submitted"
 
 
@@ -76,7 +82,9 @@ def test_every_kind_written_in_the_code_is_declared():
         assert any(re.fullmatch(pattern, kind) for kind in EVENT_KINDS), pattern
     computed = {f"stay.{stay_kind}" for stay_kind in STAY_KINDS}
     computed |= {f"pathway.outcome_{outcome}" for outcome in Outcome.values if outcome}
-    computed |= {kind for _sources, _target, kind in [*REFERRAL_TRANSITIONS.values(), *TELEEXPERTISE_TRANSITIONS.values()]}
+    computed |= {
+        kind for _sources, _target, kind in [*REFERRAL_TRANSITIONS.values(), *TELEEXPERTISE_TRANSITIONS.values()]
+    }
     assert computed - EVENT_KINDS.keys() == set()
 
 
@@ -103,13 +111,22 @@ def test_the_history_label_comes_from_the_registry(monkeypatch):
 
 def test_the_history_details_are_written_once_in_order():
     """The payload's French lines, with codes turned into the labels the caller passes."""
-    event = Event(kind="triage.overridden", payload={"proposed": ["lung", "P1"], "chosen": ["lung", "P2"], "rule": "R1", "reason": "Vu"})
+    event = Event(
+        kind="triage.overridden",
+        payload={"proposed": ["lung", "P1"], "chosen": ["lung", "P2"], "rule": "R1", "reason": "Vu"},
+    )
     assert event_details(event, value_labels={"pathway_kind": {"lung": "poumon"}}) == [
-        "Proposé : poumon P1 ; retenu : poumon P2", "Règle : R1", "Motif : Vu",
+        "Proposé : poumon P1 ; retenu : poumon P2",
+        "Règle : R1",
+        "Motif : Vu",
     ]
-    acknowledged = Event(kind="alert.acknowledged", payload={"alert": "overdue", "milestone": "Scanner", "note": "Appelé"})
+    acknowledged = Event(
+        kind="alert.acknowledged", payload={"alert": "overdue", "milestone": "Scanner", "note": "Appelé"}
+    )
     assert event_details(acknowledged, value_labels={"alert": {"overdue": "en retard"}}) == [
-        "Étape : Scanner", "Alerte : en retard", "Note : Appelé",
+        "Étape : Scanner",
+        "Alerte : en retard",
+        "Note : Appelé",
     ]
     assert event_step(acknowledged) == "Scanner"
     assert event_details(Event(kind="referral.submitted", payload={})) == []
@@ -118,7 +135,11 @@ def test_the_history_details_are_written_once_in_order():
 def test_the_referral_page_shows_the_registry_label(client, coordinator, submit, monkeypatch):
     """The referral page's history reads the label from the registry."""
     referral = submit().referral
-    monkeypatch.setitem(kinds.EVENT_KINDS, "referral.submitted", dataclasses.replace(EVENT_KINDS["referral.submitted"], label="Reçue (registre)"))
+    monkeypatch.setitem(
+        kinds.EVENT_KINDS,
+        "referral.submitted",
+        dataclasses.replace(EVENT_KINDS["referral.submitted"], label="Reçue (registre)"),
+    )
     client.force_login(coordinator)
     response = client.get(reverse("coordination:referral", args=[referral.reference]))
     assert response.status_code == 200

@@ -5,52 +5,72 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('directory', '0001_initial'),
-        ('pathways', '0006_letter'),
+        ("directory", "0001_initial"),
+        ("pathways", "0006_letter"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PathwayFacts',
+            name="PathwayFacts",
             fields=[
-                ('pathway', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='facts', serialize=False, to='pathways.pathway')),
-                ('received_at', models.DateTimeField()),
-                ('received_month', models.DateField(help_text='First day of the month the referral was received (Paris time).')),
-                ('template_kind', models.CharField(max_length=32)),
-                ('referrer_profession', models.CharField(max_length=32)),
-                ('priority', models.CharField(blank=True, max_length=2)),
-                ('status', models.CharField(max_length=10)),
-                ('outcome', models.CharField(blank=True, max_length=16)),
-                ('imaging_before_at', models.DateTimeField(null=True)),
-                ('first_care_at', models.DateTimeField(null=True)),
-                ('reception_at', models.DateTimeField(null=True)),
-                ('imaging_at', models.DateTimeField(null=True)),
-                ('biopsy_at', models.DateTimeField(null=True)),
-                ('pathology_preliminary_at', models.DateTimeField(null=True)),
-                ('pathology_final_at', models.DateTimeField(null=True)),
-                ('tumour_board_at', models.DateTimeField(null=True)),
-                ('treatment_start_at', models.DateTimeField(null=True)),
-                ('referral_to_first_care', models.FloatField(null=True)),
-                ('imaging_to_hospital_care', models.FloatField(null=True)),
-                ('reception_to_imaging', models.FloatField(null=True)),
-                ('reception_to_biopsy', models.FloatField(null=True)),
-                ('reception_to_tumour_board', models.FloatField(null=True)),
-                ('tumour_board_to_treatment', models.FloatField(null=True)),
-                ('biopsy_to_pathology_preliminary', models.FloatField(null=True)),
-                ('biopsy_to_pathology_final', models.FloatField(null=True)),
-                ('milestones_with_target', models.PositiveSmallIntegerField(default=0)),
-                ('milestones_within_target', models.PositiveSmallIntegerField(default=0)),
-                ('supportive_care_assessed', models.BooleanField(default=False)),
-                ('refreshed_at', models.DateTimeField()),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='directory.organization')),
+                (
+                    "pathway",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="facts",
+                        serialize=False,
+                        to="pathways.pathway",
+                    ),
+                ),
+                ("received_at", models.DateTimeField()),
+                (
+                    "received_month",
+                    models.DateField(help_text="First day of the month the referral was received (Paris time)."),
+                ),
+                ("template_kind", models.CharField(max_length=32)),
+                ("referrer_profession", models.CharField(max_length=32)),
+                ("priority", models.CharField(blank=True, max_length=2)),
+                ("status", models.CharField(max_length=10)),
+                ("outcome", models.CharField(blank=True, max_length=16)),
+                ("imaging_before_at", models.DateTimeField(null=True)),
+                ("first_care_at", models.DateTimeField(null=True)),
+                ("reception_at", models.DateTimeField(null=True)),
+                ("imaging_at", models.DateTimeField(null=True)),
+                ("biopsy_at", models.DateTimeField(null=True)),
+                ("pathology_preliminary_at", models.DateTimeField(null=True)),
+                ("pathology_final_at", models.DateTimeField(null=True)),
+                ("tumour_board_at", models.DateTimeField(null=True)),
+                ("treatment_start_at", models.DateTimeField(null=True)),
+                ("referral_to_first_care", models.FloatField(null=True)),
+                ("imaging_to_hospital_care", models.FloatField(null=True)),
+                ("reception_to_imaging", models.FloatField(null=True)),
+                ("reception_to_biopsy", models.FloatField(null=True)),
+                ("reception_to_tumour_board", models.FloatField(null=True)),
+                ("tumour_board_to_treatment", models.FloatField(null=True)),
+                ("biopsy_to_pathology_preliminary", models.FloatField(null=True)),
+                ("biopsy_to_pathology_final", models.FloatField(null=True)),
+                ("milestones_with_target", models.PositiveSmallIntegerField(default=0)),
+                ("milestones_within_target", models.PositiveSmallIntegerField(default=0)),
+                ("supportive_care_assessed", models.BooleanField(default=False)),
+                ("refreshed_at", models.DateTimeField()),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="directory.organization"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "faits d'un parcours (indicateurs)",
-                'indexes': [models.Index(fields=['received_at'], name='facts_received_at'), models.Index(fields=['site', 'received_at'], name='facts_site_received_at'), models.Index(fields=['template_kind', 'received_at'], name='facts_template_received_at')],
+                "verbose_name": "faits d'un parcours (indicateurs)",
+                "indexes": [
+                    models.Index(fields=["received_at"], name="facts_received_at"),
+                    models.Index(fields=["site", "received_at"], name="facts_site_received_at"),
+                    models.Index(fields=["template_kind", "received_at"], name="facts_template_received_at"),
+                ],
             },
         ),
     ]

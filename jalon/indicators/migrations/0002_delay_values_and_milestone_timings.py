@@ -5,44 +5,94 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicators', '0001_initial'),
-        ('pathways', '0006_letter'),
+        ("indicators", "0001_initial"),
+        ("pathways", "0006_letter"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MilestoneTiming',
+            name="MilestoneTiming",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40)),
-                ('within_target', models.BooleanField()),
-                ('received_at', models.DateTimeField()),
-                ('template_kind', models.CharField(max_length=32)),
-                ('site_id', models.PositiveIntegerField()),
-                ('referrer_profession', models.CharField(max_length=32)),
-                ('pathway', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='pathways.pathway')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=40)),
+                ("within_target", models.BooleanField()),
+                ("received_at", models.DateTimeField()),
+                ("template_kind", models.CharField(max_length=32)),
+                ("site_id", models.PositiveIntegerField()),
+                ("referrer_profession", models.CharField(max_length=32)),
+                (
+                    "pathway",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="pathways.pathway"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['code', 'received_at', 'within_target', 'template_kind', 'site_id', 'referrer_profession'], name='timing_code_received')],
+                "indexes": [
+                    models.Index(
+                        fields=[
+                            "code",
+                            "received_at",
+                            "within_target",
+                            "template_kind",
+                            "site_id",
+                            "referrer_profession",
+                        ],
+                        name="timing_code_received",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PathwayDelay',
+            name="PathwayDelay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('delay', models.PositiveSmallIntegerField(help_text='definitions.DELAY_IDS')),
-                ('value', models.FloatField()),
-                ('received_at', models.DateTimeField()),
-                ('received_month', models.DateField()),
-                ('template_kind', models.CharField(max_length=32)),
-                ('site_id', models.PositiveIntegerField()),
-                ('referrer_profession', models.CharField(max_length=32)),
-                ('pathway', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='pathways.pathway')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("delay", models.PositiveSmallIntegerField(help_text="definitions.DELAY_IDS")),
+                ("value", models.FloatField()),
+                ("received_at", models.DateTimeField()),
+                ("received_month", models.DateField()),
+                ("template_kind", models.CharField(max_length=32)),
+                ("site_id", models.PositiveIntegerField()),
+                ("referrer_profession", models.CharField(max_length=32)),
+                (
+                    "pathway",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="pathways.pathway"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['delay', 'value', 'received_at', 'template_kind', 'site_id', 'referrer_profession'], name='delay_value'), models.Index(fields=['delay', 'received_month', 'value', 'received_at', 'template_kind', 'site_id', 'referrer_profession'], name='delay_month_value'), models.Index(fields=['delay', 'template_kind', 'value', 'received_at', 'site_id', 'referrer_profession'], name='delay_template_value'), models.Index(fields=['delay', 'site_id', 'value', 'received_at', 'template_kind', 'referrer_profession'], name='delay_site_value'), models.Index(fields=['delay', 'referrer_profession', 'value', 'received_at', 'template_kind', 'site_id'], name='delay_profession_value')],
+                "indexes": [
+                    models.Index(
+                        fields=["delay", "value", "received_at", "template_kind", "site_id", "referrer_profession"],
+                        name="delay_value",
+                    ),
+                    models.Index(
+                        fields=[
+                            "delay",
+                            "received_month",
+                            "value",
+                            "received_at",
+                            "template_kind",
+                            "site_id",
+                            "referrer_profession",
+                        ],
+                        name="delay_month_value",
+                    ),
+                    models.Index(
+                        fields=["delay", "template_kind", "value", "received_at", "site_id", "referrer_profession"],
+                        name="delay_template_value",
+                    ),
+                    models.Index(
+                        fields=["delay", "site_id", "value", "received_at", "template_kind", "referrer_profession"],
+                        name="delay_site_value",
+                    ),
+                    models.Index(
+                        fields=["delay", "referrer_profession", "value", "received_at", "template_kind", "site_id"],
+                        name="delay_profession_value",
+                    ),
+                ],
             },
         ),
     ]

@@ -18,7 +18,16 @@ from jalon.pathways.tests.factories import template_version_build
 from jalon.referrals.models import ExamDone, Referral
 from jalon.testing.factories import EntryPointFactory, PatientFactory, ProfessionalFactory, UserFactory
 
-CODES = ("first_contact", "reception", "imaging", "biopsy", "pathology_preliminary", "pathology_final", "tumour_board", "treatment_start")
+CODES = (
+    "first_contact",
+    "reception",
+    "imaging",
+    "biopsy",
+    "pathology_preliminary",
+    "pathology_final",
+    "tumour_board",
+    "treatment_start",
+)
 
 
 def paris(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:
@@ -54,22 +63,45 @@ def cohort_pathway(
     referrer = referrer or ProfessionalFactory()
     number = next(_counter)
     referral = Referral.objects.create(
-        reference=f"TST-{received_at.year}-{number:06d}", entry_point=entry_point, channel="web", patient=patient or PatientFactory(),
-        referrer=referrer, suspected_site="lung", received_at=received_at, answer_deadline=received_at + timedelta(days=2),
-        status="accepted" if status == "active" else "closed", pathway_kind=version.template.kind, priority=priority,
+        reference=f"TST-{received_at.year}-{number:06d}",
+        entry_point=entry_point,
+        channel="web",
+        patient=patient or PatientFactory(),
+        referrer=referrer,
+        suspected_site="lung",
+        received_at=received_at,
+        answer_deadline=received_at + timedelta(days=2),
+        status="accepted" if status == "active" else "closed",
+        pathway_kind=version.template.kind,
+        priority=priority,
         created_by=UserFactory(),
     )
     if imaging_on:
         ExamDone.objects.create(referral=referral, kind="ct", done_on=imaging_on)
     pathway = Pathway.objects.create(
-        referral=referral, patient_id=referral.patient_id, template_version=version, priority=priority, status=status,
-        outcome=outcome, started_at=received_at, closed_at=timezone.now() if status == "closed" else None,
+        referral=referral,
+        patient_id=referral.patient_id,
+        template_version=version,
+        priority=priority,
+        status=status,
+        outcome=outcome,
+        started_at=received_at,
+        closed_at=timezone.now() if status == "closed" else None,
     )
     Milestone.objects.bulk_create(
         Milestone(
-            pathway=pathway, template=template, code=template.code, label=template.label, order=template.order,
-            status=MilestoneStatus.DONE if template.code in done else MilestoneStatus.SKIPPED if template.code in skipped else MilestoneStatus.PENDING,
-            done_at=done.get(template.code), due_at=due.get(template.code),
+            pathway=pathway,
+            template=template,
+            code=template.code,
+            label=template.label,
+            order=template.order,
+            status=MilestoneStatus.DONE
+            if template.code in done
+            else MilestoneStatus.SKIPPED
+            if template.code in skipped
+            else MilestoneStatus.PENDING,
+            done_at=done.get(template.code),
+            due_at=due.get(template.code),
         )
         for template in version.milestones.all()
     )

@@ -15,7 +15,7 @@ def months(count: int) -> list[date]:
 
 def axis_month_labels(svg: str) -> list[str]:
     """The month names written under the x axis (not the hidden per-point descriptions)."""
-    axis = svg[svg.index('class="axis x'):]
+    axis = svg[svg.index('class="axis x') :]
     axis = axis[: axis.index('class="axis y')] if 'class="axis y' in axis else axis
     return [label for label in re.findall(r"<text[^>]*>([^<]+)</text>", axis) if re.search(r"\d{2}$", label)]
 
@@ -36,5 +36,10 @@ def test_a_24_month_chart_labels_one_month_in_six_and_keeps_every_month_in_its_t
 
 def test_stacked_volumes_label_the_same_months():
     period = months(24)
-    chart = charts.stacked_volumes("Volumes", period, {m: {"gp": 2, "specialist": 1} for m in period}, {"gp": "Médecin généraliste", "specialist": "Spécialiste"})
+    chart = charts.stacked_volumes(
+        "Volumes",
+        period,
+        {m: {"gp": 2, "specialist": 1} for m in period},
+        {"gp": "Médecin généraliste", "specialist": "Spécialiste"},
+    )
     assert axis_month_labels(str(chart.svg)) == ["janv. 24", "juil. 24", "janv. 25", "juil. 25"]

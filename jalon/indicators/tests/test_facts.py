@@ -45,7 +45,11 @@ def test_it_writes_the_facts_row_when_the_pathway_starts(pathway, entry_point):
     """The cohort month, template, site, referrer profession and the city imaging date are there from the start."""
     row = facts(pathway)
     assert (row.received_month, row.template_kind, row.site_id, row.referrer_profession, row.status) == (
-        date(2026, 11, 1), "lung", entry_point.organization_id, "physician", "active",
+        date(2026, 11, 1),
+        "lung",
+        entry_point.organization_id,
+        "physician",
+        "active",
     )
     assert row.imaging_before_at == at(2026, 11, 9, 0, 0)
     assert row.reception_at is None and row.referral_to_first_care is None
@@ -85,7 +89,9 @@ def test_it_rebuilds_every_row_identically_to_the_incremental_refresh(pathway, c
     record(pathway, "first_contact", at(2026, 11, 16, 14), coordinator)
     record(pathway, "reception", at(2026, 11, 17, 9), coordinator)
     version = cohort_template()
-    other = cohort_pathway(received_at=at(2026, 3, 2), version=version, done={"reception": at(2026, 3, 3), "imaging": at(2026, 3, 4)})
+    other = cohort_pathway(
+        received_at=at(2026, 3, 2), version=version, done={"reception": at(2026, 3, 3), "imaging": at(2026, 3, 4)}
+    )
     fields = [field.name for field in PathwayFacts._meta.fields if field.name != "refreshed_at"]
     before = list(PathwayFacts.objects.order_by("pk").values_list(*fields))
     PathwayFacts.objects.filter(pathway=other).delete()
@@ -105,8 +111,17 @@ def test_it_rebuilds_from_the_command_line(capsys):
 
 def _row(**overrides):
     values = dict(
-        pathway_id=1, received_at=at(2026, 3, 2, 9), template_kind="lung", site_id=1, referrer_profession="physician",
-        priority="P2", status="active", outcome="", milestones=[], imaging_days=[], now=NOW,
+        pathway_id=1,
+        received_at=at(2026, 3, 2, 9),
+        template_kind="lung",
+        site_id=1,
+        referrer_profession="physician",
+        priority="P2",
+        status="active",
+        outcome="",
+        milestones=[],
+        imaging_days=[],
+        now=NOW,
     )
     values.update(overrides)
     return facts_for(**values)
@@ -114,11 +129,13 @@ def _row(**overrides):
 
 def test_it_takes_the_first_care_milestone_and_ignores_the_contact_call_and_pending_steps():
     """The call (done first) is not care; a pending reception with a date of its own is not done."""
-    row = _row(milestones=[
-        ("first_contact", "done", at(2026, 3, 2, 10), None),
-        ("imaging", "done", at(2026, 3, 4, 9), None),
-        ("reception", "pending", None, at(2026, 3, 3, 9)),
-    ])
+    row = _row(
+        milestones=[
+            ("first_contact", "done", at(2026, 3, 2, 10), None),
+            ("imaging", "done", at(2026, 3, 4, 9), None),
+            ("reception", "pending", None, at(2026, 3, 3, 9)),
+        ]
+    )
     assert (row.first_care_at, row.referral_to_first_care, row.reception_at) == (at(2026, 3, 4, 9), 2.0, None)
 
 
@@ -130,24 +147,30 @@ def test_it_keeps_the_latest_city_imaging_dated_no_later_than_the_referral():
 
 def test_it_leaves_a_delay_empty_when_its_end_precedes_its_start():
     """Imaging a day before the reception: no reception-to-imaging delay."""
-    row = _row(milestones=[("reception", "done", at(2026, 3, 5, 9), None), ("imaging", "done", at(2026, 3, 4, 9), None)])
+    row = _row(
+        milestones=[("reception", "done", at(2026, 3, 5, 9), None), ("imaging", "done", at(2026, 3, 4, 9), None)]
+    )
     assert row.reception_to_imaging is None and row.referral_to_first_care == 2.0
 
 
 def test_it_counts_elapsed_time_across_the_summer_time_change():
     """Reception on Saturday 28 March at 9:00 (UTC+1), imaging on Sunday 29 March at 9:00 (UTC+2): 23 hours."""
-    row = _row(milestones=[("reception", "done", at(2026, 3, 28, 9), None), ("imaging", "done", at(2026, 3, 29, 9), None)])
+    row = _row(
+        milestones=[("reception", "done", at(2026, 3, 28, 9), None), ("imaging", "done", at(2026, 3, 29, 9), None)]
+    )
     assert row.reception_to_imaging == round(23 / 24, 4)
 
 
 def test_it_counts_milestones_done_by_their_due_date():
     """Done on time, done late, done with no target, skipped with a target: 1 of 2 within target."""
-    row = _row(milestones=[
-        ("reception", "done", at(2026, 3, 3, 9), at(2026, 3, 3, 9)),
-        ("imaging", "done", at(2026, 3, 4, 9), at(2026, 3, 3, 21)),
-        ("tumour_board", "done", at(2026, 3, 9, 9), None),
-        ("biopsy", "skipped", None, at(2026, 3, 4, 9)),
-    ])
+    row = _row(
+        milestones=[
+            ("reception", "done", at(2026, 3, 3, 9), at(2026, 3, 3, 9)),
+            ("imaging", "done", at(2026, 3, 4, 9), at(2026, 3, 3, 21)),
+            ("tumour_board", "done", at(2026, 3, 9, 9), None),
+            ("biopsy", "skipped", None, at(2026, 3, 4, 9)),
+        ]
+    )
     assert (row.milestones_with_target, row.milestones_within_target) == (2, 1)
 
 
@@ -156,7 +179,8 @@ def test_it_writes_one_delay_value_per_delay_known_and_one_timing_per_milestone_
     imaging) and two timings; a correction rewrites them rather than adding any."""
     version = cohort_template()
     pathway = cohort_pathway(
-        received_at=at(2026, 3, 2), version=version,
+        received_at=at(2026, 3, 2),
+        version=version,
         done={"reception": at(2026, 3, 3), "imaging": at(2026, 3, 4)},
         due={"reception": at(2026, 3, 4), "imaging": at(2026, 3, 3, 21)},
     )
@@ -165,18 +189,30 @@ def test_it_writes_one_delay_value_per_delay_known_and_one_timing_per_milestone_
     timings = dict(MilestoneTiming.objects.filter(pathway=pathway).values_list("code", "within_target"))
     assert timings == {"reception": True, "imaging": False}
     pathway_facts_refresh(pathway_id=pathway.pk)
-    assert PathwayDelay.objects.filter(pathway=pathway).count() == 2 and MilestoneTiming.objects.filter(pathway=pathway).count() == 2
+    assert (
+        PathwayDelay.objects.filter(pathway=pathway).count() == 2
+        and MilestoneTiming.objects.filter(pathway=pathway).count() == 2
+    )
 
 
 def test_it_rebuilds_the_delay_values_and_timings_with_the_facts():
     """Lost delay values and timings come back from the rebuild, the same as before."""
     version = cohort_template()
     pathway = cohort_pathway(
-        received_at=at(2026, 3, 2), version=version, done={"reception": at(2026, 3, 3)}, due={"reception": at(2026, 3, 4)},
+        received_at=at(2026, 3, 2),
+        version=version,
+        done={"reception": at(2026, 3, 3)},
+        due={"reception": at(2026, 3, 4)},
     )
-    before = (list(PathwayDelay.objects.values_list("delay", "value", "received_month")), list(MilestoneTiming.objects.values_list("code", "within_target")))
+    before = (
+        list(PathwayDelay.objects.values_list("delay", "value", "received_month")),
+        list(MilestoneTiming.objects.values_list("code", "within_target")),
+    )
     PathwayDelay.objects.all().delete()
     MilestoneTiming.objects.all().delete()
     pathway_facts_rebuild(pathway_ids=[pathway.pk])
-    after = (list(PathwayDelay.objects.values_list("delay", "value", "received_month")), list(MilestoneTiming.objects.values_list("code", "within_target")))
+    after = (
+        list(PathwayDelay.objects.values_list("delay", "value", "received_month")),
+        list(MilestoneTiming.objects.values_list("code", "within_target")),
+    )
     assert after == before and before[0] and before[1]

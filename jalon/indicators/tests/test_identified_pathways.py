@@ -6,7 +6,9 @@ from jalon.indicators.tests.factories import cohort_pathway, cohort_template, pa
 from jalon.referrals.access import identified_pathways
 
 
-def test_it_names_the_pathways_of_the_coordinators_entry_point_in_one_query(coordinator, entry_point, hospital_entry_point, django_assert_num_queries):
+def test_it_names_the_pathways_of_the_coordinators_entry_point_in_one_query(
+    coordinator, entry_point, hospital_entry_point, django_assert_num_queries
+):
     """The CPTS coordinator gets the reference of the CPTS pathway, not of the hospital's."""
     version = cohort_template()
     ours = cohort_pathway(received_at=paris(2026, 1, 5), version=version, entry_point=entry_point)

@@ -28,12 +28,20 @@ CODE = "referral_to_first_care"
 def two_sites(entry_point, hospital_entry_point):
     """One pathway of the CPTS's entry point and one of the hospital's, both in the period."""
     version = cohort_template()
-    cpts_pathway = cohort_pathway(received_at=paris(2026, 1, 5), version=version, entry_point=entry_point,
-                                  patient=PatientFactory(birth_name="Quillardet", first_names="Zéphyrine"),
-                                  done={"reception": paris(2026, 1, 7)})
-    hospital_pathway = cohort_pathway(received_at=paris(2026, 1, 6), version=version, entry_point=hospital_entry_point,
-                                      patient=PatientFactory(birth_name="Vauquelin", first_names="Anatole"),
-                                      done={"reception": paris(2026, 1, 9)})
+    cpts_pathway = cohort_pathway(
+        received_at=paris(2026, 1, 5),
+        version=version,
+        entry_point=entry_point,
+        patient=PatientFactory(birth_name="Quillardet", first_names="Zéphyrine"),
+        done={"reception": paris(2026, 1, 7)},
+    )
+    hospital_pathway = cohort_pathway(
+        received_at=paris(2026, 1, 6),
+        version=version,
+        entry_point=hospital_entry_point,
+        patient=PatientFactory(birth_name="Vauquelin", first_names="Anatole"),
+        done={"reception": paris(2026, 1, 9)},
+    )
     return cpts_pathway, hospital_pathway
 
 
@@ -58,7 +66,9 @@ def test_it_exports_only_the_rows_of_the_users_organisations(client, two_sites, 
     assert list(records.values_list("patient_id", flat=True)) == [cpts_pathway.patient_id]
 
 
-def test_it_exports_no_row_of_another_organisation_even_when_its_site_is_asked(client, two_sites, coordinator_elsewhere, cpts):
+def test_it_exports_no_row_of_another_organisation_even_when_its_site_is_asked(
+    client, two_sites, coordinator_elsewhere, cpts
+):
     """Asking for the CPTS's site as a filter gives the hospital's coordinator an empty file, nothing audited."""
     client.force_login(coordinator_elsewhere)
     status, content = exported(client, site=str(cpts.pk))
@@ -75,7 +85,12 @@ def test_it_gives_the_regional_analyst_every_row_pseudonymised(client, two_sites
     assert pseudonyms_in(content) == {selectors.pseudonym(p.pk) for p in two_sites}
     for pathway in two_sites:
         assert pathway.patient.birth_name not in content and pathway.referral.reference not in content
-    assert AuditRecord.objects.filter(object_type="indicators.rows", action=AuditAction.EXPORT, actor=regional_analyst).count() == 2
+    assert (
+        AuditRecord.objects.filter(
+            object_type="indicators.rows", action=AuditAction.EXPORT, actor=regional_analyst
+        ).count()
+        == 2
+    )
 
 
 def test_it_lists_every_row_to_the_regional_analyst_without_naming_any(client, two_sites, regional_analyst):

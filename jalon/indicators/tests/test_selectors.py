@@ -37,8 +37,10 @@ def imaging_after_reception(version, *days: float, received_day: int = 2, **fiel
         reception = at(2026, 3, received_day + 1)
         pathways.append(
             cohort_pathway(
-                received_at=at(2026, 3, received_day), version=version,
-                done={"reception": reception, "imaging": (reception.astimezone(UTC) + timedelta(days=value))}, **fields,
+                received_at=at(2026, 3, received_day),
+                version=version,
+                done={"reception": reception, "imaging": (reception.astimezone(UTC) + timedelta(days=value))},
+                **fields,
             )
         )
     return pathways
@@ -48,7 +50,14 @@ def test_it_computes_n_mean_median_and_p90_for_an_even_count(version):
     """Values 1, 2, 4, 10 days: n 4, mean 4.25, median (2 + 4) / 2 = 3, p90 the ⌈3.6⌉ = 4th value, 10."""
     imaging_after_reception(version, 4, 1, 10, 2)
     stats = selectors.delay_reports(MARCH)["reception_to_imaging"].stats
-    assert (stats.n, stats.mean, stats.median, stats.p90, stats.minimum, stats.maximum) == (4, 4.25, 3.0, 10.0, 1.0, 10.0)
+    assert (stats.n, stats.mean, stats.median, stats.p90, stats.minimum, stats.maximum) == (
+        4,
+        4.25,
+        3.0,
+        10.0,
+        1.0,
+        10.0,
+    )
 
 
 def test_it_computes_the_median_and_p90_for_an_odd_count(version):
@@ -72,13 +81,27 @@ def test_it_reads_an_empty_period_as_no_value_and_zero_counts(version):
     result = selectors.indicator_set(february)
     assert result.cohort == 0
     for report in result.delays.values():
-        assert (report.stats.n, report.stats.median, report.stats.p90, report.stats.mean, report.stats.pending) == (0, None, None, None, 0)
+        assert (report.stats.n, report.stats.median, report.stats.p90, report.stats.mean, report.stats.pending) == (
+            0,
+            None,
+            None,
+            None,
+            0,
+        )
         assert [count for _label, count in report.distribution] == [0] * 8
         assert all(rows == [] for rows in report.breakdowns.values())
     assert (result.within_target.denominator, result.within_target.percent) == (0, None)
     assert result.referrals_per_month == {} and result.appointments_per_month == {}
-    assert (result.distinct_gps, result.contacted_accompanied.contacted, result.contacted_accompanied.accompanied) == (0, 0, 0)
-    assert (result.reserved_slots.used, result.reserved_slots.released, result.reserved_slots.share.percent) == (0, 0, None)
+    assert (result.distinct_gps, result.contacted_accompanied.contacted, result.contacted_accompanied.accompanied) == (
+        0,
+        0,
+        0,
+    )
+    assert (result.reserved_slots.used, result.reserved_slots.released, result.reserved_slots.share.percent) == (
+        0,
+        0,
+        None,
+    )
     assert result.supportive_care.percent is None
 
 
@@ -93,7 +116,9 @@ def test_it_counts_an_open_pathway_whose_delay_has_not_ended_as_pending_not_in_n
 
 def test_it_excludes_an_end_recorded_before_its_start(version):
     """Imaging recorded a day before the reception is a data error: not in n, not pending."""
-    cohort_pathway(received_at=at(2026, 3, 2), version=version, done={"reception": at(2026, 3, 5), "imaging": at(2026, 3, 4)})
+    cohort_pathway(
+        received_at=at(2026, 3, 2), version=version, done={"reception": at(2026, 3, 5), "imaging": at(2026, 3, 4)}
+    )
     stats = selectors.delay_reports(MARCH)["reception_to_imaging"].stats
     assert (stats.n, stats.pending) == (0, 0)
 
@@ -102,7 +127,9 @@ def test_it_counts_a_pathway_in_the_month_its_referral_was_received_in_paris_tim
     """Received on 1 April at 00:30 in Paris (31 March 22:30 UTC): an April pathway, not a March one."""
     cohort_pathway(received_at=at(2026, 4, 1, 0, 30), version=version, done={"reception": at(2026, 4, 2)})
     assert selectors.delay_reports(MARCH)["referral_to_first_care"].stats.n == 0
-    april = selectors.delay_reports(Period(date(2026, 4, 1), date(2026, 4, 30)), breakdowns=("month",))["referral_to_first_care"]
+    april = selectors.delay_reports(Period(date(2026, 4, 1), date(2026, 4, 30)), breakdowns=("month",))[
+        "referral_to_first_care"
+    ]
     assert april.stats.n == 1
     assert april.breakdowns["month"][0][0] == date(2026, 4, 1)
 
@@ -111,7 +138,8 @@ def test_it_measures_referral_to_first_care_from_the_first_care_milestone_not_th
     """Received 2 March 9:00; the call on the 2nd at 15:00 is not care; biopsy on the 4th at 9:00 comes before the
     reception on the 5th: 2 days."""
     cohort_pathway(
-        received_at=at(2026, 3, 2), version=version,
+        received_at=at(2026, 3, 2),
+        version=version,
         done={"first_contact": at(2026, 3, 2, 15), "biopsy": at(2026, 3, 4), "reception": at(2026, 3, 5)},
     )
     assert selectors.delay_reports(MARCH)["referral_to_first_care"].stats.median == 2.0
@@ -120,8 +148,15 @@ def test_it_measures_referral_to_first_care_from_the_first_care_milestone_not_th
 def test_it_measures_city_imaging_to_hospital_care_from_midnight_of_the_exam_day(version):
     """Scanner on 27 February (midnight), referral on 2 March, reception on 3 March at 12:00: 4.5 days.
     A scanner dated after the referral does not count."""
-    cohort_pathway(received_at=at(2026, 3, 2), version=version, done={"reception": at(2026, 3, 3, 12)}, imaging_on=date(2026, 2, 27))
-    cohort_pathway(received_at=at(2026, 3, 2), version=version, done={"reception": at(2026, 3, 3, 12)}, imaging_on=date(2026, 3, 5))
+    cohort_pathway(
+        received_at=at(2026, 3, 2),
+        version=version,
+        done={"reception": at(2026, 3, 3, 12)},
+        imaging_on=date(2026, 2, 27),
+    )
+    cohort_pathway(
+        received_at=at(2026, 3, 2), version=version, done={"reception": at(2026, 3, 3, 12)}, imaging_on=date(2026, 3, 5)
+    )
     stats = selectors.delay_reports(MARCH)["imaging_to_hospital_care"].stats
     assert (stats.n, stats.median) == (1, 4.5)
 
@@ -130,10 +165,16 @@ def test_it_measures_each_delay_between_its_own_two_milestones(version):
     """One full pathway: reception 3/3 9:00, biopsy 4/3 9:00 (1 d), preliminary pathology 6/3 21:00 (2.5 d after
     the biopsy), final 11/3 9:00 (7 d), tumour board 12/3 9:00 (9 d after reception), treatment 26/3 9:00 (14 d)."""
     cohort_pathway(
-        received_at=at(2026, 3, 2), version=version, outcome="malignant",
+        received_at=at(2026, 3, 2),
+        version=version,
+        outcome="malignant",
         done={
-            "reception": at(2026, 3, 3), "biopsy": at(2026, 3, 4), "pathology_preliminary": at(2026, 3, 6, 21),
-            "pathology_final": at(2026, 3, 11), "tumour_board": at(2026, 3, 12), "treatment_start": at(2026, 3, 26),
+            "reception": at(2026, 3, 3),
+            "biopsy": at(2026, 3, 4),
+            "pathology_preliminary": at(2026, 3, 6, 21),
+            "pathology_final": at(2026, 3, 11),
+            "tumour_board": at(2026, 3, 12),
+            "treatment_start": at(2026, 3, 26),
         },
     )
     reports = selectors.delay_reports(MARCH)
@@ -164,7 +205,9 @@ def test_it_breaks_a_delay_down_by_template_site_and_referrer_profession(version
     nurse = ProfessionalFactory(profession=Profession.NURSE, specialty="")
     imaging_after_reception(version, 2, 4, entry_point=site_a)
     imaging_after_reception(cohort_template("digestive"), 10, entry_point=site_b, referrer=nurse)
-    report = selectors.delay_reports(MARCH, breakdowns=("template", "site", "profession", "month"))["reception_to_imaging"]
+    report = selectors.delay_reports(MARCH, breakdowns=("template", "site", "profession", "month"))[
+        "reception_to_imaging"
+    ]
     by = {name: {key: (stats.n, stats.median) for key, stats in rows} for name, rows in report.breakdowns.items()}
     assert by["template"] == {"digestive": (1, 10.0), "lung": (2, 3.0)}
     assert by["site"] == {site_a.organization_id: (2, 3.0), site_b.organization_id: (1, 10.0)}
@@ -189,7 +232,11 @@ def test_it_compares_two_periods_side_by_side(version):
     """March: 8 and 10 days (median 9); April, after a change: 2 and 3 days (median 2.5)."""
     imaging_after_reception(version, 8, 10)
     for value in (2, 3):
-        cohort_pathway(received_at=at(2026, 4, 6), version=version, done={"reception": at(2026, 4, 7), "imaging": at(2026, 4, 7) + timedelta(days=value)})
+        cohort_pathway(
+            received_at=at(2026, 4, 6),
+            version=version,
+            done={"reception": at(2026, 4, 7), "imaging": at(2026, 4, 7) + timedelta(days=value)},
+        )
     before = selectors.delay_reports(MARCH)["reception_to_imaging"].stats
     after = selectors.delay_reports(Period(date(2026, 4, 1), date(2026, 4, 30)))["reception_to_imaging"].stats
     assert (before.median, after.median) == (9.0, 2.5)
@@ -200,13 +247,28 @@ def test_it_shares_milestones_done_within_their_target(version):
     2 of 3 milestones with a target were in time (66.7 %); per code: reception 1/1, imaging 0/1, biopsy 1/1.
     A pending milestone with a due date does not count."""
     cohort_pathway(
-        received_at=at(2026, 3, 2), version=version,
-        done={"reception": at(2026, 3, 3), "imaging": at(2026, 3, 4, 10), "biopsy": at(2026, 3, 5), "tumour_board": at(2026, 3, 9)},
-        due={"reception": at(2026, 3, 4), "imaging": at(2026, 3, 4, 9), "biopsy": at(2026, 3, 5), "pathology_final": at(2026, 3, 10)},
+        received_at=at(2026, 3, 2),
+        version=version,
+        done={
+            "reception": at(2026, 3, 3),
+            "imaging": at(2026, 3, 4, 10),
+            "biopsy": at(2026, 3, 5),
+            "tumour_board": at(2026, 3, 9),
+        },
+        due={
+            "reception": at(2026, 3, 4),
+            "imaging": at(2026, 3, 4, 9),
+            "biopsy": at(2026, 3, 5),
+            "pathology_final": at(2026, 3, 10),
+        },
     )
     overall, per_code = selectors.milestones_within_target(MARCH)
     assert (overall.numerator, overall.denominator, overall.percent) == (2, 3, 66.7)
-    assert {code: (share.numerator, share.denominator) for code, share in per_code} == {"biopsy": (1, 1), "imaging": (0, 1), "reception": (1, 1)}
+    assert {code: (share.numerator, share.denominator) for code, share in per_code} == {
+        "biopsy": (1, 1),
+        "imaging": (0, 1),
+        "reception": (1, 1),
+    }
 
 
 def test_it_counts_referrals_per_month_by_referrer_profession_whatever_became_of_them(version):
@@ -220,7 +282,10 @@ def test_it_counts_referrals_per_month_by_referrer_profession_whatever_became_of
     declined.pathway.milestones.all().delete()
     declined.pathway.delete()
     Referral.objects.filter(pk=declined.pk).update(status="declined")
-    assert selectors.referrals_per_month(YEAR) == {date(2026, 3, 1): {"physician": 2, "nurse": 1}, date(2026, 4, 1): {"physician": 1}}
+    assert selectors.referrals_per_month(YEAR) == {
+        date(2026, 3, 1): {"physician": 2, "nurse": 1},
+        date(2026, 4, 1): {"physician": 1},
+    }
     assert selectors.referrals_per_month(YEAR, Filters(referrer_profession="nurse")) == {date(2026, 3, 1): {"nurse": 1}}
 
 
@@ -228,8 +293,13 @@ def _slot_and_appointment(pathway, start, *, booked_at, status="booked", used_re
     """An appointment of `pathway` on a new slot at `start` of a scanner of the pathway's site."""
     slot = slot_build(resource_build(pathway.referral.entry_point.organization), start, reserved_for=list(reserved_for))
     return Appointment.objects.create(
-        slot=slot, pathway=pathway, status=status, group="00000000-0000-0000-0000-000000000001", booked_at=booked_at,
-        booked_by=UserFactory(), used_reserved=used_reserved,
+        slot=slot,
+        pathway=pathway,
+        status=status,
+        group="00000000-0000-0000-0000-000000000001",
+        booked_at=booked_at,
+        booked_by=UserFactory(),
+        used_reserved=used_reserved,
     )
 
 
@@ -242,7 +312,10 @@ def test_it_counts_appointments_booked_per_month_by_referrer_profession_not_canc
     _slot_and_appointment(by_gp, at(2026, 3, 11), booked_at=at(2026, 3, 3), status="cancelled")
     _slot_and_appointment(by_nurse, at(2026, 3, 12), booked_at=at(2026, 3, 4))
     _slot_and_appointment(by_gp, at(2026, 4, 10), booked_at=at(2026, 4, 1))
-    assert selectors.appointments_per_month(YEAR) == {date(2026, 3, 1): {"physician": 1, "nurse": 1}, date(2026, 4, 1): {"physician": 1}}
+    assert selectors.appointments_per_month(YEAR) == {
+        date(2026, 3, 1): {"physician": 1, "nurse": 1},
+        date(2026, 4, 1): {"physician": 1},
+    }
 
 
 def test_it_counts_reserved_slots_used_against_released(version):
@@ -267,9 +340,13 @@ def test_it_narrows_reserved_slots_to_the_site_and_template_filtered(version):
     lung = cohort_pathway(received_at=at(2026, 3, 2), version=version)
     digestive = cohort_pathway(received_at=at(2026, 3, 2), version=cohort_template("digestive"))
     _slot_and_appointment(lung, at(2026, 3, 10), booked_at=at(2026, 3, 3), used_reserved=True, reserved_for=["lung"])
-    _slot_and_appointment(digestive, at(2026, 3, 10), booked_at=at(2026, 3, 3), used_reserved=True, reserved_for=["digestive"])
+    _slot_and_appointment(
+        digestive, at(2026, 3, 10), booked_at=at(2026, 3, 3), used_reserved=True, reserved_for=["digestive"]
+    )
     site_b = digestive.referral.entry_point.organization_id
-    slot = slot_build(resource_build(digestive.referral.entry_point.organization), at(2026, 3, 20), reserved_for=["digestive"])
+    slot = slot_build(
+        resource_build(digestive.referral.entry_point.organization), at(2026, 3, 20), reserved_for=["digestive"]
+    )
     SlotRelease.objects.create(slot=slot, released_at=at(2026, 3, 18), reserved_for=["digestive"])
     use = lambda filters: selectors.reserved_slots(MARCH, filters)  # noqa: E731
     assert (use(Filters()).used, use(Filters()).released) == (2, 1)
@@ -287,8 +364,12 @@ def test_it_counts_distinct_gps_of_the_territory_who_referred(version, entry_poi
     gp_c = ProfessionalFactory(commune=paris)
     cardiologist = ProfessionalFactory(commune=strasbourg, specialty="Cardiologie")
     for received, referrer in (
-        (at(2026, 3, 2), gp_a), (at(2026, 3, 9), gp_a), (at(2026, 4, 2), gp_a), (at(2026, 4, 3), gp_b),
-        (at(2026, 3, 3), gp_c), (at(2026, 3, 4), cardiologist),
+        (at(2026, 3, 2), gp_a),
+        (at(2026, 3, 9), gp_a),
+        (at(2026, 4, 2), gp_a),
+        (at(2026, 4, 3), gp_b),
+        (at(2026, 3, 3), gp_c),
+        (at(2026, 3, 4), cardiologist),
     ):
         cohort_pathway(received_at=received, version=version, referrer=referrer, entry_point=entry_point)
     total, per_month = selectors.distinct_gps(YEAR)
@@ -324,7 +405,10 @@ def test_it_lists_the_rows_behind_a_figure_one_bucket_or_group_at_a_time(version
     first, second = imaging_after_reception(version, 0.5, 3, entry_point=site_a)
     (third,) = imaging_after_reception(version, 3.5, entry_point=site_b)
     cohort_pathway(received_at=at(2026, 3, 2), version=version)  # no imaging: behind no imaging figure
-    rows = lambda **kwargs: list(selectors.rows_behind("reception_to_imaging", MARCH, **kwargs).values_list("pathway_id", flat=True))  # noqa: E731
+    def rows(**kwargs):
+        return list(
+            selectors.rows_behind("reception_to_imaging", MARCH, **kwargs).values_list("pathway_id", flat=True)
+        )  # noqa: E731
     assert sorted(rows()) == sorted([first.pk, second.pk, third.pk])
     assert sorted(rows(bucket=2)) == sorted([second.pk, third.pk])
     assert sorted(rows(bucket=0)) == [first.pk]
@@ -362,7 +446,11 @@ def test_it_leaves_out_the_distribution_of_a_summary(version):
     imaging_after_reception(version, 1, 2, 4)
     summary = selectors.delay_reports(MARCH, detailed=())["reception_to_imaging"]
     full = selectors.delay_reports(MARCH)["reception_to_imaging"]
-    assert (summary.stats.n, summary.stats.median, summary.stats.p90) == (full.stats.n, full.stats.median, full.stats.p90) == (3, 2.0, 4.0)
+    assert (
+        (summary.stats.n, summary.stats.median, summary.stats.p90)
+        == (full.stats.n, full.stats.median, full.stats.p90)
+        == (3, 2.0, 4.0)
+    )
     assert summary.distribution == [] and sum(count for _label, count in full.distribution) == 3
 
 

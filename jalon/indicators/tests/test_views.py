@@ -34,15 +34,27 @@ def cohort(entry_point):
     version = cohort_template()
     names = ("Zéphyrine", "Anatole", "Berthilde")
     pathways = [
-        cohort_pathway(received_at=paris(2026, 1, 5), version=version, entry_point=entry_point,
-                       patient=PatientFactory(birth_name="Quillardet", first_names=names[0]),
-                       done={"reception": paris(2026, 1, 7), "imaging": paris(2026, 1, 10)}),
-        cohort_pathway(received_at=paris(2026, 1, 20), version=version, entry_point=entry_point,
-                       patient=PatientFactory(birth_name="Vauquelin", first_names=names[1]),
-                       done={"reception": paris(2026, 1, 24), "imaging": paris(2026, 1, 25)}),
-        cohort_pathway(received_at=paris(2026, 2, 3), version=version, entry_point=entry_point,
-                       patient=PatientFactory(birth_name="Pontbriand", first_names=names[2]),
-                       done={"reception": paris(2026, 2, 13)}),
+        cohort_pathway(
+            received_at=paris(2026, 1, 5),
+            version=version,
+            entry_point=entry_point,
+            patient=PatientFactory(birth_name="Quillardet", first_names=names[0]),
+            done={"reception": paris(2026, 1, 7), "imaging": paris(2026, 1, 10)},
+        ),
+        cohort_pathway(
+            received_at=paris(2026, 1, 20),
+            version=version,
+            entry_point=entry_point,
+            patient=PatientFactory(birth_name="Vauquelin", first_names=names[1]),
+            done={"reception": paris(2026, 1, 24), "imaging": paris(2026, 1, 25)},
+        ),
+        cohort_pathway(
+            received_at=paris(2026, 2, 3),
+            version=version,
+            entry_point=entry_point,
+            patient=PatientFactory(birth_name="Pontbriand", first_names=names[2]),
+            done={"reception": paris(2026, 2, 13)},
+        ),
     ]
     return pathways
 
@@ -62,8 +74,15 @@ def test_it_shows_the_dashboard_to_managers_and_coordinators(client, persona, re
 @pytest.mark.parametrize("persona", ["gp", "specialist", "home_nurse", "support_provider", "admin_user"])
 @pytest.mark.parametrize(
     "url",
-    [DASHBOARD, reverse("indicators:definitions"), rows_url(), reverse("indicators:export_csv"), reverse("indicators:export_xlsx"),
-     reverse("indicators:rows_csv", args=["referral_to_first_care"]), reverse("indicators:report", args=[2025])],
+    [
+        DASHBOARD,
+        reverse("indicators:definitions"),
+        rows_url(),
+        reverse("indicators:export_csv"),
+        reverse("indicators:export_xlsx"),
+        reverse("indicators:rows_csv", args=["referral_to_first_care"]),
+        reverse("indicators:report", args=[2025]),
+    ],
 )
 def test_it_answers_404_to_every_other_role(client, persona, url, request):
     """Other roles get a 404 on every indicator page, as if it did not exist."""
@@ -98,7 +117,10 @@ def test_it_adds_the_menu_entry_for_indicator_roles_only(client, manager, gp):
         ({"start": "0001-01-01", "end": "0001-02-01"}, "Choisissez des dates entre 2000 et 2100."),
         ({"start": "9999-12-01", "end": "9999-12-31"}, "Choisissez des dates entre 2000 et 2100."),
         ({"compare_start": "2025-01-01"}, "Indiquez le début et la fin de la période de comparaison."),
-        ({"compare_start": "2025-03-01", "compare_end": "2025-01-01"}, "La fin de la période de comparaison précède son début."),
+        (
+            {"compare_start": "2025-03-01", "compare_end": "2025-01-01"},
+            "La fin de la période de comparaison précède son début.",
+        ),
         ({"template": "poumon"}, "Choix inconnu : « poumon »."),
         ({"site": "abc"}, "Choix inconnu : « abc »."),
         ({"site": "999999"}, "Choix inconnu : « 999999 »."),
@@ -119,8 +141,15 @@ def test_it_refuses_bad_input_in_french_without_computing(client, manager, cohor
 
 @pytest.mark.parametrize(
     "params",
-    [{"by": "month", "key": "janvier"}, {"by": "site", "key": "12x"}, {"by": "template", "key": "poumon"}, {"by": "profession", "key": "x"},
-     {"bucket": "12"}, {"bucket": "-1"}, {"end": "2025-01-01"}],
+    [
+        {"by": "month", "key": "janvier"},
+        {"by": "site", "key": "12x"},
+        {"by": "template", "key": "poumon"},
+        {"by": "profession", "key": "x"},
+        {"bucket": "12"},
+        {"bucket": "-1"},
+        {"end": "2025-01-01"},
+    ],
 )
 def test_it_refuses_a_bad_drill_down_group_in_french(client, manager, cohort, params):
     """A group or bucket that does not exist: a French message, a 400, nothing listed nor audited."""
@@ -176,18 +205,18 @@ def test_it_shows_the_hand_computed_figures(client, manager, cohort):
     response = client.get(DASHBOARD, PERIOD)
     page = response.content.decode()
     assert response.status_code == 200
-    summary = page[page.index('id="summary"'):page.index("</table>", page.index('id="summary"'))]
-    first = summary[summary.index("Demande → première prise en soins"):]
+    summary = page[page.index('id="summary"') : page.index("</table>", page.index('id="summary"'))]
+    first = summary[summary.index("Demande → première prise en soins") :]
     first = first[: first.index("</tr>")]
     assert ">3</a>" in first and "<td>4,0</td><td>10,0</td><td>5,3</td><td>0</td>" in first
-    imaging = summary[summary.index("Accueil → imagerie"):]
+    imaging = summary[summary.index("Accueil → imagerie") :]
     imaging = imaging[: imaging.index("</tr>")]
     assert "<td>2,0</td><td>3,0</td><td>2,0</td><td>1</td>" in imaging
     # The charts carry no script: the page's only scripts are the site's own files (htmx, jalon.js).
     assert "<svg" in page and page.count("<script") == page.count('<script src="/static/')
     assert 'role="img" aria-label="Demande → première prise en soins : médiane et 90e centile par mois"' in page
     # The distribution's table: two pathways in 2–7 days (bucket 2), one in 7–14 (bucket 3), each linked.
-    assert "bucket=2\">2</a>" in page and "bucket=3\">1</a>" in page
+    assert 'bucket=2">2</a>' in page and 'bucket=3">1</a>' in page
     assert "Pas encore enregistré" in page
     assert 'href="/indicateurs/definitions/#referral_to_first_care"' in page
 
@@ -195,8 +224,11 @@ def test_it_shows_the_hand_computed_figures(client, manager, cohort):
 def test_it_puts_two_periods_side_by_side(client, manager, cohort):
     """With a comparison period, each delay shows both: January alone against February alone."""
     client.force_login(manager)
-    page = client.get(DASHBOARD, {"start": "2026-01-01", "end": "2026-01-31", "compare_start": "2026-02-01", "compare_end": "2026-02-28"}).content.decode()
-    row = page[page.index("Demande → première prise en soins</th>"):]
+    page = client.get(
+        DASHBOARD,
+        {"start": "2026-01-01", "end": "2026-01-31", "compare_start": "2026-02-01", "compare_end": "2026-02-28"},
+    ).content.decode()
+    row = page[page.index("Demande → première prise en soins</th>") :]
     row = row[: row.index("</tr>")]
     assert "<td>3,0</td><td>4,0</td><td>3,0</td><td>0</td>" in row  # January: 2 and 4 days
     assert "<td>1</td><td>10,0</td><td>10,0</td><td>10,0</td><td>0</td>" in row  # February: 10 days
@@ -207,16 +239,16 @@ def test_it_breaks_the_detailed_delay_down_by_month(client, manager, cohort):
     """By month: January n 2 (median 3), February n 1 (median 10), each linked to its pathways."""
     client.force_login(manager)
     page = client.get(DASHBOARD, {**PERIOD, "by": "month"}).content.decode()
-    section = page[page.index('id="breakdown-title"'):]
-    assert "by=month&amp;key=2026-01-01\">2</a>" in section and "by=month&amp;key=2026-02-01\">1</a>" in section
+    section = page[page.index('id="breakdown-title"') :]
+    assert 'by=month&amp;key=2026-01-01">2</a>' in section and 'by=month&amp;key=2026-02-01">1</a>' in section
 
 
 def test_it_breaks_the_detailed_delay_down_by_site(client, manager, cohort, cpts):
     """By site: the CPTS's name with its three pathways."""
     client.force_login(manager)
     page = client.get(DASHBOARD, {**PERIOD, "by": "site", "delay": "referral_to_first_care"}).content.decode()
-    section = page[page.index('id="breakdown-title"'):]
-    assert f"<th scope=\"row\">{cpts.name}</th>" in section and f"by=site&amp;key={cpts.pk}\">3</a>" in section
+    section = page[page.index('id="breakdown-title"') :]
+    assert f'<th scope="row">{cpts.name}</th>' in section and f'by=site&amp;key={cpts.pk}">3</a>' in section
 
 
 def test_it_narrows_to_a_filter(client, manager, cohort, hospital_entry_point, hospital):
@@ -242,15 +274,25 @@ def test_it_keeps_the_dashboard_query_count_bounded(client, manager, entry_point
 
     def add(count):
         for day in range(count):
-            cohort_pathway(received_at=paris(2026, 1, 1 + day % 28), version=version, entry_point=entry_point,
-                           done={"reception": paris(2026, 2, 1), "imaging": paris(2026, 2, 3)})
+            cohort_pathway(
+                received_at=paris(2026, 1, 1 + day % 28),
+                version=version,
+                entry_point=entry_point,
+                done={"reception": paris(2026, 2, 1), "imaging": paris(2026, 2, 3)},
+            )
 
     add(3)
     with django_assert_max_num_queries(30) as small:
-        assert client.get(DASHBOARD, {**PERIOD, "compare_start": "2025-01-01", "compare_end": "2025-02-28"}).status_code == 200
+        assert (
+            client.get(DASHBOARD, {**PERIOD, "compare_start": "2025-01-01", "compare_end": "2025-02-28"}).status_code
+            == 200
+        )
     add(27)
     with django_assert_max_num_queries(len(small.captured_queries)):
-        assert client.get(DASHBOARD, {**PERIOD, "compare_start": "2025-01-01", "compare_end": "2025-02-28"}).status_code == 200
+        assert (
+            client.get(DASHBOARD, {**PERIOD, "compare_start": "2025-01-01", "compare_end": "2025-02-28"}).status_code
+            == 200
+        )
 
 
 # --- Drill-down ------------------------------------------------------------------------------------
@@ -265,7 +307,13 @@ def test_it_lists_pseudonyms_and_no_name_for_the_manager(client, manager, cohort
     for pathway in cohort:
         assert selectors.pseudonym(pathway.pk) in page
         patient = pathway.patient
-        for secret in (patient.birth_name, patient.first_names, patient.ins, patient.birth_date.strftime("%d/%m/%Y"), pathway.referral.reference):
+        for secret in (
+            patient.birth_name,
+            patient.first_names,
+            patient.ins,
+            patient.birth_date.strftime("%d/%m/%Y"),
+            pathway.referral.reference,
+        ):
             assert secret not in page
     assert "10,0" in page and "non nominatif" in page
 
@@ -318,7 +366,12 @@ def test_it_paginates_fifty_rows_a_page(client, manager, entry_point):
     """51 pathways: 50 on the first page, 1 on the second; only the listed ones audited."""
     version = cohort_template()
     for index in range(51):
-        cohort_pathway(received_at=paris(2026, 1, 1 + index % 28), version=version, entry_point=entry_point, done={"reception": paris(2026, 2, 1)})
+        cohort_pathway(
+            received_at=paris(2026, 1, 1 + index % 28),
+            version=version,
+            entry_point=entry_point,
+            done={"reception": paris(2026, 2, 1)},
+        )
     client.force_login(manager)
     page = client.get(rows_url(), PERIOD).content.decode()
     assert page.count("<code>") == 50 and "Page 1 sur 2" in page
@@ -333,7 +386,12 @@ def test_it_keeps_the_drill_down_query_count_bounded(client, coordinator, entry_
 
     def add(count):
         for day in range(count):
-            cohort_pathway(received_at=paris(2026, 1, 1 + day % 28), version=version, entry_point=entry_point, done={"reception": paris(2026, 2, 1)})
+            cohort_pathway(
+                received_at=paris(2026, 1, 1 + day % 28),
+                version=version,
+                entry_point=entry_point,
+                done={"reception": paris(2026, 2, 1)},
+            )
 
     add(5)
     with django_assert_max_num_queries(15) as small:
@@ -351,5 +409,8 @@ def test_it_says_the_period_in_words(client, manager, cohort):
     dashboard = client.get(DASHBOARD, compared).content.decode()
     rows = client.get(rows_url(), PERIOD).content.decode()
 
-    assert "Période du 01/01/2026 au 31/01/2026 :" in dashboard and "Comparaison du 01/02/2026 au 28/02/2026 :" in dashboard
+    assert (
+        "Période du 01/01/2026 au 31/01/2026 :" in dashboard
+        and "Comparaison du 01/02/2026 au 28/02/2026 :" in dashboard
+    )
     assert "Période du 01/01/2026 au 28/02/2026 :" in rows

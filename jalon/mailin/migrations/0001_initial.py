@@ -9,68 +9,135 @@ import jalon.mailin.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('directory', '0001_initial'),
-        ('referrals', '0004_referral_channel_teleexpertise'),
+        ("directory", "0001_initial"),
+        ("referrals", "0004_referral_channel_teleexpertise"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InboundMail',
+            name="InboundMail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('raw', models.FileField(upload_to=jalon.mailin.models.raw_mail_path, verbose_name="courriel d'origine")),
-                ('raw_size', models.PositiveIntegerField(verbose_name='taille')),
-                ('sha256', models.CharField(max_length=64, unique=True)),
-                ('message_id', models.CharField(blank=True, max_length=500, verbose_name='identifiant du message')),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='reçu le')),
-                ('sender_address', models.CharField(blank=True, max_length=254, verbose_name="adresse de l'expéditeur")),
-                ('sender_name', models.CharField(blank=True, max_length=200, verbose_name="nom de l'expéditeur")),
-                ('subject', models.CharField(blank=True, max_length=500, verbose_name='objet')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='envoyé le')),
-                ('body_text', models.TextField(blank=True, verbose_name='texte')),
-                ('parse_status', models.CharField(choices=[('parsed', 'Lu'), ('unreadable', 'Illisible')], default='parsed', max_length=12, verbose_name='lecture')),
-                ('parse_error', models.TextField(blank=True, verbose_name='erreur de lecture')),
-                ('status', models.CharField(choices=[('to_complete', 'À compléter'), ('converted', 'Transformé en demande'), ('dismissed', 'Écarté')], default='to_complete', max_length=12, verbose_name='statut')),
-                ('handled_at', models.DateTimeField(blank=True, null=True, verbose_name='traité le')),
-                ('dismissal_reason', models.TextField(blank=True, verbose_name='motif')),
-                ('entry_point', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='inbound_mails', to='referrals.entrypoint', verbose_name='guichet')),
-                ('handled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('referral', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='inbound_mail', to='referrals.referral', verbose_name='demande créée')),
-                ('sender', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='directory.professional', verbose_name='expéditeur reconnu')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "raw",
+                    models.FileField(upload_to=jalon.mailin.models.raw_mail_path, verbose_name="courriel d'origine"),
+                ),
+                ("raw_size", models.PositiveIntegerField(verbose_name="taille")),
+                ("sha256", models.CharField(max_length=64, unique=True)),
+                ("message_id", models.CharField(blank=True, max_length=500, verbose_name="identifiant du message")),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="reçu le")),
+                (
+                    "sender_address",
+                    models.CharField(blank=True, max_length=254, verbose_name="adresse de l'expéditeur"),
+                ),
+                ("sender_name", models.CharField(blank=True, max_length=200, verbose_name="nom de l'expéditeur")),
+                ("subject", models.CharField(blank=True, max_length=500, verbose_name="objet")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="envoyé le")),
+                ("body_text", models.TextField(blank=True, verbose_name="texte")),
+                (
+                    "parse_status",
+                    models.CharField(
+                        choices=[("parsed", "Lu"), ("unreadable", "Illisible")],
+                        default="parsed",
+                        max_length=12,
+                        verbose_name="lecture",
+                    ),
+                ),
+                ("parse_error", models.TextField(blank=True, verbose_name="erreur de lecture")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("to_complete", "À compléter"),
+                            ("converted", "Transformé en demande"),
+                            ("dismissed", "Écarté"),
+                        ],
+                        default="to_complete",
+                        max_length=12,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("handled_at", models.DateTimeField(blank=True, null=True, verbose_name="traité le")),
+                ("dismissal_reason", models.TextField(blank=True, verbose_name="motif")),
+                (
+                    "entry_point",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="inbound_mails",
+                        to="referrals.entrypoint",
+                        verbose_name="guichet",
+                    ),
+                ),
+                (
+                    "handled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "referral",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="inbound_mail",
+                        to="referrals.referral",
+                        verbose_name="demande créée",
+                    ),
+                ),
+                (
+                    "sender",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="directory.professional",
+                        verbose_name="expéditeur reconnu",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'courriel reçu',
-                'verbose_name_plural': 'courriels reçus',
-                'ordering': ['-received_at', '-id'],
+                "verbose_name": "courriel reçu",
+                "verbose_name_plural": "courriels reçus",
+                "ordering": ["-received_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='InboundAttachment',
+            name="InboundAttachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to=jalon.mailin.models.attachment_path)),
-                ('original_name', models.CharField(max_length=200, verbose_name='nom du fichier')),
-                ('declared_content_type', models.CharField(blank=True, max_length=255, verbose_name='type annoncé')),
-                ('detected_content_type', models.CharField(blank=True, max_length=100, verbose_name='type reconnu')),
-                ('size', models.PositiveIntegerField(verbose_name='taille')),
-                ('sha256', models.CharField(max_length=64)),
-                ('inline', models.BooleanField(default=False, verbose_name='dans le texte')),
-                ('can_be_document', models.BooleanField(default=False, verbose_name='peut être joint à une demande')),
-                ('refusal_reason', models.CharField(blank=True, max_length=300, verbose_name='motif du refus')),
-                ('mail', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='mailin.inboundmail')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("file", models.FileField(upload_to=jalon.mailin.models.attachment_path)),
+                ("original_name", models.CharField(max_length=200, verbose_name="nom du fichier")),
+                ("declared_content_type", models.CharField(blank=True, max_length=255, verbose_name="type annoncé")),
+                ("detected_content_type", models.CharField(blank=True, max_length=100, verbose_name="type reconnu")),
+                ("size", models.PositiveIntegerField(verbose_name="taille")),
+                ("sha256", models.CharField(max_length=64)),
+                ("inline", models.BooleanField(default=False, verbose_name="dans le texte")),
+                ("can_be_document", models.BooleanField(default=False, verbose_name="peut être joint à une demande")),
+                ("refusal_reason", models.CharField(blank=True, max_length=300, verbose_name="motif du refus")),
+                (
+                    "mail",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="attachments", to="mailin.inboundmail"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'pièce jointe',
-                'ordering': ['id'],
+                "verbose_name": "pièce jointe",
+                "ordering": ["id"],
             },
         ),
         migrations.AddIndex(
-            model_name='inboundmail',
-            index=models.Index(fields=['entry_point', 'status', '-received_at'], name='mailin_inbo_entry_p_79a5df_idx'),
+            model_name="inboundmail",
+            index=models.Index(fields=["entry_point", "status", "-received_at"], name="mailin_inbo_entry_p_79a5df_idx"),
         ),
     ]

@@ -20,7 +20,9 @@ class FakeIMAP:
 
     instances: list[FakeIMAP] = []
 
-    def __init__(self, host, port, *, ssl_context=None, timeout=None, mailbox=None, refuse_login=False, drop_on_fetch=None):
+    def __init__(
+        self, host, port, *, ssl_context=None, timeout=None, mailbox=None, refuse_login=False, drop_on_fetch=None
+    ):
         self.host, self.port, self.ssl_context, self.timeout = host, port, ssl_context, timeout
         self.mailbox = mailbox  # uid -> [raw bytes, set of flags]
         self.refuse_login = refuse_login
@@ -81,10 +83,14 @@ def mailbox():
 
 
 def imap_source(mailbox, **options):
-    return ImapMailbox(URL, imap_factory=lambda host, port, **kwargs: FakeIMAP(host, port, mailbox=mailbox, **options, **kwargs))
+    return ImapMailbox(
+        URL, imap_factory=lambda host, port, **kwargs: FakeIMAP(host, port, mailbox=mailbox, **options, **kwargs)
+    )
 
 
-def test_it_reads_unseen_mails_over_tls_and_marks_them_seen_after_commit(mailbox, entry_point, django_capture_on_commit_callbacks):
+def test_it_reads_unseen_mails_over_tls_and_marks_them_seen_after_commit(
+    mailbox, entry_point, django_capture_on_commit_callbacks
+):
     """Logs in with the URL's credentials over TLS, stores the UNSEEN mails, flags them \\Seen only on commit."""
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         result = mailbox_poll(source=imap_source(mailbox), entry_point=entry_point)
@@ -100,7 +106,10 @@ def test_it_reads_unseen_mails_over_tls_and_marks_them_seen_after_commit(mailbox
     assert connection.commands[0] == ("LOGIN", "numero-unique@cpts.exemple.mssante.fr", "mot de passe")
     assert mailbox[b"101"][1] == mailbox[b"103"][1] == {"\\Seen"}
     assert connection.logged_out
-    assert sorted(InboundMail.objects.values_list("parse_status", flat=True)) == [ParseStatus.PARSED, ParseStatus.UNREADABLE]
+    assert sorted(InboundMail.objects.values_list("parse_status", flat=True)) == [
+        ParseStatus.PARSED,
+        ParseStatus.UNREADABLE,
+    ]
 
 
 def test_it_takes_nothing_twice(mailbox, entry_point, django_capture_on_commit_callbacks):

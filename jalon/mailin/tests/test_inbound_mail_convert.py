@@ -41,7 +41,11 @@ def test_it_creates_the_referral_with_the_mails_documents(gp_mail, coordinator, 
     result = convert(gp_mail, coordinator)
 
     referral = result.referral
-    assert (referral.channel, referral.referrer_id, referral.entry_point_id) == (Channel.MAIL, gp.professional_id, gp_mail.entry_point_id)
+    assert (referral.channel, referral.referrer_id, referral.entry_point_id) == (
+        Channel.MAIL,
+        gp.professional_id,
+        gp_mail.entry_point_id,
+    )
     assert "nodule spiculé de 24 mm" in referral.clinical_reason
     [document] = referral.documents.all()
     assert (document.original_name, document.content_type, document.uploaded_by_id) == (
@@ -57,7 +61,11 @@ def test_it_marks_the_mail_converted_and_links_the_referral(gp_mail, coordinator
     referral = convert(gp_mail, coordinator).referral
 
     gp_mail.refresh_from_db()
-    assert (gp_mail.status, gp_mail.referral_id, gp_mail.handled_by_id) == (MailStatus.CONVERTED, referral.pk, coordinator.pk)
+    assert (gp_mail.status, gp_mail.referral_id, gp_mail.handled_by_id) == (
+        MailStatus.CONVERTED,
+        referral.pk,
+        coordinator.pk,
+    )
     assert gp_mail.handled_at is not None
 
 
@@ -83,7 +91,10 @@ def test_it_carries_only_the_chosen_attachments(entry_point, coordinator, gp, st
 def test_it_adds_the_coordinators_own_uploads(gp_mail, coordinator, strasbourg):
     """Documents uploaded on the form join those of the mail."""
     referral = convert(gp_mail, coordinator, documents=[pdf_upload("courrier-adresseur.pdf")]).referral
-    assert sorted(referral.documents.values_list("original_name", flat=True)) == ["CR scanner thoracique.pdf", "courrier-adresseur.pdf"]
+    assert sorted(referral.documents.values_list("original_name", flat=True)) == [
+        "CR scanner thoracique.pdf",
+        "courrier-adresseur.pdf",
+    ]
 
 
 def test_it_converts_an_unreadable_mail_typed_by_hand(unreadable_mail, coordinator, gp, strasbourg):

@@ -13,7 +13,9 @@ from jalon.mailin.services import inbound_mail_dismiss
 
 def test_it_dismisses_the_mail_with_its_reason_and_keeps_it(gp_mail, coordinator):
     """The mail is dismissed by whom, when and why; the row and its raw file stay."""
-    inbound_mail_dismiss(actor=Actor(user=coordinator), mail=gp_mail, reason="  Doublon de la demande JAL-2026-000012  ")
+    inbound_mail_dismiss(
+        actor=Actor(user=coordinator), mail=gp_mail, reason="  Doublon de la demande JAL-2026-000012  "
+    )
 
     mail = InboundMail.objects.get(pk=gp_mail.pk)
     assert (mail.status, mail.dismissal_reason, mail.handled_by_id) == (

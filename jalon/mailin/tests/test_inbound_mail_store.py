@@ -19,7 +19,11 @@ def test_it_stores_the_mail_with_its_raw_bytes_and_attachments(entry_point):
 
     mail = result.mail
     assert result.created
-    assert (mail.status, mail.parse_status, mail.entry_point_id) == (MailStatus.TO_COMPLETE, ParseStatus.PARSED, entry_point.pk)
+    assert (mail.status, mail.parse_status, mail.entry_point_id) == (
+        MailStatus.TO_COMPLETE,
+        ParseStatus.PARSED,
+        entry_point.pk,
+    )
     assert mail.subject == "Suspicion cancer pulmonaire – Mme Lefèvre Jeanne"
     assert mail.raw_size == len(raw)
     with mail.raw.open("rb") as handle:
@@ -42,7 +46,12 @@ def test_it_audits_the_stored_mail_without_a_patient(entry_point):
     mail = inbound_mail_store(raw=eml("thunderbird_scan_report.eml"), entry_point=entry_point).mail
 
     record = AuditRecord.objects.get(object_type="inbound_mail", object_id=str(mail.pk))
-    assert (record.action, record.patient_id, record.actor_id, record.channel) == (AuditAction.CREATE, None, None, "system")
+    assert (record.action, record.patient_id, record.actor_id, record.channel) == (
+        AuditAction.CREATE,
+        None,
+        None,
+        "system",
+    )
 
 
 def test_it_stores_the_same_mail_once(entry_point):

@@ -51,7 +51,9 @@ def convert_data(mail, **overrides):
 # --- The list ----------------------------------------------------------------------------------
 
 
-def test_it_lists_the_mails_to_complete_with_sender_subject_and_attachments(client, coordinator, gp_mail, unreadable_mail, hospital_mail, gp):
+def test_it_lists_the_mails_to_complete_with_sender_subject_and_attachments(
+    client, coordinator, gp_mail, unreadable_mail, hospital_mail, gp
+):
     """The CPTS mails show with the matched sender, the subject and the count; the unreadable one is flagged first."""
     client.force_login(coordinator)
     response = client.get(reverse("mailin:list"))
@@ -151,7 +153,9 @@ def test_it_shows_the_mail_with_its_attachments_and_audits_it(client, coordinato
     attachment = gp_mail.attachments.get()
     assert reverse("mailin:attachment", args=[gp_mail.pk, attachment.pk]) in page
     assert "CR scanner thoracique.pdf" in page
-    assert AuditRecord.objects.filter(actor=coordinator, object_type="inbound_mail", object_id=str(gp_mail.pk), action=AuditAction.READ).exists()
+    assert AuditRecord.objects.filter(
+        actor=coordinator, object_type="inbound_mail", object_id=str(gp_mail.pk), action=AuditAction.READ
+    ).exists()
 
 
 def test_it_prefills_the_form_with_the_sender_the_text_and_the_documents(client, coordinator, gp_mail, gp):
@@ -187,7 +191,9 @@ def test_it_answers_404_to_an_unknown_mail(client, coordinator):
 
 def test_it_shows_an_unreadable_mail_with_its_error_and_raw_text_escaped(client, coordinator, entry_point):
     """The parse error, the raw text (HTML escaped) and a download of the .eml."""
-    raw = eml("truncated_boundary.eml").replace(b"Voici le compte rendu", b"<script>alert(1)</script> Voici le compte rendu")
+    raw = eml("truncated_boundary.eml").replace(
+        b"Voici le compte rendu", b"<script>alert(1)</script> Voici le compte rendu"
+    )
     mail = inbound_mail_store(raw=raw, entry_point=entry_point).mail
     client.force_login(coordinator)
     response = client.get(reverse("mailin:detail", args=[mail.pk]))
@@ -243,7 +249,14 @@ def test_it_completes_the_mail_into_a_referral(client, coordinator, gp_mail, gp,
 def test_it_completes_with_an_exam_and_an_uploaded_document(client, coordinator, gp_mail, strasbourg):
     """Exams and extra files of the form are stored with the mail's documents."""
     client.force_login(coordinator)
-    data = convert_data(gp_mail, **{"exams-0-kind": "ct", "exams-0-done_on": "2026-10-28", "exams-0-files": pdf_upload("cr-scanner-complet.pdf")})
+    data = convert_data(
+        gp_mail,
+        **{
+            "exams-0-kind": "ct",
+            "exams-0-done_on": "2026-10-28",
+            "exams-0-files": pdf_upload("cr-scanner-complet.pdf"),
+        },
+    )
     client.post(reverse("mailin:convert", args=[gp_mail.pk]), {**data, "documents": pdf_upload("courrier.pdf")})
 
     referral = Referral.objects.get()
@@ -291,7 +304,9 @@ def test_it_refuses_an_attachment_that_is_not_offered(client, coordinator, gp_ma
     """A tampered attachment id (another mail's) is refused by the form, nothing saved."""
     other = inbound_mail_store(raw=eml("forwarded_rfc822.eml"), entry_point=entry_point).mail
     client.force_login(coordinator)
-    response = client.post(reverse("mailin:convert", args=[gp_mail.pk]), convert_data(gp_mail, attachments=[other.attachments.get().pk]))
+    response = client.post(
+        reverse("mailin:convert", args=[gp_mail.pk]), convert_data(gp_mail, attachments=[other.attachments.get().pk])
+    )
     assert response.status_code == 400
     assert "Sélectionnez un choix valide" in response.content.decode()
     assert not Referral.objects.exists()
@@ -301,7 +316,9 @@ def test_it_refuses_an_attachment_that_is_not_offered(client, coordinator, gp_ma
 def test_it_refuses_an_attachment_id_no_row_can_have(client, coordinator, gp_mail, attachment_id):
     """An id beyond any row (SQLite cannot even bind it) or negative: refused like an unknown one, in French."""
     client.force_login(coordinator)
-    response = client.post(reverse("mailin:convert", args=[gp_mail.pk]), convert_data(gp_mail, attachments=[attachment_id]))
+    response = client.post(
+        reverse("mailin:convert", args=[gp_mail.pk]), convert_data(gp_mail, attachments=[attachment_id])
+    )
     assert response.status_code == 400
     assert "Sélectionnez un choix valide" in response.content.decode()
     assert not Referral.objects.exists()
@@ -310,7 +327,9 @@ def test_it_refuses_an_attachment_id_no_row_can_have(client, coordinator, gp_mai
 def test_it_refuses_a_future_symptom_date(client, coordinator, gp_mail):
     """Dates in the future are refused in French."""
     client.force_login(coordinator)
-    response = client.post(reverse("mailin:convert", args=[gp_mail.pk]), convert_data(gp_mail, first_symptoms_date="2099-01-01"))
+    response = client.post(
+        reverse("mailin:convert", args=[gp_mail.pk]), convert_data(gp_mail, first_symptoms_date="2099-01-01")
+    )
     assert response.status_code == 400
     assert "ne peut pas être dans le futur" in response.content.decode()
 
@@ -319,7 +338,9 @@ def test_it_refuses_a_future_symptom_date(client, coordinator, gp_mail):
 def test_it_never_answers_500_to_garbage(field, client, coordinator, gp_mail):
     """Nonsense in any field is a French form error, not a server error."""
     client.force_login(coordinator)
-    response = client.post(reverse("mailin:convert", args=[gp_mail.pk]), convert_data(gp_mail, **{field: "'; DROP TABLE --"}))
+    response = client.post(
+        reverse("mailin:convert", args=[gp_mail.pk]), convert_data(gp_mail, **{field: "'; DROP TABLE --"})
+    )
     assert response.status_code == 400
     assert not Referral.objects.exists()
 
@@ -343,7 +364,9 @@ def test_it_shows_a_converted_mail_with_its_referral(client, coordinator, gp_mai
 
     assert reverse("coordination:referral", args=[referral.reference]) in page
     assert "Enregistrer la demande" not in page
-    assert AuditRecord.objects.filter(object_type="inbound_mail", action=AuditAction.READ, patient_id=referral.patient_id).exists()
+    assert AuditRecord.objects.filter(
+        object_type="inbound_mail", action=AuditAction.READ, patient_id=referral.patient_id
+    ).exists()
 
 
 def test_it_refuses_get_on_actions(client, coordinator, gp_mail):
@@ -389,7 +412,9 @@ def test_it_serves_a_pdf_attachment_inline_and_audits_it(client, coordinator, gp
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
-    assert AuditRecord.objects.filter(object_type="inbound_mail.attachment", object_id=str(attachment.pk), action=AuditAction.DOWNLOAD).exists()
+    assert AuditRecord.objects.filter(
+        object_type="inbound_mail.attachment", object_id=str(attachment.pk), action=AuditAction.DOWNLOAD
+    ).exists()
 
 
 def test_it_only_downloads_an_attachment_that_is_not_a_document(client, coordinator, entry_point):

@@ -71,7 +71,9 @@ def test_it_is_idempotent_when_run_again(inbox, django_capture_on_commit_callbac
     ]
 
 
-def test_it_changes_nothing_when_two_workers_read_the_same_files(inbox, entry_point, django_capture_on_commit_callbacks):
+def test_it_changes_nothing_when_two_workers_read_the_same_files(
+    inbox, entry_point, django_capture_on_commit_callbacks
+):
     """Two sources on one folder (two workers): each mail stored once, the late mover finds the file gone."""
     drop(inbox, "thunderbird_scan_report.eml", "iso8859_q_headers.eml")
     first, second = DirectoryMailbox(inbox), DirectoryMailbox(inbox)
@@ -105,7 +107,9 @@ def test_it_keeps_a_mail_stored_by_another_worker_meanwhile(entry_point, monkeyp
     assert not result.created
     assert result.mail.pk == competitor["mail"].pk
     assert (InboundMail.objects.count(), InboundAttachment.objects.count()) == (1, 1)
-    on_disk = sorted(path.relative_to(settings.MEDIA_ROOT).as_posix() for path in settings.MEDIA_ROOT.rglob("*") if path.is_file())
+    on_disk = sorted(
+        path.relative_to(settings.MEDIA_ROOT).as_posix() for path in settings.MEDIA_ROOT.rglob("*") if path.is_file()
+    )
     assert on_disk == sorted([competitor["mail"].raw.name, competitor["mail"].attachments.get().file.name])
 
 
@@ -120,7 +124,9 @@ def test_it_keeps_and_shows_unreadable_files(inbox, django_capture_on_commit_cal
     assert not list(inbox.glob("*.eml"))
 
 
-def test_it_leaves_a_file_whose_read_fails_and_reports_it(inbox, monkeypatch, django_capture_on_commit_callbacks, caplog):
+def test_it_leaves_a_file_whose_read_fails_and_reports_it(
+    inbox, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
     """A read error (disk, permissions) leaves the file where it is, counted as failed, logged."""
     drop(inbox, "thunderbird_scan_report.eml", "iso8859_q_headers.eml")
     real_read_bytes = type(inbox).read_bytes
@@ -199,7 +205,14 @@ def test_it_chooses_the_source_from_the_url(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "url", ["imap://u:p@imap.exemple.fr:143/INBOX", "pop3://u:p@pop.exemple.fr", "dir://", "imaps://imap.exemple.fr/INBOX", "imaps://u:p@h:notaport/"]
+    "url",
+    [
+        "imap://u:p@imap.exemple.fr:143/INBOX",
+        "pop3://u:p@pop.exemple.fr",
+        "dir://",
+        "imaps://imap.exemple.fr/INBOX",
+        "imaps://u:p@h:notaport/",
+    ],
 )
 def test_it_refuses_a_url_that_is_not_tls_or_incomplete(url):
     """Plain IMAP (no TLS), unknown schemes, and URLs without folder, user or valid port are refused."""

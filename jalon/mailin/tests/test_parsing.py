@@ -24,7 +24,11 @@ def test_it_reads_a_thunderbird_mail_with_a_pdf_scan_report():
     assert mail.body_text.startswith("Chère consœur, cher confrère,")
     assert "nodule spiculé de 24 mm" in mail.body_text
     [report] = mail.attachments
-    assert (report.filename, report.content_type, report.inline) == ("CR scanner thoracique.pdf", "application/pdf", False)
+    assert (report.filename, report.content_type, report.inline) == (
+        "CR scanner thoracique.pdf",
+        "application/pdf",
+        False,
+    )
     assert report.data.startswith(b"%PDF-")
 
 
@@ -183,7 +187,17 @@ def test_it_refuses_a_mail_nested_beyond_reason():
     body = b"Content-Type: text/plain\r\n\r\nfond\r\n"
     for level in reversed(range(depth)):
         boundary = f"b{level}".encode()
-        body = b"Content-Type: multipart/mixed; boundary=" + boundary + b"\r\n\r\n--" + boundary + b"\r\n" + body + b"--" + boundary + b"--\r\n"
+        body = (
+            b"Content-Type: multipart/mixed; boundary="
+            + boundary
+            + b"\r\n\r\n--"
+            + boundary
+            + b"\r\n"
+            + body
+            + b"--"
+            + boundary
+            + b"--\r\n"
+        )
     with pytest.raises(ParseError):
         parse_mail(head + body)
 
@@ -196,7 +210,10 @@ def test_it_removes_nul_characters_that_the_database_refuses():
 
 def test_it_turns_html_into_readable_text():
     """Blocks become lines, entities are decoded, scripts vanish, broken HTML does not raise."""
-    assert html_to_text("<div>Bonsoir,</div><div><br></div><div>Je vous <b>adresse</b></div><script>x()</script>") == "Bonsoir,\n\nJe vous adresse"
+    assert (
+        html_to_text("<div>Bonsoir,</div><div><br></div><div>Je vous <b>adresse</b></div><script>x()</script>")
+        == "Bonsoir,\n\nJe vous adresse"
+    )
     assert html_to_text("<p>a &amp; b &lt;c&gt;</p><p>d<br>e</p>") == "a & b <c>\n\nd\ne"
     assert html_to_text("<p>non fermé <b>gras <<<>>> &inconnu;") == "non fermé gras <<<>>> &inconnu;"
 

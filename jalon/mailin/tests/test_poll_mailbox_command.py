@@ -82,7 +82,10 @@ def test_it_says_when_a_mail_could_not_be_read(inbox, monkeypatch, django_captur
 
     monkeypatch.setattr(type(inbox), "read_bytes", read_bytes)
     err = StringIO()
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(CommandError, match="restent dans la messagerie"):
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(CommandError, match="restent dans la messagerie"),
+    ):
         call_command("poll_mailbox", stdout=StringIO(), stderr=err)
     assert "empty.eml: Permission denied" in err.getvalue()
     assert InboundMail.objects.count() == 1

@@ -7,41 +7,91 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('directory', '0001_initial'),
-        ('events', '0001_initial'),
-        ('patients', '0001_initial'),
+        ("directory", "0001_initial"),
+        ("events", "0001_initial"),
+        ("patients", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OutboxMessage',
+            name="OutboxMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('idempotency_key', models.CharField(max_length=120, unique=True)),
-                ('channel', models.CharField(choices=[('email', 'E-mail'), ('mssante', 'MSSanté'), ('sms', 'SMS'), ('in_app', 'Dans Jalon')], max_length=10, verbose_name='canal')),
-                ('recipient_address', models.CharField(max_length=254, verbose_name='destinataire')),
-                ('subject', models.CharField(max_length=200, verbose_name='objet')),
-                ('body', models.TextField(verbose_name='texte')),
-                ('status', models.CharField(choices=[('pending', 'En attente'), ('sent', 'Envoyé'), ('failed', 'Échec définitif')], default='pending', max_length=10, verbose_name='statut')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='tentatives')),
-                ('next_attempt_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('last_error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='messages', to='events.event')),
-                ('patient', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='patients.patient')),
-                ('recipient_professional', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='directory.professional')),
-                ('recipient_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("idempotency_key", models.CharField(max_length=120, unique=True)),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "E-mail"), ("mssante", "MSSanté"), ("sms", "SMS"), ("in_app", "Dans Jalon")],
+                        max_length=10,
+                        verbose_name="canal",
+                    ),
+                ),
+                ("recipient_address", models.CharField(max_length=254, verbose_name="destinataire")),
+                ("subject", models.CharField(max_length=200, verbose_name="objet")),
+                ("body", models.TextField(verbose_name="texte")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "En attente"), ("sent", "Envoyé"), ("failed", "Échec définitif")],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="tentatives")),
+                ("next_attempt_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("last_error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "event",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="messages",
+                        to="events.event",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "recipient_professional",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="directory.professional",
+                    ),
+                ),
+                (
+                    "recipient_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'message sortant',
-                'ordering': ['created_at', 'id'],
-                'indexes': [models.Index(fields=['status', 'next_attempt_at'], name='messaging_o_status_0ddb8b_idx')],
+                "verbose_name": "message sortant",
+                "ordering": ["created_at", "id"],
+                "indexes": [models.Index(fields=["status", "next_attempt_at"], name="messaging_o_status_0ddb8b_idx")],
             },
         ),
     ]

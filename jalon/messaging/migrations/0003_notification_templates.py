@@ -6,65 +6,84 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0001_initial'),
-        ('messaging', '0002_failure_handling'),
+        ("directory", "0001_initial"),
+        ("messaging", "0002_failure_handling"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='outboxmessage',
-            name='attachment_name',
+            model_name="outboxmessage",
+            name="attachment_name",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AddField(
-            model_name='outboxmessage',
-            name='attachment_path',
+            model_name="outboxmessage",
+            name="attachment_path",
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name='outboxmessage',
-            name='kind',
-            field=models.CharField(blank=True, db_index=True, max_length=60, verbose_name='type de message'),
+            model_name="outboxmessage",
+            name="kind",
+            field=models.CharField(blank=True, db_index=True, max_length=60, verbose_name="type de message"),
         ),
         migrations.AddField(
-            model_name='outboxmessage',
-            name='read_at',
+            model_name="outboxmessage",
+            name="read_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.CreateModel(
-            name='NotificationPreference',
+            name="NotificationPreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=60)),
-                ('channels', models.JSONField(blank=True, default=list)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('professional', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notification_preferences', to='directory.professional')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=60)),
+                ("channels", models.JSONField(blank=True, default=list)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "professional",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notification_preferences",
+                        to="directory.professional",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('professional', 'kind'), name='notification_preference_unique')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("professional", "kind"), name="notification_preference_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='NotificationTemplate',
+            name="NotificationTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=60, verbose_name='type de message')),
-                ('version', models.PositiveIntegerField()),
-                ('subject', models.CharField(max_length=200, verbose_name='objet')),
-                ('body', models.TextField(verbose_name='texte sécurisé (MSSanté, Jalon)')),
-                ('notice', models.TextField(verbose_name='avis court (e-mail, SMS)')),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('change_note', models.CharField(blank=True, max_length=300, verbose_name='nature de la modification')),
-                ('source', models.CharField(blank=True, max_length=300, verbose_name='source')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=60, verbose_name="type de message")),
+                ("version", models.PositiveIntegerField()),
+                ("subject", models.CharField(max_length=200, verbose_name="objet")),
+                ("body", models.TextField(verbose_name="texte sécurisé (MSSanté, Jalon)")),
+                ("notice", models.TextField(verbose_name="avis court (e-mail, SMS)")),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("change_note", models.CharField(blank=True, max_length=300, verbose_name="nature de la modification")),
+                ("source", models.CharField(blank=True, max_length=300, verbose_name="source")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'modèle de message',
-                'ordering': ['kind', '-version'],
-                'constraints': [models.UniqueConstraint(fields=('kind', 'version'), name='notification_template_version_unique')],
+                "verbose_name": "modèle de message",
+                "ordering": ["kind", "-version"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("kind", "version"), name="notification_template_version_unique")
+                ],
             },
         ),
     ]

@@ -22,8 +22,12 @@ def forwards(apps, schema_editor):  # noqa: ARG001
             kind=kind,
             version=1,
             defaults=dict(
-                subject=texts["subject"], body=texts["body"], notice=texts["notice"], published_at=now,
-                change_note="Version livrée avec Jalon", source=data["source"][:300],
+                subject=texts["subject"],
+                body=texts["body"],
+                notice=texts["notice"],
+                published_at=now,
+                change_note="Version livrée avec Jalon",
+                source=data["source"][:300],
             ),
         )
 

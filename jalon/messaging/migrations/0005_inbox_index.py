@@ -5,18 +5,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0001_initial'),
-        ('events', '0001_initial'),
-        ('messaging', '0004_notification_templates_v1'),
-        ('patients', '0001_initial'),
+        ("directory", "0001_initial"),
+        ("events", "0001_initial"),
+        ("messaging", "0004_notification_templates_v1"),
+        ("patients", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='outboxmessage',
-            index=models.Index(fields=['recipient_user', 'channel', 'read_at'], name='messaging_o_recipie_8b6c2a_idx'),
+            model_name="outboxmessage",
+            index=models.Index(fields=["recipient_user", "channel", "read_at"], name="messaging_o_recipie_8b6c2a_idx"),
         ),
     ]

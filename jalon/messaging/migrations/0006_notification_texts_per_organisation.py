@@ -6,29 +6,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0001_initial'),
-        ('messaging', '0005_inbox_index'),
+        ("directory", "0001_initial"),
+        ("messaging", "0005_inbox_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='notificationtemplate',
-            name='notification_template_version_unique',
+            model_name="notificationtemplate",
+            name="notification_template_version_unique",
         ),
         migrations.AddField(
-            model_name='notificationtemplate',
-            name='organization',
-            field=models.ForeignKey(blank=True, help_text='Vide : texte de toute la région.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='directory.organization', verbose_name='organisation'),
+            model_name="notificationtemplate",
+            name="organization",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Vide : texte de toute la région.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="directory.organization",
+                verbose_name="organisation",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notificationtemplate',
-            constraint=models.UniqueConstraint(condition=models.Q(('organization__isnull', True)), fields=('kind', 'version'), name='notification_template_version_unique'),
+            model_name="notificationtemplate",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("organization__isnull", True)),
+                fields=("kind", "version"),
+                name="notification_template_version_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notificationtemplate',
-            constraint=models.UniqueConstraint(condition=models.Q(('organization__isnull', False)), fields=('kind', 'organization', 'version'), name='notification_template_org_version_unique'),
+            model_name="notificationtemplate",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("organization__isnull", False)),
+                fields=("kind", "organization", "version"),
+                name="notification_template_org_version_unique",
+            ),
         ),
     ]

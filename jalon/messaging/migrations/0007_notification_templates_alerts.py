@@ -21,8 +21,12 @@ def forwards(apps, schema_editor):
             organization=None,
             version=1,
             defaults=dict(
-                subject=texts["subject"], body=texts["body"], notice=texts["notice"], published_at=now,
-                change_note="Version livrée avec Jalon", source=data["source"][:300],
+                subject=texts["subject"],
+                body=texts["body"],
+                notice=texts["notice"],
+                published_at=now,
+                change_note="Version livrée avec Jalon",
+                source=data["source"][:300],
             ),
         )
 

@@ -18,9 +18,17 @@ def forwards(apps, schema_editor):  # noqa: ARG001
     for kind in KINDS:
         texts = data["templates"][kind]
         NotificationTemplate.objects.get_or_create(
-            kind=kind, organization=None, version=1,
-            defaults=dict(subject=texts["subject"], body=texts["body"], notice=texts["notice"], published_at=now,
-                          change_note="Version livrée avec Jalon", source=data["source"][:300]),
+            kind=kind,
+            organization=None,
+            version=1,
+            defaults=dict(
+                subject=texts["subject"],
+                body=texts["body"],
+                notice=texts["notice"],
+                published_at=now,
+                change_note="Version livrée avec Jalon",
+                source=data["source"][:300],
+            ),
         )
 
 

@@ -13,7 +13,9 @@ def failed(submit):
     """The acknowledgment of a referral, failed for good after its last retry."""
     referral = submit().referral
     message = OutboxMessage.objects.get(event__referral=referral, channel="email")
-    OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxStatus.FAILED, attempts=8, last_error="Connection refused")
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        status=OutboxStatus.FAILED, attempts=8, last_error="Connection refused"
+    )
     message.refresh_from_db()
     return referral, message
 

@@ -42,11 +42,15 @@ def hostile_texts(code: str) -> dict[str, str]:
 def everywhere(db):
     """A professional reachable on every channel (secure mail, e-mail, mobile, a login), all chosen."""
     user = UserFactory(
-        role=Role.COORDINATOR, professional__mssante_address="dr.partout@mssante.fr", professional__email="dr.partout@exemple.fr",
+        role=Role.COORDINATOR,
+        professional__mssante_address="dr.partout@mssante.fr",
+        professional__email="dr.partout@exemple.fr",
         professional__phone="06 12 34 56 78",
     )
     for code in KINDS:
-        NotificationPreference.objects.create(professional=user.professional, kind=code, channels=list(CHOOSABLE_CHANNELS))
+        NotificationPreference.objects.create(
+            professional=user.professional, kind=code, channels=list(CHOOSABLE_CHANNELS)
+        )
     return user.professional
 
 
@@ -113,7 +117,9 @@ def test_a_text_written_past_the_checks_still_sends_no_clinical_value_in_clear(c
 def test_an_organisations_text_written_past_the_checks_is_held_to_the_same_rule(everywhere, submit, cpts):
     """The rule holds for an organisation's own text too (the rendering, not the page, enforces it)."""
     code = "referral.accepted"
-    NotificationTemplate.objects.create(kind=code, organization=cpts, version=1, published_at=timezone.now(), **hostile_texts(code))
+    NotificationTemplate.objects.create(
+        kind=code, organization=cpts, version=1, published_at=timezone.now(), **hostile_texts(code)
+    )
     referral = submit().referral
     event = event_record(actor=Actor.system(), kind=code, patient_id=referral.patient_id, referral_id=referral.pk)
     notify(kind=code, event=event, recipients=[everywhere], values=all_values(code))

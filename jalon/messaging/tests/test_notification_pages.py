@@ -51,9 +51,19 @@ def test_it_publishes_a_new_version_used_by_the_next_messages(client, admin_user
     assert (template.version, template.created_by_id, template.change_note) == (2, admin_user.pk, "Ton plus direct")
 
     referral = submit().referral
-    event = event_record(actor=Actor.system(), kind="referral.accepted", patient_id=referral.patient_id, referral_id=referral.pk)
-    notify(kind="referral.accepted", event=event, recipients=[referral.referrer], values={"reference": referral.reference, "guichet": "CPTS"})
-    assert OutboxMessage.objects.get(event=event, channel=Channel.EMAIL).subject == f"Demande {referral.reference} acceptée par CPTS"
+    event = event_record(
+        actor=Actor.system(), kind="referral.accepted", patient_id=referral.patient_id, referral_id=referral.pk
+    )
+    notify(
+        kind="referral.accepted",
+        event=event,
+        recipients=[referral.referrer],
+        values={"reference": referral.reference, "guichet": "CPTS"},
+    )
+    assert (
+        OutboxMessage.objects.get(event=event, channel=Channel.EMAIL).subject
+        == f"Demande {referral.reference} acceptée par CPTS"
+    )
 
 
 @pytest.mark.parametrize(
@@ -111,6 +121,8 @@ def test_it_shows_the_inbox_marks_it_read_and_audits_it(client, submit, gp):
     assert "Notifications (1)" in home
     page = client.get(reverse("notifications:inbox")).content.decode()
     assert referral.patient.display_name in page and "nouveau" in page
-    assert AuditRecord.objects.filter(actor=gp, object_type="notification.inbox", patient_id=referral.patient_id).exists()
+    assert AuditRecord.objects.filter(
+        actor=gp, object_type="notification.inbox", patient_id=referral.patient_id
+    ).exists()
     assert not OutboxMessage.objects.filter(recipient_user=gp, channel=Channel.IN_APP, read_at__isnull=True).exists()
     assert "Notifications (1)" not in client.get(reverse("notifications:inbox")).content.decode()

@@ -52,7 +52,9 @@ def hospital_manager(hospital):
 
 def accepted_message(referral) -> OutboxMessage:
     event = event_record(actor=Actor.system(), kind=KIND, patient_id=referral.patient_id, referral_id=referral.pk)
-    notify(kind=KIND, event=event, recipients=[referral.referrer], values={"reference": referral.reference, "guichet": "G"})
+    notify(
+        kind=KIND, event=event, recipients=[referral.referrer], values={"reference": referral.reference, "guichet": "G"}
+    )
     return OutboxMessage.objects.get(event=event, channel=Channel.EMAIL)
 
 
@@ -166,8 +168,17 @@ def test_it_refuses_bad_input_on_the_organisations_page(client, manager, cpts):
 @pytest.mark.parametrize("field", ["subject", "body", "notice"])
 @pytest.mark.parametrize(
     "link",
-    ["https://evil.example.com/login", "exemple.fr/x", "www.exemple.fr", "contact@cpts-nord.fr", "http://jalon.example.org/aide/",
-     "https://jalon.example.org.evil.fr/", "https://jalon.example.org@evil.fr/", "javascript:alert(1)", "10.0.0.1/x"],
+    [
+        "https://evil.example.com/login",
+        "exemple.fr/x",
+        "www.exemple.fr",
+        "contact@cpts-nord.fr",
+        "http://jalon.example.org/aide/",
+        "https://jalon.example.org.evil.fr/",
+        "https://jalon.example.org@evil.fr/",
+        "javascript:alert(1)",
+        "10.0.0.1/x",
+    ],
 )
 def test_it_refuses_a_link_to_another_site_in_any_text(client, manager, cpts, field, link):
     """A link elsewhere than Jalon (even a bare domain, or Jalon's name over plain http) is refused in
@@ -204,7 +215,9 @@ def test_it_accepts_jalons_own_address(client, manager, cpts):
 def test_the_service_refuses_a_link_whatever_the_page(admin_user):
     """The publishing service runs the same check (no page can skip it)."""
     with pytest.raises(ValidationError) as error:
-        notification_template_publish(actor=Actor(user=admin_user), kind=KIND, **texts(notice="Jalon : voir bit.ly/abc"))
+        notification_template_publish(
+            actor=Actor(user=admin_user), kind=KIND, **texts(notice="Jalon : voir bit.ly/abc")
+        )
     assert "bit.ly/abc" in str(error.value)
 
 
@@ -226,14 +239,21 @@ def test_every_shipped_text_passes_the_link_check(db, code):
 # --- Publication audited and announced ---------------------------------------------------------------
 
 
-def test_it_audits_a_publication_and_tells_the_other_managers_of_the_organisation(client, manager, other_manager, hospital_manager, cpts):
+def test_it_audits_a_publication_and_tells_the_other_managers_of_the_organisation(
+    client, manager, other_manager, hospital_manager, cpts
+):
     """One audit record by the author; an in-app message to the CPTS's other manager, none to the author
     nor to the hospital's manager."""
     client.force_login(manager)
     client.post(org_url(cpts.pk), {**texts(), "action": "publish"})
     template = NotificationTemplate.objects.get(organization=cpts, kind=KIND)
     record = AuditRecord.objects.get(object_type="notification_template.published")
-    assert (record.actor_id, record.action, record.object_id, record.patient_id) == (manager.pk, AuditAction.CREATE, str(template.pk), None)
+    assert (record.actor_id, record.action, record.object_id, record.patient_id) == (
+        manager.pk,
+        AuditAction.CREATE,
+        str(template.pk),
+        None,
+    )
     told = OutboxMessage.objects.filter(kind="notification_template.published", channel=Channel.IN_APP)
     assert list(told.values_list("recipient_user_id", flat=True)) == [other_manager.pk]
     assert "Demande acceptée" in told.get().subject and "Texte de la CPTS" in told.get().body
@@ -261,7 +281,9 @@ def test_the_hospitals_manager_does_not_see_the_cpts_publication(client, manager
 def test_a_region_wide_publication_is_told_to_every_manager(admin_user, manager, hospital_manager):
     """The admin's region-wide text is announced to the managers of every organisation."""
     notification_template_publish(actor=Actor(user=admin_user), kind=KIND, **texts())
-    told = set(OutboxMessage.objects.filter(kind="notification_template.published").values_list("recipient_user_id", flat=True))
+    told = set(
+        OutboxMessage.objects.filter(kind="notification_template.published").values_list("recipient_user_id", flat=True)
+    )
     assert {manager.pk, hospital_manager.pk} <= told and admin_user.pk not in told
 
 

@@ -11,23 +11,38 @@ from jalon.messaging.notify import chosen_channels, notify
 from jalon.messaging.services import notification_preferences_set, outbox_deliver
 from jalon.testing.factories import ProfessionalFactory, UserFactory
 
-VALUES = {"reference": "JAL-2026-000042", "guichet": "Numéro unique cancer", "patient": "LEFÈVRE Jeanne, née le 12/03/1956"}
+VALUES = {
+    "reference": "JAL-2026-000042",
+    "guichet": "Numéro unique cancer",
+    "patient": "LEFÈVRE Jeanne, née le 12/03/1956",
+}
 
 
 @pytest.fixture
 def event(submit):
     referral = submit().referral
-    return event_record(actor=Actor.system(), kind="referral.accepted", patient_id=referral.patient_id, referral_id=referral.pk)
+    return event_record(
+        actor=Actor.system(), kind="referral.accepted", patient_id=referral.patient_id, referral_id=referral.pk
+    )
 
 
 def messages_for(professional):
-    return {m.channel: m for m in OutboxMessage.objects.filter(recipient_professional=professional, kind="referral.accepted")}
+    return {
+        m.channel: m
+        for m in OutboxMessage.objects.filter(recipient_professional=professional, kind="referral.accepted")
+    }
 
 
 def test_it_prefers_secure_mail_when_the_professional_has_an_address(event):
     """With an MSSanté address and no choice of theirs: secure mail (full text), plus the copy in Jalon."""
     user = UserFactory(professional__mssante_address="claire.martin@medecin.mssante.fr")
-    notify(kind="referral.accepted", event=event, recipients=[user.professional], values=VALUES, link_path="/mes-patients/x/")
+    notify(
+        kind="referral.accepted",
+        event=event,
+        recipients=[user.professional],
+        values=VALUES,
+        link_path="/mes-patients/x/",
+    )
     sent = messages_for(user.professional)
     assert set(sent) == {Channel.MSSANTE, Channel.IN_APP}
     assert "LEFÈVRE Jeanne" in sent[Channel.MSSANTE].body
@@ -48,7 +63,9 @@ def test_it_sends_only_a_notice_by_plain_email(event):
 
 def test_it_follows_the_professionals_choice_of_channels(event):
     """A GP who chose SMS and e-mail for this kind gets both notices, no secure mail; SMS needs a mobile."""
-    professional = ProfessionalFactory(email="dr.sms@exemple.fr", mssante_address="dr.sms@medecin.mssante.fr", phone="+33612345678")
+    professional = ProfessionalFactory(
+        email="dr.sms@exemple.fr", mssante_address="dr.sms@medecin.mssante.fr", phone="+33612345678"
+    )
     notification_preferences_set(professional=professional, choices={"referral.accepted": [Channel.SMS, Channel.EMAIL]})
     notify(kind="referral.accepted", event=event, recipients=[professional], values=VALUES)
     sent = messages_for(professional)
@@ -81,12 +98,21 @@ def test_it_joins_the_letter_to_secure_mail_only(event, tmp_path, settings):
     path = default_storage.save("letters/test/courrier.pdf", ContentFile(b"%PDF-1.4 courrier"))
     secure = ProfessionalFactory(mssante_address="dr.sure@medecin.mssante.fr")
     plain = ProfessionalFactory(email="dr.simple@exemple.fr")
-    notify(kind="referral.accepted", event=event, recipients=[secure, plain], values=VALUES, attachment_path=path, attachment_name="courrier.pdf")
+    notify(
+        kind="referral.accepted",
+        event=event,
+        recipients=[secure, plain],
+        values=VALUES,
+        attachment_path=path,
+        attachment_name="courrier.pdf",
+    )
     mail.outbox.clear()
     for message in OutboxMessage.objects.filter(kind="referral.accepted", recipient_professional__in=[secure, plain]):
         assert outbox_deliver(message_id=message.pk) == OutboxStatus.SENT
     by_address = {email.to[0]: email for email in mail.outbox}
-    assert by_address["dr.sure@medecin.mssante.fr"].attachments == [("courrier.pdf", b"%PDF-1.4 courrier", "application/pdf")]
+    assert by_address["dr.sure@medecin.mssante.fr"].attachments == [
+        ("courrier.pdf", b"%PDF-1.4 courrier", "application/pdf")
+    ]
     assert by_address["dr.simple@exemple.fr"].attachments == []
 
 

@@ -73,13 +73,29 @@ PERMANENT = {
         None,
         "Texte trop long pour un SMS",
     ),
-    "invalid e-mail address": (dict(recipient_address="claire.martin@"), None, "Adresse électronique du destinataire invalide"),
+    "invalid e-mail address": (
+        dict(recipient_address="claire.martin@"),
+        None,
+        "Adresse électronique du destinataire invalide",
+    ),
     "missing e-mail address": (dict(recipient_address=""), None, "invalide ou absente"),
-    "invalid MSSanté address": (dict(channel="mssante", recipient_address="pas une adresse"), None, "invalide ou absente"),
-    "invalid phone number": (dict(channel="sms", recipient_address="12"), None, "Numéro de téléphone du destinataire invalide"),
+    "invalid MSSanté address": (
+        dict(channel="mssante", recipient_address="pas une adresse"),
+        None,
+        "invalide ou absente",
+    ),
+    "invalid phone number": (
+        dict(channel="sms", recipient_address="12"),
+        None,
+        "Numéro de téléphone du destinataire invalide",
+    ),
     "missing phone number": (dict(channel="sms", recipient_address=""), None, "invalide ou absent"),
     "SMTP 5xx recipient refusal": ({}, RECIPIENT_UNKNOWN, "550 5.1.1 User unknown"),
-    "SMTP 5xx message refusal": ({}, smtplib.SMTPDataError(554, b"5.7.1 Message rejected"), "554 5.7.1 Message rejected"),
+    "SMTP 5xx message refusal": (
+        {},
+        smtplib.SMTPDataError(554, b"5.7.1 Message rejected"),
+        "554 5.7.1 Message rejected",
+    ),
 }
 
 TRANSIENT = {
@@ -92,7 +108,9 @@ TRANSIENT = {
 
 
 @pytest.mark.parametrize(("overrides", "smtp_error", "reason"), PERMANENT.values(), ids=PERMANENT.keys())
-def test_a_permanent_error_fails_at_the_first_attempt_with_its_reason(db, locmem_sms, smtp_raises, overrides, smtp_error, reason):
+def test_a_permanent_error_fails_at_the_first_attempt_with_its_reason(
+    db, locmem_sms, smtp_raises, overrides, smtp_error, reason
+):
     """A permanent error fails the message at once, records its reason, and is never tried again."""
     with time_machine.travel(T0, tick=False) as traveller:
         message = _enqueue(**overrides)
@@ -162,7 +180,9 @@ def test_a_recipient_refusal_is_permanent_only_when_every_code_is_5xx():
     ],
     ids=["unknown channel", "invalid address", "SMTP 5xx recipient refusal"],
 )
-def test_a_permanent_error_is_shown_as_a_definitive_failure(client, coordinator, submit, smtp_raises, change, smtp_error, reason):
+def test_a_permanent_error_is_shown_as_a_definitive_failure(
+    client, coordinator, submit, smtp_raises, change, smtp_error, reason
+):
     """The coordinator's worklist shows the failure with its reason after one attempt, and « Pris en compte » clears it."""
     referral = submit().referral
     message = OutboxMessage.objects.get(event__referral=referral, channel="email")
@@ -214,7 +234,9 @@ def _imported_modules(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("path", sorted(Path(services.__file__).parents[1].glob("*/services.py")), ids=lambda p: p.parent.name)
+@pytest.mark.parametrize(
+    "path", sorted(Path(services.__file__).parents[1].glob("*/services.py")), ids=lambda p: p.parent.name
+)
 def test_a_service_never_imports_the_worker_tasks(path):
     """No services module imports a tasks module: services announce work through signals (e.g. outbox_message_queued)."""
     imported = _imported_modules(path)

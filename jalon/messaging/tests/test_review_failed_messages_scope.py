@@ -17,7 +17,9 @@ def test_a_coordinator_elsewhere_cannot_see_or_handle_the_failed_message_of_anot
     referral's failed message must stay the CPTS's, neither listed nor « pris en compte » by the hospital."""
     cpts_referral = submit().referral
     message = OutboxMessage.objects.get(event__referral=cpts_referral, channel="email")
-    OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxStatus.FAILED, attempts=8, last_error="Connection refused")
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        status=OutboxStatus.FAILED, attempts=8, last_error="Connection refused"
+    )
     submit(
         user=coordinator_elsewhere,
         actor=Actor(user=coordinator_elsewhere, ip_address="127.0.0.1"),

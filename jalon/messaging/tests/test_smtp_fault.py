@@ -123,10 +123,15 @@ def test_a_recipient_the_server_refuses_for_good_fails_at_once(db, smtp_server):
     smtp_server.start()
     with time_machine.travel(T0, tick=False):
         for key, address in (("unknown", "inconnu@exemple.fr"), ("busy", "pleine@exemple.fr")):
-            message = outbox_enqueue(idempotency_key=key, channel="email", recipient_address=address, subject="Jalon", body="Bonjour")
+            message = outbox_enqueue(
+                idempotency_key=key, channel="email", recipient_address=address, subject="Jalon", body="Bonjour"
+            )
             outbox_deliver(message_id=message.pk)
 
-    unknown, busy = OutboxMessage.objects.get(idempotency_key="unknown"), OutboxMessage.objects.get(idempotency_key="busy")
+    unknown, busy = (
+        OutboxMessage.objects.get(idempotency_key="unknown"),
+        OutboxMessage.objects.get(idempotency_key="busy"),
+    )
     assert (unknown.status, unknown.attempts) == (OutboxStatus.FAILED, 1)
     assert "550 5.1.1 User unknown" in unknown.last_error
     assert (busy.status, busy.attempts) == (OutboxStatus.PENDING, 1)

@@ -33,7 +33,9 @@ def test_it_refuses_a_variable_of_another_kind():
         check_text("Motif : {motif}", ACCEPTED, secure=True, label="Texte sécurisé")
 
 
-@pytest.mark.parametrize("text", ["Demande {reference", "Demande reference}", "{reference.upper}", "{reference!r}", "{reference:>20}", "{}"])
+@pytest.mark.parametrize(
+    "text", ["Demande {reference", "Demande reference}", "{reference.upper}", "{reference!r}", "{reference:>20}", "{}"]
+)
 def test_it_refuses_malformed_placeholders_in_french(text):
     """Unclosed braces, attribute access, conversions and format specs are not variables."""
     with pytest.raises(ValidationError) as error:

@@ -7,185 +7,444 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('patients', '0001_initial'),
-        ('referrals', '0003_referral_alarm_signs'),
+        ("patients", "0001_initial"),
+        ("referrals", "0003_referral_alarm_signs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AlertPolicy',
+            name="AlertPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(unique=True)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('warning_horizon_hours', models.PositiveIntegerField(default=24, verbose_name="prévenir avant l'échéance (heures)")),
-                ('escalation_after_hours', models.PositiveIntegerField(default=48, verbose_name='escalader après retard de (heures)')),
-                ('lost_to_follow_up_days', models.PositiveIntegerField(default=14, verbose_name='perdu de vue sans événement depuis (jours)')),
-                ('source', models.CharField(blank=True, max_length=300, verbose_name='source')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField(unique=True)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "warning_horizon_hours",
+                    models.PositiveIntegerField(default=24, verbose_name="prévenir avant l'échéance (heures)"),
+                ),
+                (
+                    "escalation_after_hours",
+                    models.PositiveIntegerField(default=48, verbose_name="escalader après retard de (heures)"),
+                ),
+                (
+                    "lost_to_follow_up_days",
+                    models.PositiveIntegerField(default=14, verbose_name="perdu de vue sans événement depuis (jours)"),
+                ),
+                ("source", models.CharField(blank=True, max_length=300, verbose_name="source")),
             ],
             options={
-                'ordering': ['-version'],
+                "ordering": ["-version"],
             },
         ),
         migrations.CreateModel(
-            name='MilestoneTemplate',
+            name="MilestoneTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, verbose_name='code')),
-                ('label', models.CharField(max_length=200, verbose_name='libellé')),
-                ('order', models.PositiveSmallIntegerField(verbose_name='ordre')),
-                ('phase', models.CharField(choices=[('diagnosis', 'Diagnostic'), ('treatment', 'Traitement'), ('return', 'Retour au médecin traitant')], default='diagnosis', max_length=16, verbose_name='phase')),
-                ('branch', models.CharField(blank=True, choices=[('', 'Toujours'), ('malignant', 'Si cancer confirmé'), ('not_malignant', 'Si non malin')], default='', max_length=16, verbose_name='branche')),
-                ('responsible_role', models.CharField(choices=[('coordinator', 'Coordination'), ('specialist', 'Médecin spécialiste'), ('radiologist', 'Radiologue'), ('pathologist', 'Anatomopathologiste'), ('surgeon', 'Chirurgien'), ('oncologist', 'Oncologue'), ('tumour_board', 'RCP'), ('gp', 'Médecin traitant')], max_length=20, verbose_name='responsable')),
-                ('required', models.BooleanField(default=True, verbose_name='obligatoire')),
-                ('depends_on', models.JSONField(blank=True, default=list, verbose_name='dépend de')),
-                ('reference_code', models.CharField(blank=True, max_length=40, verbose_name='délai compté depuis')),
-                ('target_amount', models.PositiveIntegerField(blank=True, null=True, verbose_name='délai cible')),
-                ('target_unit', models.CharField(blank=True, choices=[('hours', 'heures'), ('days', 'jours calendaires'), ('working_days', 'jours ouvrés'), ('working_hours', 'heures ouvrées')], max_length=16, verbose_name='unité')),
-                ('source', models.CharField(blank=True, max_length=300, verbose_name='source')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(max_length=40, verbose_name="code")),
+                ("label", models.CharField(max_length=200, verbose_name="libellé")),
+                ("order", models.PositiveSmallIntegerField(verbose_name="ordre")),
+                (
+                    "phase",
+                    models.CharField(
+                        choices=[
+                            ("diagnosis", "Diagnostic"),
+                            ("treatment", "Traitement"),
+                            ("return", "Retour au médecin traitant"),
+                        ],
+                        default="diagnosis",
+                        max_length=16,
+                        verbose_name="phase",
+                    ),
+                ),
+                (
+                    "branch",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Toujours"),
+                            ("malignant", "Si cancer confirmé"),
+                            ("not_malignant", "Si non malin"),
+                        ],
+                        default="",
+                        max_length=16,
+                        verbose_name="branche",
+                    ),
+                ),
+                (
+                    "responsible_role",
+                    models.CharField(
+                        choices=[
+                            ("coordinator", "Coordination"),
+                            ("specialist", "Médecin spécialiste"),
+                            ("radiologist", "Radiologue"),
+                            ("pathologist", "Anatomopathologiste"),
+                            ("surgeon", "Chirurgien"),
+                            ("oncologist", "Oncologue"),
+                            ("tumour_board", "RCP"),
+                            ("gp", "Médecin traitant"),
+                        ],
+                        max_length=20,
+                        verbose_name="responsable",
+                    ),
+                ),
+                ("required", models.BooleanField(default=True, verbose_name="obligatoire")),
+                ("depends_on", models.JSONField(blank=True, default=list, verbose_name="dépend de")),
+                ("reference_code", models.CharField(blank=True, max_length=40, verbose_name="délai compté depuis")),
+                ("target_amount", models.PositiveIntegerField(blank=True, null=True, verbose_name="délai cible")),
+                (
+                    "target_unit",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("hours", "heures"),
+                            ("days", "jours calendaires"),
+                            ("working_days", "jours ouvrés"),
+                            ("working_hours", "heures ouvrées"),
+                        ],
+                        max_length=16,
+                        verbose_name="unité",
+                    ),
+                ),
+                ("source", models.CharField(blank=True, max_length=300, verbose_name="source")),
             ],
             options={
-                'ordering': ['template_version', 'order'],
+                "ordering": ["template_version", "order"],
             },
         ),
         migrations.CreateModel(
-            name='PathwayTemplate',
+            name="PathwayTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('lung', 'Poumon'), ('pancreas_biliary', 'Pancréas et voies biliaires'), ('liver', 'Foie'), ('digestive', 'Digestif'), ('breast', 'Sein'), ('lymphoma', 'Lymphome'), ('thyroid', 'Thyroïde'), ('glioblastoma', 'Glioblastome'), ('generic', 'Générique')], max_length=32, unique=True, verbose_name='type de parcours')),
-                ('name', models.CharField(max_length=200, verbose_name='nom')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("lung", "Poumon"),
+                            ("pancreas_biliary", "Pancréas et voies biliaires"),
+                            ("liver", "Foie"),
+                            ("digestive", "Digestif"),
+                            ("breast", "Sein"),
+                            ("lymphoma", "Lymphome"),
+                            ("thyroid", "Thyroïde"),
+                            ("glioblastoma", "Glioblastome"),
+                            ("generic", "Générique"),
+                        ],
+                        max_length=32,
+                        unique=True,
+                        verbose_name="type de parcours",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="nom")),
             ],
             options={
-                'verbose_name': 'modèle de parcours',
-                'ordering': ['name'],
+                "verbose_name": "modèle de parcours",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Pathway',
+            name="Pathway",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('priority', models.CharField(choices=[('P1', 'P1 – très urgent'), ('P2', 'P2 – urgent'), ('P3', 'P3 – habituel')], max_length=2, verbose_name='priorité')),
-                ('status', models.CharField(choices=[('active', 'En cours'), ('closed', 'Clôturé')], db_index=True, default='active', max_length=10, verbose_name='statut')),
-                ('outcome', models.CharField(blank=True, choices=[('', 'Diagnostic en cours'), ('malignant', 'Cancer confirmé'), ('not_malignant', 'Non malin')], default='', max_length=16, verbose_name='issue du diagnostic')),
-                ('department', models.CharField(blank=True, help_text='Department whose working calendar applies.', max_length=3)),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='débuté le')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='clôturé le')),
-                ('last_activity_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='dernière activité')),
-                ('lost_to_follow_up', models.BooleanField(default=False, verbose_name='perdu de vue')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pathways', to='patients.patient')),
-                ('referral', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='pathway', to='referrals.referral')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[("P1", "P1 – très urgent"), ("P2", "P2 – urgent"), ("P3", "P3 – habituel")],
+                        max_length=2,
+                        verbose_name="priorité",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "En cours"), ("closed", "Clôturé")],
+                        db_index=True,
+                        default="active",
+                        max_length=10,
+                        verbose_name="statut",
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Diagnostic en cours"),
+                            ("malignant", "Cancer confirmé"),
+                            ("not_malignant", "Non malin"),
+                        ],
+                        default="",
+                        max_length=16,
+                        verbose_name="issue du diagnostic",
+                    ),
+                ),
+                (
+                    "department",
+                    models.CharField(blank=True, help_text="Department whose working calendar applies.", max_length=3),
+                ),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="débuté le")),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="clôturé le")),
+                (
+                    "last_activity_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="dernière activité"
+                    ),
+                ),
+                ("lost_to_follow_up", models.BooleanField(default=False, verbose_name="perdu de vue")),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="pathways", to="patients.patient"
+                    ),
+                ),
+                (
+                    "referral",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="pathway", to="referrals.referral"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'parcours',
-                'ordering': ['-started_at'],
+                "verbose_name": "parcours",
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='Milestone',
+            name="Milestone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40)),
-                ('label', models.CharField(max_length=200, verbose_name='jalon')),
-                ('order', models.PositiveSmallIntegerField()),
-                ('status', models.CharField(choices=[('pending', 'À faire'), ('done', 'Fait'), ('skipped', 'Sans objet')], default='pending', max_length=10, verbose_name='statut')),
-                ('due_at', models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='échéance')),
-                ('planned_at', models.DateTimeField(blank=True, help_text='Appointment date, once booked.', null=True, verbose_name='prévu le')),
-                ('done_at', models.DateTimeField(blank=True, null=True, verbose_name='réalisé le')),
-                ('note', models.TextField(blank=True, verbose_name='commentaire')),
-                ('appointment_reference', models.CharField(blank=True, max_length=200, verbose_name='rendez-vous lié')),
-                ('document', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='referrals.referraldocument')),
-                ('done_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('template', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='pathways.milestonetemplate')),
-                ('pathway', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='milestones', to='pathways.pathway')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(max_length=40)),
+                ("label", models.CharField(max_length=200, verbose_name="jalon")),
+                ("order", models.PositiveSmallIntegerField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "À faire"), ("done", "Fait"), ("skipped", "Sans objet")],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("due_at", models.DateTimeField(blank=True, db_index=True, null=True, verbose_name="échéance")),
+                (
+                    "planned_at",
+                    models.DateTimeField(
+                        blank=True, help_text="Appointment date, once booked.", null=True, verbose_name="prévu le"
+                    ),
+                ),
+                ("done_at", models.DateTimeField(blank=True, null=True, verbose_name="réalisé le")),
+                ("note", models.TextField(blank=True, verbose_name="commentaire")),
+                ("appointment_reference", models.CharField(blank=True, max_length=200, verbose_name="rendez-vous lié")),
+                (
+                    "document",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="referrals.referraldocument",
+                    ),
+                ),
+                (
+                    "done_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "template",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="pathways.milestonetemplate"
+                    ),
+                ),
+                (
+                    "pathway",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="milestones", to="pathways.pathway"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pathway', 'order'],
+                "ordering": ["pathway", "order"],
             },
         ),
         migrations.CreateModel(
-            name='Alert',
+            name="Alert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=120, unique=True)),
-                ('kind', models.CharField(choices=[('due_soon', 'Échéance proche'), ('overdue', 'En retard'), ('lost_to_follow_up', 'Perdu de vue')], max_length=20, verbose_name='type')),
-                ('due_at', models.DateTimeField(blank=True, null=True, verbose_name='échéance')),
-                ('raised_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='levée le')),
-                ('escalated_at', models.DateTimeField(blank=True, null=True, verbose_name='escaladée le')),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True, verbose_name='prise en compte le')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('acknowledged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('milestone', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='alerts', to='pathways.milestone')),
-                ('pathway', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='alerts', to='pathways.pathway')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=120, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("due_soon", "Échéance proche"),
+                            ("overdue", "En retard"),
+                            ("lost_to_follow_up", "Perdu de vue"),
+                        ],
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                ("due_at", models.DateTimeField(blank=True, null=True, verbose_name="échéance")),
+                ("raised_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="levée le")),
+                ("escalated_at", models.DateTimeField(blank=True, null=True, verbose_name="escaladée le")),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True, verbose_name="prise en compte le")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "acknowledged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "milestone",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="alerts",
+                        to="pathways.milestone",
+                    ),
+                ),
+                (
+                    "pathway",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="alerts", to="pathways.pathway"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-raised_at', '-id'],
+                "ordering": ["-raised_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='PathwayTemplateVersion',
+            name="PathwayTemplateVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('change_note', models.TextField(blank=True, verbose_name='nature de la modification')),
-                ('source', models.TextField(blank=True, verbose_name='source')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('template', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='pathways.pathwaytemplate')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField()),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("change_note", models.TextField(blank=True, verbose_name="nature de la modification")),
+                ("source", models.TextField(blank=True, verbose_name="source")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "template",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="versions",
+                        to="pathways.pathwaytemplate",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'version de modèle de parcours',
-                'ordering': ['template', '-version'],
+                "verbose_name": "version de modèle de parcours",
+                "ordering": ["template", "-version"],
             },
         ),
         migrations.AddField(
-            model_name='pathway',
-            name='template_version',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pathways', to='pathways.pathwaytemplateversion'),
+            model_name="pathway",
+            name="template_version",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="pathways",
+                to="pathways.pathwaytemplateversion",
+            ),
         ),
         migrations.AddField(
-            model_name='milestonetemplate',
-            name='template_version',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='milestones', to='pathways.pathwaytemplateversion'),
+            model_name="milestonetemplate",
+            name="template_version",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="milestones",
+                to="pathways.pathwaytemplateversion",
+            ),
         ),
         migrations.CreateModel(
-            name='Task',
+            name="Task",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(max_length=300, verbose_name='tâche')),
-                ('responsible_role', models.CharField(choices=[('coordinator', 'Coordination'), ('specialist', 'Médecin spécialiste'), ('radiologist', 'Radiologue'), ('pathologist', 'Anatomopathologiste'), ('surgeon', 'Chirurgien'), ('oncologist', 'Oncologue'), ('tumour_board', 'RCP'), ('gp', 'Médecin traitant')], default='coordinator', max_length=20, verbose_name='responsable')),
-                ('due_at', models.DateTimeField(blank=True, null=True, verbose_name='échéance')),
-                ('done_at', models.DateTimeField(blank=True, null=True, verbose_name='faite le')),
-                ('source', models.CharField(blank=True, max_length=200, verbose_name='origine')),
-                ('done_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('pathway', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tasks', to='pathways.pathway')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("label", models.CharField(max_length=300, verbose_name="tâche")),
+                (
+                    "responsible_role",
+                    models.CharField(
+                        choices=[
+                            ("coordinator", "Coordination"),
+                            ("specialist", "Médecin spécialiste"),
+                            ("radiologist", "Radiologue"),
+                            ("pathologist", "Anatomopathologiste"),
+                            ("surgeon", "Chirurgien"),
+                            ("oncologist", "Oncologue"),
+                            ("tumour_board", "RCP"),
+                            ("gp", "Médecin traitant"),
+                        ],
+                        default="coordinator",
+                        max_length=20,
+                        verbose_name="responsable",
+                    ),
+                ),
+                ("due_at", models.DateTimeField(blank=True, null=True, verbose_name="échéance")),
+                ("done_at", models.DateTimeField(blank=True, null=True, verbose_name="faite le")),
+                ("source", models.CharField(blank=True, max_length=200, verbose_name="origine")),
+                (
+                    "done_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "pathway",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="tasks", to="pathways.pathway"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pathway', 'due_at', 'id'],
+                "ordering": ["pathway", "due_at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='milestone',
-            index=models.Index(fields=['status', 'due_at'], name='pathways_mi_status_c0329b_idx'),
+            model_name="milestone",
+            index=models.Index(fields=["status", "due_at"], name="pathways_mi_status_c0329b_idx"),
         ),
         migrations.AddConstraint(
-            model_name='milestone',
-            constraint=models.UniqueConstraint(fields=('pathway', 'code'), name='milestone_code_unique'),
+            model_name="milestone",
+            constraint=models.UniqueConstraint(fields=("pathway", "code"), name="milestone_code_unique"),
         ),
         migrations.AddIndex(
-            model_name='alert',
-            index=models.Index(fields=['acknowledged_at', 'kind'], name='pathways_al_acknowl_520f49_idx'),
+            model_name="alert",
+            index=models.Index(fields=["acknowledged_at", "kind"], name="pathways_al_acknowl_520f49_idx"),
         ),
         migrations.AddConstraint(
-            model_name='pathwaytemplateversion',
-            constraint=models.UniqueConstraint(fields=('template', 'version'), name='template_version_unique'),
+            model_name="pathwaytemplateversion",
+            constraint=models.UniqueConstraint(fields=("template", "version"), name="template_version_unique"),
         ),
         migrations.AddConstraint(
-            model_name='milestonetemplate',
-            constraint=models.UniqueConstraint(fields=('template_version', 'code'), name='milestone_template_code_unique'),
+            model_name="milestonetemplate",
+            constraint=models.UniqueConstraint(
+                fields=("template_version", "code"), name="milestone_template_code_unique"
+            ),
         ),
     ]

@@ -107,7 +107,9 @@ def load(apps, schema_editor):  # noqa: ARG001
     data = json.loads(DATA.read_text(encoding="utf-8"))
     now = timezone.now()
     for template_data in check(data):
-        template, _created = PathwayTemplate.objects.get_or_create(kind=template_data["kind"], defaults={"name": template_data["name"]})
+        template, _created = PathwayTemplate.objects.get_or_create(
+            kind=template_data["kind"], defaults={"name": template_data["name"]}
+        )
         if PathwayTemplateVersion.objects.filter(template=template, version=1).exists():
             continue
         version = PathwayTemplateVersion.objects.create(

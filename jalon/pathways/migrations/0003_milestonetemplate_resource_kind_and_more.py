@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pathways', '0002_templates_v1'),
+        ("pathways", "0002_templates_v1"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='milestonetemplate',
-            name='resource_kind',
-            field=models.CharField(blank=True, max_length=20, verbose_name='ressource à réserver'),
+            model_name="milestonetemplate",
+            name="resource_kind",
+            field=models.CharField(blank=True, max_length=20, verbose_name="ressource à réserver"),
         ),
         migrations.AddField(
-            model_name='milestonetemplate',
-            name='same_day_group',
-            field=models.CharField(blank=True, max_length=40, verbose_name='même jour que'),
+            model_name="milestonetemplate",
+            name="same_day_group",
+            field=models.CharField(blank=True, max_length=40, verbose_name="même jour que"),
         ),
     ]

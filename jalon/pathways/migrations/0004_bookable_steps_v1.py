@@ -8,8 +8,13 @@ l'après-midi (jour 1), écho-endoscopie ou biopsie le lendemain (jour 2) ».
 from django.db import migrations
 
 IMAGING_BY_TEMPLATE = {
-    "lung": "ct", "pancreas_biliary": "ct", "liver": "mri", "digestive": "ct", "lymphoma": "ct",
-    "glioblastoma": "mri", "generic": "ct",
+    "lung": "ct",
+    "pancreas_biliary": "ct",
+    "liver": "mri",
+    "digestive": "ct",
+    "lymphoma": "ct",
+    "glioblastoma": "mri",
+    "generic": "ct",
     # breast (mammography, ultrasound) and thyroid (ultrasound) imaging are booked outside Jalon
 }
 BY_CODE = {
@@ -25,7 +30,9 @@ BY_CODE = {
 
 def forwards(apps, schema_editor):  # noqa: ARG001
     MilestoneTemplate = apps.get_model("pathways", "MilestoneTemplate")
-    for step in MilestoneTemplate.objects.filter(template_version__version=1).select_related("template_version__template"):
+    for step in MilestoneTemplate.objects.filter(template_version__version=1).select_related(
+        "template_version__template"
+    ):
         kind = step.template_version.template.kind
         if step.code == "imaging":
             resource_kind, group = IMAGING_BY_TEMPLATE.get(kind, ""), "diagnostic_day"

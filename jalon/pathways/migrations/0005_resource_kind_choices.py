@@ -4,15 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pathways', '0004_bookable_steps_v1'),
+        ("pathways", "0004_bookable_steps_v1"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='milestonetemplate',
-            name='resource_kind',
-            field=models.CharField(blank=True, choices=[('consultation', 'Consultation'), ('ct', 'Scanner (TDM)'), ('mri', 'IRM'), ('pet_ct', 'TEP-TDM'), ('endoscopy', 'Endoscopie, écho-endoscopie'), ('biopsy', 'Biopsie'), ('anaesthesia', "Consultation d'anesthésie"), ('day_hospital', "Place d'hôpital de jour")], max_length=20, verbose_name='ressource à réserver'),
+            model_name="milestonetemplate",
+            name="resource_kind",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("consultation", "Consultation"),
+                    ("ct", "Scanner (TDM)"),
+                    ("mri", "IRM"),
+                    ("pet_ct", "TEP-TDM"),
+                    ("endoscopy", "Endoscopie, écho-endoscopie"),
+                    ("biopsy", "Biopsie"),
+                    ("anaesthesia", "Consultation d'anesthésie"),
+                    ("day_hospital", "Place d'hôpital de jour"),
+                ],
+                max_length=20,
+                verbose_name="ressource à réserver",
+            ),
         ),
     ]

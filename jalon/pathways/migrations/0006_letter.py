@@ -8,30 +8,53 @@ import jalon.pathways.models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0001_initial'),
-        ('pathways', '0005_resource_kind_choices'),
+        ("events", "0001_initial"),
+        ("pathways", "0005_resource_kind_choices"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Letter',
+            name="Letter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('first_diagnostic_day', 'Courrier après la première journée de diagnostic'), ('closing_report', 'Compte rendu de fin de parcours')], max_length=32, verbose_name='type de courrier')),
-                ('title', models.CharField(max_length=200, verbose_name='titre')),
-                ('file', models.FileField(upload_to=jalon.pathways.models.letter_upload_path)),
-                ('size', models.PositiveIntegerField(default=0)),
-                ('sha256', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='rédigé le')),
-                ('event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='events.event')),
-                ('pathway', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='letters', to='pathways.pathway')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("first_diagnostic_day", "Courrier après la première journée de diagnostic"),
+                            ("closing_report", "Compte rendu de fin de parcours"),
+                        ],
+                        max_length=32,
+                        verbose_name="type de courrier",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="titre")),
+                ("file", models.FileField(upload_to=jalon.pathways.models.letter_upload_path)),
+                ("size", models.PositiveIntegerField(default=0)),
+                ("sha256", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="rédigé le")),
+                (
+                    "event",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="events.event",
+                    ),
+                ),
+                (
+                    "pathway",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="letters", to="pathways.pathway"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'courrier',
-                'ordering': ['created_at', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('pathway', 'kind'), name='letter_unique_kind')],
+                "verbose_name": "courrier",
+                "ordering": ["created_at", "id"],
+                "constraints": [models.UniqueConstraint(fields=("pathway", "kind"), name="letter_unique_kind")],
             },
         ),
     ]

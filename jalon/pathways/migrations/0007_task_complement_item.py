@@ -4,25 +4,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pathways', '0006_letter'),
+        ("pathways", "0006_letter"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='task',
-            name='complement_item',
+            model_name="task",
+            name="complement_item",
             field=models.CharField(blank=True, max_length=40, verbose_name="élément demandé à l'adresseur"),
         ),
         migrations.AlterField(
-            model_name='milestonetemplate',
-            name='responsible_role',
-            field=models.CharField(choices=[('coordinator', 'Coordination'), ('specialist', 'Médecin spécialiste'), ('radiologist', 'Radiologue'), ('pathologist', 'Anatomopathologiste'), ('surgeon', 'Chirurgien'), ('oncologist', 'Oncologue'), ('tumour_board', 'RCP'), ('gp', 'Médecin traitant'), ('referrer', 'Adresseur')], max_length=20, verbose_name='responsable'),
+            model_name="milestonetemplate",
+            name="responsible_role",
+            field=models.CharField(
+                choices=[
+                    ("coordinator", "Coordination"),
+                    ("specialist", "Médecin spécialiste"),
+                    ("radiologist", "Radiologue"),
+                    ("pathologist", "Anatomopathologiste"),
+                    ("surgeon", "Chirurgien"),
+                    ("oncologist", "Oncologue"),
+                    ("tumour_board", "RCP"),
+                    ("gp", "Médecin traitant"),
+                    ("referrer", "Adresseur"),
+                ],
+                max_length=20,
+                verbose_name="responsable",
+            ),
         ),
         migrations.AlterField(
-            model_name='task',
-            name='responsible_role',
-            field=models.CharField(choices=[('coordinator', 'Coordination'), ('specialist', 'Médecin spécialiste'), ('radiologist', 'Radiologue'), ('pathologist', 'Anatomopathologiste'), ('surgeon', 'Chirurgien'), ('oncologist', 'Oncologue'), ('tumour_board', 'RCP'), ('gp', 'Médecin traitant'), ('referrer', 'Adresseur')], default='coordinator', max_length=20, verbose_name='responsable'),
+            model_name="task",
+            name="responsible_role",
+            field=models.CharField(
+                choices=[
+                    ("coordinator", "Coordination"),
+                    ("specialist", "Médecin spécialiste"),
+                    ("radiologist", "Radiologue"),
+                    ("pathologist", "Anatomopathologiste"),
+                    ("surgeon", "Chirurgien"),
+                    ("oncologist", "Oncologue"),
+                    ("tumour_board", "RCP"),
+                    ("gp", "Médecin traitant"),
+                    ("referrer", "Adresseur"),
+                ],
+                default="coordinator",
+                max_length=20,
+                verbose_name="responsable",
+            ),
         ),
     ]

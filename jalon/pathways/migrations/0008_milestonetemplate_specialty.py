@@ -4,15 +4,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pathways', '0007_task_complement_item'),
+        ("pathways", "0007_task_complement_item"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='milestonetemplate',
-            name='specialty',
-            field=models.CharField(blank=True, choices=[('pneumology', 'Pneumologie'), ('gastroenterology', 'Hépato-gastro-entérologie'), ('medical_oncology', 'Oncologie médicale'), ('haematology', 'Hématologie'), ('senology', 'Sénologie'), ('endocrinology', 'Endocrinologie'), ('neuro_oncology', 'Neuro-oncologie'), ('neurosurgery', 'Neurochirurgie'), ('ent', 'ORL'), ('radiology', 'Radiologie'), ('nuclear_medicine', 'Médecine nucléaire'), ('anaesthesia', 'Anesthésie')], max_length=32, verbose_name='spécialité'),
+            model_name="milestonetemplate",
+            name="specialty",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("pneumology", "Pneumologie"),
+                    ("gastroenterology", "Hépato-gastro-entérologie"),
+                    ("medical_oncology", "Oncologie médicale"),
+                    ("haematology", "Hématologie"),
+                    ("senology", "Sénologie"),
+                    ("endocrinology", "Endocrinologie"),
+                    ("neuro_oncology", "Neuro-oncologie"),
+                    ("neurosurgery", "Neurochirurgie"),
+                    ("ent", "ORL"),
+                    ("radiology", "Radiologie"),
+                    ("nuclear_medicine", "Médecine nucléaire"),
+                    ("anaesthesia", "Anesthésie"),
+                ],
+                max_length=32,
+                verbose_name="spécialité",
+            ),
         ),
     ]

@@ -4,35 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pathways', '0008_milestonetemplate_specialty'),
+        ("pathways", "0008_milestonetemplate_specialty"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='alertpolicy',
-            name='warning_share_percent',
-            field=models.PositiveSmallIntegerField(default=20, verbose_name="prévenir quand il reste (% du délai de l'étape)"),
+            model_name="alertpolicy",
+            name="warning_share_percent",
+            field=models.PositiveSmallIntegerField(
+                default=20, verbose_name="prévenir quand il reste (% du délai de l'étape)"
+            ),
         ),
         migrations.AddField(
-            model_name='milestone',
-            name='counted_from',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='délai compté depuis'),
+            model_name="milestone",
+            name="counted_from",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="délai compté depuis"),
         ),
         migrations.AddField(
-            model_name='milestonetemplate',
-            name='delay_by_priority',
-            field=models.JSONField(blank=True, default=dict, verbose_name='délai cible selon la priorité'),
+            model_name="milestonetemplate",
+            name="delay_by_priority",
+            field=models.JSONField(blank=True, default=dict, verbose_name="délai cible selon la priorité"),
         ),
         migrations.AddField(
-            model_name='milestonetemplate',
-            name='follows',
-            field=models.JSONField(blank=True, default=list, verbose_name='jamais attendu avant'),
+            model_name="milestonetemplate",
+            name="follows",
+            field=models.JSONField(blank=True, default=list, verbose_name="jamais attendu avant"),
         ),
         migrations.AddField(
-            model_name='milestonetemplate',
-            name='priority_source',
-            field=models.CharField(blank=True, max_length=300, verbose_name='source des délais selon la priorité'),
+            model_name="milestonetemplate",
+            name="priority_source",
+            field=models.CharField(blank=True, max_length=300, verbose_name="source des délais selon la priorité"),
         ),
     ]

@@ -20,8 +20,23 @@ PRIORITIES = ("P1", "P2", "P3")
 UNITS = {"hours", "days", "working_days", "working_hours"}
 REQUEST_REFERENCE = "request"
 FIELDS = (
-    "code", "label", "order", "phase", "branch", "responsible_role", "required", "depends_on", "reference_code",
-    "target_amount", "target_unit", "source", "resource_kind", "same_day_group", "delay_by_priority", "priority_source", "follows",
+    "code",
+    "label",
+    "order",
+    "phase",
+    "branch",
+    "responsible_role",
+    "required",
+    "depends_on",
+    "reference_code",
+    "target_amount",
+    "target_unit",
+    "source",
+    "resource_kind",
+    "same_day_group",
+    "delay_by_priority",
+    "priority_source",
+    "follows",
 )
 
 
@@ -35,15 +50,23 @@ def milestone_problems(milestones: list[dict]) -> list[str]:
         problems.append("code en double")
     for row in milestones:
         code = row["code"]
-        targets = [row["reference_code"]] if row["reference_code"] and row["reference_code"] != REQUEST_REFERENCE else []
+        targets = (
+            [row["reference_code"]] if row["reference_code"] and row["reference_code"] != REQUEST_REFERENCE else []
+        )
         for target_code in targets + list(row["depends_on"]) + list(row["follows"]):
             target = by_code.get(target_code)
-            if target is None or target["order"] >= row["order"] or (target["branch"] and target["branch"] != row["branch"]):
+            if (
+                target is None
+                or target["order"] >= row["order"]
+                or (target["branch"] and target["branch"] != row["branch"])
+            ):
                 problems.append(f"{code} : « {target_code} » n'est pas un jalon antérieur compatible")
         by_priority = row["delay_by_priority"]
         if not by_priority:
             continue
-        if set(by_priority) != set(PRIORITIES) or any(d["unit"] not in UNITS or d["amount"] < 0 for d in by_priority.values()):
+        if set(by_priority) != set(PRIORITIES) or any(
+            d["unit"] not in UNITS or d["amount"] < 0 for d in by_priority.values()
+        ):
             problems.append(f"{code} : délais par priorité incomplets")
             continue
         delays = [(by_priority[p]["amount"], by_priority[p]["unit"]) for p in PRIORITIES]
@@ -80,7 +103,10 @@ def load(apps, schema_editor):  # noqa: ARG001
             source=template_data["source"],
         )
         MilestoneTemplate.objects.bulk_create(
-            MilestoneTemplate(template_version=version, **{name: row[name] or ("" if name == "target_unit" else row[name]) for name in FIELDS})
+            MilestoneTemplate(
+                template_version=version,
+                **{name: row[name] or ("" if name == "target_unit" else row[name]) for name in FIELDS},
+            )
             for row in template_data["milestones"]
         )
 

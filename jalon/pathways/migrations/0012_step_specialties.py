@@ -28,7 +28,9 @@ BY_CODE = {"announcement": "medical_oncology"}
 
 def forwards(apps, schema_editor):  # noqa: ARG001
     MilestoneTemplate = apps.get_model("pathways", "MilestoneTemplate")
-    steps = MilestoneTemplate.objects.filter(specialty="", resource_kind="consultation").select_related("template_version__template")
+    steps = MilestoneTemplate.objects.filter(specialty="", resource_kind="consultation").select_related(
+        "template_version__template"
+    )
     for step in steps:
         kind = step.template_version.template.kind
         specialty = RECEPTION.get(kind, "") if step.code == "reception" else BY_CODE.get(step.code, "")

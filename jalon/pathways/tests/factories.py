@@ -28,13 +28,17 @@ MILESTONE_DEFAULTS = {
 }
 
 
-def template_version_build(milestones: list[dict], *, kind: str = "lung", source: str = "Modèle de test") -> PathwayTemplateVersion:
+def template_version_build(
+    milestones: list[dict], *, kind: str = "lung", source: str = "Modèle de test"
+) -> PathwayTemplateVersion:
     """Publish a new version of `kind`'s template (numbered after any existing one, so it is the current
     one) with these milestones: dicts with at least `code`; `label` defaults to the code, `order` to
     the position in the list, the rest to MILESTONE_DEFAULTS."""
     template, _created = PathwayTemplate.objects.get_or_create(kind=kind, defaults={"name": PathwayKind(kind).label})
     number = (template.versions.aggregate(last=Max("version"))["last"] or 0) + 1
-    version = PathwayTemplateVersion.objects.create(template=template, version=number, published_at=timezone.now(), source=source)
+    version = PathwayTemplateVersion.objects.create(
+        template=template, version=number, published_at=timezone.now(), source=source
+    )
     MilestoneTemplate.objects.bulk_create(
         MilestoneTemplate(
             template_version=version,
@@ -48,7 +52,9 @@ def template_version_build(milestones: list[dict], *, kind: str = "lung", source
 def entry_point_in(commune, *, slug: str, name: str = "Diagnostic rapide"):
     """An entry point whose organisation sits in `commune`: pathways started from it follow the working
     calendar of the commune's department."""
-    return EntryPointFactory(organization=OrganizationFactory(name=f"Hôpital de {commune.name}", commune=commune), name=name, slug=slug)
+    return EntryPointFactory(
+        organization=OrganizationFactory(name=f"Hôpital de {commune.name}", commune=commune), name=name, slug=slug
+    )
 
 
 def referral_build(submit, *, kind: str = "lung", **overrides):
@@ -57,7 +63,9 @@ def referral_build(submit, *, kind: str = "lung", **overrides):
     today = timezone.localdate()
     values = {
         "first_symptoms_date": today - timedelta(days=30),
-        "exams": [ExamInput(kind="ct", done_on=today - timedelta(days=7), place="Imagerie Nord", summary="Lésion suspecte")],
+        "exams": [
+            ExamInput(kind="ct", done_on=today - timedelta(days=7), place="Imagerie Nord", summary="Lésion suspecte")
+        ],
     }
     values.update(overrides)
     referral = submit(**values).referral

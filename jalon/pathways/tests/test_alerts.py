@@ -23,10 +23,25 @@ def alert_template(db):
     """A small published template: first contact in 24 h, reception 2 working days after it."""
     template, _ = PathwayTemplate.objects.get_or_create(kind="lung", defaults={"name": "Poumon"})
     version = PathwayTemplateVersion.objects.create(template=template, version=99, published_at=timezone.now())
-    MilestoneTemplate.objects.create(template_version=version, code="first_contact", label="Premier contact", order=1,
-                                     responsible_role="coordinator", target_amount=24, target_unit="hours")
-    MilestoneTemplate.objects.create(template_version=version, code="reception", label="Accueil", order=2,
-                                     responsible_role="specialist", reference_code="first_contact", target_amount=2, target_unit="working_days")
+    MilestoneTemplate.objects.create(
+        template_version=version,
+        code="first_contact",
+        label="Premier contact",
+        order=1,
+        responsible_role="coordinator",
+        target_amount=24,
+        target_unit="hours",
+    )
+    MilestoneTemplate.objects.create(
+        template_version=version,
+        code="reception",
+        label="Accueil",
+        order=2,
+        responsible_role="specialist",
+        reference_code="first_contact",
+        target_amount=2,
+        target_unit="working_days",
+    )
     return version
 
 
@@ -52,7 +67,12 @@ def test_it_raises_an_overdue_alert_and_messages_the_coordinators(pathway, coord
     """Past the due date the milestone is overdue and the entry point's coordinators get a message."""
     alerts_scan(now=MONDAY_9H + timedelta(hours=25))
     alert = Alert.objects.get(kind=AlertKind.OVERDUE)
-    assert OutboxMessage.objects.filter(idempotency_key__startswith=f"alert-{alert.key}-raised", recipient_user=coordinator).count() == 1
+    assert (
+        OutboxMessage.objects.filter(
+            idempotency_key__startswith=f"alert-{alert.key}-raised", recipient_user=coordinator
+        ).count()
+        == 1
+    )
     assert list(alerts_for_coordinator(coordinator, MONDAY_9H + timedelta(hours=25))) == [alert]
 
 
@@ -79,7 +99,9 @@ def test_it_closes_the_situation_when_the_milestone_is_recorded(pathway, coordin
     now = MONDAY_9H + timedelta(hours=26)
     alerts_scan(now=now)
     with time_machine.travel(now, tick=False):
-        milestone_record(actor=Actor(user=coordinator), milestone=pathway.milestones.get(code="first_contact"), done_at=now)
+        milestone_record(
+            actor=Actor(user=coordinator), milestone=pathway.milestones.get(code="first_contact"), done_at=now
+        )
     assert not open_alerts(now).filter(milestone__code="first_contact").exists()
 
 
@@ -138,13 +160,16 @@ def test_it_lists_and_acknowledges_alerts_in_pages(client, pathway, coordinator)
     assert alert.acknowledged_at is not None
 
 
-@pytest.mark.parametrize(("next_url", "expected"), [
-    ("/demandes/file/", "/demandes/file/"),
-    ("x", "/alertes/"),
-    ("2026-02-30", "/alertes/"),
-    ("https://exemple.com/piege", "/alertes/"),
-    ("//exemple.com/piege", "/alertes/"),
-])
+@pytest.mark.parametrize(
+    ("next_url", "expected"),
+    [
+        ("/demandes/file/", "/demandes/file/"),
+        ("x", "/alertes/"),
+        ("2026-02-30", "/alertes/"),
+        ("https://exemple.com/piege", "/alertes/"),
+        ("//exemple.com/piege", "/alertes/"),
+    ],
+)
 def test_it_goes_back_only_to_a_page_of_ours_after_acknowledging(client, pathway, coordinator, next_url, expected):
     """After acknowledging: the page it came from when that is a path of this site, else the alert list."""
     alerts_scan(now=timezone.now())
@@ -158,7 +183,9 @@ def test_it_goes_back_only_to_a_page_of_ours_after_acknowledging(client, pathway
 
 
 def _alert_messages(alert, suffix: str = "raised"):
-    return {m.channel: m for m in OutboxMessage.objects.filter(idempotency_key__startswith=f"alert-{alert.key}-{suffix}")}
+    return {
+        m.channel: m for m in OutboxMessage.objects.filter(idempotency_key__startswith=f"alert-{alert.key}-{suffix}")
+    }
 
 
 def test_an_overdue_alert_sends_no_step_name_by_plain_email(pathway, coordinator):
@@ -178,8 +205,11 @@ def test_the_alert_texts_come_from_the_organisations_managed_template(pathway, c
     from jalon.messaging.services import notification_template_publish
 
     notification_template_publish(
-        actor=Actor(user=manager), kind="alert.overdue", organization_id=cpts.pk,
-        subject="CPTS : retard sur {reference}", body="Étape {etape} attendue le {attendue_le}. {lien}",
+        actor=Actor(user=manager),
+        kind="alert.overdue",
+        organization_id=cpts.pk,
+        subject="CPTS : retard sur {reference}",
+        body="Étape {etape} attendue le {attendue_le}. {lien}",
         notice="CPTS : retard sur {reference}. {lien}",
     )
     alerts_scan(now=MONDAY_9H + timedelta(hours=25))

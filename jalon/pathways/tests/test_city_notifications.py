@@ -24,12 +24,34 @@ PARIS = ZoneInfo("Europe/Paris")
 MONDAY_9H = datetime(2026, 11, 16, 9, 0, tzinfo=PARIS)
 
 STEPS = [
-    dict(code="reception", label="Consultation d'accueil", same_day_group="diagnostic_day", resource_kind="consultation",
-         target_amount=48, target_unit="working_hours"),
-    dict(code="imaging", label="Scanner thoracique", same_day_group="diagnostic_day", resource_kind="ct",
-         reference_code="reception", target_amount=12, target_unit="hours"),
-    dict(code="biopsy", label="Biopsie", depends_on=["imaging"], reference_code="imaging", target_amount=5, target_unit="working_days"),
-    dict(code="tumour_board", label="Réunion de concertation pluridisciplinaire", branch="malignant", phase="treatment"),
+    dict(
+        code="reception",
+        label="Consultation d'accueil",
+        same_day_group="diagnostic_day",
+        resource_kind="consultation",
+        target_amount=48,
+        target_unit="working_hours",
+    ),
+    dict(
+        code="imaging",
+        label="Scanner thoracique",
+        same_day_group="diagnostic_day",
+        resource_kind="ct",
+        reference_code="reception",
+        target_amount=12,
+        target_unit="hours",
+    ),
+    dict(
+        code="biopsy",
+        label="Biopsie",
+        depends_on=["imaging"],
+        reference_code="imaging",
+        target_amount=5,
+        target_unit="working_days",
+    ),
+    dict(
+        code="tumour_board", label="Réunion de concertation pluridisciplinaire", branch="malignant", phase="treatment"
+    ),
     dict(code="return_to_gp", label="Retour au médecin traitant", branch="not_malignant", phase="return"),
 ]
 
@@ -43,7 +65,11 @@ def clock():
 @pytest.fixture
 def family_gp(db):
     """The patient's GP, who is not the referrer, with a secure mail address and a login."""
-    return UserFactory(username="dr.famille", professional__last_name="Famille", professional__mssante_address="dr.famille@medecin.mssante.fr")
+    return UserFactory(
+        username="dr.famille",
+        professional__last_name="Famille",
+        professional__mssante_address="dr.famille@medecin.mssante.fr",
+    )
 
 
 @pytest.fixture
@@ -72,7 +98,9 @@ def test_it_writes_to_the_gp_after_the_first_diagnostic_day(pathway, coordinator
     """When the last step of the diagnostic day is recorded, the GP gets the letter (PDF by secure mail:
     exams done, next steps) and the referrer the news; the first step alone sends nothing."""
     clock.shift(timedelta(hours=2))
-    record(pathway, "reception", coordinator, MONDAY_9H + timedelta(hours=1), note="Patiente vue, examen clinique normal")
+    record(
+        pathway, "reception", coordinator, MONDAY_9H + timedelta(hours=1), note="Patiente vue, examen clinique normal"
+    )
     assert not OutboxMessage.objects.filter(kind="pathway.first_diagnostic_day").exists()
 
     record(pathway, "imaging", coordinator, MONDAY_9H + timedelta(hours=2))
@@ -107,11 +135,21 @@ def test_it_tells_the_tumour_board_decision(pathway, coordinator, gp, family_gp,
     for code in ("reception", "imaging", "biopsy"):
         record(pathway, code, coordinator, MONDAY_9H + timedelta(hours=1))
     pathway_record_outcome(actor=as_actor(coordinator), pathway=pathway, outcome="malignant")
-    record(pathway, "tumour_board", coordinator, MONDAY_9H + timedelta(hours=2), note="Chirurgie proposée après bilan d'opérabilité")
+    record(
+        pathway,
+        "tumour_board",
+        coordinator,
+        MONDAY_9H + timedelta(hours=2),
+        note="Chirurgie proposée après bilan d'opérabilité",
+    )
 
     messages = sent("tumour_board.decision")
-    assert set(messages) == {(family_gp.professional_id, Channel.MSSANTE), (family_gp.professional_id, Channel.IN_APP),
-                             (gp.professional_id, Channel.EMAIL), (gp.professional_id, Channel.IN_APP)}
+    assert set(messages) == {
+        (family_gp.professional_id, Channel.MSSANTE),
+        (family_gp.professional_id, Channel.IN_APP),
+        (gp.professional_id, Channel.EMAIL),
+        (gp.professional_id, Channel.IN_APP),
+    }
     assert "Chirurgie proposée" in messages[(family_gp.professional_id, Channel.MSSANTE)].body
     assert "Chirurgie" not in messages[(gp.professional_id, Channel.EMAIL)].body
 
@@ -119,7 +157,13 @@ def test_it_tells_the_tumour_board_decision(pathway, coordinator, gp, family_gp,
 @pytest.mark.parametrize("stay_kind", ["admission", "transfer", "discharge"])
 def test_it_tells_admission_transfer_and_discharge(pathway, coordinator, gp, family_gp, stay_kind):
     """Each stay event reaches the GP and the referrer, with the place in the secure text."""
-    stay_event_record(actor=as_actor(coordinator), pathway=pathway, stay_kind=stay_kind, occurred_at=MONDAY_9H, place="Pneumologie, 3e étage")
+    stay_event_record(
+        actor=as_actor(coordinator),
+        pathway=pathway,
+        stay_kind=stay_kind,
+        occurred_at=MONDAY_9H,
+        place="Pneumologie, 3e étage",
+    )
     messages = sent(f"stay.{stay_kind}")
     assert "Pneumologie, 3e étage" in messages[(family_gp.professional_id, Channel.MSSANTE)].body
     assert (gp.professional_id, Channel.EMAIL) in messages
@@ -130,7 +174,9 @@ def test_it_tells_admission_transfer_and_discharge(pathway, coordinator, gp, fam
 
 def test_it_closes_the_pathway_on_a_death_without_a_closing_report(pathway, coordinator, family_gp):
     """A death is told to the GP, closes the pathway, and sends no closing report."""
-    stay_event_record(actor=as_actor(coordinator), pathway=pathway, stay_kind="death", occurred_at=MONDAY_9H - timedelta(hours=2))
+    stay_event_record(
+        actor=as_actor(coordinator), pathway=pathway, stay_kind="death", occurred_at=MONDAY_9H - timedelta(hours=2)
+    )
     pathway.refresh_from_db()
     assert pathway.status == PathwayStatus.CLOSED
     assert Event.objects.filter(kind="pathway.closed", referral=pathway.referral).exists()
@@ -170,7 +216,9 @@ def test_it_leaves_the_gp_out_when_the_patient_opposes_sharing(pathway, coordina
     patient = pathway.patient
     patient.sharing_opposition = True
     patient.save(update_fields=["sharing_opposition"])
-    stay_event_record(actor=as_actor(coordinator), pathway=pathway, stay_kind="admission", occurred_at=MONDAY_9H, place="Oncologie")
+    stay_event_record(
+        actor=as_actor(coordinator), pathway=pathway, stay_kind="admission", occurred_at=MONDAY_9H, place="Oncologie"
+    )
     recipients = {professional for professional, _channel in sent("stay.admission")}
     assert recipients == {gp.professional_id}
 
@@ -182,7 +230,9 @@ def test_it_tells_of_a_new_document_but_not_its_author(pathway, coordinator, gp,
     assert "biologie.pdf" in sent("document.added")[(family_gp.professional_id, Channel.MSSANTE)].body
 
     OutboxMessage.objects.filter(kind="document.added").update(kind="document.added.seen")
-    referral_document_add(actor=as_actor(coordinator), referral=pathway.referral, upload=pdf_upload("compte-rendu-tdm.pdf"))
+    referral_document_add(
+        actor=as_actor(coordinator), referral=pathway.referral, upload=pdf_upload("compte-rendu-tdm.pdf")
+    )
     assert {p for p, _c in sent("document.added")} == {family_gp.professional_id, gp.professional_id}
     assert pathway.referral.documents.filter(original_name="compte-rendu-tdm.pdf").exists()
     assert Event.objects.filter(kind="referral.document_added", referral=pathway.referral).count() == 2
@@ -202,7 +252,9 @@ def test_the_diagnostic_day_letter_reads_as_a_person_would_write_it(pathway, coo
 
     text = " ".join(pdf_text(pathway.letters.get(kind=LetterKind.FIRST_DIAGNOSTIC_DAY).file.read()).split())
 
-    assert text.startswith(f"Jalon {entry_point.name} Téléphone")  # not « … – CPTS Strasbourg Nord – CPTS Strasbourg Nord »
+    assert text.startswith(
+        f"Jalon {entry_point.name} Téléphone"
+    )  # not « … – CPTS Strasbourg Nord – CPTS Strasbourg Nord »
     assert "03 53 01 00 12" in text and "+33353010012" not in text
     assert pathway.patient.sex == "F"
     assert "Patiente :" in text and "née le" in text and "Votre patiente a été accueillie" in text and "·" not in text

@@ -28,10 +28,15 @@ from jalon.pathways.tests.test_pathway_pages import (  # noqa: F401, F811
 def test_it_records_an_admission_and_tells_the_city(client, coordinator, pathway, gp):
     """The coordinator records an admission; the referrer's message is queued and the history shows it."""
     client.force_login(coordinator)
-    response = client.post(pathway_url(pathway, "stay"), {
-        "stay-stay_kind": "admission", "stay-occurred_at": local_input(timezone.now() - timedelta(hours=1)),
-        "stay-place": "Pneumologie, Hôpital de Hautepierre", "stay-note": "Pour drainage pleural",
-    })
+    response = client.post(
+        pathway_url(pathway, "stay"),
+        {
+            "stay-stay_kind": "admission",
+            "stay-occurred_at": local_input(timezone.now() - timedelta(hours=1)),
+            "stay-place": "Pneumologie, Hôpital de Hautepierre",
+            "stay-note": "Pour drainage pleural",
+        },
+    )
     assert response.status_code == 302
     assert OutboxMessage.objects.filter(kind="stay.admission", recipient_professional=gp.professional).exists()
     page = client.get(pathway_url(pathway)).content.decode()
@@ -42,10 +47,14 @@ def test_it_records_an_admission_and_tells_the_city(client, coordinator, pathway
 def test_it_refuses_a_stay_event_in_the_future_and_keeps_what_was_typed(client, coordinator, pathway):
     """A date in the future is refused in French (400), the form keeps the place, nothing is recorded."""
     client.force_login(coordinator)
-    response = client.post(pathway_url(pathway, "stay"), {
-        "stay-stay_kind": "transfer", "stay-occurred_at": local_input(timezone.now() + timedelta(days=2)),
-        "stay-place": "Réanimation médicale",
-    })
+    response = client.post(
+        pathway_url(pathway, "stay"),
+        {
+            "stay-stay_kind": "transfer",
+            "stay-occurred_at": local_input(timezone.now() + timedelta(days=2)),
+            "stay-place": "Réanimation médicale",
+        },
+    )
     page = response.content.decode()
     assert response.status_code == 400
     assert "La date ne peut pas être dans le futur." in page and 'value="Réanimation médicale"' in page
@@ -78,7 +87,9 @@ def test_it_lists_and_downloads_the_letters_with_an_audit(client, coordinator, p
     response = client.get(pathway_url(pathway, "letter", letter.pk))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content).startswith(b"%PDF")
-    assert AuditRecord.objects.filter(actor=gp, action="download", object_type="pathway.letter", object_id=str(letter.pk)).exists()
+    assert AuditRecord.objects.filter(
+        actor=gp, action="download", object_type="pathway.letter", object_id=str(letter.pk)
+    ).exists()
 
     client.force_login(other_gp)
     assert client.get(pathway_url(pathway, "letter", letter.pk)).status_code == 404
@@ -88,5 +99,7 @@ def test_it_keeps_the_forms_to_the_coordination(client, gp, pathway):
     """The referring GP reads the pathway but may not record a stay event (403) nor see the forms."""
     client.force_login(gp)
     assert "Informer la ville" not in client.get(pathway_url(pathway)).content.decode()
-    response = client.post(pathway_url(pathway, "stay"), {"stay-stay_kind": "admission", "stay-occurred_at": local_input(timezone.now())})
+    response = client.post(
+        pathway_url(pathway, "stay"), {"stay-stay_kind": "admission", "stay-occurred_at": local_input(timezone.now())}
+    )
     assert response.status_code == 403

@@ -84,7 +84,10 @@ def test_it_skips_ascension_thursday(submit, coordinator, working_days_template,
     """Started on Wednesday 13 May 2026, one working day later is Friday 15 May, then Monday 18 May."""
     time_machine.move_to(at(2026, 5, 13, 14, 0), tick=False)
     pathway = pathway_build(submit, user=coordinator)
-    assert dues(pathway, "reception", "biopsy") == {"reception": at(2026, 5, 15, 14, 0), "biopsy": at(2026, 5, 18, 14, 0)}
+    assert dues(pathway, "reception", "biopsy") == {
+        "reception": at(2026, 5, 15, 14, 0),
+        "biopsy": at(2026, 5, 18, 14, 0),
+    }
 
 
 def test_it_counts_working_hours_across_ascension(submit, coordinator, time_machine):
@@ -101,7 +104,9 @@ def test_it_counts_working_hours_across_ascension(submit, coordinator, time_mach
         ("75", at(2026, 4, 3, 14, 0), at(2026, 4, 7, 14, 0)),  # Good Friday worked, Easter Monday skipped
     ],
 )
-def test_it_skips_good_friday_in_alsace_only(submit, coordinator, paris_entry_point, working_days_template, time_machine, department, reception, biopsy):
+def test_it_skips_good_friday_in_alsace_only(
+    submit, coordinator, paris_entry_point, working_days_template, time_machine, department, reception, biopsy
+):
     """From Thursday 2 April 2026, the next working day is Tuesday 7 April in Bas-Rhin (67) but Friday 3 April
     in Paris (75): the department comes from the entry point's organisation commune."""
     time_machine.move_to(at(2026, 4, 2, 14, 0), tick=False)
@@ -112,11 +117,15 @@ def test_it_skips_good_friday_in_alsace_only(submit, coordinator, paris_entry_po
 
 
 @pytest.mark.parametrize(("department", "expected"), [("67", at(2026, 4, 10, 9, 0)), ("75", at(2026, 4, 9, 9, 0))])
-def test_it_counts_the_preliminary_pathology_result_in_working_days(submit, coordinator, paris_entry_point, time_machine, department, expected):
+def test_it_counts_the_preliminary_pathology_result_in_working_days(
+    submit, coordinator, paris_entry_point, time_machine, department, expected
+):
     """The shipped J+4 intermediate pathology result after a biopsy on Thursday 2 April 2026 skips the
     weekend and Easter Monday, and Good Friday too in Bas-Rhin."""
     time_machine.move_to(at(2026, 3, 31, 9, 0), tick=False)
-    pathway = pathway_build(submit, user=coordinator, **({"entry_point": paris_entry_point} if department == "75" else {}))
+    pathway = pathway_build(
+        submit, user=coordinator, **({"entry_point": paris_entry_point} if department == "75" else {})
+    )
     time_machine.move_to(at(2026, 4, 2, 12, 0), tick=False)
     record(pathway, "first_contact", at(2026, 3, 31, 10, 0), coordinator)
     record(pathway, "reception", at(2026, 4, 1, 9, 0), coordinator)
@@ -137,7 +146,9 @@ def monday_pathway(submit, coordinator, time_machine):
 DOWNSTREAM = ("imaging", "pet_ct", "biopsy", "pathology_preliminary", "pathology_final")
 
 
-def test_it_recomputes_downstream_from_a_late_reception_and_again_on_correction(monday_pathway, coordinator, time_machine):
+def test_it_recomputes_downstream_from_a_late_reception_and_again_on_correction(
+    monday_pathway, coordinator, time_machine
+):
     """Reception recorded a day late moves imaging, PET-CT, biopsy and the pathology results; recording it
     again (a correction) recomputes them from the corrected time and is kept as a correction event."""
     pathway = monday_pathway
@@ -168,7 +179,11 @@ def test_it_recomputes_downstream_from_a_late_reception_and_again_on_correction(
         "pathology_final": at(2026, 11, 25, 16, 0),
     }
     assert pathway.milestones.get(code="reception").done_at == at(2026, 11, 18, 16, 0)
-    assert list(Event.objects.filter(patient_id=pathway.patient_id, kind__startswith="milestone.").values_list("kind", flat=True).order_by("id")) == [
+    assert list(
+        Event.objects.filter(patient_id=pathway.patient_id, kind__startswith="milestone.")
+        .values_list("kind", flat=True)
+        .order_by("id")
+    ) == [
         "milestone.recorded",
         "milestone.recorded",
         "milestone.corrected",
@@ -199,12 +214,16 @@ def diagnose(pathway, user, time_machine) -> None:
     record(pathway, "pathology_final", at(2026, 11, 20, 12, 0), user)
 
 
-def test_it_starts_the_treatment_milestones_from_the_tumour_board_on_a_malignant_outcome(monday_pathway, coordinator, time_machine):
+def test_it_starts_the_treatment_milestones_from_the_tumour_board_on_a_malignant_outcome(
+    monday_pathway, coordinator, time_machine
+):
     """A malignant outcome creates the tumour board (7 days after reception), the announcement (7 days after
     the tumour board) and the treatment start (14 days after it); recording the tumour board moves the other two."""
     pathway = monday_pathway
     diagnose(pathway, coordinator, time_machine)
-    assert not pathway.milestones.filter(code__in=["tumour_board", "announcement", "treatment_start", "return_to_gp"]).exists()
+    assert not pathway.milestones.filter(
+        code__in=["tumour_board", "announcement", "treatment_start", "return_to_gp"]
+    ).exists()
 
     pathway_record_outcome(actor=Actor(user=coordinator), pathway=pathway, outcome="malignant")
     assert dues(pathway, "tumour_board", "announcement", "treatment_start") == {
@@ -222,15 +241,23 @@ def test_it_starts_the_treatment_milestones_from_the_tumour_board_on_a_malignant
     }
 
 
-def test_it_closes_the_pathway_and_queues_the_closing_report_on_a_not_malignant_outcome(monday_pathway, coordinator, gp, time_machine):
+def test_it_closes_the_pathway_and_queues_the_closing_report_on_a_not_malignant_outcome(
+    monday_pathway, coordinator, gp, time_machine
+):
     """Not malignant: the pathway is closed, the closing report is queued for the GP, and the pathway is
     read-only (recording a milestone raises pathway_closed)."""
     pathway = monday_pathway
     diagnose(pathway, coordinator, time_machine)
-    pathway_record_outcome(actor=Actor(user=coordinator), pathway=pathway, outcome="not_malignant", note="Nodule inflammatoire.")
+    pathway_record_outcome(
+        actor=Actor(user=coordinator), pathway=pathway, outcome="not_malignant", note="Nodule inflammatoire."
+    )
 
     pathway.refresh_from_db()
-    assert (pathway.status, pathway.outcome, pathway.closed_at) == (PathwayStatus.CLOSED, "not_malignant", at(2026, 11, 20, 13, 0))
+    assert (pathway.status, pathway.outcome, pathway.closed_at) == (
+        PathwayStatus.CLOSED,
+        "not_malignant",
+        at(2026, 11, 20, 13, 0),
+    )
     report = OutboxMessage.objects.get(kind="pathway.closed", channel="in_app")
     assert (report.recipient_professional_id, report.patient_id) == (gp.professional_id, pathway.patient_id)
     assert "Nodule inflammatoire." in report.body
@@ -272,7 +299,9 @@ def test_it_refuses_to_skip_a_required_step_but_skips_an_optional_one(monday_pat
     """The reception is required and cannot be skipped; the PET-CT is optional and is skipped, with a reason only."""
     actor = Actor(user=coordinator)
     with pytest.raises(PathwayError) as error:
-        milestone_skip(actor=actor, milestone=monday_pathway.milestones.get(code="reception"), reason="Déjà vu en ville")
+        milestone_skip(
+            actor=actor, milestone=monday_pathway.milestones.get(code="reception"), reason="Déjà vu en ville"
+        )
     assert error.value.code == PathwayErrorCode.REQUIRED
     assert monday_pathway.milestones.get(code="reception").status == MilestoneStatus.PENDING
 
@@ -280,7 +309,9 @@ def test_it_refuses_to_skip_a_required_step_but_skips_an_optional_one(monday_pat
         milestone_skip(actor=actor, milestone=monday_pathway.milestones.get(code="pet_ct"), reason="  ")
     assert error.value.code == PathwayErrorCode.REASON_REQUIRED
 
-    milestone_skip(actor=actor, milestone=monday_pathway.milestones.get(code="pet_ct"), reason="Non indiqué selon le pneumologue")
+    milestone_skip(
+        actor=actor, milestone=monday_pathway.milestones.get(code="pet_ct"), reason="Non indiqué selon le pneumologue"
+    )
     skipped = monday_pathway.milestones.get(code="pet_ct")
     assert (skipped.status, skipped.note) == (MilestoneStatus.SKIPPED, "Non indiqué selon le pneumologue")
 
@@ -289,7 +320,11 @@ def test_it_counts_a_skipped_optional_step_as_satisfying_a_dependency(monday_pat
     """The tumour board depends on the final pathology result, the intermediate one is optional: skipping it
     blocks nothing downstream."""
     pathway = monday_pathway
-    milestone_skip(actor=Actor(user=coordinator), milestone=pathway.milestones.get(code="pathology_preliminary"), reason="Résultat définitif rapide")
+    milestone_skip(
+        actor=Actor(user=coordinator),
+        milestone=pathway.milestones.get(code="pathology_preliminary"),
+        reason="Résultat définitif rapide",
+    )
     diagnose(pathway, coordinator, time_machine)
     pathway_record_outcome(actor=Actor(user=coordinator), pathway=pathway, outcome="malignant")
     time_machine.move_to(at(2026, 11, 23, 12, 0), tick=False)

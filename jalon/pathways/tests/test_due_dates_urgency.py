@@ -39,7 +39,10 @@ def test_it_ships_per_priority_targets_ordered_and_sourced(db):
                 continue
             p1, p2, p3 = (step.target_for(priority) for priority in Priority.values)
             assert delay_never_longer(p1, p2) and delay_never_longer(p2, p3), (kind, step.code)
-            assert "seed" in step.priority_source or "proposition Jalon, à valider" in step.priority_source, (kind, step.code)
+            assert "seed" in step.priority_source or "proposition Jalon, à valider" in step.priority_source, (
+                kind,
+                step.code,
+            )
             strictly_shorter |= not delay_never_longer(p3, p1)
         assert strictly_shorter, kind
 
@@ -99,7 +102,11 @@ def test_a_later_step_is_never_due_before_an_earlier_one_it_follows(submit, coor
     time_machine.move_to(at(2026, 11, 16, 9, 0), tick=False)
     pathway = pathway_build(submit, user=coordinator, kind="liver")
     time_machine.move_to(at(2026, 11, 20, 12, 0), tick=False)
-    for code, done in (("first_contact", at(2026, 11, 16, 10)), ("reception", at(2026, 11, 16, 14)), ("biopsy", at(2026, 11, 20, 11))):
+    for code, done in (
+        ("first_contact", at(2026, 11, 16, 10)),
+        ("reception", at(2026, 11, 16, 14)),
+        ("biopsy", at(2026, 11, 20, 11)),
+    ):
         milestone_record(actor=Actor(user=coordinator), milestone=pathway.milestones.get(code=code), done_at=done)
     preliminary = pathway.milestones.get(code="pathology_preliminary").due_at
     final = pathway.milestones.get(code="pathology_final").due_at
@@ -113,6 +120,8 @@ def test_no_alert_at_pathway_start(submit, coordinator, time_machine, priority):
     minute; the first "due soon" comes only once 20 % of a step's window is left."""
     for when in (at(2026, 11, 16, 9, 0), at(2026, 11, 18, 17, 59), at(2026, 11, 20, 23, 0)):
         time_machine.move_to(when, tick=False)
-        started = [pathway_build(submit, user=coordinator, kind=kind, priority=priority).pk for kind in PathwayKind.values]
+        started = [
+            pathway_build(submit, user=coordinator, kind=kind, priority=priority).pk for kind in PathwayKind.values
+        ]
         alerts_scan(now=when + timedelta(minutes=1))
         assert not Alert.objects.filter(pathway_id__in=started).exists(), (priority, when)

@@ -37,7 +37,12 @@ def test_the_letter_hides_the_ins_of_an_unqualified_identity(submit, coordinator
 def test_the_letter_prints_the_ins_of_a_qualified_identity(submit, coordinator, uncompressed_pdf):  # noqa: F811
     """Once the coordination qualified the identity, the letter prints the INS."""
     pathway = pathway_build(submit, user=coordinator)
-    patient_identity_status_set(actor=Actor(user=coordinator), patient_id=pathway.patient_id, status=IdentityStatus.QUALIFIED, reason="INSi et CNI")
+    patient_identity_status_set(
+        actor=Actor(user=coordinator),
+        patient_id=pathway.patient_id,
+        status=IdentityStatus.QUALIFIED,
+        reason="INSi et CNI",
+    )
     pathway.patient.refresh_from_db()
 
     assert f"INS : {pathway.patient.ins}" in letter_text(pathway)
@@ -48,7 +53,12 @@ def test_messages_never_carry_the_ins(submit, coordinator, qualified):
     """Acknowledgments and decisions sent to the referrer hold no INS, qualified or not."""
     referral = submit().referral
     if qualified:
-        patient_identity_status_set(actor=Actor(user=coordinator), patient_id=referral.patient_id, status=IdentityStatus.QUALIFIED, reason="INSi")
+        patient_identity_status_set(
+            actor=Actor(user=coordinator),
+            patient_id=referral.patient_id,
+            status=IdentityStatus.QUALIFIED,
+            reason="INSi",
+        )
     referral_decline(actor=Actor(user=coordinator), referral=referral, reason="Hors champ")
 
     messages = list(OutboxMessage.objects.values_list("subject", "body"))

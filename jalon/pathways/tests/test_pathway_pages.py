@@ -44,27 +44,88 @@ PARIS = ZoneInfo("Europe/Paris")
 MONDAY_9H = datetime(2026, 11, 16, 9, 0, tzinfo=PARIS)  # no public holiday that week in Alsace
 
 SMALL_LUNG_MILESTONES = [
-    dict(code="reception", label="Accueil", order=1, responsible_role="specialist", target_amount=48, target_unit="working_hours",
-         source="Seed 001 : accueil sous 48 h"),
-    dict(code="imaging", label="Imagerie (TEP-TDM)", order=2, responsible_role="radiologist", reference_code="reception",
-         target_amount=3, target_unit="working_days"),
-    dict(code="biopsy", label="Biopsie", order=3, responsible_role="specialist", reference_code="reception", required=False,
-         target_amount=5, target_unit="working_days"),
-    dict(code="tumour_board", label="RCP", order=4, responsible_role="tumour_board", reference_code="reception",
-         target_amount=7, target_unit="days", source="Seed 000 : diagnostic complet en 7 jours"),
-    dict(code="treatment_start", label="Début du traitement", order=5, phase="treatment", branch="malignant",
-         responsible_role="oncologist", reference_code="tumour_board", target_amount=14, target_unit="days"),
+    dict(
+        code="reception",
+        label="Accueil",
+        order=1,
+        responsible_role="specialist",
+        target_amount=48,
+        target_unit="working_hours",
+        source="Seed 001 : accueil sous 48 h",
+    ),
+    dict(
+        code="imaging",
+        label="Imagerie (TEP-TDM)",
+        order=2,
+        responsible_role="radiologist",
+        reference_code="reception",
+        target_amount=3,
+        target_unit="working_days",
+    ),
+    dict(
+        code="biopsy",
+        label="Biopsie",
+        order=3,
+        responsible_role="specialist",
+        reference_code="reception",
+        required=False,
+        target_amount=5,
+        target_unit="working_days",
+    ),
+    dict(
+        code="tumour_board",
+        label="RCP",
+        order=4,
+        responsible_role="tumour_board",
+        reference_code="reception",
+        target_amount=7,
+        target_unit="days",
+        source="Seed 000 : diagnostic complet en 7 jours",
+    ),
+    dict(
+        code="treatment_start",
+        label="Début du traitement",
+        order=5,
+        phase="treatment",
+        branch="malignant",
+        responsible_role="oncologist",
+        reference_code="tumour_board",
+        target_amount=14,
+        target_unit="days",
+    ),
 ]
 SMALL_RULES = [
-    dict(order=10, code="lung-imaging-lesion", comment="Suspicion de cancer du poumon avec une imagerie déjà faite.",
-         conditions={"suspected_site_in": ["lung"], "exams_any": ["ct", "pet_ct", "biopsy"]}, pathway_kind="lung", priority="P2",
-         first_tasks=[
-             {"label": "Réserver une consultation de pneumologie sous 48 h ouvrées", "responsible_role": "coordinator",
-              "due_amount": 48, "due_unit": "working_hours"},
-             {"label": "Programmer la TEP-TDM dans les 7 jours", "responsible_role": "coordinator", "due_amount": 7, "due_unit": "days"},
-         ]),
-    dict(order=1000, code="default", comment="Toute autre demande : parcours générique.", conditions={}, pathway_kind="generic",
-         priority="P3", first_tasks=[]),
+    dict(
+        order=10,
+        code="lung-imaging-lesion",
+        comment="Suspicion de cancer du poumon avec une imagerie déjà faite.",
+        conditions={"suspected_site_in": ["lung"], "exams_any": ["ct", "pet_ct", "biopsy"]},
+        pathway_kind="lung",
+        priority="P2",
+        first_tasks=[
+            {
+                "label": "Réserver une consultation de pneumologie sous 48 h ouvrées",
+                "responsible_role": "coordinator",
+                "due_amount": 48,
+                "due_unit": "working_hours",
+            },
+            {
+                "label": "Programmer la TEP-TDM dans les 7 jours",
+                "responsible_role": "coordinator",
+                "due_amount": 7,
+                "due_unit": "days",
+            },
+        ],
+    ),
+    dict(
+        order=1000,
+        code="default",
+        comment="Toute autre demande : parcours générique.",
+        conditions={},
+        pathway_kind="generic",
+        priority="P3",
+        first_tasks=[],
+    ),
 ]
 
 
@@ -96,7 +157,8 @@ def triage_rule_set() -> TriageRuleSet:
 def recordable_milestone(pathway: Pathway) -> Milestone:
     """The first pending milestone with nothing to record before it."""
     return next(
-        m for m in pathway.milestones.select_related("template").order_by("order")
+        m
+        for m in pathway.milestones.select_related("template").order_by("order")
         if m.status == MilestoneStatus.PENDING and not m.template.depends_on
     )
 
@@ -145,7 +207,10 @@ def pathway(referral, coordinator):
     proposal = triage_propose(referral)
     with time_machine.travel(MONDAY_9H, tick=False):
         return referral_accept_into_pathway(
-            actor=Actor(user=coordinator), referral=referral, pathway_kind=proposal.pathway_kind, priority=proposal.priority
+            actor=Actor(user=coordinator),
+            referral=referral,
+            pathway_kind=proposal.pathway_kind,
+            priority=proposal.priority,
         )
 
 
@@ -186,12 +251,18 @@ def test_it_accepts_with_the_proposal_into_a_pathway(client, coordinator, referr
     """Accepting as proposed starts the pathway with the rule's tasks, records the decision and opens the pathway page."""
     proposal = triage_propose(referral)
     client.force_login(coordinator)
-    response = client.post(accept_url(referral), {"accept-pathway_kind": proposal.pathway_kind, "accept-priority": proposal.priority})
+    response = client.post(
+        accept_url(referral), {"accept-pathway_kind": proposal.pathway_kind, "accept-priority": proposal.priority}
+    )
     assert response.status_code == 302
     assert response["Location"] == pathway_url(referral)
     referral.refresh_from_db()
     pathway = Pathway.objects.get(referral=referral)
-    assert (referral.status, pathway.priority, pathway.status) == (Status.ACCEPTED, proposal.priority, PathwayStatus.ACTIVE)
+    assert (referral.status, pathway.priority, pathway.status) == (
+        Status.ACCEPTED,
+        proposal.priority,
+        PathwayStatus.ACTIVE,
+    )
     assert Task.objects.filter(pathway=pathway).count() == len(proposal.rule.first_tasks) > 0
     assert pathway.milestones.exclude(due_at=None).exists()
     decision = TriageDecision.objects.get(referral=referral)
@@ -209,11 +280,17 @@ def test_it_requires_a_reason_to_depart_from_the_proposal(client, coordinator, r
     client.force_login(coordinator)
     response = client.post(
         accept_url(referral),
-        {"accept-pathway_kind": proposal.pathway_kind, "accept-priority": chosen, "accept-reason": "Vu avec le pneumologue"},
+        {
+            "accept-pathway_kind": proposal.pathway_kind,
+            "accept-priority": chosen,
+            "accept-reason": "Vu avec le pneumologue",
+        },
     )
     assert response.status_code == 400
     page = response.content.decode()
-    assert re.search(r'id="id_accept-override_reason_error"[^>]*>\s*<li>Vous vous écartez de la proposition des règles', page)
+    assert re.search(
+        r'id="id_accept-override_reason_error"[^>]*>\s*<li>Vous vous écartez de la proposition des règles', page
+    )
     assert re.search(rf'<option value="{chosen}" selected>', page)
     assert "Vu avec le pneumologue" in page
     referral.refresh_from_db()
@@ -229,7 +306,11 @@ def test_it_records_an_override_with_its_reason(client, coordinator, referral):
     client.force_login(coordinator)
     response = client.post(
         accept_url(referral),
-        {"accept-pathway_kind": proposal.pathway_kind, "accept-priority": chosen, "accept-override_reason": "Hémoptysie signalée au téléphone"},
+        {
+            "accept-pathway_kind": proposal.pathway_kind,
+            "accept-priority": chosen,
+            "accept-override_reason": "Hémoptysie signalée au téléphone",
+        },
     )
     assert response.status_code == 302
     decision = TriageDecision.objects.get(referral=referral)
@@ -284,7 +365,12 @@ def test_it_shows_the_pathway_with_due_dates_and_audits_the_read(client, coordin
 
 def test_it_shows_the_target_of_the_small_template_in_words(client, coordinator, pathway):
     """« 3 jours ouvrés après « Accueil » »: the delay, its unit and the reference step."""
-    imaging = pathway.milestones.select_related("template").filter(template__reference_code__gt="").exclude(template__reference_code="request").first()
+    imaging = (
+        pathway.milestones.select_related("template")
+        .filter(template__reference_code__gt="")
+        .exclude(template__reference_code="request")
+        .first()
+    )
     reference = pathway.milestones.get(code=imaging.template.reference_code)
     client.force_login(coordinator)
     page = client.get(pathway_url(pathway)).content.decode()
@@ -299,17 +385,26 @@ def test_it_records_a_milestone_and_moves_the_due_dates_downstream(client, coord
     client.force_login(coordinator)
     response = client.post(
         pathway_url(pathway, "milestone_record", milestone.pk),
-        {f"record-{milestone.pk}-done_at": local_input(MONDAY_9H + timedelta(hours=2)), f"record-{milestone.pk}-note": "Patient vu"},
+        {
+            f"record-{milestone.pk}-done_at": local_input(MONDAY_9H + timedelta(hours=2)),
+            f"record-{milestone.pk}-note": "Patient vu",
+        },
     )
     assert response.status_code == 302
     milestone.refresh_from_db()
-    assert (milestone.status, milestone.done_at, milestone.done_by_id) == (MilestoneStatus.DONE, MONDAY_9H + timedelta(hours=2), coordinator.pk)
+    assert (milestone.status, milestone.done_at, milestone.done_by_id) == (
+        MilestoneStatus.DONE,
+        MONDAY_9H + timedelta(hours=2),
+        coordinator.pk,
+    )
     after = {m.pk: m.due_at for m in Milestone.objects.filter(pk__in=before)}
     assert all(after[pk] != before[pk] for pk in before)
     page = client.get(pathway_url(pathway)).content.decode()
     timeline = page.split("Historique du parcours")[1]
     assert "Étape réalisée" in timeline and f"Étape : {milestone.label}" in timeline and "Note : Patient vu" in timeline
-    assert Event.objects.filter(referral=pathway.referral, kind="milestone.recorded", payload__milestone=milestone.code).exists()
+    assert Event.objects.filter(
+        referral=pathway.referral, kind="milestone.recorded", payload__milestone=milestone.code
+    ).exists()
 
 
 def test_it_refuses_a_done_date_in_the_future_in_french(client, coordinator, pathway):
@@ -334,7 +429,9 @@ def test_it_refuses_a_malformed_date_in_french(client, coordinator, pathway):
     """A date that is not one: a French message and nothing recorded."""
     milestone = recordable_milestone(pathway)
     client.force_login(coordinator)
-    response = client.post(pathway_url(pathway, "milestone_record", milestone.pk), {f"record-{milestone.pk}-done_at": "demain matin"})
+    response = client.post(
+        pathway_url(pathway, "milestone_record", milestone.pk), {f"record-{milestone.pk}-done_at": "demain matin"}
+    )
     assert response.status_code == 400
     assert "Saisissez une date et une heure valides." in response.content.decode()
     milestone.refresh_from_db()
@@ -348,7 +445,10 @@ def test_it_refuses_a_document_of_another_referral(client, coordinator, pathway,
     client.force_login(coordinator)
     response = client.post(
         pathway_url(pathway, "milestone_record", milestone.pk),
-        {f"record-{milestone.pk}-done_at": local_input(timezone.now()), f"record-{milestone.pk}-document": str(foreign.pk)},
+        {
+            f"record-{milestone.pk}-done_at": local_input(timezone.now()),
+            f"record-{milestone.pk}-document": str(foreign.pk),
+        },
     )
     assert response.status_code == 400
     milestone.refresh_from_db()
@@ -393,13 +493,25 @@ def test_it_takes_the_warning_window_from_the_newest_published_policy(pathway):
     assert milestone.counted_from is not None and milestone.due_at - milestone.counted_from >= timedelta(hours=24)
     assert milestone_status(milestone, now=now, warning_horizon=timedelta(hours=2)) == "planned"
     AlertPolicy.objects.update(published_at=None)
-    assert {row.milestone.pk: row.status for row in pathway_page(pathway, now=now).milestones}[milestone.pk] == "due_soon"
+    assert {row.milestone.pk: row.status for row in pathway_page(pathway, now=now).milestones}[
+        milestone.pk
+    ] == "due_soon"
     newest = AlertPolicy.objects.aggregate(newest=Max("version"))["newest"] or 0
-    AlertPolicy.objects.create(version=newest + 1, published_at=timezone.now(), warning_horizon_hours=48, warning_share_percent=10)
-    AlertPolicy.objects.create(version=newest + 2, published_at=None, warning_horizon_hours=48, warning_share_percent=100)
-    rows = {row.milestone.pk: row.status for row in pathway_page(Pathway.objects.select_related("referral").get(pk=pathway.pk), now=now).milestones}
+    AlertPolicy.objects.create(
+        version=newest + 1, published_at=timezone.now(), warning_horizon_hours=48, warning_share_percent=10
+    )
+    AlertPolicy.objects.create(
+        version=newest + 2, published_at=None, warning_horizon_hours=48, warning_share_percent=100
+    )
+    rows = {
+        row.milestone.pk: row.status
+        for row in pathway_page(Pathway.objects.select_related("referral").get(pk=pathway.pk), now=now).milestones
+    }
     assert rows[milestone.pk] == "planned"
-    assert milestone_status(milestone, now=milestone.due_at + timedelta(minutes=1), warning_horizon=timedelta(hours=24)) == "overdue"
+    assert (
+        milestone_status(milestone, now=milestone.due_at + timedelta(minutes=1), warning_horizon=timedelta(hours=24))
+        == "overdue"
+    )
 
 
 def test_it_skips_an_optional_step_only_with_a_reason(client, coordinator, pathway):
@@ -412,7 +524,10 @@ def test_it_skips_an_optional_step_only_with_a_reason(client, coordinator, pathw
     assert "Ce champ est obligatoire." in response.content.decode()
     optional.refresh_from_db()
     assert optional.status == MilestoneStatus.PENDING
-    response = client.post(pathway_url(pathway, "milestone_skip", optional.pk), {f"skip-{optional.pk}-reason": "Diagnostic posé sur l'imagerie"})
+    response = client.post(
+        pathway_url(pathway, "milestone_skip", optional.pk),
+        {f"skip-{optional.pk}-reason": "Diagnostic posé sur l'imagerie"},
+    )
     assert response.status_code == 302
     optional.refresh_from_db()
     assert optional.status == MilestoneStatus.SKIPPED
@@ -432,7 +547,9 @@ def test_it_marks_a_task_done(client, coordinator, pathway):
 def test_it_closes_on_a_not_malignant_outcome(client, coordinator, pathway, gp):
     """Not malignant: the pathway closes, the closing report is queued for the GP, the page is read-only."""
     client.force_login(coordinator)
-    response = client.post(pathway_url(pathway, "outcome"), {"outcome-outcome": Outcome.NOT_MALIGNANT, "outcome-note": "Nodule bénin"})
+    response = client.post(
+        pathway_url(pathway, "outcome"), {"outcome-outcome": Outcome.NOT_MALIGNANT, "outcome-note": "Nodule bénin"}
+    )
     assert response.status_code == 302
     pathway.refresh_from_db()
     assert (pathway.status, pathway.outcome) == (PathwayStatus.CLOSED, Outcome.NOT_MALIGNANT)
@@ -448,7 +565,10 @@ def test_it_closes_on_a_not_malignant_outcome(client, coordinator, pathway, gp):
     assert "Diagnostic : lésion non maligne" in page
 
     milestone = pathway.milestones.filter(status=MilestoneStatus.PENDING).first()
-    response = client.post(pathway_url(pathway, "milestone_record", milestone.pk), {f"record-{milestone.pk}-done_at": local_input(timezone.now())})
+    response = client.post(
+        pathway_url(pathway, "milestone_record", milestone.pk),
+        {f"record-{milestone.pk}-done_at": local_input(timezone.now())},
+    )
     assert response.status_code == 400
     assert "Ce parcours est clôturé" in response.content.decode()
     milestone.refresh_from_db()
@@ -496,7 +616,10 @@ def test_it_answers_404_to_another_gp(client, other_gp, pathway):
     milestone = recordable_milestone(pathway)
     client.force_login(other_gp)
     assert client.get(pathway_url(pathway)).status_code == 404
-    response = client.post(pathway_url(pathway, "milestone_record", milestone.pk), {f"record-{milestone.pk}-done_at": local_input(timezone.now())})
+    response = client.post(
+        pathway_url(pathway, "milestone_record", milestone.pk),
+        {f"record-{milestone.pk}-done_at": local_input(timezone.now())},
+    )
     assert response.status_code == 404
     milestone.refresh_from_db()
     assert milestone.status == MilestoneStatus.PENDING
@@ -525,7 +648,10 @@ def test_it_shows_the_referrer_a_read_only_page(client, gp, pathway):
     assert milestone.label.replace("'", "&#x27;") in page and "Consultation seule" in page
     main = page.split('id="contenu"')[1]
     assert "<form" not in main
-    response = client.post(pathway_url(pathway, "milestone_record", milestone.pk), {f"record-{milestone.pk}-done_at": local_input(timezone.now())})
+    response = client.post(
+        pathway_url(pathway, "milestone_record", milestone.pk),
+        {f"record-{milestone.pk}-done_at": local_input(timezone.now())},
+    )
     assert response.status_code == 403
     milestone.refresh_from_db()
     assert milestone.status == MilestoneStatus.PENDING
@@ -544,7 +670,13 @@ def test_it_keeps_the_number_of_queries_constant(client, coordinator, pathway, d
     actor = Actor(user=coordinator)
     free = [m for m in pathway.milestones.select_related("template").order_by("order") if not m.template.depends_on]
     for milestone in free[:3]:
-        milestone_record(actor=actor, milestone=milestone, done_at=timezone.now(), note="fait", document_id=pathway.referral.documents.first().pk)
+        milestone_record(
+            actor=actor,
+            milestone=milestone,
+            done_at=timezone.now(),
+            note="fait",
+            document_id=pathway.referral.documents.first().pk,
+        )
     for task in pathway.tasks.all():
         task_complete(actor=actor, task=task)
     assert Event.objects.filter(referral=pathway.referral).count() > 5

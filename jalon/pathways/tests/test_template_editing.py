@@ -35,18 +35,41 @@ def lung_version(db):
     within 24 h, reception 2 working days after it, and a malignant-branch treatment start."""
     template, _ = PathwayTemplate.objects.get_or_create(kind="lung", defaults={"name": "Poumon"})
     number = (template.versions.aggregate(last=Max("version"))["last"] or 0) + 1
-    version = PathwayTemplateVersion.objects.create(template=template, version=number, published_at=timezone.now(), source="Seed 001, fiche 3")
-    MilestoneTemplate.objects.create(
-        template_version=version, code="first_contact", label="Premier contact", order=1, responsible_role="coordinator",
-        target_amount=24, target_unit="hours", source="Seed 000 : accueil sous 48 h",
+    version = PathwayTemplateVersion.objects.create(
+        template=template, version=number, published_at=timezone.now(), source="Seed 001, fiche 3"
     )
     MilestoneTemplate.objects.create(
-        template_version=version, code="reception", label="Accueil", order=2, responsible_role="specialist",
-        depends_on=["first_contact"], reference_code="first_contact", target_amount=2, target_unit="working_days",
+        template_version=version,
+        code="first_contact",
+        label="Premier contact",
+        order=1,
+        responsible_role="coordinator",
+        target_amount=24,
+        target_unit="hours",
+        source="Seed 000 : accueil sous 48 h",
     )
     MilestoneTemplate.objects.create(
-        template_version=version, code="treatment_start", label="Début du traitement", order=3, phase="treatment",
-        branch="malignant", responsible_role="oncologist", reference_code="reception", target_amount=30, target_unit="days",
+        template_version=version,
+        code="reception",
+        label="Accueil",
+        order=2,
+        responsible_role="specialist",
+        depends_on=["first_contact"],
+        reference_code="first_contact",
+        target_amount=2,
+        target_unit="working_days",
+    )
+    MilestoneTemplate.objects.create(
+        template_version=version,
+        code="treatment_start",
+        label="Début du traitement",
+        order=3,
+        phase="treatment",
+        branch="malignant",
+        responsible_role="oncologist",
+        reference_code="reception",
+        target_amount=30,
+        target_unit="days",
     )
     return version
 
@@ -55,7 +78,9 @@ def rows_of(version: PathwayTemplateVersion) -> list[dict]:
     return [milestone_as_dict(m) for m in version.milestones.order_by("order")]
 
 
-def post_data(rows: list[dict], change_note: str = "Premier contact sous 48 h", initial_forms: int | None = None) -> dict:
+def post_data(
+    rows: list[dict], change_note: str = "Premier contact sous 48 h", initial_forms: int | None = None
+) -> dict:
     """The new-version form as a browser posts it (a checkbox is sent only when ticked)."""
     data = {
         "milestones-TOTAL_FORMS": str(len(rows)),
@@ -93,7 +118,9 @@ def start_lung_pathway(submit, coordinator):
     """Start a lung pathway for a new patient (seed makes each patient distinct)."""
 
     def _start(seed: int):
-        patient = identity(birth_name=letters_name("Patient", seed), ins=make_ins(sex="F", birth_date=date(1956, 3, 12), seed=seed))
+        patient = identity(
+            birth_name=letters_name("Patient", seed), ins=make_ins(sex="F", birth_date=date(1956, 3, 12), seed=seed)
+        )
         referral = submit(patient=patient).referral
         referral.pathway_kind = "lung"
         referral.save(update_fields=["pathway_kind"])
@@ -123,7 +150,9 @@ def test_it_publishes_a_new_version_and_running_pathways_keep_theirs(client, man
     assert new_version.milestones.get(code="reception").depends_on == ["first_contact"]
     assert lung_version.template.current_version() == new_version
     assert lung_version.milestones.get(code="first_contact").target_amount == 24  # the old version is untouched
-    assert AuditRecord.objects.filter(object_type="pathway_template_version", object_id=str(new_version.pk), actor=manager).exists()
+    assert AuditRecord.objects.filter(
+        object_type="pathway_template_version", object_id=str(new_version.pk), actor=manager
+    ).exists()
 
     old_pathway.refresh_from_db()
     assert old_pathway.template_version_id == lung_version.pk
@@ -142,7 +171,12 @@ def test_it_takes_an_old_pathway_down_its_own_version_branch(manager, coordinato
         pathway = start_lung_pathway(seed=13)
     rows = rows_of(lung_version)
     rows[2].update(code="treatment_first_day", target_amount=15)
-    template_version_create(actor=Actor(user=manager), template=lung_version.template, milestones=rows, change_note="Traitement sous 15 jours")
+    template_version_create(
+        actor=Actor(user=manager),
+        template=lung_version.template,
+        milestones=rows,
+        change_note="Traitement sous 15 jours",
+    )
     with time_machine.travel(MONDAY_9H + timedelta(days=1), tick=False):
         pathway_record_outcome(actor=Actor(user=coordinator), pathway=pathway, outcome="malignant")
     treatment = pathway.milestones.get(code="treatment_start")
@@ -166,15 +200,32 @@ def test_it_deletes_and_adds_rows(client, manager, lung_version):
     """A row ticked for deletion is left out, a filled blank row is added, and blank extra rows are ignored."""
     rows = rows_of(lung_version)
     rows[2]["DELETE"] = True
-    added = {"code": "imaging", "label": "Scanner thoraco-abdominal", "order": 3, "phase": "diagnosis", "branch": "",
-             "responsible_role": "radiologist", "required": True, "depends_on": ["reception"], "reference_code": "reception",
-             "target_amount": 5, "target_unit": "working_days", "source": "Seed 001 : J+5"}
+    added = {
+        "code": "imaging",
+        "label": "Scanner thoraco-abdominal",
+        "order": 3,
+        "phase": "diagnosis",
+        "branch": "",
+        "responsible_role": "radiologist",
+        "required": True,
+        "depends_on": ["reception"],
+        "reference_code": "reception",
+        "target_amount": 5,
+        "target_unit": "working_days",
+        "source": "Seed 001 : J+5",
+    }
     blank = {"phase": "diagnosis", "required": True}
     client.force_login(manager)
-    response = client.post(reverse("pathway_templates:version_new", args=["lung"]), post_data([*rows, added, blank], initial_forms=3))
+    response = client.post(
+        reverse("pathway_templates:version_new", args=["lung"]), post_data([*rows, added, blank], initial_forms=3)
+    )
     assert response.status_code == 302
     new_version = lung_version.template.current_version()
-    assert list(new_version.milestones.order_by("order").values_list("code", flat=True)) == ["first_contact", "reception", "imaging"]
+    assert list(new_version.milestones.order_by("order").values_list("code", flat=True)) == [
+        "first_contact",
+        "reception",
+        "imaging",
+    ]
     assert new_version.milestones.get(code="imaging").target_unit == "working_days"
 
 
@@ -207,9 +258,22 @@ def test_it_refuses_an_invalid_row_and_saves_nothing(client, manager, lung_versi
 def test_it_refuses_an_always_milestone_referencing_a_branch_one(client, manager, lung_version):
     """A milestone every pathway has cannot count its delay from a milestone only the malignant branch has."""
     rows = rows_of(lung_version)
-    rows.append({"code": "gp_letter", "label": "Courrier au médecin traitant", "order": 4, "phase": "return", "branch": "",
-                 "responsible_role": "coordinator", "required": True, "depends_on": [], "reference_code": "treatment_start",
-                 "target_amount": 2, "target_unit": "days", "source": ""})
+    rows.append(
+        {
+            "code": "gp_letter",
+            "label": "Courrier au médecin traitant",
+            "order": 4,
+            "phase": "return",
+            "branch": "",
+            "responsible_role": "coordinator",
+            "required": True,
+            "depends_on": [],
+            "reference_code": "treatment_start",
+            "target_amount": 2,
+            "target_unit": "days",
+            "source": "",
+        }
+    )
     client.force_login(manager)
     response = client.post(reverse("pathway_templates:version_new", args=["lung"]), post_data(rows, initial_forms=3))
     assert response.status_code == 400
@@ -221,7 +285,9 @@ def test_it_refuses_an_always_milestone_referencing_a_branch_one(client, manager
 def test_it_requires_a_change_note(client, manager, lung_version):
     """Without a change note nothing is published and the note field says why, in French."""
     client.force_login(manager)
-    response = client.post(reverse("pathway_templates:version_new", args=["lung"]), post_data(rows_of(lung_version), change_note="  "))
+    response = client.post(
+        reverse("pathway_templates:version_new", args=["lung"]), post_data(rows_of(lung_version), change_note="  ")
+    )
     assert response.status_code == 400
     assert "Décrivez la modification" in page_text(response)
     assert lung_version.template.current_version() == lung_version
@@ -234,14 +300,18 @@ def test_it_collects_every_error_at_once_in_the_service(manager, lung_version):
     rows[1]["target_unit"] = "fortnights"
     count = PathwayTemplateVersion.objects.count()
     with pytest.raises(TemplateVersionInvalid) as raised:
-        template_version_create(actor=Actor(user=manager), template=lung_version.template, milestones=rows, change_note="")
+        template_version_create(
+            actor=Actor(user=manager), template=lung_version.template, milestones=rows, change_note=""
+        )
     assert set(raised.value.fields) == {"change_note"}
     assert "code" in raised.value.rows[1]
     assert "target_unit" in raised.value.rows[1]
     assert PathwayTemplateVersion.objects.count() == count
 
 
-def test_it_lists_templates_with_running_pathways_per_version(client, manager, lung_version, start_lung_pathway, django_assert_max_num_queries):
+def test_it_lists_templates_with_running_pathways_per_version(
+    client, manager, lung_version, start_lung_pathway, django_assert_max_num_queries
+):
     """The list shows each template's current version and how many pathways run on each version."""
     with time_machine.travel(MONDAY_9H, tick=False):
         start_lung_pathway(seed=21)
@@ -261,7 +331,15 @@ def test_it_shows_a_version_with_its_milestones(client, admin_user, lung_version
     response = client.get(reverse("pathway_templates:version", args=["lung", lung_version.version]))
     text = page_text(response)
     assert response.status_code == 200
-    for expected in ("Premier contact", "24 heures", "2 jours ouvrés", "Seed 000 : accueil sous 48 h", "Si cancer confirmé", "Oncologue", "en vigueur"):
+    for expected in (
+        "Premier contact",
+        "24 heures",
+        "2 jours ouvrés",
+        "Seed 000 : accueil sous 48 h",
+        "Si cancer confirmé",
+        "Oncologue",
+        "en vigueur",
+    ):
         assert expected in text
 
 
@@ -292,7 +370,9 @@ def test_it_shows_the_manager_the_menu_entries(client, manager):
 
 def test_it_keeps_the_booking_metadata_in_a_new_version(client, manager, lung_version):
     """A new version carries each step's resource kind and same-day group unless the manager changes them."""
-    lung_version.milestones.filter(code="reception").update(resource_kind="consultation", same_day_group="diagnostic_day")
+    lung_version.milestones.filter(code="reception").update(
+        resource_kind="consultation", same_day_group="diagnostic_day"
+    )
     client.force_login(manager)
     rows = rows_of(lung_version)
     response = client.post("/modeles-de-parcours/lung/nouvelle-version/", post_data(rows))
@@ -302,4 +382,6 @@ def test_it_keeps_the_booking_metadata_in_a_new_version(client, manager, lung_ve
     assert (reception.resource_kind, reception.same_day_group) == ("consultation", "diagnostic_day")
     bad = rows_of(lung_version)
     bad[1]["resource_kind"] = "teleportation"
-    assert "Sélectionnez un choix valide" in page_text(client.post("/modeles-de-parcours/lung/nouvelle-version/", post_data(bad)))
+    assert "Sélectionnez un choix valide" in page_text(
+        client.post("/modeles-de-parcours/lung/nouvelle-version/", post_data(bad))
+    )

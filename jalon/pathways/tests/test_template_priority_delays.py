@@ -17,7 +17,13 @@ from jalon.pathways.tests.test_template_editing import MONDAY_9H, lung_version, 
 def test_it_shows_the_per_priority_targets_of_the_shipped_version(client, manager):
     client.force_login(manager)
     page = html.unescape(client.get(reverse("pathway_templates:version_new", args=["lung"])).content.decode())
-    for label in ("Délai P1 (très urgent)", "Délai P2 (urgent)", "Délai P3 (habituel)", "Source des délais par priorité", "Jamais attendu avant"):
+    for label in (
+        "Délai P1 (très urgent)",
+        "Délai P2 (urgent)",
+        "Délai P3 (habituel)",
+        "Source des délais par priorité",
+        "Jamais attendu avant",
+    ):
         assert label in page
     detail = html.unescape(client.get(reverse("pathway_templates:version", args=["lung", 2])).content.decode())
     assert "P1 : 24 heures ouvrées" in detail and "P3 : 5 jours ouvrés" in detail
@@ -33,7 +39,10 @@ def test_it_publishes_per_priority_targets(client, manager, lung_version):
     assert response.status_code == 302
     version = PathwayTemplateVersion.objects.get(template=lung_version.template, version=lung_version.version + 1)
     first = version.milestones.get(code="first_contact")
-    assert first.delay_by_priority == {"P1": {"amount": 4, "unit": "hours"}, "P3": {"amount": 2, "unit": "working_days"}}
+    assert first.delay_by_priority == {
+        "P1": {"amount": 4, "unit": "hours"},
+        "P3": {"amount": 2, "unit": "working_days"},
+    }
     assert first.target_for("P2") == (24, "hours")  # P2 left blank: the step's target delay
 
 
@@ -51,8 +60,14 @@ def test_it_refuses_a_p1_longer_than_p2_with_a_french_message(client, manager, l
 
 def test_it_asks_for_the_source_and_accepts_the_request_reference(db):
     row = {
-        "code": "reception", "label": "Accueil", "order": 1, "responsible_role": "specialist", "reference_code": "request",
-        "target_amount": 48, "target_unit": "working_hours", "delay_by_priority": {"P1": {"amount": 24, "unit": "working_hours"}},
+        "code": "reception",
+        "label": "Accueil",
+        "order": 1,
+        "responsible_role": "specialist",
+        "reference_code": "request",
+        "target_amount": 48,
+        "target_unit": "working_hours",
+        "delay_by_priority": {"P1": {"amount": 24, "unit": "working_hours"}},
     }
     try:
         template_version_validate(milestones=[row], change_note="x")

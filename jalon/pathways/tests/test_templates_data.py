@@ -15,7 +15,15 @@ from jalon.pathways.template_services import template_version_validate
 migration = importlib.import_module("jalon.pathways.migrations.0002_templates_v1")
 DATA = json.loads(migration.DATA.read_text(encoding="utf-8"))
 
-COMMON_CODES = {"first_contact", "reception", "imaging", "tumour_board", "announcement", "treatment_start", "return_to_gp"}
+COMMON_CODES = {
+    "first_contact",
+    "reception",
+    "imaging",
+    "tumour_board",
+    "announcement",
+    "treatment_start",
+    "return_to_gp",
+}
 TREATMENT_CODES = {"tumour_board", "announcement", "treatment_start"}
 
 
@@ -37,7 +45,20 @@ def test_it_ships_a_published_template_for_every_pathway_kind(db):
 def test_it_loads_the_file_as_it_is(db):
     """The database holds exactly the milestones of the JSON file, field by field."""
     versions = shipped_versions()
-    fields = ["code", "label", "order", "phase", "branch", "responsible_role", "required", "depends_on", "reference_code", "target_amount", "target_unit", "source"]
+    fields = [
+        "code",
+        "label",
+        "order",
+        "phase",
+        "branch",
+        "responsible_role",
+        "required",
+        "depends_on",
+        "reference_code",
+        "target_amount",
+        "target_unit",
+        "source",
+    ]
     for template in DATA["templates"]:
         stored = list(versions[template["kind"]].milestones.order_by("order").values(*fields))
         assert stored == [{name: row[name] for name in fields} for row in template["milestones"]], template["kind"]
@@ -60,7 +81,11 @@ def test_it_respects_the_branch_rule(db):
     for kind, version in shipped_versions().items():
         by_code = {milestone.code: milestone for milestone in version.milestones.all()}
         for milestone in by_code.values():
-            expected = {Phase.DIAGNOSIS: Branch.ALWAYS, Phase.TREATMENT: Branch.MALIGNANT, Phase.RETURN: Branch.NOT_MALIGNANT}[milestone.phase]
+            expected = {
+                Phase.DIAGNOSIS: Branch.ALWAYS,
+                Phase.TREATMENT: Branch.MALIGNANT,
+                Phase.RETURN: Branch.NOT_MALIGNANT,
+            }[milestone.phase]
             assert milestone.branch == expected, (kind, milestone.code)
             for code in ([milestone.reference_code] if milestone.reference_code else []) + list(milestone.depends_on):
                 assert by_code[code].branch in (Branch.ALWAYS, milestone.branch), (kind, milestone.code, code)
@@ -74,7 +99,10 @@ def test_it_cites_a_source_for_every_delay(db):
     assert delayed.count() > 80
     for milestone in delayed:
         assert milestone.target_unit, milestone.code
-        assert "seed" in milestone.source or "proposition Jalon" in milestone.source, (milestone.template_version, milestone.code)
+        assert "seed" in milestone.source or "proposition Jalon" in milestone.source, (
+            milestone.template_version,
+            milestone.code,
+        )
     for milestone in MilestoneTemplate.objects.filter(template_version__version=1, target_amount__isnull=True):
         assert milestone.target_unit == "", milestone.code
 
@@ -102,7 +130,11 @@ def test_it_gives_every_template_the_seed_delays(db, code, amount, unit, referen
     the intermediate pathology result at D+4, and the proposals after the tumour board."""
     for kind, version in shipped_versions().items():
         milestone = version.milestones.get(code=code)
-        assert (milestone.target_amount, milestone.target_unit, milestone.reference_code) == (amount, unit, reference), kind
+        assert (milestone.target_amount, milestone.target_unit, milestone.reference_code) == (
+            amount,
+            unit,
+            reference,
+        ), kind
 
 
 def test_it_targets_the_tumour_board_seven_days_after_reception_on_the_fast_track(db):
@@ -111,7 +143,11 @@ def test_it_targets_the_tumour_board_seven_days_after_reception_on_the_fast_trac
     for kind, version in shipped_versions().items():
         milestone = version.milestones.get(code="tumour_board")
         expected_reference = "pathology_final" if kind in ("lymphoma", "glioblastoma") else "reception"
-        assert (milestone.target_amount, milestone.target_unit, milestone.reference_code) == (7, "days", expected_reference), kind
+        assert (milestone.target_amount, milestone.target_unit, milestone.reference_code) == (
+            7,
+            "days",
+            expected_reference,
+        ), kind
 
 
 def test_it_passes_the_checks_of_the_migration_and_of_the_editing_pages(db):
@@ -125,12 +161,45 @@ def test_it_passes_the_checks_of_the_migration_and_of_the_editing_pages(db):
 def test_it_refuses_a_reference_to_a_later_or_branch_step():
     """The migration's check names a reference to a later step and an always step depending on a branch step."""
     rows = [
-        {"code": "reception", "label": "Accueil", "order": 1, "phase": "diagnosis", "branch": "", "responsible_role": "specialist",
-         "depends_on": [], "reference_code": "imaging", "target_amount": None, "target_unit": "", "source": ""},
-        {"code": "imaging", "label": "Imagerie", "order": 2, "phase": "diagnosis", "branch": "", "responsible_role": "radiologist",
-         "depends_on": ["tumour_board"], "reference_code": "", "target_amount": 1, "target_unit": "days", "source": ""},
-        {"code": "tumour_board", "label": "RCP", "order": 3, "phase": "treatment", "branch": "malignant", "responsible_role": "tumour_board",
-         "depends_on": [], "reference_code": "", "target_amount": None, "target_unit": "", "source": ""},
+        {
+            "code": "reception",
+            "label": "Accueil",
+            "order": 1,
+            "phase": "diagnosis",
+            "branch": "",
+            "responsible_role": "specialist",
+            "depends_on": [],
+            "reference_code": "imaging",
+            "target_amount": None,
+            "target_unit": "",
+            "source": "",
+        },
+        {
+            "code": "imaging",
+            "label": "Imagerie",
+            "order": 2,
+            "phase": "diagnosis",
+            "branch": "",
+            "responsible_role": "radiologist",
+            "depends_on": ["tumour_board"],
+            "reference_code": "",
+            "target_amount": 1,
+            "target_unit": "days",
+            "source": "",
+        },
+        {
+            "code": "tumour_board",
+            "label": "RCP",
+            "order": 3,
+            "phase": "treatment",
+            "branch": "malignant",
+            "responsible_role": "tumour_board",
+            "depends_on": [],
+            "reference_code": "",
+            "target_amount": None,
+            "target_unit": "",
+            "source": "",
+        },
     ]
     problems = " ".join(migration.milestone_problems(rows))
     assert "reception.reference_code : « imaging » ne vient pas avant" in problems

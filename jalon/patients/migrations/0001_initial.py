@@ -8,55 +8,173 @@ import jalon.core.identifiers
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('directory', '0001_initial'),
+        ("directory", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Patient',
+            name="Patient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ins', models.CharField(blank=True, max_length=15, null=True, unique=True, validators=[jalon.core.identifiers.validate_ins], verbose_name='INS (NIR et clé)')),
-                ('birth_name', models.CharField(max_length=100, verbose_name='nom de naissance')),
-                ('used_name', models.CharField(blank=True, max_length=100, verbose_name='nom utilisé')),
-                ('first_names', models.CharField(help_text='Tous les prénoms de naissance, séparés par des espaces.', max_length=200, verbose_name='prénoms')),
-                ('sex', models.CharField(choices=[('F', 'Féminin'), ('M', 'Masculin'), ('U', 'Indéterminé')], max_length=1, verbose_name='sexe')),
-                ('birth_date', models.DateField(verbose_name='date de naissance')),
-                ('birth_place_code', models.CharField(blank=True, max_length=5, verbose_name='lieu de naissance (code INSEE)')),
-                ('identity_status', models.CharField(choices=[('prov', 'Provisoire'), ('recup', 'Récupérée'), ('vali', 'Validée'), ('qual', 'Qualifiée')], default='prov', max_length=5, verbose_name="statut de l'identité")),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='téléphone')),
-                ('sharing_opposition', models.BooleanField(default=False, verbose_name='opposition au partage')),
-                ('sharing_opposition_recorded_at', models.DateTimeField(blank=True, null=True, verbose_name='opposition enregistrée le')),
-                ('identity_key', models.CharField(db_index=True, editable=False, max_length=250)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('commune', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='directory.commune', verbose_name='commune de résidence')),
-                ('gp', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='gp_patients', to='directory.professional', verbose_name='médecin traitant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "ins",
+                    models.CharField(
+                        blank=True,
+                        max_length=15,
+                        null=True,
+                        unique=True,
+                        validators=[jalon.core.identifiers.validate_ins],
+                        verbose_name="INS (NIR et clé)",
+                    ),
+                ),
+                ("birth_name", models.CharField(max_length=100, verbose_name="nom de naissance")),
+                ("used_name", models.CharField(blank=True, max_length=100, verbose_name="nom utilisé")),
+                (
+                    "first_names",
+                    models.CharField(
+                        help_text="Tous les prénoms de naissance, séparés par des espaces.",
+                        max_length=200,
+                        verbose_name="prénoms",
+                    ),
+                ),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("F", "Féminin"), ("M", "Masculin"), ("U", "Indéterminé")],
+                        max_length=1,
+                        verbose_name="sexe",
+                    ),
+                ),
+                ("birth_date", models.DateField(verbose_name="date de naissance")),
+                (
+                    "birth_place_code",
+                    models.CharField(blank=True, max_length=5, verbose_name="lieu de naissance (code INSEE)"),
+                ),
+                (
+                    "identity_status",
+                    models.CharField(
+                        choices=[
+                            ("prov", "Provisoire"),
+                            ("recup", "Récupérée"),
+                            ("vali", "Validée"),
+                            ("qual", "Qualifiée"),
+                        ],
+                        default="prov",
+                        max_length=5,
+                        verbose_name="statut de l'identité",
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="téléphone")),
+                ("sharing_opposition", models.BooleanField(default=False, verbose_name="opposition au partage")),
+                (
+                    "sharing_opposition_recorded_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="opposition enregistrée le"),
+                ),
+                ("identity_key", models.CharField(db_index=True, editable=False, max_length=250)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "commune",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="directory.commune",
+                        verbose_name="commune de résidence",
+                    ),
+                ),
+                (
+                    "gp",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="gp_patients",
+                        to="directory.professional",
+                        verbose_name="médecin traitant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'patient',
-                'ordering': ['birth_name', 'first_names'],
+                "verbose_name": "patient",
+                "ordering": ["birth_name", "first_names"],
             },
         ),
         migrations.CreateModel(
-            name='CareTeamMember',
+            name="CareTeamMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('referrer', 'Adresseur'), ('gp', 'Médecin traitant'), ('coordinator', 'Coordination'), ('specialist', 'Spécialiste'), ('home_nurse', 'Infirmier·e à domicile'), ('support_provider', 'Soins de support')], max_length=32, verbose_name='rôle')),
-                ('since', models.DateTimeField(default=django.utils.timezone.now, verbose_name='depuis')),
-                ('until', models.DateTimeField(blank=True, null=True, verbose_name="jusqu'au")),
-                ('reason', models.CharField(max_length=200, verbose_name='motif')),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='care_teams', to='directory.organization')),
-                ('professional', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='care_teams', to='directory.professional')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='care_team', to='patients.patient')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("referrer", "Adresseur"),
+                            ("gp", "Médecin traitant"),
+                            ("coordinator", "Coordination"),
+                            ("specialist", "Spécialiste"),
+                            ("home_nurse", "Infirmier·e à domicile"),
+                            ("support_provider", "Soins de support"),
+                        ],
+                        max_length=32,
+                        verbose_name="rôle",
+                    ),
+                ),
+                ("since", models.DateTimeField(default=django.utils.timezone.now, verbose_name="depuis")),
+                ("until", models.DateTimeField(blank=True, null=True, verbose_name="jusqu'au")),
+                ("reason", models.CharField(max_length=200, verbose_name="motif")),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="care_teams",
+                        to="directory.organization",
+                    ),
+                ),
+                (
+                    "professional",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="care_teams",
+                        to="directory.professional",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="care_team", to="patients.patient"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "membre de l'équipe de soins",
-                'indexes': [models.Index(fields=['professional', 'patient'], name='patients_ca_profess_b7ddd0_idx'), models.Index(fields=['organization', 'patient'], name='patients_ca_organiz_0e317b_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('professional__isnull', False), ('organization__isnull', False), _connector='OR'), name='care_team_member_has_someone'), models.UniqueConstraint(condition=models.Q(('professional__isnull', False), ('until__isnull', True)), fields=('patient', 'professional', 'role'), name='care_team_unique_active_professional'), models.UniqueConstraint(condition=models.Q(('organization__isnull', False), ('until__isnull', True)), fields=('patient', 'organization', 'role'), name='care_team_unique_active_organization')],
+                "verbose_name": "membre de l'équipe de soins",
+                "indexes": [
+                    models.Index(fields=["professional", "patient"], name="patients_ca_profess_b7ddd0_idx"),
+                    models.Index(fields=["organization", "patient"], name="patients_ca_organiz_0e317b_idx"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("professional__isnull", False), ("organization__isnull", False), _connector="OR"
+                        ),
+                        name="care_team_member_has_someone",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("professional__isnull", False), ("until__isnull", True)),
+                        fields=("patient", "professional", "role"),
+                        name="care_team_unique_active_professional",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("organization__isnull", False), ("until__isnull", True)),
+                        fields=("patient", "organization", "role"),
+                        name="care_team_unique_active_organization",
+                    ),
+                ],
             },
         ),
     ]

@@ -9,62 +9,158 @@ import jalon.core.text
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('patients', '0001_initial'),
-        ('referrals', '0005_received_at_index'),
+        ("patients", "0001_initial"),
+        ("referrals", "0005_received_at_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='patient',
-            name='merged_into',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='patients.patient', verbose_name='fusionné dans'),
+            model_name="patient",
+            name="merged_into",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="patients.patient",
+                verbose_name="fusionné dans",
+            ),
         ),
         migrations.AddField(
-            model_name='patient',
-            name='retired_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='retiré le'),
+            model_name="patient",
+            name="retired_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="retiré le"),
         ),
         migrations.AlterField(
-            model_name='patient',
-            name='birth_name',
-            field=models.CharField(max_length=100, validators=[jalon.core.text.validate_civil_name], verbose_name='nom de naissance'),
+            model_name="patient",
+            name="birth_name",
+            field=models.CharField(
+                max_length=100, validators=[jalon.core.text.validate_civil_name], verbose_name="nom de naissance"
+            ),
         ),
         migrations.AlterField(
-            model_name='patient',
-            name='first_names',
-            field=models.CharField(help_text='Tous les prénoms de naissance, séparés par des espaces.', max_length=200, validators=[jalon.core.text.validate_civil_name], verbose_name='prénoms'),
+            model_name="patient",
+            name="first_names",
+            field=models.CharField(
+                help_text="Tous les prénoms de naissance, séparés par des espaces.",
+                max_length=200,
+                validators=[jalon.core.text.validate_civil_name],
+                verbose_name="prénoms",
+            ),
         ),
         migrations.AlterField(
-            model_name='patient',
-            name='used_name',
-            field=models.CharField(blank=True, max_length=100, validators=[jalon.core.text.validate_civil_name], verbose_name='nom utilisé'),
+            model_name="patient",
+            name="used_name",
+            field=models.CharField(
+                blank=True, max_length=100, validators=[jalon.core.text.validate_civil_name], verbose_name="nom utilisé"
+            ),
         ),
         migrations.CreateModel(
-            name='IdentityConflict',
+            name="IdentityConflict",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('submitted_traits', models.JSONField(default=dict, verbose_name='traits transmis')),
-                ('differing_traits', models.JSONField(default=list, verbose_name='traits différents')),
-                ('status', models.CharField(choices=[('open', 'À résoudre'), ('resolved', 'Résolu')], db_index=True, default='open', max_length=10, verbose_name='statut')),
-                ('resolution', models.CharField(blank=True, choices=[('same_person', 'Même personne : la demande rejoint le patient connu'), ('different_people', 'Personnes différentes : INS erronée, la demande garde son patient')], max_length=20, verbose_name='décision')),
-                ('reason', models.TextField(blank=True, verbose_name='motif')),
-                ('raised_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='signalé le')),
-                ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='résolu le')),
-                ('entry_point', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='referrals.entrypoint', verbose_name='guichet')),
-                ('existing_patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='identity_conflicts', to='patients.patient', verbose_name='patient connu')),
-                ('provisional_patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='provisional_conflicts', to='patients.patient', verbose_name='patient provisoire')),
-                ('raised_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('referral', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='identity_conflicts', to='referrals.referral', verbose_name='demande')),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("submitted_traits", models.JSONField(default=dict, verbose_name="traits transmis")),
+                ("differing_traits", models.JSONField(default=list, verbose_name="traits différents")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "À résoudre"), ("resolved", "Résolu")],
+                        db_index=True,
+                        default="open",
+                        max_length=10,
+                        verbose_name="statut",
+                    ),
+                ),
+                (
+                    "resolution",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("same_person", "Même personne : la demande rejoint le patient connu"),
+                            ("different_people", "Personnes différentes : INS erronée, la demande garde son patient"),
+                        ],
+                        max_length=20,
+                        verbose_name="décision",
+                    ),
+                ),
+                ("reason", models.TextField(blank=True, verbose_name="motif")),
+                ("raised_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="signalé le")),
+                ("resolved_at", models.DateTimeField(blank=True, null=True, verbose_name="résolu le")),
+                (
+                    "entry_point",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="referrals.entrypoint",
+                        verbose_name="guichet",
+                    ),
+                ),
+                (
+                    "existing_patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="identity_conflicts",
+                        to="patients.patient",
+                        verbose_name="patient connu",
+                    ),
+                ),
+                (
+                    "provisional_patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="provisional_conflicts",
+                        to="patients.patient",
+                        verbose_name="patient provisoire",
+                    ),
+                ),
+                (
+                    "raised_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="identity_conflicts",
+                        to="referrals.referral",
+                        verbose_name="demande",
+                    ),
+                ),
+                (
+                    "resolved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "conflit d'identité",
-                'ordering': ['raised_at', 'id'],
-                'indexes': [models.Index(fields=['entry_point', 'status'], name='patients_id_entry_p_66ddcc_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('resolution', ''), ('status', 'open')), models.Q(('status', 'resolved'), models.Q(('resolution', ''), _negated=True)), _connector='OR'), name='identity_conflict_resolution_when_resolved')],
+                "verbose_name": "conflit d'identité",
+                "ordering": ["raised_at", "id"],
+                "indexes": [models.Index(fields=["entry_point", "status"], name="patients_id_entry_p_66ddcc_idx")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("resolution", ""), ("status", "open")),
+                            models.Q(("status", "resolved"), models.Q(("resolution", ""), _negated=True)),
+                            _connector="OR",
+                        ),
+                        name="identity_conflict_resolution_when_resolved",
+                    )
+                ],
             },
         ),
     ]

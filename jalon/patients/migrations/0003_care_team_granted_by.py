@@ -16,27 +16,40 @@ def end_unconfirmed_gp_memberships(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('patients', '0002_identity_vigilance'),
+        ("patients", "0002_identity_vigilance"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='careteammember',
-            name='end_reason',
-            field=models.CharField(blank=True, max_length=200, verbose_name='motif du retrait'),
+            model_name="careteammember",
+            name="end_reason",
+            field=models.CharField(blank=True, max_length=200, verbose_name="motif du retrait"),
         ),
         migrations.AddField(
-            model_name='careteammember',
-            name='ended_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='retiré par'),
+            model_name="careteammember",
+            name="ended_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="retiré par",
+            ),
         ),
         migrations.AddField(
-            model_name='careteammember',
-            name='granted_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='accordé par'),
+            model_name="careteammember",
+            name="granted_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="accordé par",
+            ),
         ),
         migrations.RunPython(end_unconfirmed_gp_memberships, migrations.RunPython.noop),
     ]

@@ -26,7 +26,9 @@ def register(gp, strasbourg, schiltigheim, entry_point):
     """Register an identity as the GP would through a referral to the CPTS entry point (patient, created)."""
 
     def _register(**overrides):
-        registration = patient_register(actor=Actor(user=gp), identity=identity(**overrides), entry_point_id=entry_point.pk)
+        registration = patient_register(
+            actor=Actor(user=gp), identity=identity(**overrides), entry_point_id=entry_point.pk
+        )
         return registration.patient, registration.created
 
     return _register

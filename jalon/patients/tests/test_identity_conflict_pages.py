@@ -60,7 +60,8 @@ def test_same_person_resolution_moves_the_referral(client, coordinator, conflict
     client.force_login(coordinator)
 
     response = client.post(
-        detail_url(conflict), {"resolution": ConflictResolution.SAME_PERSON, "keep_submitted": ["first_names"], "reason": "CNI vue"}
+        detail_url(conflict),
+        {"resolution": ConflictResolution.SAME_PERSON, "keep_submitted": ["first_names"], "reason": "CNI vue"},
     )
 
     assert response.status_code == 302
@@ -77,7 +78,9 @@ def test_different_people_resolution_keeps_the_referral(client, coordinator, con
     """Posting « different people » keeps the referral on its provisional patient."""
     client.force_login(coordinator)
 
-    client.post(detail_url(conflict), {"resolution": ConflictResolution.DIFFERENT_PEOPLE, "reason": "Erreur de saisie de l'INS"})
+    client.post(
+        detail_url(conflict), {"resolution": ConflictResolution.DIFFERENT_PEOPLE, "reason": "Erreur de saisie de l'INS"}
+    )
 
     conflict.refresh_from_db()
     assert conflict.resolution == ConflictResolution.DIFFERENT_PEOPLE
@@ -113,7 +116,10 @@ def test_it_answers_404_to_anyone_else(client, conflict, persona, request):
     client.force_login(request.getfixturevalue(persona))
 
     assert client.get(detail_url(conflict)).status_code == 404
-    assert client.post(detail_url(conflict), {"resolution": ConflictResolution.SAME_PERSON, "reason": "x"}).status_code == 404
+    assert (
+        client.post(detail_url(conflict), {"resolution": ConflictResolution.SAME_PERSON, "reason": "x"}).status_code
+        == 404
+    )
     listing = client.get(reverse("patients:identity_conflicts"))
     if persona == "coordinator_elsewhere":  # a coordinator has the page, with their own conflicts only
         assert listing.status_code == 200 and detail_url(conflict) not in listing.content.decode()

@@ -64,8 +64,14 @@ def test_it_raises_a_conflict_and_reaches_no_ones_record(client, known, conflict
     assert conflict.submitted_traits["ins"] == known.patient.ins
     provisional = conflicting.patient
     assert provisional.pk not in (known.patient_id,) and provisional.pk == conflict.provisional_patient_id
-    assert (provisional.ins, provisional.identity_status, provisional.birth_name) == (None, IdentityStatus.PROVISIONAL, "Moreau")
-    assert not CareTeamMember.objects.filter(patient_id=known.patient_id, professional_id=other_gp.professional_id).exists()
+    assert (provisional.ins, provisional.identity_status, provisional.birth_name) == (
+        None,
+        IdentityStatus.PROVISIONAL,
+        "Moreau",
+    )
+    assert not CareTeamMember.objects.filter(
+        patient_id=known.patient_id, professional_id=other_gp.professional_id
+    ).exists()
     assert Event.objects.get(kind="patient.identity_conflict_raised").referral_id == conflicting.pk
 
 
@@ -106,11 +112,23 @@ def test_it_never_changes_the_matched_patient(client, known, other_gp):
 
 @pytest.mark.parametrize(
     ("trait", "value"),
-    [("birth_name", "Lefebvre"), ("first_names", "Louise"), ("sex", "M"), ("birth_date", date(1956, 3, 13)), ("birth_place_code", "75056")],
+    [
+        ("birth_name", "Lefebvre"),
+        ("first_names", "Louise"),
+        ("sex", "M"),
+        ("birth_date", date(1956, 3, 13)),
+        ("birth_place_code", "75056"),
+    ],
 )
 def test_it_finds_each_differing_trait(known, trait, value):
     """Each trait compared differs on its own; birth place only when both are known."""
-    submitted = {"birth_name": "Lefèvre", "first_names": "Jeanne Marie", "sex": "F", "birth_date": date(1956, 3, 12), "birth_place_code": ""}
+    submitted = {
+        "birth_name": "Lefèvre",
+        "first_names": "Jeanne Marie",
+        "sex": "F",
+        "birth_date": date(1956, 3, 12),
+        "birth_place_code": "",
+    }
     patient = known.patient
     patient.birth_place_code = "67482"
     assert differing_traits(patient, **submitted) == []
@@ -150,7 +168,11 @@ def test_same_person_moves_the_referral_and_corrects_traits_with_a_trace(known, 
     resolve(coordinator, conflict, keep_submitted=["first_names"])
 
     conflict.refresh_from_db()
-    assert (conflict.status, conflict.resolution, conflict.resolved_by_id) == (ConflictStatus.RESOLVED, ConflictResolution.SAME_PERSON, coordinator.pk)
+    assert (conflict.status, conflict.resolution, conflict.resolved_by_id) == (
+        ConflictStatus.RESOLVED,
+        ConflictResolution.SAME_PERSON,
+        coordinator.pk,
+    )
     conflicting.refresh_from_db()
     assert conflicting.patient_id == known.patient_id
     patient = Patient.objects.get(pk=known.patient_id)
@@ -166,20 +188,37 @@ def test_same_person_moves_the_referral_and_corrects_traits_with_a_trace(known, 
     assert provisional.merged_into_id == known.patient_id and provisional.retired_at is not None
     assert not CareTeamMember.objects.active().filter(patient=provisional).exists()
     assert CareTeamMember.objects.active().filter(patient_id=known.patient_id, role=CareTeamRole.COORDINATOR).exists()
-    assert not CareTeamMember.objects.filter(patient_id=known.patient_id, professional_id=conflicting.referrer_id).exists()
-    assert AuditRecord.objects.filter(patient_id=known.patient_id, object_type="patient.identity", action="update").exists()
-    assert Event.objects.get(kind="patient.identity_conflict_resolved").payload["moved_referrals"] == [conflicting.reference]
+    assert not CareTeamMember.objects.filter(
+        patient_id=known.patient_id, professional_id=conflicting.referrer_id
+    ).exists()
+    assert AuditRecord.objects.filter(
+        patient_id=known.patient_id, object_type="patient.identity", action="update"
+    ).exists()
+    assert Event.objects.get(kind="patient.identity_conflict_resolved").payload["moved_referrals"] == [
+        conflicting.reference
+    ]
     assert list(conflicting.related_referrals.values_list("pk", flat=True)) == [known.pk]
-    assert Event.objects.get(kind="referral.duplicate_linked", referral=conflicting).payload == {"linked": [known.reference]}
+    assert Event.objects.get(kind="referral.duplicate_linked", referral=conflicting).payload == {
+        "linked": [known.reference]
+    }
 
 
 def test_same_person_without_correction_keeps_the_known_traits(known, conflicting, coordinator):
     """Same person with nothing ticked: the known identity stays as it was, no correction event."""
-    before = Patient.objects.filter(pk=known.patient_id).values("birth_name", "first_names", "sex", "birth_date", "identity_status").get()
+    before = (
+        Patient.objects.filter(pk=known.patient_id)
+        .values("birth_name", "first_names", "sex", "birth_date", "identity_status")
+        .get()
+    )
 
     resolve(coordinator, IdentityConflict.objects.get())
 
-    assert Patient.objects.filter(pk=known.patient_id).values("birth_name", "first_names", "sex", "birth_date", "identity_status").get() == before
+    assert (
+        Patient.objects.filter(pk=known.patient_id)
+        .values("birth_name", "first_names", "sex", "birth_date", "identity_status")
+        .get()
+        == before
+    )
     assert not Event.objects.filter(kind="patient.identity_corrected").exists()
 
 
@@ -191,7 +230,11 @@ def test_different_people_keep_the_referral_on_its_own_provisional_patient(known
 
     conflicting.refresh_from_db()
     assert conflicting.patient_id == conflict.provisional_patient_id != known.patient_id
-    assert (conflicting.patient.ins, conflicting.patient.identity_status, conflicting.patient.merged_into_id) == (None, IdentityStatus.PROVISIONAL, None)
+    assert (conflicting.patient.ins, conflicting.patient.identity_status, conflicting.patient.merged_into_id) == (
+        None,
+        IdentityStatus.PROVISIONAL,
+        None,
+    )
     event = Event.objects.get(kind="patient.identity_conflict_resolved")
     assert (event.patient_id, event.payload["resolution"]) == (conflict.provisional_patient_id, "different_people")
 
@@ -202,7 +245,10 @@ def test_different_people_keep_the_referral_on_its_own_provisional_patient(known
         ({"reason": "  "}, PatientErrorCode.REASON_REQUIRED),
         ({"resolution": "merge"}, PatientErrorCode.INVALID_INPUT),
         ({"keep_submitted": ["used_name"]}, PatientErrorCode.INVALID_INPUT),
-        ({"resolution": ConflictResolution.DIFFERENT_PEOPLE, "keep_submitted": ["sex"]}, PatientErrorCode.INVALID_INPUT),
+        (
+            {"resolution": ConflictResolution.DIFFERENT_PEOPLE, "keep_submitted": ["sex"]},
+            PatientErrorCode.INVALID_INPUT,
+        ),
     ],
     ids=["no-reason", "unknown-resolution", "trait-not-differing", "correction-for-different-people"],
 )
@@ -252,18 +298,31 @@ def test_a_retired_duplicate_is_never_matched_again(client, known, conflicting, 
 
 def test_the_coordination_qualifies_an_identity_with_a_trace(known, coordinator):
     """The coordination records « qualifiée » for an identity with an INS: event with old and new status."""
-    patient_identity_status_set(actor=Actor(user=coordinator), patient_id=known.patient_id, status=IdentityStatus.QUALIFIED, reason="INSi et CNI")
+    patient_identity_status_set(
+        actor=Actor(user=coordinator),
+        patient_id=known.patient_id,
+        status=IdentityStatus.QUALIFIED,
+        reason="INSi et CNI",
+    )
 
     assert Patient.objects.get(pk=known.patient_id).identity_status == IdentityStatus.QUALIFIED
-    assert Event.objects.get(kind="patient.identity_status_changed").payload == {"old": "prov", "new": "qual", "reason": "INSi et CNI"}
+    assert Event.objects.get(kind="patient.identity_status_changed").payload == {
+        "old": "prov",
+        "new": "qual",
+        "reason": "INSi et CNI",
+    }
 
 
 def test_only_a_coordinator_of_the_patient_sets_the_status(known, coordinator, coordinator_elsewhere, gp):
     """The referring GP or another organisation's coordinator may not qualify; no INS, no « qualifiée »."""
     for user in (gp, coordinator_elsewhere):
         with pytest.raises(PatientError):
-            patient_identity_status_set(actor=Actor(user=user), patient_id=known.patient_id, status=IdentityStatus.QUALIFIED, reason="x")
+            patient_identity_status_set(
+                actor=Actor(user=user), patient_id=known.patient_id, status=IdentityStatus.QUALIFIED, reason="x"
+            )
     Patient.objects.filter(pk=known.patient_id).update(ins=None)
     with pytest.raises(PatientError):
-        patient_identity_status_set(actor=Actor(user=coordinator), patient_id=known.patient_id, status=IdentityStatus.QUALIFIED, reason="x")
+        patient_identity_status_set(
+            actor=Actor(user=coordinator), patient_id=known.patient_id, status=IdentityStatus.QUALIFIED, reason="x"
+        )
     assert Patient.objects.get(pk=known.patient_id).identity_status == IdentityStatus.PROVISIONAL

@@ -54,7 +54,11 @@ def test_it_grants_from_the_page(client, referral, coordinator, home_nurse):
     client.force_login(coordinator)
     response = client.post(
         reverse("patients:care_team_grant", args=[referral.patient_id]),
-        {"professional": home_nurse.professional_id, "role": CareTeamRole.HOME_NURSE, "reason": "Pansements à domicile"},
+        {
+            "professional": home_nurse.professional_id,
+            "role": CareTeamRole.HOME_NURSE,
+            "reason": "Pansements à domicile",
+        },
     )
 
     assert response.status_code == 302 and response.url == page(referral)
@@ -67,7 +71,9 @@ def test_it_refuses_a_grant_without_reason_with_a_french_message(client, referra
     client.force_login(coordinator)
     url = reverse("patients:care_team_grant", args=[referral.patient_id])
 
-    response = client.post(url, {"professional": home_nurse.professional_id, "role": CareTeamRole.HOME_NURSE, "reason": ""})
+    response = client.post(
+        url, {"professional": home_nurse.professional_id, "role": CareTeamRole.HOME_NURSE, "reason": ""}
+    )
     assert response.status_code == 400 and "Ce champ est obligatoire" in response.content.decode()
     response = client.post(url, {"professional": 10**12, "role": CareTeamRole.HOME_NURSE, "reason": "Soins"})
     assert response.status_code == 400 and "n&#x27;existe pas" in response.content.decode()
@@ -80,8 +86,11 @@ def test_it_keeps_the_grant_and_end_forms_from_others(who, client, referral, req
     from jalon.patients.care_team import care_team_grant
 
     member = care_team_grant(
-        actor=Actor(user=coordinator), patient=referral.patient, professional=home_nurse.professional,
-        role=CareTeamRole.HOME_NURSE, reason="Soins",
+        actor=Actor(user=coordinator),
+        patient=referral.patient,
+        professional=home_nurse.professional,
+        role=CareTeamRole.HOME_NURSE,
+        reason="Soins",
     )
     client.force_login(request.getfixturevalue(who))
 
@@ -93,7 +102,9 @@ def test_it_keeps_the_grant_and_end_forms_from_others(who, client, referral, req
 
     assert (granted.status_code, ended.status_code) == (404, 404)
     member.refresh_from_db()
-    assert member.until is None and CareTeamMember.objects.filter(professional_id=home_nurse.professional_id).count() == 1
+    assert (
+        member.until is None and CareTeamMember.objects.filter(professional_id=home_nurse.professional_id).count() == 1
+    )
 
 
 def test_it_ends_from_the_page_and_asks_for_a_reason(client, referral, coordinator, home_nurse):
@@ -101,8 +112,11 @@ def test_it_ends_from_the_page_and_asks_for_a_reason(client, referral, coordinat
     from jalon.patients.care_team import care_team_grant
 
     member = care_team_grant(
-        actor=Actor(user=coordinator), patient=referral.patient, professional=home_nurse.professional,
-        role=CareTeamRole.HOME_NURSE, reason="Soins",
+        actor=Actor(user=coordinator),
+        patient=referral.patient,
+        professional=home_nurse.professional,
+        role=CareTeamRole.HOME_NURSE,
+        reason="Soins",
     )
     client.force_login(coordinator)
     url = reverse("patients:care_team_end", args=[referral.patient_id, member.pk])
@@ -118,7 +132,9 @@ def test_it_links_the_patient_page_from_the_referral_page_for_those_who_reach_it
     client.force_login(coordinator)
     assert page(referral) in client.get(reverse("coordination:referral", args=[referral.reference])).content.decode()
     client.force_login(gp)
-    assert page(referral) not in client.get(reverse("coordination:referral", args=[referral.reference])).content.decode()
+    assert (
+        page(referral) not in client.get(reverse("coordination:referral", args=[referral.reference])).content.decode()
+    )
 
 
 def test_the_grant_form_chooses_no_role_in_advance(client, referral, coordinator):

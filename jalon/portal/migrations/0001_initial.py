@@ -7,42 +7,75 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('referrals', '0003_referral_alarm_signs'),
+        ("referrals", "0003_referral_alarm_signs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ThreadMessage',
+            name="ThreadMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('side', models.CharField(choices=[('city', 'Professionnel de ville'), ('coordination', 'Coordination')], max_length=12, verbose_name='côté')),
-                ('body', models.TextField(max_length=5000, verbose_name='message')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='écrit le')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='auteur')),
-                ('referral', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='thread_messages', to='referrals.referral')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "side",
+                    models.CharField(
+                        choices=[("city", "Professionnel de ville"), ("coordination", "Coordination")],
+                        max_length=12,
+                        verbose_name="côté",
+                    ),
+                ),
+                ("body", models.TextField(max_length=5000, verbose_name="message")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="écrit le")),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="auteur",
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="thread_messages",
+                        to="referrals.referral",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'message à la coordination',
-                'ordering': ['created_at', 'id'],
-                'indexes': [models.Index(fields=['referral', 'side', 'created_at'], name='portal_thre_referra_83996b_idx')],
+                "verbose_name": "message à la coordination",
+                "ordering": ["created_at", "id"],
+                "indexes": [
+                    models.Index(fields=["referral", "side", "created_at"], name="portal_thre_referra_83996b_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ThreadReadMark',
+            name="ThreadReadMark",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('last_read_at', models.DateTimeField(verbose_name="lu jusqu'au")),
-                ('referral', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='referrals.referral')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("last_read_at", models.DateTimeField(verbose_name="lu jusqu'au")),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="referrals.referral"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "lecture d'un fil",
-                'constraints': [models.UniqueConstraint(fields=('user', 'referral'), name='thread_read_mark_unique')],
+                "verbose_name": "lecture d'un fil",
+                "constraints": [models.UniqueConstraint(fields=("user", "referral"), name="thread_read_mark_unique")],
             },
         ),
     ]

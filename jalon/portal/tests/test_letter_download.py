@@ -13,7 +13,12 @@ from jalon.pathways.tests.factories import pathway_build
 
 def make_letter(pathway, kind=LetterKind.FIRST_DIAGNOSTIC_DAY) -> Letter:
     return Letter.objects.create(
-        pathway=pathway, kind=kind, title="Courrier de liaison", file=ContentFile(MINIMAL_PDF, name="x.pdf"), size=len(MINIMAL_PDF), sha256="0" * 64
+        pathway=pathway,
+        kind=kind,
+        title="Courrier de liaison",
+        file=ContentFile(MINIMAL_PDF, name="x.pdf"),
+        size=len(MINIMAL_PDF),
+        sha256="0" * 64,
     )
 
 
@@ -32,7 +37,12 @@ def test_it_sends_the_pdf_and_audits_the_download(client, referral, treating_gp)
     assert b"".join(response.streaming_content) == MINIMAL_PDF
     assert referral.patient.birth_name not in response["Content-Disposition"]
     record = AuditRecord.objects.get(object_type="pathway.letter")
-    assert (record.action, record.patient_id, record.object_id, record.actor_id) == (AuditAction.DOWNLOAD, referral.patient_id, str(letter.pk), treating_gp.pk)
+    assert (record.action, record.patient_id, record.object_id, record.actor_id) == (
+        AuditAction.DOWNLOAD,
+        referral.patient_id,
+        str(letter.pk),
+        treating_gp.pk,
+    )
 
 
 def test_it_answers_404_for_another_pathways_letter(client, referral, gp, coordinator, submit):

@@ -100,7 +100,15 @@ def test_it_sends_the_live_part_when_a_shown_date_has_passed(client, referral, g
 def test_it_sends_the_live_part_for_a_missing_or_odd_token(client, referral, gp):
     """No token, letters, a negative, non-ASCII digits or an absurdly long number: the live part, never an error."""
     client.force_login(gp)
-    for query in ({}, {"depuis": "abc"}, {"depuis": "-3"}, {"depuis": "²"}, {"depuis": "٣"}, {"depuis": "9" * 40}, {"depuis": "0", "echeance": "9" * 40}):
+    for query in (
+        {},
+        {"depuis": "abc"},
+        {"depuis": "-3"},
+        {"depuis": "²"},
+        {"depuis": "٣"},
+        {"depuis": "9" * 40},
+        {"depuis": "0", "echeance": "9" * 40},
+    ):
         assert client.get(live_url(referral), query).status_code == 200, query
 
 

@@ -43,10 +43,15 @@ def html(text: str) -> str:
 
 def book(pathway, milestone, *, start, by, status=AppointmentStatus.BOOKED, name="Scanner Hautepierre"):
     resource = Resource.objects.create(
-        organization=pathway.referral.entry_point.organization, kind=ResourceKind.CT, name=name, location="Bâtiment B, niveau -1"
+        organization=pathway.referral.entry_point.organization,
+        kind=ResourceKind.CT,
+        name=name,
+        location="Bâtiment B, niveau -1",
     )
     slot = Slot.objects.create(resource=resource, start=start, end=start + timedelta(minutes=30))
-    return Appointment.objects.create(slot=slot, pathway=pathway, milestone=milestone, status=status, group=uuid.uuid4(), booked_by=by)
+    return Appointment.objects.create(
+        slot=slot, pathway=pathway, milestone=milestone, status=status, group=uuid.uuid4(), booked_by=by
+    )
 
 
 def test_it_shows_the_milestones_with_their_state_and_paris_dates(client, referral, treating_gp, coordinator):
@@ -74,7 +79,14 @@ def test_it_shows_upcoming_booked_appointments_only(client, referral, gp, coordi
     coming = timezone.now().replace(microsecond=0) + timedelta(days=2)
     book(pathway, milestone, start=coming, by=coordinator)
     book(pathway, milestone, start=timezone.now() - timedelta(days=1), by=coordinator, name="IRM passée")
-    book(pathway, milestone, start=coming + timedelta(days=1), by=coordinator, status=AppointmentStatus.CANCELLED, name="TEP annulée")
+    book(
+        pathway,
+        milestone,
+        start=coming + timedelta(days=1),
+        by=coordinator,
+        status=AppointmentStatus.CANCELLED,
+        name="TEP annulée",
+    )
 
     client.force_login(gp)
     page = client.get(url(referral)).content.decode()
@@ -88,19 +100,30 @@ def test_it_lists_the_referrals_documents_and_the_pathways_letters(client, refer
     """Referral documents link to the existing download; letters to the portal's."""
     document = referral.documents.first()
     letter = Letter.objects.create(
-        pathway=referral.pathway, kind=LetterKind.FIRST_DIAGNOSTIC_DAY, title="Courrier de la journée de diagnostic",
-        file=ContentFile(MINIMAL_PDF, name="x.pdf"), size=len(MINIMAL_PDF), sha256="0" * 64,
+        pathway=referral.pathway,
+        kind=LetterKind.FIRST_DIAGNOSTIC_DAY,
+        title="Courrier de la journée de diagnostic",
+        file=ContentFile(MINIMAL_PDF, name="x.pdf"),
+        size=len(MINIMAL_PDF),
+        sha256="0" * 64,
     )
     client.force_login(gp)
     page = client.get(url(referral)).content.decode()
 
-    assert reverse("referrals:document", args=[referral.reference, document.pk]) in page and document.original_name in page
+    assert (
+        reverse("referrals:document", args=[referral.reference, document.pk]) in page and document.original_name in page
+    )
     assert url(referral, "letter", letter.pk) in page and "Courrier de la journée de diagnostic" in page
 
 
 def test_it_shows_the_key_events_and_not_the_coordinations_internal_ones(client, referral, gp, coordinator):
     """The timeline speaks French; links to other referrals and triage overrides stay with the coordination."""
-    event_record(actor=Actor(user=coordinator), kind="referral.duplicate_linked", patient_id=referral.patient_id, referral_id=referral.pk)
+    event_record(
+        actor=Actor(user=coordinator),
+        kind="referral.duplicate_linked",
+        patient_id=referral.patient_id,
+        referral_id=referral.pk,
+    )
     client.force_login(gp)
     page = client.get(url(referral)).content.decode()
 
@@ -134,7 +157,11 @@ def test_it_audits_the_read(client, referral, gp):
     client.force_login(gp)
     client.get(url(referral))
     record = AuditRecord.objects.get(actor=gp, object_type="portal.patient")
-    assert (record.action, record.patient_id, record.object_id) == (AuditAction.READ, referral.patient_id, referral.reference)
+    assert (record.action, record.patient_id, record.object_id) == (
+        AuditAction.READ,
+        referral.patient_id,
+        referral.reference,
+    )
 
 
 def test_it_writes_to_the_coordination(client, referral, treating_gp):
@@ -144,7 +171,11 @@ def test_it_writes_to_the_coordination(client, referral, treating_gp):
 
     assert response.status_code == 302 and response.url == url(referral)
     message = ThreadMessage.objects.get()
-    assert (message.author_id, message.side, message.body) == (treating_gp.pk, "city", "Le patient demande la date du scanner.")
+    assert (message.author_id, message.side, message.body) == (
+        treating_gp.pk,
+        "city",
+        "Le patient demande la date du scanner.",
+    )
     page = client.get(response.url).content.decode()
     assert "Votre message a été envoyé à la coordination." in page and "Le patient demande la date du scanner." in page
 
@@ -177,11 +208,17 @@ def test_it_survives_a_missing_field(client, referral, gp):
     assert client.post(url(referral), {}).status_code == 400
 
 
-@pytest.mark.parametrize("name", ["other_gp", "coordinator_elsewhere", "coordinator", "specialist", "manager", "support_provider"])
+@pytest.mark.parametrize(
+    "name", ["other_gp", "coordinator_elsewhere", "coordinator", "specialist", "manager", "support_provider"]
+)
 def test_it_answers_404_to_outsiders_on_every_portal_url(client, referral, request, name):
     """Another GP, a coordinator (the CPTS's too: their pages are elsewhere), a specialist, a manager: 404 everywhere."""
     letter = Letter.objects.create(
-        pathway=referral.pathway, kind=LetterKind.CLOSING_REPORT, title="Compte rendu", file=ContentFile(MINIMAL_PDF, name="x.pdf"), sha256="0" * 64,
+        pathway=referral.pathway,
+        kind=LetterKind.CLOSING_REPORT,
+        title="Compte rendu",
+        file=ContentFile(MINIMAL_PDF, name="x.pdf"),
+        sha256="0" * 64,
     )
     client.force_login(request.getfixturevalue(name))
 
@@ -210,7 +247,9 @@ def test_it_answers_404_to_an_unknown_reference(client, gp):
     assert client.get(reverse("portal:patient", args=["n'importe-quoi"])).status_code == 404
 
 
-def test_it_keeps_its_number_of_queries_constant(client, referral, gp, coordinator, post, django_assert_max_num_queries):
+def test_it_keeps_its_number_of_queries_constant(
+    client, referral, gp, coordinator, post, django_assert_max_num_queries
+):
     """More steps done, appointments and messages do not add queries (both times a new message to mark read)."""
     client.force_login(gp)
     post(coordinator, referral, "Premier message")
@@ -221,7 +260,13 @@ def test_it_keeps_its_number_of_queries_constant(client, referral, gp, coordinat
     pathway = referral.pathway
     milestone_record(actor=Actor(user=coordinator), milestone=recordable_milestone(pathway), done_at=timezone.now())
     for days in (2, 3, 4):
-        book(pathway, pathway.milestones.order_by("order").first(), start=timezone.now() + timedelta(days=days), by=coordinator, name=f"Scanner {days}")
+        book(
+            pathway,
+            pathway.milestones.order_by("order").first(),
+            start=timezone.now() + timedelta(days=days),
+            by=coordinator,
+            name=f"Scanner {days}",
+        )
     for number in range(3):
         post(coordinator, referral, f"Message {number}")
     with django_assert_max_num_queries(len(before.captured_queries)):

@@ -24,7 +24,11 @@ URL = reverse("portal:patients")
 
 
 def another_patient(seed: int, **overrides):
-    return identity(birth_name=letters_name("Patient", seed), ins=make_ins(sex="F", birth_date=date(1956, 3, 12), seed=100 + seed), **overrides)
+    return identity(
+        birth_name=letters_name("Patient", seed),
+        ins=make_ins(sex="F", birth_date=date(1956, 3, 12), seed=100 + seed),
+        **overrides,
+    )
 
 
 def test_it_lists_the_referrers_and_the_gps_patients(client, referral, gp, treating_gp):
@@ -46,7 +50,9 @@ def test_it_lists_only_the_users_own_patients(client, referral, other_gp, submit
     assert own.reference in page and referral.reference not in page
 
 
-def test_it_hides_the_patient_from_the_gp_when_the_patient_opposes_sharing(client, referral, gp, treating_gp, coordinator):
+def test_it_hides_the_patient_from_the_gp_when_the_patient_opposes_sharing(
+    client, referral, gp, treating_gp, coordinator
+):
     """Opposition to sharing: gone from the GP's list, still in the referrer's."""
     patient_record_sharing_opposition(actor=Actor(user=coordinator), patient=referral.patient, opposes=True)
 
@@ -97,7 +103,9 @@ def test_it_audits_every_listed_patient(client, referral, gp, submit):
     client.force_login(gp)
     client.get(URL)
 
-    audited = set(AuditRecord.objects.filter(actor=gp, object_type="portal.patients").values_list("patient_id", flat=True))
+    audited = set(
+        AuditRecord.objects.filter(actor=gp, object_type="portal.patients").values_list("patient_id", flat=True)
+    )
     assert audited == {referral.patient_id, second.patient_id}
 
 

@@ -25,7 +25,9 @@ def _nothing_written(referral) -> bool:
 
 def test_it_writes_the_message_from_the_city_side(referral, gp):
     """The referrer's message is stored as typed (trimmed), from the city side."""
-    message = thread_message_post(actor=Actor(user=gp), referral=referral, body="  Le patient a-t-il son rendez-vous ?\n")
+    message = thread_message_post(
+        actor=Actor(user=gp), referral=referral, body="  Le patient a-t-il son rendez-vous ?\n"
+    )
 
     message.refresh_from_db()
     assert (message.referral_id, message.author_id, message.side) == (referral.pk, gp.pk, ThreadSide.CITY)
@@ -34,12 +36,17 @@ def test_it_writes_the_message_from_the_city_side(referral, gp):
 
 def test_it_writes_the_gps_message_from_the_city_side_too(referral, treating_gp):
     """The patient's GP, who did not refer, writes from the city side."""
-    assert thread_message_post(actor=Actor(user=treating_gp), referral=referral, body="Question").side == ThreadSide.CITY
+    assert (
+        thread_message_post(actor=Actor(user=treating_gp), referral=referral, body="Question").side == ThreadSide.CITY
+    )
 
 
 def test_it_writes_the_coordinators_message_from_the_coordination_side(referral, coordinator):
     """The entry point's coordinator writes from the coordination side."""
-    assert thread_message_post(actor=Actor(user=coordinator), referral=referral, body="Rendez-vous pris").side == ThreadSide.COORDINATION
+    assert (
+        thread_message_post(actor=Actor(user=coordinator), referral=referral, body="Rendez-vous pris").side
+        == ThreadSide.COORDINATION
+    )
 
 
 def test_it_records_an_event_with_the_side_and_never_the_text(referral, gp):
@@ -57,7 +64,12 @@ def test_it_writes_the_audit_record(referral, gp):
     message = thread_message_post(actor=Actor(user=gp, ip_address="10.0.0.7"), referral=referral, body="Bonjour")
 
     record = AuditRecord.objects.get(object_type="thread.message")
-    assert (record.action, record.patient_id, record.object_id, record.actor_id) == (AuditAction.CREATE, referral.patient_id, str(message.pk), gp.pk)
+    assert (record.action, record.patient_id, record.object_id, record.actor_id) == (
+        AuditAction.CREATE,
+        referral.patient_id,
+        str(message.pk),
+        gp.pk,
+    )
     assert record.ip_address == "10.0.0.7"
 
 
@@ -70,7 +82,10 @@ def test_it_marks_the_thread_read_for_its_author(referral, gp):
 
 def test_it_accepts_a_message_of_the_maximum_length(referral, gp):
     """Exactly 5 000 characters pass."""
-    assert len(thread_message_post(actor=Actor(user=gp), referral=referral, body="a" * MESSAGE_MAX_LENGTH).body) == MESSAGE_MAX_LENGTH
+    assert (
+        len(thread_message_post(actor=Actor(user=gp), referral=referral, body="a" * MESSAGE_MAX_LENGTH).body)
+        == MESSAGE_MAX_LENGTH
+    )
 
 
 @pytest.mark.parametrize("body", ["", "   \n\t  ", None])
@@ -114,6 +129,9 @@ def test_it_tells_the_city_of_the_coordinations_answer_without_its_text(referral
 
     thread_message_post(actor=Actor(user=coordinator), referral=referral, body="Oui, jeudi à 14 h au CHU.")
     replies = OutboxMessage.objects.filter(kind="thread.reply")
-    assert set(replies.values_list("recipient_professional_id", flat=True)) == {gp.professional_id, treating_gp.professional_id}
+    assert set(replies.values_list("recipient_professional_id", flat=True)) == {
+        gp.professional_id,
+        treating_gp.professional_id,
+    }
     assert all("jeudi à 14 h" not in message.body for message in replies)
     assert replies.filter(channel=Channel.EMAIL, recipient_professional_id=gp.professional_id).exists()

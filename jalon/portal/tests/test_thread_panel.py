@@ -56,8 +56,11 @@ def test_it_shows_the_gp_the_thread_read_only_with_a_link_to_the_portal(client, 
 def test_it_shows_nothing_to_someone_outside_the_thread(client, referral, specialist, gp, post, coordinator):
     """A specialist of the care team reads the referral page, not the thread."""
     care_team_add(
-        patient_id=referral.patient_id, role=CareTeamRole.SPECIALIST, professional_id=specialist.professional_id,
-        reason="RDV", granted_by=coordinator,
+        patient_id=referral.patient_id,
+        role=CareTeamRole.SPECIALIST,
+        professional_id=specialist.professional_id,
+        reason="RDV",
+        granted_by=coordinator,
     )
     post(gp, referral, "Message confidentiel à la coordination")
     client.force_login(specialist)

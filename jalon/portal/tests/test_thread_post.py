@@ -25,12 +25,17 @@ def test_it_answers_the_gp_and_goes_back_to_the_page(client, referral, coordinat
 
     assert response.status_code == 302 and response.url == back
     reply = ThreadMessage.objects.latest("id")
-    assert (reply.author_id, reply.side, reply.body) == (coordinator.pk, ThreadSide.COORDINATION, "Scanner mardi à 14 h.")
+    assert (reply.author_id, reply.side, reply.body) == (
+        coordinator.pk,
+        ThreadSide.COORDINATION,
+        "Scanner mardi à 14 h.",
+    )
     assert unread_counts_for_city(treating_gp, [referral.pk]) == {referral.pk: 1}
 
 
 @pytest.mark.parametrize(
-    "next_url", ["https://exemple.com/piege", "//exemple.com/piege", "javascript:alert(1)", "", "x", "' OR 1=1 --", "9" * 25]
+    "next_url",
+    ["https://exemple.com/piege", "//exemple.com/piege", "javascript:alert(1)", "", "x", "' OR 1=1 --", "9" * 25],
 )
 def test_it_never_sends_the_user_elsewhere(client, referral, coordinator, next_url):
     """Another site, nothing, or a text that is no path as "next": back to the referral page instead."""
@@ -39,7 +44,9 @@ def test_it_never_sends_the_user_elsewhere(client, referral, coordinator, next_u
     assert response.status_code == 302 and response.url == reverse("coordination:referral", args=[referral.reference])
 
 
-@pytest.mark.parametrize(("body", "error"), [("  ", "Écrivez votre message"), ("x" * 5001, "5000 au plus")], ids=["blank", "too-long"])
+@pytest.mark.parametrize(
+    ("body", "error"), [("  ", "Écrivez votre message"), ("x" * 5001, "5000 au plus")], ids=["blank", "too-long"]
+)
 def test_it_shows_the_form_again_with_the_text_and_the_reason(client, referral, coordinator, body, error):
     """Refused: 400, the French reason, the text kept, a way back, nothing saved."""
     back = reverse("coordination:referral", args=[referral.reference])

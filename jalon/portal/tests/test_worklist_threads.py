@@ -68,17 +68,25 @@ def test_it_audits_the_listed_patients(client, referral, coordinator, gp, post):
     post(gp, referral, "Question")
     client.force_login(coordinator)
     client.get(WORKLIST)
-    assert AuditRecord.objects.filter(actor=coordinator, object_type="worklist.threads", patient_id=referral.patient_id).exists()
+    assert AuditRecord.objects.filter(
+        actor=coordinator, object_type="worklist.threads", patient_id=referral.patient_id
+    ).exists()
 
 
-def test_it_keeps_the_number_of_queries_constant(client, referral, coordinator, gp, submit, post, django_assert_max_num_queries):
+def test_it_keeps_the_number_of_queries_constant(
+    client, referral, coordinator, gp, submit, post, django_assert_max_num_queries
+):
     """One thread or four: the same number of queries."""
     post(gp, referral, "Question")
     client.force_login(coordinator)
     with django_assert_max_num_queries(80) as one:
         client.get(WORKLIST)
     for seed in range(3):
-        patient = identity(birth_name=letters_name("Autre", seed), ins=make_ins(sex="F", birth_date=date(1956, 3, 12), seed=300 + seed), gp_id=gp.professional_id)
+        patient = identity(
+            birth_name=letters_name("Autre", seed),
+            ins=make_ins(sex="F", birth_date=date(1956, 3, 12), seed=300 + seed),
+            gp_id=gp.professional_id,
+        )
         post(gp, pathway_build(submit, user=coordinator, patient=patient).referral, "Question")
     with django_assert_max_num_queries(len(one.captured_queries)):
         page = client.get(WORKLIST).content.decode()

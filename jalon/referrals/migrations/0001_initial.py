@@ -9,172 +9,447 @@ import jalon.referrals.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('directory', '0001_initial'),
-        ('patients', '0001_initial'),
+        ("directory", "0001_initial"),
+        ("patients", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CompletenessRuleSet',
+            name="CompletenessRuleSet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(unique=True)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('source', models.TextField(blank=True, verbose_name='source')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField(unique=True)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("source", models.TextField(blank=True, verbose_name="source")),
             ],
             options={
-                'verbose_name': 'règles de complétude',
-                'ordering': ['-version'],
+                "verbose_name": "règles de complétude",
+                "ordering": ["-version"],
             },
         ),
         migrations.CreateModel(
-            name='ReferenceCounter',
+            name="ReferenceCounter",
             fields=[
-                ('year', models.PositiveSmallIntegerField(primary_key=True, serialize=False)),
-                ('last', models.PositiveIntegerField(default=0)),
+                ("year", models.PositiveSmallIntegerField(primary_key=True, serialize=False)),
+                ("last", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='EntryPoint',
+            name="EntryPoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='nom')),
-                ('slug', models.SlugField(unique=True, verbose_name='code')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='téléphone')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail')),
-                ('answer_delay_amount', models.PositiveSmallIntegerField(default=48, verbose_name='délai de réponse')),
-                ('answer_delay_unit', models.CharField(choices=[('hours', 'heures'), ('days', 'jours calendaires'), ('working_days', 'jours ouvrés'), ('working_hours', 'heures ouvrées')], default='working_hours', max_length=16, verbose_name='unité du délai')),
-                ('is_active', models.BooleanField(default=True, verbose_name='actif')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entry_points', to='directory.organization')),
-                ('territory', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='directory.territory', verbose_name='territoire')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, verbose_name="nom")),
+                ("slug", models.SlugField(unique=True, verbose_name="code")),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="téléphone")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="e-mail")),
+                ("answer_delay_amount", models.PositiveSmallIntegerField(default=48, verbose_name="délai de réponse")),
+                (
+                    "answer_delay_unit",
+                    models.CharField(
+                        choices=[
+                            ("hours", "heures"),
+                            ("days", "jours calendaires"),
+                            ("working_days", "jours ouvrés"),
+                            ("working_hours", "heures ouvrées"),
+                        ],
+                        default="working_hours",
+                        max_length=16,
+                        verbose_name="unité du délai",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="actif")),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entry_points",
+                        to="directory.organization",
+                    ),
+                ),
+                (
+                    "territory",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="directory.territory",
+                        verbose_name="territoire",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'guichet',
-                'ordering': ['name'],
+                "verbose_name": "guichet",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Referral',
+            name="Referral",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=20, unique=True, verbose_name='référence')),
-                ('channel', models.CharField(choices=[('web', 'Formulaire en ligne'), ('phone', 'Téléphone'), ('api', 'Logiciel (API)'), ('mail', 'Messagerie sécurisée')], max_length=10, verbose_name='canal')),
-                ('caller_name', models.CharField(blank=True, help_text='Pour une demande reçue par téléphone : qui a appelé.', max_length=200, verbose_name='appelant')),
-                ('suspected_site', models.CharField(choices=[('lung', 'Poumon'), ('pancreas_biliary', 'Pancréas et voies biliaires'), ('liver', 'Foie'), ('colorectal', 'Côlon et rectum'), ('oesogastric', 'Œsophage et estomac'), ('breast', 'Sein'), ('lymphoma', 'Lymphome, hématologie'), ('thyroid', 'Thyroïde'), ('brain', 'Cerveau (glioblastome, tumeur cérébrale)'), ('gynaecological', 'Gynécologique (ovaire, utérus)'), ('urological', 'Urologique (prostate, rein, vessie)'), ('head_neck', 'ORL, tête et cou'), ('skin', 'Peau (mélanome)'), ('unknown_primary', 'Primitif inconnu, autre')], max_length=32, verbose_name='cancer suspecté')),
-                ('clinical_reason', models.TextField(blank=True, verbose_name='motif clinique')),
-                ('first_symptoms_date', models.DateField(blank=True, null=True, verbose_name='date des premiers symptômes')),
-                ('declared_urgency', models.CharField(choices=[('routine', 'Habituelle'), ('urgent', 'Urgente'), ('very_urgent', 'Très urgente')], default='routine', max_length=16, verbose_name='urgence déclarée')),
-                ('question', models.CharField(choices=[('diagnosis', 'Bilan diagnostique'), ('opinion', 'Avis spécialisé'), ('treatment', 'Prise en charge thérapeutique')], default='diagnosis', max_length=16, verbose_name='question posée')),
-                ('patient_informed', models.BooleanField(null=True, verbose_name='patient informé de la suspicion')),
-                ('status', models.CharField(choices=[('received', 'Reçue'), ('awaiting_complement', 'En attente de complément'), ('accepted', 'Acceptée'), ('declined', 'Refusée'), ('redirected', 'Réorientée'), ('closed', 'Clôturée')], db_index=True, default='received', max_length=24, verbose_name='statut')),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='reçue le')),
-                ('answer_deadline', models.DateTimeField(verbose_name='réponse attendue avant')),
-                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='répondue le')),
-                ('missing_items', models.JSONField(blank=True, default=list, verbose_name='éléments manquants')),
-                ('is_complete', models.BooleanField(default=False, verbose_name='complète')),
-                ('outside_territory', models.BooleanField(default=False, verbose_name='hors territoire')),
-                ('pathway_kind', models.CharField(blank=True, choices=[('lung', 'Poumon'), ('pancreas_biliary', 'Pancréas et voies biliaires'), ('liver', 'Foie'), ('digestive', 'Digestif'), ('breast', 'Sein'), ('lymphoma', 'Lymphome'), ('thyroid', 'Thyroïde'), ('glioblastoma', 'Glioblastome'), ('generic', 'Générique')], max_length=32, verbose_name='parcours')),
-                ('priority', models.CharField(blank=True, choices=[('P1', 'P1 – très urgent'), ('P2', 'P2 – urgent'), ('P3', 'P3 – habituel')], max_length=2, verbose_name='priorité')),
-                ('redirected_to', models.CharField(blank=True, max_length=200, verbose_name='réorientée vers')),
-                ('status_reason', models.TextField(blank=True, verbose_name='motif du dernier changement de statut')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('completeness_rule_set', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='referrals.completenessruleset')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('entry_point', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='referrals.entrypoint', verbose_name='guichet')),
-                ('gp', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='directory.professional', verbose_name='médecin traitant')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='patients.patient')),
-                ('referrer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals_made', to='directory.professional', verbose_name='adresseur')),
-                ('related_referrals', models.ManyToManyField(blank=True, to='referrals.referral', verbose_name='demandes liées')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reference", models.CharField(max_length=20, unique=True, verbose_name="référence")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("web", "Formulaire en ligne"),
+                            ("phone", "Téléphone"),
+                            ("api", "Logiciel (API)"),
+                            ("mail", "Messagerie sécurisée"),
+                        ],
+                        max_length=10,
+                        verbose_name="canal",
+                    ),
+                ),
+                (
+                    "caller_name",
+                    models.CharField(
+                        blank=True,
+                        help_text="Pour une demande reçue par téléphone : qui a appelé.",
+                        max_length=200,
+                        verbose_name="appelant",
+                    ),
+                ),
+                (
+                    "suspected_site",
+                    models.CharField(
+                        choices=[
+                            ("lung", "Poumon"),
+                            ("pancreas_biliary", "Pancréas et voies biliaires"),
+                            ("liver", "Foie"),
+                            ("colorectal", "Côlon et rectum"),
+                            ("oesogastric", "Œsophage et estomac"),
+                            ("breast", "Sein"),
+                            ("lymphoma", "Lymphome, hématologie"),
+                            ("thyroid", "Thyroïde"),
+                            ("brain", "Cerveau (glioblastome, tumeur cérébrale)"),
+                            ("gynaecological", "Gynécologique (ovaire, utérus)"),
+                            ("urological", "Urologique (prostate, rein, vessie)"),
+                            ("head_neck", "ORL, tête et cou"),
+                            ("skin", "Peau (mélanome)"),
+                            ("unknown_primary", "Primitif inconnu, autre"),
+                        ],
+                        max_length=32,
+                        verbose_name="cancer suspecté",
+                    ),
+                ),
+                ("clinical_reason", models.TextField(blank=True, verbose_name="motif clinique")),
+                (
+                    "first_symptoms_date",
+                    models.DateField(blank=True, null=True, verbose_name="date des premiers symptômes"),
+                ),
+                (
+                    "declared_urgency",
+                    models.CharField(
+                        choices=[("routine", "Habituelle"), ("urgent", "Urgente"), ("very_urgent", "Très urgente")],
+                        default="routine",
+                        max_length=16,
+                        verbose_name="urgence déclarée",
+                    ),
+                ),
+                (
+                    "question",
+                    models.CharField(
+                        choices=[
+                            ("diagnosis", "Bilan diagnostique"),
+                            ("opinion", "Avis spécialisé"),
+                            ("treatment", "Prise en charge thérapeutique"),
+                        ],
+                        default="diagnosis",
+                        max_length=16,
+                        verbose_name="question posée",
+                    ),
+                ),
+                ("patient_informed", models.BooleanField(null=True, verbose_name="patient informé de la suspicion")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Reçue"),
+                            ("awaiting_complement", "En attente de complément"),
+                            ("accepted", "Acceptée"),
+                            ("declined", "Refusée"),
+                            ("redirected", "Réorientée"),
+                            ("closed", "Clôturée"),
+                        ],
+                        db_index=True,
+                        default="received",
+                        max_length=24,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="reçue le")),
+                ("answer_deadline", models.DateTimeField(verbose_name="réponse attendue avant")),
+                ("answered_at", models.DateTimeField(blank=True, null=True, verbose_name="répondue le")),
+                ("missing_items", models.JSONField(blank=True, default=list, verbose_name="éléments manquants")),
+                ("is_complete", models.BooleanField(default=False, verbose_name="complète")),
+                ("outside_territory", models.BooleanField(default=False, verbose_name="hors territoire")),
+                (
+                    "pathway_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("lung", "Poumon"),
+                            ("pancreas_biliary", "Pancréas et voies biliaires"),
+                            ("liver", "Foie"),
+                            ("digestive", "Digestif"),
+                            ("breast", "Sein"),
+                            ("lymphoma", "Lymphome"),
+                            ("thyroid", "Thyroïde"),
+                            ("glioblastoma", "Glioblastome"),
+                            ("generic", "Générique"),
+                        ],
+                        max_length=32,
+                        verbose_name="parcours",
+                    ),
+                ),
+                (
+                    "priority",
+                    models.CharField(
+                        blank=True,
+                        choices=[("P1", "P1 – très urgent"), ("P2", "P2 – urgent"), ("P3", "P3 – habituel")],
+                        max_length=2,
+                        verbose_name="priorité",
+                    ),
+                ),
+                ("redirected_to", models.CharField(blank=True, max_length=200, verbose_name="réorientée vers")),
+                ("status_reason", models.TextField(blank=True, verbose_name="motif du dernier changement de statut")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "completeness_rule_set",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="referrals.completenessruleset",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "entry_point",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals",
+                        to="referrals.entrypoint",
+                        verbose_name="guichet",
+                    ),
+                ),
+                (
+                    "gp",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="directory.professional",
+                        verbose_name="médecin traitant",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="referrals", to="patients.patient"
+                    ),
+                ),
+                (
+                    "referrer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals_made",
+                        to="directory.professional",
+                        verbose_name="adresseur",
+                    ),
+                ),
+                (
+                    "related_referrals",
+                    models.ManyToManyField(blank=True, to="referrals.referral", verbose_name="demandes liées"),
+                ),
             ],
             options={
-                'verbose_name': 'demande de prise en soins',
-                'ordering': ['-received_at'],
+                "verbose_name": "demande de prise en soins",
+                "ordering": ["-received_at"],
             },
         ),
         migrations.CreateModel(
-            name='ExamDone',
+            name="ExamDone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('ct', 'Scanner (TDM)'), ('mri', 'IRM'), ('pet_ct', 'TEP-TDM'), ('ultrasound', 'Échographie'), ('xray', 'Radiographie'), ('mammography', 'Mammographie'), ('endoscopy', 'Endoscopie'), ('biopsy', 'Biopsie, anatomopathologie'), ('blood_test', 'Biologie'), ('other', 'Autre')], max_length=16, verbose_name="type d'examen")),
-                ('done_on', models.DateField(blank=True, null=True, verbose_name='date')),
-                ('place', models.CharField(blank=True, max_length=200, verbose_name='lieu')),
-                ('summary', models.TextField(blank=True, verbose_name='résultat résumé')),
-                ('added_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('referral', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='exams', to='referrals.referral')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("ct", "Scanner (TDM)"),
+                            ("mri", "IRM"),
+                            ("pet_ct", "TEP-TDM"),
+                            ("ultrasound", "Échographie"),
+                            ("xray", "Radiographie"),
+                            ("mammography", "Mammographie"),
+                            ("endoscopy", "Endoscopie"),
+                            ("biopsy", "Biopsie, anatomopathologie"),
+                            ("blood_test", "Biologie"),
+                            ("other", "Autre"),
+                        ],
+                        max_length=16,
+                        verbose_name="type d'examen",
+                    ),
+                ),
+                ("done_on", models.DateField(blank=True, null=True, verbose_name="date")),
+                ("place", models.CharField(blank=True, max_length=200, verbose_name="lieu")),
+                ("summary", models.TextField(blank=True, verbose_name="résultat résumé")),
+                ("added_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="exams", to="referrals.referral"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'examen déjà réalisé',
-                'ordering': ['done_on', 'id'],
+                "verbose_name": "examen déjà réalisé",
+                "ordering": ["done_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ReferralDocument',
+            name="ReferralDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to=jalon.referrals.models.document_upload_path)),
-                ('original_name', models.CharField(max_length=200, verbose_name='nom du fichier')),
-                ('content_type', models.CharField(max_length=50)),
-                ('size', models.PositiveIntegerField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('exam', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='documents', to='referrals.examdone')),
-                ('referral', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='referrals.referral')),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("file", models.FileField(upload_to=jalon.referrals.models.document_upload_path)),
+                ("original_name", models.CharField(max_length=200, verbose_name="nom du fichier")),
+                ("content_type", models.CharField(max_length=50)),
+                ("size", models.PositiveIntegerField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("uploaded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "exam",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="documents",
+                        to="referrals.examdone",
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="documents", to="referrals.referral"
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'document',
-                'ordering': ['uploaded_at', 'id'],
+                "verbose_name": "document",
+                "ordering": ["uploaded_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ReferralMessage',
+            name="ReferralMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField(verbose_name='message')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('referral', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='referrals.referral')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("body", models.TextField(verbose_name="message")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="messages", to="referrals.referral"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CompletenessRequirement',
+            name="CompletenessRequirement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('suspected_site', models.CharField(blank=True, choices=[('lung', 'Poumon'), ('pancreas_biliary', 'Pancréas et voies biliaires'), ('liver', 'Foie'), ('colorectal', 'Côlon et rectum'), ('oesogastric', 'Œsophage et estomac'), ('breast', 'Sein'), ('lymphoma', 'Lymphome, hématologie'), ('thyroid', 'Thyroïde'), ('brain', 'Cerveau (glioblastome, tumeur cérébrale)'), ('gynaecological', 'Gynécologique (ovaire, utérus)'), ('urological', 'Urologique (prostate, rein, vessie)'), ('head_neck', 'ORL, tête et cou'), ('skin', 'Peau (mélanome)'), ('unknown_primary', 'Primitif inconnu, autre')], max_length=32)),
-                ('item', models.CharField(max_length=40)),
-                ('source', models.CharField(blank=True, max_length=300, verbose_name='source')),
-                ('rule_set', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='requirements', to='referrals.completenessruleset')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "suspected_site",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("lung", "Poumon"),
+                            ("pancreas_biliary", "Pancréas et voies biliaires"),
+                            ("liver", "Foie"),
+                            ("colorectal", "Côlon et rectum"),
+                            ("oesogastric", "Œsophage et estomac"),
+                            ("breast", "Sein"),
+                            ("lymphoma", "Lymphome, hématologie"),
+                            ("thyroid", "Thyroïde"),
+                            ("brain", "Cerveau (glioblastome, tumeur cérébrale)"),
+                            ("gynaecological", "Gynécologique (ovaire, utérus)"),
+                            ("urological", "Urologique (prostate, rein, vessie)"),
+                            ("head_neck", "ORL, tête et cou"),
+                            ("skin", "Peau (mélanome)"),
+                            ("unknown_primary", "Primitif inconnu, autre"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("item", models.CharField(max_length=40)),
+                ("source", models.CharField(blank=True, max_length=300, verbose_name="source")),
+                (
+                    "rule_set",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="requirements",
+                        to="referrals.completenessruleset",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('rule_set', 'suspected_site', 'item'), name='completeness_unique_item')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("rule_set", "suspected_site", "item"), name="completeness_unique_item"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='EntryPointClosure',
+            name="EntryPointClosure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='jour')),
-                ('reason', models.CharField(blank=True, max_length=200, verbose_name='motif')),
-                ('entry_point', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='closures', to='referrals.entrypoint')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("day", models.DateField(verbose_name="jour")),
+                ("reason", models.CharField(blank=True, max_length=200, verbose_name="motif")),
+                (
+                    "entry_point",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="closures", to="referrals.entrypoint"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('entry_point', 'day'), name='closure_unique_day')],
+                "constraints": [models.UniqueConstraint(fields=("entry_point", "day"), name="closure_unique_day")],
             },
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['entry_point', 'status', 'answer_deadline'], name='referrals_r_entry_p_a076de_idx'),
+            model_name="referral",
+            index=models.Index(
+                fields=["entry_point", "status", "answer_deadline"], name="referrals_r_entry_p_a076de_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['referrer', '-received_at'], name='referrals_r_referre_059289_idx'),
+            model_name="referral",
+            index=models.Index(fields=["referrer", "-received_at"], name="referrals_r_referre_059289_idx"),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0002_completeness_v1'),
+        ("referrals", "0002_completeness_v1"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='referral',
-            name='alarm_signs',
+            model_name="referral",
+            name="alarm_signs",
             field=models.JSONField(blank=True, default=list, verbose_name="signes d'alerte"),
         ),
     ]

@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0003_referral_alarm_signs'),
+        ("referrals", "0003_referral_alarm_signs"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='referral',
-            name='channel',
-            field=models.CharField(choices=[('web', 'Formulaire en ligne'), ('phone', 'Téléphone'), ('api', 'Logiciel (API)'), ('mail', 'Messagerie sécurisée'), ('teleexpertise', 'Téléexpertise')], max_length=16, verbose_name='canal'),
+            model_name="referral",
+            name="channel",
+            field=models.CharField(
+                choices=[
+                    ("web", "Formulaire en ligne"),
+                    ("phone", "Téléphone"),
+                    ("api", "Logiciel (API)"),
+                    ("mail", "Messagerie sécurisée"),
+                    ("teleexpertise", "Téléexpertise"),
+                ],
+                max_length=16,
+                verbose_name="canal",
+            ),
         ),
     ]

@@ -5,17 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0001_initial'),
-        ('patients', '0001_initial'),
-        ('referrals', '0004_referral_channel_teleexpertise'),
+        ("directory", "0001_initial"),
+        ("patients", "0001_initial"),
+        ("referrals", "0004_referral_channel_teleexpertise"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['received_at'], name='referral_received_at'),
+            model_name="referral",
+            index=models.Index(fields=["received_at"], name="referral_received_at"),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0005_received_at_index'),
+        ("referrals", "0005_received_at_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='referral',
-            name='submitted_identity',
-            field=models.JSONField(blank=True, default=dict, verbose_name='identité transmise'),
+            model_name="referral",
+            name="submitted_identity",
+            field=models.JSONField(blank=True, default=dict, verbose_name="identité transmise"),
         ),
     ]

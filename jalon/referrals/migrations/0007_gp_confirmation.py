@@ -6,21 +6,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0006_submitted_identity'),
+        ("referrals", "0006_submitted_identity"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='referral',
-            name='gp_confirmed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='médecin traitant confirmé le'),
+            model_name="referral",
+            name="gp_confirmed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="médecin traitant confirmé le"),
         ),
         migrations.AddField(
-            model_name='referral',
-            name='gp_confirmed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='médecin traitant confirmé par'),
+            model_name="referral",
+            name="gp_confirmed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="médecin traitant confirmé par",
+            ),
         ),
     ]

@@ -4,25 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0007_gp_confirmation'),
+        ("referrals", "0007_gp_confirmation"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='completenessrequirement',
-            name='required',
-            field=models.BooleanField(default=True, verbose_name='obligatoire'),
+            model_name="completenessrequirement",
+            name="required",
+            field=models.BooleanField(default=True, verbose_name="obligatoire"),
         ),
         migrations.AddField(
-            model_name='referral',
-            name='items_not_done',
-            field=models.JSONField(blank=True, default=list, verbose_name='examens déclarés non réalisés'),
+            model_name="referral",
+            name="items_not_done",
+            field=models.JSONField(blank=True, default=list, verbose_name="examens déclarés non réalisés"),
         ),
         migrations.AlterField(
-            model_name='examdone',
-            name='kind',
-            field=models.CharField(choices=[('ct', 'Scanner (TDM)'), ('mri', 'IRM'), ('pet_ct', 'TEP-TDM'), ('ultrasound', 'Échographie'), ('xray', 'Radiographie'), ('mammography', 'Mammographie'), ('endoscopy', 'Endoscopie (coloscopie, gastroscopie, écho-endoscopie)'), ('biopsy', 'Biopsie, anatomopathologie'), ('blood_test', 'Biologie'), ('other', 'Autre')], max_length=16, verbose_name="type d'examen"),
+            model_name="examdone",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("ct", "Scanner (TDM)"),
+                    ("mri", "IRM"),
+                    ("pet_ct", "TEP-TDM"),
+                    ("ultrasound", "Échographie"),
+                    ("xray", "Radiographie"),
+                    ("mammography", "Mammographie"),
+                    ("endoscopy", "Endoscopie (coloscopie, gastroscopie, écho-endoscopie)"),
+                    ("biopsy", "Biopsie, anatomopathologie"),
+                    ("blood_test", "Biologie"),
+                    ("other", "Autre"),
+                ],
+                max_length=16,
+                verbose_name="type d'examen",
+            ),
         ),
     ]

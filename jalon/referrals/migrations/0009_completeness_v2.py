@@ -19,7 +19,11 @@ def load(apps, schema_editor):  # noqa: ARG001
     rule_set = RuleSet.objects.create(version=data["version"], source=data["source"], published_at=timezone.now())
     Requirement.objects.bulk_create(
         Requirement(
-            rule_set=rule_set, suspected_site=row["site"], item=row["item"], required=row["required"], source=row["source"]
+            rule_set=rule_set,
+            suspected_site=row["site"],
+            item=row["item"],
+            required=row["required"],
+            source=row["source"],
         )
         for row in data["requirements"]
     )

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("referrals", "0009_completeness_v2"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='referral',
-            name='imaging_findings',
+            model_name="referral",
+            name="imaging_findings",
             field=models.JSONField(blank=True, default=dict, verbose_name="résultats d'imagerie"),
         ),
     ]

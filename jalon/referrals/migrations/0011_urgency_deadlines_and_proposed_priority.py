@@ -6,30 +6,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0010_imaging_findings'),
+        ("referrals", "0010_imaging_findings"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='entrypoint',
-            name='answer_delay_by_urgency',
+            model_name="entrypoint",
+            name="answer_delay_by_urgency",
             field=models.JSONField(blank=True, default=dict, verbose_name="délai de réponse selon l'urgence"),
         ),
         migrations.AddField(
-            model_name='entrypoint',
-            name='closes_at',
-            field=models.TimeField(default=datetime.time(18, 0), verbose_name='fermeture'),
+            model_name="entrypoint",
+            name="closes_at",
+            field=models.TimeField(default=datetime.time(18, 0), verbose_name="fermeture"),
         ),
         migrations.AddField(
-            model_name='entrypoint',
-            name='opens_at',
-            field=models.TimeField(default=datetime.time(8, 0), verbose_name='ouverture'),
+            model_name="entrypoint",
+            name="opens_at",
+            field=models.TimeField(default=datetime.time(8, 0), verbose_name="ouverture"),
         ),
         migrations.AddField(
-            model_name='referral',
-            name='proposed_priority',
-            field=models.CharField(blank=True, choices=[('P1', 'P1 – très urgent'), ('P2', 'P2 – urgent'), ('P3', 'P3 – habituel')], max_length=2, verbose_name='priorité proposée'),
+            model_name="referral",
+            name="proposed_priority",
+            field=models.CharField(
+                blank=True,
+                choices=[("P1", "P1 – très urgent"), ("P2", "P2 – urgent"), ("P3", "P3 – habituel")],
+                max_length=2,
+                verbose_name="priorité proposée",
+            ),
         ),
     ]

@@ -43,7 +43,9 @@ def test_it_moves_a_deadline_at_night_to_the_next_opening(entry_point):
     received = datetime(2026, 11, 16, 17, tzinfo=PARIS)
     assert answer_deadline_for(entry_point, received, Urgency.VERY_URGENT) == datetime(2026, 11, 17, 8, tzinfo=PARIS)
     entry_point.opens_at = time(9, 30)
-    assert answer_deadline_for(entry_point, received, Urgency.VERY_URGENT) == datetime(2026, 11, 17, 9, 30, tzinfo=PARIS)
+    assert answer_deadline_for(entry_point, received, Urgency.VERY_URGENT) == datetime(
+        2026, 11, 17, 9, 30, tzinfo=PARIS
+    )
 
 
 def test_it_uses_the_entry_points_own_delays_never_longer_than_routine(entry_point):
@@ -63,5 +65,7 @@ def test_it_shows_the_very_urgent_deadline_on_the_acknowledgment_and_in_the_mess
     assert referral.answer_deadline == datetime(2026, 11, 16, 14, tzinfo=PARIS)
     assert "lundi 16 novembre 2026 à 14h00" in page
     assert "réponse sous 4 heures ouvrées" in page
-    message = OutboxMessage.objects.get(event__kind="referral.submitted", recipient_professional=gp.professional, channel="in_app")
+    message = OutboxMessage.objects.get(
+        event__kind="referral.submitted", recipient_professional=gp.professional, channel="in_app"
+    )
     assert "lundi 16 novembre 2026 à 14h00" in message.subject

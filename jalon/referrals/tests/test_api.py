@@ -140,7 +140,9 @@ def test_it_creates_the_referral_and_acknowledges_it(client, entry_point, gp, st
     assert patient.used_name == "Durand"
     exam = referral.exams.get()
     assert (exam.kind, exam.done_on, exam.place) == ("ct", date(2026, 10, 1), "Imagerie Nord")
-    documents = {(document.original_name, document.exam_id, document.content_type) for document in referral.documents.all()}
+    documents = {
+        (document.original_name, document.exam_id, document.content_type) for document in referral.documents.all()
+    }
     assert documents == {("scanner.pdf", exam.pk, "application/pdf"), ("courrier.pdf", None, "application/pdf")}
 
 
@@ -152,8 +154,13 @@ def test_it_writes_outbox_and_audit_records_with_the_api_channel(client, entry_p
     message = OutboxMessage.objects.get(event__referral=referral, channel="email")
     assert reference in message.subject
     records = AuditRecord.objects.filter(actor=gp)
-    assert {(record.action, record.object_type) for record in records} == {("create", "patient"), ("create", "referral")}
-    assert all(record.channel == "api" and record.path == URL and record.ip_address == "127.0.0.1" for record in records)
+    assert {(record.action, record.object_type) for record in records} == {
+        ("create", "patient"),
+        ("create", "referral"),
+    }
+    assert all(
+        record.channel == "api" and record.path == URL and record.ip_address == "127.0.0.1" for record in records
+    )
 
 
 def test_it_lists_missing_items_with_their_french_labels(client, entry_point, gp, strasbourg):
@@ -184,7 +191,13 @@ def test_it_accepts_a_referral_with_only_the_required_fields(client, entry_point
     assert response.status_code == 201, response.json()
     assert response.json()["complete"] is False
     patient = Patient.objects.get()
-    assert (patient.ins, patient.phone, patient.birth_place_code, patient.commune_id, patient.gp_id) == (None, "", "", None, None)
+    assert (patient.ins, patient.phone, patient.birth_place_code, patient.commune_id, patient.gp_id) == (
+        None,
+        "",
+        "",
+        None,
+        None,
+    )
     referral = Referral.objects.get()
     assert (referral.declared_urgency, referral.question, referral.patient_informed) == ("routine", "diagnosis", None)
 
@@ -333,13 +346,20 @@ def test_it_reports_every_schema_error_in_french(client, entry_point, gp, strasb
 
 def test_it_refuses_unknown_entry_point_commune_and_gp(client, entry_point, gp, strasbourg):
     """What the input names must exist: each unknown one is reported on its field."""
-    body = payload(entry_point="nulle-part", patient=patient_data(commune_code="99999", gp_rpps="1000000099" + luhn_check_digit("1000000099")))
+    body = payload(
+        entry_point="nulle-part",
+        patient=patient_data(commune_code="99999", gp_rpps="1000000099" + luhn_check_digit("1000000099")),
+    )
 
     response = post(client, body, key_for(gp))
 
     assert response.status_code == 422
     assert response.json()["code"] == "invalid_input"
-    assert {error["field"] for error in response.json()["errors"]} == {"entry_point", "patient.commune_code", "patient.gp_rpps"}
+    assert {error["field"] for error in response.json()["errors"]} == {
+        "entry_point",
+        "patient.commune_code",
+        "patient.gp_rpps",
+    }
     assert_nothing_saved()
 
 
@@ -364,7 +384,9 @@ def test_it_requires_the_referrer_rpps_from_a_coordinator(client, entry_point, c
     assert_nothing_saved()
 
 
-def test_it_keeps_a_coordinator_to_their_own_entry_points(client, hospital_entry_point, cpts, coordinator, gp, strasbourg):
+def test_it_keeps_a_coordinator_to_their_own_entry_points(
+    client, hospital_entry_point, cpts, coordinator, gp, strasbourg
+):
     """A CPTS coordinator cannot send to the hospital's entry point, whose referrals they could not follow
     (the rule of every channel, access.submission_refusal, answered 403 not_allowed)."""
     with_rpps(gp.professional, seed=1)

@@ -306,7 +306,9 @@ def test_it_documents_the_header_in_openapi(client, gp):
 
     assert "Idempotency-Key" in operation["description"]
     assert "409" in operation["responses"]
-    assert [(p["in"], p["name"], p["required"]) for p in operation["parameters"]] == [("header", "Idempotency-Key", False)]
+    assert [(p["in"], p["name"], p["required"]) for p in operation["parameters"]] == [
+        ("header", "Idempotency-Key", False)
+    ]
 
 
 def test_a_request_that_loses_the_insert_reads_the_winner(gp):

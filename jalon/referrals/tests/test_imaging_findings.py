@@ -15,8 +15,14 @@ from jalon.referrals.tests.test_api import key_for, payload, post
 
 def test_it_keeps_known_scores_normalised_and_drops_empty_ones():
     """Strings from a form become the stored values; empty values are dropped."""
-    assert clean_imaging_findings({"birads": "4", "eu_tirads": 5, "lirads": "lr-5", "lung_rads": "4a", "lesion_size_mm": "18"}) == {
-        "birads": 4, "eu_tirads": 5, "lirads": "LR-5", "lung_rads": "4A", "lesion_size_mm": 18,
+    assert clean_imaging_findings(
+        {"birads": "4", "eu_tirads": 5, "lirads": "lr-5", "lung_rads": "4a", "lesion_size_mm": "18"}
+    ) == {
+        "birads": 4,
+        "eu_tirads": 5,
+        "lirads": "LR-5",
+        "lung_rads": "4A",
+        "lesion_size_mm": 18,
     }
     assert clean_imaging_findings({"birads": None, "lirads": ""}) == {}
     assert clean_imaging_findings(None) == {}
@@ -41,7 +47,10 @@ def test_it_refuses_a_bad_score_with_a_french_message(raw, message):
 
 
 def test_it_shows_the_scores_in_words():
-    assert imaging_findings_display({"lesion_size_mm": 12, "birads": 4}) == [("BI-RADS / ACR (sein)", "4"), ("Taille de la lésion ou du ganglion (mm)", "12 mm")]
+    assert imaging_findings_display({"lesion_size_mm": 12, "birads": 4}) == [
+        ("BI-RADS / ACR (sein)", "4"),
+        ("Taille de la lésion ou du ganglion (mm)", "12 mm"),
+    ]
 
 
 def test_it_stores_the_scores_sent_through_the_api(client, gp, entry_point):
@@ -65,8 +74,14 @@ def test_it_takes_history_facts_and_scores_from_the_web_form(client, gp, entry_p
     client.force_login(gp)
     page = client.get(reverse("referrals:new")).content.decode()
     assert "Antécédents" in page and "Résultats d&#x27;imagerie" in page or "Résultats d'imagerie" in page
-    data = {**form_data(entry_point), "alarm_signs": ["haemoptysis"], "history": ["smoker"], "lung_rads": "4A", "lesion_size_mm": "14",
-            "exams-0-files": pdf_upload()}
+    data = {
+        **form_data(entry_point),
+        "alarm_signs": ["haemoptysis"],
+        "history": ["smoker"],
+        "lung_rads": "4A",
+        "lesion_size_mm": "14",
+        "exams-0-files": pdf_upload(),
+    }
     assert client.post(reverse("referrals:new"), data).status_code == 302
     referral = Referral.objects.get()
     assert referral.alarm_signs == ["haemoptysis", "smoker"]

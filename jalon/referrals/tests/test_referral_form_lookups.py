@@ -62,7 +62,9 @@ def form_data(entry_point, **overrides):
 # --- The commune --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("typed", ["Schiltigheim", "schiltigheim", "SCHILTIGHEIM ", "67447", "67447 – Schiltigheim (67300)"])
+@pytest.mark.parametrize(
+    "typed", ["Schiltigheim", "schiltigheim", "SCHILTIGHEIM ", "67447", "67447 – Schiltigheim (67300)"]
+)
 def test_it_resolves_a_commune_by_name_or_code(schiltigheim, strasbourg, typed):
     assert commune_candidates(typed) == [schiltigheim]
 

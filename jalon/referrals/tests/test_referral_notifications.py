@@ -26,7 +26,10 @@ def recipients(kind: str) -> set[tuple[int, str]]:
 
 def test_it_acknowledges_to_the_referrer_only(referral, gp):
     """The acknowledgment goes to the referrer (e-mail notice and Jalon), not to the GP."""
-    assert recipients("referral.submitted") == {(gp.professional_id, Channel.EMAIL), (gp.professional_id, Channel.IN_APP)}
+    assert recipients("referral.submitted") == {
+        (gp.professional_id, Channel.EMAIL),
+        (gp.professional_id, Channel.IN_APP),
+    }
 
 
 def test_it_tells_the_gp_when_the_referral_is_accepted(referral, gp, family_gp, coordinator):
@@ -34,21 +37,32 @@ def test_it_tells_the_gp_when_the_referral_is_accepted(referral, gp, family_gp, 
     referral_confirm_gp(actor=Actor(user=coordinator), referral=referral)
     referral_accept(actor=Actor(user=coordinator), referral=referral, pathway_kind="lung", priority="P2")
     assert recipients("referral.accepted") == {
-        (gp.professional_id, Channel.EMAIL), (gp.professional_id, Channel.IN_APP),
-        (family_gp.professional_id, Channel.MSSANTE), (family_gp.professional_id, Channel.IN_APP),
+        (gp.professional_id, Channel.EMAIL),
+        (gp.professional_id, Channel.IN_APP),
+        (family_gp.professional_id, Channel.MSSANTE),
+        (family_gp.professional_id, Channel.IN_APP),
     }
 
 
 def test_it_keeps_the_reason_of_a_refusal_out_of_the_email_notice(referral, gp, coordinator):
     """A decline's reason is in the secure text (in Jalon), not in the plain e-mail."""
-    referral_decline(actor=Actor(user=coordinator), referral=referral, reason="Ne relève pas du guichet : suivi déjà en cours")
+    referral_decline(
+        actor=Actor(user=coordinator), referral=referral, reason="Ne relève pas du guichet : suivi déjà en cours"
+    )
     messages = {m.channel: m for m in OutboxMessage.objects.filter(kind="referral.declined")}
     assert "suivi déjà en cours" in messages[Channel.IN_APP].body
     assert "suivi déjà en cours" not in messages[Channel.EMAIL].body
-    assert (OutboxMessage.objects.filter(kind="referral.declined").exclude(recipient_professional_id=gp.professional_id).count()) == 0
+    assert (
+        OutboxMessage.objects.filter(kind="referral.declined")
+        .exclude(recipient_professional_id=gp.professional_id)
+        .count()
+    ) == 0
 
 
 def test_it_tells_a_gp_merely_named_on_the_referral_nothing(referral, gp, family_gp, coordinator):
     """A GP named on the referral but not confirmed by the coordination is a proposal: no message reaches them."""
     referral_accept(actor=Actor(user=coordinator), referral=referral, pathway_kind="lung", priority="P2")
-    assert recipients("referral.accepted") == {(gp.professional_id, Channel.EMAIL), (gp.professional_id, Channel.IN_APP)}
+    assert recipients("referral.accepted") == {
+        (gp.professional_id, Channel.EMAIL),
+        (gp.professional_id, Channel.IN_APP),
+    }

@@ -40,7 +40,9 @@ def test_a_submitter_matching_on_traits_does_not_see_the_known_patients_ins_phon
     assert "DURAND" not in body.upper()
 
 
-def test_the_coordination_still_sees_the_known_patients_record(client, submit, other_gp, coordinator, known_patient_referral):
+def test_the_coordination_still_sees_the_known_patients_record(
+    client, submit, other_gp, coordinator, known_patient_referral
+):
     mine = submit(user=other_gp, patient=identity(ins="", phone="", commune_code=None, gp_id=None)).referral
     client.force_login(coordinator)
 
@@ -67,7 +69,9 @@ def test_a_submitter_matching_on_traits_does_not_learn_that_the_patient_has_anot
     assert known_patient_referral.reference not in body
 
 
-def test_the_acknowledgment_names_the_patient_as_the_submitter_sent_them(client, submit, other_gp, known_patient_referral):
+def test_the_acknowledgment_names_the_patient_as_the_submitter_sent_them(
+    client, submit, other_gp, known_patient_referral
+):
     """The known patient's used name (« DURAND ») is not shown to a submitter who sent only the birth name."""
     mine = submit(user=other_gp, patient=identity(ins="", phone="", commune_code=None, gp_id=None)).referral
     client.force_login(other_gp)

@@ -28,24 +28,38 @@ PARIS = ZoneInfo("Europe/Paris")
 # What each action writes with valid arguments, and who performs it (the referrer answers a complement
 # request; the coordinator does everything else).
 PERFORM = {
-    "request_complement": ("coordinator", lambda actor, referral: referral_request_complement(
-        actor=actor, referral=referral, message="Merci de joindre le compte rendu du scanner."
-    )),
-    "complete": ("gp", lambda actor, referral: referral_complete(
-        actor=actor, referral=referral, message="Compte rendu joint.", documents=[pdf_upload("complement.pdf")]
-    )),
-    "accept": ("coordinator", lambda actor, referral: referral_accept(
-        actor=actor, referral=referral, pathway_kind="lung", priority="P2", reason="Dossier complet"
-    )),
-    "decline": ("coordinator", lambda actor, referral: referral_decline(
-        actor=actor, referral=referral, reason="Ne relève pas du guichet"
-    )),
-    "redirect": ("coordinator", lambda actor, referral: referral_redirect(
-        actor=actor, referral=referral, redirected_to="Diagnostic rapide Hautepierre", reason="Relève de l'hôpital"
-    )),
-    "close": ("coordinator", lambda actor, referral: referral_close(
-        actor=actor, referral=referral, reason="Parcours terminé"
-    )),
+    "request_complement": (
+        "coordinator",
+        lambda actor, referral: referral_request_complement(
+            actor=actor, referral=referral, message="Merci de joindre le compte rendu du scanner."
+        ),
+    ),
+    "complete": (
+        "gp",
+        lambda actor, referral: referral_complete(
+            actor=actor, referral=referral, message="Compte rendu joint.", documents=[pdf_upload("complement.pdf")]
+        ),
+    ),
+    "accept": (
+        "coordinator",
+        lambda actor, referral: referral_accept(
+            actor=actor, referral=referral, pathway_kind="lung", priority="P2", reason="Dossier complet"
+        ),
+    ),
+    "decline": (
+        "coordinator",
+        lambda actor, referral: referral_decline(actor=actor, referral=referral, reason="Ne relève pas du guichet"),
+    ),
+    "redirect": (
+        "coordinator",
+        lambda actor, referral: referral_redirect(
+            actor=actor, referral=referral, redirected_to="Diagnostic rapide Hautepierre", reason="Relève de l'hôpital"
+        ),
+    ),
+    "close": (
+        "coordinator",
+        lambda actor, referral: referral_close(actor=actor, referral=referral, reason="Parcours terminé"),
+    ),
 }
 REASONS = {
     "request_complement": "Merci de joindre le compte rendu du scanner.",
@@ -310,14 +324,19 @@ def test_it_keeps_first_answer_when_declining_after_complement_request(referral_
 
 
 @pytest.mark.parametrize("priority", ["P1", "P2", "P3"])
-def test_it_accepts_an_incomplete_referral_at_any_priority_with_its_complement_requested(priority, referral_in, coordinator, gp):
+def test_it_accepts_an_incomplete_referral_at_any_priority_with_its_complement_requested(
+    priority, referral_in, coordinator, gp
+):
     """Issue 14: an incomplete referral is accepted at the priority chosen, and the referrer is asked for the
     missing items in the same transaction (kept message, complement event, message in the outbox)."""
     referral = referral_in(Status.RECEIVED, documents=[])
     assert referral.missing_items == ["document"]
 
     referral_accept(
-        actor=Actor(user=coordinator), referral=referral, pathway_kind="lung", priority=priority,
+        actor=Actor(user=coordinator),
+        referral=referral,
+        pathway_kind="lung",
+        priority=priority,
         complement_message="Merci de joindre le compte rendu du scanner.",
     )
 

@@ -7,122 +7,274 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('directory', '0001_initial'),
-        ('pathways', '0003_milestonetemplate_resource_kind_and_more'),
+        ("directory", "0001_initial"),
+        ("pathways", "0003_milestonetemplate_resource_kind_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Resource',
+            name="Resource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('consultation', 'Consultation'), ('ct', 'Scanner (TDM)'), ('mri', 'IRM'), ('pet_ct', 'TEP-TDM'), ('endoscopy', 'Endoscopie, écho-endoscopie'), ('biopsy', 'Biopsie'), ('anaesthesia', "Consultation d'anesthésie"), ('day_hospital', "Place d'hôpital de jour")], db_index=True, max_length=20, verbose_name='type')),
-                ('name', models.CharField(max_length=200, verbose_name='nom')),
-                ('location', models.CharField(blank=True, max_length=250, verbose_name='lieu')),
-                ('preparation', models.TextField(blank=True, verbose_name='préparation du patient')),
-                ('contact_phone', models.CharField(blank=True, max_length=20, verbose_name='téléphone du secrétariat')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='resources', to='directory.organization')),
-                ('professional', models.ForeignKey(blank=True, help_text='Pour une consultation : le médecin qui la tient.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='resources', to='directory.professional')),
-                ('service', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='resources', to='directory.service')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("consultation", "Consultation"),
+                            ("ct", "Scanner (TDM)"),
+                            ("mri", "IRM"),
+                            ("pet_ct", "TEP-TDM"),
+                            ("endoscopy", "Endoscopie, écho-endoscopie"),
+                            ("biopsy", "Biopsie"),
+                            ("anaesthesia", "Consultation d'anesthésie"),
+                            ("day_hospital", "Place d'hôpital de jour"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="nom")),
+                ("location", models.CharField(blank=True, max_length=250, verbose_name="lieu")),
+                ("preparation", models.TextField(blank=True, verbose_name="préparation du patient")),
+                ("contact_phone", models.CharField(blank=True, max_length=20, verbose_name="téléphone du secrétariat")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="resources",
+                        to="directory.organization",
+                    ),
+                ),
+                (
+                    "professional",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Pour une consultation : le médecin qui la tient.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="resources",
+                        to="directory.professional",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="resources",
+                        to="directory.service",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ressource',
-                'ordering': ['organization__name', 'kind', 'name'],
+                "verbose_name": "ressource",
+                "ordering": ["organization__name", "kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Slot',
+            name="Slot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.DateTimeField(db_index=True, verbose_name='début')),
-                ('end', models.DateTimeField(verbose_name='fin')),
-                ('reserved_for', models.JSONField(blank=True, default=list, verbose_name='réservé aux parcours')),
-                ('urgent', models.BooleanField(default=False, verbose_name='urgence (P1)')),
-                ('release_at', models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='libéré à')),
-                ('released_at', models.DateTimeField(blank=True, null=True, verbose_name='libéré le')),
-                ('blocked', models.BooleanField(default=False, verbose_name='bloqué')),
-                ('blocked_reason', models.CharField(blank=True, max_length=200, verbose_name='motif du blocage')),
-                ('resource', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='slots', to='scheduling.resource')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("start", models.DateTimeField(db_index=True, verbose_name="début")),
+                ("end", models.DateTimeField(verbose_name="fin")),
+                ("reserved_for", models.JSONField(blank=True, default=list, verbose_name="réservé aux parcours")),
+                ("urgent", models.BooleanField(default=False, verbose_name="urgence (P1)")),
+                ("release_at", models.DateTimeField(blank=True, db_index=True, null=True, verbose_name="libéré à")),
+                ("released_at", models.DateTimeField(blank=True, null=True, verbose_name="libéré le")),
+                ("blocked", models.BooleanField(default=False, verbose_name="bloqué")),
+                ("blocked_reason", models.CharField(blank=True, max_length=200, verbose_name="motif du blocage")),
+                (
+                    "resource",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="slots", to="scheduling.resource"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['start', 'resource_id'],
+                "ordering": ["start", "resource_id"],
             },
         ),
         migrations.CreateModel(
-            name='Appointment',
+            name="Appointment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('booked', 'Réservé'), ('cancelled', 'Annulé')], default='booked', max_length=10, verbose_name='statut')),
-                ('group', models.UUIDField(db_index=True, help_text='Appointments booked together, all or nothing.', verbose_name='réservation groupée')),
-                ('booked_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('used_reserved', models.BooleanField(default=False, help_text='Booked on a reserved or urgent slot before its release.')),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('cancel_reason', models.CharField(blank=True, max_length=300, verbose_name="motif d'annulation")),
-                ('booked_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('cancelled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('milestone', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='appointments', to='pathways.milestone')),
-                ('pathway', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='appointments', to='pathways.pathway')),
-                ('slot', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='appointments', to='scheduling.slot')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("booked", "Réservé"), ("cancelled", "Annulé")],
+                        default="booked",
+                        max_length=10,
+                        verbose_name="statut",
+                    ),
+                ),
+                (
+                    "group",
+                    models.UUIDField(
+                        db_index=True,
+                        help_text="Appointments booked together, all or nothing.",
+                        verbose_name="réservation groupée",
+                    ),
+                ),
+                ("booked_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "used_reserved",
+                    models.BooleanField(
+                        default=False, help_text="Booked on a reserved or urgent slot before its release."
+                    ),
+                ),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
+                ("cancel_reason", models.CharField(blank=True, max_length=300, verbose_name="motif d'annulation")),
+                (
+                    "booked_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "cancelled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "milestone",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="appointments",
+                        to="pathways.milestone",
+                    ),
+                ),
+                (
+                    "pathway",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="appointments", to="pathways.pathway"
+                    ),
+                ),
+                (
+                    "slot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="appointments", to="scheduling.slot"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'rendez-vous',
-                'ordering': ['slot__start'],
+                "verbose_name": "rendez-vous",
+                "ordering": ["slot__start"],
             },
         ),
         migrations.CreateModel(
-            name='SlotRelease',
+            name="SlotRelease",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('released_at', models.DateTimeField()),
-                ('reserved_for', models.JSONField(default=list)),
-                ('urgent', models.BooleanField(default=False)),
-                ('slot', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='release', to='scheduling.slot')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("released_at", models.DateTimeField()),
+                ("reserved_for", models.JSONField(default=list)),
+                ("urgent", models.BooleanField(default=False)),
+                (
+                    "slot",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="release", to="scheduling.slot"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='WeeklyOpening',
+            name="WeeklyOpening",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'lundi'), (1, 'mardi'), (2, 'mercredi'), (3, 'jeudi'), (4, 'vendredi'), (5, 'samedi'), (6, 'dimanche')], verbose_name='jour')),
-                ('start_time', models.TimeField(verbose_name='début')),
-                ('end_time', models.TimeField(verbose_name='fin')),
-                ('slot_minutes', models.PositiveSmallIntegerField(default=30, verbose_name="durée d'un créneau (minutes)")),
-                ('reserved_for', models.JSONField(blank=True, default=list, verbose_name='réservé aux parcours')),
-                ('urgent', models.BooleanField(default=False, verbose_name="créneau d'urgence (P1)")),
-                ('release_amount', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='libéré avant le créneau')),
-                ('release_unit', models.CharField(blank=True, choices=[('hours', 'heures'), ('days', 'jours calendaires'), ('working_days', 'jours ouvrés'), ('working_hours', 'heures ouvrées')], max_length=16, verbose_name='unité')),
-                ('valid_from', models.DateField(default=django.utils.timezone.localdate, verbose_name='à partir du')),
-                ('valid_until', models.DateField(blank=True, null=True, verbose_name="jusqu'au")),
-                ('resource', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='openings', to='scheduling.resource')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "weekday",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "lundi"),
+                            (1, "mardi"),
+                            (2, "mercredi"),
+                            (3, "jeudi"),
+                            (4, "vendredi"),
+                            (5, "samedi"),
+                            (6, "dimanche"),
+                        ],
+                        verbose_name="jour",
+                    ),
+                ),
+                ("start_time", models.TimeField(verbose_name="début")),
+                ("end_time", models.TimeField(verbose_name="fin")),
+                (
+                    "slot_minutes",
+                    models.PositiveSmallIntegerField(default=30, verbose_name="durée d'un créneau (minutes)"),
+                ),
+                ("reserved_for", models.JSONField(blank=True, default=list, verbose_name="réservé aux parcours")),
+                ("urgent", models.BooleanField(default=False, verbose_name="créneau d'urgence (P1)")),
+                (
+                    "release_amount",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="libéré avant le créneau"),
+                ),
+                (
+                    "release_unit",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("hours", "heures"),
+                            ("days", "jours calendaires"),
+                            ("working_days", "jours ouvrés"),
+                            ("working_hours", "heures ouvrées"),
+                        ],
+                        max_length=16,
+                        verbose_name="unité",
+                    ),
+                ),
+                ("valid_from", models.DateField(default=django.utils.timezone.localdate, verbose_name="à partir du")),
+                ("valid_until", models.DateField(blank=True, null=True, verbose_name="jusqu'au")),
+                (
+                    "resource",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="openings", to="scheduling.resource"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['resource', 'weekday', 'start_time'],
+                "ordering": ["resource", "weekday", "start_time"],
             },
         ),
         migrations.CreateModel(
-            name='Closure',
+            name="Closure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='jour')),
-                ('reason', models.CharField(blank=True, max_length=200, verbose_name='motif')),
-                ('resource', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='closures', to='scheduling.resource')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("day", models.DateField(verbose_name="jour")),
+                ("reason", models.CharField(blank=True, max_length=200, verbose_name="motif")),
+                (
+                    "resource",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="closures", to="scheduling.resource"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('resource', 'day'), name='resource_closure_unique_day')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("resource", "day"), name="resource_closure_unique_day")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='slot',
-            constraint=models.UniqueConstraint(fields=('resource', 'start'), name='slot_unique_start'),
+            model_name="slot",
+            constraint=models.UniqueConstraint(fields=("resource", "start"), name="slot_unique_start"),
         ),
         migrations.AddConstraint(
-            model_name='appointment',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'booked')), fields=('slot',), name='one_booking_per_slot'),
+            model_name="appointment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "booked")), fields=("slot",), name="one_booking_per_slot"
+            ),
         ),
     ]

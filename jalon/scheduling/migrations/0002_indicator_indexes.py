@@ -5,20 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pathways', '0006_letter'),
-        ('scheduling', '0001_initial'),
+        ("pathways", "0006_letter"),
+        ("scheduling", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='appointment',
-            index=models.Index(fields=['status', 'booked_at', 'pathway'], name='appointment_booked_at'),
+            model_name="appointment",
+            index=models.Index(fields=["status", "booked_at", "pathway"], name="appointment_booked_at"),
         ),
         migrations.AddIndex(
-            model_name='appointment',
-            index=models.Index(fields=['used_reserved', 'status', 'slot'], name='appointment_used_reserved'),
+            model_name="appointment",
+            index=models.Index(fields=["used_reserved", "status", "slot"], name="appointment_used_reserved"),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('scheduling', '0002_indicator_indexes'),
+        ("scheduling", "0002_indicator_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='slotrelease',
-            name='released_at',
+            model_name="slotrelease",
+            name="released_at",
             field=models.DateTimeField(db_index=True),
         ),
     ]

@@ -5,40 +5,60 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0001_initial'),
-        ('scheduling', '0003_slot_release_released_at_index'),
+        ("directory", "0001_initial"),
+        ("scheduling", "0003_slot_release_released_at_index"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Campus',
+            name="Campus",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True, verbose_name='nom')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, unique=True, verbose_name="nom")),
             ],
             options={
-                'verbose_name': 'campus',
-                'verbose_name_plural': 'campus',
-                'ordering': ['name'],
+                "verbose_name": "campus",
+                "verbose_name_plural": "campus",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='CampusSite',
+            name="CampusSite",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('campus', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sites', to='scheduling.campus', verbose_name='campus')),
-                ('organization', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='campus_site', to='directory.organization', verbose_name='site')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "campus",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sites",
+                        to="scheduling.campus",
+                        verbose_name="campus",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="campus_site",
+                        to="directory.organization",
+                        verbose_name="site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'site du campus',
-                'verbose_name_plural': 'sites du campus',
+                "verbose_name": "site du campus",
+                "verbose_name_plural": "sites du campus",
             },
         ),
         migrations.AddField(
-            model_name='campus',
-            name='organizations',
-            field=models.ManyToManyField(related_name='campuses', through='scheduling.CampusSite', to='directory.organization', verbose_name='sites'),
+            model_name="campus",
+            name="organizations",
+            field=models.ManyToManyField(
+                related_name="campuses",
+                through="scheduling.CampusSite",
+                to="directory.organization",
+                verbose_name="sites",
+            ),
         ),
     ]

@@ -98,4 +98,6 @@ def step(pathway: Pathway, code: str) -> Milestone:
 def book(user, pathway: Pathway, *pairs: tuple[str, Slot], replace_existing: bool = False) -> list[Appointment]:
     """Book (step code, slot) pairs for `pathway` in one group, as `user`."""
     requests = [BookingRequest(milestone=step(pathway, code), slot=slot) for code, slot in pairs]
-    return appointments_book(actor=Actor(user=user), pathway=pathway, requests=requests, replace_existing=replace_existing)
+    return appointments_book(
+        actor=Actor(user=user), pathway=pathway, requests=requests, replace_existing=replace_existing
+    )

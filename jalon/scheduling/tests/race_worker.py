@@ -31,7 +31,13 @@ def on_database(name: str | None):
 
 
 def book_attempts(
-    *, pathway_id: int, user_id: int, attempts: list[list[tuple[int, int]]], barrier, timeout: float, database_name: str | None = None
+    *,
+    pathway_id: int,
+    user_id: int,
+    attempts: list[list[tuple[int, int]]],
+    barrier,
+    timeout: float,
+    database_name: str | None = None,
 ) -> list[dict]:
     """Wait at `barrier` with every other contender, then try each attempt in turn: one call of
     `appointments_book` per attempt, an attempt being a list of (milestone id, slot id) booked together.
@@ -40,7 +46,9 @@ def book_attempts(
     the exception: any other exception is a failure of the guarantee, e.g. a deadlock or a lock error).
     `database_name`: see `on_database`."""
     with on_database(database_name):
-        return _book_attempts(pathway_id=pathway_id, user_id=user_id, attempts=attempts, barrier=barrier, timeout=timeout)
+        return _book_attempts(
+            pathway_id=pathway_id, user_id=user_id, attempts=attempts, barrier=barrier, timeout=timeout
+        )
 
 
 def _book_attempts(*, pathway_id, user_id, attempts, barrier, timeout) -> list[dict]:
@@ -58,7 +66,9 @@ def _book_attempts(*, pathway_id, user_id, attempts, barrier, timeout) -> list[d
         actor = Actor(user=User.objects.get(pk=user_id), channel="web")
         milestones = Milestone.objects.in_bulk([m for attempt in attempts for m, _s in attempt])
         slots = Slot.objects.in_bulk([s for attempt in attempts for _m, s in attempt])
-        prepared = [[BookingRequest(milestone=milestones[m], slot=slots[s]) for m, s in attempt] for attempt in attempts]
+        prepared = [
+            [BookingRequest(milestone=milestones[m], slot=slots[s]) for m, s in attempt] for attempt in attempts
+        ]
         connection.close()  # nobody holds a connection (or an SQLite read snapshot) while waiting
         barrier.wait(timeout)
         outcomes = []

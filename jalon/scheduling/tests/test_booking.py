@@ -41,7 +41,13 @@ def clock():
 @pytest.fixture
 def consultation(hospital, specialist):
     pneumology = Service.objects.create(organization=hospital, name="Pneumologie", specialty="Pneumologie")
-    return resource_build(hospital, kind="consultation", name="Consultation de pneumologie – Dr Pneumo", professional=specialist.professional, service=pneumology)
+    return resource_build(
+        hospital,
+        kind="consultation",
+        name="Consultation de pneumologie – Dr Pneumo",
+        professional=specialist.professional,
+        service=pneumology,
+    )
 
 
 @pytest.fixture
@@ -103,10 +109,16 @@ def test_booking_plans_the_steps_with_an_event_and_an_audit(coordinator, pathway
     assert {e.payload["group"] for e in events} == {str(appointments[0].group)}
     assert all(e.actor == coordinator and e.patient_id == pathway.patient_id for e in events)
     audit = AuditRecord.objects.get(object_type="appointment", action=AuditAction.CREATE)
-    assert audit.patient_id == pathway.patient_id and audit.object_id == str(appointments[0].group) and audit.actor == coordinator
-    assert CareTeamMember.objects.active().filter(
-        patient_id=pathway.patient_id, professional=consultation.professional, role=CareTeamRole.SPECIALIST
-    ).exists()
+    assert (
+        audit.patient_id == pathway.patient_id
+        and audit.object_id == str(appointments[0].group)
+        and audit.actor == coordinator
+    )
+    assert (
+        CareTeamMember.objects.active()
+        .filter(patient_id=pathway.patient_id, professional=consultation.professional, role=CareTeamRole.SPECIALIST)
+        .exists()
+    )
 
 
 # --- priority rules -------------------------------------------------------------------------------
@@ -205,7 +217,11 @@ def test_bad_requests_are_refused(coordinator, pathway, other, ct):
         appointments_book(actor=Actor(user=coordinator), pathway=pathway, requests=[])
     assert error.value.code == SchedulingErrorCode.INVALID_INPUT
     with pytest.raises(SchedulingError) as error:  # a step of another pathway
-        appointments_book(actor=Actor(user=coordinator), pathway=pathway, requests=[BookingRequest(milestone=step(other, "imaging"), slot=slot)])
+        appointments_book(
+            actor=Actor(user=coordinator),
+            pathway=pathway,
+            requests=[BookingRequest(milestone=step(other, "imaging"), slot=slot)],
+        )
     assert error.value.code == SchedulingErrorCode.INVALID_INPUT
     refused(SchedulingErrorCode.INVALID_INPUT, coordinator, pathway, ("imaging", slot), ("biopsy", slot))
     assert not Appointment.objects.exists()
@@ -227,7 +243,9 @@ def test_a_group_whose_second_slot_is_taken_books_nothing(coordinator, pathway, 
     book(coordinator, other, ("imaging", afternoon))
     audits = AuditRecord.objects.filter(object_type="appointment").count()
 
-    error = refused(SchedulingErrorCode.SLOT_TAKEN, coordinator, pathway, ("reception", morning), ("imaging", afternoon))
+    error = refused(
+        SchedulingErrorCode.SLOT_TAKEN, coordinator, pathway, ("reception", morning), ("imaging", afternoon)
+    )
     assert "rien n'a été réservé" in error.message
     assert Appointment.objects.count() == 1
     assert not Appointment.objects.filter(pathway=pathway).exists()
@@ -253,7 +271,9 @@ def test_cancelling_frees_the_slot_and_keeps_the_history(coordinator, pathway, o
     (first,) = book(coordinator, pathway, ("imaging", slot))
     clock.shift(timedelta(minutes=30))
 
-    cancelled = appointment_cancel(actor=Actor(user=coordinator), appointment=first, reason="  Le patient est hospitalisé  ")
+    cancelled = appointment_cancel(
+        actor=Actor(user=coordinator), appointment=first, reason="  Le patient est hospitalisé  "
+    )
     assert cancelled.status == AppointmentStatus.CANCELLED
     assert cancelled.cancel_reason == "Le patient est hospitalisé"
     assert cancelled.cancelled_by == coordinator and cancelled.cancelled_at == MONDAY_10H + timedelta(minutes=30)
@@ -261,7 +281,9 @@ def test_cancelling_frees_the_slot_and_keeps_the_history(coordinator, pathway, o
     assert imaging.planned_at is None and imaging.appointment_reference == ""
     event = Event.objects.get(kind="appointment.cancelled", referral_id=pathway.referral_id)
     assert event.payload["reason"] == "Le patient est hospitalisé"
-    assert AuditRecord.objects.filter(object_type="appointment", action=AuditAction.UPDATE, object_id=str(first.pk)).exists()
+    assert AuditRecord.objects.filter(
+        object_type="appointment", action=AuditAction.UPDATE, object_id=str(first.pk)
+    ).exists()
 
     (second,) = book(coordinator, other, ("imaging", slot))  # the slot is free again
     assert sorted(slot.appointments.values_list("pathway_id", "status")) == sorted(
@@ -298,10 +320,16 @@ def test_rescheduling_cancels_the_old_appointment_and_books_the_new_one(coordina
 
     (new,) = book(coordinator, pathway, ("imaging", new_slot), replace_existing=True)
     old.refresh_from_db()
-    assert old.status == AppointmentStatus.CANCELLED and old.cancel_reason == "Reprogrammé" and old.cancelled_by == coordinator
+    assert (
+        old.status == AppointmentStatus.CANCELLED
+        and old.cancel_reason == "Reprogrammé"
+        and old.cancelled_by == coordinator
+    )
     assert new.status == AppointmentStatus.BOOKED and new.slot == new_slot and new.group != old.group
     assert step(pathway, "imaging").planned_at == new_slot.start
-    assert list(Appointment.objects.filter(milestone=step(pathway, "imaging"), status=AppointmentStatus.BOOKED)) == [new]
+    assert list(Appointment.objects.filter(milestone=step(pathway, "imaging"), status=AppointmentStatus.BOOKED)) == [
+        new
+    ]
     assert Event.objects.filter(kind="appointment.cancelled", referral_id=pathway.referral_id).count() == 1
     book(coordinator, other, ("imaging", old_slot))  # the old slot is free
 
@@ -338,7 +366,9 @@ def test_the_database_refuses_a_second_booked_appointment_on_a_slot(coordinator,
     imaging, other_imaging = step(pathway, "imaging"), step(other, "imaging")
 
     def create(pathway_, milestone, status=AppointmentStatus.BOOKED):
-        return Appointment.objects.create(slot=slot, pathway=pathway_, milestone=milestone, group=uuid.uuid4(), booked_by=coordinator, status=status)
+        return Appointment.objects.create(
+            slot=slot, pathway=pathway_, milestone=milestone, group=uuid.uuid4(), booked_by=coordinator, status=status
+        )
 
     create(pathway, imaging, AppointmentStatus.CANCELLED)
     create(other, other_imaging, AppointmentStatus.CANCELLED)
@@ -364,7 +394,9 @@ def test_the_database_refuses_to_book_a_cancelled_appointment_back_onto_a_taken_
 # --- the admin -----------------------------------------------------------------------------------
 
 
-def test_the_admin_lists_resources_slots_and_appointments_read_only(client, admin_user, coordinator, pathway, consultation, ct):
+def test_the_admin_lists_resources_slots_and_appointments_read_only(
+    client, admin_user, coordinator, pathway, consultation, ct
+):
     """Resources with their openings and closures, slots with their filters, appointments readable but
     neither added nor deleted there (booking goes through the services)."""
     from django.urls import reverse
@@ -374,13 +406,26 @@ def test_the_admin_lists_resources_slots_and_appointments_read_only(client, admi
     slot_build(ct, local(2026, 11, 18, 17), urgent=True)
     client.force_login(admin_user)
     page = client.get(reverse("admin:scheduling_resource_change", args=[ct.pk]))
-    assert page.status_code == 200 and b"openings-TOTAL_FORMS" in page.content and b"closures-TOTAL_FORMS" in page.content
-    for query in ("", "?reservation=reserved", "?reservation=urgent", "?reservation=open", "?resource__kind__exact=ct", "?blocked__exact=1"):
+    assert (
+        page.status_code == 200 and b"openings-TOTAL_FORMS" in page.content and b"closures-TOTAL_FORMS" in page.content
+    )
+    for query in (
+        "",
+        "?reservation=reserved",
+        "?reservation=urgent",
+        "?reservation=open",
+        "?resource__kind__exact=ct",
+        "?blocked__exact=1",
+    ):
         assert client.get(reverse("admin:scheduling_slot_changelist") + query).status_code == 200
     listed = client.get(reverse("admin:scheduling_slot_changelist") + "?reservation=reserved").context["cl"].result_list
     assert [slot.reserved_for for slot in listed] == [["lung"]]
     assert client.get(reverse("admin:scheduling_appointment_changelist")).status_code == 200
     change = client.get(reverse("admin:scheduling_appointment_change", args=[appointment.pk]))
-    assert change.status_code == 200 and not change.context["has_add_permission"] and not change.context["has_delete_permission"]
+    assert (
+        change.status_code == 200
+        and not change.context["has_add_permission"]
+        and not change.context["has_delete_permission"]
+    )
     assert client.get(reverse("admin:scheduling_appointment_add")).status_code == 403
     assert client.get(reverse("admin:scheduling_slotrelease_changelist")).status_code == 200

@@ -50,10 +50,16 @@ def test_it_tells_the_referrer_of_a_cancellation_with_its_reason(pathway, coordi
 def test_it_tells_the_referrer_of_a_reschedule_as_a_change(pathway, coordinator):
     """Moving a step to another slot is one « modifié » message, not a new booking."""
     appointment = book_first_plan(pathway, coordinator)[0]
-    later = Slot.objects.filter(resource=appointment.slot.resource, start__gt=appointment.slot.start).exclude(appointments__status="booked").order_by("start")[1]
+    later = (
+        Slot.objects.filter(resource=appointment.slot.resource, start__gt=appointment.slot.start)
+        .exclude(appointments__status="booked")
+        .order_by("start")[1]
+    )
     appointments_book(
-        actor=Actor(user=coordinator), pathway=pathway,
-        requests=[BookingRequest(milestone=appointment.milestone, slot=later)], replace_existing=True,
+        actor=Actor(user=coordinator),
+        pathway=pathway,
+        requests=[BookingRequest(milestone=appointment.milestone, slot=later)],
+        replace_existing=True,
     )
     assert OutboxMessage.objects.filter(kind="appointment.booked", channel=Channel.IN_APP).count() == 1
     changed = OutboxMessage.objects.filter(kind="appointment.changed", channel=Channel.IN_APP)

@@ -91,7 +91,9 @@ def check_outcome(slots, pathways, reports: dict[int, list[dict]]) -> None:
                 held.update(o["slots"])
             elif not (o["outcome"] == "slot_taken" or (o["outcome"] == "already_booked" and set(o["slots"]) <= held)):
                 errors.append((worker, o))
-    assert not errors, f"contenders failed otherwise than with slot_taken (or already_booked for their own steps): {errors}"
+    assert not errors, (
+        f"contenders failed otherwise than with slot_taken (or already_booked for their own steps): {errors}"
+    )
 
     booked = Appointment.objects.filter(status=AppointmentStatus.BOOKED)
     per_slot = Counter(booked.values_list("slot_id", flat=True))
@@ -103,7 +105,9 @@ def check_outcome(slots, pathways, reports: dict[int, list[dict]]) -> None:
     sizes = {str(row["group"]): row["n"] for row in Appointment.objects.values("group").annotate(n=Count("id"))}
     assert sizes == {o["group"]: len(o["slots"]) for o in won}  # every group in the database is whole
     for o in won:
-        assert sorted(Appointment.objects.filter(group=o["group"]).values_list("slot_id", flat=True)) == sorted(o["slots"])
+        assert sorted(Appointment.objects.filter(group=o["group"]).values_list("slot_id", flat=True)) == sorted(
+            o["slots"]
+        )
 
     for pathway in pathways:
         planned = set(Milestone.objects.filter(pathway=pathway, planned_at__isnull=False).values_list("pk", flat=True))
@@ -124,7 +128,9 @@ def arena(race, tmp_path):
     IMMEDIATE transactions that serialise writers, busy timeout)."""
     db = connection.settings_dict
     if connection.vendor == "postgresql":
-        credentials = quote(db["USER"] or "", safe="") + (":" + quote(db["PASSWORD"], safe="") if db["PASSWORD"] else "")
+        credentials = quote(db["USER"] or "", safe="") + (
+            ":" + quote(db["PASSWORD"], safe="") if db["PASSWORD"] else ""
+        )
         host = db["HOST"] or "localhost"
         port = f":{db['PORT']}" if db["PORT"] else ""
         return None, f"postgres://{credentials}@{host}{port}/{quote(db['NAME'], safe='')}"
@@ -201,7 +207,12 @@ def test_threads_racing_for_the_same_slots_book_each_slot_exactly_once(race, are
     def contend(number: int, pathway, user_id: int, attempts) -> None:
         try:
             reports[number] = book_attempts(
-                pathway_id=pathway.pk, user_id=user_id, attempts=attempts, barrier=barrier, timeout=BARRIER_TIMEOUT, database_name=database_name
+                pathway_id=pathway.pk,
+                user_id=user_id,
+                attempts=attempts,
+                barrier=barrier,
+                timeout=BARRIER_TIMEOUT,
+                database_name=database_name,
             )
         except BaseException as error:  # noqa: BLE001 - reported by check_outcome
             reports[number] = [{"slots": [], "outcome": "error", "detail": f"{type(error).__name__}: {error}"}]

@@ -27,10 +27,21 @@ MONDAY_10H = local(2026, 11, 16, 10)
 TUESDAY = date(2026, 11, 17)
 
 STEPS = [
-    dict(code="reception", label="Première consultation de pneumologie (accueil)", responsible_role="specialist",
-         resource_kind="consultation", same_day_group="diagnostic_day", specialty="pneumology"),
-    dict(code="imaging", label="Scanner thoracique", responsible_role="radiologist",
-         resource_kind="ct", same_day_group="diagnostic_day"),
+    dict(
+        code="reception",
+        label="Première consultation de pneumologie (accueil)",
+        responsible_role="specialist",
+        resource_kind="consultation",
+        same_day_group="diagnostic_day",
+        specialty="pneumology",
+    ),
+    dict(
+        code="imaging",
+        label="Scanner thoracique",
+        responsible_role="radiologist",
+        resource_kind="ct",
+        same_day_group="diagnostic_day",
+    ),
 ]
 
 
@@ -56,8 +67,15 @@ def clinic(strasbourg):
 
 
 def consultation(organization, specialty: str = "Pneumologie"):
-    service, _created = Service.objects.get_or_create(organization=organization, name=specialty, defaults={"specialty": specialty})
-    return resource_build(organization, kind="consultation", name=f"Consultation de {specialty.lower()} – {organization.name}", service=service)
+    service, _created = Service.objects.get_or_create(
+        organization=organization, name=specialty, defaults={"specialty": specialty}
+    )
+    return resource_build(
+        organization,
+        kind="consultation",
+        name=f"Consultation de {specialty.lower()} – {organization.name}",
+        service=service,
+    )
 
 
 def ct(organization, name: str = "Scanner"):
@@ -123,9 +141,15 @@ def test_manual_booking_refuses_a_day_split_between_two_sites(pathway, coordinat
 
 def test_manual_booking_accepts_two_sites_of_one_campus(pathway, coordinator, hospital, clinic):
     campus = Campus.objects.create(name="Campus de l'Esplanade")
-    CampusSite.objects.bulk_create([CampusSite(campus=campus, organization=hospital), CampusSite(campus=campus, organization=clinic)])
-    booked = book(coordinator, pathway, ("reception", slot_build(consultation(hospital), at(TUESDAY, 9))),
-                  ("imaging", slot_build(ct(clinic), at(TUESDAY, 14))))
+    CampusSite.objects.bulk_create(
+        [CampusSite(campus=campus, organization=hospital), CampusSite(campus=campus, organization=clinic)]
+    )
+    booked = book(
+        coordinator,
+        pathway,
+        ("reception", slot_build(consultation(hospital), at(TUESDAY, 9))),
+        ("imaging", slot_build(ct(clinic), at(TUESDAY, 14))),
+    )
     assert len(booked) == 2
 
 
@@ -133,12 +157,17 @@ def test_the_batch_planner_keeps_a_same_day_group_at_one_site():
     """The week's batch plan (CP-SAT and the greedy baseline) never splits a diagnostic day between sites."""
     monday = MONDAY_10H
     slots = [
-        SlotFact(id=1, resource_kind="consultation", start=at(TUESDAY, 9), end=at(TUESDAY, 9, 30), site="organization-1"),
+        SlotFact(
+            id=1, resource_kind="consultation", start=at(TUESDAY, 9), end=at(TUESDAY, 9, 30), site="organization-1"
+        ),
         SlotFact(id=2, resource_kind="ct", start=at(TUESDAY, 14), end=at(TUESDAY, 14, 30), site="organization-2"),
         SlotFact(id=3, resource_kind="ct", start=at(TUESDAY, 16), end=at(TUESDAY, 16, 30), site="organization-1"),
     ]
     request = PlanningRequest("r", "lung", "P1", monday, [("r-c", "consultation", "day"), ("r-ct", "ct", "day")])
-    for result in (plan_batch(requests=[request], slots=slots, now=monday, time_limit_seconds=2), plan_greedy(requests=[request], slots=slots, now=monday)):
+    for result in (
+        plan_batch(requests=[request], slots=slots, now=monday, time_limit_seconds=2),
+        plan_greedy(requests=[request], slots=slots, now=monday),
+    ):
         assert result.assignments["r"] == [("r-c", 1), ("r-ct", 3)]
         assert assignment_problems(requests=[request], slots=slots, assignments=result.assignments, now=monday) == []
 
@@ -155,7 +184,9 @@ def test_the_planner_books_the_reception_on_a_resource_of_its_specialty(pathway,
 
 def test_manual_booking_refuses_a_resource_of_another_specialty(pathway, coordinator, hospital):
     oncology = slot_build(consultation(hospital, "Oncologie médicale"), at(TUESDAY, 8, 30))
-    without_service = slot_build(resource_build(hospital, kind="consultation", name="Consultation sans service"), at(TUESDAY, 9))
+    without_service = slot_build(
+        resource_build(hospital, kind="consultation", name="Consultation sans service"), at(TUESDAY, 9)
+    )
     for slot in (oncology, without_service):
         with pytest.raises(SchedulingError) as refusal:
             book(coordinator, pathway, ("reception", slot))
@@ -206,8 +237,12 @@ def booked_day(pathway, coordinator, hospital):
     """The diagnostic day booked on Tuesday at the hospital: consultation at 9 h, CT at 14 h."""
     scanner = ct(hospital)
     slot_build(scanner, at(TUESDAY, 15))  # another slot of the same day, free
-    return book(coordinator, pathway, ("reception", slot_build(consultation(hospital), at(TUESDAY, 9))),
-                ("imaging", slot_build(scanner, at(TUESDAY, 14))))
+    return book(
+        coordinator,
+        pathway,
+        ("reception", slot_build(consultation(hospital), at(TUESDAY, 9))),
+        ("imaging", slot_build(scanner, at(TUESDAY, 14))),
+    )
 
 
 def test_a_closure_blocks_the_days_slots_and_returns_the_appointments_booked_on_them(booked_day, coordinator, pathway):
@@ -219,15 +254,21 @@ def test_a_closure_blocks_the_days_slots_and_returns_the_appointments_booked_on_
     assert set(scanner.slots.values_list("blocked", "blocked_reason")) == {(True, "Scanner en panne")}
     assert not Slot.objects.get(pk=_visit.slot_id).blocked  # the consultation is untouched
     assert propose_plans(pathway=pathway, milestones=[step(pathway, "imaging")]) == []  # nothing left that day
-    assert closure_add(actor=Actor(user=coordinator), day=TUESDAY, reason="Scanner en panne", resource=scanner) == affected
+    assert (
+        closure_add(actor=Actor(user=coordinator), day=TUESDAY, reason="Scanner en panne", resource=scanner) == affected
+    )
 
 
 def test_a_site_closure_blocks_every_resource_of_the_site(booked_day, coordinator, hospital):
-    affected = closure_add(actor=Actor(user=coordinator), day=TUESDAY, reason="Pont de l'Armistice", organization=hospital)
+    affected = closure_add(
+        actor=Actor(user=coordinator), day=TUESDAY, reason="Pont de l'Armistice", organization=hospital
+    )
     assert {appointment.pk for appointment in affected} == {appointment.pk for appointment in booked_day}
 
 
-def test_the_closures_page_lists_the_appointments_to_rebook(booked_day, client, coordinator, coordinator_elsewhere, hospital):
+def test_the_closures_page_lists_the_appointments_to_rebook(
+    booked_day, client, coordinator, coordinator_elsewhere, hospital
+):
     """The coordination of the pathway's entry point sees them with the reason and a link to reschedule;
     a coordinator of another organisation sees none of them."""
     _visit, scan = booked_day
@@ -246,7 +287,9 @@ def test_the_closures_page_records_a_closure_of_the_users_site(client, coordinat
     scanner = ct(hospital)
     slot = slot_build(scanner, at(TUESDAY, 14))
     client.force_login(coordinator_elsewhere)
-    response = client.post(reverse("scheduling:closures"), {"ressource": scanner.pk, "jour": "17/11/2026", "motif": "Scanner en panne"})
+    response = client.post(
+        reverse("scheduling:closures"), {"ressource": scanner.pk, "jour": "17/11/2026", "motif": "Scanner en panne"}
+    )
     assert response.status_code == 302
     slot.refresh_from_db()
     assert slot.blocked
@@ -261,7 +304,9 @@ def test_the_closures_page_refuses_a_form_without_resource_nor_site(client, coor
     assert not Closure.objects.exists()
 
 
-def test_rebooking_after_a_closure_tells_the_referrer_the_gp_and_the_patient(booked_day, coordinator, pathway, hospital):
+def test_rebooking_after_a_closure_tells_the_referrer_the_gp_and_the_patient(
+    booked_day, coordinator, pathway, hospital
+):
     """Moved to another CT of the same site the same day: the city hears it as a rebooking with its
     reason, the patient by SMS without clinical detail; the closure list is empty again."""
     _visit, scan = booked_day

@@ -42,7 +42,11 @@ def pdf_text(content: bytes) -> str:
         for raw in re.findall(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", content, flags=re.S):
             unescaped = re.sub(
                 rb"\\([0-7]{1,3}|.)",
-                lambda m: bytes([int(m[1], 8)]) if m[1][:1].isdigit() else {b"n": b"\n", b"r": b"\r", b"t": b"\t"}.get(m[1], m[1]),
+                lambda m: (
+                    bytes([int(m[1], 8)])
+                    if m[1][:1].isdigit()
+                    else {b"n": b"\n", b"r": b"\r", b"t": b"\t"}.get(m[1], m[1])
+                ),
                 raw,
             )
             pieces.append(unescaped.decode("cp1252"))
@@ -66,7 +70,9 @@ def uncompressed_pdf(monkeypatch):
 def book_at(pathway, coordinator, *moments: tuple[str, datetime]):
     """Book the steps (by code) on the slots starting at these moments, in one group."""
     requests = [
-        BookingRequest(milestone=pathway.milestones.get(code=code), slot=Slot.objects.select_related("resource").get(start=moment))
+        BookingRequest(
+            milestone=pathway.milestones.get(code=code), slot=Slot.objects.select_related("resource").get(start=moment)
+        )
         for code, moment in moments
     ]
     return appointments_book(actor=Actor(user=coordinator), pathway=pathway, requests=requests)
@@ -79,7 +85,8 @@ def diagnostic_day(submit, coordinator, hospital):
         lung_resources(hospital, days=7)
         pathway = lung_pathway(submit, coordinator)
         appointments = book_at(
-            pathway, coordinator,
+            pathway,
+            coordinator,
             ("reception", datetime(2026, 12, 1, 9, 0, tzinfo=PARIS)),
             ("imaging", datetime(2026, 12, 1, 14, 0, tzinfo=PARIS)),
         )
@@ -157,7 +164,9 @@ def test_it_writes_an_ics_in_utc_across_a_dst_change(submit, coordinator, hospit
     patient = pathway.patient
     text = content.decode()
     assert patient.birth_name.upper() not in text.upper() and patient.first_names.split()[0] not in text
-    again = Calendar.from_ical(appointments_ics(pathway=pathway, appointments=booked_appointments_of(pathway))).walk("VEVENT")
+    again = Calendar.from_ical(appointments_ics(pathway=pathway, appointments=booked_appointments_of(pathway))).walk(
+        "VEVENT"
+    )
     assert [str(e["uid"]) for e in again] == [str(e["uid"]) for e in events]
     assert len({str(e["uid"]) for e in events}) == 2
 
@@ -198,6 +207,9 @@ def test_it_answers_404_for_an_unknown_or_cancelled_group(client, coordinator, d
     pathway, appointments = diagnostic_day
     client.force_login(coordinator)
     reference = pathway.referral.reference
-    assert client.get(reverse("scheduling:letter", args=[reference, "00000000-0000-0000-0000-000000000000"])).status_code == 404
+    assert (
+        client.get(reverse("scheduling:letter", args=[reference, "00000000-0000-0000-0000-000000000000"])).status_code
+        == 404
+    )
     assert client.get(f"/planification/{reference}/lettre/{'z' * 36}/").status_code == 404
     assert client.get(f"/planification/{reference}/lettre/{'-' * 36}/").status_code == 404

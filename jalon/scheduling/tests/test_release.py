@@ -91,7 +91,10 @@ def test_a_slot_that_has_started_is_not_released(ct, clock):
     clock.move_to(local(2026, 11, 17, 14, 15))
     assert slots_release_due() == 2  # 14:30 and the urgent 17:00; the 14:00 slot has started
     assert slot_at(ct, 2026, 11, 17, 14).released_at is None
-    assert set(SlotRelease.objects.values_list("slot__start", flat=True)) == {local(2026, 11, 17, 14, 30), local(2026, 11, 17, 17)}
+    assert set(SlotRelease.objects.values_list("slot__start", flat=True)) == {
+        local(2026, 11, 17, 14, 30),
+        local(2026, 11, 17, 17),
+    }
 
 
 def test_a_booked_reserved_slot_is_not_released(ct, clock, submit, coordinator):
@@ -164,7 +167,9 @@ def test_it_generates_slots_ahead_every_night(db, hospital):
     from jalon.scheduling.tasks import generate_slots_ahead
 
     resource = Resource.objects.create(organization=hospital, kind="ct", name="Scanner de nuit")
-    WeeklyOpening.objects.create(resource=resource, weekday=0, start_time=clock_time(14), end_time=clock_time(15), slot_minutes=30)
+    WeeklyOpening.objects.create(
+        resource=resource, weekday=0, start_time=clock_time(14), end_time=clock_time(15), slot_minutes=30
+    )
     generate_slots_ahead.call_local()
     created = Slot.objects.filter(resource=resource).count()
     generate_slots_ahead.call_local()

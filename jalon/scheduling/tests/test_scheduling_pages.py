@@ -47,13 +47,19 @@ CT = {
 def lung_resources(organization, *, days: int = 14, weekdays=range(5)) -> tuple[Resource, Resource]:
     """A pulmonology consultation (mornings 9 h–11 h) and a CT (afternoons 14 h–16 h), 30-minute slots on
     `weekdays` for `days` days from today: the diagnostic day is consultation in the morning, CT after."""
-    pneumology, _created = Service.objects.get_or_create(organization=organization, name="Pneumologie", defaults={"specialty": "Pneumologie"})
+    pneumology, _created = Service.objects.get_or_create(
+        organization=organization, name="Pneumologie", defaults={"specialty": "Pneumologie"}
+    )
     consultation = Resource.objects.create(organization=organization, service=pneumology, **CONSULTATION)
     ct = Resource.objects.create(organization=organization, **CT)
     today = timezone.localdate()
     for weekday in weekdays:
-        WeeklyOpening.objects.create(resource=consultation, weekday=weekday, start_time=time(9), end_time=time(11), valid_from=today)
-        WeeklyOpening.objects.create(resource=ct, weekday=weekday, start_time=time(14), end_time=time(16), valid_from=today)
+        WeeklyOpening.objects.create(
+            resource=consultation, weekday=weekday, start_time=time(9), end_time=time(11), valid_from=today
+        )
+        WeeklyOpening.objects.create(
+            resource=ct, weekday=weekday, start_time=time(14), end_time=time(16), valid_from=today
+        )
     for resource in (consultation, ct):
         slots_generate(resource=resource, start=today, end=today + timedelta(days=days))
     return consultation, ct
@@ -61,10 +67,25 @@ def lung_resources(organization, *, days: int = 14, weekdays=range(5)) -> tuple[
 
 # The diagnostic day of the shipped lung template (migration pathways 0004), for when it is not loaded.
 DIAGNOSTIC_DAY_STEPS = [
-    dict(code="reception", label="Première consultation de pneumologie (accueil)", responsible_role="specialist",
-         target_amount=48, target_unit="working_hours", resource_kind="consultation", same_day_group="diagnostic_day"),
-    dict(code="imaging", label="Scanner thoracique et bilan d'extension", responsible_role="radiologist",
-         reference_code="reception", target_amount=12, target_unit="hours", resource_kind="ct", same_day_group="diagnostic_day"),
+    dict(
+        code="reception",
+        label="Première consultation de pneumologie (accueil)",
+        responsible_role="specialist",
+        target_amount=48,
+        target_unit="working_hours",
+        resource_kind="consultation",
+        same_day_group="diagnostic_day",
+    ),
+    dict(
+        code="imaging",
+        label="Scanner thoracique et bilan d'extension",
+        responsible_role="radiologist",
+        reference_code="reception",
+        target_amount=12,
+        target_unit="hours",
+        resource_kind="ct",
+        same_day_group="diagnostic_day",
+    ),
 ]
 
 
@@ -118,7 +139,11 @@ def logged(client, coordinator):
 
 def diagnostic_day_steps(pathway) -> list[Milestone]:
     """The steps the test resources can take: the consultation and the CT of the diagnostic day."""
-    return list(pathway.milestones.filter(template__same_day_group="diagnostic_day").select_related("template").order_by("order"))
+    return list(
+        pathway.milestones.filter(template__same_day_group="diagnostic_day")
+        .select_related("template")
+        .order_by("order")
+    )
 
 
 def plans_for(pathway, **options):
@@ -147,7 +172,9 @@ def test_it_shows_three_alternatives_with_the_diagnostic_day(logged, pathway):
     assert CONSULTATION["name"] in page and CT["location"] in page
     assert len(choices_of(page)) == 3 and all(len(choices) == 2 for choices in choices_of(page))
     assert "Réserver cette proposition" in page
-    assert AuditRecord.objects.filter(patient_id=pathway.patient_id, action=AuditAction.READ, object_type="pathway.planner").exists()
+    assert AuditRecord.objects.filter(
+        patient_id=pathway.patient_id, action=AuditAction.READ, object_type="pathway.planner"
+    ).exists()
 
 
 def test_it_books_every_step_of_a_proposal(logged, pathway):
@@ -155,7 +182,9 @@ def test_it_books_every_step_of_a_proposal(logged, pathway):
     choices = choices_of(logged.get(planner_url(pathway)).content.decode())[1]
     response = logged.post(book_url(pathway), {"reservation": choices})
     assert response.status_code == 302 and response.url == reverse("pathways:detail", args=[pathway.referral.reference])
-    appointments = list(Appointment.objects.filter(pathway=pathway, status=AppointmentStatus.BOOKED).select_related("slot", "milestone"))
+    appointments = list(
+        Appointment.objects.filter(pathway=pathway, status=AppointmentStatus.BOOKED).select_related("slot", "milestone")
+    )
     assert {f"{a.milestone_id}:{a.slot_id}" for a in appointments} == set(choices)
     assert len({a.group for a in appointments}) == 1
     for appointment in appointments:
@@ -172,7 +201,11 @@ def test_it_books_nothing_when_a_slot_was_taken_meanwhile(logged, pathway, submi
     other = lung_pathway(submit, coordinator, patient=None)
     ct_slot_id = int(choices[1].split(":")[1])
     imaging = other.milestones.get(code="imaging")
-    appointments_book(actor=Actor(user=coordinator), pathway=other, requests=[BookingRequest(milestone=imaging, slot=Slot.objects.get(pk=ct_slot_id))])
+    appointments_book(
+        actor=Actor(user=coordinator),
+        pathway=other,
+        requests=[BookingRequest(milestone=imaging, slot=Slot.objects.get(pk=ct_slot_id))],
+    )
 
     response = logged.post(book_url(pathway), {"reservation": choices})
     page = response.content.decode()
@@ -250,7 +283,9 @@ def test_it_reschedules_an_appointment(logged, pathway, coordinator):
     page = logged.get(planner_url(pathway, reprogrammer=imaging.milestone_id)).content.decode()
     assert "Reprogrammation de l'étape" in page
     proposals = choices_of(page)
-    assert proposals and all(len(choices) == 1 and choices[0].startswith(f"{imaging.milestone_id}:") for choices in proposals)
+    assert proposals and all(
+        len(choices) == 1 and choices[0].startswith(f"{imaging.milestone_id}:") for choices in proposals
+    )
     response = logged.post(book_url(pathway), {"reservation": proposals[0], "reprogrammer": imaging.milestone_id})
     assert response.status_code == 302
     imaging.refresh_from_db()
@@ -274,7 +309,10 @@ def test_it_requires_a_reason_to_cancel(logged, pathway, coordinator):
     response = logged.post(url, {"reason": "Le patient demande un autre jour"})
     assert response.status_code == 302
     appointment.refresh_from_db()
-    assert appointment.status == AppointmentStatus.CANCELLED and appointment.cancel_reason == "Le patient demande un autre jour"
+    assert (
+        appointment.status == AppointmentStatus.CANCELLED
+        and appointment.cancel_reason == "Le patient demande un autre jour"
+    )
     assert not Appointment.objects.filter(slot=appointment.slot, status=AppointmentStatus.BOOKED).exists()
     page = logged.get(response.url).content.decode()
     assert "Le patient demande un autre jour" in page and "Planifier" in page
@@ -302,7 +340,12 @@ def test_it_lets_the_referring_gp_read_but_not_plan(client, pathway, gp, coordin
     appointment = book_first_plan(pathway, coordinator)[0]
     client.force_login(gp)
     assert client.get(planner_url(pathway)).status_code == 403
-    assert client.post(reverse("scheduling:cancel", args=[pathway.referral.reference, appointment.pk]), {"reason": "x"}).status_code == 403
+    assert (
+        client.post(
+            reverse("scheduling:cancel", args=[pathway.referral.reference, appointment.pk]), {"reason": "x"}
+        ).status_code
+        == 403
+    )
     assert client.get(reverse("scheduling:availability")).status_code == 403
     page = client.get(reverse("pathways:detail", args=[pathway.referral.reference])).content.decode()
     assert "Scanner Nord" in page and "Reprogrammer" not in page and "Planifier" not in page
@@ -310,7 +353,9 @@ def test_it_lets_the_referring_gp_read_but_not_plan(client, pathway, gp, coordin
 
 def test_it_answers_404_for_an_unknown_reschedule_step(logged, pathway):
     assert logged.get(planner_url(pathway, reprogrammer="abc")).status_code == 404
-    assert logged.get(planner_url(pathway, reprogrammer=pathway.milestones.get(code="imaging").pk)).status_code == 404  # not booked
+    assert (
+        logged.get(planner_url(pathway, reprogrammer=pathway.milestones.get(code="imaging").pk)).status_code == 404
+    )  # not booked
 
 
 # --- the availability grid ------------------------------------------------------------------------
@@ -331,10 +376,21 @@ def test_it_renders_the_grid_with_every_state_in_words(logged, pathway, coordina
     Slot.objects.filter(pk=free[-3].pk).update(blocked=True, blocked_reason="Maintenance")
     Slot.objects.filter(pk=free[-4].pk).update(urgent=True, release_at=timezone.now() - timedelta(hours=1))
     weeks = {timezone.localdate(s.start) - timedelta(days=timezone.localdate(s.start).weekday()) for s in free[-4:]}
-    weeks.add(timezone.localdate(booked[0].slot.start) - timedelta(days=timezone.localdate(booked[0].slot.start).weekday()))
+    weeks.add(
+        timezone.localdate(booked[0].slot.start) - timedelta(days=timezone.localdate(booked[0].slot.start).weekday())
+    )
     page = "".join(logged.get(grid_url(week=f"{week:%Y-%m-%d}")).content.decode() for week in sorted(weeks))
     assert '<th scope="col">Heure</th>' in page and '<th scope="row">14:00</th>' in page
-    for label in ("Libre", "Réservé", "Sanctuarisé", "parcours Poumon", "Urgence (P1)", "Bloqué", "Maintenance", "Libéré"):
+    for label in (
+        "Libre",
+        "Réservé",
+        "Sanctuarisé",
+        "parcours Poumon",
+        "Urgence (P1)",
+        "Bloqué",
+        "Maintenance",
+        "Libéré",
+    ):
         assert label in page, label
     assert pathway.referral.reference in page and pathway.patient.display_name in page
     assert AuditRecord.objects.filter(patient_id=pathway.patient_id, object_type="availability").exists()

@@ -26,7 +26,12 @@ def local_starts(resource) -> list[datetime]:
 
 
 def days_with_slots(resource) -> list[date]:
-    return sorted({timezone.localtime(start).date() for start in Slot.objects.filter(resource=resource).values_list("start", flat=True)})
+    return sorted(
+        {
+            timezone.localtime(start).date()
+            for start in Slot.objects.filter(resource=resource).values_list("start", flat=True)
+        }
+    )
 
 
 @pytest.fixture
@@ -78,7 +83,15 @@ def test_several_openings_and_weekdays(ct):
     opening_add(ct, weekday=2, start=time(8), end=time(9), slot_minutes=20)  # 3 more on Wednesday
     assert slots_generate(resource=ct, start=date(2026, 11, 16), end=date(2026, 11, 22)) == 5 * 4 + 3
     wednesday = [start for start in local_starts(ct) if start.date() == date(2026, 11, 18)]
-    assert [start.time() for start in wednesday] == [time(8), time(8, 20), time(8, 40), time(14), time(14, 30), time(15), time(15, 30)]
+    assert [start.time() for start in wednesday] == [
+        time(8),
+        time(8, 20),
+        time(8, 40),
+        time(14),
+        time(14, 30),
+        time(15),
+        time(15, 30),
+    ]
     assert not [start for start in local_starts(ct) if start.weekday() >= 5]
 
 
@@ -104,7 +117,9 @@ def test_christmas_has_no_slot(ct):
 
 def test_good_friday_is_skipped_in_alsace_only(ct, paris):
     """3 April 2026 is a public holiday in Strasbourg (67), not in Paris; Easter Monday the 6th is one in both."""
-    paris_ct = resource_build(OrganizationFactory(name="Hôpital parisien", commune=paris), kind="ct", name="Scanner Paris")
+    paris_ct = resource_build(
+        OrganizationFactory(name="Hôpital parisien", commune=paris), kind="ct", name="Scanner Paris"
+    )
     for resource in (ct, paris_ct):
         for weekday in WORKING_WEEK:
             opening_add(resource, weekday=weekday, start=time(14), end=time(15), slot_minutes=60)
@@ -115,7 +130,15 @@ def test_good_friday_is_skipped_in_alsace_only(ct, paris):
 
 def test_an_opening_gives_slots_only_within_its_validity_dates(ct):
     """Monday mornings valid 16–31 March 2026, then Monday afternoons from 1 April: each in its own period."""
-    opening_add(ct, weekday=0, start=time(9), end=time(10), slot_minutes=60, valid_from=date(2026, 3, 16), valid_until=date(2026, 3, 31))
+    opening_add(
+        ct,
+        weekday=0,
+        start=time(9),
+        end=time(10),
+        slot_minutes=60,
+        valid_from=date(2026, 3, 16),
+        valid_until=date(2026, 3, 31),
+    )
     opening_add(ct, weekday=0, start=time(14), end=time(15), slot_minutes=60, valid_from=date(2026, 4, 1))
     slots_generate(resource=ct, start=date(2026, 3, 1), end=date(2026, 4, 30))
     assert local_starts(ct) == [
@@ -168,7 +191,14 @@ def test_the_slots_of_one_resource_do_not_touch_another(ct, hospital):
 def test_reserved_slots_are_released_48_working_hours_before(ct):
     """Tuesday 10 November 2026 14:00, reserved for lung and pancreas pathways, released 48 working hours
     before: Friday 6 November 14:00 (the weekend does not count)."""
-    opening_add(ct, weekday=1, start=time(14), end=time(15), reserved_for=["pancreas_biliary", "lung"], release=(48, "working_hours"))
+    opening_add(
+        ct,
+        weekday=1,
+        start=time(14),
+        end=time(15),
+        reserved_for=["pancreas_biliary", "lung"],
+        release=(48, "working_hours"),
+    )
     slots_generate(resource=ct, start=date(2026, 11, 9), end=date(2026, 11, 15))
     first, second = Slot.objects.filter(resource=ct).order_by("start")
     assert first.reserved_for == ["lung", "pancreas_biliary"] and not first.urgent

@@ -9,99 +9,238 @@ import jalon.teleexpertise.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('directory', '0001_initial'),
-        ('patients', '0001_initial'),
-        ('referrals', '0004_referral_channel_teleexpertise'),
+        ("directory", "0001_initial"),
+        ("patients", "0001_initial"),
+        ("referrals", "0004_referral_channel_teleexpertise"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReferenceCounter',
+            name="ReferenceCounter",
             fields=[
-                ('year', models.PositiveSmallIntegerField(primary_key=True, serialize=False)),
-                ('last', models.PositiveIntegerField(default=0)),
+                ("year", models.PositiveSmallIntegerField(primary_key=True, serialize=False)),
+                ("last", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='TeleExpertiseOffer',
+            name="TeleExpertiseOffer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('answer_delay_amount', models.PositiveSmallIntegerField(default=2, verbose_name='délai de réponse')),
-                ('answer_delay_unit', models.CharField(choices=[('hours', 'heures'), ('days', 'jours calendaires'), ('working_days', 'jours ouvrés'), ('working_hours', 'heures ouvrées')], default='working_days', max_length=16, verbose_name='unité du délai')),
-                ('source', models.CharField(default='Proposition Jalon, à valider : les sources ne donnent pas de délai (seed 001, fiche 1, action clé 3)', max_length=300, verbose_name='source du délai')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('entry_point', models.ForeignKey(help_text='Le guichet qui reçoit la demande de prise en soins quand un avis oriente le patient.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='referrals.entrypoint', verbose_name='guichet des demandes de prise en soins')),
-                ('service', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='teleexpertise_offer', to='directory.service', verbose_name='service')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("answer_delay_amount", models.PositiveSmallIntegerField(default=2, verbose_name="délai de réponse")),
+                (
+                    "answer_delay_unit",
+                    models.CharField(
+                        choices=[
+                            ("hours", "heures"),
+                            ("days", "jours calendaires"),
+                            ("working_days", "jours ouvrés"),
+                            ("working_hours", "heures ouvrées"),
+                        ],
+                        default="working_days",
+                        max_length=16,
+                        verbose_name="unité du délai",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        default="Proposition Jalon, à valider : les sources ne donnent pas de délai (seed 001, fiche 1, action clé 3)",
+                        max_length=300,
+                        verbose_name="source du délai",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "entry_point",
+                    models.ForeignKey(
+                        help_text="Le guichet qui reçoit la demande de prise en soins quand un avis oriente le patient.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="referrals.entrypoint",
+                        verbose_name="guichet des demandes de prise en soins",
+                    ),
+                ),
+                (
+                    "service",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="teleexpertise_offer",
+                        to="directory.service",
+                        verbose_name="service",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'offre de téléexpertise',
-                'verbose_name_plural': 'offres de téléexpertise',
-                'ordering': ['service__organization__name', 'service__name'],
+                "verbose_name": "offre de téléexpertise",
+                "verbose_name_plural": "offres de téléexpertise",
+                "ordering": ["service__organization__name", "service__name"],
             },
         ),
         migrations.CreateModel(
-            name='TeleExpertiseRequest',
+            name="TeleExpertiseRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=20, unique=True, verbose_name='référence')),
-                ('suspected_site', models.CharField(choices=[('lung', 'Poumon'), ('pancreas_biliary', 'Pancréas et voies biliaires'), ('liver', 'Foie'), ('colorectal', 'Côlon et rectum'), ('oesogastric', 'Œsophage et estomac'), ('breast', 'Sein'), ('lymphoma', 'Lymphome, hématologie'), ('thyroid', 'Thyroïde'), ('brain', 'Cerveau (glioblastome, tumeur cérébrale)'), ('gynaecological', 'Gynécologique (ovaire, utérus)'), ('urological', 'Urologique (prostate, rein, vessie)'), ('head_neck', 'ORL, tête et cou'), ('skin', 'Peau (mélanome)'), ('unknown_primary', 'Primitif inconnu, autre')], max_length=32, verbose_name='cancer suspecté')),
-                ('question', models.TextField(verbose_name='question posée')),
-                ('clinical_summary', models.TextField(blank=True, verbose_name='résumé clinique')),
-                ('status', models.CharField(choices=[('submitted', 'En attente de réponse'), ('answered', 'Répondue'), ('converted', 'Orientée vers une prise en soins'), ('withdrawn', 'Retirée')], default='submitted', max_length=16, verbose_name='statut')),
-                ('submitted_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='envoyée le')),
-                ('answer_deadline', models.DateTimeField(verbose_name='réponse attendue avant')),
-                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='répondue le')),
-                ('answer', models.TextField(blank=True, verbose_name='réponse')),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True, verbose_name='retirée le')),
-                ('withdrawal_reason', models.TextField(blank=True, verbose_name='motif du retrait')),
-                ('late_notified_at', models.DateTimeField(blank=True, null=True, verbose_name='retard signalé le')),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='répondue par')),
-                ('converted_referral', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='teleexpertise_requests', to='referrals.referral', verbose_name='demande de prise en soins créée')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('offer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='requests', to='teleexpertise.teleexpertiseoffer', verbose_name='offre')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='teleexpertise_requests', to='patients.patient')),
-                ('requester', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='teleexpertise_requests', to='directory.professional', verbose_name='médecin demandeur')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='directory.service', verbose_name='service sollicité')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reference", models.CharField(max_length=20, unique=True, verbose_name="référence")),
+                (
+                    "suspected_site",
+                    models.CharField(
+                        choices=[
+                            ("lung", "Poumon"),
+                            ("pancreas_biliary", "Pancréas et voies biliaires"),
+                            ("liver", "Foie"),
+                            ("colorectal", "Côlon et rectum"),
+                            ("oesogastric", "Œsophage et estomac"),
+                            ("breast", "Sein"),
+                            ("lymphoma", "Lymphome, hématologie"),
+                            ("thyroid", "Thyroïde"),
+                            ("brain", "Cerveau (glioblastome, tumeur cérébrale)"),
+                            ("gynaecological", "Gynécologique (ovaire, utérus)"),
+                            ("urological", "Urologique (prostate, rein, vessie)"),
+                            ("head_neck", "ORL, tête et cou"),
+                            ("skin", "Peau (mélanome)"),
+                            ("unknown_primary", "Primitif inconnu, autre"),
+                        ],
+                        max_length=32,
+                        verbose_name="cancer suspecté",
+                    ),
+                ),
+                ("question", models.TextField(verbose_name="question posée")),
+                ("clinical_summary", models.TextField(blank=True, verbose_name="résumé clinique")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "En attente de réponse"),
+                            ("answered", "Répondue"),
+                            ("converted", "Orientée vers une prise en soins"),
+                            ("withdrawn", "Retirée"),
+                        ],
+                        default="submitted",
+                        max_length=16,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("submitted_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="envoyée le")),
+                ("answer_deadline", models.DateTimeField(verbose_name="réponse attendue avant")),
+                ("answered_at", models.DateTimeField(blank=True, null=True, verbose_name="répondue le")),
+                ("answer", models.TextField(blank=True, verbose_name="réponse")),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True, verbose_name="retirée le")),
+                ("withdrawal_reason", models.TextField(blank=True, verbose_name="motif du retrait")),
+                ("late_notified_at", models.DateTimeField(blank=True, null=True, verbose_name="retard signalé le")),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="répondue par",
+                    ),
+                ),
+                (
+                    "converted_referral",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="teleexpertise_requests",
+                        to="referrals.referral",
+                        verbose_name="demande de prise en soins créée",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "offer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="requests",
+                        to="teleexpertise.teleexpertiseoffer",
+                        verbose_name="offre",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="teleexpertise_requests",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "requester",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="teleexpertise_requests",
+                        to="directory.professional",
+                        verbose_name="médecin demandeur",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="directory.service",
+                        verbose_name="service sollicité",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'demande de téléexpertise',
-                'verbose_name_plural': 'demandes de téléexpertise',
-                'ordering': ['-submitted_at', '-id'],
+                "verbose_name": "demande de téléexpertise",
+                "verbose_name_plural": "demandes de téléexpertise",
+                "ordering": ["-submitted_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='TeleExpertiseDocument',
+            name="TeleExpertiseDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to=jalon.teleexpertise.models.document_upload_path)),
-                ('original_name', models.CharField(max_length=200, verbose_name='nom du fichier')),
-                ('content_type', models.CharField(max_length=50)),
-                ('size', models.PositiveIntegerField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='teleexpertise.teleexpertiserequest')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("file", models.FileField(upload_to=jalon.teleexpertise.models.document_upload_path)),
+                ("original_name", models.CharField(max_length=200, verbose_name="nom du fichier")),
+                ("content_type", models.CharField(max_length=50)),
+                ("size", models.PositiveIntegerField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("uploaded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="documents",
+                        to="teleexpertise.teleexpertiserequest",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'document de téléexpertise',
-                'ordering': ['uploaded_at', 'id'],
+                "verbose_name": "document de téléexpertise",
+                "ordering": ["uploaded_at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='teleexpertiserequest',
-            index=models.Index(fields=['service', 'status', 'answer_deadline'], name='teleexperti_service_745aa7_idx'),
+            model_name="teleexpertiserequest",
+            index=models.Index(fields=["service", "status", "answer_deadline"], name="teleexperti_service_745aa7_idx"),
         ),
         migrations.AddIndex(
-            model_name='teleexpertiserequest',
-            index=models.Index(fields=['requester', '-submitted_at'], name='teleexperti_request_4c01ba_idx'),
+            model_name="teleexpertiserequest",
+            index=models.Index(fields=["requester", "-submitted_at"], name="teleexperti_request_4c01ba_idx"),
         ),
         migrations.AddIndex(
-            model_name='teleexpertiserequest',
-            index=models.Index(fields=['status', 'answer_deadline'], name='teleexperti_status_0a239a_idx'),
+            model_name="teleexpertiserequest",
+            index=models.Index(fields=["status", "answer_deadline"], name="teleexperti_status_0a239a_idx"),
         ),
     ]

@@ -14,7 +14,9 @@ from jalon.testing.factories import UserFactory
 
 
 def join_service(user, service) -> None:
-    Membership.objects.filter(professional_id=user.professional_id, organization=service.organization).update(service=service)
+    Membership.objects.filter(professional_id=user.professional_id, organization=service.organization).update(
+        service=service
+    )
 
 
 @pytest.fixture
@@ -57,7 +59,12 @@ def second_pneumologist(hospital, pneumology):
 @pytest.fixture
 def gastroenterologist(hospital, gastroenterology):
     """A specialist of the same hospital, in another service: never reaches pulmonology's requests."""
-    user = UserFactory(username="dr.gastro", role=Role.SPECIALIST, professional__specialty="Gastro-entérologie", professional__organizations=[hospital])
+    user = UserFactory(
+        username="dr.gastro",
+        role=Role.SPECIALIST,
+        professional__specialty="Gastro-entérologie",
+        professional__organizations=[hospital],
+    )
     join_service(user, gastroenterology)
     return user
 

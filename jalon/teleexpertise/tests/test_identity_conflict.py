@@ -21,11 +21,17 @@ def test_it_raises_a_conflict_that_follows_the_request_into_its_referral(submit,
 
     conflict = IdentityConflict.objects.get()
     assert (conflict.existing_patient_id, conflict.provisional_patient_id) == (known.patient_id, request.patient_id)
-    assert (conflict.entry_point_id, conflict.referral_id, conflict.status) == (offer.entry_point_id, None, ConflictStatus.OPEN)
+    assert (conflict.entry_point_id, conflict.referral_id, conflict.status) == (
+        offer.entry_point_id,
+        None,
+        ConflictStatus.OPEN,
+    )
     assert request.patient.ins is None
     assert Event.objects.filter(kind="patient.identity_conflict_raised", patient_id=request.patient_id).exists()
 
-    answered = teleexpertise_answer(actor=Actor(user=pneumologist), request=request, answer="Faire un TEP-TDM.", convert_to_referral=True)
+    answered = teleexpertise_answer(
+        actor=Actor(user=pneumologist), request=request, answer="Faire un TEP-TDM.", convert_to_referral=True
+    )
 
     conflict.refresh_from_db()
     referral = answered.converted_referral

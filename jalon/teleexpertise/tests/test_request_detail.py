@@ -25,7 +25,9 @@ def test_it_shows_the_request_to_the_gp_and_audits_it(client, gp, ask):
     assert f"Téléexpertise {request.reference}" in page
     assert "compte-rendu-scanner.pdf" in page
     assert "Retirer la demande" in page and "Envoyer la réponse" not in page
-    assert AuditRecord.objects.filter(actor=gp, action=AuditAction.READ, object_type="teleexpertise", patient_id=request.patient_id).exists()
+    assert AuditRecord.objects.filter(
+        actor=gp, action=AuditAction.READ, object_type="teleexpertise", patient_id=request.patient_id
+    ).exists()
 
 
 def test_it_shows_the_answer_form_to_the_services_specialist(client, pneumologist, ask):
@@ -43,7 +45,8 @@ def test_it_answers_and_converts_from_the_page(client, gp, pneumologist, ask):
     request = ask()
     client.force_login(pneumologist)
     response = client.post(
-        reverse("teleexpertise:answer", args=[request.reference]), {"answer": "Bilan rapide nécessaire.", "convert_to_referral": "on"}
+        reverse("teleexpertise:answer", args=[request.reference]),
+        {"answer": "Bilan rapide nécessaire.", "convert_to_referral": "on"},
     )
     assert response.status_code == 302
     referral = Referral.objects.get()
@@ -60,7 +63,9 @@ def test_it_refuses_an_empty_answer_and_shows_the_form_again(client, pneumologis
     """An empty answer: 400, French message, the box still ticked, nothing saved."""
     request = ask()
     client.force_login(pneumologist)
-    response = client.post(reverse("teleexpertise:answer", args=[request.reference]), {"answer": " ", "convert_to_referral": "on"})
+    response = client.post(
+        reverse("teleexpertise:answer", args=[request.reference]), {"answer": " ", "convert_to_referral": "on"}
+    )
     page = response.content.decode()
     assert response.status_code == 400
     assert "Écrivez votre réponse au médecin." in page
@@ -97,7 +102,10 @@ def test_it_lets_only_the_services_specialists_answer(client, gp, ask):
     """The GP cannot post an answer to their own question."""
     request = ask()
     client.force_login(gp)
-    assert client.post(reverse("teleexpertise:answer", args=[request.reference]), {"answer": "Moi-même"}).status_code == 403
+    assert (
+        client.post(reverse("teleexpertise:answer", args=[request.reference]), {"answer": "Moi-même"}).status_code
+        == 403
+    )
     request.refresh_from_db()
     assert request.status == RequestStatus.SUBMITTED
 
@@ -115,7 +123,9 @@ def test_it_withdraws_from_the_page(client, gp, ask):
 
 def test_it_lets_the_gp_convert_an_answered_request(client, gp, pneumologist, ask):
     """After an answer without conversion, the GP's button creates the referral."""
-    request = teleexpertise_answer(actor=Actor(user=pneumologist), request=ask(), answer="Orientez-le si la toux persiste.")
+    request = teleexpertise_answer(
+        actor=Actor(user=pneumologist), request=ask(), answer="Orientez-le si la toux persiste."
+    )
     client.force_login(gp)
     page = client.get(reverse("teleexpertise:detail", args=[request.reference])).content.decode()
     assert CONVERT_LABEL in page
@@ -127,7 +137,9 @@ def test_it_lets_the_gp_convert_an_answered_request(client, gp, pneumologist, as
 
 def test_it_refuses_a_second_conversion_in_words(client, gp, pneumologist, ask):
     """Converting twice gives a French message (400) and one referral."""
-    request = teleexpertise_answer(actor=Actor(user=pneumologist), request=ask(), answer="Avis.", convert_to_referral=True)
+    request = teleexpertise_answer(
+        actor=Actor(user=pneumologist), request=ask(), answer="Avis.", convert_to_referral=True
+    )
     client.force_login(gp)
     response = client.post(reverse("teleexpertise:convert", args=[request.reference]))
     assert response.status_code == 400 and "Action impossible" in response.content.decode()
@@ -143,7 +155,10 @@ def test_it_downloads_a_document_with_an_audit_record(client, pneumologist, ask)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content).startswith(b"%PDF")
     assert AuditRecord.objects.filter(
-        actor=pneumologist, action=AuditAction.DOWNLOAD, object_type="teleexpertise.document", patient_id=request.patient_id
+        actor=pneumologist,
+        action=AuditAction.DOWNLOAD,
+        object_type="teleexpertise.document",
+        patient_id=request.patient_id,
     ).exists()
 
 
@@ -168,7 +183,17 @@ def service_coordinator(hospital, pneumology):
     return user
 
 
-OUTSIDERS = ["other_gp", "coordinator", "coordinator_elsewhere", "service_coordinator", "gastroenterologist", "home_nurse", "support_provider", "manager", "admin_user"]
+OUTSIDERS = [
+    "other_gp",
+    "coordinator",
+    "coordinator_elsewhere",
+    "service_coordinator",
+    "gastroenterologist",
+    "home_nurse",
+    "support_provider",
+    "manager",
+    "admin_user",
+]
 
 
 @pytest.mark.parametrize("persona", OUTSIDERS)

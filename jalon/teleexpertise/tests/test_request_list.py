@@ -18,7 +18,13 @@ PARIS = ZoneInfo("Europe/Paris")
 
 def _patient(seed: int):
     birth = datetime(1950, 1, 1).date()
-    return identity(birth_name=letters_name("Patient", seed), first_names="Paul", sex="M", birth_date=birth, ins=make_ins(sex="M", birth_date=birth, seed=seed))
+    return identity(
+        birth_name=letters_name("Patient", seed),
+        first_names="Paul",
+        sex="M",
+        birth_date=birth,
+        ins=make_ins(sex="M", birth_date=birth, seed=seed),
+    )
 
 
 def test_it_lists_the_gps_own_requests_with_status_service_deadline_and_answer(client, gp, other_gp, ask, pneumologist):

@@ -106,7 +106,15 @@ def test_it_refuses_garbage_without_a_server_error(client, gp, offer):
     client.force_login(gp)
     response = client.post(
         reverse("teleexpertise:new"),
-        {"offer": "x", "birth_date": "31/02/1956", "sex": "Z", "suspected_site": "moon", "commune": "00000", "phone": "abc", "ins": "123"},
+        {
+            "offer": "x",
+            "birth_date": "31/02/1956",
+            "sex": "Z",
+            "suspected_site": "moon",
+            "commune": "00000",
+            "phone": "abc",
+            "ins": "123",
+        },
     )
     assert response.status_code == 400
     assert "Le formulaire contient" in response.content.decode()  # the error summary, with its count

@@ -11,7 +11,9 @@ from conftest import identity
 pytestmark = pytest.mark.django_db
 
 
-def test_a_requester_matching_on_traits_does_not_see_the_known_patients_ins_or_commune(client, submit, ask, other_gp, gp):
+def test_a_requester_matching_on_traits_does_not_see_the_known_patients_ins_or_commune(
+    client, submit, ask, other_gp, gp
+):
     known = submit(patient=identity(gp_id=gp.professional_id)).referral.patient
     tex = ask(user=other_gp, patient=identity(ins="", phone="", commune_code=None, gp_id=None))
     assert tex.patient_id == known.pk  # matched on traits
@@ -21,7 +23,6 @@ def test_a_requester_matching_on_traits_does_not_see_the_known_patients_ins_or_c
 
     assert known.ins not in body
     assert "Strasbourg" not in body
-
 
 
 def test_a_converted_request_does_not_carry_the_known_patients_record_to_the_requesters_referral_page(
@@ -34,7 +35,9 @@ def test_a_converted_request_does_not_carry_the_known_patients_record_to_the_req
 
     known = submit(patient=identity(phone="+33699887766", gp_id=gp.professional_id)).referral.patient
     tex = ask(user=other_gp, patient=identity(ins="", phone="", commune_code=None, gp_id=None))
-    answered = teleexpertise_answer(actor=Actor(user=pneumologist), request=tex, answer="Bilan en hôpital de jour.", convert_to_referral=True)
+    answered = teleexpertise_answer(
+        actor=Actor(user=pneumologist), request=tex, answer="Bilan en hôpital de jour.", convert_to_referral=True
+    )
     referral = answered.converted_referral
     assert referral.patient_id == known.pk
     client.force_login(other_gp)

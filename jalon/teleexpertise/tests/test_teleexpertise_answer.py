@@ -45,7 +45,9 @@ def test_it_adds_the_specialist_to_the_care_team(ask, pneumologist):
     """The answering specialist joins the patient's care team as specialist, for this request."""
     request = ask()
     teleexpertise_answer(actor=Actor(user=pneumologist), request=request, answer=ANSWER)
-    member = CareTeamMember.objects.active().get(patient_id=request.patient_id, professional_id=pneumologist.professional_id)
+    member = CareTeamMember.objects.active().get(
+        patient_id=request.patient_id, professional_id=pneumologist.professional_id
+    )
     assert (member.role, member.reason) == (CareTeamRole.SPECIALIST, request.reference)
 
 
@@ -54,7 +56,11 @@ def test_it_writes_the_event_and_the_audit(ask, pneumologist):
     request = ask()
     teleexpertise_answer(actor=Actor(user=pneumologist), request=request, answer=ANSWER)
     event = Event.objects.get(kind="teleexpertise.answered")
-    assert (event.actor_id, event.patient_id, event.payload["teleexpertise"]) == (pneumologist.pk, request.patient_id, request.reference)
+    assert (event.actor_id, event.patient_id, event.payload["teleexpertise"]) == (
+        pneumologist.pk,
+        request.patient_id,
+        request.reference,
+    )
     assert AuditRecord.objects.filter(
         actor=pneumologist, action=AuditAction.UPDATE, object_type="teleexpertise", patient_id=request.patient_id
     ).exists()

@@ -18,7 +18,9 @@ ANSWER = "Masse suspecte : bilan en hôpital de jour avec TEP-TDM et fibroscopie
 
 @pytest.fixture
 def converted(ask, pneumologist):
-    request = teleexpertise_answer(actor=Actor(user=pneumologist), request=ask(), answer=ANSWER, convert_to_referral=True)
+    request = teleexpertise_answer(
+        actor=Actor(user=pneumologist), request=ask(), answer=ANSWER, convert_to_referral=True
+    )
     request.refresh_from_db()
     return request
 
@@ -28,14 +30,22 @@ def test_it_creates_the_referral_and_links_it(converted, offer):
     referral = Referral.objects.get()
     assert converted.status == RequestStatus.CONVERTED
     assert converted.converted_referral_id == referral.pk
-    assert (referral.entry_point_id, referral.channel, referral.status) == (offer.entry_point_id, ReferralChannel.TELEEXPERTISE, Status.RECEIVED)
+    assert (referral.entry_point_id, referral.channel, referral.status) == (
+        offer.entry_point_id,
+        ReferralChannel.TELEEXPERTISE,
+        Status.RECEIVED,
+    )
 
 
 def test_it_carries_the_data_over(converted, gp, pneumologist):
     """Patient, requester as referrer, suspected site, question, summary and answer are in the referral."""
     referral = converted.converted_referral
     assert referral.patient_id == converted.patient_id
-    assert (referral.referrer_id, referral.suspected_site, referral.created_by_id) == (gp.professional_id, "lung", pneumologist.pk)
+    assert (referral.referrer_id, referral.suspected_site, referral.created_by_id) == (
+        gp.professional_id,
+        "lung",
+        pneumologist.pk,
+    )
     assert converted.reference in referral.clinical_reason
     assert converted.question in referral.clinical_reason
     assert converted.clinical_summary in referral.clinical_reason
@@ -47,7 +57,12 @@ def test_it_attaches_the_documents_again(converted):
     referral = converted.converted_referral
     source = converted.documents.get()
     copy = referral.documents.get()
-    assert (copy.original_name, copy.sha256, copy.size, copy.content_type) == (source.original_name, source.sha256, source.size, source.content_type)
+    assert (copy.original_name, copy.sha256, copy.size, copy.content_type) == (
+        source.original_name,
+        source.sha256,
+        source.size,
+        source.content_type,
+    )
     assert copy.file.name != source.file.name
     with copy.file.open("rb") as handle:
         assert handle.read().startswith(b"%PDF")
@@ -57,7 +72,9 @@ def test_it_queues_the_acknowledgment_to_the_gp(converted, gp):
     """referral_submit acknowledges the referral to its referrer, the GP."""
     referral = converted.converted_referral
     submitted = Event.objects.get(kind="referral.submitted", referral=referral)
-    assert OutboxMessage.objects.filter(event=submitted, kind="referral.submitted", recipient_professional_id=gp.professional_id).exists()
+    assert OutboxMessage.objects.filter(
+        event=submitted, kind="referral.submitted", recipient_professional_id=gp.professional_id
+    ).exists()
 
 
 def test_it_tells_the_gp_the_patient_is_referred(converted, gp):
@@ -71,12 +88,17 @@ def test_it_records_the_conversion(converted, pneumologist):
     """The converted event names the referral; the audit has the change; the care team keeps the GP as referrer."""
     event = Event.objects.get(kind="teleexpertise.converted")
     assert (event.referral_id, event.payload["referral"], event.payload["teleexpertise"]) == (
-        converted.converted_referral_id, converted.converted_referral.reference, converted.reference,
+        converted.converted_referral_id,
+        converted.converted_referral.reference,
+        converted.reference,
     )
     assert AuditRecord.objects.filter(actor=pneumologist, action=AuditAction.CREATE, object_type="referral").exists()
-    assert CareTeamMember.objects.active().filter(
-        patient_id=converted.patient_id, professional_id=converted.requester_id, role=CareTeamRole.REFERRER
-    ).count() == 1
+    assert (
+        CareTeamMember.objects.active()
+        .filter(patient_id=converted.patient_id, professional_id=converted.requester_id, role=CareTeamRole.REFERRER)
+        .count()
+        == 1
+    )
 
 
 def test_it_lets_the_gp_convert_an_answered_request_later(ask, gp, pneumologist):
@@ -84,7 +106,11 @@ def test_it_lets_the_gp_convert_an_answered_request_later(ask, gp, pneumologist)
     request = teleexpertise_answer(actor=Actor(user=pneumologist), request=ask(), answer=ANSWER)
     referral = teleexpertise_convert(actor=Actor(user=gp), request=request)
     request.refresh_from_db()
-    assert (request.status, request.converted_referral_id, referral.created_by_id) == (RequestStatus.CONVERTED, referral.pk, gp.pk)
+    assert (request.status, request.converted_referral_id, referral.created_by_id) == (
+        RequestStatus.CONVERTED,
+        referral.pk,
+        gp.pk,
+    )
 
 
 def test_it_refuses_to_convert_twice(converted, gp):

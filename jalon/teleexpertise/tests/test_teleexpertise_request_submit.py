@@ -25,7 +25,12 @@ def test_it_registers_the_request_with_a_yearly_reference(ask, gp, offer):
         second = ask()
     assert (first.reference, second.reference) == ("TEX-2026-000001", "TEX-2026-000002")
     assert first.status == RequestStatus.SUBMITTED
-    assert (first.offer_id, first.service_id, first.requester_id, first.created_by_id) == (offer.pk, offer.service_id, gp.professional_id, gp.pk)
+    assert (first.offer_id, first.service_id, first.requester_id, first.created_by_id) == (
+        offer.pk,
+        offer.service_id,
+        gp.professional_id,
+        gp.pk,
+    )
     assert first.question.startswith("Nodule pulmonaire")
 
 
@@ -39,7 +44,9 @@ def test_it_creates_the_patient_then_finds_them_again(ask):
 
 def test_it_matches_a_known_patient_without_ins(ask):
     """A patient already known (by name and birth date) is matched even when the INS is not typed."""
-    known = PatientFactory(birth_name="Lefèvre", first_names="Jeanne", sex="F", birth_date=identity().birth_date, ins=None)
+    known = PatientFactory(
+        birth_name="Lefèvre", first_names="Jeanne", sex="F", birth_date=identity().birth_date, ins=None
+    )
     request = ask(patient=identity(ins=""))
     assert request.patient_id == known.pk and Patient.objects.count() == 1
 
@@ -58,7 +65,9 @@ def test_it_sets_the_deadline_over_a_plain_weekend(ask):
     assert request.answer_deadline == datetime(2026, 11, 17, 15, 0, tzinfo=PARIS)
 
 
-def test_it_tells_each_specialist_of_the_service_on_each_of_their_channels(ask, pneumologist, second_pneumologist, gastroenterologist):
+def test_it_tells_each_specialist_of_the_service_on_each_of_their_channels(
+    ask, pneumologist, second_pneumologist, gastroenterologist
+):
     """The service's specialists get the message (e-mail or MSSanté, and in Jalon); another service's get nothing."""
     with time_machine.travel(datetime(2026, 12, 1, 14, 0, tzinfo=PARIS), tick=False):
         request = ask()
@@ -86,9 +95,17 @@ def test_it_records_the_event_the_audit_and_the_care_team(ask, gp):
     """One event, one audit record with the patient, and the requester in the care team as referrer."""
     request = ask()
     event = Event.objects.get(kind="teleexpertise.requested")
-    assert (event.patient_id, event.referral_id, event.payload["teleexpertise"]) == (request.patient_id, None, request.reference)
+    assert (event.patient_id, event.referral_id, event.payload["teleexpertise"]) == (
+        request.patient_id,
+        None,
+        request.reference,
+    )
     assert AuditRecord.objects.filter(
-        actor=gp, action=AuditAction.CREATE, object_type="teleexpertise", object_id=request.reference, patient_id=request.patient_id
+        actor=gp,
+        action=AuditAction.CREATE,
+        object_type="teleexpertise",
+        object_id=request.reference,
+        patient_id=request.patient_id,
     ).exists()
     member = CareTeamMember.objects.active().get(patient_id=request.patient_id, professional_id=gp.professional_id)
     assert (member.role, member.reason) == (CareTeamRole.REFERRER, request.reference)
@@ -109,7 +126,12 @@ def test_it_refuses_an_empty_question_and_saves_nothing(ask):
         ask(question="   ")
     assert refused.value.code == TeleExpertiseErrorCode.QUESTION_REQUIRED
     assert "question" in refused.value.message
-    assert not (TeleExpertiseRequest.objects.exists() or Patient.objects.exists() or Event.objects.exists() or OutboxMessage.objects.exists())
+    assert not (
+        TeleExpertiseRequest.objects.exists()
+        or Patient.objects.exists()
+        or Event.objects.exists()
+        or OutboxMessage.objects.exists()
+    )
 
 
 def test_it_refuses_a_file_that_is_not_a_pdf_or_an_image(ask):

@@ -34,9 +34,16 @@ def test_it_raises_one_late_event_and_messages_the_service(ask, pneumologist, se
     late_at = datetime(2026, 11, 18, 9, 10, tzinfo=PARIS)
     assert teleexpertise_scan_late(now=late_at) == 1
     event = Event.objects.get(kind="teleexpertise.late")
-    assert (event.patient_id, event.payload["teleexpertise"], event.actor_id) == (request.patient_id, request.reference, None)
+    assert (event.patient_id, event.payload["teleexpertise"], event.actor_id) == (
+        request.patient_id,
+        request.reference,
+        None,
+    )
     rows = OutboxMessage.objects.filter(event=event, kind="teleexpertise.late")
-    assert {row.recipient_professional_id for row in rows} == {pneumologist.professional_id, second_pneumologist.professional_id}
+    assert {row.recipient_professional_id for row in rows} == {
+        pneumologist.professional_id,
+        second_pneumologist.professional_id,
+    }
     assert "mercredi 18 novembre 2026 à 9 h 00" in rows.filter(channel="mssante").get().body
     request.refresh_from_db()
     assert request.late_notified_at == late_at
@@ -52,15 +59,21 @@ def test_it_is_idempotent(ask, pneumologist, second_pneumologist):
         second = teleexpertise_scan_late()
     assert (first, second) == (1, 0)
     assert Event.objects.filter(kind="teleexpertise.late").count() == 1
-    assert OutboxMessage.objects.filter(kind="teleexpertise.late").count() == messages == 4  # 2 specialists × (mail + in Jalon)
-    keys = list(OutboxMessage.objects.filter(kind="teleexpertise.late").values_list("recipient_professional_id", "channel"))
+    assert (
+        OutboxMessage.objects.filter(kind="teleexpertise.late").count() == messages == 4
+    )  # 2 specialists × (mail + in Jalon)
+    keys = list(
+        OutboxMessage.objects.filter(kind="teleexpertise.late").values_list("recipient_professional_id", "channel")
+    )
     assert len(keys) == len(set(keys))
 
 
 def test_it_claims_each_request_once_even_if_another_worker_already_did(ask):
     """A request another worker claimed meanwhile (late_notified_at set) is left alone."""
     request = _asked(ask)
-    TeleExpertiseRequest.objects.filter(pk=request.pk).update(late_notified_at=datetime(2026, 11, 18, 9, 5, tzinfo=PARIS))
+    TeleExpertiseRequest.objects.filter(pk=request.pk).update(
+        late_notified_at=datetime(2026, 11, 18, 9, 5, tzinfo=PARIS)
+    )
     assert teleexpertise_scan_late(now=datetime(2026, 11, 18, 10, 0, tzinfo=PARIS)) == 0
     assert not Event.objects.filter(kind="teleexpertise.late").exists()
 

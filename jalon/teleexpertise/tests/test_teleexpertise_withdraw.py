@@ -12,13 +12,17 @@ from jalon.teleexpertise.services import teleexpertise_answer, teleexpertise_wit
 
 def test_it_withdraws_the_request(ask, gp):
     """The GP withdraws: status, time, reason, event and audit."""
-    request = teleexpertise_withdraw(actor=Actor(user=gp), request=ask(), reason="  Patient vu aux urgences entre-temps.  ")
+    request = teleexpertise_withdraw(
+        actor=Actor(user=gp), request=ask(), reason="  Patient vu aux urgences entre-temps.  "
+    )
     request.refresh_from_db()
     assert request.status == RequestStatus.WITHDRAWN and request.withdrawn_at is not None
     assert request.withdrawal_reason == "Patient vu aux urgences entre-temps."
     event = Event.objects.get(kind="teleexpertise.withdrawn")
     assert event.payload["reason"] == "Patient vu aux urgences entre-temps."
-    assert AuditRecord.objects.filter(actor=gp, action=AuditAction.UPDATE, object_type="teleexpertise", patient_id=request.patient_id).exists()
+    assert AuditRecord.objects.filter(
+        actor=gp, action=AuditAction.UPDATE, object_type="teleexpertise", patient_id=request.patient_id
+    ).exists()
 
 
 def test_it_refuses_another_professional(ask, other_gp, pneumologist):

@@ -52,7 +52,9 @@ def fold(text: str) -> str:
 _BIRADS = re.compile(r"(?<![\w-])(?:bi-?\s?rads|acr)\s*(?:classe|categorie|:|=)?\s*([0-6])([abc])?(?![\w,.]\d)(?!\w)")
 _DENSITY_BEFORE = re.compile(r"(?:densit\w*|type)\s*(?:mammaire\s*)?(?:de\s+type\s*)?$")
 _TIRADS = re.compile(r"(?<![\w-])(?:eu-?\s?)?ti-?rads\s*(?:classe|categorie|:|=)?\s*([1-5])(?!\w)")
-_LIRADS = re.compile(r"(?<![\w-])(?:li-?rads\s*(?:classe|categorie|:|=)?\s*(?:lr\s*-?\s*)?|lr\s*-?\s*)(1|2|3|4|5|m|tiv)(?!\w)")
+_LIRADS = re.compile(
+    r"(?<![\w-])(?:li-?rads\s*(?:classe|categorie|:|=)?\s*(?:lr\s*-?\s*)?|lr\s*-?\s*)(1|2|3|4|5|m|tiv)(?!\w)"
+)
 _LUNG_RADS = re.compile(r"(?<![\w-])lung-?\s?rads\s*(?:classe|categorie|:|=)?\s*(1|2|3|4a|4b|4x)(?!\w)")
 
 _NUMBER = r"\d{1,3}(?:[.,]\d{1,2})?"
@@ -78,7 +80,7 @@ def read_imaging(text: str) -> tuple[ImagingMention, ...]:
     folded = fold(text)
     mentions: list[ImagingMention] = []
     for match in _BIRADS.finditer(folded):
-        if _DENSITY_BEFORE.search(folded[max(0, match.start() - 30):match.start()]):
+        if _DENSITY_BEFORE.search(folded[max(0, match.start() - 30) : match.start()]):
             continue
         mentions.append(_mention(text, match, codes.BIRADS, int(match.group(1))))
     for match in _TIRADS.finditer(folded):
@@ -112,22 +114,24 @@ def highest_values(mentions: tuple[ImagingMention, ...]) -> dict[str, int | str]
 
 
 def _mention(text: str, match: re.Match, key: str, value: int | str) -> ImagingMention:
-    return ImagingMention(key=key, value=value, text=text[match.start():match.end()], start=match.start(), end=match.end())
+    return ImagingMention(
+        key=key, value=value, text=text[match.start() : match.end()], start=match.start(), end=match.end()
+    )
 
 
 def _sizes(text: str, folded: str) -> list[ImagingMention]:
     """Lesion sizes in millimetres (the largest dimension of each mention)."""
     found = []
     for match in _SIZE.finditer(folded):
-        before = folded[:match.start()]
+        before = folded[: match.start()]
         if _COMPARATOR_BEFORE.search(before):
             continue
-        if _DISTANCE.search(before) and _DISTANCE_AFTER.search(folded[match.end():]):
+        if _DISTANCE.search(before) and _DISTANCE_AFTER.search(folded[match.end() :]):
             continue
         if not _names_a_lesion(folded, match.start(), match.end()):
             continue
         clause_start = max((m.end() for m in _CLAUSE_END.finditer(before)), default=0)
-        if _NEGATION_IN_CLAUSE.search(folded[clause_start:match.start()]):
+        if _NEGATION_IN_CLAUSE.search(folded[clause_start : match.start()]):
             continue
         final_unit = match.group(6)
         dimensions = [
@@ -146,8 +150,8 @@ def _sizes(text: str, folded: str) -> list[ImagingMention]:
 
 def _names_a_lesion(folded: str, start: int, end: int) -> bool:
     """Whether the sentence around a size names a lesion, before it (80 characters) or just after (40)."""
-    before = folded[max(0, start - 80):start]
+    before = folded[max(0, start - 80) : start]
     sentence_start = max((m.end() for m in _SENTENCE_END.finditer(before)), default=0)
-    after = folded[end:end + 40]
+    after = folded[end : end + 40]
     sentence_end = next((m.start() for m in _SENTENCE_END.finditer(after)), len(after))
     return bool(_LESION_WORD.search(before[sentence_start:]) or _LESION_WORD.search(after[:sentence_end]))

@@ -7,69 +7,176 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('referrals', '0003_referral_alarm_signs'),
+        ("referrals", "0003_referral_alarm_signs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TriageRuleSet',
+            name="TriageRuleSet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(unique=True)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('note', models.TextField(blank=True, verbose_name='nature de la modification')),
-                ('source', models.TextField(blank=True, verbose_name='source')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField(unique=True)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("note", models.TextField(blank=True, verbose_name="nature de la modification")),
+                ("source", models.TextField(blank=True, verbose_name="source")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'jeu de règles de tri',
-                'ordering': ['-version'],
+                "verbose_name": "jeu de règles de tri",
+                "ordering": ["-version"],
             },
         ),
         migrations.CreateModel(
-            name='TriageRule',
+            name="TriageRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveIntegerField(verbose_name='ordre')),
-                ('code', models.SlugField(max_length=60, verbose_name='code')),
-                ('comment', models.TextField(verbose_name='situation clinique')),
-                ('conditions', models.JSONField(blank=True, default=dict, verbose_name='conditions')),
-                ('pathway_kind', models.CharField(choices=[('lung', 'Poumon'), ('pancreas_biliary', 'Pancréas et voies biliaires'), ('liver', 'Foie'), ('digestive', 'Digestif'), ('breast', 'Sein'), ('lymphoma', 'Lymphome'), ('thyroid', 'Thyroïde'), ('glioblastoma', 'Glioblastome'), ('generic', 'Générique')], max_length=32, verbose_name='parcours')),
-                ('priority', models.CharField(choices=[('P1', 'P1 – très urgent'), ('P2', 'P2 – urgent'), ('P3', 'P3 – habituel')], max_length=2, verbose_name='priorité')),
-                ('first_tasks', models.JSONField(blank=True, default=list, verbose_name='premières tâches')),
-                ('source', models.CharField(blank=True, max_length=300, verbose_name='source')),
-                ('rule_set', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rules', to='triage.triageruleset')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("order", models.PositiveIntegerField(verbose_name="ordre")),
+                ("code", models.SlugField(max_length=60, verbose_name="code")),
+                ("comment", models.TextField(verbose_name="situation clinique")),
+                ("conditions", models.JSONField(blank=True, default=dict, verbose_name="conditions")),
+                (
+                    "pathway_kind",
+                    models.CharField(
+                        choices=[
+                            ("lung", "Poumon"),
+                            ("pancreas_biliary", "Pancréas et voies biliaires"),
+                            ("liver", "Foie"),
+                            ("digestive", "Digestif"),
+                            ("breast", "Sein"),
+                            ("lymphoma", "Lymphome"),
+                            ("thyroid", "Thyroïde"),
+                            ("glioblastoma", "Glioblastome"),
+                            ("generic", "Générique"),
+                        ],
+                        max_length=32,
+                        verbose_name="parcours",
+                    ),
+                ),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[("P1", "P1 – très urgent"), ("P2", "P2 – urgent"), ("P3", "P3 – habituel")],
+                        max_length=2,
+                        verbose_name="priorité",
+                    ),
+                ),
+                ("first_tasks", models.JSONField(blank=True, default=list, verbose_name="premières tâches")),
+                ("source", models.CharField(blank=True, max_length=300, verbose_name="source")),
+                (
+                    "rule_set",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="rules", to="triage.triageruleset"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['rule_set', 'order'],
+                "ordering": ["rule_set", "order"],
             },
         ),
         migrations.CreateModel(
-            name='TriageDecision',
+            name="TriageDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('explanation', models.JSONField(default=list)),
-                ('proposed_pathway_kind', models.CharField(choices=[('lung', 'Poumon'), ('pancreas_biliary', 'Pancréas et voies biliaires'), ('liver', 'Foie'), ('digestive', 'Digestif'), ('breast', 'Sein'), ('lymphoma', 'Lymphome'), ('thyroid', 'Thyroïde'), ('glioblastoma', 'Glioblastome'), ('generic', 'Générique')], max_length=32)),
-                ('proposed_priority', models.CharField(choices=[('P1', 'P1 – très urgent'), ('P2', 'P2 – urgent'), ('P3', 'P3 – habituel')], max_length=2)),
-                ('pathway_kind', models.CharField(choices=[('lung', 'Poumon'), ('pancreas_biliary', 'Pancréas et voies biliaires'), ('liver', 'Foie'), ('digestive', 'Digestif'), ('breast', 'Sein'), ('lymphoma', 'Lymphome'), ('thyroid', 'Thyroïde'), ('glioblastoma', 'Glioblastome'), ('generic', 'Générique')], max_length=32)),
-                ('priority', models.CharField(choices=[('P1', 'P1 – très urgent'), ('P2', 'P2 – urgent'), ('P3', 'P3 – habituel')], max_length=2)),
-                ('overridden', models.BooleanField(db_index=True, default=False)),
-                ('override_reason', models.TextField(blank=True)),
-                ('decided_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('decided_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('referral', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='triage_decision', to='referrals.referral')),
-                ('rule', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='triage.triagerule')),
-                ('rule_set', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='triage.triageruleset')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("explanation", models.JSONField(default=list)),
+                (
+                    "proposed_pathway_kind",
+                    models.CharField(
+                        choices=[
+                            ("lung", "Poumon"),
+                            ("pancreas_biliary", "Pancréas et voies biliaires"),
+                            ("liver", "Foie"),
+                            ("digestive", "Digestif"),
+                            ("breast", "Sein"),
+                            ("lymphoma", "Lymphome"),
+                            ("thyroid", "Thyroïde"),
+                            ("glioblastoma", "Glioblastome"),
+                            ("generic", "Générique"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "proposed_priority",
+                    models.CharField(
+                        choices=[("P1", "P1 – très urgent"), ("P2", "P2 – urgent"), ("P3", "P3 – habituel")],
+                        max_length=2,
+                    ),
+                ),
+                (
+                    "pathway_kind",
+                    models.CharField(
+                        choices=[
+                            ("lung", "Poumon"),
+                            ("pancreas_biliary", "Pancréas et voies biliaires"),
+                            ("liver", "Foie"),
+                            ("digestive", "Digestif"),
+                            ("breast", "Sein"),
+                            ("lymphoma", "Lymphome"),
+                            ("thyroid", "Thyroïde"),
+                            ("glioblastoma", "Glioblastome"),
+                            ("generic", "Générique"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[("P1", "P1 – très urgent"), ("P2", "P2 – urgent"), ("P3", "P3 – habituel")],
+                        max_length=2,
+                    ),
+                ),
+                ("overridden", models.BooleanField(db_index=True, default=False)),
+                ("override_reason", models.TextField(blank=True)),
+                ("decided_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "referral",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="triage_decision",
+                        to="referrals.referral",
+                    ),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="decisions",
+                        to="triage.triagerule",
+                    ),
+                ),
+                (
+                    "rule_set",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="triage.triageruleset"
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='triagerule',
-            constraint=models.UniqueConstraint(fields=('rule_set', 'code'), name='triage_rule_code_unique'),
+            model_name="triagerule",
+            constraint=models.UniqueConstraint(fields=("rule_set", "code"), name="triage_rule_code_unique"),
         ),
     ]

@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('triage', '0002_rules_v1'),
+        ("triage", "0002_rules_v1"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='triagerule',
-            name='label',
-            field=models.CharField(blank=True, help_text='Le nom de la règle en français, montré aux coordinateurs.', max_length=200, verbose_name='intitulé'),
+            model_name="triagerule",
+            name="label",
+            field=models.CharField(
+                blank=True,
+                help_text="Le nom de la règle en français, montré aux coordinateurs.",
+                max_length=200,
+                verbose_name="intitulé",
+            ),
         ),
     ]

@@ -12,9 +12,20 @@ CASES_PATH = Path(__file__).resolve().parent / "clinical_cases.json"
 DOC_PATH = ROOT / "docs" / "clinical-cases.md"
 
 SITE_LABELS = {
-    "lung": "Poumon", "pancreas_biliary": "Pancréas, voies biliaires", "liver": "Foie", "colorectal": "Côlon-rectum",
-    "oesogastric": "Œsophage-estomac", "breast": "Sein", "lymphoma": "Lymphome", "thyroid": "Thyroïde", "brain": "Cerveau",
-    "gynaecological": "Gynécologique", "urological": "Urologique", "head_neck": "ORL", "skin": "Peau", "unknown_primary": "Primitif inconnu",
+    "lung": "Poumon",
+    "pancreas_biliary": "Pancréas, voies biliaires",
+    "liver": "Foie",
+    "colorectal": "Côlon-rectum",
+    "oesogastric": "Œsophage-estomac",
+    "breast": "Sein",
+    "lymphoma": "Lymphome",
+    "thyroid": "Thyroïde",
+    "brain": "Cerveau",
+    "gynaecological": "Gynécologique",
+    "urological": "Urologique",
+    "head_neck": "ORL",
+    "skin": "Peau",
+    "unknown_primary": "Primitif inconnu",
 }
 URGENCY_LABELS = {"routine": "habituelle", "urgent": "urgente", "very_urgent": "très urgente"}
 
@@ -64,15 +75,26 @@ def render(cases: list[dict] | None = None) -> str:
             extra.append("hors territoire")
         title = case["title"] + (f" ({', '.join(extra)})" if extra else "")
         lines.append(
-            "| " + " | ".join(
+            "| "
+            + " | ".join(
                 _cell(value)
                 for value in (
-                    number, f"`{case['id']}` {title}", f"{case['age']} {case['sex']}", SITE_LABELS[case["suspected_site"]],
-                    case["clinical_reason"], ", ".join(case["alarm_signs"]) or "–", imaging, ", ".join(case["exams"]) or "–",
-                    URGENCY_LABELS[case["declared_urgency"]], case["expected_template"], case["least_priority"],
-                    ", ".join(case["negated_signs"]) or "–", case["source"],
+                    number,
+                    f"`{case['id']}` {title}",
+                    f"{case['age']} {case['sex']}",
+                    SITE_LABELS[case["suspected_site"]],
+                    case["clinical_reason"],
+                    ", ".join(case["alarm_signs"]) or "–",
+                    imaging,
+                    ", ".join(case["exams"]) or "–",
+                    URGENCY_LABELS[case["declared_urgency"]],
+                    case["expected_template"],
+                    case["least_priority"],
+                    ", ".join(case["negated_signs"]) or "–",
+                    case["source"],
                 )
-            ) + " |"
+            )
+            + " |"
         )
     return HEADER + "\n".join(lines) + "\n"
 

@@ -20,7 +20,11 @@ from jalon.triage.services import referral_accept_into_pathway, triage_propose
 def _accept_as_proposed(referral, coordinator, **extra):
     proposal = triage_propose(referral)
     return referral_accept_into_pathway(
-        actor=Actor(user=coordinator), referral=referral, pathway_kind=proposal.pathway_kind, priority=proposal.priority, **extra
+        actor=Actor(user=coordinator),
+        referral=referral,
+        pathway_kind=proposal.pathway_kind,
+        priority=proposal.priority,
+        **extra,
     )
 
 
@@ -49,7 +53,10 @@ def test_it_accepts_an_incomplete_referral_at_p2_with_its_complement_tasks(incom
         "Complément à fournir par l'adresseur : un scanner (TDM) déjà réalisé",
     ]
     due = complement_deadline_for(incomplete_lung.entry_point, pathway.started_at)
-    assert all(task.responsible_role == ResponsibleRole.REFERRER and task.due_at == due and task.done_at is None for task in tasks)
+    assert all(
+        task.responsible_role == ResponsibleRole.REFERRER and task.due_at == due and task.done_at is None
+        for task in tasks
+    )
     requested = Event.objects.get(referral=incomplete_lung, kind="referral.complement_requested")
     sent = OutboxMessage.objects.filter(event=requested, recipient_professional_id=gp.professional_id)
     assert sent.exists() and set(sent.values_list("kind", flat=True)) == {"referral.complement_requested"}
@@ -62,7 +69,9 @@ def test_it_closes_an_item_the_referrer_answers_not_done(incomplete_lung, coordi
     report sent closes the other one, and the referral is complete."""
     pathway = _accept_as_proposed(incomplete_lung, coordinator)
 
-    referral_complete(actor=Actor(user=gp), referral=incomplete_lung, message="Pas de scanner fait.", not_done=["exam:ct"])
+    referral_complete(
+        actor=Actor(user=gp), referral=incomplete_lung, message="Pas de scanner fait.", not_done=["exam:ct"]
+    )
 
     incomplete_lung.refresh_from_db()
     assert incomplete_lung.status == Status.ACCEPTED
@@ -118,5 +127,7 @@ def test_it_refuses_a_complement_on_a_complete_accepted_referral(submit, coordin
     _accept_as_proposed(referral, coordinator)
 
     with pytest.raises(ReferralError) as error:
-        referral_complete(actor=Actor(user=gp), referral=referral, exams=[ExamInput(kind="mri", done_on=date(2026, 10, 2))])
+        referral_complete(
+            actor=Actor(user=gp), referral=referral, exams=[ExamInput(kind="mri", done_on=date(2026, 10, 2))]
+        )
     assert error.value.code == ReferralErrorCode.TRANSITION_NOT_ALLOWED

@@ -72,7 +72,9 @@ def test_it_lists_the_cases_in_docs_exactly_as_the_data_file():
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
-def test_it_proposes_the_expected_template_and_at_least_the_expected_priority_through_the_api(case, client, gp, entry_point, paris):
+def test_it_proposes_the_expected_template_and_at_least_the_expected_priority_through_the_api(
+    case, client, gp, entry_point, paris
+):
     """Sent as a GP through the API with its boxes ticked and imaging scores filled, the case gets the expected
     template and a priority at least as urgent as expected, from the published v2, as the clinical dry run says."""
     key = ApiToken.issue(user=gp, name="Logiciel du cabinet")[1]
@@ -90,7 +92,11 @@ def test_it_proposes_the_expected_template_and_at_least_the_expected_priority_th
     assert referral.imaging_findings == case["imaging_findings"]
     assert proposal.rule_set.version == 2
     assert proposal.pathway_kind == case["expected_template"], (proposal.rule.code, case["source"])
-    assert RANK[proposal.priority] <= RANK[case["least_priority"]], (proposal.rule.code, proposal.priority, case["source"])
+    assert RANK[proposal.priority] <= RANK[case["least_priority"]], (
+        proposal.rule.code,
+        proposal.priority,
+        case["source"],
+    )
     # The clinical dry run reads the same facts from the case as triage reads from the referral.
     coverage = clinical_coverage(rule_set=proposal.rule_set, cases=[case])
     assert coverage.outcomes[case["id"]].rule_code == proposal.rule.code
@@ -136,8 +142,18 @@ def test_it_prints_the_rules_no_clinical_case_reaches_in_the_dry_run_command():
     assert f"Jeu de cas cliniques : {len(CASES)} cas, 83 règle(s) atteinte(s) sur 83." in out.getvalue()
     assert "Chaque règle est atteinte par au moins un cas clinique." in out.getvalue()
     draft = TriageRuleSet.objects.create(version=3)
-    TriageRule.objects.create(rule_set=draft, order=1, code="never", comment="Jamais atteinte", conditions={"age_min": 130}, pathway_kind="generic", priority="P1")
-    TriageRule.objects.create(rule_set=draft, order=2, code="catch-all", comment="Tout", conditions={}, pathway_kind="generic", priority="P3")
+    TriageRule.objects.create(
+        rule_set=draft,
+        order=1,
+        code="never",
+        comment="Jamais atteinte",
+        conditions={"age_min": 130},
+        pathway_kind="generic",
+        priority="P1",
+    )
+    TriageRule.objects.create(
+        rule_set=draft, order=2, code="catch-all", comment="Tout", conditions={}, pathway_kind="generic", priority="P3"
+    )
     out = StringIO()
     call_command("triage_dry_run", "--version", "3", stdout=out)
     assert "Règles qu'aucun cas clinique n'atteint :\n  never" in out.getvalue()

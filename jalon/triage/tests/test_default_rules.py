@@ -114,7 +114,11 @@ def propose(**overrides):
 @functools.cache
 def _first_rule(facts: TriageFacts):
     """The engine's first-match semantics without building the explanation (the grid below tries thousands of cases)."""
-    return next(rule for rule in RULE_OBJECTS if all(CONDITIONS[key].holds(facts, value) for key, value in rule.conditions.items()))
+    return next(
+        rule
+        for rule in RULE_OBJECTS
+        if all(CONDITIONS[key].holds(facts, value) for key, value in rule.conditions.items())
+    )
 
 
 def first_rule(**overrides):
@@ -163,7 +167,9 @@ def test_it_gives_each_rule_concrete_first_tasks(rule):
         assert set(task) == {"label", "responsible_role", "due_amount", "due_unit"}
         assert 10 <= len(task["label"]) <= 300
         assert task["responsible_role"] in ResponsibleRole.values
-        assert isinstance(task["due_amount"], int) and not isinstance(task["due_amount"], bool) and task["due_amount"] > 0
+        assert (
+            isinstance(task["due_amount"], int) and not isinstance(task["due_amount"], bool) and task["due_amount"] > 0
+        )
         assert task["due_unit"] in units
 
 
@@ -241,7 +247,9 @@ def test_it_keeps_each_site_on_its_pathway_and_never_lowers_priority_for_a_sign_
     """For every urgency, alarm sign, exam, completeness and age, a diagnosis request from inside the territory lands
     on its site's pathway; very urgent is always P1; ticking a sign, adding an exam or declaring urgency never
     makes the priority less urgent."""
-    for urgency, sign, exam, complete, age in itertools.product(["routine", "urgent", "very_urgent"], SIGNS, EXAMS, [True, False], [30, 50, 65, 80]):
+    for urgency, sign, exam, complete, age in itertools.product(
+        ["routine", "urgent", "very_urgent"], SIGNS, EXAMS, [True, False], [30, 50, 65, 80]
+    ):
         base = dict(suspected_site=site, is_complete=complete, age=age)
         signs, exams = (frozenset({sign}) if sign else frozenset()), (frozenset({exam}) if exam else frozenset())
         rule = first_rule(**base, declared_urgency=urgency, alarm_signs=signs, exam_kinds=exams)
@@ -250,15 +258,27 @@ def test_it_keeps_each_site_on_its_pathway_and_never_lowers_priority_for_a_sign_
         if urgency == "very_urgent":
             assert rule.priority == Priority.P1, where
         rank = RANK[rule.priority]
-        assert rank <= RANK[first_rule(**base, declared_urgency=urgency, exam_kinds=exams).priority], (*where, "sign lowers")
-        assert rank <= RANK[first_rule(**base, declared_urgency=urgency, alarm_signs=signs).priority], (*where, "exam lowers")
-        assert rank <= RANK[first_rule(**base, declared_urgency="routine", alarm_signs=signs, exam_kinds=exams).priority], (*where, "urgency lowers")
+        assert rank <= RANK[first_rule(**base, declared_urgency=urgency, exam_kinds=exams).priority], (
+            *where,
+            "sign lowers",
+        )
+        assert rank <= RANK[first_rule(**base, declared_urgency=urgency, alarm_signs=signs).priority], (
+            *where,
+            "exam lowers",
+        )
+        assert (
+            rank <= RANK[first_rule(**base, declared_urgency="routine", alarm_signs=signs, exam_kinds=exams).priority]
+        ), (*where, "urgency lowers")
 
 
 def test_it_agrees_with_the_engine_on_the_grid_shortcut():
     """The shortcut the grid uses gives the same rule as first_matching (sampled over sites, signs and exams)."""
     for site, sign, exam in itertools.product(SITES, SIGNS[::3], EXAMS[::3]):
-        overrides = dict(suspected_site=site, alarm_signs=frozenset({sign}) if sign else frozenset(), exam_kinds=frozenset({exam}) if exam else frozenset())
+        overrides = dict(
+            suspected_site=site,
+            alarm_signs=frozenset({sign}) if sign else frozenset(),
+            exam_kinds=frozenset({exam}) if exam else frozenset(),
+        )
         assert first_rule(**overrides) is propose(**overrides).rule
 
 
@@ -281,19 +301,30 @@ def test_it_asks_to_check_redirection_for_a_patient_outside_the_territory():
     outcome = propose(suspected_site="lung", exam_kinds=frozenset({"ct"}), outside_territory=True)
     assert outcome.rule.code == "outside-territory"
     assert "réorienter" in outcome.rule.first_tasks[0]["label"]
-    assert propose(suspected_site="lung", declared_urgency="urgent", outside_territory=True).rule.code == "outside-territory-urgent"
+    assert (
+        propose(suspected_site="lung", declared_urgency="urgent", outside_territory=True).rule.code
+        == "outside-territory-urgent"
+    )
 
 
 def test_it_routes_an_opinion_request_to_tele_expertise():
     """An opinion request without alarm goes to the generic pathway, P3, first task: tele-expertise."""
     outcome = propose(suspected_site="colorectal", question="opinion", exam_kinds=frozenset({"endoscopy"}))
-    assert (outcome.rule.code, outcome.rule.pathway_kind, outcome.rule.priority) == ("specialist-opinion", "generic", "P3")
+    assert (outcome.rule.code, outcome.rule.pathway_kind, outcome.rule.priority) == (
+        "specialist-opinion",
+        "generic",
+        "P3",
+    )
     assert "téléexpertise" in outcome.rule.first_tasks[0]["label"]
 
 
 def test_it_chases_the_missing_items_of_an_incomplete_referral():
     """An incomplete routine referral without imaging stays on its pathway and first chases the missing items."""
-    for site, code in (("lung", "lung-incomplete"), ("oesogastric", "digestive-incomplete"), ("skin", "other-sites-incomplete")):
+    for site, code in (
+        ("lung", "lung-incomplete"),
+        ("oesogastric", "digestive-incomplete"),
+        ("skin", "other-sites-incomplete"),
+    ):
         outcome = propose(suspected_site=site, is_complete=False)
         assert outcome.rule.code == code
         assert outcome.rule.first_tasks[0]["label"].startswith("Relancer l'adresseur")
@@ -324,7 +355,10 @@ def test_it_publishes_the_file_as_version_1():
     assert rule_set.version == 1 and rule_set.published_at is not None
     assert rule_set.source == DATA["source"]
     rows = [
-        {field: getattr(rule, field) for field in ("order", "code", "comment", "conditions", "pathway_kind", "priority", "first_tasks", "source")}
+        {
+            field: getattr(rule, field)
+            for field in ("order", "code", "comment", "conditions", "pathway_kind", "priority", "first_tasks", "source")
+        }
         for rule in rule_set.rules.order_by("order")
     ]
     assert rows == RULES

@@ -23,11 +23,16 @@ from jalon.triage.services import published_rule_set, triage_propose
 RULE_FIELDS = ("order", "code", "comment", "conditions", "pathway_kind", "priority", "first_tasks", "source")
 
 
-def copy_rule_set(source: TriageRuleSet, version: int, changes: dict[str, dict] | None = None, drop: tuple = ()) -> TriageRuleSet:
+def copy_rule_set(
+    source: TriageRuleSet, version: int, changes: dict[str, dict] | None = None, drop: tuple = ()
+) -> TriageRuleSet:
     """A draft copy of `source` with some rules changed (by code) or dropped."""
     draft = TriageRuleSet.objects.create(version=version, note="Essai")
     TriageRule.objects.bulk_create(
-        TriageRule(rule_set=draft, **{**{name: getattr(rule, name) for name in RULE_FIELDS}, **(changes or {}).get(rule.code, {})})
+        TriageRule(
+            rule_set=draft,
+            **{**{name: getattr(rule, name) for name in RULE_FIELDS}, **(changes or {}).get(rule.code, {})},
+        )
         for rule in source.rules.order_by("order")
         if rule.code not in drop
     )
@@ -40,7 +45,12 @@ def referrals(submit):
 
     def patient(seed: int, name: str):
         birth = date(1960, 5, seed)
-        return identity(birth_name=name, first_names="Anne", birth_date=birth, ins=make_ins(sex=Sex.FEMALE, birth_date=birth, seed=seed))
+        return identity(
+            birth_name=name,
+            first_names="Anne",
+            birth_date=birth,
+            ins=make_ins(sex=Sex.FEMALE, birth_date=birth, seed=seed),
+        )
 
     return {
         "lung_ct": submit(patient=patient(1, "Arnaud")).referral,
@@ -69,12 +79,19 @@ def test_it_reports_exactly_the_referrals_whose_priority_changes(v1, referrals):
     report = dry_run(candidate=candidate)
     assert report.baseline == v1 and report.candidate == candidate
     assert report.total == 4
-    assert sorted(row.reference for row in report.changed) == sorted([referrals["lung_ct"].reference, referrals["lung_ct_2"].reference])
+    assert sorted(row.reference for row in report.changed) == sorted(
+        [referrals["lung_ct"].reference, referrals["lung_ct_2"].reference]
+    )
     for row in report.changed:
         assert row.changes == ["priority"]
         assert row.before == Outcome("lung", "P2", "lung-imaging-lesion")
         assert row.after == Outcome("lung", "P1", "lung-imaging-lesion")
-    assert (report.changed_count, report.unchanged_count, report.priority_changes, report.pathway_changes) == (2, 2, 2, 0)
+    assert (report.changed_count, report.unchanged_count, report.priority_changes, report.pathway_changes) == (
+        2,
+        2,
+        2,
+        0,
+    )
 
 
 def test_it_does_not_list_a_referral_whose_outcome_stays_the_same(v1, referrals):
@@ -107,7 +124,9 @@ def test_it_reports_a_change_of_fired_rule_even_with_the_same_outcome(v1, referr
     (row,) = report.changed
     assert row.changes == ["pathway_kind", "rule"]
     assert (row.before.rule_code, row.after.rule_code) == ("breast-default", "catch-all")
-    assert "breast-default" in {count.code for count in report.rule_counts}, "a rule only the baseline has is still counted"
+    assert "breast-default" in {count.code for count in report.rule_counts}, (
+        "a rule only the baseline has is still counted"
+    )
 
 
 def test_it_counts_referrals_no_candidate_rule_matches(v1, referrals):
@@ -142,7 +161,9 @@ def test_it_compares_against_a_chosen_baseline(v1, referrals):
 
 def test_it_takes_the_last_accepted_or_waiting_referrals_up_to_the_limit(v1, referrals, coordinator):
     """Declined referrals are left out; the limit keeps the most recent ones."""
-    referral_decline(actor=Actor(user=coordinator, ip_address="127.0.0.1"), referral=referrals["lung_ct"], reason="Doublon")
+    referral_decline(
+        actor=Actor(user=coordinator, ip_address="127.0.0.1"), referral=referrals["lung_ct"], reason="Doublon"
+    )
     Referral.objects.filter(pk=referrals["lung_ct_2"].pk).update(status=Status.ACCEPTED)
     candidate = copy_rule_set(v1, 2, {"lung-imaging-lesion": {"priority": "P1"}})
     report = dry_run(candidate=candidate)
@@ -168,7 +189,13 @@ def test_it_uses_the_same_number_of_queries_whatever_the_number_of_referrals(v1,
         assert dry_run(candidate=candidate).total == 4
     for seed in range(10, 16):
         birth = date(1970, 1, seed)
-        submit(patient=identity(birth_name=letters_name("Patient", seed), birth_date=birth, ins=make_ins(sex=Sex.FEMALE, birth_date=birth, seed=seed)))
+        submit(
+            patient=identity(
+                birth_name=letters_name("Patient", seed),
+                birth_date=birth,
+                ins=make_ins(sex=Sex.FEMALE, birth_date=birth, seed=seed),
+            )
+        )
     with CaptureQueriesContext(connection) as many:
         assert dry_run(candidate=candidate).total == 10
     assert len(many) == len(few) <= 5
@@ -184,7 +211,10 @@ def test_it_prints_a_french_summary_and_the_changed_references(v1, referrals):
     assert "Résultats modifiés : 2 (priorité : 2, parcours : 0) ; inchangés : 2." in text
     assert "Priorités (avant → après) : P1 1 → 3 ; P2 2 → 0 ; P3 1 → 1" in text
     assert "  lung-imaging-lesion : 2 → 2" in text
-    assert f"  {referrals['lung_ct'].reference} : Poumon, P2 (lung-imaging-lesion) → Poumon, P1 (lung-imaging-lesion)" in text
+    assert (
+        f"  {referrals['lung_ct'].reference} : Poumon, P2 (lung-imaging-lesion) → Poumon, P1 (lung-imaging-lesion)"
+        in text
+    )
     assert referrals["lung_ct_2"].reference in text
     assert referrals["breast"].reference not in text
     assert referrals["haemoptysis"].reference not in text

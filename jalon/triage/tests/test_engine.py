@@ -166,7 +166,13 @@ def test_it_explains_every_checked_condition_with_expected_actual_and_holds():
         matched, checks = evaluate(conditions, facts(age=70, alarm_signs=frozenset({"dyspnoea", "haemoptysis"})))
     assert matched is False
     assert [check.as_dict() for check in checks] == [
-        {"condition": "suspected_site_in", "label": "cancer suspecté parmi", "expected": ["lung"], "actual": "lung", "holds": True},
+        {
+            "condition": "suspected_site_in",
+            "label": "cancer suspecté parmi",
+            "expected": ["lung"],
+            "actual": "lung",
+            "holds": True,
+        },
         {"condition": "age_min", "label": "âge au moins", "expected": 75, "actual": 70, "holds": False},
         {
             "condition": "alarm_signs_any",
@@ -201,12 +207,27 @@ def test_it_returns_none_when_no_rule_matches():
 
 def test_it_explains_the_winning_rule_only():
     """The outcome's explanation is the checks of the rule that fired, every one holding."""
-    rules = [Rule("lung-old", {"suspected_site_in": ["lung"], "age_min": 75}), Rule("lung", {"suspected_site_in": ["lung"], "exams_any": ["ct"]})]
+    rules = [
+        Rule("lung-old", {"suspected_site_in": ["lung"], "age_min": 75}),
+        Rule("lung", {"suspected_site_in": ["lung"], "exams_any": ["ct"]}),
+    ]
     outcome = first_matching(rules, facts(age=50, exam_kinds=frozenset({"ct", "xray"})))
     assert outcome.rule.code == "lung"
     assert outcome.explanation == [
-        {"condition": "suspected_site_in", "label": "cancer suspecté parmi", "expected": ["lung"], "actual": "lung", "holds": True},
-        {"condition": "exams_any", "label": "au moins un examen déjà fait parmi", "expected": ["ct"], "actual": ["ct", "xray"], "holds": True},
+        {
+            "condition": "suspected_site_in",
+            "label": "cancer suspecté parmi",
+            "expected": ["lung"],
+            "actual": "lung",
+            "holds": True,
+        },
+        {
+            "condition": "exams_any",
+            "label": "au moins un examen déjà fait parmi",
+            "expected": ["ct"],
+            "actual": ["ct", "xray"],
+            "holds": True,
+        },
     ]
 
 
@@ -214,7 +235,11 @@ def test_it_explains_the_winning_rule_only():
     "conditions",
     [
         {},
-        {"suspected_site_in": ["lung", "unknown_primary"], "declared_urgency_in": ["very_urgent"], "question_in": ["opinion"]},
+        {
+            "suspected_site_in": ["lung", "unknown_primary"],
+            "declared_urgency_in": ["very_urgent"],
+            "question_in": ["opinion"],
+        },
         {"age_min": 0, "age_max": 120},
         {"alarm_signs_any": ["haemoptysis"], "no_alarm_signs": False, "exams_any": ["ct"], "exams_none": ["biopsy"]},
         {"department_in": ["67", "2A", "971"], "outside_territory": True, "complete": False},
@@ -270,7 +295,10 @@ def test_it_takes_the_facts_from_a_referral(submit):
         declared_urgency="very_urgent",
         question="opinion",
         alarm_signs=["jaundice", "weight_loss"],
-        exams=[ExamInput(kind="ct", done_on=date(2026, 10, 1)), ExamInput(kind="blood_test", done_on=date(2026, 10, 2))],
+        exams=[
+            ExamInput(kind="ct", done_on=date(2026, 10, 1)),
+            ExamInput(kind="blood_test", done_on=date(2026, 10, 2)),
+        ],
     ).referral
     result = TriageFacts.from_referral(referral)
     assert result.suspected_site == "pancreas_biliary"
@@ -295,7 +323,9 @@ def test_it_sees_a_patient_living_outside_the_territory(submit, paris):
 def test_it_counts_the_age_on_the_paris_date_of_reception(submit, gp):
     """Received at 00:30 in Paris on the 75th birthday (23:30 UTC the day before), the patient is 75."""
     birth = date(1951, 3, 12)
-    patient = identity(birth_date=birth, ins=make_ins(sex=Sex.FEMALE, birth_date=birth, seed=7), gp_id=gp.professional_id)
+    patient = identity(
+        birth_date=birth, ins=make_ins(sex=Sex.FEMALE, birth_date=birth, seed=7), gp_id=gp.professional_id
+    )
     referral = submit(patient=patient).referral
     referral.received_at = datetime(2026, 3, 11, 23, 30, tzinfo=UTC)
     assert TriageFacts.from_referral(referral).age == 75

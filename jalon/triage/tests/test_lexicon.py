@@ -194,7 +194,7 @@ def test_it_gives_the_words_and_their_span():
     text = "Patiente de 70 ans. Hémoptysies depuis 8 jours."
     (mention,) = read_clinical_text(text).asserted
     assert (mention.code, mention.text) == ("haemoptysis", "Hémoptysies")
-    assert text[mention.start:mention.end] == "Hémoptysies"
+    assert text[mention.start : mention.end] == "Hémoptysies"
 
 
 def test_it_keeps_a_family_history_apart():

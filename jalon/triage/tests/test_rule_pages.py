@@ -24,7 +24,14 @@ from jalon.triage.rule_services import (
 )
 from jalon.triage.services import published_rule_set, triage_propose
 
-FIRST_TASKS = [{"label": "Programmer un scanner thoraco-abdominal", "responsible_role": "coordinator", "due_amount": 2, "due_unit": "working_days"}]
+FIRST_TASKS = [
+    {
+        "label": "Programmer un scanner thoraco-abdominal",
+        "responsible_role": "coordinator",
+        "due_amount": 2,
+        "due_unit": "working_days",
+    }
+]
 
 
 @pytest.fixture
@@ -34,13 +41,24 @@ def published_set(db):
     number = (TriageRuleSet.objects.aggregate(last=Max("version"))["last"] or 0) + 1
     rule_set = TriageRuleSet.objects.create(version=number, published_at=timezone.now(), note="Jeu de test")
     TriageRule.objects.create(
-        rule_set=rule_set, order=10, code="lung-urgent", comment="Suspicion de cancer du poumon, urgence déclarée.",
+        rule_set=rule_set,
+        order=10,
+        code="lung-urgent",
+        comment="Suspicion de cancer du poumon, urgence déclarée.",
         conditions={"suspected_site_in": ["lung"], "declared_urgency_in": ["urgent", "very_urgent"]},
-        pathway_kind="lung", priority="P2", first_tasks=FIRST_TASKS, source="Seed 001, fiche 3",
+        pathway_kind="lung",
+        priority="P2",
+        first_tasks=FIRST_TASKS,
+        source="Seed 001, fiche 3",
     )
     TriageRule.objects.create(
-        rule_set=rule_set, order=1000, code="default", comment="Toute autre situation : parcours générique.",
-        conditions={}, pathway_kind="generic", priority="P3",
+        rule_set=rule_set,
+        order=1000,
+        code="default",
+        comment="Toute autre situation : parcours générique.",
+        conditions={},
+        pathway_kind="generic",
+        priority="P3",
     )
     return rule_set
 
@@ -77,10 +95,21 @@ def test_it_shows_the_published_set_with_readable_conditions_and_counts(
     """Every rule shows its conditions in French, its first tasks, and how often it fired and was overridden."""
     lung_rule = published_set.rules.get(code="lung-urgent")
     for seed, overridden in ((31, False), (32, True)):
-        referral = submit(patient=identity(birth_name=letters_name("P", seed), ins=make_ins(sex="F", birth_date=date(1956, 3, 12), seed=seed))).referral
+        referral = submit(
+            patient=identity(
+                birth_name=letters_name("P", seed), ins=make_ins(sex="F", birth_date=date(1956, 3, 12), seed=seed)
+            )
+        ).referral
         TriageDecision.objects.create(
-            referral=referral, rule_set=published_set, rule=lung_rule, proposed_pathway_kind="lung", proposed_priority="P2",
-            pathway_kind="lung", priority="P1" if overridden else "P2", overridden=overridden, decided_by=coordinator,
+            referral=referral,
+            rule_set=published_set,
+            rule=lung_rule,
+            proposed_pathway_kind="lung",
+            proposed_priority="P2",
+            pathway_kind="lung",
+            priority="P1" if overridden else "P2",
+            overridden=overridden,
+            decided_by=coordinator,
         )
     client.force_login(manager)
     with django_assert_max_num_queries(12):
@@ -156,7 +185,9 @@ def test_it_takes_a_draft_from_edit_to_dry_run_to_publication(client, manager, p
     assert response.status_code == 200
     assert past_referral.reference in text
     assert "P2 → P1" in text
-    assert reverse("coordination:referral", args=[past_referral.reference]) not in text  # managers have no nominative access
+    assert (
+        reverse("coordination:referral", args=[past_referral.reference]) not in text
+    )  # managers have no nominative access
     assert past_referral.patient.birth_name not in text
     assert response.context["report"].changed_count == 1
 
@@ -167,10 +198,14 @@ def test_it_takes_a_draft_from_edit_to_dry_run_to_publication(client, manager, p
     proposal = triage_propose(past_referral)
     assert proposal.rule_set.pk == draft.pk
     assert (proposal.rule.code, proposal.priority) == ("lung-urgent", "P1")
-    assert AuditRecord.objects.filter(object_type="triage_rule_set.published", object_id=str(draft.pk), actor=manager).exists()
+    assert AuditRecord.objects.filter(
+        object_type="triage_rule_set.published", object_id=str(draft.pk), actor=manager
+    ).exists()
 
 
-def test_it_links_a_changed_referral_only_for_someone_who_may_open_it(client, manager, published_set, past_referral, monkeypatch):
+def test_it_links_a_changed_referral_only_for_someone_who_may_open_it(
+    client, manager, published_set, past_referral, monkeypatch
+):
     """The reference is a link only when the access rules let the viewer reach the referral."""
     from jalon.referrals.models import Referral
     from jalon.triage import views
@@ -192,8 +227,16 @@ def test_it_links_a_changed_referral_only_for_someone_who_may_open_it(client, ma
         ("conditions", '{"weather_in": ["rain"]}', "Condition inconnue : « weather_in »."),
         ("conditions", '{"age_min": "soixante"}', "« age_min » attend un nombre entier positif."),
         ("conditions", '["lung"]', "Les conditions doivent être un objet JSON."),
-        ("first_tasks", '[{"label": "Appeler", "responsible_role": "nobody"}]', "Tâche 1 : « responsible_role » doit valoir"),
-        ("first_tasks", '[{"label": "Appeler", "responsible_role": "gp", "due_amount": 2}]', "Tâche 1 : indiquez à la fois « due_amount » et « due_unit »"),
+        (
+            "first_tasks",
+            '[{"label": "Appeler", "responsible_role": "nobody"}]',
+            "Tâche 1 : « responsible_role » doit valoir",
+        ),
+        (
+            "first_tasks",
+            '[{"label": "Appeler", "responsible_role": "gp", "due_amount": 2}]',
+            "Tâche 1 : indiquez à la fois « due_amount » et « due_unit »",
+        ),
         ("first_tasks", '{"label": "Appeler"}', "Les premières tâches doivent être une liste JSON"),
         ("order", "1000", "La règle « default » a déjà l'ordre 1000."),
     ],
@@ -203,7 +246,9 @@ def test_it_refuses_an_invalid_rule_with_a_french_message(client, manager, publi
     draft = rule_set_create_draft(actor=Actor(user=manager))
     rule = draft.rules.get(code="lung-urgent")
     client.force_login(manager)
-    response = client.post(reverse("triage_rules:rule_edit", args=[draft.version, rule.pk]), rule_post(rule, **{field: value}))
+    response = client.post(
+        reverse("triage_rules:rule_edit", args=[draft.version, rule.pk]), rule_post(rule, **{field: value})
+    )
     assert response.status_code == 400
     assert any(message in error for error in response.context["form"].errors[field])
     assert message in page_text(response)
@@ -217,8 +262,16 @@ def test_it_adds_and_deletes_rules_in_a_draft(client, manager, published_set):
     client.force_login(manager)
     new_url = reverse("triage_rules:rule_new", args=[draft.version])
     assert client.get(new_url).status_code == 200
-    data = {"code": "breast-mass", "order": 20, "comment": "Masse du sein palpable.", "conditions": '{"suspected_site_in": ["breast"], "alarm_signs_any": ["palpable_mass"]}',
-            "pathway_kind": "breast", "priority": "P2", "first_tasks": "", "source": ""}
+    data = {
+        "code": "breast-mass",
+        "order": 20,
+        "comment": "Masse du sein palpable.",
+        "conditions": '{"suspected_site_in": ["breast"], "alarm_signs_any": ["palpable_mass"]}',
+        "pathway_kind": "breast",
+        "priority": "P2",
+        "first_tasks": "",
+        "source": "",
+    }
     assert client.post(new_url, {**data, "code": "default", "order": 30}).status_code == 400
     response = client.post(new_url, data)
     assert response.status_code == 302
@@ -248,10 +301,23 @@ def test_it_keeps_a_published_set_read_only(client, manager, published_set):
     """Neither the pages nor the services change a published set."""
     rule = published_set.rules.get(code="lung-urgent")
     client.force_login(manager)
-    response = client.post(reverse("triage_rules:rule_edit", args=[published_set.version, rule.pk]), rule_post(rule, priority="P1"), follow=True)
+    response = client.post(
+        reverse("triage_rules:rule_edit", args=[published_set.version, rule.pk]),
+        rule_post(rule, priority="P1"),
+        follow=True,
+    )
     assert "est publiée : elle est en lecture seule" in page_text(response)
     with pytest.raises(RuleSetError) as raised:
-        rule_update(actor=Actor(user=manager), rule=rule, comment="x", conditions={}, pathway_kind="lung", priority="P1", first_tasks=[], order=10)
+        rule_update(
+            actor=Actor(user=manager),
+            rule=rule,
+            comment="x",
+            conditions={},
+            pathway_kind="lung",
+            priority="P1",
+            first_tasks=[],
+            order=10,
+        )
     assert raised.value.code == RuleSetErrorCode.PUBLISHED_READ_ONLY
     rule.refresh_from_db()
     assert rule.priority == "P2"

@@ -33,7 +33,12 @@ class Rule:
 
 
 RULE_OBJECTS = [Rule(**rule) for rule in RULES]
-IMAGING_CASE = {"birads_at_least": "birads", "eu_tirads_at_least": "eu_tirads", "lung_rads_at_least": "lung_rads", "lesion_size_mm_at_least": "lesion_size_mm"}
+IMAGING_CASE = {
+    "birads_at_least": "birads",
+    "eu_tirads_at_least": "eu_tirads",
+    "lung_rads_at_least": "lung_rads",
+    "lesion_size_mm_at_least": "lesion_size_mm",
+}
 
 
 def case_for_v2(conditions: dict) -> dict:
@@ -73,7 +78,10 @@ def test_it_labels_describes_and_sources_each_rule(rule):
     assert 10 <= len(rule["label"]) <= 200
     assert len(rule["comment"].strip()) >= 40
     assert rule["source"].strip() and len(rule["source"]) <= 300
-    assert any(word in rule["source"] for word in ("NICE", "seed", "proposition Jalon", "ACR", "EU-TIRADS", "EASL", "Fleischner"))
+    assert any(
+        word in rule["source"]
+        for word in ("NICE", "seed", "proposition Jalon", "ACR", "EU-TIRADS", "EASL", "Fleischner")
+    )
     validate_conditions(rule["conditions"])
     assert rule["first_tasks"]
 
@@ -87,8 +95,16 @@ def test_it_fires_each_rule_on_the_case_built_from_its_conditions(rule):
 
 SIGNS = [None, *AlarmSign.values]
 # One exam or one imaging score at a time (crossing them all would take minutes).
-EXTRAS = [{}, *({"exam_kinds": frozenset({kind})} for kind in ("ct", "ultrasound", "endoscopy", "biopsy", "mammography")),
-          {"birads": 5}, {"eu_tirads": 5}, {"lirads": "LR-5"}, {"lirads": "LR-TIV"}, {"lung_rads": "4B"}, {"lesion_size_mm": 30}]
+EXTRAS = [
+    {},
+    *({"exam_kinds": frozenset({kind})} for kind in ("ct", "ultrasound", "endoscopy", "biopsy", "mammography")),
+    {"birads": 5},
+    {"eu_tirads": 5},
+    {"lirads": "LR-5"},
+    {"lirads": "LR-TIV"},
+    {"lung_rads": "4B"},
+    {"lesion_size_mm": 30},
+]
 
 
 @functools.cache
@@ -102,7 +118,9 @@ def test_it_keeps_each_site_on_its_pathway_and_never_lowers_priority(site):
     LI-RADS score, or a known cancer with liver imaging, may lead to the liver pathway); very urgent is P1; a sign,
     an exam, a score or the declared urgency never makes the priority less urgent."""
     allowed = {SITE_PATHWAY[site]} | ({PathwayKind.LIVER} if site in ("unknown_primary", "liver") else set())
-    for urgency, sign, extra, complete, age in itertools.product(["routine", "urgent", "very_urgent"], SIGNS, EXTRAS, [True, False], [20, 80]):
+    for urgency, sign, extra, complete, age in itertools.product(
+        ["routine", "urgent", "very_urgent"], SIGNS, EXTRAS, [True, False], [20, 80]
+    ):
         base = dict(suspected_site=site, is_complete=complete, age=age)
         signs = frozenset({sign}) if sign else frozenset()
         rule = _rule(facts(**base, declared_urgency=urgency, alarm_signs=signs, **extra))
@@ -112,14 +130,22 @@ def test_it_keeps_each_site_on_its_pathway_and_never_lowers_priority(site):
             assert rule.priority == Priority.P1, where
         rank = RANK[rule.priority]
         assert rank <= RANK[_rule(facts(**base, declared_urgency=urgency, **extra)).priority], (*where, "sign lowers")
-        assert rank <= RANK[_rule(facts(**base, declared_urgency=urgency, alarm_signs=signs)).priority], (*where, "exam or score lowers")
+        assert rank <= RANK[_rule(facts(**base, declared_urgency=urgency, alarm_signs=signs)).priority], (
+            *where,
+            "exam or score lowers",
+        )
         assert rank <= RANK[_rule(facts(**base, alarm_signs=signs, **extra)).priority], (*where, "urgency lowers")
 
 
 def test_it_gives_b_symptoms_p1_at_any_age():
     """Lymphoma with B symptoms is P1 at 25 as at 70 (v1 asked for 60 or more)."""
     for age in (25, 45, 70):
-        assert propose(RULE_OBJECTS, facts(suspected_site="lymphoma", age=age, alarm_signs=frozenset({"b_symptoms"}))).rule.priority == "P1"
+        assert (
+            propose(
+                RULE_OBJECTS, facts(suspected_site="lymphoma", age=age, alarm_signs=frozenset({"b_symptoms"}))
+            ).rule.priority
+            == "P1"
+        )
 
 
 @pytest.mark.parametrize(
@@ -132,9 +158,21 @@ def test_it_gives_b_symptoms_p1_at_any_age():
         ({"suspected_site": "lung", "lung_rads": "4A"}, "lung-rads-4", "P2"),
         ({"suspected_site": "lung", "lesion_size_mm": 8}, "lung-nodule-8mm", "P2"),
         ({"suspected_site": "breast", "alarm_signs": frozenset({"inflammatory_breast"})}, "breast-inflammatory", "P1"),
-        ({"suspected_site": "unknown_primary", "alarm_signs": frozenset({"weight_loss", "altered_general_state"})}, "non-specific-weight-loss-or-aeg", "P2"),
-        ({"suspected_site": "liver", "alarm_signs": frozenset({"known_cancer"}), "exam_kinds": frozenset({"ct"})}, "liver-known-cancer", "P2"),
-        ({"suspected_site": "liver", "exam_kinds": frozenset({"ct"}), "outside_territory": True}, "liver-imaging-lesion", "P2"),
+        (
+            {"suspected_site": "unknown_primary", "alarm_signs": frozenset({"weight_loss", "altered_general_state"})},
+            "non-specific-weight-loss-or-aeg",
+            "P2",
+        ),
+        (
+            {"suspected_site": "liver", "alarm_signs": frozenset({"known_cancer"}), "exam_kinds": frozenset({"ct"})},
+            "liver-known-cancer",
+            "P2",
+        ),
+        (
+            {"suspected_site": "liver", "exam_kinds": frozenset({"ct"}), "outside_territory": True},
+            "liver-imaging-lesion",
+            "P2",
+        ),
     ],
 )
 def test_it_reads_the_findings_issue_14_names(overrides, code, priority):
@@ -146,17 +184,36 @@ def test_it_reads_the_findings_issue_14_names(overrides, code, priority):
 
 def test_it_does_not_read_a_lower_score_as_reaching_the_threshold():
     """BI-RADS 3, EU-TIRADS 4, LR-3, Lung-RADS 3 and a 7 mm nodule reach no imaging rule."""
-    for overrides in ({"suspected_site": "breast", "birads": 3}, {"suspected_site": "thyroid", "eu_tirads": 4}, {"suspected_site": "liver", "lirads": "LR-3"},
-                      {"suspected_site": "lung", "lung_rads": "3"}, {"suspected_site": "lung", "lesion_size_mm": 7}):
+    for overrides in (
+        {"suspected_site": "breast", "birads": 3},
+        {"suspected_site": "thyroid", "eu_tirads": 4},
+        {"suspected_site": "liver", "lirads": "LR-3"},
+        {"suspected_site": "lung", "lung_rads": "3"},
+        {"suspected_site": "lung", "lesion_size_mm": 7},
+    ):
         assert propose(RULE_OBJECTS, facts(**overrides)).rule.priority == "P3", overrides
 
 
 def test_it_keeps_the_urgency_from_lowering_what_findings_require_even_in_a_badly_ordered_set():
     """A set where an « urgent » rule in P3 comes before a finding rule in P1: the finding rule wins, and the
     explanation says the declared urgency did not lower the priority."""
-    rules = [Rule(code="urgent-low", conditions={"declared_urgency_in": ["urgent"]}, pathway_kind="generic", priority="P3", first_tasks=[]),
-             Rule(code="finding", conditions={"alarm_signs_any": ["haemoptysis"]}, pathway_kind="lung", priority="P1", first_tasks=[]),
-             Rule(code="catch-all", conditions={}, pathway_kind="generic", priority="P3", first_tasks=[])]
+    rules = [
+        Rule(
+            code="urgent-low",
+            conditions={"declared_urgency_in": ["urgent"]},
+            pathway_kind="generic",
+            priority="P3",
+            first_tasks=[],
+        ),
+        Rule(
+            code="finding",
+            conditions={"alarm_signs_any": ["haemoptysis"]},
+            pathway_kind="lung",
+            priority="P1",
+            first_tasks=[],
+        ),
+        Rule(code="catch-all", conditions={}, pathway_kind="generic", priority="P3", first_tasks=[]),
+    ]
     outcome = propose(rules, facts(declared_urgency="urgent", alarm_signs=frozenset({"haemoptysis"})))
     assert outcome.rule.code == "finding"
     assert outcome.explanation[-1]["condition"] == "declared_urgency_never_lowers" and outcome.explanation[-1]["holds"]
@@ -166,7 +223,15 @@ def test_it_keeps_the_urgency_from_lowering_what_findings_require_even_in_a_badl
 def test_it_treats_history_facts_apart_from_signs():
     """A history fact is read by history_any, and no_alarm_signs still holds with a history fact alone."""
     assert {"cirrhosis", "known_cancer", "smoker"} == HISTORY_FACTS
-    rules = [Rule(code="quiet", conditions={"no_alarm_signs": True, "history_any": ["smoker"]}, pathway_kind="lung", priority="P3", first_tasks=[])]
+    rules = [
+        Rule(
+            code="quiet",
+            conditions={"no_alarm_signs": True, "history_any": ["smoker"]},
+            pathway_kind="lung",
+            priority="P3",
+            first_tasks=[],
+        )
+    ]
     assert propose(rules, facts(alarm_signs=frozenset({"smoker"}))).rule.code == "quiet"
     assert propose(rules, facts(alarm_signs=frozenset({"smoker", "haemoptysis"}))) is None
 
@@ -192,6 +257,8 @@ def test_it_publishes_the_file_as_version_2_the_active_set():
 
 def test_it_documents_every_rule_in_the_criteria_table():
     """docs/triage-criteria.md has a row for every rule of v2, with its code and priority."""
-    text = (Path(jalon.triage.__file__).resolve().parents[2] / "docs" / "triage-criteria.md").read_text(encoding="utf-8")
+    text = (Path(jalon.triage.__file__).resolve().parents[2] / "docs" / "triage-criteria.md").read_text(
+        encoding="utf-8"
+    )
     for rule in RULES:
         assert f"(`{rule['code']}`)" in text, rule["code"]

@@ -22,10 +22,14 @@ class Command(BaseCommand):
             raise CommandError("--batch-size doit être au moins 1.")
         report = audit_chain_verify(batch_size=batch_size)
         if report.unsealed:
-            self.stdout.write(f"{report.unsealed} trace(s) pas encore scellée(s) (scellement chaque minute, ou manage.py audit_seal).")
+            self.stdout.write(
+                f"{report.unsealed} trace(s) pas encore scellée(s) (scellement chaque minute, ou manage.py audit_seal)."
+            )
         if report.broken is not None:
             broken = report.broken
-            when = f"{date_numeric(broken.at)} {time_in_words(broken.at, seconds=True)}" if broken.at else "date inconnue"
+            when = (
+                f"{date_numeric(broken.at)} {time_in_words(broken.at, seconds=True)}" if broken.at else "date inconnue"
+            )
             raise CommandError(
                 f"chaîne rompue au maillon n° {broken.position} : trace n° {broken.record_id} du {when} "
                 f"({REASONS[broken.reason]}) ; {report.links} maillon(s) intact(s) avant lui.",

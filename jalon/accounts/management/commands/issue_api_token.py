@@ -22,7 +22,9 @@ class Command(BaseCommand):
             metavar="DROIT",
             help=f"Droit du jeton, à répéter pour plusieurs ({', '.join(ApiScope.values)}) ; par défaut tous.",
         )
-        parser.add_argument("--days", type=int, default=None, help="Durée de validité en jours (par défaut API_TOKEN_LIFETIME_DAYS).")
+        parser.add_argument(
+            "--days", type=int, default=None, help="Durée de validité en jours (par défaut API_TOKEN_LIFETIME_DAYS)."
+        )
 
     def handle(self, *args, username, name, scopes, days, **options):
         user = User.objects.filter(username=username, is_active=True).first()
@@ -33,7 +35,9 @@ class Command(BaseCommand):
                 actor=Actor.system(), user=user, name=name, scopes=scopes or ApiScope.values, lifetime_days=days
             )
         except ValidationError as error:
-            raise CommandError(" ".join(message for messages in error.message_dict.values() for message in messages)) from None
+            raise CommandError(
+                " ".join(message for messages in error.message_dict.values() for message in messages)
+            ) from None
         expires = datetime_numeric(token.expires_at)
         self.stdout.write(
             f"Jeton pour {username} ({token.name}) : {key}\n"

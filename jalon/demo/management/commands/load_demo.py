@@ -59,6 +59,8 @@ class Command(BaseCommand):
     def _create_synthetic_region(self, pathways: int, *, now) -> None:
         counts, seconds = synthetic_region_create(pathways=pathways, now=now)
         self.stdout.write(
-            _("Région synthétique pour les indicateurs : %(pathways)d parcours sur %(years)d ans, %(sites)d sites (%(seconds)s s).")
+            _(
+                "Région synthétique pour les indicateurs : %(pathways)d parcours sur %(years)d ans, %(sites)d sites (%(seconds)s s)."
+            )
             % {"pathways": counts["pathways"], "years": SYNTHETIC_YEARS, "sites": SYNTHETIC_SITES, "seconds": seconds}
         )

@@ -14,8 +14,16 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         rows = list(iter_communes())
         existing = set(Commune.objects.values_list("code", flat=True))
-        new = [Commune(code=r.code, name=r.name, department=r.department, postal_codes=" ".join(r.postal_codes)) for r in rows if r.code not in existing]
+        new = [
+            Commune(code=r.code, name=r.name, department=r.department, postal_codes=" ".join(r.postal_codes))
+            for r in rows
+            if r.code not in existing
+        ]
         Commune.objects.bulk_create(new, batch_size=2000)
-        updated = [Commune(code=r.code, name=r.name, department=r.department, postal_codes=" ".join(r.postal_codes)) for r in rows if r.code in existing]
+        updated = [
+            Commune(code=r.code, name=r.name, department=r.department, postal_codes=" ".join(r.postal_codes))
+            for r in rows
+            if r.code in existing
+        ]
         Commune.objects.bulk_update(updated, ["name", "department", "postal_codes"], batch_size=2000)
         self.stdout.write(f"{len(new)} communes ajoutées, {len(updated)} mises à jour.")

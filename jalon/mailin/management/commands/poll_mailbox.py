@@ -8,7 +8,9 @@ from jalon.mailin.services import mailbox_poll
 
 
 class Command(BaseCommand):
-    help = _("Lit la messagerie sécurisée (MAIL_IN_URL) et range les courriels reçus pour le guichet MAIL_IN_ENTRY_POINT.")
+    help = _(
+        "Lit la messagerie sécurisée (MAIL_IN_URL) et range les courriels reçus pour le guichet MAIL_IN_ENTRY_POINT."
+    )
 
     def handle(self, *args, **options):
         try:
@@ -18,8 +20,15 @@ class Command(BaseCommand):
         if not result.configured:
             raise CommandError(_("MAIL_IN_ENTRY_POINT ne désigne aucun guichet : la messagerie n'est pas lue."))
         self.stdout.write(
-            _("%(stored)d courriel(s) enregistré(s), %(unreadable)d illisible(s) gardé(s), %(duplicates)d déjà connu(s), %(failed)d en échec.")
-            % {"stored": result.stored, "unreadable": result.unreadable, "duplicates": result.duplicates, "failed": result.failed}
+            _(
+                "%(stored)d courriel(s) enregistré(s), %(unreadable)d illisible(s) gardé(s), %(duplicates)d déjà connu(s), %(failed)d en échec."
+            )
+            % {
+                "stored": result.stored,
+                "unreadable": result.unreadable,
+                "duplicates": result.duplicates,
+                "failed": result.failed,
+            }
         )
         for error in result.errors:
             self.stderr.write(error)

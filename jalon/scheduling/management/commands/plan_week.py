@@ -21,7 +21,11 @@ class Command(BaseCommand):
             user = User.objects.filter(username=book, role=Role.COORDINATOR, is_active=True).first()
             if user is None:
                 raise CommandError(f"Coordinateur actif introuvable : {book}")
-        batch, greedy = plan_week(now=timezone.now(), organization_ids=user.organization_ids() if user else None, time_limit_seconds=time_limit)
+        batch, greedy = plan_week(
+            now=timezone.now(),
+            organization_ids=user.organization_ids() if user else None,
+            time_limit_seconds=time_limit,
+        )
         for result in (greedy, batch):
             m = result.metrics
             bound = f", borne {result.best_bound:.0f}" if result.best_bound is not None else ""

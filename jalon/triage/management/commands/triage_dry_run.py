@@ -32,9 +32,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--version", dest="rule_set_version", type=int, required=True, metavar="N", help="Version du jeu de règles à essayer."
+            "--version",
+            dest="rule_set_version",
+            type=int,
+            required=True,
+            metavar="N",
+            help="Version du jeu de règles à essayer.",
         )
-        parser.add_argument("--against", type=int, metavar="M", help="Version de référence (par défaut : le jeu publié).")
+        parser.add_argument(
+            "--against", type=int, metavar="M", help="Version de référence (par défaut : le jeu publié)."
+        )
         parser.add_argument(
             "--limit", type=int, default=500, help="Nombre de demandes récentes examinées (500 par défaut)."
         )
@@ -49,7 +56,9 @@ class Command(BaseCommand):
         self.stdout.write(self._coverage(clinical_coverage(rule_set=candidate)))
 
     def _coverage(self, coverage: CoverageReport) -> str:
-        lines = [f"Jeu de cas cliniques : {len(coverage.outcomes)} cas, {len(coverage.codes) - len(coverage.unreached)} règle(s) atteinte(s) sur {len(coverage.codes)}."]
+        lines = [
+            f"Jeu de cas cliniques : {len(coverage.outcomes)} cas, {len(coverage.codes) - len(coverage.unreached)} règle(s) atteinte(s) sur {len(coverage.codes)}."
+        ]
         if coverage.unreached:
             lines.append("Règles qu'aucun cas clinique n'atteint :")
             lines.extend(f"  {code}" for code in coverage.unreached)
@@ -65,15 +74,23 @@ class Command(BaseCommand):
 
     def _summary(self, report: DryRunReport) -> str:
         lines = [
-            (f"Essai du jeu de règles {_set_label(report.candidate)} contre {_set_label(report.baseline)} "
-            f"sur {report.total} demande(s) acceptée(s) ou en attente."),
-            (f"Résultats modifiés : {report.changed_count} "
-            f"(priorité : {report.priority_changes}, parcours : {report.pathway_changes}) ; "
-            f"inchangés : {report.unchanged_count}."),
-            "Priorités (avant → après) : " + _counts(report.priorities_before, report.priorities_after, ["P1", "P2", "P3"]),
+            (
+                f"Essai du jeu de règles {_set_label(report.candidate)} contre {_set_label(report.baseline)} "
+                f"sur {report.total} demande(s) acceptée(s) ou en attente."
+            ),
+            (
+                f"Résultats modifiés : {report.changed_count} "
+                f"(priorité : {report.priority_changes}, parcours : {report.pathway_changes}) ; "
+                f"inchangés : {report.unchanged_count}."
+            ),
+            "Priorités (avant → après) : "
+            + _counts(report.priorities_before, report.priorities_after, ["P1", "P2", "P3"]),
             "Parcours (avant → après) : "
             + _counts(
-                report.pathway_kinds_before, report.pathway_kinds_after, PathwayKind.values, lambda key: PathwayKind(key).label
+                report.pathway_kinds_before,
+                report.pathway_kinds_after,
+                PathwayKind.values,
+                lambda key: PathwayKind(key).label,
             ),
             "Règles déclenchées (avant → après) :",
         ]
@@ -87,7 +104,9 @@ class Command(BaseCommand):
             lines.append(f"  ({silent} règle(s) ne se déclenchent sur aucune de ces demandes.)")
         if report.changed:
             lines.append("Demandes dont le résultat change :")
-            lines.extend(f"  {row.reference} : {_outcome(row.before)} → {_outcome(row.after)}" for row in report.changed)
+            lines.extend(
+                f"  {row.reference} : {_outcome(row.before)} → {_outcome(row.after)}" for row in report.changed
+            )
         else:
             lines.append("Aucune demande ne change de résultat.")
         return "\n".join(lines)

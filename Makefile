@@ -58,6 +58,7 @@ test-pg: install-dev
 # (docs/ARCHITECTURE.md); CI runs this before the tests.
 lint: install-dev
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports
 
 check: install

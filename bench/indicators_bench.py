@@ -481,7 +481,8 @@ def main() -> None:
         timing["queries"] = query_count(lambda: indicator_set(period))
         results["indicator_set"] = timing
         print(
-            f"cohort {figures.cohort:,} pathways; median {timing['median_s']} s (min {timing['min_s']}, max {timing['max_s']}), "
+            f"cohort {figures.cohort:,} pathways; median {timing['median_s']} s (min {timing['min_s']}, max "
+            f"{timing['max_s']}), "
             f"{timing['queries']} queries"
         )
 
@@ -502,7 +503,8 @@ def main() -> None:
             timing["queries"] = query_count(get)
             results[key] = timing
             print(
-                f"GET {address}: median {timing['median_s']} s (min {timing['min_s']}, max {timing['max_s']}), {timing['queries']} queries"
+                f"GET {address}: median {timing['median_s']} s (min {timing['min_s']}, max {timing['max_s']}), "
+                f"{timing['queries']} queries"
             )
 
         print(f"\n== naive baseline: rows into pandas, {args.repeat} repetitions")
@@ -512,7 +514,8 @@ def main() -> None:
         print("rows loaded: " + ", ".join(f"{name} {n:,}" for name, n in sizes.items()))
         print(
             f"load median {load_timing['median_s']} s, compute median {compute_timing['median_s']} s, "
-            f"load + compute median {total_timing['median_s']} s (min {total_timing['min_s']}, max {total_timing['max_s']})"
+            f"load + compute median {total_timing['median_s']} s (min {total_timing['min_s']}, max "
+            f"{total_timing['max_s']})"
         )
         db = database_figures(figures)
         problems = compare(db, naive)
@@ -522,7 +525,8 @@ def main() -> None:
             "breakdown_groups_compared": db["compared_groups"],
         }
         print(
-            f"comparison: {len(db['delays'])} delays and {db['compared_groups']} breakdown groups (n, median, p90, mean), "
+            f"comparison: {len(db['delays'])} delays and {db['compared_groups']} breakdown groups (n, median, p90, "
+            "mean), "
             "within target, volumes, GPs, contacted/accompanied, reserved slots: "
             + ("IDENTICAL" if not problems else f"{len(problems)} DIFFERENCES")
         )
@@ -531,7 +535,8 @@ def main() -> None:
         print("\ndelays of the year (database):")
         for code, stats in db["delays"].items():
             print(
-                f"  {code:<34} n {stats['n']:>6,}  median {stats['median']}  p90 {stats['p90']}  mean {stats['mean']}  pending {stats['pending']}"
+                f"  {code:<34} n {stats['n']:>6,}  median {stats['median']}  p90 {stats['p90']}  mean "
+                f"{stats['mean']}  pending {stats['pending']}"
             )
         print("\nwhere the time goes (each selector once):")
         results["selectors"] = selector_breakdown(period)

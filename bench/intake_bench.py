@@ -338,7 +338,8 @@ def main() -> None:
     migrate_s = round(time.perf_counter() - started, 1)
     info = machine_info(args.database)
     print(
-        f"{info['database']} · Python {info['python']} · Django {info['django']} · {info['nproc']} × {info['cpu']} · {info['ram_gib']} GiB"
+        f"{info['database']} · Python {info['python']} · Django {info['django']} · {info['nproc']} × {info['cpu']} · "
+        f"{info['ram_gib']} GiB"
     )
     print(f"migrations: {migrate_s} s")
 

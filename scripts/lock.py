@@ -42,7 +42,8 @@ def closure(requirements: list[Requirement]) -> dict[str, metadata.Distribution]
             distribution = found.get(name) or metadata.distribution(requirement.name)
         except metadata.PackageNotFoundError:
             sys.exit(
-                f"{requirement.name} is not installed: run `pip install -r requirements.in -r requirements-dev.in` first"
+                f"{requirement.name} is not installed: run `pip install -r requirements.in -r requirements-dev.in` "
+                "first"
             )
         if distribution.version not in requirement.specifier and requirement.specifier:
             sys.exit(f"{requirement.name} {distribution.version} does not satisfy {requirement}")

@@ -19,7 +19,8 @@ def _plain(value):
 
 
 def admin_snapshot(obj) -> dict:
-    """The object's columns and many-to-many links as stored now, {} when it is gone (secrets unmasked: compare only)."""
+    """The object's columns and many-to-many links as stored now, {} when it is gone (secrets unmasked: compare
+    only)."""
     model = type(obj)
     stored = model._base_manager.filter(pk=obj.pk).first() if obj.pk is not None else None
     if stored is None:

@@ -54,7 +54,9 @@ OPENAPI_PARAMETER = {
     "in": "header",
     "name": HEADER,
     "required": False,
-    "description": "Clé unique par requête (un UUID par exemple) : la même clé et la même requête renvoient la même réponse.",
+    "description": (
+        "Clé unique par requête (un UUID par exemple) : la même clé et la même requête renvoient la même réponse."
+    ),
     "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": f"^{KEY_PATTERN.pattern}$"},
 }
 
@@ -117,7 +119,8 @@ def _in_progress() -> IdempotencyError:
         409,
         "idempotency_in_progress",
         _(
-            "Une requête avec la même clé Idempotency-Key est en cours de traitement : réessayez dans quelques secondes."
+            "Une requête avec la même clé Idempotency-Key est en cours de traitement : réessayez dans quelques "
+            "secondes."
         ),
         retry_after=RETRY_AFTER_SECONDS,
     )

@@ -61,7 +61,8 @@ def psc_authorize_redirect(request, *, redirect_uri: str):
         logger.warning("Pro Santé Connect unreachable: %r", error)
         raise ProSanteConnectRefusal(
             _(
-                "Pro Santé Connect ne répond pas pour le moment : réessayez plus tard ou connectez-vous avec votre identifiant."
+                "Pro Santé Connect ne répond pas pour le moment : réessayez plus tard ou connectez-vous avec votre "
+                "identifiant."
             )
         ) from error
 
@@ -84,7 +85,8 @@ def rpps_from_claim(value) -> str | None:
 def psc_user_from_callback(request) -> User:
     """The active Jalon user the provider's answer names, after every check; raises ProSanteConnectRefusal."""
     refused = _(
-        "La connexion avec Pro Santé Connect a échoué : aucune connexion n'a été ouverte. Réessayez depuis la page de connexion."
+        "La connexion avec Pro Santé Connect a échoué : aucune connexion n'a été ouverte. Réessayez depuis la page de "
+        "connexion."
     )
     client = psc_client()
     try:

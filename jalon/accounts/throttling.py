@@ -157,5 +157,6 @@ def api_throttles() -> list[BaseThrottle]:
 
 def too_many_api_requests_message() -> str:
     return _(
-        "Trop de requêtes : la limite de débit de l'API est atteinte. Réessayez après le délai indiqué par l'en-tête Retry-After."
+        "Trop de requêtes : la limite de débit de l'API est atteinte. Réessayez après le délai indiqué par l'en-tête "
+        "Retry-After."
     )

@@ -2,8 +2,8 @@
 
 A token opens the API for its user and never more: it names scopes (which routes it opens) and an
 expiry, and every call re-checks its user (active here; role and reach in each route, through
-`accounts.access` and the access rules of each app, exactly as the pages do). Deactivating the user or changing their role therefore
-stops every token at once; nothing is cached on the token.
+`accounts.access` and the access rules of each app, exactly as the pages do). Deactivating the user or changing their
+role therefore stops every token at once; nothing is cached on the token.
 """
 
 from __future__ import annotations

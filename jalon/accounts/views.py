@@ -33,13 +33,15 @@ WELCOME_BY_ROLE = {
             "coordination vous ajoute à leur équipe ou qu'un rendez-vous est pris avec vous."
         ),
         _(
-            "Les demandes de téléexpertise adressées à votre service apparaissent dans « Téléexpertise », et les demandes "
+            "Les demandes de téléexpertise adressées à votre service apparaissent dans « Téléexpertise », et les "
+            "demandes "
             "de prise en soins que vous envoyez (par exemple en orientant une téléexpertise) dans « Mes demandes »."
         ),
     ),
     Role.HOME_NURSE: (
         _(
-            "Les patients que vous soignez apparaîtront dans « Mes patients » dès que la coordination vous ajoute à leur "
+            "Les patients que vous soignez apparaîtront dans « Mes patients » dès que la coordination vous ajoute à "
+            "leur "
             "équipe de soins : vous y suivrez leur parcours et pourrez écrire à la coordination."
         ),
         _(
@@ -50,7 +52,8 @@ WELCOME_BY_ROLE = {
     Role.SUPPORT_PROVIDER: (
         _(
             "Quand la coordination vous ajoute à l'équipe de soins d'un patient orienté vers les soins de support, "
-            "la page de ce patient vous est ouverte. Vous ne voyez que les patients dont vous faites partie de l'équipe "
+            "la page de ce patient vous est ouverte. Vous ne voyez que les patients dont vous faites partie de "
+            "l'équipe "
             "de soins."
         ),
         _("Les messages qui vous sont adressés arrivent dans votre messagerie."),

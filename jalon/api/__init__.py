@@ -27,7 +27,10 @@ api = NinjaAPI(
     # ("ninja" in INSTALLED_APPS), and validates nothing against an outside server.
     docs=Swagger(settings={"validatorUrl": None}),
     docs_decorator=login_required,
-    description="Demandes de prise en soins envoyées par d'autres logiciels. Authentification : `Authorization: Bearer <jeton>`.",
+    description=(
+        "Demandes de prise en soins envoyées par d'autres logiciels. Authentification : `Authorization: Bearer "
+        "<jeton>`."
+    ),
 )
 install_error_handlers(api)
 

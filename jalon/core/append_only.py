@@ -34,7 +34,10 @@ def install_sql(vendor: str, table: str) -> list[str]:
     if vendor == "postgresql":
         return [
             POSTGRES_FUNCTION,
-            f"CREATE TRIGGER {name} BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION jalon_refuse_change();",
+            (
+                f"CREATE TRIGGER {name} BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION "
+                "jalon_refuse_change();"
+            ),
         ]
     if vendor == "sqlite":
         return [

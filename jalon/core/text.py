@@ -34,7 +34,8 @@ def validate_civil_name(value: str) -> None:
     if refused is not None:
         raise ValidationError(
             _(
-                "Caractère refusé : « %(character)s ». Un nom ou un prénom ne contient que des lettres (accentuées ou non), "
+                "Caractère refusé : « %(character)s ». Un nom ou un prénom ne contient que des lettres (accentuées ou "
+                "non), "
                 "des espaces, des traits d'union et des apostrophes, comme à l'état civil."
             ),
             code="civil_name_character",

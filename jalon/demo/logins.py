@@ -48,7 +48,8 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         "analyste",
         Role.REGIONAL_ANALYST,
         _(
-            "Analyste régionale (ARS, DCC) : indicateurs de toute la région et leurs parcours pseudonymisés, sans données nominatives."
+            "Analyste régionale (ARS, DCC) : indicateurs de toute la région et leurs parcours pseudonymisés, sans "
+            "données nominatives."
         ),
     ),
 )

@@ -79,7 +79,8 @@ def _unknown_sender_mail(entry_point: EntryPoint, sent_at) -> bytes:
     message["Message-ID"] = f"<demo-{entry_point.slug}-{sent_at:%Y%m%d%H%M}-2@cabinet-du-ried.exemple.fr>"
     message["X-Mailer"] = "Microsoft Outlook 16.0"
     message.set_content(
-        "<html><body><p>Bonjour,</p><p>Je souhaiterais un avis rapide pour <b>M. Rousseau Gérard</b>, né le 04/07/1951 :"
+        "<html><body><p>Bonjour,</p><p>Je souhaiterais un avis rapide pour <b>M. Rousseau Gérard</b>, né le "
+        "04/07/1951 :"
         " ictère indolore depuis 10 jours, perte de 6&nbsp;kg en un mois.</p>"
         "<p>L’échographie montre une dilatation des voies biliaires – suspicion de néoplasie pancréatique.</p>"
         "<p>Cordialement,<br>Dr François Léger</p></body></html>",
@@ -114,7 +115,8 @@ def _truncated_mail(entry_point: EntryPoint, sent_at) -> bytes:
 
 
 def create_demo_mails(entry_point: EntryPoint, *, now=None) -> list[InboundMail]:
-    """Store three mails for the entry point: a GP's with a PDF (sender known), an unknown sender's, an unreadable one."""
+    """Store three mails for the entry point: a GP's with a PDF (sender known), an unknown sender's, an unreadable
+    one."""
     now = now or timezone.now()
     gp = (
         Professional.objects.filter(

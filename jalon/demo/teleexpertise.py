@@ -2,9 +2,9 @@
 three requests through the real services (one answered, one late, one just asked).
 
 The requests and the answer are data/teleexpertise.json. Deterministic; times are relative to `now`, each
-step played at its own moment (time-machine), so deadlines, answers and the late alert tell a consistent story. No request is converted here: the demo's
-referral count stays what `load_demo` promises, and the GP can turn the answered one into a referral
-from its page.
+step played at its own moment (time-machine), so deadlines, answers and the late alert tell a consistent story. No
+request is converted here: the demo's referral count stays what `load_demo` promises, and the GP can turn the answered
+one into a referral from its page.
 """
 
 from __future__ import annotations

@@ -135,7 +135,8 @@ def event_kind(kind: str) -> EventKind:
         return EVENT_KINDS[kind]
     except KeyError:
         raise UndeclaredEventKind(
-            f"Undeclared event kind {kind!r}: declare it (label and payload fields) in EVENT_KINDS, jalon/events/kinds.py."
+            f"Undeclared event kind {kind!r}: declare it (label and payload fields) in EVENT_KINDS, "
+            "jalon/events/kinds.py."
         ) from None
 
 

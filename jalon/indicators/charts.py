@@ -254,7 +254,8 @@ def stylesheet() -> str:
     """The CSS of every chart: pygal's rules for `STYLE` (all its colours), scoped to `svg.pygal-chart`.
 
     Write it to static/css/charts.css after changing `STYLE` or upgrading pygal:
-    `python manage.py shell -c "from jalon.indicators.charts import stylesheet; print(stylesheet(), end='')" > static/css/charts.css`
+    `python manage.py shell -c "from jalon.indicators.charts import stylesheet; print(stylesheet(), end='')" \\
+    > static/css/charts.css`
     """
     chart = pygal.Line(**_config())
     for index in range(len(STYLE.colors)):

@@ -26,17 +26,21 @@ SHARE = _("%")
 
 COMMON_RULES = (
     _(
-        "Un parcours appartient à la période où sa demande a été reçue (heure de Paris) ; les volumes comptent à la date de ce qu'ils comptent."
+        "Un parcours appartient à la période où sa demande a été reçue (heure de Paris) ; les volumes comptent à la "
+        "date de ce qu'ils comptent."
     ),
     _(
-        "Un délai est le temps écoulé entre l'événement de départ et l'événement d'arrivée, en jours calendaires avec décimales. "
-        "Il est compté quand les deux sont enregistrés ; un parcours en cours dont le départ est enregistré mais pas l'arrivée est « en attente », hors n."
+        "Un délai est le temps écoulé entre l'événement de départ et l'événement d'arrivée, en jours calendaires avec "
+        "décimales. Il est compté quand les deux sont enregistrés ; un parcours en cours dont le départ est "
+        "enregistré mais pas l'arrivée est « en attente », hors n."
     ),
     _(
-        "Exclus des délais : une arrivée enregistrée avant le départ (erreur de saisie), une étape marquée « sans objet »."
+        "Exclus des délais : une arrivée enregistrée avant le départ (erreur de saisie), une étape marquée « sans "
+        "objet »."
     ),
     _(
-        "Médiane : la valeur du milieu (moyenne des deux valeurs du milieu si n est pair). 90e centile : la ⌈0,9 n⌉-ième plus petite valeur. Moyenne : moyenne arithmétique."
+        "Médiane : la valeur du milieu (moyenne des deux valeurs du milieu si n est pair). 90e centile : la ⌈0,9 "
+        "n⌉-ième plus petite valeur. Moyenne : moyenne arithmétique."
     ),
 )
 """The common rules above, in French: the definitions page and the yearly report show them."""
@@ -98,10 +102,13 @@ DELAYS: tuple[Delay, ...] = (
         start=_("réception de la demande (appel, formulaire, courriel)"),
         end=_("première consultation spécialisée ou premier examen réalisé"),
         formula=_(
-            "date du premier jalon de soins réalisé (accueil, imagerie, TEP, biopsie, endoscopie…) − date de réception de la demande"
+            "date du premier jalon de soins réalisé (accueil, imagerie, TEP, biopsie, endoscopie…) − date de "
+            "réception de la demande"
         ),
         source=_(
-            "seed 001, fiches 2 et 6 : « délai entre la demande de prise en soins (appel, mail) et la première prise en soins du patient (consultation spécialisée, examen…) » ; seed 000 : « temps d'accès à un RDV en oncologie »"
+            "seed 001, fiches 2 et 6 : « délai entre la demande de prise en soins (appel, mail) et la première prise "
+            "en soins du patient (consultation spécialisée, examen…) » ; seed 000 : « temps d'accès à un RDV en "
+            "oncologie »"
         ),
         exclusions=_("Le premier appel de la coordination n'est pas une prise en soins."),
     ),
@@ -112,7 +119,8 @@ DELAYS: tuple[Delay, ...] = (
         end=_("première consultation à l'hôpital (accueil)"),
         formula=_("date de l'accueil − date du dernier examen d'imagerie déclaré dans la demande"),
         source=_(
-            "seed 001, fiche 1 : « délai entre la date d'examen d'imagerie en amont de la prise en soins hospitalière et la date de début de prise en soins hospitalière (première consultation, par exemple) »"
+            "seed 001, fiche 1 : « délai entre la date d'examen d'imagerie en amont de la prise en soins hospitalière "
+            "et la date de début de prise en soins hospitalière (première consultation, par exemple) »"
         ),
         exclusions=_("Demandes sans imagerie datée ; l'imagerie est comptée à minuit (seule sa date est connue)."),
     ),
@@ -123,7 +131,8 @@ DELAYS: tuple[Delay, ...] = (
         end=_("examen d'imagerie du parcours"),
         formula=_("date de l'imagerie − date de l'accueil"),
         source=_(
-            "seed 001, fiches 2, 4 et 6 : « délai entre l'accueil et la date d'examen d'imagerie, biopsie ou autre examen diagnostique »"
+            "seed 001, fiches 2, 4 et 6 : « délai entre l'accueil et la date d'examen d'imagerie, biopsie ou autre "
+            "examen diagnostique »"
         ),
     ),
     Delay(
@@ -133,7 +142,8 @@ DELAYS: tuple[Delay, ...] = (
         end=_("biopsie"),
         formula=_("date de la biopsie − date de l'accueil"),
         source=_(
-            "seed 001, fiches 2, 4 et 6 : « délai entre l'accueil et la date d'examen d'imagerie, biopsie ou autre examen diagnostique »"
+            "seed 001, fiches 2, 4 et 6 : « délai entre l'accueil et la date d'examen d'imagerie, biopsie ou autre "
+            "examen diagnostique »"
         ),
     ),
     Delay(
@@ -143,7 +153,8 @@ DELAYS: tuple[Delay, ...] = (
         end=_("RCP de proposition thérapeutique"),
         formula=_("date de la RCP − date de l'accueil"),
         source=_(
-            "seed 001, fiches 2, 4 et 6 : « délai entre l'accueil et la réunion de concertation pluridisciplinaire (RCP) aboutissant à la formulation d'une proposition thérapeutique »"
+            "seed 001, fiches 2, 4 et 6 : « délai entre l'accueil et la réunion de concertation pluridisciplinaire "
+            "(RCP) aboutissant à la formulation d'une proposition thérapeutique »"
         ),
         exclusions=_("Parcours non malins (pas de RCP)."),
     ),
@@ -154,7 +165,8 @@ DELAYS: tuple[Delay, ...] = (
         end=_("début du traitement (chirurgie, première chimiothérapie, première radiothérapie)"),
         formula=_("date du début du traitement − date de la RCP"),
         source=_(
-            "seed 001, fiches 2 et 6 : « délai entre la RCP et l'initiation du traitement (chirurgie, première chimiothérapie, première radiothérapie) »"
+            "seed 001, fiches 2 et 6 : « délai entre la RCP et l'initiation du traitement (chirurgie, première "
+            "chimiothérapie, première radiothérapie) »"
         ),
         exclusions=_("Parcours non malins."),
     ),
@@ -165,7 +177,8 @@ DELAYS: tuple[Delay, ...] = (
         end=_("résultat intermédiaire d'anatomopathologie"),
         formula=_("date du résultat intermédiaire − date de la biopsie"),
         source=_(
-            "seed 001, fiche 5 : « délai entre la date de la biopsie et la réception des résultats (intermédiaires ou définitifs) » ; résultat intermédiaire à J+4"
+            "seed 001, fiche 5 : « délai entre la date de la biopsie et la réception des résultats (intermédiaires ou "
+            "définitifs) » ; résultat intermédiaire à J+4"
         ),
     ),
     Delay(
@@ -175,7 +188,8 @@ DELAYS: tuple[Delay, ...] = (
         end=_("résultat définitif d'anatomopathologie"),
         formula=_("date du résultat définitif − date de la biopsie"),
         source=_(
-            "seed 001, fiche 5 : « délai entre la date de la biopsie et la réception des résultats (intermédiaires ou définitifs) »"
+            "seed 001, fiche 5 : « délai entre la date de la biopsie et la réception des résultats (intermédiaires ou "
+            "définitifs) »"
         ),
     ),
 )
@@ -222,10 +236,12 @@ MEASURES: tuple[Measure, ...] = (
         formula=_("jalons réalisés au plus tard à leur échéance ÷ jalons réalisés qui avaient une échéance"),
         unit=SHARE,
         source=_(
-            "seed 001, fiche 3 : suivre « l'atteinte des standards de performance (délais notamment) » du parcours cible"
+            "seed 001, fiche 3 : suivre « l'atteinte des standards de performance (délais notamment) » du parcours "
+            "cible"
         ),
         exclusions=_(
-            "Jalons sans délai cible, jalons non réalisés ou sans objet. L'échéance est celle du modèle de parcours, comptée depuis son jalon de référence."
+            "Jalons sans délai cible, jalons non réalisés ou sans objet. L'échéance est celle du modèle de parcours, "
+            "comptée depuis son jalon de référence."
         ),
     ),
     Measure(
@@ -234,7 +250,8 @@ MEASURES: tuple[Measure, ...] = (
         formula=_("nombre de demandes reçues dans le mois, quel que soit leur devenir"),
         unit=COUNT,
         source=_(
-            "seed 000 : « nombre de RDV pris/mois par les professionnels » ; seed 001, fiche 1 : « nombre de patients adressés »"
+            "seed 000 : « nombre de RDV pris/mois par les professionnels » ; seed 001, fiche 1 : « nombre de patients "
+            "adressés »"
         ),
     ),
     Measure(
@@ -251,30 +268,35 @@ MEASURES: tuple[Measure, ...] = (
         code="distinct_gps",
         label=_("Médecins généralistes du territoire ayant adressé"),
         formula=_(
-            "nombre de médecins généralistes différents, exerçant dans une commune du territoire du guichet, auteurs d'au moins une demande dans la période"
+            "nombre de médecins généralistes différents, exerçant dans une commune du territoire du guichet, auteurs "
+            "d'au moins une demande dans la période"
         ),
         unit=COUNT,
         source=_("seed 000 : « nombre de MT différents du territoire de la CPTS ayant eu recours à ce parcours »"),
         exclusions=_(
-            "Médecins exerçant hors du territoire du guichet, ou dont la commune n'est pas renseignée ; guichets sans territoire."
+            "Médecins exerçant hors du territoire du guichet, ou dont la commune n'est pas renseignée ; guichets sans "
+            "territoire."
         ),
     ),
     Measure(
         code="patients_contacted_accompanied",
         label=_("Patients ayant pris contact / patients accompagnés"),
         formula=_(
-            "patients différents ayant fait l'objet d'une demande reçue dans la période ; parmi eux, ceux dont la demande a ouvert un parcours"
+            "patients différents ayant fait l'objet d'une demande reçue dans la période ; parmi eux, ceux dont la "
+            "demande a ouvert un parcours"
         ),
         unit=COUNT,
         source=_(
-            "seed 003, CPTS Nord Aveyron, chiffres clés : « 70 patients ayant pris contact avec le dispositif », « 35 patients accompagnés dans le cadre du parcours »"
+            "seed 003, CPTS Nord Aveyron, chiffres clés : « 70 patients ayant pris contact avec le dispositif », « 35 "
+            "patients accompagnés dans le cadre du parcours »"
         ),
     ),
     Measure(
         code="reserved_slots",
         label=_("Créneaux réservés utilisés / libérés"),
         formula=_(
-            "créneaux réservés ou d'urgence réservés pour un parcours avant leur libération (non annulés) ; créneaux libérés inutilisés à leur heure de libération ; part utilisée = utilisés ÷ (utilisés + libérés)"
+            "créneaux réservés ou d'urgence réservés pour un parcours avant leur libération (non annulés) ; créneaux "
+            "libérés inutilisés à leur heure de libération ; part utilisée = utilisés ÷ (utilisés + libérés)"
         ),
         unit=COUNT,
         source=_("seed 001, fiche 4 : créneaux sanctuarisés et leurs règles de libération"),
@@ -284,12 +306,14 @@ MEASURES: tuple[Measure, ...] = (
         code="supportive_care_assessed",
         label=_("Patients ayant bénéficié d'un bilan en soins de support"),
         formula=_(
-            "parcours avec cancer confirmé dont le patient a eu un repérage des besoins en soins de support ÷ parcours avec cancer confirmé"
+            "parcours avec cancer confirmé dont le patient a eu un repérage des besoins en soins de support ÷ "
+            "parcours avec cancer confirmé"
         ),
         unit=SHARE,
         source=_("seed 001, fiches 6 et 8 : « taux de patients bénéficiant d'un bilan en soins de support »"),
         exclusions=_(
-            "Le repérage en soins de support n'est pas encore enregistré dans Jalon : cet indicateur vaut 0 jusqu'à ce qu'il le soit."
+            "Le repérage en soins de support n'est pas encore enregistré dans Jalon : cet indicateur vaut 0 jusqu'à "
+            "ce qu'il le soit."
         ),
         available=False,
     ),

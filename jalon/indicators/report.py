@@ -193,5 +193,6 @@ def report_sheets(year: int, filters: Filters = Filters()) -> list[Sheet]:  # no
 
 
 def yearly_report(year: int, filters: Filters = Filters()) -> bytes:  # noqa: B008 (a frozen dataclass)
-    """The workbook's bytes: « Synthèse », « Délais », « Délais par mois », « Volumes par mois », « Créneaux », « Définitions »."""
+    """The workbook's bytes: « Synthèse », « Délais », « Délais par mois », « Volumes par mois », « Créneaux », «
+    Définitions »."""
     return xlsx_bytes(report_sheets(year, filters))

@@ -117,7 +117,8 @@ def inbound_mail_store(
 def _create_mail(
     *, raw: bytes, digest: str, entry_point: EntryPoint, received_at, parsed, parse_error: str
 ) -> StoreResult:
-    """Write the mail, its raw file and its attachments in a savepoint; the existing row if another worker won the race."""
+    """Write the mail, its raw file and its attachments in a savepoint; the existing row if another worker won the
+    race."""
     headers = parsed if parsed is not None else salvage_headers(raw)
     mail = InboundMail(
         entry_point=entry_point,

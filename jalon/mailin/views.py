@@ -1,4 +1,5 @@
-"""The coordinator's pages of received secure mails: the list, one mail, completing it into a referral, dismissing it."""
+"""The coordinator's pages of received secure mails: the list, one mail, completing it into a referral, dismissing
+it."""
 
 from __future__ import annotations
 

@@ -146,7 +146,8 @@ _KINDS = [
         _("Première journée de diagnostic faite (courrier)"),
         _("médecin traitant et adresseur"),
         ("patient", "date", "examens_faits", "prochaines_etapes"),
-        "Seed 001, fiche 7 : courrier systématique au médecin traitant à l'issue de la première journée de diagnostic (Gustave Roussy)",
+        "Seed 001, fiche 7 : courrier systématique au médecin traitant à l'issue de la première journée de diagnostic "
+        "(Gustave Roussy)",
     ),
     NotificationKind(
         "tumour_board.decision",

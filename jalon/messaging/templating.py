@@ -30,7 +30,8 @@ def placeholders(text: str) -> list[str]:
     except ValueError as exc:
         raise ValidationError(
             _(
-                "Accolade mal fermée : écrivez une variable entre accolades, par exemple {reference}, et {{ ou }} pour une accolade seule."
+                "Accolade mal fermée : écrivez une variable entre accolades, par exemple {reference}, et {{ ou }} "
+                "pour une accolade seule."
             ),
             code="malformed",
         ) from exc
@@ -41,7 +42,8 @@ def placeholders(text: str) -> list[str]:
         if not field_name or not field_name.isidentifier() or format_spec or conversion:
             raise ValidationError(
                 _(
-                    "« {%(field)s} » n'est pas une variable : écrivez seulement son nom entre accolades, par exemple {reference}."
+                    "« {%(field)s} » n'est pas une variable : écrivez seulement son nom entre accolades, par exemple "
+                    "{reference}."
                 )
                 % {
                     "field": field_name
@@ -67,8 +69,9 @@ def check_text(text: str, kind: NotificationKind, *, secure: bool, label: str) -
         elif VARIABLES[name].clinical and not secure:
             errors.append(
                 _(
-                    "%(label)s : la variable {%(name)s} donne une information médicale ou l'identité du patient ; elle ne peut "
-                    "figurer que dans le texte sécurisé (MSSanté et Jalon), pas dans l'objet ni l'avis court envoyé par e-mail ou SMS."
+                    "%(label)s : la variable {%(name)s} donne une information médicale ou l'identité du patient ; "
+                    "elle ne peut figurer que dans le texte sécurisé (MSSanté et Jalon), pas dans l'objet ni l'avis "
+                    "court envoyé par e-mail ou SMS."
                 )
                 % {"label": label, "name": name}
             )
@@ -135,8 +138,9 @@ def check_links(text: str, *, label: str) -> list[str]:
     """One French message per link to another site than Jalon in `text` (empty when there is none)."""
     return [
         _(
-            "%(label)s : « %(link)s » renvoie ailleurs que vers Jalon. Un message ne peut contenir aucun lien ni adresse "
-            "d'un autre site (hameçonnage) ; pour renvoyer vers Jalon, utilisez la variable {lien} ou l'adresse %(site)s."
+            "%(label)s : « %(link)s » renvoie ailleurs que vers Jalon. Un message ne peut contenir aucun lien ni "
+            "adresse d'un autre site (hameçonnage) ; pour renvoyer vers Jalon, utilisez la variable {lien} ou "
+            "l'adresse %(site)s."
         )
         % {"label": label, "link": link, "site": settings.SITE_URL}
         for link in foreign_links(text)
@@ -183,7 +187,8 @@ def check_template(*, kind: NotificationKind, subject: str, body: str, notice: s
         if len(longest) > SMS_MAX_LENGTH:
             problems.setdefault("notice", []).append(
                 _(
-                    "L'avis court part aussi par SMS : %(length)s caractères avec des valeurs d'exemple, %(max)s au plus."
+                    "L'avis court part aussi par SMS : %(length)s caractères avec des valeurs d'exemple, %(max)s au "
+                    "plus."
                 )
                 % {"length": len(longest), "max": SMS_MAX_LENGTH}
             )

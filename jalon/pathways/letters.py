@@ -157,7 +157,8 @@ def _story(pathway: Pathway, kind: str, content: LetterContent):
         Spacer(1, 6 * mm),
         text(
             _(
-                "Vous pouvez suivre le parcours en temps réel dans Jalon et écrire à la coordination depuis la page du patient."
+                "Vous pouvez suivre le parcours en temps réel dans Jalon et écrire à la coordination depuis la page "
+                "du patient."
             )
         ),
         Spacer(1, 4 * mm),

@@ -246,7 +246,8 @@ def _check_references(milestones: list[dict], errors: TemplateVersionInvalid) ->
         if target["branch"] and target["branch"] != milestone["branch"]:
             if milestone["branch"] == Branch.ALWAYS:
                 message = _(
-                    "« %(code)s » n'existe que dans une branche (%(branch)s) : un jalon commun à tous les parcours ne peut pas s'y référer."
+                    "« %(code)s » n'existe que dans une branche (%(branch)s) : un jalon commun à tous les parcours ne "
+                    "peut pas s'y référer."
                 )
             else:
                 message = _(

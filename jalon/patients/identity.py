@@ -29,7 +29,8 @@ def submission_status_error(status: str, ins: str) -> str | None:
         return _("Statut de l'identité inconnu.")
     if status == IdentityStatus.RECOVERED and not ins:
         return _(
-            "Une identité « récupérée » a une INS obtenue par le téléservice INSi : saisissez l'INS ou choisissez « provisoire »."
+            "Une identité « récupérée » a une INS obtenue par le téléservice INSi : saisissez l'INS ou choisissez « "
+            "provisoire »."
         )
     return None
 

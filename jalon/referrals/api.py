@@ -101,7 +101,8 @@ def _submitters_only(view):
 @_submitters_only
 @idempotent
 def submit_referral(request: HttpRequest, payload: ReferralIn):
-    """Register a referral for the token's user (a coordinator names the referring professional); 201 with its reference."""
+    """Register a referral for the token's user (a coordinator names the referring professional); 201 with its
+    reference."""
     user = request.auth
     entry_point, referrer, gp_id = _look_up(payload, user)
     documents = _decode_documents(payload.documents, field="documents")

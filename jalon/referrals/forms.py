@@ -101,14 +101,16 @@ class CommuneField(SuggestedField):
         if not candidates:
             raise ValidationError(
                 _(
-                    "Commune inconnue : « %(typed)s ». Tapez son nom, son code postal ou son code INSEE, ou choisissez-la dans la liste proposée."
+                    "Commune inconnue : « %(typed)s ». Tapez son nom, son code postal ou son code INSEE, ou "
+                    "choisissez-la dans la liste proposée."
                 ),
                 code="commune_unknown",
                 params={"typed": value},
             )
         raise ValidationError(
             _(
-                "Plusieurs communes correspondent à « %(typed)s » : %(communes)s. Choisissez la bonne dans la liste proposée ou tapez son code INSEE."
+                "Plusieurs communes correspondent à « %(typed)s » : %(communes)s. Choisissez la bonne dans la liste "
+                "proposée ou tapez son code INSEE."
             ),
             code="commune_ambiguous",
             params={"typed": value, "communes": _listed([lookup.commune_option_label(c) for c in candidates])},
@@ -136,14 +138,16 @@ class PhysicianField(SuggestedField):
         if not candidates:
             raise ValidationError(
                 _(
-                    "Aucun médecin ne correspond à « %(typed)s ». Tapez son nom, sa commune d'exercice ou son RPPS et choisissez-le dans la liste proposée."
+                    "Aucun médecin ne correspond à « %(typed)s ». Tapez son nom, sa commune d'exercice ou son RPPS et "
+                    "choisissez-le dans la liste proposée."
                 ),
                 code="physician_unknown",
                 params={"typed": value},
             )
         raise ValidationError(
             _(
-                "Plusieurs médecins correspondent à « %(typed)s » : %(physicians)s. Choisissez le bon dans la liste proposée ou tapez son RPPS."
+                "Plusieurs médecins correspondent à « %(typed)s » : %(physicians)s. Choisissez le bon dans la liste "
+                "proposée ou tapez son RPPS."
             ),
             code="physician_ambiguous",
             params={
@@ -317,7 +321,8 @@ def identity_status_field() -> forms.ChoiceField:
         initial=IdentityStatus.PROVISIONAL,
         help_text=_(
             "« Récupérée » : INS obtenue par le téléservice INSi. « Validée » : pièce d'identité vue. "
-            "La coordination qualifie l'identité ensuite ; l'INS n'est imprimée et transmise que si l'identité est qualifiée."
+            "La coordination qualifie l'identité ensuite ; l'INS n'est imprimée et transmise que si l'identité est "
+            "qualifiée."
         ),
         error_messages={
             "invalid_choice": _("Statut refusé : une identité ne peut pas être déclarée « qualifiée » à l'envoi.")

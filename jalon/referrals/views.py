@@ -78,7 +78,8 @@ def _submit_form(request, *, phone_intake: bool):
         messages.warning(
             request,
             _(
-                "La demande n'est pas encore enregistrée : corrigez les champs signalés et joignez à nouveau les fichiers."
+                "La demande n'est pas encore enregistrée : corrigez les champs signalés et joignez à nouveau les "
+                "fichiers."
             ),
         )
     return render(

@@ -77,7 +77,8 @@ def _paragraphs(pathway, appointments: list[Appointment]):
         text(_("Madame, Monsieur,")),
         text(
             _(
-                "Voici les rendez-vous organisés pour vous. Merci de vous présenter un quart d'heure avant l'heure indiquée, "
+                "Voici les rendez-vous organisés pour vous. Merci de vous présenter un quart d'heure avant l'heure "
+                "indiquée, "
                 "avec votre carte Vitale, une pièce d'identité et vos derniers examens."
             )
         ),
@@ -100,7 +101,8 @@ def _paragraphs(pathway, appointments: list[Appointment]):
         Spacer(1, 6 * mm),
         text(
             _(
-                "En cas d'empêchement, prévenez-nous le plus tôt possible : le créneau pourra être proposé à un autre patient."
+                "En cas d'empêchement, prévenez-nous le plus tôt possible : le créneau pourra être proposé à un autre "
+                "patient."
             )
         ),
         Spacer(1, 4 * mm),

@@ -41,7 +41,8 @@ class DaysField(forms.CharField):
             except ValueError:
                 raise ValidationError(
                     _(
-                        "« %(value)s » n'est pas une date : écrivez les jours au format JJ/MM/AAAA, séparés par des virgules."
+                        "« %(value)s » n'est pas une date : écrivez les jours au format JJ/MM/AAAA, séparés par des "
+                        "virgules."
                     ),
                     code="invalid",
                     params={"value": part[:20]},

@@ -398,7 +398,8 @@ def availability_week(user, *, kind: str, monday: date, now: datetime | None = N
 
 def appointments_to_rebook(user, *, now: datetime | None = None) -> list[Appointment]:
     """Booked appointments still to come on slots a closure blocked, of the referrals of the user's
-    organisations' entry points (those the user coordinates), soonest first: the coordination rebooks them (the planner's reschedule)."""
+    organisations' entry points (those the user coordinates), soonest first: the coordination rebooks them (the
+    planner's reschedule)."""
     now = now or timezone.now()
     return list(
         Appointment.objects.filter(

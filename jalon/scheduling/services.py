@@ -98,7 +98,8 @@ def _check(request: BookingRequest, pathway: Pathway, now: datetime) -> None:
         raise SchedulingError(
             SchedulingErrorCode.SLOT_TOO_SOON,
             _(
-                "Ce créneau commence dans moins de %(minutes)s minutes : le patient n'aurait pas le temps d'être prévenu et de venir."
+                "Ce créneau commence dans moins de %(minutes)s minutes : le patient n'aurait pas le temps d'être "
+                "prévenu et de venir."
             )
             % {"minutes": int(lead_time().total_seconds() // 60)},
         )
@@ -110,7 +111,8 @@ def _check(request: BookingRequest, pathway: Pathway, now: datetime) -> None:
         raise SchedulingError(
             SchedulingErrorCode.WRONG_SPECIALTY,
             _(
-                "« %(resource)s » n'appartient pas à un service de %(specialty)s : l'étape « %(label)s » demande cette spécialité."
+                "« %(resource)s » n'appartient pas à un service de %(specialty)s : l'étape « %(label)s » demande "
+                "cette spécialité."
             )
             % {
                 "resource": slot.resource.name,
@@ -154,7 +156,8 @@ def _check_same_site(requests: list[BookingRequest], pathway: Pathway) -> None:
             raise SchedulingError(
                 SchedulingErrorCode.SITES_APART,
                 _(
-                    "Les rendez-vous d'une même journée doivent avoir lieu sur un seul site (ou sur les sites d'un même campus) : "
+                    "Les rendez-vous d'une même journée doivent avoir lieu sur un seul site (ou sur les sites d'un "
+                    "même campus) : "
                     "%(sites)s ne sont pas déclarés comme un même campus."
                 )
                 % {"sites": " et ".join(sorted(names.values()))},

@@ -285,7 +285,8 @@ def closures(request):
                 messages.success(
                     request,
                     _(
-                        "Fermeture enregistrée : les créneaux de ce jour sont bloqués ; %(count)s rendez-vous à reprogrammer."
+                        "Fermeture enregistrée : les créneaux de ce jour sont bloqués ; %(count)s rendez-vous à "
+                        "reprogrammer."
                     )
                     % {"count": len(affected)},
                 )

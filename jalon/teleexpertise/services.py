@@ -251,7 +251,8 @@ def teleexpertise_answer(
             [
                 answer,
                 _(
-                    "Le spécialiste a orienté le patient vers le parcours de diagnostic rapide : demande de prise en soins %(reference)s."
+                    "Le spécialiste a orienté le patient vers le parcours de diagnostic rapide : demande de prise en "
+                    "soins %(reference)s."
                 )
                 % {"reference": referral.reference},
             ]
@@ -348,7 +349,8 @@ def teleexpertise_convert(*, actor: Actor, request: TeleExpertiseRequest) -> Ref
         raise TeleExpertiseError(
             TeleExpertiseErrorCode.CONVERSION_FAILED,
             _(
-                "La demande de prise en soins n'a pas pu être créée : l'identité du patient doit être vérifiée par la coordination."
+                "La demande de prise en soins n'a pas pu être créée : l'identité du patient doit être vérifiée par la "
+                "coordination."
             ),
         )
     request.converted_referral = referral

@@ -87,7 +87,8 @@ def request_new(request):
             messages.warning(
                 request,
                 _(
-                    "La demande n'est pas encore envoyée : corrigez les champs signalés et joignez à nouveau les fichiers."
+                    "La demande n'est pas encore envoyée : corrigez les champs signalés et joignez à nouveau les "
+                    "fichiers."
                 ),
             )
         return render(request, "teleexpertise/request_form.html", {"form": form}, status=400)

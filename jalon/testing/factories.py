@@ -1,4 +1,5 @@
-"""factory_boy factories for tests and benchmarks (French data through Faker fr_FR); development only, the demo uses jalon.core.demo_data."""
+"""factory_boy factories for tests and benchmarks (French data through Faker fr_FR); development only, the demo uses
+jalon.core.demo_data."""
 
 from __future__ import annotations
 

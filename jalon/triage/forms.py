@@ -29,7 +29,8 @@ class JSONTextField(forms.CharField):
         except json.JSONDecodeError as error:
             raise ValidationError(
                 _(
-                    'JSON invalide (ligne %(line)s, colonne %(column)s) : vérifiez les guillemets droits "…", les virgules et les accolades.'
+                    'JSON invalide (ligne %(line)s, colonne %(column)s) : vérifiez les guillemets droits "…", les '
+                    "virgules et les accolades."
                 ),
                 code="invalid_json",
                 params={"line": error.lineno, "column": error.colno},
@@ -61,7 +62,8 @@ class RuleForm(forms.Form):
         required=False,
         empty_value_json={},
         help_text=_(
-            'Exemple : {"suspected_site_in": ["lung"], "alarm_signs_any": ["haemoptysis"]}. Vide ou {} : s\'applique à toutes les demandes.'
+            'Exemple : {"suspected_site_in": ["lung"], "alarm_signs_any": ["haemoptysis"]}. Vide ou {} : s\'applique '
+            "à toutes les demandes."
         ),
     )
     pathway_kind = forms.ChoiceField(label=_("Parcours"), choices=PathwayKind.choices)
@@ -71,7 +73,8 @@ class RuleForm(forms.Form):
         required=False,
         empty_value_json=[],
         help_text=_(
-            'Liste de tâches, par exemple : [{"label": "Programmer un scanner", "responsible_role": "coordinator", "due_amount": 2, "due_unit": "working_days"}].'
+            'Liste de tâches, par exemple : [{"label": "Programmer un scanner", "responsible_role": "coordinator", '
+            '"due_amount": 2, "due_unit": "working_days"}].'
         ),
     )
     source = forms.CharField(label=_("Source"), max_length=300, required=False)

@@ -326,7 +326,8 @@ def rule_set_publish(*, actor: Actor, rule_set: TriageRuleSet) -> TriageRuleSet:
         raise RuleSetError(
             RuleSetErrorCode.NO_CATCH_ALL,
             _(
-                "Publication refusée : la dernière règle doit s'appliquer à toutes les demandes (conditions vides {}), pour qu'aucune demande ne reste sans proposition."
+                "Publication refusée : la dernière règle doit s'appliquer à toutes les demandes (conditions vides "
+                "{}), pour qu'aucune demande ne reste sans proposition."
             ),
         )
     newest = TriageRuleSet.objects.filter(published_at__isnull=False).aggregate(last=Max("version"))["last"]

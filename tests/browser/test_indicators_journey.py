@@ -37,7 +37,8 @@ def show_period(page, start: str, end: str) -> None:
 
 
 def test_it_lets_a_manager_read_drill_down_and_export_the_indicators(new_page, manager, entry_point):
-    """Two periods with hand-computed delays; the figures follow the period; rows are pseudonyms; the XLSX holds the figures."""
+    """Two periods with hand-computed delays; the figures follow the period; rows are pseudonyms; the XLSX holds the
+    figures."""
     version = cohort_template()
     names = ("Quillardet", "Vauquelin", "Pontbriand")
     pathways = [

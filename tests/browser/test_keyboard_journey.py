@@ -70,7 +70,8 @@ def test_a_gp_sends_a_referral_with_the_keyboard_only(page, gp, entry_point, str
 
 
 def test_the_form_errors_take_the_focus_and_link_to_their_fields(page, gp, entry_point, strasbourg):
-    """Sent empty: the summary has the focus, says how many errors, links each to its field; each field names its error."""
+    """Sent empty: the summary has the focus, says how many errors, links each to its field; each field names its
+    error."""
     login(page, gp.username)
     page.goto(reverse("referrals:new"))
     tab_to(page, page.get_by_role("button", name="Envoyer la demande"))
@@ -95,7 +96,8 @@ def test_the_form_errors_take_the_focus_and_link_to_their_fields(page, gp, entry
 
 
 def test_the_worklist_refresh_keeps_focus_and_scroll_announces_and_pauses(page, coordinator, submit):
-    """A referral arrives: the link that had the focus keeps it, the page does not scroll, « 1 nouvelle demande » is said."""
+    """A referral arrives: the link that had the focus keeps it, the page does not scroll, « 1 nouvelle demande » is
+    said."""
     first = submit().referral
     page.set_viewport_size({"width": 1366, "height": 400})
     login(page, coordinator.username)

@@ -52,7 +52,8 @@ def steps_to_reception(pathway: Pathway) -> list:
 
 
 def test_it_takes_a_referral_through_its_pathway(new_page, coordinator, gp, submit):
-    """Accept with the rules' proposal, record the reception, see a step overdue and its alert, close as not malignant."""
+    """Accept with the rules' proposal, record the reception, see a step overdue and its alert, close as not
+    malignant."""
     with time_machine.travel(MONDAY_9H, tick=True) as clock:
         triage_rule_set()
         lung_template_version()

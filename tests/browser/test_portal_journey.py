@@ -24,7 +24,8 @@ REPLY = "Scanner programmé jeudi à 14 h, le patient est prévenu."
 
 
 def test_it_shows_the_gp_the_pathway_live_and_carries_messages_both_ways(new_page, gp, coordinator, submit, settings):
-    """A step recorded by the coordinator appears on the GP's open page; the GP's message shows unread in the worklist."""
+    """A step recorded by the coordinator appears on the GP's open page; the GP's message shows unread in the
+    worklist."""
     settings.PORTAL_REFRESH_SECONDS = 1
     lung_template_version()
     pathway = pathway_build(submit, user=coordinator)

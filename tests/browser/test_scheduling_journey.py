@@ -26,7 +26,8 @@ MONDAY_6H30 = datetime(2026, 11, 30, 6, 30, tzinfo=PARIS)
 
 
 def test_it_books_a_diagnostic_day_and_downloads_the_letter(new_page, coordinator, hospital, submit):
-    """Planner → book proposal 1 → the pathway lists both appointments → the grid shows the CT slot booked → the letter is a PDF."""
+    """Planner → book proposal 1 → the pathway lists both appointments → the grid shows the CT slot booked → the letter
+    is a PDF."""
     with time_machine.travel(MONDAY_6H30, tick=True):
         lung_resources(hospital, days=7)
         pathway = lung_pathway(submit, coordinator)

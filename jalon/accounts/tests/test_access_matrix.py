@@ -575,7 +575,8 @@ def test_it_declares_a_rule_for_every_route():
     missing = [(name, pattern) for name, pattern, _ in ROUTES if not name or access.route_rule(name) is None]
     assert not missing, "Routes without a declared access rule:\n" + "\n".join(
         f"  - {name or '(unnamed: give the route a name)'}  ({pattern})  →  add to ROUTE_RULES in "
-        f'jalon/accounts/access.py:  "{name or "<namespace:name>"}": rule(Capability.<WHAT_IT_NEEDS>, "<object helper>"),'
+        f'jalon/accounts/access.py:  "{name or "<namespace:name>"}": rule(Capability.<WHAT_IT_NEEDS>, "<object '
+        'helper>"),'
         f"  or rule(PUBLIC) / rule(AUTHENTICATED)"
         for name, pattern in missing
     )

@@ -126,7 +126,8 @@ def test_it_shows_the_button_only_when_configured(client, provider, settings):
     ],
 )
 def test_it_refuses_a_bad_id_token(client, psc, misbehaviour):
-    """Forged signature, expired, wrong audience or issuer, another nonce, userinfo about someone else: refused in French."""
+    """Forged signature, expired, wrong audience or issuer, another nonce, userinfo about someone else: refused in
+    French."""
     for name, value in misbehaviour.items():
         setattr(psc.behaviour, name, value)
     response = client.get(through_provider(start(client)))

@@ -186,7 +186,8 @@ def test_it_refreshes_the_proof_on_login(client, manager, draft, clock):
 
 
 def test_it_asks_a_manager_publishing_their_organisations_text(client, manager, cpts, clock):
-    """A manager publishing their organisation's text after 16 minutes confirms the password first; nothing is published."""
+    """A manager publishing their organisation's text after 16 minutes confirms the password first; nothing is
+    published."""
     client.force_login(manager)
     clock.move_to(T0 + timedelta(minutes=16))
     url = reverse("notifications:template_edit_organization", args=[cpts.pk, "referral.accepted"])

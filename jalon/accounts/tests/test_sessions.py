@@ -46,7 +46,8 @@ def test_it_marks_every_polling_element_as_a_poll(client, coordinator, clock):
 
 
 def test_it_ends_a_session_that_only_polls_at_the_idle_timeout(client, coordinator, clock):
-    """Polls every few minutes keep answering until 30 minutes after the last real request, then send the page to login."""
+    """Polls every few minutes keep answering until 30 minutes after the last real request, then send the page to
+    login."""
     client.force_login(coordinator)
     for minutes in (5, 15, 25, 29):
         clock.move_to(T0 + timedelta(minutes=minutes))

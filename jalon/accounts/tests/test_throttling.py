@@ -68,7 +68,8 @@ def test_it_locks_an_address_past_its_failure_threshold(client, gp, settings, cl
 
 
 def test_it_keeps_the_address_threshold_far_above_the_accounts():
-    """A hospital behind one address is not locked out by one person's typos: the address threshold is 20 times the account's."""
+    """A hospital behind one address is not locked out by one person's typos: the address threshold is 20 times the
+    account's."""
     from django.conf import settings
 
     address_limit = int(settings.LOGIN_ADDRESS_FAILURE_LIMIT.split("/")[0])

@@ -9,7 +9,8 @@ register = template.Library()
 
 @register.simple_tag
 def error_summary(form) -> list[dict]:
-    """Each error of the form, in page order: its message, and the field's label and id to link to (None for the form's own).
+    """Each error of the form, in page order: its message, and the field's label and id to link to (None for the
+    form's own).
 
     A field with two errors is listed once (the summary links to fields; the messages are by the fields)."""
     if form is None or not getattr(form, "errors", None):

@@ -68,7 +68,8 @@ def test_no_runtime_module_imports_a_development_package():
 
 
 def test_the_locks_pin_runtime_and_development_apart():
-    """requirements.lock pins every runtime requirement; requirements-dev.lock adds the development ones on top of it."""
+    """requirements.lock pins every runtime requirement; requirements-dev.lock adds the development ones on top of
+    it."""
     runtime, development = pinned(BASE_DIR / "requirements.lock"), pinned(BASE_DIR / "requirements-dev.lock")
     assert (BASE_DIR / "requirements-dev.lock").read_text().splitlines()[0] == "-r requirements.lock"
     assert named(BASE_DIR / "requirements.in") <= set(runtime)

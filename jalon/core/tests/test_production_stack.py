@@ -12,7 +12,8 @@ BASE_DIR = Path(__file__).resolve().parents[3]
 
 
 def test_collectstatic_in_production_writes_the_manifest_every_page_needs(tmp_path):
-    """`collectstatic --noinput` with JALON_PRODUCTION=1 names css/jalon.css and every file of static/ in its manifest."""
+    """`collectstatic --noinput` with JALON_PRODUCTION=1 names css/jalon.css and every file of static/ in its
+    manifest."""
     env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "REDIS_URL", "DEBUG"}}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
@@ -62,7 +63,8 @@ call_command("run_huey", disable_autoload=True)
 
 
 def test_each_worker_line_is_printed_once(tmp_path):
-    """A line of the Huey consumer is printed once, in Jalon's format (time, level, logger, request id "-"), not also in Huey's own."""
+    """A line of the Huey consumer is printed once, in Jalon's format (time, level, logger, request id "-"), not also in
+    Huey's own."""
     env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "REDIS_URL", "LOG_LEVEL"}}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings", JALON_VAR_DIR=str(tmp_path), STATIC_ROOT=str(tmp_path / "static")

@@ -202,7 +202,8 @@ def everyone(
 
 
 def test_every_route_carries_the_policy_and_no_store_for_every_role(everyone, booked):
-    """GET on every route of the resolver, anonymous and as each role: the policy and no-store on every answer (404s too)."""
+    """GET on every route of the resolver, anonymous and as each role: the policy and no-store on every answer (404s
+    too)."""
     pathway, appointments = booked
     referral = pathway.referral
     real = {

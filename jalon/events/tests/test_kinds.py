@@ -1,4 +1,5 @@
-"""Event kinds are declared once (jalon/events/kinds.py): writers may not invent one, histories read their text there."""
+"""Event kinds are declared once (jalon/events/kinds.py): writers may not invent one, histories read their text
+there."""
 
 from __future__ import annotations
 
@@ -74,7 +75,8 @@ def test_a_declared_kind_is_recorded(db):
 
 
 def test_every_kind_written_in_the_code_is_declared():
-    """Every literal kind passed to an event writer, every f-string kind, and the status machines' kinds are declared."""
+    """Every literal kind passed to an event writer, every f-string kind, and the status machines' kinds are
+    declared."""
     literal, patterns = _written_kinds()
     assert len(literal) > 20 and patterns  # the scan does find the writers
     assert literal - EVENT_KINDS.keys() == set()

@@ -69,7 +69,8 @@ def test_it_refreshes_the_facts_as_milestones_are_recorded_and_corrected(pathway
 
 
 def test_it_refreshes_the_facts_on_a_skip_an_outcome_and_a_closing(pathway, coordinator, time_machine):
-    """Each pathway write leaves the row matching the pathway: a skip refreshes it, then the outcome, then the status."""
+    """Each pathway write leaves the row matching the pathway: a skip refreshes it, then the outcome, then the
+    status."""
     time_machine.move_to(at(2026, 11, 18, 12, 0), tick=False)
     record(pathway, "first_contact", at(2026, 11, 16, 14), coordinator)
     record(pathway, "reception", at(2026, 11, 17, 9), coordinator)

@@ -192,7 +192,8 @@ def test_it_measures_each_delay_between_its_own_two_milestones(version):
 
 
 def test_it_distributes_values_into_the_buckets(version):
-    """0.5 → < 1 j; 1 and 1.5 → 1–2 j; 3 → 2–7 j; 7 → 7–14 j; 20 → 14–21 j; 25 → 21–30 j; 45 → 30–60 j; 90 and 60 → ≥ 60 j."""
+    """0.5 → < 1 j; 1 and 1.5 → 1–2 j; 3 → 2–7 j; 7 → 7–14 j; 20 → 14–21 j; 25 → 21–30 j; 45 → 30–60 j; 90 and 60 → ≥ 60
+    j."""
     imaging_after_reception(version, 0.5, 1, 1.5, 3, 7, 20, 25, 45, 90, 60)
     distribution = selectors.delay_reports(MARCH)["reception_to_imaging"].distribution
     assert [count for _label, count in distribution] == [1, 2, 1, 1, 1, 1, 1, 2]
@@ -405,10 +406,10 @@ def test_it_lists_the_rows_behind_a_figure_one_bucket_or_group_at_a_time(version
     first, second = imaging_after_reception(version, 0.5, 3, entry_point=site_a)
     (third,) = imaging_after_reception(version, 3.5, entry_point=site_b)
     cohort_pathway(received_at=at(2026, 3, 2), version=version)  # no imaging: behind no imaging figure
+
     def rows(**kwargs):
-        return list(
-            selectors.rows_behind("reception_to_imaging", MARCH, **kwargs).values_list("pathway_id", flat=True)
-        )  # noqa: E731
+        return list(selectors.rows_behind("reception_to_imaging", MARCH, **kwargs).values_list("pathway_id", flat=True))  # noqa: E731
+
     assert sorted(rows()) == sorted([first.pk, second.pk, third.pk])
     assert sorted(rows(bucket=2)) == sorted([second.pk, third.pk])
     assert sorted(rows(bucket=0)) == [first.pk]
@@ -426,7 +427,8 @@ def test_it_pseudonymises_a_pathway_with_a_stable_keyed_hash(settings):
 
 
 def test_it_bounds_a_period_in_paris_time():
-    """A period from 1 to 31 March runs from 1 March 00:00 to 1 April 00:00 in Paris; months() widens to whole months."""
+    """A period from 1 to 31 March runs from 1 March 00:00 to 1 April 00:00 in Paris; months() widens to whole
+    months."""
     start, end = MARCH.bounds
     assert (start.isoformat(), end.isoformat()) == ("2026-03-01T00:00:00+01:00", "2026-04-01T00:00:00+02:00")
     assert Period.months(date(2026, 3, 15), date(2026, 5, 2)) == Period(date(2026, 3, 1), date(2026, 5, 31))

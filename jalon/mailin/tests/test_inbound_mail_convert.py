@@ -129,7 +129,8 @@ def test_it_refuses_an_attachment_of_another_mail(gp_mail, coordinator):
 
 
 def test_it_rolls_everything_back_when_the_referral_is_refused(gp_mail, coordinator):
-    """A future symptom date makes referral_submit refuse: no patient, no referral, no document, mail still to complete."""
+    """A future symptom date makes referral_submit refuse: no patient, no referral, no document, mail still to
+    complete."""
     with pytest.raises(ReferralError):
         convert(gp_mail, coordinator, first_symptoms_date=date(2099, 1, 1))
 

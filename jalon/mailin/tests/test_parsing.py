@@ -47,7 +47,8 @@ def test_it_prefers_the_plain_text_of_an_outlook_alternative_in_windows_1252():
 
 
 def test_it_converts_an_html_only_mail_to_text():
-    """A webmail's HTML-only mail: text with paragraphs and list items, no script, style or tags; the inline logo kept."""
+    """A webmail's HTML-only mail: text with paragraphs and list items, no script, style or tags; the inline logo
+    kept."""
     mail = parse_mail(eml("mssante_webmail_html_only.eml"))
 
     assert "Merci de prendre en charge Mme Schmitt Odile (née le 21/01/1948) :" in mail.body_text
@@ -161,7 +162,8 @@ def test_it_refuses_a_base64_attachment_that_cannot_be_decoded():
     raw = (
         b"From: a@exemple.fr\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
         b"--B\r\nContent-Type: text/plain\r\n\r\nvoir PJ\r\n"
-        b"--B\r\nContent-Type: application/pdf; name=cr.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xL\r\n--B--\r\n"
+        b"--B\r\nContent-Type: application/pdf; name=cr.pdf\r\nContent-Transfer-Encoding: "
+        b"base64\r\n\r\nJVBERi0xL\r\n--B--\r\n"
     )
     with pytest.raises(ParseError) as error:
         parse_mail(raw)
@@ -173,7 +175,8 @@ def test_it_keeps_the_file_name_without_its_directories():
     raw = (
         b"From: a@exemple.fr\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
         b"--B\r\nContent-Type: text/plain\r\n\r\nvoir PJ\r\n"
-        b'--B\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename="C:\\\\Scans\\\\..\\\\cr.pdf"\r\n'
+        b"--B\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; "
+        b'filename="C:\\\\Scans\\\\..\\\\cr.pdf"\r\n'
         b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--B--\r\n"
     )
     [attachment] = parse_mail(raw).attachments
@@ -223,7 +226,8 @@ def test_it_cleans_raw_8bit_bytes_in_an_attachments_headers():
     raw = (
         b"From: a@exemple.fr\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
         b"--B\r\nContent-Type: text/plain\r\n\r\nvoir PJ\r\n"
-        b'--B\r\nContent-Type: application/x-r\xe9sultat\r\nContent-Disposition: attachment; filename="r\xe9sultat.pdf"\r\n'
+        b"--B\r\nContent-Type: application/x-r\xe9sultat\r\nContent-Disposition: attachment; "
+        b'filename="r\xe9sultat.pdf"\r\n'
         b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--B--\r\n"
     )
     [attachment] = parse_mail(raw).attachments

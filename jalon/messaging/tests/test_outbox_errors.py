@@ -183,7 +183,8 @@ def test_a_recipient_refusal_is_permanent_only_when_every_code_is_5xx():
 def test_a_permanent_error_is_shown_as_a_definitive_failure(
     client, coordinator, submit, smtp_raises, change, smtp_error, reason
 ):
-    """The coordinator's worklist shows the failure with its reason after one attempt, and « Pris en compte » clears it."""
+    """The coordinator's worklist shows the failure with its reason after one attempt, and « Pris en compte » clears
+    it."""
     referral = submit().referral
     message = OutboxMessage.objects.get(event__referral=referral, channel="email")
     OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxStatus.PENDING, attempts=0, **change)
@@ -238,7 +239,8 @@ def _imported_modules(path: Path) -> set[str]:
     "path", sorted(Path(services.__file__).parents[1].glob("*/services.py")), ids=lambda p: p.parent.name
 )
 def test_a_service_never_imports_the_worker_tasks(path):
-    """No services module imports a tasks module: services announce work through signals (e.g. outbox_message_queued)."""
+    """No services module imports a tasks module: services announce work through signals (e.g.
+    outbox_message_queued)."""
     imported = _imported_modules(path)
 
     assert [name for name in imported if name.split(".")[-1] == "tasks" or ".tasks." in name] == []

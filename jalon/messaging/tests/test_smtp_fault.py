@@ -115,7 +115,8 @@ def _record_events(keys):
 
 
 def test_a_recipient_the_server_refuses_for_good_fails_at_once(db, smtp_server):
-    """A real server's 550 to RCPT TO fails the message at the first attempt with the server's reason; a 450 is retried."""
+    """A real server's 550 to RCPT TO fails the message at the first attempt with the server's reason; a 450 is
+    retried."""
     smtp_server.handler.refused_recipients = {
         "inconnu@exemple.fr": "550 5.1.1 User unknown",
         "pleine@exemple.fr": "450 4.2.1 Mailbox busy",

@@ -248,7 +248,8 @@ def test_it_shows_the_rules_proposal_and_why(client, coordinator, referral):
 
 
 def test_it_accepts_with_the_proposal_into_a_pathway(client, coordinator, referral):
-    """Accepting as proposed starts the pathway with the rule's tasks, records the decision and opens the pathway page."""
+    """Accepting as proposed starts the pathway with the rule's tasks, records the decision and opens the pathway
+    page."""
     proposal = triage_propose(referral)
     client.force_login(coordinator)
     response = client.post(

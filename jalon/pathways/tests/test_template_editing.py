@@ -130,7 +130,8 @@ def start_lung_pathway(submit, coordinator):
 
 
 def test_it_publishes_a_new_version_and_running_pathways_keep_theirs(client, manager, lung_version, start_lung_pathway):
-    """Editing through the page publishes v+1; a pathway started before keeps v and its due dates, one started after uses v+1."""
+    """Editing through the page publishes v+1; a pathway started before keeps v and its due dates, one started after
+    uses v+1."""
     with time_machine.travel(MONDAY_9H, tick=False):
         old_pathway = start_lung_pathway(seed=11)
     due_before = dict(old_pathway.milestones.values_list("code", "due_at"))

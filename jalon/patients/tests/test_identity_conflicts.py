@@ -1,4 +1,5 @@
-"""Identity vigilance: an INS naming a known patient with other traits raises a conflict; the coordination resolves it."""
+"""Identity vigilance: an INS naming a known patient with other traits raises a conflict; the coordination resolves
+it."""
 
 from __future__ import annotations
 
@@ -55,7 +56,8 @@ def conflicting(client, known, other_gp, strasbourg):
 
 
 def test_it_raises_a_conflict_and_reaches_no_ones_record(client, known, conflicting, other_gp):
-    """The stranger's referral gets a provisional patient of its own, without the INS; the known patient is untouched."""
+    """The stranger's referral gets a provisional patient of its own, without the INS; the known patient is
+    untouched."""
     conflict = IdentityConflict.objects.get()
     assert conflict.existing_patient_id == known.patient_id
     assert conflict.referral_id == conflicting.pk

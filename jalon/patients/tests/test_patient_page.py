@@ -37,7 +37,8 @@ def test_it_shows_the_care_team_to_the_coordination_with_who_granted_and_why(cli
 
 @pytest.mark.parametrize("who", ["gp", "other_gp", "coordinator_elsewhere", "manager", "admin_user"])
 def test_it_answers_404_to_whoever_does_not_reach_the_file(who, client, referral, request):
-    """The referrer (who reaches only their referral), outsiders, another organisation's coordination and managers get 404."""
+    """The referrer (who reaches only their referral), outsiders, another organisation's coordination and managers get
+    404."""
     client.force_login(request.getfixturevalue(who))
     assert client.get(page(referral)).status_code == 404
 

@@ -212,7 +212,8 @@ def test_it_survives_a_missing_field(client, referral, gp):
     "name", ["other_gp", "coordinator_elsewhere", "coordinator", "specialist", "manager", "support_provider"]
 )
 def test_it_answers_404_to_outsiders_on_every_portal_url(client, referral, request, name):
-    """Another GP, a coordinator (the CPTS's too: their pages are elsewhere), a specialist, a manager: 404 everywhere."""
+    """Another GP, a coordinator (the CPTS's too: their pages are elsewhere), a specialist, a manager: 404
+    everywhere."""
     letter = Letter.objects.create(
         pathway=referral.pathway,
         kind=LetterKind.CLOSING_REPORT,

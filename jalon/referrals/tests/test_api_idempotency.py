@@ -156,7 +156,8 @@ def in_progress_key(user, *, started_seconds_ago: int) -> IdempotencyKey:
 
 
 def test_it_answers_409_while_the_first_request_is_in_progress(client, entry_point, gp, strasbourg):
-    """A duplicate arriving while the first is running: 409 idempotency_in_progress with Retry-After, nothing created."""
+    """A duplicate arriving while the first is running: 409 idempotency_in_progress with Retry-After, nothing
+    created."""
     key = key_for(gp)
     in_progress_key(gp, started_seconds_ago=5)
 

@@ -54,7 +54,8 @@ def test_it_knows_every_item_the_shipped_rules_name():
 
 
 def test_it_ships_v2_as_the_published_rule_set(db):
-    """The migrations publish the JSON rules as version 2, one row per requirement, required or wished, with its source."""
+    """The migrations publish the JSON rules as version 2, one row per requirement, required or wished, with its
+    source."""
     rule_set = current_rule_set()
     assert rule_set.version == RULES["version"] == 2
     rows = {(row.suspected_site, row.item, row.required, row.source) for row in rule_set.requirements.all()}

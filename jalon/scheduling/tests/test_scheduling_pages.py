@@ -162,7 +162,8 @@ def book_first_plan(pathway, coordinator) -> list[Appointment]:
 
 
 def test_it_shows_three_alternatives_with_the_diagnostic_day(logged, pathway):
-    """Three proposals, each with the consultation then the CT on one diagnostic day, places shown; the read is audited."""
+    """Three proposals, each with the consultation then the CT on one diagnostic day, places shown; the read is
+    audited."""
     response = logged.get(planner_url(pathway))
     page = response.content.decode()
     assert response.status_code == 200

@@ -248,7 +248,8 @@ def test_urgent_slots_carry_their_release_time(ct):
 
 
 def test_unrestricted_slots_have_no_release_time_even_if_the_opening_has_a_rule(ct):
-    """A release rule only matters for reserved or urgent slots; a restricted opening without a rule is never released."""
+    """A release rule only matters for reserved or urgent slots; a restricted opening without a rule is never
+    released."""
     opening_add(ct, weekday=0, start=time(9), end=time(9, 30), release=(48, "working_hours"))
     opening_add(ct, weekday=0, start=time(10), end=time(10, 30), reserved_for=["lung"])
     slots_generate(resource=ct, start=date(2026, 11, 16), end=date(2026, 11, 22))

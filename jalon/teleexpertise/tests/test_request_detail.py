@@ -198,7 +198,8 @@ OUTSIDERS = [
 
 @pytest.mark.parametrize("persona", OUTSIDERS)
 def test_it_answers_404_to_everyone_else(client, persona, request, ask):
-    """Whoever is neither the requester nor a specialist of the service gets a 404 on the page, its actions and documents."""
+    """Whoever is neither the requester nor a specialist of the service gets a 404 on the page, its actions and
+    documents."""
     tex = ask()
     client.force_login(request.getfixturevalue(persona))
     reference = tex.reference

@@ -26,7 +26,8 @@ def test_it_records_the_answer(ask, pneumologist):
 
 
 def test_it_tells_the_requester(ask, gp, pneumologist, second_pneumologist):
-    """The GP gets the answer (in Jalon with the text, by e-mail as a short notice); the specialists get nothing more."""
+    """The GP gets the answer (in Jalon with the text, by e-mail as a short notice); the specialists get nothing
+    more."""
     request = ask()
     teleexpertise_answer(actor=Actor(user=pneumologist), request=request, answer=ANSWER)
     event = Event.objects.get(kind="teleexpertise.answered")

@@ -26,7 +26,8 @@ def converted(ask, pneumologist):
 
 
 def test_it_creates_the_referral_and_links_it(converted, offer):
-    """The answer creates a referral to the offer's entry point, on the tele-expertise channel, linked to the request."""
+    """The answer creates a referral to the offer's entry point, on the tele-expertise channel, linked to the
+    request."""
     referral = Referral.objects.get()
     assert converted.status == RequestStatus.CONVERTED
     assert converted.converted_referral_id == referral.pk

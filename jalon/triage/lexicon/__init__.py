@@ -1,7 +1,9 @@
 """French clinical lexicon: the alarm signs, history facts and imaging scores written in a referral's text.
 
     from jalon.triage.lexicon import read_clinical_text
-    reading = read_clinical_text("Toux persistante, hémoptysie, pas de fièvre. Fumeur 30 PA. Nodule de 25 mm, Lung-RADS 4B.")
+    reading = read_clinical_text(
+        "Toux persistante, hémoptysie, pas de fièvre. Fumeur 30 PA. Nodule de 25 mm, Lung-RADS 4B."
+    )
     reading.codes              # frozenset({"persistent_cough", "haemoptysis", "smoker"})
     reading.negated_codes      # frozenset({"b_symptoms"})
     reading.imaging_findings   # {"lesion_size_mm": 25, "lung_rads": "4B"}

@@ -63,7 +63,10 @@ def render(cases: list[dict] | None = None) -> str:
     lines = [
         f"{len(cases)} cas.",
         "",
-        "| # | Cas | Âge, sexe | Site suspecté | Motif (texte libre) | Cases cochées | Imagerie | Examens | Urgence déclarée | Parcours attendu | Priorité minimale | Signes niés | Source |",
+        (
+            "| # | Cas | Âge, sexe | Site suspecté | Motif (texte libre) | Cases cochées | Imagerie | Examens | "
+            "Urgence déclarée | Parcours attendu | Priorité minimale | Signes niés | Source |"
+        ),
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for number, case in enumerate(cases, start=1):

@@ -188,7 +188,8 @@ def test_it_uses_every_priority():
 
 @pytest.mark.parametrize("rule", RULES, ids=CODES)
 def test_it_fires_each_rule_on_the_case_built_from_its_conditions(rule):
-    """Facts built from the rule's own conditions reach that rule (no earlier rule shadows it) and the explanation names its conditions."""
+    """Facts built from the rule's own conditions reach that rule (no earlier rule shadows it) and the explanation names
+    its conditions."""
     outcome = first_matching(RULE_OBJECTS, TriageFacts(**case_for(rule["conditions"])))
     assert outcome is not None
     assert outcome.rule.code == rule["code"]
@@ -340,7 +341,8 @@ def test_it_adds_a_geriatric_screening_task_from_75():
 
 
 def test_it_proposes_lung_p2_for_the_usual_lung_referral(submit):
-    """The default test referral (lung, urgent, CT already done, complete) gets lung P2 from the published rules (v2 as v1)."""
+    """The default test referral (lung, urgent, CT already done, complete) gets lung P2 from the published rules (v2 as
+    v1)."""
     proposal = triage_propose(submit().referral)
     assert (proposal.rule.code, proposal.pathway_kind, proposal.priority) == ("lung-imaging-lesion", "lung", "P2")
 

@@ -41,7 +41,8 @@ def copy_rule_set(
 
 @pytest.fixture
 def referrals(submit):
-    """Four waiting referrals: two lung ones with a CT (lung-imaging-lesion), a lung one with haemoptysis, a breast one."""
+    """Four waiting referrals: two lung ones with a CT (lung-imaging-lesion), a lung one with haemoptysis, a breast
+    one."""
 
     def patient(seed: int, name: str):
         birth = date(1960, 5, seed)

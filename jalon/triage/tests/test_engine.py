@@ -1,4 +1,5 @@
-"""The triage engine: what each condition key means, how conditions are validated, which rule wins, what "explain" shows."""
+"""The triage engine: what each condition key means, how conditions are validated, which rule wins, what "explain"
+shows."""
 
 from __future__ import annotations
 

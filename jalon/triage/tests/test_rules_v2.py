@@ -244,7 +244,8 @@ def test_v1_and_v2_agree_on_a_plain_lung_referral():
 
 @pytest.mark.django_db
 def test_it_publishes_the_file_as_version_2_the_active_set():
-    """Migration 0004 published the JSON rules as v2, field for field, and v2 is what triage uses; running it again changes nothing."""
+    """Migration 0004 published the JSON rules as v2, field for field, and v2 is what triage uses; running it again
+    changes nothing."""
     rule_set = published_rule_set()
     assert rule_set.version == 2 and rule_set.source == DATA["source"]
     fields = ("order", "code", "label", "comment", "conditions", "pathway_kind", "priority", "first_tasks", "source")

@@ -26,7 +26,8 @@ class Command(BaseCommand):
         hours = settings.FILES_SWEEP_GRACE_HOURS if grace_hours is None else grace_hours
         if hours < 1:
             raise CommandError(
-                "--grace-hours doit être au moins 1 : un fichier plus récent peut appartenir à une transaction en cours."
+                "--grace-hours doit être au moins 1 : un fichier plus récent peut appartenir à une transaction en "
+                "cours."
             )
         report = files_sweep(grace=timedelta(hours=hours), dry_run=dry_run)
         verb = "à supprimer" if dry_run else "supprimé"

@@ -46,7 +46,8 @@ class Command(BaseCommand):
             self.stdout.write(f"{key:<{width}}  {value:>12,}")
         self.stdout.write(
             _(
-                "Références %(prefix)s… ; événements des étapes (réalisées, corrigées, sans objet, rendez-vous) : %(events)s."
+                "Références %(prefix)s… ; événements des étapes (réalisées, corrigées, sans objet, rendez-vous) : "
+                "%(events)s."
             )
             % {"prefix": population.prefix, "events": f"{counts['milestone_events'] + counts['appointment_events']:,}"}
         )

@@ -60,7 +60,8 @@ class Command(BaseCommand):
         counts, seconds = synthetic_region_create(pathways=pathways, now=now)
         self.stdout.write(
             _(
-                "Région synthétique pour les indicateurs : %(pathways)d parcours sur %(years)d ans, %(sites)d sites (%(seconds)s s)."
+                "Région synthétique pour les indicateurs : %(pathways)d parcours sur %(years)d ans, %(sites)d sites "
+                "(%(seconds)s s)."
             )
             % {"pathways": counts["pathways"], "years": SYNTHETIC_YEARS, "sites": SYNTHETIC_SITES, "seconds": seconds}
         )

@@ -21,7 +21,8 @@ class Command(BaseCommand):
             raise CommandError(_("MAIL_IN_ENTRY_POINT ne désigne aucun guichet : la messagerie n'est pas lue."))
         self.stdout.write(
             _(
-                "%(stored)d courriel(s) enregistré(s), %(unreadable)d illisible(s) gardé(s), %(duplicates)d déjà connu(s), %(failed)d en échec."
+                "%(stored)d courriel(s) enregistré(s), %(unreadable)d illisible(s) gardé(s), %(duplicates)d déjà "
+                "connu(s), %(failed)d en échec."
             )
             % {
                 "stored": result.stored,

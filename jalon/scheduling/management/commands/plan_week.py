@@ -9,7 +9,10 @@ from jalon.scheduling.week_planning import book_plan, plan_week
 
 
 class Command(BaseCommand):
-    help = "Planifie ensemble les rendez-vous en attente de la semaine (CP-SAT) et les compare au premier arrivé, premier servi."
+    help = (
+        "Planifie ensemble les rendez-vous en attente de la semaine (CP-SAT) et les compare au premier arrivé, "
+        "premier servi."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--time-limit", type=float, default=10.0, help="Secondes accordées au solveur.")
@@ -32,7 +35,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{result.method} ({result.status}{bound}) en {result.wall_seconds:.1f} s : "
                 f"{m.planned_steps}/{m.steps} étapes planifiées, retard pondéré {m.total_weighted_delay_hours:.0f} h, "
-                f"P1 vus sous 48 h {m.p1_seen_within_48h:.0%}, diagnostiqués sous 7 jours {m.p1_diagnosed_within_7d:.0%}"
+                f"P1 vus sous 48 h {m.p1_seen_within_48h:.0%}, diagnostiqués sous 7 jours "
+                f"{m.p1_diagnosed_within_7d:.0%}"
             )
         if user is not None:
             booked, problems = book_plan(actor=Actor(user=user, channel="system"), result=batch)

@@ -57,7 +57,10 @@ class Command(BaseCommand):
 
     def _coverage(self, coverage: CoverageReport) -> str:
         lines = [
-            f"Jeu de cas cliniques : {len(coverage.outcomes)} cas, {len(coverage.codes) - len(coverage.unreached)} règle(s) atteinte(s) sur {len(coverage.codes)}."
+            (
+                f"Jeu de cas cliniques : {len(coverage.outcomes)} cas, {len(coverage.codes) - len(coverage.unreached)} "
+                f"règle(s) atteinte(s) sur {len(coverage.codes)}."
+            )
         ]
         if coverage.unreached:
             lines.append("Règles qu'aucun cas clinique n'atteint :")

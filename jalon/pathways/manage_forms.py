@@ -74,7 +74,8 @@ class MilestoneForm(forms.Form):
         max_length=300,
         required=False,
         help_text=_(
-            "Une priorité laissée vide reprend le délai cible. P1 ≤ P2 ≤ P3. Citez la source ou « proposition Jalon, à valider »."
+            "Une priorité laissée vide reprend le délai cible. P1 ≤ P2 ≤ P3. "
+            "Citez la source ou « proposition Jalon, à valider »."
         ),
     )
     follows = CodeListField(
@@ -82,7 +83,8 @@ class MilestoneForm(forms.Form):
         required=False,
         max_length=400,
         help_text=_(
-            "Codes de jalons antérieurs dont l'échéance ne peut pas être dépassée par celle-ci (sans devoir les attendre)."
+            "Codes de jalons antérieurs dont l'échéance ne peut pas être dépassée par celle-ci "
+            "(sans devoir les attendre)."
         ),
     )
     resource_kind = forms.ChoiceField(

@@ -196,7 +196,8 @@ def _clean_priority_delays(index: int, raw: dict, milestone: dict, errors: Templ
                 index,
                 "delay_by_priority",
                 _(
-                    "Le délai %(shorter)s doit être au plus égal au délai %(longer)s (P1 ≤ P2 ≤ P3) : une priorité plus haute n'attend jamais plus longtemps."
+                    "Le délai %(shorter)s doit être au plus égal au délai %(longer)s (P1 ≤ P2 ≤ P3) : "
+                    "une priorité plus haute n'attend jamais plus longtemps."
                 )
                 % {"shorter": shorter, "longer": longer},
             )

@@ -63,9 +63,9 @@ def test_it_shows_the_very_urgent_deadline_on_the_acknowledgment_and_in_the_mess
         client.force_login(gp)
         page = client.get(reverse("referrals:acknowledgment", args=[referral.reference])).content.decode()
     assert referral.answer_deadline == datetime(2026, 11, 16, 14, tzinfo=PARIS)
-    assert "lundi 16 novembre 2026 à 14h00" in page
+    assert "lundi 16 novembre 2026 à 14 h 00" in page
     assert "réponse sous 4 heures ouvrées" in page
     message = OutboxMessage.objects.get(
         event__kind="referral.submitted", recipient_professional=gp.professional, channel="in_app"
     )
-    assert "lundi 16 novembre 2026 à 14h00" in message.subject
+    assert "lundi 16 novembre 2026 à 14 h 00" in message.subject

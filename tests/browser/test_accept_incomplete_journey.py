@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from conftest import MINIMAL_PDF
 from jalon.core.formatting import datetime_numeric
 from jalon.pathways.models import Task
-from jalon.pathways.tests.test_pathway_pages import lung_template_version, triage_rule_set
+from jalon.pathways.tests.test_pathway_pages import lung_template_version
 from jalon.referrals.completeness import current_rule_set
 from jalon.triage.services import triage_propose
 from tests.browser.conftest import login, screenshot
@@ -30,11 +30,11 @@ CT_TASK = "Complément à fournir par l'adresseur : un scanner (TDM) déjà réa
 DOCUMENT_TASK = "Complément à fournir par l'adresseur : au moins un compte rendu joint"
 
 
-def shipped_completeness_rules() -> None:
-    """The shipped completeness rules, loaded again when a transactional test before this one flushed the rows
-    the migration wrote (live-server tests run without the migrations' data)."""
-    if current_rule_set() is None:
-        import_module("jalon.referrals.migrations.0009_completeness_v2").load(django_apps, None)
+def shipped_rules() -> None:
+    """The shipped triage (v2) and completeness (v2) rules, loaded again when a transactional test before this
+    one flushed the rows their migrations wrote (live-server tests run without the migrations' data)."""
+    import_module("jalon.triage.migrations.0004_rules_v2").load(django_apps, None)
+    import_module("jalon.referrals.migrations.0009_completeness_v2").load(django_apps, None)
 
 
 def test_the_coordinator_accepts_an_incomplete_referral_at_p2_with_the_complement_requested(
@@ -42,9 +42,8 @@ def test_the_coordinator_accepts_an_incomplete_referral_at_p2_with_the_complemen
 ):
     """Accept at P2 while the CT and its report are missing; the GP answers from their portal page."""
     with time_machine.travel(MONDAY_9H, tick=True):
-        triage_rule_set()
+        shipped_rules()
         lung_template_version()
-        shipped_completeness_rules()
         assert current_rule_set() is not None
         referral = submit(exams=[], documents=[]).referral
         assert referral.missing_items == ["document", "exam:ct"]

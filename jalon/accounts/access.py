@@ -235,6 +235,8 @@ ROUTE_RULES: dict[str, RouteRule] = {
     "referrals:document": rule(C.READ_OWN_REFERRALS, "referral_for_user"),
     "coordination:action": rule(C.WORK_REFERRALS, "referral_for_user + may_work_referral"),
     "coordination:confirm_gp": rule(C.MANAGE_CARE_TEAM, "referral_for_user + may_work_referral"),
+    "coordination:text_sign_confirm": rule(C.WORK_REFERRALS, "referral_for_user + may_work_referral"),
+    "coordination:text_sign_dismiss": rule(C.WORK_REFERRALS, "referral_for_user + may_work_referral"),
     # the patient's page and care team
     "patients:detail": rule(C.READ_AS_CARE_TEAM, "patient_for_user"),
     "patients:care_team_grant": rule(C.MANAGE_CARE_TEAM, "patient_for_user + may_manage_care_team"),
@@ -266,6 +268,9 @@ ROUTE_RULES: dict[str, RouteRule] = {
     "pathway_templates:list": rule(C.MANAGE_PATHWAY_TEMPLATES),
     "pathway_templates:version": rule(C.MANAGE_PATHWAY_TEMPLATES),
     "pathway_templates:version_new": rule(C.MANAGE_PATHWAY_TEMPLATES),
+    "triage_rules:text_signs_suggest": rule(
+        AUTHENTICATED, "reads only the posted reason (the referral forms' suggestion), stores nothing"
+    ),
     "triage_rules:*": rule(C.MANAGE_TRIAGE_RULES),
     "notifications:inbox": rule(AUTHENTICATED, "the user's own messages"),
     "notifications:preferences": rule(C.RECEIVE_NOTIFICATIONS, "the professional's own channels"),

@@ -20,6 +20,7 @@ from jalon.accounts.models import AuditAction
 from jalon.coordination import panels
 from jalon.coordination.selectors import referral_complement_tasks, referral_pathway_summary
 from jalon.core.actor import Actor
+from jalon.core.vocabulary import AlarmSign
 from jalon.events.kinds import event_label
 from jalon.mailin.models import InboundMail
 from jalon.messaging.selectors import failed_messages_for_coordinator
@@ -258,3 +259,45 @@ def confirm_gp(request, reference: str):
     else:
         messages.success(request, _("Médecin traitant confirmé : ce médecin rejoint l'équipe de soins du patient."))
     return redirect("coordination:referral", reference=reference)
+
+
+def _text_sign_decide(request, reference: str, *, confirmed: bool):
+    """One click on a sign triage read in the text: confirm it (ticked on the referral) or remove it (no longer
+    counted). Only a sign the proposal currently reads in the text is accepted."""
+    referral = referral_for_user(request.user, reference, selectors.referral_detail_queryset(request.user))
+    require(may_work_referral(request.user, referral))
+    sign = request.POST.get("sign", "")
+    if sign not in triage_propose(referral).read_from_text:
+        messages.error(request, _("Ce signe n'est pas lu dans le texte de cette demande."))
+        return _render_detail(request, referral, status=400)
+    try:
+        services.referral_text_sign_decide(
+            actor=Actor.from_request(request), referral=referral, sign=sign, confirmed=confirmed
+        )
+    except ReferralError as error:
+        messages.error(request, error.message)
+        return _render_detail(request, referral, status=400)
+    label = dict(AlarmSign.choices).get(sign, sign)
+    if confirmed:
+        messages.success(
+            request, _("Signe confirmé : « %(sign)s » est ajouté aux signes d'alerte de la demande.") % {"sign": label}
+        )
+    else:
+        messages.success(
+            request, _("Signe écarté : « %(sign)s » n'est plus compté par la proposition.") % {"sign": label}
+        )
+    return redirect("coordination:referral", reference=reference)
+
+
+@login_required
+@capability_required(Capability.WORK_REFERRALS)
+@require_POST
+def text_sign_confirm(request, reference: str):
+    return _text_sign_decide(request, reference, confirmed=True)
+
+
+@login_required
+@capability_required(Capability.WORK_REFERRALS)
+@require_POST
+def text_sign_dismiss(request, reference: str):
+    return _text_sign_decide(request, reference, confirmed=False)

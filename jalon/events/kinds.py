@@ -67,6 +67,8 @@ EVENT_KINDS: dict[str, EventKind] = {
             ("old", "new", "reason"),
         ),
         EventKind("referral.gp_confirmed", _("Médecin traitant confirmé par la coordination"), ("gp",)),
+        EventKind("referral.text_sign_confirmed", _("Signe lu dans le texte confirmé par la coordination"), ("sign",)),
+        EventKind("referral.text_sign_dismissed", _("Signe lu dans le texte écarté par la coordination"), ("sign",)),
         EventKind(
             "care_team.granted", _("Membre ajouté à l'équipe de soins"), ("member", "role", "professional", "reason")
         ),

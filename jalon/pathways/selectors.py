@@ -288,15 +288,23 @@ _CONDITION_VALUE_LABELS = {
 }
 
 
-def _value_text(condition: str, value) -> str:
+def _value_text(condition: str, value, read_from_text=()) -> str:
+    """A check's value in words; the items (or the whole value, `read_from_text` True) read in the referral's
+    text rather than ticked are marked « lu dans le texte » (issue 14)."""
     labels = _CONDITION_VALUE_LABELS.get(condition, {})
     if value is None:
         return _("non renseigné")
     if isinstance(value, bool):
         return _("oui") if value else _("non")
     if isinstance(value, list | tuple | set | frozenset):
-        return ", ".join(str(labels.get(item, item)) for item in value) if value else _("aucun")
-    return str(labels.get(value, value))
+        if not value:
+            return _("aucun")
+        read = set(read_from_text) if isinstance(read_from_text, list | tuple | set | frozenset) else set()
+        return ", ".join(
+            str(labels.get(item, item)) + (" " + _("(lu dans le texte)") if item in read else "") for item in value
+        )
+    text = str(labels.get(value, value))
+    return text + " " + _("(lu dans le texte)") if read_from_text is True else text
 
 
 def explanation_rows(explanation: list[dict]) -> list[dict]:
@@ -305,7 +313,7 @@ def explanation_rows(explanation: list[dict]) -> list[dict]:
         {
             "label": check.get("label", check.get("condition", "")),
             "expected": _value_text(check.get("condition", ""), check.get("expected")),
-            "actual": _value_text(check.get("condition", ""), check.get("actual")),
+            "actual": _value_text(check.get("condition", ""), check.get("actual"), check.get("read_from_text", ())),
             "holds": bool(check.get("holds")),
         }
         for check in explanation or []
@@ -340,4 +348,8 @@ def proposal_summary(proposal) -> dict:
         "priority_label": str(dict(Priority.choices).get(proposal.priority, proposal.priority)),
         "checks": explanation_rows(proposal.explanation),
         "tasks": first_task_rows(rule.first_tasks if rule else []),
+        "read_from_text": [
+            {"code": code, "label": str(dict(AlarmSign.choices).get(code, code))}
+            for code in sorted(getattr(proposal, "read_from_text", ()))
+        ],
     }

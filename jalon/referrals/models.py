@@ -129,6 +129,8 @@ class Referral(models.Model):
     # Imaging scores as structured exam results ({"birads": 4, "lesion_size_mm": 18}), cleaned by
     # referrals/imaging.clean_imaging_findings; the triage rules read them (issue 14).
     imaging_findings = models.JSONField(_("résultats d'imagerie"), default=dict, blank=True)
+    # Signs the triage read in the text (« lu dans le texte ») that the coordination removed: no longer counted.
+    dismissed_text_signs = models.JSONField(_("signes lus dans le texte écartés"), default=list, blank=True)
     question = models.CharField(
         _("question posée"), max_length=16, choices=Question.choices, default=Question.DIAGNOSIS
     )

@@ -24,7 +24,7 @@ from jalon.core.documents import CheckedDocument, check_document
 from jalon.core.formatting import date_at_time
 from jalon.core.references import next_reference
 from jalon.core.validation import future_date_error
-from jalon.core.vocabulary import Urgency
+from jalon.core.vocabulary import AlarmSign, Urgency
 from jalon.core.workcalendar import DELAY_UNITS, add_delay, delay_never_longer, next_opening, working_hours_left
 from jalon.directory.models import Professional
 from jalon.events.services import event_record
@@ -385,6 +385,39 @@ def referral_confirm_gp(*, actor: Actor, referral: Referral) -> Referral:
         action=AuditAction.UPDATE,
         patient_id=referral.patient_id,
         object_type="referral.gp_confirmation",
+        object_id=referral.reference,
+    )
+    return referral
+
+
+@transaction.atomic
+def referral_text_sign_decide(*, actor: Actor, referral: Referral, sign: str, confirmed: bool) -> Referral:
+    """The coordination confirms a sign triage read in the referral's text (it joins the referral's alarm
+    signs) or removes it (recorded as dismissed for this referral: triage no longer counts it). Idempotent."""
+    from jalon.referrals.access import may_work_referral
+
+    referral = _locked(referral)
+    if not may_work_referral(actor.user, referral):
+        raise ReferralError(
+            ReferralErrorCode.NOT_ALLOWED, _("Seule la coordination du guichet confirme ou écarte un signe.")
+        )
+    if sign not in AlarmSign.values:
+        raise ReferralError(ReferralErrorCode.INVALID_INPUT, _("Signe inconnu."), field="sign")
+    field = "alarm_signs" if confirmed else "dismissed_text_signs"
+    signs = list(getattr(referral, field) or [])
+    if sign in signs:
+        return referral
+    setattr(referral, field, [*signs, sign])
+    referral.save(update_fields=[field, "updated_at"])
+    kind = "referral.text_sign_confirmed" if confirmed else "referral.text_sign_dismissed"
+    event_record(
+        actor=actor, kind=kind, patient_id=referral.patient_id, referral_id=referral.pk, payload={"sign": sign}
+    )
+    audit(
+        actor,
+        action=AuditAction.UPDATE,
+        patient_id=referral.patient_id,
+        object_type="referral.text_sign",
         object_id=referral.reference,
     )
     return referral

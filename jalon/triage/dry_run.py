@@ -22,6 +22,7 @@ from jalon.referrals.models import ExamDone, Referral, Status
 from jalon.triage.engine import TriageFacts, imaging_facts, propose
 from jalon.triage.models import TriageRuleSet
 from jalon.triage.services import Proposal, published_rule_set
+from jalon.triage.text_signs import TextSigns, referral_text_signs
 
 # "Accepted" (then possibly closed) or still waiting for an answer: declined and redirected referrals
 # never entered a pathway.
@@ -112,7 +113,7 @@ def default_referrals(limit: int = 500) -> QuerySet:
 
 
 def _loaded(referrals, limit: int) -> list[Referral]:
-    exams = Prefetch("exams", queryset=ExamDone.objects.only("id", "referral_id", "kind"))
+    exams = Prefetch("exams", queryset=ExamDone.objects.only("id", "referral_id", "kind", "summary"))
     if referrals is None:
         referrals = default_referrals(limit)
     if isinstance(referrals, QuerySet):
@@ -130,11 +131,15 @@ def _rules(rule_set: TriageRuleSet | None) -> list:
     return list(rule_set.rules.order_by("order")) if rule_set is not None else []
 
 
-def _propose(rule_set: TriageRuleSet | None, rules: list, facts: TriageFacts) -> Proposal:
-    """The same Proposal `triage_propose(referral, rule_set=rule_set)` returns, from rules already loaded."""
+def _propose(
+    rule_set: TriageRuleSet | None, rules: list, facts: TriageFacts, text: TextSigns | None = None
+) -> Proposal:
+    """The same Proposal `triage_propose(referral, rule_set=rule_set)` returns, from rules already loaded (with the
+    signs read in the referral's text when `text` is given)."""
     if rule_set is None:
         return Proposal(rule_set=None, outcome=None)
-    return Proposal(rule_set=rule_set, outcome=propose(rules, facts))
+    text = text or TextSigns()
+    return Proposal(rule_set=rule_set, outcome=propose(rules, text.apply(facts)), text=text)
 
 
 def dry_run(
@@ -155,9 +160,9 @@ def dry_run(
         baseline_codes=[rule.code for rule in baseline_rules],
     )
     for referral in _loaded(referrals, limit):
-        facts = TriageFacts.from_referral(referral)
-        before = Outcome.of(_propose(baseline, baseline_rules, facts))
-        after = Outcome.of(_propose(candidate, candidate_rules, facts))
+        facts, text = TriageFacts.from_referral(referral), referral_text_signs(referral)
+        before = Outcome.of(_propose(baseline, baseline_rules, facts, text))
+        after = Outcome.of(_propose(candidate, candidate_rules, facts, text))
         report.total += 1
         report.rules_before[before.rule_code] += 1
         report.rules_after[after.rule_code] += 1
@@ -182,7 +187,9 @@ def load_clinical_cases(path: Path | str | None = None) -> list[dict]:
 
 
 def case_facts(case: dict) -> TriageFacts:
-    """The facts triage would read from the case sent as a referral: completeness is computed with the published
+    """The facts triage would read from the case sent as a referral, its ticked boxes and structured findings only
+    (what it reads in the text comes on top, see text_signs; the coverage counts the rules the structured facts
+    reach): completeness is computed with the published
     completeness rules from what the case carries (every case sends the common items and one document)."""
     content = completeness.ReferralContent(
         clinical_reason=case["clinical_reason"],

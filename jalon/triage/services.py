@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from jalon.referrals.models import Referral
 from jalon.referrals.services import complement_deadline_for, referral_accept
 from jalon.triage.engine import RuleOutcome, TriageFacts, propose
 from jalon.triage.models import TriageDecision, TriageRule, TriageRuleSet
+from jalon.triage.text_signs import IMAGING_CONDITIONS, TextSigns, referral_text_signs
 
 
 def published_rule_set() -> TriageRuleSet | None:
@@ -26,6 +27,13 @@ def published_rule_set() -> TriageRuleSet | None:
 class Proposal:
     rule_set: TriageRuleSet | None
     outcome: RuleOutcome | None
+    # What the rules counted from the referral's text, not ticked (issue 14): shown « lu dans le texte ».
+    text: TextSigns = field(default_factory=TextSigns)
+
+    @property
+    def read_from_text(self) -> frozenset[str]:
+        """The signs and history facts read in the text (not ticked, not dismissed) that the facts counted."""
+        return self.text.codes
 
     @property
     def rule(self) -> TriageRule | None:
@@ -41,7 +49,21 @@ class Proposal:
 
     @property
     def explanation(self) -> list[dict]:
-        return self.outcome.explanation if self.outcome else []
+        """The rule's checks; a check whose value comes from the text names it in `read_from_text`."""
+        if not self.outcome:
+            return []
+        return [mark_read_from_text(check, self.text) for check in self.outcome.explanation]
+
+
+def mark_read_from_text(check: dict, text: TextSigns) -> dict:
+    """The check with `read_from_text`: the signs of its value read in the text, or True for a score read there."""
+    actual = check.get("actual")
+    if isinstance(actual, list | tuple) and text.codes:
+        read = sorted(set(actual) & text.codes)
+        return {**check, "read_from_text": read} if read else check
+    if IMAGING_CONDITIONS.get(check.get("condition")) in text.imaging:
+        return {**check, "read_from_text": True}
+    return check
 
 
 def triage_propose(referral: Referral, rule_set: TriageRuleSet | None = None) -> Proposal:
@@ -50,7 +72,10 @@ def triage_propose(referral: Referral, rule_set: TriageRuleSet | None = None) ->
     if rule_set is None:
         return Proposal(rule_set=None, outcome=None)
     rules = list(rule_set.rules.order_by("order"))
-    return Proposal(rule_set=rule_set, outcome=propose(rules, TriageFacts.from_referral(referral)))
+    text = referral_text_signs(referral)
+    return Proposal(
+        rule_set=rule_set, outcome=propose(rules, text.apply(TriageFacts.from_referral(referral))), text=text
+    )
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ from jalon.triage import views
 app_name = "triage_rules"
 urlpatterns = [
     path("", views.published, name="published"),
+    path("signes-lus/", views.text_signs_suggest, name="text_signs_suggest"),
     path("version-de-travail/", views.draft_create, name="draft_create"),
     path("v<int:version>/", views.rule_set_detail, name="rule_set"),
     path("v<int:version>/regles/nouvelle/", views.rule_new, name="rule_new"),

@@ -23,6 +23,7 @@ from jalon.triage.engine import CONDITIONS
 from jalon.triage.forms import RuleCreateForm, RuleForm
 from jalon.triage.models import TriageRule, TriageRuleSet
 from jalon.triage.services import published_rule_set
+from jalon.triage.text_signs import text_signs
 
 RULE_FIELDS = ("order", "comment", "conditions", "pathway_kind", "priority", "first_tasks", "source")
 
@@ -304,3 +305,18 @@ def rule_set_publish(request, version: int):
             request, _("Version %(version)s publiée : elle s'applique aux prochaines demandes.") % {"version": version}
         )
     return redirect("triage_rules:rule_set", version=version)
+
+
+@login_required
+@require_POST
+def text_signs_suggest(request):
+    """The signs and history facts the lexicon reads in the reason being typed (htmx, on the referral form):
+    suggested to tick, those already ticked left out. Reads only the posted text; nothing is stored."""
+    text = next((value for key, value in request.POST.items() if key.endswith("clinical_reason")), "")[:5000]
+    ticked = {
+        value for key in request.POST if key.endswith(("alarm_signs", "history")) for value in request.POST.getlist(key)
+    }
+    signs = text_signs(text, ticked=ticked)
+    labels = dict(AlarmSign.choices)
+    suggested = [str(labels.get(code, code)) for code in sorted(signs.codes)]
+    return render(request, "triage/_text_signs_suggestion.html", {"suggested": suggested})

@@ -16,7 +16,7 @@ from conftest import MINIMAL_PDF
 from jalon.accounts.models import ApiToken
 from jalon.referrals.models import Referral
 from jalon.triage.dry_run import case_facts, clinical_coverage, load_clinical_cases
-from jalon.triage.engine import propose
+from jalon.triage.engine import TriageFacts, propose
 from jalon.triage.models import TriageRuleSet
 from jalon.triage.services import published_rule_set, triage_propose
 from jalon.triage.tests import clinical_cases_doc
@@ -97,9 +97,11 @@ def test_it_proposes_the_expected_template_and_at_least_the_expected_priority_th
         proposal.priority,
         case["source"],
     )
-    # The clinical dry run reads the same facts from the case as triage reads from the referral.
+    # The clinical dry run reads the same structured facts from the case as triage reads from the referral
+    # (the signs triage also reads in the text may only raise the priority, checked above).
     coverage = clinical_coverage(rule_set=proposal.rule_set, cases=[case])
-    assert coverage.outcomes[case["id"]].rule_code == proposal.rule.code
+    structured = propose(list(proposal.rule_set.rules.order_by("order")), TriageFacts.from_referral(referral))
+    assert coverage.outcomes[case["id"]].rule_code == structured.rule.code
 
 
 @pytest.mark.django_db
@@ -157,3 +159,47 @@ def test_it_prints_the_rules_no_clinical_case_reaches_in_the_dry_run_command():
     out = StringIO()
     call_command("triage_dry_run", "--version", "3", stdout=out)
     assert "Règles qu'aucun cas clinique n'atteint :\n  never" in out.getvalue()
+
+
+FREE_TEXT_SHARE = 0.90
+
+
+@pytest.mark.django_db(transaction=False)
+def test_it_proposes_the_expected_template_and_priority_from_the_free_text_alone_for_at_least_90_percent(
+    client, gp, entry_point, paris, capsys
+):
+    """Issue 14 « Done when »: every case sent through the API with NO box ticked and no structured imaging, the
+    reason as its only clinical content: the expected template and at least the expected priority for at least 90 %
+    of the cases (the misses are listed), and no negated sign of any case is ever counted."""
+    from django.db import transaction
+
+    key = ApiToken.issue(user=gp, name="Logiciel du cabinet")[1]
+    misses, raised_negated = [], []
+    for case in CASES:
+        free = {**case, "alarm_signs": [], "imaging_findings": {}}
+        with transaction.atomic(), time_machine.travel(NOW, tick=False):
+            answer = client.post(
+                "/api/v1/referrals",
+                body(free, paris.code if case["outside_territory"] else "67482"),
+                content_type="application/json",
+                headers={"Authorization": f"Bearer {key}"},
+            )
+            assert answer.status_code == 201, (case["id"], answer.json())
+            referral = Referral.objects.get(reference=answer.json()["reference"])
+            assert referral.alarm_signs == [] and referral.imaging_findings == {}
+            proposal = triage_propose(referral)
+            transaction.set_rollback(True)
+        if proposal.pathway_kind != case["expected_template"] or RANK[proposal.priority] > RANK[case["least_priority"]]:
+            misses.append(
+                f"{case['id']}: {proposal.pathway_kind} {proposal.priority} ({proposal.rule.code}), "
+                f"attendu {case['expected_template']} "
+                f"{case['least_priority']} ; lu : {sorted(proposal.read_from_text)} {proposal.text.imaging}"
+            )
+        wrongly = set(case.get("negated_signs", ())) & proposal.read_from_text
+        if wrongly:
+            raised_negated.append(f"{case['id']}: {sorted(wrongly)}")
+    share = 1 - len(misses) / len(CASES)
+    with capsys.disabled():
+        print(f"\nTexte libre seul : {len(CASES) - len(misses)}/{len(CASES)} cas ({share:.1%}) ; manqués : {misses}")
+    assert not raised_negated, raised_negated
+    assert share >= FREE_TEXT_SHARE, f"{share:.1%} < 90 % ; manqués :\n" + "\n".join(misses)

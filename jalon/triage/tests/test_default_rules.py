@@ -341,10 +341,11 @@ def test_it_adds_a_geriatric_screening_task_from_75():
 
 
 def test_it_proposes_lung_p2_for_the_usual_lung_referral(submit):
-    """The default test referral (lung, urgent, CT already done, complete) gets lung P2 from the published rules (v2 as
-    v1)."""
+    """The default test referral (lung, urgent, CT already done, complete) gets lung P2 from the published rules
+    (v2 as v1); its CT report « Nodule 25 mm » is read as the lesion size (issue 14), which the nodule rule counts."""
     proposal = triage_propose(submit().referral)
-    assert (proposal.rule.code, proposal.pathway_kind, proposal.priority) == ("lung-imaging-lesion", "lung", "P2")
+    assert (proposal.rule.code, proposal.pathway_kind, proposal.priority) == ("lung-nodule-8mm", "lung", "P2")
+    assert proposal.text.imaging == {"lesion_size_mm": 25}
 
 
 # --- The migration -----------------------------------------------------------------------------------------------

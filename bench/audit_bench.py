@@ -21,12 +21,9 @@ import json
 import os
 import statistics
 import time
-from pathlib import Path
 
+import benchdb
 from benchdb import BenchDatabase, machine_info
-
-BENCH_DIR = Path(os.environ.get("JALON_BENCH_DIR", "/tmp/jalon-bench-audit"))
-DATABASE = BenchDatabase(BENCH_DIR, "audit.sqlite3", "jalon_bench_audit")
 
 
 def _timed(function, repeat: int) -> dict:
@@ -49,9 +46,11 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--writes", type=int, default=2000)
+    benchdb.add_arguments(parser)
     args = parser.parse_args()
 
-    DATABASE.configure_django(DATABASE.prepare(args.database))
+    database = BenchDatabase.from_args("audit", args)
+    database.configure_django(database.prepare(args.database))
     from django.core.management import call_command
     from django.db import connection, transaction
 
@@ -150,7 +149,7 @@ def main() -> None:
             }
     results["load_after"] = load()
     print(json.dumps(results, indent=2, default=str))
-    DATABASE.drop(args.database)
+    database.finish(args.database, keep=args.keep)
 
 
 if __name__ == "__main__":

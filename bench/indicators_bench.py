@@ -4,8 +4,8 @@
     python bench/indicators_bench.py --database sqlite   --pathways 110000
     python bench/indicators_bench.py --database postgres --pathways 110000
 
-Not a test: it builds its OWN database (SQLite: /tmp/jalon-bench-indicators/indicators.sqlite3;
-PostgreSQL: the database `jalon_bench_indicators` on 127.0.0.1:5432, dropped and created again), runs the
+Not a test: it builds its OWN database, named for this run (bench/benchdb.py: SQLite file or PostgreSQL
+database on 127.0.0.1:5432, dropped at the end unless --keep; --reuse --name measures a kept one), runs the
 migrations, generates the synthetic regional population (jalon/demo/synthetic_region.py: --pathways over
 --years years, ending this month), then times over --repeat repetitions (after one warm-up):
 
@@ -17,7 +17,7 @@ migrations, generates the synthetic regional population (jalon/demo/synthetic_re
    computed by pandas (a pivot of the milestones per pathway, differences, median, nearest-rank 90th
    percentile, mean, group-bys); its figures are checked against the database's.
 
-Results: printed, and /tmp/jalon-bench-indicators/results-<database>.json. See bench/README.md.
+Results: printed, and /tmp/jalon-bench/<run>/results-<database>.json. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -29,12 +29,10 @@ import os
 import statistics
 import time
 from datetime import date
-from pathlib import Path
 
+import benchdb
 from benchdb import BenchDatabase, machine_info
 
-BENCH_DIR = Path("/tmp/jalon-bench-indicators")
-DATABASE = BenchDatabase(BENCH_DIR, "indicators.sqlite3", "jalon_bench_indicators")
 TARGET_SET_S, TARGET_PAGE_S = 2.0, 1.0
 
 
@@ -417,15 +415,12 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=5, help="timed repetitions of each measurement (after one warm-up)"
     )
-    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database after the run")
-    parser.add_argument(
-        "--reuse",
-        action="store_true",
-        help="measure again the population a previous run left (SQLite file, or PostgreSQL database kept with --keep)",
-    )
+    benchdb.add_arguments(parser, reuse=True)
     args = parser.parse_args()
 
-    DATABASE.configure_django(DATABASE.prepare(args.database, reuse=args.reuse))
+    database = BenchDatabase.from_args("indicators", args)
+    database.configure_django(database.prepare(args.database, reuse=args.reuse))
+    bench_dir = database.directory
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -452,7 +447,7 @@ def main() -> None:
     problems = ["not run"]
     try:
         if args.reuse:
-            previous = BENCH_DIR / f"results-{args.database}.json"
+            previous = bench_dir / f"results-{args.database}.json"
             earlier = json.loads(previous.read_text()) if previous.exists() else {}
             results["population"], results["generation_s"] = earlier.get("population"), earlier.get("generation_s")
             results["reused"] = True
@@ -552,9 +547,8 @@ def main() -> None:
         )
         results["load_average"] = [round(x, 2) for x in os.getloadavg()]
     finally:
-        if not args.keep:
-            DATABASE.drop(args.database)
-    out = BENCH_DIR / f"results-{args.database}.json"
+        database.finish(args.database, keep=args.keep)
+    out = bench_dir / f"results-{args.database}.json"
     out.write_text(json.dumps(results, indent=2, default=str))
     print(f"results: {out}")
     if problems:

@@ -4,8 +4,8 @@
     python bench/intake_bench.py --database sqlite   --patients 100000 --open-referrals 10000 --requests 300
     python bench/intake_bench.py --database postgres --patients 100000 --open-referrals 10000 --requests 300
 
-Not a test: it builds its OWN database (SQLite: /tmp/jalon-bench/jalon_bench.sqlite3; PostgreSQL: the
-database `jalon_bench` on 127.0.0.1:5432, dropped and created again), runs the migrations, and
+Not a test: it builds its OWN database, named for this run (bench/benchdb.py: SQLite file or PostgreSQL
+database on 127.0.0.1:5432, dropped at the end unless --keep), runs the migrations, and
 measures three sizes in one run:
 
 1. baseline: 1,000 patients, 100 open referrals: timed and query counts;
@@ -16,7 +16,7 @@ Requests: the worklist's first page and a random referral page as a coordinator 
 point, a random referral page as a GP (the care-team access rule), and a web-form submission as
 the GP. Every request goes through django.test.Client and the whole middleware stack with DEBUG
 off. Timed requests run without query capture; query counts come from separate requests under
-CaptureQueriesContext. Results: /tmp/jalon-bench/results-<database>.json. See bench/README.md.
+CaptureQueriesContext. Results: /tmp/jalon-bench/<run>/results-<database>.json. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -35,10 +35,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+import benchdb
 from benchdb import BenchDatabase, machine_info
 
-BENCH_DIR = Path("/tmp/jalon-bench")
-DATABASE = BenchDatabase(BENCH_DIR, "jalon_bench.sqlite3", "jalon_bench")
 TARGET_P95_MS = 150.0
 
 
@@ -325,11 +324,13 @@ def main() -> None:
     parser.add_argument(
         "--explain", action="store_true", help="EXPLAIN every SELECT of one request per scenario at full size"
     )
-    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database after the run")
+    benchdb.add_arguments(parser)
     args = parser.parse_args()
     closed = args.closed_referrals if args.closed_referrals is not None else args.open_referrals // 10
 
-    DATABASE.configure_django(DATABASE.prepare(args.database))
+    database = BenchDatabase.from_args("intake", args)
+    database.configure_django(database.prepare(args.database))
+    bench_dir = database.directory
     from django.core.management import call_command
     from intake_population import IntakePopulation
 
@@ -384,19 +385,18 @@ def main() -> None:
             print_stage(stage)
             stages.append(stage)
             if name == "full" and args.explain:
-                path = BENCH_DIR / f"explain-{args.database}.txt"
+                path = bench_dir / f"explain-{args.database}.txt"
                 path.unlink(missing_ok=True)
                 for key, result in stage["results"].items():
                     explain_queries(args.database, result["last_queries"], path, key)
                 print(f"plans: {path}")
             if name == "full" and args.profile:
                 for scenario in scenarios.all():
-                    path = BENCH_DIR / f"profile-{args.database}-{scenario.key}.txt"
+                    path = bench_dir / f"profile-{args.database}-{scenario.key}.txt"
                     profile_scenario(scenario, 30, path)
                     print(f"profile: {path}")
     finally:
-        if not args.keep:
-            DATABASE.drop(args.database)
+        database.finish(args.database, keep=args.keep)
 
     print(f"\npopulation generation (all sizes, bulk inserts): {round(total_generation, 1)} s")
     constant = {key: [stage["results"][key]["queries"] for stage in stages] for key in stages[0]["results"]}
@@ -413,7 +413,7 @@ def main() -> None:
     for stage in stages:
         for result in stage["results"].values():
             result.pop("last_queries", None)
-    out = BENCH_DIR / f"results-{args.database}.json"
+    out = bench_dir / f"results-{args.database}.json"
     out.write_text(
         json.dumps(
             {

@@ -6,7 +6,7 @@ first-come-first-served greedy baseline, in the same run.
 
 Not a test, and no database: the week is generated as plain slot facts and planning requests
 (`jalon.scheduling.batch` is pure), with a fixed seed. Django is set up only for the imports
-(settings with JALON_VAR_DIR=/tmp/jalon-bench, nothing is read or written in var/).
+(settings with JALON_VAR_DIR=/tmp/jalon-bench/<run>, nothing is read or written in var/).
 
 The week (Monday to Friday): 40 resources at 3 sites (consultation, CT, MRI, PET-CT, endoscopy,
 biopsy, anaesthesia consultation), about 2,000 slots, part of them already booked by other activity;
@@ -20,7 +20,7 @@ Planned, in the same run: the first-come-first-served greedy baseline, the greed
 (shown because the batch starts from the better of the two), and the CP-SAT batch planner at each
 time limit (10 s and 30 s, 2 workers). Every plan is checked against the rules
 (`assignment_problems`) before its figures are printed. Results: printed, and
-/tmp/jalon-bench/planner-results.json. See bench/README.md.
+/tmp/jalon-bench/<run>/planner-results.json. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -36,8 +36,10 @@ from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 
+from benchdb import BENCH_ROOT, run_name
+
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DIR = Path("/tmp/jalon-bench")
+BENCH_DIR = BENCH_ROOT / run_name("planner")  # this run's own directory (bench/benchdb.py)
 WEEK = date(2026, 11, 16)  # a Monday, no public holiday in the week
 NOW = (8, 0)  # planning run: Monday 08:00, Paris
 

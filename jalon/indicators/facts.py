@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jalon.core.workcalendar import PARIS
+from jalon.indicators import figures_cache
 from jalon.indicators.definitions import DELAY_ENDS, DELAY_IDS, FIRST_CARE_CODES, IMAGING_EXAM_KINDS, MILESTONE_FACTS
 from jalon.indicators.models import CohortColumns, MilestoneTiming, PathwayDelay, PathwayFacts
 from jalon.pathways.models import Milestone, MilestoneStatus, Pathway
@@ -165,9 +166,12 @@ def _replace(pathway_ids: list[int], rows: list[PathwayFacts], milestones: dict[
     )
 
 
-def pathway_facts_refresh(*, pathway_id: int) -> None:
-    """Rewrite one pathway's facts row and delay values; called by the pathway services inside their transaction."""
-    _replace([pathway_id], *_rows_for([pathway_id], timezone.now()))
+def pathway_facts_refresh(*, pathway_id: int) -> PathwayFacts | None:
+    """Rewrite one pathway's facts row and delay values; called by the pathway services inside their transaction.
+    Returns the row (None for a pathway that does not exist)."""
+    rows, milestones = _rows_for([pathway_id], timezone.now())
+    _replace([pathway_id], rows, milestones)
+    return rows[0] if rows else None
 
 
 def pathway_facts_rebuild(*, batch_size: int = 5000, pathway_ids: Iterable[int] | None = None) -> int:
@@ -188,4 +192,5 @@ def pathway_facts_rebuild(*, batch_size: int = 5000, pathway_ids: Iterable[int] 
             rows, milestones = _rows_for(batch, now)
             _replace(batch, rows, milestones)
         total += len(rows)
+    figures_cache.all_changed()
     return total

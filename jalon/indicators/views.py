@@ -22,7 +22,7 @@ from jalon.accounts.reauth import recent_auth_required
 from jalon.core.actor import Actor
 from jalon.core.workcalendar import PARIS
 from jalon.directory.models import Profession
-from jalon.indicators import charts, definitions, exports, selectors
+from jalon.indicators import charts, definitions, exports, figures_cache, selectors
 from jalon.indicators.access import indicator_rows_for_user, may_read_regional_indicator_rows
 from jalon.indicators.definitions import COMMON_RULES, DELAYS
 from jalon.indicators.forms import FIRST_YEAR, LAST_YEAR, IndicatorForm, RowsForm
@@ -59,23 +59,46 @@ def _milestone_labels(codes) -> dict[str, str]:
     return labels
 
 
-def _dashboard_figures(form: IndicatorForm) -> dict:
-    """Everything the dashboard shows, in a bounded number of queries: every delay's summary, the
-    detailed delay's monthly series and chosen breakdown, the shares and volumes."""
-    period, filters = form.period(), form.filters()
-    detail_code, by = form.cleaned_data["delay"], form.cleaned_data["by"]
-    months = period.month_starts()
+def _dashboard_data(period, comparison_period, filters, detail_code: str, by: str) -> dict:
+    """The figures the dashboard shows, computed by the database in a bounded number of queries: every
+    delay's summary, the detailed delay's monthly series and chosen breakdown, the shares and volumes."""
     summary = selectors.delay_reports(
         period, filters, breakdowns=tuple(dict.fromkeys(("month", by))), detailed=[detail_code]
     )
-    comparison_period = form.comparison()
-    comparison = selectors.delay_reports(comparison_period, filters, detailed=()) if comparison_period else None
-    detail = summary[detail_code]
     within, within_by_code = selectors.milestones_within_target(period, filters)
-    milestone_labels = _milestone_labels(code for code, _share in within_by_code)
-    referrals = selectors.referrals_per_month(period, filters)
-    appointments = selectors.appointments_per_month(period, filters)
-    gps, _gps_per_month = selectors.distinct_gps(period, filters)
+    return {
+        "summary": summary,
+        "comparison": selectors.delay_reports(comparison_period, filters, detailed=()) if comparison_period else None,
+        "within": within,
+        "within_by_code": within_by_code,
+        "milestone_labels": _milestone_labels(code for code, _share in within_by_code),
+        "referrals": selectors.referrals_per_month(period, filters),
+        "appointments": selectors.appointments_per_month(period, filters),
+        "distinct_gps": selectors.distinct_gps(period, filters)[0],
+        "cohort": selectors.facts_in(period, filters).count(),
+        "comparison_cohort": selectors.facts_in(comparison_period, filters).count() if comparison_period else None,
+        "contacted": selectors.patients_contacted_accompanied(period, filters),
+        "slots": selectors.reserved_slots(period, filters),
+        "supportive_care": selectors.supportive_care_assessed(period, filters),
+    }
+
+
+def _dashboard_figures(form: IndicatorForm) -> dict:
+    """Everything the dashboard shows: the figures (those of a closed period from the cache, see
+    `figures_cache`), their charts and labels."""
+    period, filters = form.period(), form.filters()
+    detail_code, by = form.cleaned_data["delay"], form.cleaned_data["by"]
+    months = period.month_starts()
+    comparison_period = form.comparison()
+    data = figures_cache.cached_figures(
+        ("dashboard", filters, detail_code, by),
+        (period, comparison_period),
+        lambda: _dashboard_data(period, comparison_period, filters, detail_code, by),
+    )
+    summary, comparison = data["summary"], data["comparison"]
+    detail = summary[detail_code]
+    within, within_by_code, milestone_labels = data["within"], data["within_by_code"], data["milestone_labels"]
+    referrals, appointments, gps = data["referrals"], data["appointments"], data["distinct_gps"]
     professions = dict(Profession.choices)
     site_names = _site_names(form)
     detail_definition = definitions.ALL[detail_code]
@@ -99,8 +122,8 @@ def _dashboard_figures(form: IndicatorForm) -> dict:
     return {
         "period": period,
         "comparison_period": comparison_period,
-        "cohort": selectors.facts_in(period, filters).count(),
-        "comparison_cohort": selectors.facts_in(comparison_period, filters).count() if comparison_period else None,
+        "cohort": data["cohort"],
+        "comparison_cohort": data["comparison_cohort"],
         "summary_rows": summary_rows,
         "detail": detail,
         "detail_definition": detail_definition,
@@ -126,9 +149,9 @@ def _dashboard_figures(form: IndicatorForm) -> dict:
             str(definitions.ALL["appointments_per_month"].label), months, appointments, professions
         ),
         "distinct_gps": gps,
-        "contacted": selectors.patients_contacted_accompanied(period, filters),
-        "slots": selectors.reserved_slots(period, filters),
-        "supportive_care": selectors.supportive_care_assessed(period, filters),
+        "contacted": data["contacted"],
+        "slots": data["slots"],
+        "supportive_care": data["supportive_care"],
         "definitions": definitions.ALL,
         "query": form.query(),
     }

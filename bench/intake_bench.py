@@ -237,7 +237,7 @@ class Scenarios:
             "birth_place_code": "",
             "commune": "67482",
             "phone": "06 12 34 56 78",
-            "gp": str(self.population.gp.professional_id),
+            "gp": self.population.gp.professional.rpps,  # the form finds the GP by RPPS (or name)
             "suspected_site": "lung",
             "clinical_reason": "Toux persistante depuis six semaines, opacité sur la radiographie.",
             "first_symptoms_date": (today - timedelta(days=40)).isoformat(),

@@ -100,3 +100,19 @@ def test_a_period_not_yet_over_is_computed_at_every_load(client, manager, cohort
     client.get(DASHBOARD, PERIOD)
 
     assert len(computations) == 2
+
+
+@time_machine.travel("2026-03-15 10:00 +01:00", tick=False)
+def test_a_cache_down_still_gives_the_figures(client, manager, cohort, computations, monkeypatch):  # noqa: F811
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Redis down")
+
+    monkeypatch.setattr(cache, "get_many", down)
+    client.force_login(manager)
+    response = client.get(DASHBOARD, PERIOD)
+
+    assert response.status_code == 200
+    assert "<td>4,0</td><td>10,0</td><td>5,3</td>" in first_delay_row(response.content.decode())
+    assert len(computations) == 1

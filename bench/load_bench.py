@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import itertools
 import json
 import os
 import re
@@ -191,6 +192,10 @@ class Server:
                 str(self.args.threads),
                 "--timeout",
                 "120",
+                # Browsers keep their connection (behind the reverse proxy, nginx's 75 s): with gunicorn's 2 s,
+                # a user thinking 3 s would send on a connection the server is closing (reset by peer).
+                "--keep-alive",
+                "75",
                 "--control-socket",  # its own, not the one every gunicorn of the machine shares by default
                 str(self.directory / "gunicorn.ctl"),
             ],
@@ -387,6 +392,106 @@ def run_locust(args, server: Server, fixture_path: Path, users: int) -> dict:
     }
 
 
+# --- CPU per request kind, one request at a time ------------------------------------------------------
+LIVE_URL = re.compile(r'id="portal-live" hx-get="([^"]+)"')
+PATIENT_LINK = re.compile(r'href="(/mes-patients/[^/"]+/)"')
+POLL_HEADERS = {"HX-Request": "true", "X-Jalon-Poll": "1"}
+
+
+def cpu_per_kind(server: Server, fixture: dict, repeat: int) -> list[dict]:
+    """With nothing else running, `repeat` requests of each kind one after the other from one session: the
+    gunicorn processes' CPU time per request (what Locust's mix cannot split by kind) and the wall time.
+    The refreshes are those of an idle screen: nothing changed since the previous one, sent with the
+    ETag the server gave (when it gives one)."""
+    import requests
+
+    def session_of(entry: dict):
+        session = requests.Session()
+        session.cookies.update(entry["cookies"])
+        return session
+
+    coordinator = session_of(fixture["sessions"]["coordinators"][0])
+    gp = session_of(fixture["sessions"]["gps"][0])
+    patient = next(iter(PATIENT_LINK.findall(gp.get(f"{server.base}/mes-patients/").text)), None)
+    live = LIVE_URL.search(gp.get(f"{server.base}{patient}").text) if patient else None
+    references = itertools.cycle(fixture["references"][-repeat:])
+    kinds = [
+        ("coordinator: worklist", coordinator, lambda: "/demandes/file/", {}),
+        ("coordinator: worklist refresh, idle (poll)", coordinator, lambda: "/demandes/file/", POLL_HEADERS),
+        ("coordinator: referral page", coordinator, lambda: f"/demandes/{next(references)}/", {}),
+    ]
+    if patient:
+        kinds.append(("GP: portal, patient page", gp, lambda: patient, {}))
+    if live:
+        live_url = live.group(1).replace("&amp;", "&")
+        kinds.append(("GP: portal page refresh, idle (poll)", gp, lambda: live_url, POLL_HEADERS))
+    results = []
+    for name, session, address, headers in kinds:
+        headers = dict(headers)
+        first = session.get(f"{server.base}{address()}", headers=headers)  # warm, and the ETag to send back
+        if headers and first.headers.get("ETag"):
+            headers["If-None-Match"] = first.headers["ETag"]
+        statuses: dict[int, int] = {}
+        walls = []
+        before = server.cpu_seconds()["gunicorn"]
+        for _ in range(repeat):
+            started = time.perf_counter()
+            response = session.get(f"{server.base}{address()}", headers=headers)
+            walls.append(1000 * (time.perf_counter() - started))
+            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+        cpu = server.cpu_seconds()["gunicorn"] - before
+        walls.sort()
+        results.append(
+            {
+                "kind": name,
+                "requests": repeat,
+                "statuses": statuses,
+                "etag_sent": "If-None-Match" in headers,
+                "cpu_ms_per_request": round(1000 * cpu / repeat, 2),
+                "wall_p50_ms": round(walls[len(walls) // 2], 1),
+            }
+        )
+    return results
+
+
+def markdown_cpu(rows: list[dict]) -> str:
+    lines = [
+        "| request, one at a time | n | answers | server CPU ms per request | wall p50 ms |",
+        "| --- | ---: | --- | ---: | ---: |",
+    ]
+    for row in rows:
+        answers = ", ".join(f"{count} × {status}" for status, count in sorted(row["statuses"].items()))
+        etag = " (If-None-Match sent)" if row["etag_sent"] else ""
+        lines.append(
+            f"| {row['kind']}{etag} | {row['requests']} | {answers} | {row['cpu_ms_per_request']} | "
+            f"{row['wall_p50_ms']} |"
+        )
+    return "\n".join(lines)
+
+
+def markdown_summary(results: list[dict]) -> str:
+    """Every level in one table: the lines to paste into docs/benchmarks.md."""
+    lines = [
+        "| users | request | n | p50 ms | p95 ms | p99 ms | req/s | failures |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for result in results:
+        for name, kind in sorted(result["kinds"].items()):
+            lines.append(
+                f"| {result['users']} | {name} | {kind['requests']:,} | {kind['p50_ms']} | {kind['p95_ms']} | "
+                f"{kind['p99_ms']} | {kind['rps']:.2f} | {kind['failures']} |"
+            )
+        total = result["total"]
+        lines.append(
+            f"| {result['users']} | **all** ({result['coordinators']} coordinators, {result['gps']} GPs; server CPU "
+            f"{result['cpu_ms_per_request']} ms per request; load {result['load_before'][0]}→"
+            f"{result['load_after'][0]}) | {total['requests']:,} | {total.get('p50_ms', '')} | "
+            f"{total.get('p95_ms', '')} | {total.get('p99_ms', '')} | {total.get('rps', 0):.2f} | "
+            f"{total.get('failures', 0)} |"
+        )
+    return "\n".join(lines)
+
+
 def markdown(result: dict) -> str:
     heading = (
         f"**{result['users']} users** ({result['coordinators']} coordinators, {result['gps']} GPs), "
@@ -429,6 +534,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
     parser.add_argument("--conn-max-age", type=int, default=60, help="DB_CONN_MAX_AGE of the server (seconds)")
     parser.add_argument("--seed", type=int, default=20260101)
+    parser.add_argument(
+        "--cpu-repeat", type=int, default=100, help="requests of each kind, one at a time, for the CPU per kind"
+    )
     benchdb.add_arguments(parser)
     args = parser.parse_args()
     most = max(args.users)
@@ -465,6 +573,7 @@ def main() -> None:
             result = run_locust(args, server, fixture_path, users)
             results.append(result)
             print("\n" + markdown(result), flush=True)
+        cpu_rows = cpu_per_kind(server, fixture, args.cpu_repeat)
         out = database.directory / "results-load.json"
         out.write_text(
             json.dumps(
@@ -474,11 +583,18 @@ def main() -> None:
                     "population": fixture["population"],
                     "server": {"workers": args.workers, "threads": args.threads, "conn_max_age": args.conn_max_age},
                     "runs": results,
+                    "cpu_per_kind": cpu_rows,
                 },
                 indent=2,
             )
         )
         print(f"\nresults: {out}")
+        print(
+            f"\n## Load (issue 15): {fixture['population']['patients']:,} patients, "
+            f"{fixture['population']['open_referrals']:,} open referrals; gunicorn {args.workers} × {args.threads}; "
+            f"{info['date']}; {info['nproc']} × {info['cpu']}\n"
+        )
+        print(markdown_summary(results) + "\n\n" + markdown_cpu(cpu_rows))
     finally:
         if server is not None:
             server.stop()

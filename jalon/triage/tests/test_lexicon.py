@@ -94,7 +94,7 @@ ASSERTED += [
 ]
 
 # Rectal, pelvic and testicular masses, a prostate felt malignant, a changing naevus (« nævus » with its
-# ligature, « naevus », « nevus »), a lesion suspected of melanoma: NICE NG12 §1.3, §1.5, §1.6, §1.7.
+# ligature, « naevus », « nevus »), a lesion suspected of melanoma: NICE NG12 1.3.5, 1.5.1, 1.6.1, 1.6.7, 1.7.1.
 ASSERTED += [
     ("Masse rectale dure au toucher rectal.", "palpable_mass"),
     ("masse rectale au TR", "palpable_mass"),

@@ -5,7 +5,10 @@ Openings follow the organisation described in seed 001, fiche 4 (Gustave Roussy)
 morning, CT and MRI in the afternoon, two « journées diagnostiques » a week (Tuesday and Thursday) whose
 slots are reserved for lung and pancreas pathways and released to everyone 48 working hours before if
 unused, endoscopic ultrasound or biopsy the next day, and one urgent slot a day per imaging resource,
-kept for P1 patients until the day before. The resources and their openings are data/resources.json.
+kept for P1 patients until the day before. Every template's reception has a consultation of its specialty
+(pneumology, hepato-gastroenterology, senology, haematology, endocrinology, neuro-oncology, medical oncology),
+each with morning slots kept for its pathways on the diagnostic days, and ultrasound-guided biopsies (breast,
+thyroid, lymph node) have their own slots. The resources and their openings are data/resources.json.
 """
 
 from __future__ import annotations
@@ -93,8 +96,18 @@ def demo_resources() -> tuple[ResourceSpec, ...]:
 
 DIAGNOSTIC = ("lung", "pancreas_biliary")
 
-# Which consultation receives which pathway (the « reception » step).
-CONSULTATION_OF = {"lung": "pneumology", "pancreas_biliary": "gastro", "liver": "gastro", "digestive": "gastro"}
+# Which consultation receives which pathway (the « reception » step: the service of the specialty the template's
+# step names, pathways/migrations/0012_step_specialties).
+CONSULTATION_OF = {
+    "lung": "pneumology",
+    "pancreas_biliary": "gastro",
+    "liver": "gastro",
+    "digestive": "gastro",
+    "breast": "senology",
+    "lymphoma": "haematology",
+    "thyroid": "endocrinology",
+    "glioblastoma": "neuro_oncology",
+}
 DEFAULT_CONSULTATION = "oncology"
 
 

@@ -12,7 +12,7 @@ from jalon.core.vocabulary import PathwayKind, Priority
 from jalon.events.services import event_record
 from jalon.pathways.errors import PathwayError, PathwayErrorCode
 from jalon.pathways.services import complement_tasks_add, pathway_start
-from jalon.referrals.models import Referral
+from jalon.referrals.models import OPEN_STATUSES, Referral
 from jalon.referrals.services import complement_deadline_for, referral_accept
 from jalon.triage.engine import RuleOutcome, TriageFacts, propose
 from jalon.triage.models import TriageDecision, TriageRule, TriageRuleSet
@@ -76,6 +76,36 @@ def triage_propose(referral: Referral, rule_set: TriageRuleSet | None = None) ->
     return Proposal(
         rule_set=rule_set, outcome=propose(rules, text.apply(TriageFacts.from_referral(referral))), text=text
     )
+
+
+def referral_proposed_priority_store(referral: Referral) -> str:
+    """Store on the referral the priority the published rules propose (`triage_propose`, the one rule), for the
+    worklist to show and sort by before acceptance; "" when no rule set is published. Returns it."""
+    proposal = triage_propose(referral)
+    priority = proposal.priority if proposal.rule_set is not None else ""
+    if referral.proposed_priority != priority:
+        referral.proposed_priority = priority
+        Referral.objects.filter(pk=referral.pk).update(proposed_priority=priority)
+    return priority
+
+
+def proposed_priority_backfill() -> dict[str, int]:
+    """Store the proposed priority of every open referral that has none: those received before triage stored it
+    on `referral_content_changed`. Each goes through `referral_proposed_priority_store`; a referral that has one
+    is left alone, so running it twice changes nothing. Returns how many got each priority."""
+    counts: dict[str, int] = {}
+    if published_rule_set() is None:
+        return counts
+    pending = (
+        Referral.objects.filter(status__in=OPEN_STATUSES, proposed_priority="")
+        .select_related("patient__commune")
+        .prefetch_related("exams")
+        .order_by("pk")
+    )
+    for referral in pending.iterator(chunk_size=200):
+        priority = referral_proposed_priority_store(referral)
+        counts[priority] = counts.get(priority, 0) + 1
+    return counts
 
 
 @transaction.atomic

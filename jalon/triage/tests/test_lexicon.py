@@ -93,6 +93,34 @@ ASSERTED += [
     ("Pas de régression des adénopathies.", "lymphadenopathy"),
 ]
 
+# Rectal, pelvic and testicular masses, a prostate felt malignant, a changing naevus (« nævus » with its
+# ligature, « naevus », « nevus »), a lesion suspected of melanoma: NICE NG12 1.3.5, 1.5.1, 1.6.1, 1.6.7, 1.7.1.
+ASSERTED += [
+    ("Masse rectale dure au toucher rectal.", "palpable_mass"),
+    ("masse rectale au TR", "palpable_mass"),
+    ("Masse du rectum au toucher rectal.", "palpable_mass"),
+    ("Masse pelvienne et ascite à l'échographie.", "palpable_mass"),
+    ("masse pelvienne", "palpable_mass"),
+    ("Masse annexielle droite.", "palpable_mass"),
+    ("Tuméfaction testiculaire dure.", "palpable_mass"),
+    ("Masse testiculaire droite.", "palpable_mass"),
+    ("Nodule testiculaire gauche.", "palpable_mass"),
+    ("Induration testiculaire.", "palpable_mass"),
+    ("Testicule droit augmenté de volume, dur.", "palpable_mass"),
+    ("Augmentation de volume indolore du testicule droit, dure.", "palpable_mass"),
+    ("Toucher rectal : prostate dure et irrégulière.", "palpable_mass"),
+    ("Nævus modifié du dos.", "suspicious_skin_lesion"),
+    ("NÆVUS MODIFIÉ", "suspicious_skin_lesion"),
+    ("Nævus du dos modifié depuis 3 mois : asymétrique, bords irréguliers.", "suspicious_skin_lesion"),
+    ("naevus qui change de couleur", "suspicious_skin_lesion"),
+    ("nevus modifie", "suspicious_skin_lesion"),
+    ("Grain de beauté qui a changé d'aspect.", "suspicious_skin_lesion"),
+    ("Lésion suspecte de mélanome.", "suspicious_skin_lesion"),
+    ("lesion suspecte de melanome", "suspicious_skin_lesion"),
+    ("Lésion mélanocytaire atypique de la cuisse.", "suspicious_skin_lesion"),
+    ("ABCDE positif.", "suspicious_skin_lesion"),
+]
+
 # (text, the code the text negates: never raised, kept in `negated`)
 NEGATED = [
     ("Pas de fièvre.", "b_symptoms"),
@@ -108,6 +136,13 @@ NEGATED = [
     ("Hémoptysie : non.", "haemoptysis"),
     ("Pas d'antécédent de cancer.", "known_cancer"),
     ("Pas de tabagisme.", "smoker"),
+    ("Pas de masse rectale.", "palpable_mass"),
+    ("pas de masse rectale au toucher rectal", "palpable_mass"),
+    ("Pas de masse pelvienne.", "palpable_mass"),
+    ("Sans tuméfaction testiculaire.", "palpable_mass"),
+    ("Pas de nævus modifié.", "suspicious_skin_lesion"),
+    ("Pas de modification des naevus.", "suspicious_skin_lesion"),
+    ("Aucune lésion suspecte de mélanome.", "suspicious_skin_lesion"),
 ]
 
 # (text, a code it must not raise): family history, conditions, a non-smoker.
@@ -122,6 +157,9 @@ NOT_RAISED = [
     ("Adressée pour suspicion de cancer du sein.", "known_cancer"),
     ("Métrorragies chez une patiente de 35 ans.", "postmenopausal_bleeding"),
     ("PA 140/90.", "smoker"),
+    ("Testicules normaux à la palpation.", "palpable_mass"),
+    ("Grossesse en cours.", "palpable_mass"),
+    ("Nævus stable depuis 10 ans.", "suspicious_skin_lesion"),
 ]
 
 # (text, the imaging findings it gives, as Referral.imaging_findings holds them)

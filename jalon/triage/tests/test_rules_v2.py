@@ -261,5 +261,68 @@ def test_it_documents_every_rule_in_the_criteria_table():
     text = (Path(jalon.triage.__file__).resolve().parents[2] / "docs" / "triage-criteria.md").read_text(
         encoding="utf-8"
     )
+    rows = {
+        line.split("(`", 1)[1].split("`)", 1)[0]: line for line in text.splitlines() if "(`" in line and "`)" in line
+    }
     for rule in RULES:
         assert f"(`{rule['code']}`)" in text, rule["code"]
+        # The row cites the rule's source word for word: one source of truth, the JSON.
+        assert rows[rule["code"]].endswith(f"| {rule['source']} |"), rule["code"]
+
+
+# The recommendations of NICE NG12 as updated on 1 May 2025 (« Recommendations organised by site of cancer » and
+# the patient support, safety netting and diagnostic process sections): section → how many it has.
+NG12_RECOMMENDATIONS = {
+    "1.1": 6, "1.2": 11, "1.3": 6, "1.4": 3, "1.5": 15, "1.6": 10, "1.7": 7, "1.8": 5, "1.9": 2,
+    "1.10": 10, "1.11": 7, "1.12": 3, "1.13": 4, "1.14": 11, "1.15": 2, "1.16": 8,
+}  # fmt: skip
+NG12_NUMBERS = {
+    f"{section}.{number}" for section, count in NG12_RECOMMENDATIONS.items() for number in range(1, count + 1)
+}
+
+
+def ng12_numbers_cited(source: str) -> list[str]:
+    """The NG12 recommendation numbers a source cites (a CG27 citation left out)."""
+    if "NG12" not in source:
+        return []
+    return re.findall(r"(?<![\d.])1\.\d{1,2}\.\d{1,2}(?![\d.]\d)", re.sub(r"CG27[^;]*", "", source))
+
+
+def test_every_cited_ng12_number_exists_in_the_2025_text():
+    """Every NG12 recommendation number cited by a v2 rule or a clinical case names a recommendation of the May 2025
+    text (the update renumbered section 1.2: docs/triage-criteria.md, « Vérification des numéros NICE »)."""
+    from jalon.triage.dry_run import load_clinical_cases
+
+    sources = [(rule["code"], rule["source"]) for rule in RULES]
+    sources += [(case["id"], case["source"]) for case in load_clinical_cases()]
+    cited = [(where, number) for where, source in sources for number in ng12_numbers_cited(source)]
+    assert len(cited) > 40
+    assert [(where, number) for where, number in cited if number not in NG12_NUMBERS] == []
+    # The numbers of the 2015 text that the 2025 update gave to other recommendations are gone.
+    by_code = {rule["code"]: rule["source"] for rule in RULES}
+    assert "1.2.4 (ictère" in by_code["pancreas-jaundice"]
+    assert all("1.2.11" in by_code[code] for code in ("liver-imaging-lesion", "liver-default", "liver-known-cancer"))
+
+
+@pytest.mark.django_db
+def test_migration_0005_corrects_the_citations_of_the_published_v2_and_nothing_else():
+    """A v2 published with the 2015 numbers gets the sources of the file; conditions, priorities, pathways and tasks
+    stay as published; running it again changes nothing."""
+    from django.apps import apps as django_apps
+
+    from jalon.triage.models import TriageRule
+
+    correction = importlib.import_module("jalon.triage.migrations.0005_rules_v2_nice_citations")
+    rule_set = published_rule_set()
+    TriageRuleSet.objects.filter(pk=rule_set.pk).update(source="ancienne source")
+    TriageRule.objects.filter(rule_set=rule_set, code="pancreas-jaundice").update(
+        source="NICE NG12 1.2.2 (ictère ≥ 40 ans)", priority="P1"
+    )
+    fields = ("order", "code", "conditions", "pathway_kind", "priority", "first_tasks")
+    before = list(rule_set.rules.order_by("order").values(*fields))
+    correction.correct_citations(django_apps, None)
+    correction.correct_citations(django_apps, None)
+    rule_set.refresh_from_db()
+    assert rule_set.source == DATA["source"] and rule_set.published_at is not None
+    assert list(rule_set.rules.order_by("order").values_list("source", flat=True)) == [rule["source"] for rule in RULES]
+    assert list(rule_set.rules.order_by("order").values(*fields)) == before

@@ -60,7 +60,9 @@ def test_it_uses_the_organisations_published_text(event, referral, manager, cpts
     assert referral.entry_point.organization_id == cpts.pk
     notify_patient(kind=KIND, event=event, patient=referral.patient, values=VALUES)
     sms = OutboxMessage.objects.get(kind=KIND)
-    assert sms.body == "CPTS Nord : rendez-vous déplacé au mardi 17 novembre 2026 à 15 h 00. Appelez Numéro unique cancer."
+    assert sms.body == (
+        "CPTS Nord : rendez-vous déplacé au mardi 17 novembre 2026 à 15 h 00. Appelez Numéro unique cancer."
+    )
 
 
 def test_it_sends_nothing_without_a_mobile_number(event, referral):

@@ -238,6 +238,22 @@ def next_opening(
     return _to_utc(datetime.combine(day, opens))
 
 
+def due_at_opening(
+    start: datetime,
+    amount: int,
+    unit: str,
+    *,
+    opens: time = DEFAULT_OPENS,
+    closes: time = DEFAULT_CLOSES,
+    department: str | None = None,
+    closures: frozenset[date] | Iterable[date] = (),
+) -> datetime:
+    """`add_delay` from ``start``, moved to the next opening when it ends while the entry point is closed: the
+    one rule for what an entry point commits to (answer deadlines, complements, a pathway's first tasks)."""
+    end = add_delay(start, amount, unit, department=department, closures=closures)
+    return next_opening(end, opens=opens, closes=closes, department=department, closures=closures)
+
+
 @lru_cache(maxsize=1024)
 def delay_never_longer(first: tuple[int, str], second: tuple[int, str], *, department: str | None = None) -> bool:
     """True when a delay ``first`` (amount, unit) never ends after ``second`` counted from the same start.

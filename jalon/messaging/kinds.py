@@ -81,6 +81,8 @@ class NotificationKind:
     # Messages to the coordination or the managers (alerts), not to city professionals: the preferences
     # page offers them to coordinators only.
     staff: bool = False
+    # Messages to the patient (`notify.notify_patient`): a plain SMS notice, never offered to professionals.
+    patient: bool = False
 
     @property
     def all_variables(self) -> tuple[str, ...]:
@@ -140,6 +142,7 @@ _KINDS = [
         _("patient"),
         ("date",),
         _SHEET_7,
+        patient=True,
     ),
     NotificationKind(
         "pathway.first_diagnostic_day",

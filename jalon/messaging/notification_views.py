@@ -211,7 +211,7 @@ def preferences(request):
     kinds = {
         code: kind
         for code, kind in KINDS.items()
-        if not kind.staff or has_capability(request.user, Capability.WORK_REFERRALS)
+        if not kind.patient and (not kind.staff or has_capability(request.user, Capability.WORK_REFERRALS))
     }
     if request.method == "POST":
         choices = {code: request.POST.getlist(f"channels-{code}") for code in kinds}

@@ -159,6 +159,8 @@ def notify(
     if event is None and not key:
         raise ValueError("notify needs an event or a key")
     notification_kind = KINDS[kind]
+    if notification_kind.patient:
+        raise ValueError(f"{kind!r} is a message to the patient: notify_patient sends it")
     if organization_id is None:
         organization_id = _organization_of(event)
     if event is not None:
@@ -237,3 +239,38 @@ def notify(
                 )
             )
     return queued
+
+
+def notify_patient(*, kind: str, event, patient, values: Mapping[str, str]) -> list[OutboxMessage]:
+    """Queue the patient's notice of `event` (a kind declared for the patient) by SMS to their mobile number,
+    in the caller's transaction; nothing without a mobile number.
+
+    The text is the kind's current one for the organisation of the event's referral (as `notify`), rendered
+    only with the non-clinical values: an SMS is plain text, read by whoever holds the phone. Idempotent per
+    event and kind: calling it again queues nothing more. Patients choose no channel in Jalon (they have no
+    account); the coordination reaches them by telephone for anything else.
+    """
+    if kind not in KINDS:
+        raise LookupError(f"unknown notification kind {kind!r}")
+    notification_kind = KINDS[kind]
+    if not notification_kind.patient:
+        raise ValueError(f"{kind!r} is not a message to the patient: notify sends it")
+    phone = patient.phone
+    if not phone or not is_mobile(phone):
+        return []
+    template = current_template(kind, _organization_of(event))
+    plain_values = notification_kind.plain_values({**values, "destinataire": "", "lien": ""})
+    notice = render(template.notice, plain_values)
+    if len(notice) > SMS_MAX_LENGTH:  # unusually long values: still a notice, shortened to a safe text
+        notice = render("Jalon {reference} : nouvelle information. Questions : {guichet}.", plain_values)
+    message = outbox_enqueue(
+        idempotency_key=f"event-{event.pk}-{kind}-patient-sms",
+        channel=Channel.SMS,
+        recipient_address=phone,
+        subject=render(template.subject, plain_values)[:200],
+        body=notice,
+        patient_id=patient.pk,
+        event_id=event.pk,
+        kind=kind,
+    )
+    return [message]

@@ -17,7 +17,7 @@ from jalon.accounts.audit import audit
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.core.validation import future_date_error
-from jalon.core.workcalendar import add_delay, next_opening
+from jalon.core.workcalendar import add_delay, due_at_opening, next_opening
 from jalon.events.services import event_record
 from jalon.pathways.errors import PathwayError, PathwayErrorCode
 from jalon.pathways.models import (
@@ -147,12 +147,14 @@ def pathway_start(
     )
     _create_milestones(pathway, Branch.ALWAYS)
     recompute_due_dates(pathway)
+    # Like the milestones: counted in the entry point's calendar, never due while it is closed.
+    calendar = {**opening_calendar(referral.entry_point), "department": pathway.department or None}
     Task.objects.bulk_create(
         Task(
             pathway=pathway,
             label=task["label"],
             responsible_role=task.get("responsible_role", "coordinator"),
-            due_at=add_delay(started_at, task["due_amount"], task["due_unit"], department=pathway.department or None)
+            due_at=due_at_opening(started_at, task["due_amount"], task["due_unit"], **calendar)
             if task.get("due_amount") is not None
             else None,
             source=task_source[:200],

@@ -25,7 +25,7 @@ from jalon.core.formatting import date_at_time
 from jalon.core.references import next_reference
 from jalon.core.validation import future_date_error
 from jalon.core.vocabulary import AlarmSign, Urgency
-from jalon.core.workcalendar import DELAY_UNITS, add_delay, delay_never_longer, next_opening, working_hours_left
+from jalon.core.workcalendar import DELAY_UNITS, delay_never_longer, due_at_opening, working_hours_left
 from jalon.directory.models import Professional
 from jalon.events.services import event_record
 from jalon.patients.models import CareTeamRole, Patient
@@ -112,14 +112,7 @@ def answer_commitment(entry_point: EntryPoint, urgency: str) -> str:
 def answer_deadline_for(entry_point: EntryPoint, received_at, urgency: str = Urgency.ROUTINE) -> object:
     """The committed answer time: the delay for the declared urgency, in the entry point's working time,
     moved to its next opening when it falls while it is closed."""
-    calendar = opening_calendar(entry_point)
-    end = add_delay(
-        received_at,
-        *answer_delay(entry_point, urgency),
-        department=calendar["department"],
-        closures=calendar["closures"],
-    )
-    return next_opening(end, **calendar)
+    return due_at_opening(received_at, *answer_delay(entry_point, urgency), **opening_calendar(entry_point))
 
 
 def answer_hours_left(referral: Referral, now) -> int:

@@ -6,11 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from jalon.core.formatting import when_in_words
-from jalon.messaging.kinds import KINDS
-from jalon.messaging.models import Channel
-from jalon.messaging.notify import current_template, is_mobile
-from jalon.messaging.services import outbox_enqueue
-from jalon.messaging.templating import render
+from jalon.messaging.notify import notify_patient
 from jalon.referrals.notifications import base_values, notify_city
 from jalon.scheduling.documents import place_of
 
@@ -70,19 +66,10 @@ def notify_rebooked(*, pathway, appointments: list, event, reason: str, actor_us
         actor_user=actor_user,
         values={"rendez_vous": "\n".join(appointment_line(a) for a in ordered), "motif": reason},
     )
-    phone = pathway.patient.phone
-    if phone and is_mobile(phone):
-        referral = pathway.referral
-        values = {**base_values(referral), "date": when_in_words(ordered[0].slot.start), "destinataire": "", "lien": ""}
-        template = current_template("appointment.rebooked_patient", referral.entry_point.organization_id)
-        kind = KINDS["appointment.rebooked_patient"]
-        outbox_enqueue(
-            idempotency_key=f"event-{event.pk}-appointment.rebooked_patient-patient-sms",
-            channel=Channel.SMS,
-            recipient_address=phone,
-            subject=render(template.subject, kind.plain_values(values)),
-            body=render(template.notice, kind.plain_values(values)),
-            patient_id=pathway.patient_id,
-            event_id=event.pk,
-            kind="appointment.rebooked_patient",
-        )
+    referral = pathway.referral
+    notify_patient(
+        kind="appointment.rebooked_patient",
+        event=event,
+        patient=pathway.patient,
+        values={**base_values(referral), "date": when_in_words(ordered[0].slot.start)},
+    )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,6 +32,24 @@ PASSWORD = "motdepasse-de-test"  # every persona's password (UserFactory)
 SCREENSHOTS = Path("/tmp/jalon-shots")
 
 
+# The one in-memory SQLite connection is shared by the tests' thread and the live server's: the server
+# answers each request holding this lock, and a test's own database work that may meet a request (a page
+# polling every second is open) takes it too, through `server_idle()`. Without it the two threads use the
+# connection at once, and SQLite answers « database table is locked » (or loses a savepoint).
+_SERVER_TURN = threading.Lock()
+
+
+@contextmanager
+def server_idle():
+    """Run the test's database work between two of the live server's requests, never during one.
+
+    Only the application's work is under the lock (not the wait for a request on an open socket), so the
+    test waits at most for one request to be answered. On PostgreSQL (threaded server, a connection per
+    thread) the lock is never contended."""
+    with _SERVER_TURN:
+        yield
+
+
 class SerialWSGIServer(WSGIServer):
     """The live server answering one request at a time, for a test database in SQLite's memory.
 
@@ -44,6 +64,15 @@ class SerialWSGIServer(WSGIServer):
     def __init__(self, *args, connections_override=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.connections_override = connections_override
+
+    def get_app(self):
+        application = super().get_app()
+
+        def answer_in_turn(environ, start_response):
+            with _SERVER_TURN:
+                return application(environ, start_response)
+
+        return answer_in_turn
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ from jalon.pathways.models import Task
 from jalon.pathways.tests.test_pathway_pages import lung_template_version
 from jalon.referrals.completeness import current_rule_set
 from jalon.triage.services import triage_propose
-from tests.browser.conftest import login, screenshot
+from tests.browser.conftest import login, screenshot, server_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -88,5 +88,6 @@ def test_the_coordinator_accepts_an_incomplete_referral_at_p2_with_the_complemen
         expect(asked.get_by_role("listitem").filter(has_text=CT_TASK)).to_contain_text("Répondu")
         expect(asked.get_by_role("listitem").filter(has_text=DOCUMENT_TASK)).to_contain_text("Répondu")
         screenshot(city, "accept-incomplete-answered")
-    referral.refresh_from_db()
+    with server_idle():  # the GP's portal page polls
+        referral.refresh_from_db()
     assert referral.is_complete and referral.items_not_done == ["exam:ct"]

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from jalon.referrals.models import Referral
 from jalon.testing.factories import make_ins
-from tests.browser.conftest import login
+from tests.browser.conftest import login, server_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -107,7 +107,8 @@ def test_the_worklist_refresh_keeps_focus_and_scroll_announces_and_pauses(page, 
     page.evaluate("window.scrollTo(0, 200)")
     scrolled = page.evaluate("window.scrollY")
 
-    arriving = submit(clinical_reason="Amaigrissement, douleur thoracique").referral
+    with server_idle():  # the worklist polls
+        arriving = submit(clinical_reason="Amaigrissement, douleur thoracique").referral
     page.evaluate("htmx.trigger('#worklist', 'jalon:refresh')")
     expect(page.get_by_role("link", name=arriving.reference)).to_be_visible()
     expect(link).to_be_focused()
@@ -124,7 +125,8 @@ def test_the_worklist_refresh_keeps_focus_and_scroll_announces_and_pauses(page, 
     page.evaluate(
         "window.__polls = 0; document.body.addEventListener('htmx:beforeSend', () => { window.__polls += 1; })"
     )
-    later = submit(clinical_reason="Hémoptysie").referral
+    with server_idle():  # the worklist polls
+        later = submit(clinical_reason="Hémoptysie").referral
     page.evaluate("htmx.trigger('#worklist', 'jalon:refresh')")
     assert page.evaluate("window.__polls") == 0
     expect(page.get_by_role("link", name=later.reference)).to_have_count(0)

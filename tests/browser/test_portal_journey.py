@@ -14,7 +14,7 @@ from jalon.pathways.models import MilestoneStatus
 from jalon.pathways.tests.factories import pathway_build
 from jalon.pathways.tests.test_pathway_pages import lung_template_version, recordable_milestone
 from jalon.portal.models import ThreadMessage
-from tests.browser.conftest import login, screenshot
+from tests.browser.conftest import login, screenshot, server_idle
 from tests.browser.test_pathway_journey import row_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -53,13 +53,15 @@ def test_it_shows_the_gp_the_pathway_live_and_carries_messages_both_ways(new_pag
     expect(row_of(steps, step.label)).to_contain_text("Fait")
     expect(doctor.get_by_role("region", name="Historique").get_by_text("Étape réalisée").first).to_be_visible()
     screenshot(doctor, "portal-patient-live")
-    step.refresh_from_db()
+    with server_idle():  # the GP's page polls every second
+        step.refresh_from_db()
     assert step.status == MilestoneStatus.DONE
 
     message_box = doctor.get_by_label("Votre message à la coordination")
     doctor.get_by_role("button", name="Envoyer à la coordination").click()
     expect(doctor.get_by_text("Écrivez votre message avant de l'envoyer.")).to_be_visible()
-    assert not ThreadMessage.objects.exists()
+    with server_idle():
+        assert not ThreadMessage.objects.exists()
 
     message_box.fill(GP_MESSAGE)
     doctor.get_by_role("button", name="Envoyer à la coordination").click()

@@ -14,7 +14,7 @@ from jalon.accounts.models import AuditAction, AuditRecord
 from jalon.pathways.tests.test_pathway_pages import lung_template_version, triage_rule_set
 from jalon.referrals.models import Referral, Status
 from jalon.testing.factories import make_ins
-from tests.browser.conftest import fill_login_form, login, screenshot
+from tests.browser.conftest import fill_login_form, login, screenshot, server_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -129,7 +129,8 @@ def test_it_refreshes_the_worklist_by_itself(page, coordinator, submit):
     expect(page.get_by_role("table").get_by_role("row")).to_have_count(2)
     screenshot(page, "worklist")
 
-    arriving = submit(clinical_reason="Amaigrissement, douleur thoracique").referral
+    with server_idle():  # the worklist polls
+        arriving = submit(clinical_reason="Amaigrissement, douleur thoracique").referral
     expect(page.get_by_role("link", name=arriving.reference)).to_be_visible(timeout=20000)
     expect(page.get_by_role("table").get_by_role("row")).to_have_count(3)
 

@@ -36,7 +36,7 @@ def test_it_books_a_diagnostic_day_and_downloads_the_letter(new_page, coordinato
         page = new_page()
         login(page, coordinator.username)
         page.goto(reverse("pathways:detail", args=[reference]))
-        appointments = page.get_by_role("region", name="Rendez-vous")
+        appointments = page.get_by_role("region", name="Rendez-vous", exact=True)
         expect(appointments.get_by_text("Aucun rendez-vous réservé dans Jalon.")).to_be_visible()
         appointments.get_by_role("link", name="Planifier").click()
 

@@ -13,17 +13,21 @@ from jalon.accounts.sessions import ACTIVE_AT, AUTH_AT
 from jalon.messaging.notify import current_template
 from jalon.pathways.tests.factories import pathway_build
 from jalon.pathways.tests.test_pathway_pages import lung_template_version
-from tests.browser.conftest import PASSWORD, login
+from tests.browser.conftest import PASSWORD, login, server_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def age_session(page, key: str, seconds: int) -> None:
-    """Move one of the browser's session stamps `seconds` into the past, as if that time had gone by."""
+    """Move one of the browser's session stamps `seconds` into the past, as if that time had gone by.
+
+    Written between two of the live server's requests (`server_idle`): the portal page polls every second,
+    and on SQLite's shared in-memory connection a write during a poll failed with « database table is locked »."""
     session_key = next(cookie["value"] for cookie in page.context.cookies() if cookie["name"] == "sessionid")
-    session = SessionStore(session_key)
-    session[key] = session[key] - seconds
-    session.save()
+    with server_idle():
+        session = SessionStore(session_key)
+        session[key] = session[key] - seconds
+        session.save()
 
 
 def test_it_sends_an_idle_portal_page_to_the_login_page(new_page, gp, coordinator, submit, settings):

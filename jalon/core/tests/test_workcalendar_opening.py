@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from jalon.core.workcalendar import delay_never_longer, next_opening
+from jalon.core.workcalendar import delay_never_longer, due_at_opening, next_opening
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -38,6 +38,12 @@ def test_it_honours_the_entry_points_hours_and_closures():
     moment = at(2026, 11, 20, 17, 30)
     result = next_opening(moment, opens=time(9), closes=time(17), department="67", closures={at(2026, 11, 23).date()})
     assert result == at(2026, 11, 24, 9, 0)
+
+
+def test_a_delay_ending_while_closed_is_due_at_the_next_opening():
+    """4 hours from Friday 18:30 end at 22:30: due on Monday at opening; 2 hours from Friday 10:00 stay at noon."""
+    assert due_at_opening(at(2026, 11, 20, 18, 30), 4, "hours", department="67") == at(2026, 11, 23, 8, 0)
+    assert due_at_opening(at(2026, 11, 20, 10, 0), 2, "hours", department="67") == at(2026, 11, 20, 12, 0)
 
 
 def test_it_compares_delays_in_different_units():

@@ -98,6 +98,7 @@ def test_it_saves_a_professionals_channels(client, gp):
     client.force_login(gp)
     page = client.get(reverse("notifications:preferences")).content.decode()
     assert "Mes préférences de notification" in page and "indisponible" in page  # no MSSanté address, no mobile
+    assert "channels-appointment.rebooked_patient" not in page  # the patient's SMS is no professional's choice
     data = {f"channels-{kind}": ["email"] for kind in ("referral.submitted", "referral.declined")}
     response = client.post(reverse("notifications:preferences"), data)
     assert response.status_code == 302

@@ -501,20 +501,24 @@ def _twin_key(request: PlanningRequest) -> tuple:
     )
 
 
-def _interchangeable(requests: Sequence[PlanningRequest]) -> list[list[int]]:
-    """Positions of the requests that no rule tells apart, by group (groups of two or more)."""
+def _interchangeable(requests: Sequence[PlanningRequest], keep: dict | None = None) -> list[list[int]]:
+    """Positions of the requests that no rule tells apart, by group (groups of two or more); requests with
+    a booked plan in `keep` (moving it costs) are told apart by it."""
     groups: dict[tuple, list[int]] = defaultdict(list)
     for position, request in enumerate(requests):
-        groups[_twin_key(request)].append(position)
+        kept = tuple(slot_id for _step, slot_id in (keep or {}).get(request.request_id, ()))
+        groups[(*_twin_key(request), kept)].append(position)
     return [members for members in groups.values() if len(members) > 1]
 
 
-def _ordered_twins(requests: Sequence[PlanningRequest], assignments: dict, slots: Sequence[SlotFact]) -> dict:
+def _ordered_twins(
+    requests: Sequence[PlanningRequest], assignments: dict, slots: Sequence[SlotFact], keep: dict | None = None
+) -> dict:
     """The same plans handed to interchangeable requests so that they finish in the order of their positions
     (the model's symmetry breaking), a request not fully planned last: a hint the model accepts."""
     by_id = {slot.id: slot for slot in slots}
     result = dict(assignments)
-    for members in _interchangeable(requests):
+    for members in _interchangeable(requests, keep):
         twins = [requests[position] for position in members]
         plans = [[slot_id for _step, slot_id in assignments.get(twin.request_id, [])] for twin in twins]
 
@@ -668,7 +672,7 @@ def _build_model(
         finishes.append(finish)
         choices.append((request, rows))
     if symmetry:  # interchangeable requests finish in the order of their ids (swapping their plans changes nothing)
-        for members in _interchangeable(requests):
+        for members in _interchangeable(requests, keep):
             for earlier, later in itertools.pairwise(members):
                 model.add(finishes[earlier] <= finishes[later])
     for index, xs in users.items():
@@ -828,7 +832,7 @@ def plan_batch(
         )
     current = min(starts, key=value) if starts else None
     if current is not None and symmetry:
-        current = _ordered_twins(requests, current, slots)
+        current = _ordered_twins(requests, current, slots, keep)
     rounds = improved = 0
     if current is not None and neighbourhood_share > 0 and len(requests) > neighbourhood_size:
         rng = random.Random(random_seed)
@@ -858,7 +862,7 @@ def plan_batch(
                 if candidate_value < current_value:
                     current, current_value, improved = candidate, candidate_value, improved + 1
                     if symmetry:  # twins split between the neighbourhood and the rest
-                        current = _ordered_twins(requests, current, slots)
+                        current = _ordered_twins(requests, current, slots, keep)
 
     model, choices, classes, booleans = _build_model(
         requests,

@@ -1,8 +1,8 @@
 #!/usr/bin/env python
-"""Scheduling benchmark (issue 5): a territory week planned by the CP-SAT batch planner against a
-first-come-first-served greedy baseline, in the same run.
+"""Scheduling benchmark (issues 5 and 15): a territory week planned by the CP-SAT batch planner against
+first come, first served, in the same run, and re-planned hour by hour.
 
-    python bench/planner_bench.py                      # seed 5, time limits 10 s and 30 s, 2 workers
+    python bench/planner_bench.py      # seed 5, the 150- and 180-request weeks, 60 s solves, 5 s re-plans
 
 Not a test, and no database: the week is generated as plain slot facts and planning requests
 (`jalon.scheduling.batch` is pure), with a fixed seed. Django is set up only for the imports
@@ -11,16 +11,20 @@ Not a test, and no database: the week is generated as plain slot facts and plann
 The week (Monday to Friday): 40 resources at 3 sites (consultation, CT, MRI, PET-CT, endoscopy,
 biopsy, anaesthesia consultation), about 2,000 slots, part of them already booked by other activity;
 whole sessions reserved for lung or pancreas/digestive pathways and released 48 h before their start,
-or urgent (P1 only) and released 24 h before; a few blocked. About 150 pending requests (P1 25 %,
+or urgent (P1 only) and released 24 h before; a few blocked. 150 (or 180) pending requests (P1 25 %,
 P2 40 %, P3 35 %) of 2 to 4 steps from the shipped templates, consultation and imaging on the same
 day (the diagnostic day), released from the Thursday before to the Wednesday, some with one
 unavailable day.
 
-Planned, in the same run: the first-come-first-served greedy baseline, the greedy "P1 first"
-(shown because the batch starts from the better of the two), and the CP-SAT batch planner at each
-time limit (10 s and 30 s, 2 workers). Every plan is checked against the rules
-(`assignment_problems`) before its figures are printed. Results: printed, and
-/tmp/jalon-bench/planner-results.json. See bench/README.md.
+Per week, in the same run: first come, first served planned on Monday 08:00 (the baseline of issue 5),
+first come, first served as requests arrive (`plan_greedy_online`), CP-SAT planned once on Monday
+08:00 (`--static-limit` seconds, with and without the fairness cost: the proved gap), and CP-SAT
+re-planned hour by hour (`plan_rolling`): a request is known from its release, a re-plan runs each hour
+in which a request arrived or a reserved or urgent slot was released, with `--replan-limit` seconds,
+the fairness cost, the previous plan as warm start, what starts within `--freeze-hours` kept and each
+moved booked step costing `--move-cost` weighted hours. Every static plan is checked against the rules
+(`assignment_problems`). Prints one markdown table per week, the targets of issue 15 met or not, the
+machine and the load average; results also in a new JSON file in /tmp (`--output`). See bench/README.md.
 """
 
 from __future__ import annotations
@@ -536,6 +540,7 @@ def main() -> int:
     configure_django()
     began = time.perf_counter()
     load_before = os.getloadavg()
+    commit = os.popen(f"git -C {ROOT} rev-parse --short HEAD").read().strip()
     weeks = {}
     for count in args.requests:
         weeks[count] = run_week(args, count)
@@ -543,7 +548,7 @@ def main() -> int:
         "date": datetime.now().astimezone().isoformat(timespec="seconds"),
         "machine": machine(),
         "load_average_before": load_before,
-        "commit": os.popen(f"git -C {ROOT} rev-parse --short HEAD").read().strip(),
+        "commit": commit,
         "arguments": {key: str(value) for key, value in vars(args).items()},
         "weeks": weeks,
         "total_seconds": round(time.perf_counter() - began, 1),

@@ -115,11 +115,12 @@ class Fairness:
         return None if hours is None or not self.extra_weight.get(priority) else round(60 * hours)
 
 
-# The default targets: P1 seen within 48 h (seed 001); P2 and P3 done within 72 and 84 h of their release,
-# about what first come, first served achieves for nine requests in ten on the benchmark week. Beyond its
-# target an hour of a P2 or P3 request counts twice a P1 hour within its own, and a P1 hour ten times more.
+# The default targets, chosen on the benchmark week (docs/benchmarks.md, issue 15): a P1 request done
+# within 12 h of its release, a P2 one within 90 h, a P3 one within 84 h (about what first come, first
+# served achieves for nine requests in ten). Beyond its target an hour of a P2 or P3 request counts twice
+# a P1 hour within its own, and a P1 hour eleven times one within.
 DEFAULT_FAIRNESS = Fairness(
-    after_hours={Priority.P1: 48, Priority.P2: 72, Priority.P3: 84},
+    after_hours={Priority.P1: 12, Priority.P2: 90, Priority.P3: 84},
     extra_weight={Priority.P1: 1000, Priority.P2: 200, Priority.P3: 200},
 )
 
@@ -401,10 +402,24 @@ GREEDY_ORDERS = {
 }
 
 
-def _greedy_assignments(requests: Sequence[PlanningRequest], eligibility: _Eligibility, order: str = "release") -> dict:
+def _deadline_order(fairness: Fairness):
+    """Earliest target first: a request's release plus its priority's target (`fairness.after_hours`), so
+    that a P3 request already beyond its target goes before a P1 request just arrived."""
+
+    def key(request: PlanningRequest):
+        hours = fairness.after_hours.get(request.priority)
+        deadline = request.released_at + timedelta(hours=hours) if hours is not None else request.released_at
+        return (deadline, -PRIORITY_WEIGHTS[request.priority], str(request.request_id))
+
+    return key
+
+
+def _greedy_assignments(
+    requests: Sequence[PlanningRequest], eligibility: _Eligibility, order: str = "release", key=None
+) -> dict:
     taken: set = set()
     assignments = {}
-    for request in sorted(requests, key=GREEDY_ORDERS[order]):
+    for request in sorted(requests, key=key or GREEDY_ORDERS[order]):
         plan = _earliest_prefix(request, eligibility.options(request), taken)
         taken.update(slot.id for slot in plan)
         assignments[request.request_id] = [(step[0], slot.id) for step, slot in zip(request.steps, plan, strict=False)]
@@ -819,9 +834,11 @@ def plan_batch(
         )[0] + move_cost_minutes * _moves(assignments, keep)
 
     starts = []
-    if hint_greedy:  # start from the best of the two greedy plans (and the hint)
+    if hint_greedy:  # start from the best of the greedy plans (and the hint)
         eligibility = _Eligibility(slots, now)
         starts += [_greedy_assignments(requests, eligibility, order) for order in GREEDY_ORDERS]
+        if fairness is not None:  # and earliest target first
+            starts.append(_greedy_assignments(requests, eligibility, key=_deadline_order(fairness)))
     if hint is not None:  # what still holds of it, the requests it leaves short planned greedily (P1 first)
         starts.append(
             _completed(

@@ -14,6 +14,7 @@ from jalon.scheduling.batch import (
     DEFAULT_FAIRNESS,
     Fairness,
     PlanningRequest,
+    _deadline_order,
     evaluate,
     plan_batch,
     plan_greedy_online,
@@ -84,6 +85,23 @@ def test_the_default_fairness_charges_each_priority_beyond_its_target():
     for priority, hours in DEFAULT_FAIRNESS.after_hours.items():
         assert DEFAULT_FAIRNESS.threshold_minutes(priority) == 60 * hours
     assert DEFAULT_FAIRNESS.extra_weight["P3"] > 100  # beyond its target, a P3 hour outweighs a P1 hour within
+
+
+def test_the_earliest_target_start_serves_an_overdue_p3_before_a_fresh_p1_and_a_fresh_p1_before_a_p3():
+    overdue = request("P3-old", "P3", MONDAY_8H - timedelta(hours=100))
+    fresh_p1 = request("P1-new", "P1", MONDAY_8H)
+    fresh_p3 = request("P3-new", "P3", MONDAY_8H - timedelta(hours=1))
+    ordered = sorted([fresh_p3, fresh_p1, overdue], key=_deadline_order(DEFAULT_FAIRNESS))
+    assert [r.request_id for r in ordered] == ["P3-old", "P1-new", "P3-new"]
+    slots = [slot(1, 0, 9), slot(2, 0, 10), slot(3, 0, 11)]
+    result = plan_batch(
+        requests=[fresh_p3, fresh_p1, overdue],
+        slots=slots,
+        now=MONDAY_8H,
+        time_limit_seconds=2,
+        fairness=DEFAULT_FAIRNESS,
+    )
+    assert result.assignments == {"P3-old": [("P3-old-0", 1)], "P1-new": [("P1-new-0", 2)], "P3-new": [("P3-new-0", 3)]}
 
 
 # --- rolling re-planning -------------------------------------------------------------------------

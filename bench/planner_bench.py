@@ -1,8 +1,8 @@
 #!/usr/bin/env python
-"""Scheduling benchmark (issue 5): a territory week planned by the CP-SAT batch planner against a
-first-come-first-served greedy baseline, in the same run.
+"""Scheduling benchmark (issues 5 and 15): a territory week planned by the CP-SAT batch planner against
+first come, first served, in the same run, and re-planned hour by hour.
 
-    python bench/planner_bench.py                      # seed 5, time limits 10 s and 30 s, 2 workers
+    python bench/planner_bench.py      # seed 5, the 150- and 180-request weeks, 60 s solves, 5 s re-plans
 
 Not a test, and no database: the week is generated as plain slot facts and planning requests
 (`jalon.scheduling.batch` is pure), with a fixed seed. Django is set up only for the imports
@@ -11,22 +11,28 @@ Not a test, and no database: the week is generated as plain slot facts and plann
 The week (Monday to Friday): 40 resources at 3 sites (consultation, CT, MRI, PET-CT, endoscopy,
 biopsy, anaesthesia consultation), about 2,000 slots, part of them already booked by other activity;
 whole sessions reserved for lung or pancreas/digestive pathways and released 48 h before their start,
-or urgent (P1 only) and released 24 h before; a few blocked. About 150 pending requests (P1 25 %,
+or urgent (P1 only) and released 24 h before; a few blocked. 150 (or 180) pending requests (P1 25 %,
 P2 40 %, P3 35 %) of 2 to 4 steps from the shipped templates, consultation and imaging on the same
 day (the diagnostic day), released from the Thursday before to the Wednesday, some with one
 unavailable day.
 
-Planned, in the same run: the first-come-first-served greedy baseline, the greedy "P1 first"
-(shown because the batch starts from the better of the two), and the CP-SAT batch planner at each
-time limit (10 s and 30 s, 2 workers). Every plan is checked against the rules
-(`assignment_problems`) before its figures are printed. Results: printed, and
-/tmp/jalon-bench/<run>/planner-results.json. See bench/README.md.
+Per week, in the same run: first come, first served planned on Monday 08:00 (the baseline of issue 5),
+first come, first served as requests arrive (`plan_greedy_online`), CP-SAT planned once on Monday
+08:00 (`--static-limit` seconds, with and without the fairness cost: the proved gap), and CP-SAT
+re-planned hour by hour (`plan_rolling`): a request is known from its release, a re-plan runs each hour
+in which a request arrived or a reserved or urgent slot was released, with `--replan-limit` seconds,
+the fairness cost, the previous plan as warm start, what starts within `--freeze-hours` kept and each
+moved booked step costing `--move-cost` weighted hours. Every static plan is checked against the rules
+(`assignment_problems`). Prints one markdown table per week, the targets of issue 15 met or not, the
+machine and the load average; results also in planner-results.json in the run's own directory
+(`--output`). See bench/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import random
@@ -235,63 +241,125 @@ def machine() -> dict:
     }
 
 
-def summary(result) -> dict:
-    metrics = result.metrics
-    return {
-        "method": result.method,
-        "status": result.status,
-        "wall_seconds": round(result.wall_seconds, 2),
-        "solve_seconds": None if result.solve_seconds is None else round(result.solve_seconds, 2),
-        "objective_hours": round(result.objective, 1),
-        "best_bound_hours": None if result.best_bound is None else round(result.best_bound, 1),
-        "gap": None if result.gap is None else round(result.gap, 4),
-        "total_weighted_delay_hours": round(metrics.total_weighted_delay_hours, 1),
-        "planned_steps": metrics.planned_steps,
-        "unplanned_steps": metrics.unplanned_steps,
-        "fully_planned_requests": metrics.fully_planned_requests,
-        "p1_requests": metrics.p1_requests,
-        "p1_seen_within_48h": round(metrics.p1_seen_within_48h, 3),
-        "p1_seen_within_48_working_hours": round(metrics.p1_seen_within_48_working_hours, 3),
-        "p1_diagnosed_within_7d": round(metrics.p1_diagnosed_within_7d, 3),
-        "model_booleans": result.model_booleans,
-    }
+def percentile(values: list[float], share: float) -> float | None:
+    """Nearest rank: the smallest value with at least `share` of the values at or below it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def weighted_delay_by_priority(result, requests, slots) -> dict:
+def slot_category(slot) -> str:
+    return "reserved" if slot.reserved_for else "urgent" if slot.urgent else "open"
+
+
+def delays(requests, slots, assignments, horizon_end) -> dict:
+    """Per request, hours from its release to the end of its last step; a request not fully planned counts
+    as ending with the horizon (the end of the week's last slot), as in the objective."""
     by_id = {slot.id: slot for slot in slots}
-    delays: dict[str, list[float]] = {"P1": [], "P2": [], "P3": []}
+    result = {}
     for request in requests:
-        chosen = [by_id[slot_id] for _step, slot_id in result.assignments.get(request.request_id, [])]
-        if chosen and len(chosen) == len(request.steps):
-            delays[request.priority].append(
-                (max(slot.end for slot in chosen) - request.released_at).total_seconds() / 3600
-            )
-    return {priority: round(sum(values) / len(values), 1) if values else None for priority, values in delays.items()}
+        chosen = [by_id[slot_id] for _step, slot_id in assignments.get(request.request_id, [])]
+        end = max(slot.end for slot in chosen) if chosen and len(chosen) == len(request.steps) else horizon_end
+        result[request.request_id] = max((end - request.released_at).total_seconds() / 3600, 0.0)
+    return result
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seed", type=int, default=5)
-    parser.add_argument("--requests", type=int, default=150)
-    parser.add_argument(
-        "--reserved-share", type=float, default=0.15, help="share of sessions reserved for lung or pancreas/digestive"
+def reserved_wanted(requests, slots, assignments, start) -> set:
+    """The free reserved slots some patient wanted: the slot starts after the patient's arrival (and after
+    `start`), the step of its kind (resource kind, not on an unavailable day, within the request's reach)
+    could start then on its own (after the earliest end of the step before it), and the plan gives that
+    step a later slot or none. A reserved slot nobody wanted that way is released unused by design: the
+    week has more slots than requests. Same-day groups and congestion are ignored, so this counts more
+    slots as wanted than a plan could use (it is severe on the planner)."""
+    from jalon.scheduling.batch import _earliest_ends, _Eligibility, _prune, _step_fields
+
+    by_id = {slot.id: slot for slot in slots}
+    everyone = _Eligibility([slot for slot in slots if not slot.blocked], start + timedelta(days=30))  # all released
+    wanted = set()
+    reserved = [slot for slot in slots if slot.reserved_for and not slot.blocked and slot.start > start]
+    for request in requests:
+        options = _prune(request, everyone.options(request))
+        earliest_ends = _earliest_ends(request, options)
+        planned = [by_id[slot_id] for _step, slot_id in assignments.get(request.request_id, [])]
+        for position, (_step_id, kind, _group, _specialty) in enumerate(map(_step_fields, request.steps)):
+            if position and earliest_ends[position - 1] is None:
+                break
+            not_before = max(request.released_at, start, earliest_ends[position - 1] if position else start)
+            planned_start = planned[position].start if position < len(planned) else None
+            for slot in reserved:
+                if (
+                    slot.resource_kind == kind
+                    and slot.start >= not_before
+                    and (planned_start is None or slot.start < planned_start)
+                    and slot.start.astimezone(PARIS_TZ()).date() not in request.unavailable_days
+                ):
+                    wanted.add(slot.id)
+    return wanted
+
+
+def PARIS_TZ():  # noqa: N802 (imported late, after Django is set up)
+    from jalon.core.workcalendar import PARIS
+
+    return PARIS
+
+
+def figures(name, requests, slots, assignments, now, *, extra=None) -> dict:
+    from jalon.scheduling.batch import DEFAULT_FAIRNESS, _default_penalty_minutes, evaluate
+    from jalon.scheduling.planner import _Minutes
+
+    free = [slot for slot in slots if not slot.booked]
+    horizon_end = max(slot.end for slot in free)
+    hours = delays(requests, free, assignments, horizon_end)
+    row = {"method": name}
+    for priority, _weight in PRIORITIES:
+        values = [hours[r.request_id] for r in requests if r.priority == priority]
+        row[f"{priority}_mean"] = sum(values) / len(values)
+        row[f"{priority}_p90"] = percentile(values, 0.9)
+    row["all_mean"] = sum(hours.values()) / len(hours)
+    row["all_p90"] = percentile(list(hours.values()), 0.9)
+    row["unplanned_steps"] = sum(len(r.steps) - len(assignments.get(r.request_id, [])) for r in requests)
+    used = {slot_id for pairs in assignments.values() for _step, slot_id in pairs}
+    for category in ("reserved", "urgent", "open"):
+        pool = [s for s in free if slot_category(s) == category and not s.blocked and s.start > now]
+        row[f"{category}_free"] = len(pool)
+        row[f"{category}_used"] = sum(1 for s in pool if s.id in used)
+    wanted = reserved_wanted(requests, free, assignments, now)
+    reserved_used = {s.id for s in free if s.reserved_for and s.id in used}
+    row["reserved_wanted"] = len(wanted | reserved_used)
+    penalty = _default_penalty_minutes(requests, free, _Minutes(now))
+    row["objective_issue5"] = (
+        evaluate(requests=requests, slots=free, assignments=assignments, now=now, penalty_minutes=penalty)[0] / 60
     )
-    parser.add_argument(
-        "--urgent-share", type=float, default=0.10, help="share of imaging/endoscopy/biopsy sessions urgent (P1)"
+    row["objective_fair"] = (
+        evaluate(
+            requests=requests,
+            slots=free,
+            assignments=assignments,
+            now=now,
+            penalty_minutes=penalty,
+            fairness=DEFAULT_FAIRNESS,
+        )[0]
+        / 60
     )
-    parser.add_argument("--time-limits", type=float, nargs="+", default=[10.0, 30.0])
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--no-hint", action="store_true", help="do not start CP-SAT from the greedy plan")
-    args = parser.parse_args()
+    row.update(extra or {})
+    return row
 
-    configure_django()
-    from jalon.scheduling.batch import assignment_problems, plan_batch, plan_greedy
+
+def run_week(args, requests_count: int) -> dict:
+    from jalon.scheduling.batch import (
+        DEFAULT_FAIRNESS,
+        assignment_problems,
+        plan_batch,
+        plan_greedy,
+        plan_greedy_online,
+        plan_rolling,
+    )
 
     began = time.perf_counter()
     now, resources, slots, requests = generate_week(
-        args.seed, requests_count=args.requests, reserved_share=args.reserved_share, urgent_share=args.urgent_share
+        args.seed, requests_count=requests_count, reserved_share=args.reserved_share, urgent_share=args.urgent_share
     )
-    generated = time.perf_counter() - began
     free = [slot for slot in slots if not slot.booked]
     instance = {
         "seed": args.seed,
@@ -299,76 +367,209 @@ def main() -> int:
         "resources": len(resources),
         "slots": len(slots),
         "free_slots": len(free),
-        "free_by_kind": {kind: sum(1 for slot in free if slot.resource_kind == kind) for kind in RESOURCES},
-        "demand_by_kind": {kind: sum(1 for r in requests for step in r.steps if step[1] == kind) for kind in RESOURCES},
-        "reserved_slots": sum(1 for slot in slots if slot.reserved_for),
-        "urgent_slots": sum(1 for slot in slots if slot.urgent),
-        "blocked_slots": sum(1 for slot in slots if slot.blocked),
         "requests": len(requests),
         "requests_by_priority": {p: sum(1 for r in requests if r.priority == p) for p, _w in PRIORITIES},
         "steps": sum(len(r.steps) for r in requests),
-        "generation_seconds": round(generated, 2),
     }
-    print(f"instance: {json.dumps(instance, ensure_ascii=False)}")
+    print(f"instance: {json.dumps(instance, ensure_ascii=False)}", flush=True)
+    rows = []
 
-    results = []
-    results.append(plan_greedy(requests=requests, slots=slots, now=now))
-    results.append(plan_greedy(requests=requests, slots=slots, now=now, order="priority"))
-    for limit in args.time_limits:
-        results.append(
-            plan_batch(
-                requests=requests,
-                slots=slots,
-                now=now,
-                time_limit_seconds=limit,
-                workers=args.workers,
-                hint_greedy=not args.no_hint,
+    def check(name, assignments, at):
+        problems = assignment_problems(requests=requests, slots=slots, assignments=assignments, now=at)
+        if problems:
+            raise SystemExit(f"INVALID {name}: {problems[:5]}")
+
+    # 1. the baseline: first come, first served, planned on Monday 08:00 (issue 5)
+    fcfs = plan_greedy(requests=requests, slots=slots, now=now)
+    check("fcfs", fcfs.assignments, now)
+    rows.append(figures("FCFS, planned Monday 08:00 (baseline)", requests, slots, fcfs.assignments, now))
+    # 2. first come, first served as requests arrive (each booked on arrival on what is usable then)
+    end = max(slot.end for slot in free)
+    online = plan_greedy_online(requests=requests, slots=slots, start=now)
+    rows.append(figures("FCFS on arrival (hour by hour)", requests, slots, online, now))
+    # 3. the static batch at Monday 08:00, one solve, for the proved gap
+    for fairness, label in (
+        ((None, "issue 5 objective"), (DEFAULT_FAIRNESS, "with fairness")) if args.static_limit else ()
+    ):
+        result = plan_batch(
+            requests=requests,
+            slots=slots,
+            now=now,
+            time_limit_seconds=args.static_limit,
+            workers=args.workers,
+            fairness=fairness,
+        )
+        check(label, result.assignments, now)
+        rows.append(
+            figures(
+                f"CP-SAT planned Monday 08:00, {label}, {args.static_limit:g} s",
+                requests,
+                slots,
+                result.assignments,
+                now,
+                extra={
+                    "gap": result.gap,
+                    "bound": result.best_bound,
+                    "objective": result.objective,
+                    "status": result.status,
+                    "seconds": round(result.wall_seconds, 1),
+                },
             )
         )
-    rows = []
-    for result in results:
-        problems = assignment_problems(requests=requests, slots=slots, assignments=result.assignments, now=now)
-        if problems:
-            print(f"INVALID {result.method}: {problems[:5]}")
-            return 1
-        row = summary(result)
-        row["time_limit_seconds"] = result.details.get("time_limit_seconds")
-        row["mean_delay_hours_fully_planned"] = weighted_delay_by_priority(result, requests, slots)
-        rows.append(row)
+        print(
+            f"  {rows[-1]['method']}: {result.status}, gap {result.gap}, objective {result.objective:.1f}", flush=True
+        )
 
-    header = (
-        f"{'method':<18}{'status':<10}{'time s':>8}{'objective h':>14}{'bound h':>12}{'gap':>8}"
-        f"{'w.delay h':>11}{'unpl.':>7}{'P1≤48h':>8}{'≤48h wk':>9}{'P1≤7d':>8}"
+    # 4. rolling: re-planned every hour when a request arrived or a reserved/urgent slot was released
+    def replan(*, requests, slots, now, hint):
+        return plan_batch(
+            requests=requests,
+            slots=slots,
+            now=now,
+            time_limit_seconds=args.replan_limit,
+            workers=args.workers,
+            fairness=DEFAULT_FAIRNESS,
+            hint=hint,
+            keep=hint,
+            move_cost_minutes=round(60 * args.move_cost),
+        )
+
+    rolling = plan_rolling(
+        requests=requests,
+        slots=slots,
+        start=now,
+        end=end,
+        plan=replan,
+        freeze=timedelta(hours=args.freeze_hours),
     )
-    print(header)
-    for row in rows:
-        label = row["method"] + (f" {row['time_limit_seconds']:g}s" if row["time_limit_seconds"] else "")
-        bound = "" if row["best_bound_hours"] is None else f"{row['best_bound_hours']:.1f}"
-        gap = "" if row["gap"] is None else f"{100 * row['gap']:.2f}%"
-        print(
-            f"{label:<18}{row['status']:<10}{row['wall_seconds']:>8.2f}"
-            f"{row['objective_hours']:>14.1f}{bound:>12}{gap:>8}"
-            f"{row['total_weighted_delay_hours']:>11.1f}{row['unplanned_steps']:>7}"
-            f"{100 * row['p1_seen_within_48h']:>7.1f}%{100 * row['p1_seen_within_48_working_hours']:>8.1f}%"
-            f"{100 * row['p1_diagnosed_within_7d']:>7.1f}%"
+    gaps = sorted(r["gap"] for r in rolling.replans if r["gap"] is not None)
+    rows.append(
+        figures(
+            f"CP-SAT re-planned hour by hour, with fairness, {args.replan_limit:g} s each",
+            requests,
+            slots,
+            rolling.assignments,
+            now,
+            extra={
+                "moved": rolling.moved,
+                "replans": len(rolling.replans),
+                "replan_gap_median": percentile(gaps, 0.5),
+                "replan_gap_max": gaps[-1] if gaps else None,
+                "seconds": round(rolling.wall_seconds, 1),
+            },
         )
-    for row in rows:
-        print(
-            f"{row['method']} {row['time_limit_seconds'] or ''}: mean delay of fully planned requests by priority (h) "
-            f"{row['mean_delay_hours_fully_planned']}, "
-            f"fully planned {row['fully_planned_requests']}/{instance['requests']}, booleans {row['model_booleans']}"
+    )
+    return {"instance": instance, "rows": rows, "seconds": round(time.perf_counter() - began, 1)}
+
+
+def fmt(value, digits=1, suffix="") -> str:
+    return "–" if value is None else f"{value:,.{digits}f}{suffix}"
+
+
+def markdown(week: dict) -> str:
+    lines = [
+        (
+            "| method | P1 mean | P1 p90 | P2 mean | P2 p90 | P3 mean | P3 p90 | all mean | all p90 | unplanned steps "
+            "| reserved used (of wanted) | reserved used / free | urgent used / free | open used / free | moved "
+            "| gap | time (s) |"
+        ),
+        "| --- " * 17 + "|",
+    ]
+    for row in week["rows"]:
+        share = row["reserved_used"] / row["reserved_wanted"] if row["reserved_wanted"] else None
+        share_text = fmt(None if share is None else 100 * share, 0, " %")
+        gap = row.get("gap")
+        if "replan_gap_median" in row:
+            gap_text = (
+                f"{row['replans']} re-plans: median {fmt(100 * row['replan_gap_median'], 1, ' %')}, "
+                f"max {fmt(100 * row['replan_gap_max'], 1, ' %')}"
+                if row["replan_gap_median"] is not None
+                else "–"
+            )
+        else:
+            gap_text = fmt(None if gap is None else 100 * gap, 2, " %")
+        lines.append(
+            f"| {row['method']} | "
+            + " | ".join(fmt(row[f"{p}_{m}"]) for p, _w in PRIORITIES for m in ("mean", "p90"))
+            + f" | {fmt(row['all_mean'])} | {fmt(row['all_p90'])} | {row['unplanned_steps']} | "
+            f"{row['reserved_used']} / {row['reserved_wanted']} = {share_text} | "
+            + " | ".join(
+                f"{row[f'{c}_used']} / {row[f'{c}_free']} = {100 * row[f'{c}_used'] / max(row[f'{c}_free'], 1):.0f} %"
+                for c in ("reserved", "urgent", "open")
+            )
+            + f" | {row.get('moved', '–')} | {gap_text} | {fmt(row.get('seconds'))} |"
         )
+    return "\n".join(lines)
+
+
+def targets(week: dict) -> str:
+    fcfs, rolling = week["rows"][0], week["rows"][-1]
+    static = next((row for row in week["rows"] if "with fairness" in row["method"] and "gap" in row), None)
+    share = rolling["reserved_used"] / max(rolling["reserved_wanted"], 1)
+    checks = [
+        ("P1 mean ≤ FCFS × 0.5", rolling["P1_mean"], 0.5 * fcfs["P1_mean"]),
+        ("all p90 ≤ FCFS", rolling["all_p90"], fcfs["all_p90"]),
+        ("P3 p90 ≤ FCFS × 1.2", rolling["P3_p90"], 1.2 * fcfs["P3_p90"]),
+    ]
+    parts = [
+        f"{name}: {value:.1f} h vs {limit:.1f} h {'✓' if value <= limit else '✗'}" for name, value, limit in checks
+    ]
+    parts.append(f"reserved used ≥ 80 % of wanted: {100 * share:.0f} % {'✓' if share >= 0.8 else '✗'}")
+    if static is not None and static.get("gap") is not None:
+        ok = "✓" if static["gap"] <= 0.02 else "✗"
+        parts.append(f"gap ≤ 2 % at {static['seconds']} s (planned Monday 08:00): {100 * static['gap']:.2f} % {ok}")
+    return "; ".join(parts)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--requests", type=int, nargs="+", default=[150, 180])
+    parser.add_argument(
+        "--reserved-share", type=float, default=0.15, help="share of sessions reserved for lung or pancreas/digestive"
+    )
+    parser.add_argument(
+        "--urgent-share", type=float, default=0.10, help="share of imaging/endoscopy/biopsy sessions urgent (P1)"
+    )
+    parser.add_argument("--static-limit", type=float, default=60.0, help="seconds for the one solve on Monday 08:00")
+    parser.add_argument("--replan-limit", type=float, default=5.0, help="seconds for each hourly re-plan")
+    parser.add_argument("--freeze-hours", type=float, default=2.0, help="booked steps this close stay put")
+    parser.add_argument("--move-cost", type=float, default=50.0, help="weighted hours a moved booked step costs")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--output", type=Path, default=None, help="JSON results (default: in this run's directory)")
+    args = parser.parse_args()
+
+    configure_django()
+    began = time.perf_counter()
+    load_before = os.getloadavg()
+    commit = os.popen(f"git -C {ROOT} rev-parse --short HEAD").read().strip()
+    weeks = {}
+    for count in args.requests:
+        weeks[count] = run_week(args, count)
     output = {
         "date": datetime.now().astimezone().isoformat(timespec="seconds"),
         "machine": machine(),
-        "arguments": vars(args),
-        "instance": instance,
-        "results": rows,
+        "load_average_before": load_before,
+        "commit": commit,
+        "arguments": {key: str(value) for key, value in vars(args).items()},
+        "weeks": weeks,
         "total_seconds": round(time.perf_counter() - began, 1),
     }
-    (BENCH_DIR / "planner-results.json").write_text(json.dumps(output, indent=2, ensure_ascii=False))
-    print(f"machine: {json.dumps(output['machine'])}")
-    print(f"total {output['total_seconds']} s; results in {BENCH_DIR / 'planner-results.json'}")
+    for count, week in weeks.items():
+        print(f"\n#### {count} requests ({week['instance']['steps']} steps), {week['seconds']} s\n")
+        print(markdown(week))
+        print(f"\nTargets (re-planned hour by hour against the FCFS baseline): {targets(week)}")
+    m = output["machine"]
+    print(
+        f"\nmachine: nproc {m['nproc']}, {m['cpu']}, Python {m['python']}, OR-Tools {m['ortools']}; "
+        f"load average before {tuple(round(x, 2) for x in load_before)}, after "
+        f"{tuple(round(x, 2) for x in m['load_average'])}; {output['date']}; code {output['commit']}; "
+        f"total {output['total_seconds']} s"
+    )
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    path = args.output or BENCH_DIR / "planner-results.json"
+    path.write_text(json.dumps(output, indent=2, ensure_ascii=False, default=str))
+    print(f"results in {path}")
     return 0
 
 

@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef
 
 from jalon.core.actor import Actor
 from jalon.pathways.models import Milestone, Pathway, PathwayStatus
-from jalon.scheduling.batch import BatchResult, PlanningRequest, plan_batch, plan_greedy
+from jalon.scheduling.batch import DEFAULT_FAIRNESS, BatchResult, PlanningRequest, plan_batch, plan_greedy
 from jalon.scheduling.eligibility import bookable_from, resource_site_key, within_reach_filter
 from jalon.scheduling.errors import SchedulingError
 from jalon.scheduling.models import Appointment, AppointmentStatus, Resource, Slot
@@ -64,11 +64,19 @@ def week_slots(*, now: datetime, days: int = 7) -> list[SlotFact]:
 def plan_week(
     *, now: datetime, organization_ids=None, time_limit_seconds: float = 10.0
 ) -> tuple[BatchResult, BatchResult]:
-    """(CP-SAT plan, greedy baseline) for the coming week."""
+    """(CP-SAT plan, greedy baseline) for the coming week, what is not booked yet: run again once reserved
+    slots are released (`slots_release_due`) or new requests have come, it plans them on what is free then.
+    The plan bounds how long lower priorities wait (`DEFAULT_FAIRNESS`)."""
     requests = pending_requests(now=now, organization_ids=organization_ids)
     slots = week_slots(now=now)
     return (
-        plan_batch(requests=requests, slots=slots, now=now, time_limit_seconds=time_limit_seconds),
+        plan_batch(
+            requests=requests,
+            slots=slots,
+            now=now,
+            time_limit_seconds=time_limit_seconds,
+            fairness=DEFAULT_FAIRNESS,
+        ),
         plan_greedy(requests=requests, slots=slots, now=now),
     )
 

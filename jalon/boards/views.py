@@ -185,12 +185,16 @@ def _render_case(request, case, *, prepare_form=None, sorting_form=None, postpon
     if (prepares or (sits and is_open)) and postpone_form is None:
         postpone_form = forms.PostponeForm(meetings=later)
     checklist = board_case_checklist(case)
+    rows = []
+    for state in checklist:
+        value = (case.answers or {}).get(state.item.code, "") if state.item.kind == "answer" else ""
+        rows.append({"state": state, "value": dict(state.item.choices).get(value, value)})
     decision = getattr(case, "decision", None) if case.status == CaseStatus.DECIDED else None
     context = {
         "case": case,
         "pathway": case.pathway,
         "referral": case.pathway.referral,
-        "checklist": checklist,
+        "checklist": rows,
         "missing": [state.item for state in checklist if not state.done],
         "prepare_form": prepare_form if prepares else None,
         "sorting_form": sorting_form if chairs else None,

@@ -131,14 +131,14 @@ def pdf_text(content: bytes) -> str:
     """The text a reportlab PDF shows, whitespace normalised: its (Flate) content streams decompressed and the
     strings of its Tj operators decoded (reportlab writes WinAnsi). No PDF library is in the venv."""
     streams = []
-    for raw in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", content, flags=re.S):
+    for raw in re.findall(rb"stream\r?\n(.*?)\r?\n?endstream", content, flags=re.S):
         try:
             streams.append(zlib.decompress(raw))
         except zlib.error:
             try:
                 import base64
 
-                streams.append(zlib.decompress(base64.a85decode(raw.strip(), adobe=True)))
+                streams.append(zlib.decompress(base64.a85decode(raw.strip().removesuffix(b"~>"))))
             except Exception:  # noqa: BLE001 - not a text stream (fonts, images)
                 streams.append(raw)
     pieces = []

@@ -190,3 +190,27 @@ def test_the_gp_portal_shows_the_decision_to_the_patients_gp_only(client, decide
 
     client.force_login(other_gp)
     assert client.get(url).status_code == 404
+
+
+def test_the_meeting_page_costs_the_same_queries_for_one_case_or_three(
+    client, meeting, coordinator, submit, django_assert_max_num_queries
+):
+    """The case list is read in a fixed number of queries, whatever its length."""
+    from conftest import identity
+    from jalon.pathways.tests.factories import pathway_build
+
+    board_case_create(actor=Actor(user=coordinator), pathway=pathway_build(submit, user=coordinator), meeting=meeting)
+    client.force_login(coordinator)
+    url = reverse("boards:meeting", args=[meeting.pk])
+    client.get(url)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    for name in ("Martin", "Bernard"):  # two other patients
+        other = pathway_build(submit, user=coordinator, patient=identity(birth_name=name, ins=""))
+        board_case_create(actor=Actor(user=coordinator), pathway=other, meeting=meeting)
+
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert client.get(url).status_code == 200

@@ -229,8 +229,9 @@ class CarePlan(models.Model):
 
 
 def care_plan_upload_path(instance, filename: str) -> str:  # noqa: ARG001
-    """A random name: the PPS names the patient, its file name must not."""
-    return stored_name("care_plans", content_type="application/pdf")
+    """A random name: the PPS names the patient, its file name must not. Stored with the letters Jalon writes (a
+    folder the nightly sweep knows, core.files.SWEPT_FOLDERS)."""
+    return stored_name("letters", content_type="application/pdf")
 
 
 class CarePlanVersion(models.Model):

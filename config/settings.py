@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "jalon.portal",
     "jalon.teleexpertise",
     "jalon.mailin",
+    "jalon.boards",
     "jalon.indicators",
     "jalon.coordination",
     "jalon.demo",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("planification/", include("jalon.scheduling.urls")),
     path("modeles-de-parcours/", include("jalon.pathways.manage_urls")),
     path("regles-de-tri/", include("jalon.triage.urls")),
+    path("rcp/", include("jalon.boards.urls")),
     path("mes-patients/", include("jalon.portal.urls")),
     path("teleexpertise/", include("jalon.teleexpertise.urls")),
     path("courriels-recus/", include("jalon.mailin.urls")),

@@ -54,6 +54,7 @@ class Capability(StrEnum):
     ANSWER_TELEEXPERTISE = "teleexpertise.answer"
     READ_TELEEXPERTISE = "teleexpertise.read"
     RECEIVE_NOTIFICATIONS = "notifications.inbox"
+    SIT_ON_BOARDS = "boards.sit"  # tumour boards: the cases of the meetings of boards they are a member of
     # Managing.
     MANAGE_CARE_TEAM = "care_team.manage"  # grant or end care-team memberships, confirm a proposed GP
     READ_INDICATORS = "indicators.read"  # aggregates region-wide; rows behind a figure: own organisations'
@@ -77,7 +78,7 @@ _MANAGING = frozenset({C.MANAGE_TRIAGE_RULES, C.MANAGE_PATHWAY_TEMPLATES, C.MANA
 CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.REFERRER: _CITY | {C.FOLLOW_IN_PORTAL, C.ASK_TELEEXPERTISE, C.READ_TELEEXPERTISE},
     Role.SPECIALIST: _CITY
-    | {C.FOLLOW_IN_PORTAL, C.READ_TELEEXPERTISE, C.ANSWER_TELEEXPERTISE, C.CONVERT_TELEEXPERTISE},
+    | {C.FOLLOW_IN_PORTAL, C.READ_TELEEXPERTISE, C.ANSWER_TELEEXPERTISE, C.CONVERT_TELEEXPERTISE, C.SIT_ON_BOARDS},
     Role.HOME_NURSE: _CITY | {C.FOLLOW_IN_PORTAL},
     # Support providers receive orientations; they do not refer.
     Role.SUPPORT_PROVIDER: frozenset(
@@ -264,6 +265,20 @@ ROUTE_RULES: dict[str, RouteRule] = {
     "scheduling:cancel": rule(C.WORK_REFERRALS, "pathway_for_user + may_work_referral"),
     "scheduling:letter": rule(C.READ_OWN_REFERRALS, "referrals_visible_to"),
     "scheduling:calendar": rule(C.READ_OWN_REFERRALS, "referrals_visible_to"),
+    # tumour boards (boards/access.py: members see their meetings' cases, the entry point's coordinators prepare)
+    "boards:list": rule(C.SIT_ON_BOARDS + "|" + C.WORK_REFERRALS),
+    "boards:meeting": rule(C.SIT_ON_BOARDS + "|" + C.WORK_REFERRALS, "meeting_for_user"),
+    "boards:attendance": rule(C.SIT_ON_BOARDS, "meeting_for_user + may_sit_on"),
+    "boards:case_new": rule(C.WORK_REFERRALS, "pathway_for_user + may_work_referral"),
+    "boards:case": rule(C.SIT_ON_BOARDS + "|" + C.WORK_REFERRALS, "board_case_for_user"),
+    "boards:case_list": rule(C.WORK_REFERRALS, "board_case_for_user + may_prepare_case"),
+    "boards:case_postpone": rule(C.SIT_ON_BOARDS + "|" + C.WORK_REFERRALS, "board_case_for_user"),
+    "boards:sorting_confirm": rule(C.SIT_ON_BOARDS, "board_case_for_user + is_chair"),
+    "boards:decision": rule(C.SIT_ON_BOARDS, "board_case_for_user + may_sit_on"),
+    "boards:care_plan": rule(C.SIT_ON_BOARDS + "|" + C.WORK_REFERRALS, "board_case_for_user"),
+    "boards:care_plan_pdf": rule(C.SIT_ON_BOARDS + "|" + C.WORK_REFERRALS, "board_case_for_user"),
+    "boards:care_plan_hand": rule(C.WORK_REFERRALS, "board_case_for_user + may_prepare_case"),
+    "boards:care_plan_send": rule(C.WORK_REFERRALS, "board_case_for_user + may_prepare_case"),
     # managers' settings
     "pathway_templates:list": rule(C.MANAGE_PATHWAY_TEMPLATES),
     "pathway_templates:version": rule(C.MANAGE_PATHWAY_TEMPLATES),

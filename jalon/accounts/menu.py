@@ -13,6 +13,7 @@ MENU = [
     ("referrals:phone_intake", _("Saisie d'un appel")),
     ("mailin:list", _("Courriels reçus")),
     ("scheduling:availability", _("Disponibilités")),
+    ("boards:list", _("RCP")),
     ("portal:patients", _("Mes patients")),
     ("referrals:mine", _("Mes demandes")),
     ("referrals:new", _("Nouvelle demande")),

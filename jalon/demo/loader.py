@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from jalon.demo.boards import create_demo_boards
 from jalon.demo.context import SEED, DemoContext
 from jalon.demo.directory import communes_ensure, directory_create
 from jalon.demo.logins import demo_users_create
@@ -44,6 +45,7 @@ def demo_load(*, only_territory_communes: bool, stdout) -> DemoContext:
             specialist=users["specialiste"],
             now=context.now,
         )
+        create_demo_boards(hospital=hospital, professionals=directory.professionals, users=users, now=context.now)
         alerts_scan()  # the worklist opens with the alerts of today
     return context
 

@@ -32,10 +32,19 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         _("Médecin généraliste : adresse ses patients, suit ses demandes, répond aux demandes de complément."),
     ),
     DemoLogin(
-        "coordination", Role.COORDINATOR, _("IDEC de la CPTS Strasbourg Nord : traite la file du numéro unique cancer.")
+        "coordination",
+        Role.COORDINATOR,
+        _("IDEC de la CPTS Strasbourg Nord : traite la file du numéro unique cancer, prépare les dossiers de RCP."),
     ),
     DemoLogin("coordination.hopital", Role.COORDINATOR, _("IDEC de l'hôpital : traite la file du diagnostic rapide.")),
-    DemoLogin("specialiste", Role.SPECIALIST, _("Pneumologue à l'hôpital : voit les patients qui lui sont confiés.")),
+    DemoLogin(
+        "specialiste",
+        Role.SPECIALIST,
+        _(
+            "Pneumologue à l'hôpital, président de la RCP d'oncologie : voit les patients qui lui sont confiés et les "
+            "dossiers des réunions de sa RCP (tri, présences, décisions)."
+        ),
+    ),
     DemoLogin("infirmiere", Role.HOME_NURSE, _("Infirmière libérale : suit les patients qu'elle soigne à domicile.")),
     DemoLogin(
         "support", Role.SUPPORT_PROVIDER, _("Psychologue : suit les patients orientés vers les soins de support.")

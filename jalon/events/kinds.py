@@ -106,6 +106,24 @@ EVENT_KINDS: dict[str, EventKind] = {
         EventKind("stay.transfer", _("Transfert"), _STAY),
         EventKind("stay.discharge", _("Sortie"), _STAY),
         EventKind("stay.death", _("Décès"), _STAY),
+        EventKind("board.case_prepared", _("Dossier préparé pour une RCP"), ("case", "board", "meeting")),
+        EventKind("board.case_listed", _("Dossier inscrit à l'ordre du jour de la RCP"), ("case", "board", "meeting")),
+        EventKind(
+            "board.sorting_confirmed", _("Tri du dossier confirmé par le président de la RCP"), ("case", "sorting")
+        ),
+        EventKind(
+            "board.case_postponed", _("Dossier reporté à une autre RCP"), ("case", "board", "meeting", "reason", "to")
+        ),
+        EventKind(
+            "board.decision_recorded",
+            _("Décision de RCP rendue"),
+            ("case", "board", "treatment_kind", "sorting", "trial_eligibility", "specialties"),
+        ),
+        EventKind(
+            "care_plan.version_saved", _("Programme personnalisé de soins (PPS) rédigé"), ("care_plan", "version")
+        ),
+        EventKind("care_plan.handed", _("PPS remis au patient"), ("care_plan", "version", "handed_on")),
+        EventKind("care_plan.sent", _("PPS adressé au médecin traitant"), ("care_plan", "version")),
         EventKind("thread.message_posted", _("Message échangé entre le médecin et la coordination"), ("side",)),
         EventKind("teleexpertise.requested", _("Téléexpertise demandée"), (*_TELEEXPERTISE, "documents")),
         EventKind(

@@ -160,6 +160,13 @@ _KINDS = [
         _SHEET_7,
     ),
     NotificationKind(
+        "care_plan.sent",
+        _("Programme personnalisé de soins (PPS)"),
+        _("médecin traitant et adresseur"),
+        ("patient", "date", "decision"),
+        "Seed 001, fiche 7 : le PPS remis au patient et transmis aux professionnels qui le suivent",
+    ),
+    NotificationKind(
         "stay.admission",
         _("Admission"),
         _("médecin traitant et adresseur"),

@@ -400,6 +400,25 @@ def task_complete(*, actor: Actor, task: Task) -> Task:
     return task
 
 
+def pathway_tasks_add(*, actor: Actor, pathway: Pathway, tasks: list[dict], source: str) -> list[Task]:
+    """Add tasks to an open pathway (each dict: label, responsible_role, due_at), in the caller's transaction:
+    what a tumour-board decision asks (the nurse's announcement time, the next steps)."""
+    _require_open(pathway)
+    created = Task.objects.bulk_create(
+        Task(
+            pathway=pathway,
+            label=task["label"][:300],
+            responsible_role=task.get("responsible_role", ResponsibleRole.COORDINATOR),
+            due_at=task.get("due_at"),
+            source=source[:200],
+        )
+        for task in tasks
+    )
+    audit(actor, action=AuditAction.CREATE, patient_id=pathway.patient_id, object_type="task", object_id=pathway.pk)
+    _touch(pathway, timezone.now())
+    return created
+
+
 def complement_tasks_add(*, actor: Actor, pathway: Pathway, items: list[str], due_at: datetime) -> list[Task]:
     """One task for the referrer per item asked at acceptance, named in French and due at `due_at`; the
     referrer's answer (provided, or « non réalisé ») closes it (`complement_tasks_close`)."""

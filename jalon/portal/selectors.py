@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from jalon.accounts.access import Capability, has_capability
+from jalon.boards.selectors import decision_for_city
 from jalon.events.history import event_step
 from jalon.events.kinds import event_label
 from jalon.events.models import Event
@@ -254,6 +255,8 @@ class PortalPatientPage:
     complement_tasks: list[Task] = field(default_factory=list)
     # When what the page shows changes by the clock alone (a step falls overdue, an appointment passes).
     next_change_at: datetime | None = None
+    # The tumour board's latest decision (jalon.boards), with its PPS when handed.
+    board_decision: object | None = None
 
     @property
     def done_count(self) -> int:
@@ -305,6 +308,7 @@ def portal_patient_page(referral: Referral, *, now: datetime | None = None) -> P
         page.complement_tasks = list(
             Task.objects.filter(pathway_id=pathway.pk).exclude(complement_item="").order_by("due_at", "id")
         )
+        page.board_decision = decision_for_city(pathway.pk)
     page.next_change_at = min(changes) if changes else None
     page.documents = referral_documents(referral)
     events = Event.objects.filter(referral_id=referral.pk, kind__in=KEY_EVENT_KINDS, pk__lte=last_event_id).order_by(

@@ -672,6 +672,7 @@ MENU_OF = {
         "referrals:phone_intake",
         "mailin:list",
         "scheduling:availability",
+        "boards:list",
         "indicators:dashboard",
         "notifications:inbox",
     },

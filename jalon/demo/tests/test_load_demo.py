@@ -84,3 +84,16 @@ def test_print_demo_logins_prints_the_usernames_and_password():
 
 def test_print_demo_logins_prints_nothing_without_demo_users():
     assert run("print_demo_logins") == ""
+
+
+def test_it_creates_a_tumour_board_with_a_case_in_every_state():
+    """The oncology board has cases in preparation, complete, listed, decided (PPS handed, sent) and postponed."""
+    from jalon.boards.models import BoardCase, CarePlan, CaseStatus
+
+    load_demo()
+
+    board_name = "RCP d'oncologie – Hôpital de Hautepierre"
+    states = set(BoardCase.objects.filter(meeting__board__name=board_name).values_list("status", flat=True))
+    assert states == set(CaseStatus.values)
+    plan = CarePlan.objects.get()
+    assert plan.handed_on is not None and plan.sent_at is not None and plan.versions.count() == 2

@@ -1,0 +1,109 @@
+"""The checklist gate: a case is listed only when its checklist is complete, and the refusal names what is missing."""
+
+import pytest
+
+from jalon.accounts.models import AuditRecord
+from jalon.boards.checklist import CHECKS, board_case_missing_items, check_register
+from jalon.boards.errors import BoardError, BoardErrorCode
+from jalon.boards.models import BoardCase, CaseStatus
+from jalon.boards.services import board_case_create, board_case_list, board_case_prepare
+from jalon.boards.tests.conftest import ANSWERS, diagnosis_complete
+from jalon.core.actor import Actor
+from jalon.events.models import Event
+
+
+def test_it_refuses_to_list_an_incomplete_case_naming_each_missing_item(pathway, meeting, coordinator):
+    """Nothing done yet: the refusal names the exams, the pathology and the three patient items; nothing is listed."""
+    case = board_case_create(actor=Actor(user=coordinator), pathway=pathway, meeting=meeting)
+
+    with pytest.raises(BoardError) as refused:
+        board_case_list(actor=Actor(user=coordinator), case=case)
+
+    assert refused.value.code == BoardErrorCode.CHECKLIST_INCOMPLETE
+    message = refused.value.message
+    assert message.startswith("Dossier incomplet : il manque ")
+    for label in (
+        "Examens d'imagerie et de bilan réalisés",
+        "Résultat anatomopathologique définitif",
+        "État général (indice de performance ECOG/OMS)",
+        "Comorbidités et traitements en cours",
+        "Souhait du patient recueilli",
+    ):
+        assert label in message
+    case.refresh_from_db()
+    assert case.status == CaseStatus.DRAFT
+    assert not Event.objects.filter(kind="board.case_listed").exists()
+
+
+def test_it_names_only_what_is_still_missing(pathway, meeting, coordinator):
+    """Exams and answers done, pathology not: only the pathology is named."""
+    diagnosis_complete(pathway, coordinator, codes=("first_contact", "reception", "imaging", "biopsy"))
+    case = board_case_create(actor=Actor(user=coordinator), pathway=pathway, meeting=meeting, answers=ANSWERS)
+
+    assert [item.code for item in board_case_missing_items(case)] == ["pathology"]
+    with pytest.raises(BoardError, match="il manque Résultat anatomopathologique définitif.$"):
+        board_case_list(actor=Actor(user=coordinator), case=case)
+
+
+def test_it_lists_a_complete_case_with_its_event_and_audit(pathway, meeting, coordinator):
+    """Complete: ready at once, then listed, with the event and the audit record."""
+    diagnosis_complete(pathway, coordinator)
+    case = board_case_create(actor=Actor(user=coordinator), pathway=pathway, meeting=meeting)
+    case = board_case_prepare(actor=Actor(user=coordinator), case=case, answers=ANSWERS, question="Chirurgie ?")
+    assert case.status == CaseStatus.READY
+
+    board_case_list(actor=Actor(user=coordinator), case=case)
+
+    case.refresh_from_db()
+    assert case.status == CaseStatus.LISTED and case.listed_at is not None
+    assert Event.objects.filter(kind="board.case_listed", patient_id=pathway.patient_id).count() == 1
+    assert AuditRecord.objects.filter(object_type="board_case", object_id=str(case.pk)).exists()
+
+
+def test_it_takes_a_listed_case_back_to_preparation_when_an_answer_is_erased(pathway, meeting, coordinator):
+    """The checklist keeps holding after listing: erasing the patient's wish puts the case back in preparation."""
+    diagnosis_complete(pathway, coordinator)
+    case = board_case_create(actor=Actor(user=coordinator), pathway=pathway, meeting=meeting, answers=ANSWERS)
+    board_case_list(actor=Actor(user=coordinator), case=case)
+
+    case = board_case_prepare(
+        actor=Actor(user=coordinator), case=case, answers={**ANSWERS, "patient_wish": " "}, question=""
+    )
+
+    assert case.status == CaseStatus.DRAFT
+
+
+def test_it_refuses_a_performance_status_outside_the_scale(pathway, meeting, coordinator):
+    """ECOG 0 to 4 only: « 7 » is refused in French, nothing saved."""
+    case = board_case_create(actor=Actor(user=coordinator), pathway=pathway, meeting=meeting)
+
+    with pytest.raises(BoardError, match="Choisissez une valeur de la liste."):
+        board_case_prepare(
+            actor=Actor(user=coordinator), case=case, answers={**ANSWERS, "performance_status": "7"}, question=""
+        )
+
+    assert BoardCase.objects.get(pk=case.pk).answers == {
+        "performance_status": "",
+        "comorbidities": "",
+        "patient_wish": "",
+    }
+
+
+def test_it_keeps_one_open_case_per_pathway(pathway, meeting, later_meeting, coordinator):
+    """A second case of the same pathway while one is open is refused."""
+    board_case_create(actor=Actor(user=coordinator), pathway=pathway, meeting=meeting)
+
+    with pytest.raises(BoardError, match="déjà un dossier de RCP en cours"):
+        board_case_create(actor=Actor(user=coordinator), pathway=pathway, meeting=later_meeting)
+
+
+def test_it_lets_an_app_above_replace_an_items_check(pathway, meeting, coordinator, monkeypatch):
+    """The diagnostics app will register a finer pathology check: the registry is what the gate reads."""
+    monkeypatch.setitem(CHECKS, "pathology", CHECKS["pathology"])
+    diagnosis_complete(pathway, coordinator)
+    case = board_case_create(actor=Actor(user=coordinator), pathway=pathway, meeting=meeting, answers=ANSWERS)
+    assert board_case_missing_items(case) == []
+
+    check_register("pathology", lambda facts: False)
+
+    assert [item.code for item in board_case_missing_items(case)] == ["pathology"]

@@ -13,9 +13,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from jalon.boards.models import BoardMeeting, BoardSpecialty, CaseStatus
-from jalon.boards.tests.conftest import board_create, diagnosis_complete, pdf_text
+from jalon.boards.tests.conftest import board_create, diagnosis_complete
 from jalon.pathways.tests.factories import pathway_build, template_version_build
 from jalon.testing.factories import UserFactory
+from jalon.testing.pdf import pdf_text
 from tests.browser.conftest import login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

@@ -8,8 +8,6 @@
 
 from __future__ import annotations
 
-import re
-import zlib
 from datetime import date, time, timedelta
 
 import pytest
@@ -125,33 +123,3 @@ ANSWERS = {
     "comorbidities": "BPCO stade 2",
     "patient_wish": "Souhaite être traitée à Strasbourg",
 }
-
-
-def pdf_text(content: bytes) -> str:
-    """The text a reportlab PDF shows, whitespace normalised: its (Flate) content streams decompressed and the
-    strings of its Tj operators decoded (reportlab writes WinAnsi). No PDF library is in the venv."""
-    streams = []
-    for raw in re.findall(rb"stream\r?\n(.*?)\r?\n?endstream", content, flags=re.S):
-        try:
-            streams.append(zlib.decompress(raw))
-        except zlib.error:
-            try:
-                import base64
-
-                streams.append(zlib.decompress(base64.a85decode(raw.strip().removesuffix(b"~>"))))
-            except Exception:  # noqa: BLE001 - not a text stream (fonts, images)
-                streams.append(raw)
-    pieces = []
-    for stream in streams:
-        for string in re.findall(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", stream, flags=re.S):
-            unescaped = re.sub(
-                rb"\\([0-7]{1,3}|.)",
-                lambda m: (
-                    bytes([int(m[1], 8)])
-                    if m[1][:1].isdigit()
-                    else {b"n": b"\n", b"r": b"\r", b"t": b"\t"}.get(m[1], m[1])
-                ),
-                string,
-            )
-            pieces.append(unescaped.decode("cp1252"))
-    return re.sub(r"\s+", " ", " ".join(pieces))

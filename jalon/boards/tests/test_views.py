@@ -14,8 +14,9 @@ from jalon.boards.services import (
     board_case_sorting_confirm,
     board_decision_record,
 )
-from jalon.boards.tests.conftest import ANSWERS, diagnosis_complete, pdf_text
+from jalon.boards.tests.conftest import ANSWERS, diagnosis_complete
 from jalon.core.actor import Actor
+from jalon.testing.pdf import pdf_text
 
 
 @pytest.fixture

@@ -22,36 +22,9 @@ from jalon.scheduling.models import Slot
 from jalon.scheduling.selectors import booked_appointments_of, booking_group_of
 from jalon.scheduling.services import BookingRequest, appointments_book
 from jalon.scheduling.tests.test_scheduling_pages import CONSULTATION, CT, lung_pathway, lung_resources
+from jalon.testing.pdf import pdf_text  # noqa: F401 - imported from here by other tests
 
 PARIS = ZoneInfo("Europe/Paris")
-
-
-def pdf_text(content: bytes) -> str:
-    """The PDF's text, whitespace normalised: with pypdf when installed, else read from the content
-    streams (left uncompressed by the `uncompressed_pdf` fixture; reportlab writes WinAnsi strings)."""
-    try:
-        from pypdf import PdfReader
-    except ImportError:
-        PdfReader = None
-    if PdfReader is not None:
-        from io import BytesIO
-
-        text = " ".join(page.extract_text() for page in PdfReader(BytesIO(content)).pages)
-    else:
-        pieces = []
-        for raw in re.findall(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", content, flags=re.S):
-            unescaped = re.sub(
-                rb"\\([0-7]{1,3}|.)",
-                lambda m: (
-                    bytes([int(m[1], 8)])
-                    if m[1][:1].isdigit()
-                    else {b"n": b"\n", b"r": b"\r", b"t": b"\t"}.get(m[1], m[1])
-                ),
-                raw,
-            )
-            pieces.append(unescaped.decode("cp1252"))
-        text = " ".join(pieces)
-    return re.sub(r"\s+", " ", text)
 
 
 def squeeze(text: str) -> str:

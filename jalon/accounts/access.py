@@ -54,6 +54,7 @@ class Capability(StrEnum):
     ANSWER_TELEEXPERTISE = "teleexpertise.answer"
     READ_TELEEXPERTISE = "teleexpertise.read"
     RECEIVE_NOTIFICATIONS = "notifications.inbox"
+    ANSWER_PATHOLOGY = "pathology.answer"  # the pathology requests addressed to them (« /anapath/ »), their results
     # Managing.
     MANAGE_CARE_TEAM = "care_team.manage"  # grant or end care-team memberships, confirm a proposed GP
     READ_INDICATORS = "indicators.read"  # aggregates region-wide; rows behind a figure: own organisations'
@@ -97,6 +98,8 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.RESOLVE_IDENTITY_CONFLICTS,
         }
     ),
+    # Pathologists reach only the pathology requests addressed to them (diagnostics/access.py).
+    Role.PATHOLOGIST: frozenset({C.ANSWER_PATHOLOGY, C.RECEIVE_NOTIFICATIONS}),
     Role.MANAGER: _MANAGING | {C.READ_INDICATORS},
     Role.ADMIN: _MANAGING | {C.READ_AUDIT_REGION, C.MANAGE_REGIONAL_NOTIFICATION_TEXTS},
     # ARS, DCC: region-wide aggregates and pseudonymised rows; no nominative data anywhere.
@@ -264,6 +267,18 @@ ROUTE_RULES: dict[str, RouteRule] = {
     "scheduling:cancel": rule(C.WORK_REFERRALS, "pathway_for_user + may_work_referral"),
     "scheduling:letter": rule(C.READ_OWN_REFERRALS, "referrals_visible_to"),
     "scheduling:calendar": rule(C.READ_OWN_REFERRALS, "referrals_visible_to"),
+    # diagnostics: exams and pathology (issue 16); a pathologist reaches only the requests addressed to them
+    "diagnostics:pathology_worklist": rule(C.ANSWER_PATHOLOGY),
+    "diagnostics:pathology_detail": rule(
+        C.ANSWER_PATHOLOGY + "|" + C.WORK_REFERRALS, "pathology_request_for_user (diagnostics/access.py)"
+    ),
+    "diagnostics:pathology_result": rule(
+        C.ANSWER_PATHOLOGY + "|" + C.WORK_REFERRALS, "pathology_request_for_user + may_record_pathology_result"
+    ),
+    "diagnostics:pathology_new": rule(C.WORK_REFERRALS, "pathway_for_user + may_work_referral"),
+    "diagnostics:exam_new": rule(C.WORK_REFERRALS, "pathway_for_user + may_work_referral"),
+    "diagnostics:exam_detail": rule(C.WORK_REFERRALS, "pathway_for_user + may_work_referral"),
+    "diagnostics:exam_report": rule(C.READ_OWN_REFERRALS, "pathway_for_user"),
     # managers' settings
     "pathway_templates:list": rule(C.MANAGE_PATHWAY_TEMPLATES),
     "pathway_templates:version": rule(C.MANAGE_PATHWAY_TEMPLATES),

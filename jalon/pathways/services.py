@@ -398,6 +398,26 @@ def task_complete(*, actor: Actor, task: Task) -> Task:
     return task
 
 
+@transaction.atomic
+def task_add(
+    *, actor: Actor, pathway: Pathway, label: str, due_at: datetime | None, source: str = "", responsible_role: str = ""
+) -> Task:
+    """A task added to an open pathway by a service of an app above (the re-biopsy after a non-contributive
+    pathology result, jalon/diagnostics): audited, the pathway's activity touched."""
+    pathway = Pathway.objects.select_for_update().get(pk=pathway.pk)
+    _require_open(pathway)
+    task = Task.objects.create(
+        pathway=pathway,
+        label=label[:300],
+        responsible_role=responsible_role or ResponsibleRole.COORDINATOR,
+        due_at=due_at,
+        source=source[:200],
+    )
+    audit(actor, action=AuditAction.CREATE, patient_id=pathway.patient_id, object_type="task", object_id=task.pk)
+    _touch(pathway, timezone.now())
+    return task
+
+
 def complement_tasks_add(*, actor: Actor, pathway: Pathway, items: list[str], due_at: datetime) -> list[Task]:
     """One task for the referrer per item asked at acceptance, named in French and due at `due_at`; the
     referrer's answer (provided, or « non réalisé ») closes it (`complement_tasks_close`)."""

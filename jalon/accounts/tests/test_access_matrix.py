@@ -616,6 +616,7 @@ ROLE_PERSONAS = {
     Role.SUPPORT_PROVIDER: "support_provider",
     Role.MANAGER: "manager",
     Role.ADMIN: "admin_user",
+    Role.PATHOLOGIST: "pathologist",
 }
 DENIED = {401, 403, 404, 405}
 # Routes that answer 404 to everyone, by design.
@@ -695,6 +696,7 @@ MENU_OF = {
         "admin:index",
     },
     "regional_analyst": {"indicators:dashboard"},
+    "pathologist": {"diagnostics:pathology_worklist", "notifications:inbox"},
 }
 
 

@@ -15,6 +15,7 @@ period's month boundaries, the same SQL on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import calendar
+import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -487,6 +488,74 @@ def supportive_care_assessed(period: Period, filters: Filters = Filters()) -> Sh
         .aggregate(total=Count("pk"), assessed=Count("pk", filter=Q(supportive_care_assessed=True)))
     )
     return Share(counts["assessed"], counts["total"])
+
+
+@dataclass
+class PathologyOutcomes:
+    """Pathology requests of the cohort: with a result, non-contributive, non-contributive found after 10 days,
+    and the days from each non-contributive result to its re-biopsy (`time_to_rebiopsy`)."""
+
+    with_result: int
+    non_contributive: int
+    late_notices: int
+    waiting_rebiopsy: int
+    rebiopsy_days: list[float]
+
+    @property
+    def share(self) -> Share:
+        return Share(self.non_contributive, self.with_result)
+
+    @property
+    def rebiopsy_median(self) -> float | None:
+        return round(statistics.median(self.rebiopsy_days), 1) if self.rebiopsy_days else None
+
+
+LATE_NON_CONTRIBUTIVE_DAYS = 10
+"""Seed 001, fiche 5: a non-contributive specimen found « > 10 jours après envoi du prélèvement » is late."""
+
+
+def pathology_outcomes(period: Period, filters: Filters = Filters()) -> PathologyOutcomes:
+    """From the pathology requests themselves (jalon.diagnostics): the share of non-contributive specimens and the
+    time to re-biopsy, for the pathways whose referral was received in the period."""
+    from jalon.diagnostics.models import PathologyRequest, PathologyStatus
+
+    requests = _within(
+        PathologyRequest.objects.all(),
+        period,
+        filters,
+        at="pathway__referral__received_at",
+        template="pathway__template_version__template__kind",
+        site="pathway__referral__entry_point__organization_id",
+        profession="pathway__referral__referrer__profession",
+    )
+    counts = requests.aggregate(
+        with_result=Count("pk", filter=Q(contributive__isnull=False)),
+        non_contributive=Count("pk", filter=Q(status=PathologyStatus.NON_CONTRIBUTIVE)),
+    )
+    late = waiting = 0
+    days = []
+    failed = requests.filter(status=PathologyStatus.NON_CONTRIBUTIVE).values_list(
+        "pk", "specimen_taken_at", "non_contributive_at"
+    )
+    rebiopsies = dict(
+        PathologyRequest.objects.filter(rebiopsy_of__in=requests.filter(status=PathologyStatus.NON_CONTRIBUTIVE))
+        .order_by("-specimen_taken_at")  # the first re-biopsy wins (the dict keeps the last one written)
+        .values_list("rebiopsy_of_id", "specimen_taken_at")
+    )
+    for pk, taken_at, found_at in failed:
+        if found_at and taken_at and (found_at - taken_at).total_seconds() > LATE_NON_CONTRIBUTIVE_DAYS * 86400:
+            late += 1
+        if pk in rebiopsies and found_at:
+            days.append(max(0.0, round((rebiopsies[pk] - found_at).total_seconds() / 86400, 4)))
+        else:
+            waiting += 1
+    return PathologyOutcomes(
+        with_result=counts["with_result"],
+        non_contributive=counts["non_contributive"],
+        late_notices=late,
+        waiting_rebiopsy=waiting,
+        rebiopsy_days=sorted(days),
+    )
 
 
 # --- Everything for a period ---------------------------------------------------------------------

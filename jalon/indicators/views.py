@@ -129,6 +129,7 @@ def _dashboard_figures(form: IndicatorForm) -> dict:
         "contacted": selectors.patients_contacted_accompanied(period, filters),
         "slots": selectors.reserved_slots(period, filters),
         "supportive_care": selectors.supportive_care_assessed(period, filters),
+        "pathology": selectors.pathology_outcomes(period, filters),
         "definitions": definitions.ALL,
         "query": form.query(),
     }

@@ -320,8 +320,8 @@ MEASURES: tuple[Measure, ...] = (
         unit=SHARE,
         source=_(
             "seed 001, fiche 5 : « identifier rapidement les prélèvements non contributifs » ; « des cas d'information "
-            "tardive (> 10 jours après envoi du prélèvement) […] les cas de constat tardif (au-delà de 10 jours) ont été "
-            "totalement éliminés » ; issue 16, point 5"
+            "tardive (> 10 jours après envoi du prélèvement) […] les cas de constat tardif (au-delà de 10 jours) "
+            "ont été totalement éliminés » ; issue 16, point 5"
         ),
         exclusions=_(
             "Demandes sans résultat (en attente). Cohorte : date de réception de la demande de prise en soins."

@@ -25,7 +25,9 @@ def test_the_pathology_indicators_on_hand_computed_data(make_pathway, send_speci
     With a result: A, B, C and B's re-biopsy = 4; non-contributive: B and C = 2 → 50 %;
     re-biopsy days [1.0, 3.0] → median 2.0; one late notice; none waits for its re-biopsy."""
     a, b, c, d = (make_pathway() for _ in range(4))
-    requests = {name: send_specimen(pathway, taken_at=MONDAY_9H) for name, pathway in zip("abcd", (a, b, c, d))}
+    requests = {
+        name: send_specimen(pathway, taken_at=MONDAY_9H) for name, pathway in zip("abcd", (a, b, c, d), strict=True)
+    }
     clock.move_to(MONDAY_9H + timedelta(days=2))
     _result(requests["a"], pathologist, stage="final")
     _result(requests["b"], pathologist, contributive=False)

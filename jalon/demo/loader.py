@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jalon.demo.context import SEED, DemoContext
+from jalon.demo.diagnostics import create_demo_diagnostics
 from jalon.demo.directory import communes_ensure, directory_create
 from jalon.demo.logins import demo_users_create
 from jalon.demo.mailin import create_demo_mails
@@ -42,6 +43,15 @@ def demo_load(*, only_territory_communes: bool, stdout) -> DemoContext:
             entry_point=directory.entry_points["hospital"],
             gp=users["medecin"],
             specialist=users["specialiste"],
+            now=context.now,
+        )
+        create_demo_diagnostics(
+            coordinators={
+                directory.organizations[key].pk: users[login]
+                for key, login in (("cpts", "coordination"), ("hospital", "coordination.hopital"))
+            },
+            pathologist=users["anapath"],
+            hospital=hospital,
             now=context.now,
         )
         alerts_scan()  # the worklist opens with the alerts of today

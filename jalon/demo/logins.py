@@ -36,6 +36,11 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     ),
     DemoLogin("coordination.hopital", Role.COORDINATOR, _("IDEC de l'hôpital : traite la file du diagnostic rapide.")),
     DemoLogin("specialiste", Role.SPECIALIST, _("Pneumologue à l'hôpital : voit les patients qui lui sont confiés.")),
+    DemoLogin(
+        "anapath",
+        Role.PATHOLOGIST,
+        _("Anatomopathologiste de l'hôpital : reçoit les prélèvements qui lui sont adressés et rend les résultats."),
+    ),
     DemoLogin("infirmiere", Role.HOME_NURSE, _("Infirmière libérale : suit les patients qu'elle soigne à domicile.")),
     DemoLogin(
         "support", Role.SUPPORT_PROVIDER, _("Psychologue : suit les patients orientés vers les soins de support.")

@@ -169,7 +169,7 @@ def exam_request_update(
     """Move an exam on: scheduled for `at`, done at `at` (its report stored when given; its step recorded), or
     cancelled with a reason. The allowed moves are EXAM_TRANSITIONS."""
     pathway = _open_pathway(exam.pathway)
-    exam = ExamRequest.objects.select_for_update().select_related("milestone").get(pk=exam.pk)
+    exam = ExamRequest.objects.select_for_update(of=("self",)).select_related("milestone", "site").get(pk=exam.pk)
     if status not in EXAM_TRANSITIONS.get(exam.status, ()):
         raise DiagnosticsError(
             DiagnosticsErrorCode.TRANSITION_NOT_ALLOWED,
@@ -379,7 +379,11 @@ def pathology_result_record(
     Non-contributive, at either stage and for every template: the request ends, the re-biopsy task is opened for
     the coordination, due the next working day, and the coordinators are told at once."""
     pathway = _open_pathway(request.pathway)
-    request = PathologyRequest.objects.select_for_update().select_related("milestone", "pathologist").get(pk=request.pk)
+    request = (
+        PathologyRequest.objects.select_for_update(of=("self",))
+        .select_related("milestone", "pathologist")
+        .get(pk=request.pk)
+    )
     if stage not in PathologyStage.values:
         raise DiagnosticsError(DiagnosticsErrorCode.INVALID_INPUT, _("Type de résultat inconnu."), field="stage")
     allowed = {

@@ -149,3 +149,20 @@ def test_the_prescription_of_the_lung_template_asks_the_seed_fields():
     ]
     assert prescription_clean("lung", LUNG_PRESCRIPTION)[1] == {}
     assert [f.code for f in prescription_fields("thyroid")] == [f.code for f in prescription_fields("unknown-kind")]
+
+
+def test_the_pathologists_screen_does_not_grow_in_queries(client, pathologist, make_pathway, send_specimen):
+    """One request or three: the same number of queries for the pathologist's screen."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(pathologist)
+    url = reverse("diagnostics:pathology_worklist")
+    send_specimen(make_pathway())
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    for _ in range(2):
+        send_specimen(make_pathway())
+    with CaptureQueriesContext(connection) as three:
+        assert client.get(url).status_code == 200
+    assert len(three) == len(one)

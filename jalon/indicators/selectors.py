@@ -528,30 +528,32 @@ def pathology_outcomes(period: Period, filters: Filters = Filters()) -> Patholog
         site="pathway__referral__entry_point__organization_id",
         profession="pathway__referral__referrer__profession",
     )
-    counts = requests.aggregate(
-        with_result=Count("pk", filter=Q(contributive__isnull=False)),
-        non_contributive=Count("pk", filter=Q(status=PathologyStatus.NON_CONTRIBUTIVE)),
+    # One query: a re-biopsy is a request of the same pathway, so of the same cohort.
+    rows = list(
+        requests.values_list(
+            "pk", "status", "contributive", "specimen_taken_at", "non_contributive_at", "rebiopsy_of_id"
+        )
     )
-    late = waiting = 0
+    first_rebiopsy: dict[int, datetime] = {}
+    for _pk, _status, _contributive, taken_at, _found_at, repeats in rows:
+        if repeats is not None and (repeats not in first_rebiopsy or taken_at < first_rebiopsy[repeats]):
+            first_rebiopsy[repeats] = taken_at
+    with_result = non_contributive = late = waiting = 0
     days = []
-    failed = requests.filter(status=PathologyStatus.NON_CONTRIBUTIVE).values_list(
-        "pk", "specimen_taken_at", "non_contributive_at"
-    )
-    rebiopsies = dict(
-        PathologyRequest.objects.filter(rebiopsy_of__in=requests.filter(status=PathologyStatus.NON_CONTRIBUTIVE))
-        .order_by("-specimen_taken_at")  # the first re-biopsy wins (the dict keeps the last one written)
-        .values_list("rebiopsy_of_id", "specimen_taken_at")
-    )
-    for pk, taken_at, found_at in failed:
-        if found_at and taken_at and (found_at - taken_at).total_seconds() > LATE_NON_CONTRIBUTIVE_DAYS * 86400:
+    for pk, status, contributive, taken_at, found_at, _repeats in rows:
+        with_result += contributive is not None
+        if status != PathologyStatus.NON_CONTRIBUTIVE:
+            continue
+        non_contributive += 1
+        if found_at and (found_at - taken_at).total_seconds() > LATE_NON_CONTRIBUTIVE_DAYS * 86400:
             late += 1
-        if pk in rebiopsies and found_at:
-            days.append(max(0.0, round((rebiopsies[pk] - found_at).total_seconds() / 86400, 4)))
+        if pk in first_rebiopsy and found_at:
+            days.append(max(0.0, round((first_rebiopsy[pk] - found_at).total_seconds() / 86400, 4)))
         else:
             waiting += 1
     return PathologyOutcomes(
-        with_result=counts["with_result"],
-        non_contributive=counts["non_contributive"],
+        with_result=with_result,
+        non_contributive=non_contributive,
         late_notices=late,
         waiting_rebiopsy=waiting,
         rebiopsy_days=sorted(days),
@@ -576,6 +578,7 @@ class IndicatorSet:
     contacted_accompanied: ContactedAccompanied
     reserved_slots: SlotUse
     supportive_care: Share
+    pathology: PathologyOutcomes | None = None
 
 
 def indicator_set(
@@ -598,6 +601,7 @@ def indicator_set(
         contacted_accompanied=patients_contacted_accompanied(period, filters),
         reserved_slots=reserved_slots(period, filters),
         supportive_care=supportive_care_assessed(period, filters),
+        pathology=pathology_outcomes(period, filters),
     )
 
 

@@ -56,3 +56,16 @@ def test_the_dashboard_shows_the_pathology_cards(client, manager, pathway, send_
     client.force_login(manager)
     page = client.get(reverse("indicators:dashboard"), {"start": "2026-11-01", "end": "2026-11-30"}).content.decode()
     assert "Prélèvements non contributifs" in page and "Délai avant la nouvelle biopsie" in page
+
+
+def test_the_export_carries_the_pathology_measures(pathway, send_specimen, pathologist, clock):
+    """The CSV/XLSX rows of the period hold the share of non-contributive specimens and the time to re-biopsy."""
+    from jalon.indicators.exports import aggregate_rows
+    from jalon.indicators.selectors import indicator_set
+
+    _result(send_specimen(pathway), pathologist, contributive=False)
+    rows = aggregate_rows(indicator_set(NOVEMBER), site_names={})
+    share = next(row for row in rows if row[1] == "non_contributive_biopsies" and row[5] == "part (%)")
+    assert (share[13], share[14], share[15]) == (1, 1, 100.0)
+    waiting = next(row for row in rows if row[1] == "time_to_rebiopsy" and row[5] == "en attente")
+    assert waiting[15] == 1

@@ -163,6 +163,18 @@ def support_provider(db):
 
 
 @pytest.fixture
+def pathologist(hospital):
+    """The hospital's pathologist: reaches only the pathology requests addressed to them (issue 16)."""
+    return UserFactory(
+        username="dr.anapath",
+        role=Role.PATHOLOGIST,
+        professional__last_name="Anapath",
+        professional__specialty="Anatomie et cytologie pathologiques",
+        professional__organizations=[hospital],
+    )
+
+
+@pytest.fixture
 def manager(cpts):
     """The CPTS manager: configures and reads indicators, no nominative patient data."""
     return UserFactory(username="manager", role=Role.MANAGER, professional__organizations=[cpts])

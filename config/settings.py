@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "jalon.triage",
     "jalon.pathways",
     "jalon.scheduling",
+    "jalon.diagnostics",
     "jalon.portal",
     "jalon.teleexpertise",
     "jalon.mailin",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("messages-non-distribues/", include("jalon.messaging.urls")),
     path("notifications/", include("jalon.messaging.notification_urls")),
     path("parcours/", include("jalon.pathways.urls")),
+    path("", include("jalon.diagnostics.urls")),  # /anapath/ and /parcours/<reference>/examens|anapath/
     path("planification/", include("jalon.scheduling.urls")),
     path("modeles-de-parcours/", include("jalon.pathways.manage_urls")),
     path("regles-de-tri/", include("jalon.triage.urls")),

@@ -55,6 +55,7 @@ class Capability(StrEnum):
     READ_TELEEXPERTISE = "teleexpertise.read"
     RECEIVE_NOTIFICATIONS = "notifications.inbox"
     SIT_ON_BOARDS = "boards.sit"  # tumour boards: the cases of the meetings of boards they are a member of
+    ANSWER_PATHOLOGY = "pathology.answer"  # the pathology requests addressed to them (« /anapath/ »), their results
     # Managing.
     MANAGE_CARE_TEAM = "care_team.manage"  # grant or end care-team memberships, confirm a proposed GP
     READ_INDICATORS = "indicators.read"  # aggregates region-wide; rows behind a figure: own organisations'
@@ -98,6 +99,8 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.RESOLVE_IDENTITY_CONFLICTS,
         }
     ),
+    # Pathologists reach only the pathology requests addressed to them (diagnostics/access.py).
+    Role.PATHOLOGIST: frozenset({C.ANSWER_PATHOLOGY, C.RECEIVE_NOTIFICATIONS}),
     Role.MANAGER: _MANAGING | {C.READ_INDICATORS},
     Role.ADMIN: _MANAGING | {C.READ_AUDIT_REGION, C.MANAGE_REGIONAL_NOTIFICATION_TEXTS},
     # ARS, DCC: region-wide aggregates and pseudonymised rows; no nominative data anywhere.
@@ -279,6 +282,18 @@ ROUTE_RULES: dict[str, RouteRule] = {
     "boards:care_plan_pdf": rule(C.SIT_ON_BOARDS + "|" + C.WORK_REFERRALS, "board_case_for_user"),
     "boards:care_plan_hand": rule(C.WORK_REFERRALS, "board_case_for_user + may_prepare_case"),
     "boards:care_plan_send": rule(C.WORK_REFERRALS, "board_case_for_user + may_prepare_case"),
+    # diagnostics: exams and pathology (issue 16); a pathologist reaches only the requests addressed to them
+    "diagnostics:pathology_worklist": rule(C.ANSWER_PATHOLOGY),
+    "diagnostics:pathology_detail": rule(
+        C.ANSWER_PATHOLOGY + "|" + C.WORK_REFERRALS, "pathology_request_for_user (diagnostics/access.py)"
+    ),
+    "diagnostics:pathology_result": rule(
+        C.ANSWER_PATHOLOGY + "|" + C.WORK_REFERRALS, "pathology_request_for_user + may_record_pathology_result"
+    ),
+    "diagnostics:pathology_new": rule(C.WORK_REFERRALS, "pathway_for_user + may_work_referral"),
+    "diagnostics:exam_new": rule(C.WORK_REFERRALS, "pathway_for_user + may_work_referral"),
+    "diagnostics:exam_detail": rule(C.WORK_REFERRALS, "pathway_for_user + may_work_referral"),
+    "diagnostics:exam_report": rule(C.READ_OWN_REFERRALS, "pathway_for_user"),
     # managers' settings
     "pathway_templates:list": rule(C.MANAGE_PATHWAY_TEMPLATES),
     "pathway_templates:version": rule(C.MANAGE_PATHWAY_TEMPLATES),

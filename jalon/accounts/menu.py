@@ -18,6 +18,7 @@ MENU = [
     ("referrals:mine", _("Mes demandes")),
     ("referrals:new", _("Nouvelle demande")),
     ("teleexpertise:list", _("Téléexpertise")),
+    ("diagnostics:pathology_worklist", _("Anatomopathologie")),
     ("pathway_templates:list", _("Modèles de parcours")),
     ("triage_rules:published", _("Règles de tri")),
     ("accounts:audit", _("Journal d'audit")),

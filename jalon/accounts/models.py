@@ -23,6 +23,8 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Administrateur·rice")
     # Reads region-wide aggregates and exports region-wide pseudonymised rows; no nominative data.
     REGIONAL_ANALYST = "regional_analyst", _("Analyste régional·e")
+    # Receives the pathology requests addressed to them and records their results (issue 16).
+    PATHOLOGIST = "pathologist", _("Anatomopathologiste")
 
 
 class User(AbstractUser):

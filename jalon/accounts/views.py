@@ -22,6 +22,7 @@ HOME_BY_ROLE = {
     Role.MANAGER: "accounts:audit",
     Role.ADMIN: "accounts:audit",
     Role.REGIONAL_ANALYST: "indicators:dashboard",
+    Role.PATHOLOGIST: "diagnostics:pathology_worklist",
 }
 
 # The roles whose lists fill only as care happens: their home says what they will find there and when,

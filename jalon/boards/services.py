@@ -37,7 +37,7 @@ from jalon.core.workcalendar import add_delay
 from jalon.events.services import event_record
 from jalon.pathways.errors import PathwayError
 from jalon.pathways.models import MilestoneStatus, Outcome, Pathway, ResponsibleRole
-from jalon.pathways.services import milestone_record, pathway_record_outcome, pathway_tasks_add
+from jalon.pathways.services import milestone_record, pathway_record_outcome, task_add
 
 PARIS = ZoneInfo("Europe/Paris")
 MEETINGS_AHEAD_WEEKS = 8
@@ -459,4 +459,5 @@ def _decision_into_pathway(*, actor: Actor, pathway: Pathway, decision: BoardDec
     for line in decision.next_steps.splitlines():
         if line.strip(" -•\t"):
             tasks.append({"label": _("Suite de la RCP : %(step)s") % {"step": line.strip(" -•\t")}, "due_at": None})
-    pathway_tasks_add(actor=actor, pathway=pathway, tasks=tasks, source=_("Décision de RCP"))
+    for task in tasks:
+        task_add(actor=actor, pathway=pathway, source=_("Décision de RCP"), **task)

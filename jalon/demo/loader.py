@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from jalon.demo.boards import create_demo_boards
 from jalon.demo.context import SEED, DemoContext
+from jalon.demo.diagnostics import create_demo_diagnostics
 from jalon.demo.directory import communes_ensure, directory_create
 from jalon.demo.logins import demo_users_create
 from jalon.demo.mailin import create_demo_mails
@@ -46,6 +47,15 @@ def demo_load(*, only_territory_communes: bool, stdout) -> DemoContext:
             now=context.now,
         )
         create_demo_boards(hospital=hospital, professionals=directory.professionals, users=users, now=context.now)
+        create_demo_diagnostics(
+            coordinators={
+                directory.organizations[key].pk: users[login]
+                for key, login in (("cpts", "coordination"), ("hospital", "coordination.hopital"))
+            },
+            pathologist=users["anapath"],
+            hospital=hospital,
+            now=context.now,
+        )
         alerts_scan()  # the worklist opens with the alerts of today
     return context
 

@@ -45,6 +45,11 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
             "dossiers des réunions de sa RCP (tri, présences, décisions)."
         ),
     ),
+    DemoLogin(
+        "anapath",
+        Role.PATHOLOGIST,
+        _("Anatomopathologiste de l'hôpital : reçoit les prélèvements qui lui sont adressés et rend les résultats."),
+    ),
     DemoLogin("infirmiere", Role.HOME_NURSE, _("Infirmière libérale : suit les patients qu'elle soigne à domicile.")),
     DemoLogin(
         "support", Role.SUPPORT_PROVIDER, _("Psychologue : suit les patients orientés vers les soins de support.")

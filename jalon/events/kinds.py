@@ -24,6 +24,8 @@ _TELEEXPERTISE = ("teleexpertise", "service")
 _APPOINTMENT = ("milestone", "resource", "start")
 _STAY = ("place", "note")
 _OUTCOME = ("outcome", "note")
+_EXAM = ("exam", "kind", "milestone")
+_PATHOLOGY = ("pathology_request", "milestone", "specimen")
 
 EVENT_KINDS: dict[str, EventKind] = {
     entry.kind: entry
@@ -137,6 +139,26 @@ EVENT_KINDS: dict[str, EventKind] = {
             (*_TELEEXPERTISE, "referral"),
         ),
         EventKind("teleexpertise.late", _("Téléexpertise : réponse en retard"), (*_TELEEXPERTISE, "deadline")),
+        EventKind("exam.requested", _("Examen demandé"), (*_EXAM, "site", "urgency")),
+        EventKind("exam.scheduled", _("Examen programmé"), (*_EXAM, "scheduled_for")),
+        EventKind("exam.done", _("Examen réalisé"), (*_EXAM, "done_at", "report")),
+        EventKind("exam.cancelled", _("Examen annulé"), (*_EXAM, "reason")),
+        EventKind(
+            "pathology.requested",
+            _("Analyse anatomopathologique demandée"),
+            (*_PATHOLOGY, "pathologist", "preliminary_due_at", "final_due_at", "rebiopsy_of"),
+        ),
+        EventKind(
+            "pathology.result_recorded",
+            _("Résultat anatomopathologique rendu"),
+            (*_PATHOLOGY, "stage", "contributive", "molecular_tests_received"),
+        ),
+        EventKind(
+            "pathology.non_contributive",
+            _("Prélèvement non contributif : nouvelle biopsie à programmer"),
+            (*_PATHOLOGY, "stage", "task"),
+        ),
+        EventKind("pathology.late", _("Résultat anatomopathologique en retard"), (*_PATHOLOGY, "stage", "due_at")),
         EventKind("teleexpertise.withdrawn", _("Téléexpertise retirée par le médecin"), (*_TELEEXPERTISE, "reason")),
     )
 }

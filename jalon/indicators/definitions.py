@@ -175,7 +175,11 @@ DELAYS: tuple[Delay, ...] = (
         label=_("Biopsie → résultat anatomopathologique intermédiaire"),
         start=_("biopsie"),
         end=_("résultat intermédiaire d'anatomopathologie"),
-        formula=_("date du résultat intermédiaire − date de la biopsie"),
+        formula=_(
+            "date du résultat intermédiaire − date de la biopsie ; le résultat contributif rendu sur la demande "
+            "d'anatomopathologie enregistre l'étape « résultat intermédiaire » à sa date, la biopsie est celle du "
+            "premier prélèvement (un prélèvement non contributif allonge donc ce délai)"
+        ),
         source=_(
             "seed 001, fiche 5 : « délai entre la date de la biopsie et la réception des résultats (intermédiaires ou "
             "définitifs) » ; résultat intermédiaire à J+4"
@@ -186,7 +190,10 @@ DELAYS: tuple[Delay, ...] = (
         label=_("Biopsie → résultat anatomopathologique définitif"),
         start=_("biopsie"),
         end=_("résultat définitif d'anatomopathologie"),
-        formula=_("date du résultat définitif − date de la biopsie"),
+        formula=_(
+            "date du résultat définitif − date de la biopsie ; l'étape « résultat définitif » est enregistrée par le "
+            "résultat définitif contributif de la demande d'anatomopathologie"
+        ),
         source=_(
             "seed 001, fiche 5 : « délai entre la date de la biopsie et la réception des résultats (intermédiaires ou "
             "définitifs) »"
@@ -301,6 +308,38 @@ MEASURES: tuple[Measure, ...] = (
         unit=COUNT,
         source=_("seed 001, fiche 4 : créneaux sanctuarisés et leurs règles de libération"),
         exclusions=_("Comptés à la date du créneau (utilisés) et à la date de la libération (libérés)."),
+    ),
+    Measure(
+        code="non_contributive_biopsies",
+        label=_("Prélèvements non contributifs"),
+        formula=_(
+            "demandes d'anatomopathologie dont le résultat (intermédiaire ou définitif) dit le prélèvement non "
+            "contributif ÷ demandes d'anatomopathologie ayant un résultat ; en regard, le nombre de ces constats faits "
+            "plus de 10 jours après le prélèvement"
+        ),
+        unit=SHARE,
+        source=_(
+            "seed 001, fiche 5 : « identifier rapidement les prélèvements non contributifs » ; « des cas d'information "
+            "tardive (> 10 jours après envoi du prélèvement) […] les cas de constat tardif (au-delà de 10 jours) "
+            "ont été totalement éliminés » ; issue 16, point 5"
+        ),
+        exclusions=_(
+            "Demandes sans résultat (en attente). Cohorte : date de réception de la demande de prise en soins."
+        ),
+    ),
+    Measure(
+        code="time_to_rebiopsy",
+        label=_("Délai avant la nouvelle biopsie"),
+        formula=_(
+            "date du nouveau prélèvement − date du résultat non contributif, en jours calendaires ; médiane sur les "
+            "nouvelles biopsies adressées"
+        ),
+        unit=DAYS,
+        source=_(
+            "seed 001, fiche 5 : « communication à J+2 ou J+3 en cas de biopsie non contributive pour permettre […] "
+            "d'organiser rapidement un nouveau prélèvement » ; issue 16, point 5"
+        ),
+        exclusions=_("Prélèvements non contributifs dont la nouvelle biopsie n'est pas encore adressée (en attente)."),
     ),
     Measure(
         code="supportive_care_assessed",

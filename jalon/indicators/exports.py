@@ -218,6 +218,22 @@ def aggregate_rows(indicators: IndicatorSet, *, site_names: dict[int, str]) -> l
             "supportive_care_assessed", _("pas encore enregistré"), care.numerator, care.denominator, care.percent or 0
         )
     )
+    pathology = indicators.pathology
+    if pathology is not None:
+        share = pathology.share
+        rows.append(
+            measure_row(
+                "non_contributive_biopsies", _("part (%)"), share.numerator, share.denominator, share.percent or 0
+            )
+        )
+        rows.append(
+            measure_row("non_contributive_biopsies", _("constatés après 10 jours"), value=pathology.late_notices)
+        )
+        rows.append(measure_row("time_to_rebiopsy", _("médiane (jours)"), value=pathology.rebiopsy_median))
+        rows.append(
+            measure_row("time_to_rebiopsy", _("nouvelles biopsies adressées"), value=len(pathology.rebiopsy_days))
+        )
+        rows.append(measure_row("time_to_rebiopsy", _("en attente"), value=pathology.waiting_rebiopsy))
     return rows
 
 

@@ -15,6 +15,7 @@ period's month boundaries, the same SQL on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import calendar
+import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -489,6 +490,76 @@ def supportive_care_assessed(period: Period, filters: Filters = Filters()) -> Sh
     return Share(counts["assessed"], counts["total"])
 
 
+@dataclass
+class PathologyOutcomes:
+    """Pathology requests of the cohort: with a result, non-contributive, non-contributive found after 10 days,
+    and the days from each non-contributive result to its re-biopsy (`time_to_rebiopsy`)."""
+
+    with_result: int
+    non_contributive: int
+    late_notices: int
+    waiting_rebiopsy: int
+    rebiopsy_days: list[float]
+
+    @property
+    def share(self) -> Share:
+        return Share(self.non_contributive, self.with_result)
+
+    @property
+    def rebiopsy_median(self) -> float | None:
+        return round(statistics.median(self.rebiopsy_days), 1) if self.rebiopsy_days else None
+
+
+LATE_NON_CONTRIBUTIVE_DAYS = 10
+"""Seed 001, fiche 5: a non-contributive specimen found « > 10 jours après envoi du prélèvement » is late."""
+
+
+def pathology_outcomes(period: Period, filters: Filters = Filters()) -> PathologyOutcomes:
+    """From the pathology requests themselves (jalon.diagnostics): the share of non-contributive specimens and the
+    time to re-biopsy, for the pathways whose referral was received in the period."""
+    from jalon.diagnostics.models import PathologyRequest, PathologyStatus
+
+    requests = _within(
+        PathologyRequest.objects.all(),
+        period,
+        filters,
+        at="pathway__referral__received_at",
+        template="pathway__template_version__template__kind",
+        site="pathway__referral__entry_point__organization_id",
+        profession="pathway__referral__referrer__profession",
+    )
+    # One query: a re-biopsy is a request of the same pathway, so of the same cohort.
+    rows = list(
+        requests.values_list(
+            "pk", "status", "contributive", "specimen_taken_at", "non_contributive_at", "rebiopsy_of_id"
+        )
+    )
+    first_rebiopsy: dict[int, datetime] = {}
+    for _pk, _status, _contributive, taken_at, _found_at, repeats in rows:
+        if repeats is not None and (repeats not in first_rebiopsy or taken_at < first_rebiopsy[repeats]):
+            first_rebiopsy[repeats] = taken_at
+    with_result = non_contributive = late = waiting = 0
+    days = []
+    for pk, status, contributive, taken_at, found_at, _repeats in rows:
+        with_result += contributive is not None
+        if status != PathologyStatus.NON_CONTRIBUTIVE:
+            continue
+        non_contributive += 1
+        if found_at and (found_at - taken_at).total_seconds() > LATE_NON_CONTRIBUTIVE_DAYS * 86400:
+            late += 1
+        if pk in first_rebiopsy and found_at:
+            days.append(max(0.0, round((first_rebiopsy[pk] - found_at).total_seconds() / 86400, 4)))
+        else:
+            waiting += 1
+    return PathologyOutcomes(
+        with_result=with_result,
+        non_contributive=non_contributive,
+        late_notices=late,
+        waiting_rebiopsy=waiting,
+        rebiopsy_days=sorted(days),
+    )
+
+
 # --- Everything for a period ---------------------------------------------------------------------
 
 
@@ -507,6 +578,7 @@ class IndicatorSet:
     contacted_accompanied: ContactedAccompanied
     reserved_slots: SlotUse
     supportive_care: Share
+    pathology: PathologyOutcomes | None = None
 
 
 def indicator_set(
@@ -529,6 +601,7 @@ def indicator_set(
         contacted_accompanied=patients_contacted_accompanied(period, filters),
         reserved_slots=reserved_slots(period, filters),
         supportive_care=supportive_care_assessed(period, filters),
+        pathology=pathology_outcomes(period, filters),
     )
 
 

@@ -80,6 +80,7 @@ def _dashboard_data(period, comparison_period, filters, detail_code: str, by: st
         "contacted": selectors.patients_contacted_accompanied(period, filters),
         "slots": selectors.reserved_slots(period, filters),
         "supportive_care": selectors.supportive_care_assessed(period, filters),
+        "pathology": selectors.pathology_outcomes(period, filters),
     }
 
 
@@ -152,6 +153,7 @@ def _dashboard_figures(form: IndicatorForm) -> dict:
         "contacted": data["contacted"],
         "slots": data["slots"],
         "supportive_care": data["supportive_care"],
+        "pathology": data["pathology"],
         "definitions": definitions.ALL,
         "query": form.query(),
     }

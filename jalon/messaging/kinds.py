@@ -262,6 +262,27 @@ _KINDS += [
         staff=True,
     ),
 ]
+_PATHOLOGY = (
+    "Seed 001, fiche 5, action clé 2 : résultat intermédiaire à J+4 au plus tard ; communication à J+2 ou J+3 en "
+    "cas de biopsie non contributive pour organiser rapidement un nouveau prélèvement"
+)
+_KINDS += [
+    NotificationKind(
+        "pathology.non_contributive",
+        _("Anatomopathologie : prélèvement non contributif, nouvelle biopsie à programmer"),
+        _("coordination du guichet"),
+        ("patient", "etape", "date"),
+        _PATHOLOGY,
+        staff=True,
+    ),
+    NotificationKind(
+        "pathology.late",
+        _("Anatomopathologie : résultat en retard"),
+        _("anatomopathologiste et coordination du guichet"),
+        ("patient", "etape", "attendue_le"),
+        _PATHOLOGY,
+    ),
+]
 KINDS: dict[str, NotificationKind] = {kind.code: kind for kind in _KINDS}
 
 

@@ -400,23 +400,24 @@ def task_complete(*, actor: Actor, task: Task) -> Task:
     return task
 
 
-def pathway_tasks_add(*, actor: Actor, pathway: Pathway, tasks: list[dict], source: str) -> list[Task]:
-    """Add tasks to an open pathway (each dict: label, responsible_role, due_at), in the caller's transaction:
-    what a tumour-board decision asks (the nurse's announcement time, the next steps)."""
+@transaction.atomic
+def task_add(
+    *, actor: Actor, pathway: Pathway, label: str, due_at: datetime | None, source: str = "", responsible_role: str = ""
+) -> Task:
+    """A task added to an open pathway by a service of an app above (the re-biopsy after a non-contributive
+    pathology result, jalon/diagnostics): audited, the pathway's activity touched."""
+    pathway = Pathway.objects.select_for_update().get(pk=pathway.pk)
     _require_open(pathway)
-    created = Task.objects.bulk_create(
-        Task(
-            pathway=pathway,
-            label=task["label"][:300],
-            responsible_role=task.get("responsible_role", ResponsibleRole.COORDINATOR),
-            due_at=task.get("due_at"),
-            source=source[:200],
-        )
-        for task in tasks
+    task = Task.objects.create(
+        pathway=pathway,
+        label=label[:300],
+        responsible_role=responsible_role or ResponsibleRole.COORDINATOR,
+        due_at=due_at,
+        source=source[:200],
     )
-    audit(actor, action=AuditAction.CREATE, patient_id=pathway.patient_id, object_type="task", object_id=pathway.pk)
+    audit(actor, action=AuditAction.CREATE, patient_id=pathway.patient_id, object_type="task", object_id=task.pk)
     _touch(pathway, timezone.now())
-    return created
+    return task
 
 
 def complement_tasks_add(*, actor: Actor, pathway: Pathway, items: list[str], due_at: datetime) -> list[Task]:

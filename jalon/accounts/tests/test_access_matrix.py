@@ -616,6 +616,7 @@ ROLE_PERSONAS = {
     Role.SUPPORT_PROVIDER: "support_provider",
     Role.MANAGER: "manager",
     Role.ADMIN: "admin_user",
+    Role.PATHOLOGIST: "pathologist",
 }
 DENIED = {401, 403, 404, 405}
 # Routes that answer 404 to everyone, by design.
@@ -696,6 +697,7 @@ MENU_OF = {
         "admin:index",
     },
     "regional_analyst": {"indicators:dashboard"},
+    "pathologist": {"diagnostics:pathology_worklist", "notifications:inbox"},
 }
 
 
@@ -707,3 +709,72 @@ def test_it_shows_in_the_menu_what_the_capability_table_gives(name, persona, rf,
     http_request = rf.get("/")
     http_request.user = persona(name)
     assert {url_name for url_name, _ in navigation(http_request)["nav_items"]} == MENU_OF[name]
+
+
+# --- Pathology requests (issue 16): the pathologist addressed and the entry point's coordination, nobody else ------
+
+PATHOLOGY_REACHES = {"pathologist", "coordinator"}
+PATHOLOGY_PERSONAS = [*PERSONAS, "pathologist", "other_pathologist"]
+
+
+@pytest.fixture
+def other_pathologist(hospital):
+    """A pathologist of the same hospital to whom the request was not addressed."""
+    return UserFactory(username="dr.autre.anapath", role=Role.PATHOLOGIST, professional__organizations=[hospital])
+
+
+@pytest.fixture
+def pathology_request(referral, coordinator, pathologist):
+    """The referral's lung pathway, its biopsy sent to `pathologist`."""
+    from jalon.diagnostics.services import pathology_request_create
+    from jalon.pathways.services import milestone_record
+
+    referral.pathway_kind = "lung"
+    referral.save(update_fields=["pathway_kind"])
+    actor = Actor(user=coordinator)
+    pathway = pathway_start(actor=actor, referral=referral, priority="P2")
+    for code in ("first_contact", "reception"):
+        milestone = pathway.milestones.filter(code=code).first()
+        if milestone is not None:
+            milestone_record(actor=actor, milestone=milestone, done_at=timezone.now() - timedelta(hours=1))
+    return pathology_request_create(
+        actor=actor,
+        pathway=pathway,
+        milestone=pathway.milestones.get(code="biopsy"),
+        pathologist=pathologist.professional,
+        specimen="Biopsie bronchique",
+        specimen_taken_at=timezone.now() - timedelta(minutes=30),
+        prescription={
+            "smoker": "no",
+            "metastatic": "unknown",
+            "diagnosis_context": "first",
+            "molecular_tests": [],
+            "clinical_summary": "Nodule.",
+        },
+    )
+
+
+@pytest.mark.parametrize(("name", "expected"), _matrix(PATHOLOGY_REACHES, PATHOLOGY_PERSONAS))
+def test_it_shows_a_pathology_request_only_to_its_pathologist_and_the_entry_points_coordination(
+    name, expected, pathology_request, persona, client
+):
+    """The pathologist it is addressed to and the coordination reach it (list, page, result); every other persona,
+    another pathologist of the same hospital included, gets a 404 (or the login page)."""
+    from jalon.diagnostics.access import (
+        may_record_pathology_result,
+        pathology_request_for_user,
+        pathology_requests_visible_to,
+    )
+
+    user = persona(name)
+    listed = pathology_requests_visible_to(user).filter(pk=pathology_request.pk).exists()
+    try:
+        found = pathology_request_for_user(user, pathology_request.pk) is not None
+    except Http404:
+        found = False
+    assert listed == found == expected
+    assert may_record_pathology_result(user, pathology_request) is expected
+    if name != "anonymous":
+        client.force_login(user)
+        status = client.get(f"/anapath/{pathology_request.pk}/").status_code
+        assert (status == 200) is expected

@@ -3,7 +3,7 @@
 Which items apply to a pathway kind is data (`data/checklists_v1.json`, each item with its source); each item
 is checked by one function of the registry `CHECKS`, keyed by item code. Pathway items read the pathway's
 milestones; answer items read what the coordinator filled on the case (`BoardCase.answers`). An app above
-(the diagnostics app, later) replaces an item's check with a finer one through `check_register`.
+may replace an item's check with a finer one through `check_register`.
 
 `board_case_missing_items` is the one rule: the preparation page, the listing service and the tests call it.
 """
@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from jalon.diagnostics.models import PathologyRequest
+from jalon.diagnostics.selectors import pathology_state
 from jalon.pathways.models import Milestone, MilestoneStatus, MilestoneTemplate
 
 DATA = Path(__file__).resolve().parent / "data" / "checklists_v1.json"
@@ -91,7 +93,11 @@ def _exams_done(facts: CaseFacts) -> bool:
 
 
 def _pathology_final_done(facts: CaseFacts) -> bool:
-    """The pathway's final pathology result is recorded (the diagnostics app may register a finer check)."""
+    """The final pathology result is in and contributive. When the pathway has pathology requests
+    (jalon.diagnostics), the newest decides: a non-contributive result waiting for its re-biopsy is not a
+    result. Otherwise (a result recorded on the milestone alone), the pathology_final step is done."""
+    if PathologyRequest.objects.filter(pathway_id=facts.case.pathway_id).exists():
+        return pathology_state(facts.case.pathway_id).final_in
     milestone = facts.milestones.get(PATHOLOGY_FINAL)
     return milestone is not None and milestone.status == MilestoneStatus.DONE
 

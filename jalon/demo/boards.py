@@ -84,7 +84,7 @@ def create_demo_boards(
             (professionals["specialiste"], BoardSpecialty.ORGAN_SPECIALIST),
             (professionals["onco1"], BoardSpecialty.MEDICAL_ONCOLOGY),
             (professionals["radiotherapist"], BoardSpecialty.RADIATION_ONCOLOGY),
-            (professionals["pathologist"], BoardSpecialty.PATHOLOGY),
+            (professionals["anapath"], BoardSpecialty.PATHOLOGY),
             (professionals["radio1"], BoardSpecialty.RADIOLOGY),
         ],
         [],

@@ -46,7 +46,6 @@ def demo_load(*, only_territory_communes: bool, stdout) -> DemoContext:
             specialist=users["specialiste"],
             now=context.now,
         )
-        create_demo_boards(hospital=hospital, professionals=directory.professionals, users=users, now=context.now)
         create_demo_diagnostics(
             coordinators={
                 directory.organizations[key].pk: users[login]
@@ -56,6 +55,8 @@ def demo_load(*, only_territory_communes: bool, stdout) -> DemoContext:
             hospital=hospital,
             now=context.now,
         )
+        # after the specimens: the board's cases take pathways whose diagnosis is complete
+        create_demo_boards(hospital=hospital, professionals=directory.professionals, users=users, now=context.now)
         alerts_scan()  # the worklist opens with the alerts of today
     return context
 

@@ -1,6 +1,9 @@
 """The checklist gate: a case is listed only when its checklist is complete, and the refusal names what is missing."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from jalon.accounts.models import AuditRecord
 from jalon.boards.checklist import CHECKS, board_case_missing_items, check_register
@@ -9,6 +12,8 @@ from jalon.boards.models import BoardCase, CaseStatus
 from jalon.boards.services import board_case_create, board_case_list, board_case_prepare
 from jalon.boards.tests.conftest import ANSWERS, diagnosis_complete
 from jalon.core.actor import Actor
+from jalon.diagnostics.services import pathology_request_create, pathology_result_record
+from jalon.diagnostics.tests.conftest import LUNG_PRESCRIPTION
 from jalon.events.models import Event
 
 
@@ -43,6 +48,51 @@ def test_it_names_only_what_is_still_missing(pathway, meeting, coordinator):
     assert [item.code for item in board_case_missing_items(case)] == ["pathology"]
     with pytest.raises(BoardError, match="il manque Résultat anatomopathologique définitif.$"):
         board_case_list(actor=Actor(user=coordinator), case=case)
+
+
+def test_a_non_contributive_specimen_keeps_the_pathology_missing_until_the_rebiopsy_result(
+    pathway, meeting, coordinator, pathologist
+):
+    """With pathology requests (jalon.diagnostics), the newest decides: a non-contributive result is not a result,
+    even though the biopsy step is done; the re-biopsy's contributive final result completes the item."""
+    diagnosis_complete(pathway, coordinator, codes=("first_contact", "reception", "imaging"))
+    actor = Actor(user=coordinator)
+    taken = timezone.now() - timedelta(days=3)
+
+    def send(taken_at):
+        return pathology_request_create(
+            actor=actor,
+            pathway=pathway,
+            milestone=pathway.milestones.get(code="biopsy"),
+            pathologist=pathologist.professional,
+            specimen="Biopsie bronchique",
+            specimen_taken_at=taken_at,
+            prescription=dict(LUNG_PRESCRIPTION),
+        )
+
+    first = send(taken)
+    pathology_result_record(
+        actor=Actor(user=pathologist),
+        request=first,
+        stage="final",
+        recorded_at=taken + timedelta(days=1),
+        contributive=False,
+        text="Matériel insuffisant.",
+    )
+    case = board_case_create(actor=actor, pathway=pathway, meeting=meeting, answers=ANSWERS)
+    assert [item.code for item in board_case_missing_items(case)] == ["pathology"]
+
+    second = send(taken + timedelta(days=2))
+    assert [item.code for item in board_case_missing_items(case)] == ["pathology"]  # sent, no result yet
+    pathology_result_record(
+        actor=Actor(user=pathologist),
+        request=second,
+        stage="final",
+        recorded_at=timezone.now(),
+        contributive=True,
+        text="Adénocarcinome pulmonaire.",
+    )
+    assert board_case_missing_items(case) == []
 
 
 def test_it_lists_a_complete_case_with_its_event_and_audit(pathway, meeting, coordinator):

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from jalon.core.labels import choice_labels
+from jalon.core.vocabulary import Urgency
 from jalon.pathways.models import Pathway, Task
-from jalon.referrals.models import Referral
+from jalon.referrals.models import Referral, Status
+from jalon.referrals.services import answer_calendar, answer_countdown
 from jalon.triage.models import TriageDecision
+
+# A worklist page with no row counting down is rendered again at least this often on refresh.
+MAX_ROWS_UNCHANGED = timedelta(minutes=10)
 
 
 def referral_pathway_summary(referral: Referral) -> tuple[Pathway | None, TriageDecision | None]:
@@ -21,3 +30,70 @@ def referral_complement_tasks(referral: Referral) -> list[Task]:
     return list(
         Task.objects.filter(pathway__referral_id=referral.pk).exclude(complement_item="").order_by("due_at", "id")
     )
+
+
+@dataclass(frozen=True, slots=True)
+class WorklistRow:
+    """What one worklist row shows, computed once in Python (the template only places it)."""
+
+    reference: str
+    patient_name: str
+    birth_date: object
+    outside_territory: bool
+    site: str
+    urgency: str
+    urgent: bool
+    priority: str
+    proposed_priority: str
+    answer_deadline: object
+    overdue: bool
+    hours_left: int | None
+    is_complete: bool
+    missing_count: int
+    channel: str
+    referrer_name: str
+    status: str
+
+
+def worklist_rows(referrals, now) -> tuple[list[WorklistRow], datetime]:
+    """The rows of a worklist page and the moment one of them next changes by itself (working hours left,
+    overdue): a refresh before it shows the same page when no data changed."""
+    sites = choice_labels(Referral, "suspected_site")
+    urgencies = choice_labels(Referral, "declared_urgency")
+    channels = choice_labels(Referral, "channel")
+    statuses = choice_labels(Referral, "status")
+    calendars: dict[int, dict] = {}
+    next_change = now + MAX_ROWS_UNCHANGED
+    rows = []
+    for referral in referrals:
+        hours_left, overdue = None, False
+        if referral.status == Status.RECEIVED:
+            calendar = calendars.get(referral.entry_point_id)
+            if calendar is None:
+                calendar = calendars[referral.entry_point_id] = answer_calendar(referral.entry_point)
+            hours_left, changes_at = answer_countdown(referral, now, calendar)
+            overdue = referral.answer_deadline < now
+            next_change = min(next_change, changes_at)
+        patient = referral.patient
+        rows.append(
+            WorklistRow(
+                reference=referral.reference,
+                patient_name=patient.display_name,
+                birth_date=patient.birth_date,
+                outside_territory=referral.outside_territory,
+                site=sites.get(referral.suspected_site, referral.suspected_site),
+                urgency=urgencies.get(referral.declared_urgency, referral.declared_urgency),
+                urgent=referral.declared_urgency != Urgency.ROUTINE,
+                priority=referral.priority,
+                proposed_priority=referral.proposed_priority,
+                answer_deadline=referral.answer_deadline,
+                overdue=overdue,
+                hours_left=hours_left,
+                is_complete=referral.is_complete,
+                missing_count=len(referral.missing_items),
+                channel=channels.get(referral.channel, referral.channel),
+                referrer_name=referral.referrer.display_name if referral.referrer_id else "",
+                status=statuses.get(referral.status, referral.status),
+            )
+        )
+    return rows, next_change

@@ -6,10 +6,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
@@ -18,8 +19,9 @@ from jalon.accounts.access import Capability, capability_required, has_capabilit
 from jalon.accounts.audit import audit, audit_many
 from jalon.accounts.models import AuditAction
 from jalon.coordination import panels
-from jalon.coordination.selectors import referral_complement_tasks, referral_pathway_summary
+from jalon.coordination.selectors import referral_complement_tasks, referral_pathway_summary, worklist_rows
 from jalon.core.actor import Actor
+from jalon.core.freshness import TOKEN_PARAMETER, data_version, poll_token, poll_unchanged
 from jalon.core.vocabulary import AlarmSign
 from jalon.events.kinds import event_label
 from jalon.mailin.models import InboundMail
@@ -47,22 +49,23 @@ from jalon.teleexpertise.models import TeleExpertiseRequest
 from jalon.triage.services import referral_accept_into_pathway, triage_propose
 
 
+WORKLIST_POLL = "worklist"
+
+
 @login_required
 @capability_required(Capability.WORK_REFERRALS)
 def worklist(request):
+    # A refresh whose token says nothing it shows has changed: 204, nothing read, rendered or audited (the
+    # decorators above have checked the user may still see the worklist).
+    if request.htmx and poll_unchanged(request, WORKLIST_POLL):
+        return HttpResponse(status=204)
+    version = data_version()  # before reading: a change during the render moves the stamp past it
     filters = forms.WorklistFilterForm(request.GET or {"status": "open"})
     values = filters.cleaned_data if filters.is_valid() else {"status": "open"}
     queue = selectors.worklist(request.user, **{k: v or "" for k, v in values.items()})
     page = Paginator(queue, 50).get_page(request.GET.get("page"))
     now = timezone.now()
-    rows = [
-        {
-            "referral": referral,
-            "overdue": referral.status == "received" and referral.answer_deadline < now,
-            "hours_left": services.answer_hours_left(referral, now) if referral.status == "received" else None,
-        }
-        for referral in page
-    ]
+    rows, rows_change_at = worklist_rows(page, now)
     alerts = list(alerts_for_coordinator(request.user, now)[:10])
     failed_messages = list(failed_messages_for_coordinator(request.user)[:10])
     audit_many(
@@ -73,6 +76,7 @@ def worklist(request):
         + [message.patient_id for message in failed_messages],
         object_type="worklist",
     )
+    refresh_query = urlencode([(k, v) for k, vs in request.GET.lists() if k != TOKEN_PARAMETER for v in vs])
     context = {
         "filters": filters,
         "page": page,
@@ -84,6 +88,10 @@ def worklist(request):
         "identity_conflicts_panel": panels.identity_conflicts_panel(request.user),
         "threads_panel": panels.threads_panel(request),
         "mails_panel": panels.mails_panel(request.user),
+        # One reverse() for the page instead of one per row.
+        "referral_url_prefix": reverse("coordination:referral", args=["_"]).removesuffix("_/"),
+        "refresh_url": request.path + (f"?{refresh_query}" if refresh_query else ""),
+        "refresh_token": poll_token(request, WORKLIST_POLL, version=version, until=int(rows_change_at.timestamp())),
     }
     template = "coordination/_worklist_table.html" if request.htmx else "coordination/worklist.html"
     return render(request, template, context)

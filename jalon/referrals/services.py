@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from jalon.core.formatting import date_at_time
 from jalon.core.references import next_reference
 from jalon.core.validation import future_date_error
 from jalon.core.vocabulary import AlarmSign, Urgency
-from jalon.core.workcalendar import DELAY_UNITS, add_delay, delay_never_longer, next_opening, working_hours_left
+from jalon.core.workcalendar import DELAY_UNITS, add_delay, delay_never_longer, next_opening, working_time_between
 from jalon.directory.models import Professional
 from jalon.events.services import event_record
 from jalon.patients.models import CareTeamRole, Patient
@@ -124,7 +124,19 @@ def answer_deadline_for(entry_point: EntryPoint, received_at, urgency: str = Urg
 
 def answer_hours_left(referral: Referral, now) -> int:
     """Whole working hours left before the referral's answer deadline, in the calendar that set it."""
-    return working_hours_left(now, referral.answer_deadline, **answer_calendar(referral.entry_point))
+    return answer_countdown(referral, now)[0]
+
+
+def answer_countdown(referral: Referral, now, calendar: dict | None = None) -> tuple[int, datetime]:
+    """`answer_hours_left` and the moment it (or the « en retard » flag) changes next at the latest: the
+    deadline, or sooner when a working hour runs out before it (counted in wall time, never later than in
+    working time). `calendar`: the entry point's `answer_calendar`, when a list has it already."""
+    calendar = calendar if calendar is not None else answer_calendar(referral.entry_point)
+    left = working_time_between(now, referral.answer_deadline, **calendar).total_seconds()
+    next_change = referral.answer_deadline if referral.answer_deadline > now else now + timedelta(hours=1)
+    if left > 0:
+        next_change = min(next_change, now + timedelta(seconds=max(left % 3600, 1)))
+    return int(left // 3600), next_change
 
 
 def _check_documents(uploads) -> list[CheckedDocument]:

@@ -193,7 +193,7 @@ def main() -> None:
         call = scenarios[args.profile][0]
         for _ in range(5):
             call()
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.process_time)
         profiler.enable()
         for _ in range(30):
             call()
@@ -204,7 +204,9 @@ def main() -> None:
     results = {"machine": info, "load_before": [round(x, 2) for x in os.getloadavg()], "pages": {}}
     print(f"{info['database']} · {info['nproc']} × {info['cpu']} · {info['date']}")
     print(f"load average before: {results['load_before']}")
-    print(f"{'scenario':<24} {'status':>6} {'CPU mean':>9} {'CPU p50':>8} {'wall p50':>9} {'wall p95':>9} {'queries':>8}")
+    print(
+        f"{'scenario':<24} {'status':>6} {'CPU mean':>9} {'CPU p50':>8} {'wall p50':>9} {'wall p95':>9} {'queries':>8}"
+    )
     try:
         for key, (call, expected) in scenarios.items():
             if args.only and key not in args.only:

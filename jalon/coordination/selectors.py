@@ -9,7 +9,8 @@ from jalon.core.labels import choice_labels
 from jalon.core.vocabulary import Urgency
 from jalon.pathways.models import Pathway, Task
 from jalon.referrals.models import Referral, Status
-from jalon.referrals.services import answer_calendar, answer_countdown
+from jalon.referrals.selectors import answer_calendars
+from jalon.referrals.services import answer_countdown
 from jalon.triage.models import TriageDecision
 
 # A worklist page with no row counting down is rendered again at least this often on refresh.
@@ -62,16 +63,14 @@ def worklist_rows(referrals, now) -> tuple[list[WorklistRow], datetime]:
     urgencies = choice_labels(Referral, "declared_urgency")
     channels = choice_labels(Referral, "channel")
     statuses = choice_labels(Referral, "status")
-    calendars: dict[int, dict] = {}
+    referrals = list(referrals)
+    calendars = answer_calendars(r.entry_point_id for r in referrals if r.status == Status.RECEIVED)
     next_change = now + MAX_ROWS_UNCHANGED
     rows = []
     for referral in referrals:
         hours_left, overdue = None, False
         if referral.status == Status.RECEIVED:
-            calendar = calendars.get(referral.entry_point_id)
-            if calendar is None:
-                calendar = calendars[referral.entry_point_id] = answer_calendar(referral.entry_point)
-            hours_left, changes_at = answer_countdown(referral, now, calendar)
+            hours_left, changes_at = answer_countdown(referral, now, calendars[referral.entry_point_id])
             overdue = referral.answer_deadline < now
             next_change = min(next_change, changes_at)
         patient = referral.patient

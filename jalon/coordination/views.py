@@ -6,28 +6,30 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from jalon.accounts.access import Capability, capability_required, has_capability, require
 from jalon.accounts.audit import audit, audit_many
+from jalon.accounts.freshness import TOKEN_PARAMETER, data_version, poll_token
 from jalon.accounts.models import AuditAction
 from jalon.coordination import panels
 from jalon.coordination.selectors import referral_complement_tasks, referral_pathway_summary, worklist_rows
 from jalon.core.actor import Actor
-from jalon.core.freshness import TOKEN_PARAMETER, data_version, poll_token, poll_unchanged
 from jalon.core.vocabulary import AlarmSign
 from jalon.events.kinds import event_label
 from jalon.mailin.models import InboundMail
 from jalon.messaging.selectors import failed_messages_for_coordinator
 from jalon.pathways import selectors as pathway_selectors
-from jalon.pathways.alerts import alerts_for_coordinator
+from jalon.pathways.alerts import alerts_for_coordinator, alerts_summary_for_coordinator
 from jalon.pathways.errors import PathwayError
 from jalon.patients.access import patients_visible_to
 from jalon.patients.services import patient_record_sharing_opposition
@@ -48,17 +50,29 @@ from jalon.teleexpertise.access import teleexpertise_requests_visible_to
 from jalon.teleexpertise.models import TeleExpertiseRequest
 from jalon.triage.services import referral_accept_into_pathway, triage_propose
 
+# The filter form's HTML per language and filter values (its choices are fixed): the select widgets render
+# one template per option, more than all the rows of a page cost.
+_FILTERS_HTML: dict[tuple, str] = {}
+_FILTERS_HTML_MAX = 500
 
-WORKLIST_POLL = "worklist"
+
+def worklist_filters_html(filters) -> str:
+    data = filters.data
+    pairs = data.lists() if hasattr(data, "lists") else ((name, [value]) for name, value in data.items())
+    key = (get_language(), tuple(sorted((name, tuple(values)) for name, values in pairs)))
+    html = _FILTERS_HTML.get(key)
+    if html is None:
+        html = render_to_string("coordination/_worklist_filters.html", {"filters": filters})
+        if len(_FILTERS_HTML) >= _FILTERS_HTML_MAX:
+            _FILTERS_HTML.clear()
+        _FILTERS_HTML[key] = html
+    return html
 
 
 @login_required
 @capability_required(Capability.WORK_REFERRALS)
 def worklist(request):
-    # A refresh whose token says nothing it shows has changed: 204, nothing read, rendered or audited (the
-    # decorators above have checked the user may still see the worklist).
-    if request.htmx and poll_unchanged(request, WORKLIST_POLL):
-        return HttpResponse(status=204)
+    # A refresh whose token is still good never gets here (accounts.freshness.UnchangedPollMiddleware: 204).
     version = data_version()  # before reading: a change during the render moves the stamp past it
     filters = forms.WorklistFilterForm(request.GET or {"status": "open"})
     values = filters.cleaned_data if filters.is_valid() else {"status": "open"}
@@ -67,6 +81,8 @@ def worklist(request):
     now = timezone.now()
     rows, rows_change_at = worklist_rows(page, now)
     alerts = list(alerts_for_coordinator(request.user, now)[:10])
+    alert_count, alerts_change_at = alerts_summary_for_coordinator(request.user, now)
+    until = min(filter(None, [rows_change_at, alerts_change_at])).timestamp()
     failed_messages = list(failed_messages_for_coordinator(request.user)[:10])
     audit_many(
         Actor.from_request(request),
@@ -79,11 +95,12 @@ def worklist(request):
     refresh_query = urlencode([(k, v) for k, vs in request.GET.lists() if k != TOKEN_PARAMETER for v in vs])
     context = {
         "filters": filters,
+        "filters_html": "" if request.htmx else worklist_filters_html(filters),
         "page": page,
         "rows": rows,
         "now": now,
         "alerts": alerts,
-        "alert_count": alerts_for_coordinator(request.user, now).count(),
+        "alert_count": alert_count,
         "failed_messages": failed_messages,
         "identity_conflicts_panel": panels.identity_conflicts_panel(request.user),
         "threads_panel": panels.threads_panel(request),
@@ -91,7 +108,7 @@ def worklist(request):
         # One reverse() for the page instead of one per row.
         "referral_url_prefix": reverse("coordination:referral", args=["_"]).removesuffix("_/"),
         "refresh_url": request.path + (f"?{refresh_query}" if refresh_query else ""),
-        "refresh_token": poll_token(request, WORKLIST_POLL, version=version, until=int(rows_change_at.timestamp())),
+        "refresh_token": poll_token(request, version=version, until=until),
     }
     template = "coordination/_worklist_table.html" if request.htmx else "coordination/worklist.html"
     return render(request, template, context)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jalon.accounts.audit import audit
+from jalon.accounts.freshness import data_changed
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.core.documents import CheckedDocument, check_document
@@ -744,6 +745,7 @@ def referrals_merge_patient(*, actor: Actor, provisional: Patient, existing: Pat
     other open ones. Returns the moved references for the resolution's event."""
     moved = list(Referral.objects.filter(patient=provisional).values_list("reference", flat=True))
     Referral.objects.filter(patient=provisional).update(patient=existing)
+    data_changed()  # no signal for update(): the polled pages must see it
     others = list(
         Referral.objects.filter(patient=existing, status__in=OPEN_STATUSES)
         .exclude(reference__in=moved)

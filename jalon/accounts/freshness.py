@@ -27,7 +27,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.http import urlencode
 
@@ -94,26 +94,32 @@ def watch_writes() -> None:
     user_logged_out.connect(_on_login_or_logout, dispatch_uid="accounts.freshness.logout", weak=False)
 
 
-def _canonical_query(request) -> str:
+def _canonical_query(query: QueryDict) -> str:
     return urlencode(
-        sorted((key, value) for key, values in request.GET.lists() if key != TOKEN_PARAMETER for value in values)
+        sorted((key, value) for key, values in query.lists() if key != TOKEN_PARAMETER for value in values)
     )
 
 
-def _signature(request, version: int, until: int) -> str:
-    session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
-    message = f"{request.path}|{_canonical_query(request)}|{session_key}|{version}|{until}"
+def _signature(path: str, query: QueryDict, session_key: str, version: int, until: int) -> str:
+    message = f"{path}|{_canonical_query(query)}|{session_key}|{version}|{until}"
     return salted_hmac("jalon.accounts.freshness", message).hexdigest()[:32]
 
 
-def poll_token(request, *, version: int, until: float) -> str:
-    """The token of a fragment rendered at `version` (read BEFORE its data) for this request's page and
-    session, valid until `until` (a Unix time) or the session's end, whichever comes first."""
+def _session_key(request) -> str:
+    return request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
+
+
+def poll_token(request, refresh_url: str, *, version: int, until: float) -> str:
+    """The token of a fragment rendered at `version` (read BEFORE its data), for its refresh at `refresh_url`
+    (path and query string, without the token) in this session, valid until `until` (a Unix time) or the
+    session's end, whichever comes first."""
     from jalon.accounts.sessions import session_ends_at
 
     ends = session_ends_at(request.session)
     until = int(min(until, ends) if ends is not None else until)
-    return f"{version}.{until}.{_signature(request, version, until)}"
+    path, _, query = refresh_url.partition("?")
+    signature = _signature(path, QueryDict(query), _session_key(request), version, until)
+    return f"{version}.{until}.{signature}"
 
 
 def poll_unchanged(request) -> bool:
@@ -124,7 +130,8 @@ def poll_unchanged(request) -> bool:
     version, until = int(parts[0]), int(parts[1])
     if time.time() >= until or version != data_version():
         return False
-    return constant_time_compare(_signature(request, version, until), parts[2])
+    expected = _signature(request.path, request.GET, _session_key(request), version, until)
+    return constant_time_compare(expected, parts[2])
 
 
 class UnchangedPollMiddleware:

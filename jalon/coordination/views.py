@@ -93,6 +93,7 @@ def worklist(request):
         object_type="worklist",
     )
     refresh_query = urlencode([(k, v) for k, vs in request.GET.lists() if k != TOKEN_PARAMETER for v in vs])
+    refresh_url = request.path + (f"?{refresh_query}" if refresh_query else "")
     context = {
         "filters": filters,
         "filters_html": "" if request.htmx else worklist_filters_html(filters),
@@ -107,8 +108,8 @@ def worklist(request):
         "mails_panel": panels.mails_panel(request.user),
         # One reverse() for the page instead of one per row.
         "referral_url_prefix": reverse("coordination:referral", args=["_"]).removesuffix("_/"),
-        "refresh_url": request.path + (f"?{refresh_query}" if refresh_query else ""),
-        "refresh_token": poll_token(request, version=version, until=until),
+        "refresh_url": refresh_url,
+        "refresh_token": poll_token(request, refresh_url, version=version, until=until),
     }
     template = "coordination/_worklist_table.html" if request.htmx else "coordination/worklist.html"
     return render(request, template, context)

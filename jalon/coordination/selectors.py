@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 
 from jalon.core.labels import choice_labels
 from jalon.core.vocabulary import Urgency
+from jalon.directory.models import Professional
 from jalon.pathways.models import Pathway, Task
+from jalon.patients.models import Patient
 from jalon.referrals.models import Referral, Status
 from jalon.referrals.selectors import answer_calendars
 from jalon.referrals.services import answer_countdown
@@ -57,42 +59,56 @@ class WorklistRow:
 
 
 def worklist_rows(referrals, now) -> tuple[list[WorklistRow], datetime]:
-    """The rows of a worklist page and the moment one of them next changes by itself (working hours left,
+    """The rows of a worklist page (`referrals`: the page's `.values(*WORKLIST_FIELDS)` dicts), in three
+    queries whatever their number and the moment one of them next changes by itself (working hours left,
     overdue): a refresh before it shows the same page when no data changed."""
     sites = choice_labels(Referral, "suspected_site")
     urgencies = choice_labels(Referral, "declared_urgency")
     channels = choice_labels(Referral, "channel")
     statuses = choice_labels(Referral, "status")
     referrals = list(referrals)
-    calendars = answer_calendars(r.entry_point_id for r in referrals if r.status == Status.RECEIVED)
+    calendars = answer_calendars(r["entry_point_id"] for r in referrals if r["status"] == Status.RECEIVED)
+    patients = {
+        row["id"]: row
+        for row in Patient.objects.filter(pk__in={r["patient_id"] for r in referrals}).values(
+            "id", "used_name", "birth_name", "first_names", "birth_date"
+        )
+    }
+    referrers = {
+        row["id"]: Professional.name_for(row["profession"], row["first_name"], row["last_name"])
+        for row in Professional.objects.filter(pk__in={r["referrer_id"] for r in referrals}).values(
+            "id", "profession", "first_name", "last_name"
+        )
+    }
     next_change = now + MAX_ROWS_UNCHANGED
     rows = []
     for referral in referrals:
         hours_left, overdue = None, False
-        if referral.status == Status.RECEIVED:
-            hours_left, changes_at = answer_countdown(referral, now, calendars[referral.entry_point_id])
-            overdue = referral.answer_deadline < now
+        deadline = referral["answer_deadline"]
+        if referral["status"] == Status.RECEIVED:
+            hours_left, changes_at = answer_countdown(deadline, now, calendars[referral["entry_point_id"]])
+            overdue = deadline < now
             next_change = min(next_change, changes_at)
-        patient = referral.patient
+        patient = patients[referral["patient_id"]]
         rows.append(
             WorklistRow(
-                reference=referral.reference,
-                patient_name=patient.display_name,
-                birth_date=patient.birth_date,
-                outside_territory=referral.outside_territory,
-                site=sites.get(referral.suspected_site, referral.suspected_site),
-                urgency=urgencies.get(referral.declared_urgency, referral.declared_urgency),
-                urgent=referral.declared_urgency != Urgency.ROUTINE,
-                priority=referral.priority,
-                proposed_priority=referral.proposed_priority,
-                answer_deadline=referral.answer_deadline,
+                reference=referral["reference"],
+                patient_name=Patient.name_for(patient["used_name"], patient["birth_name"], patient["first_names"]),
+                birth_date=patient["birth_date"],
+                outside_territory=referral["outside_territory"],
+                site=sites.get(referral["suspected_site"], referral["suspected_site"]),
+                urgency=urgencies.get(referral["declared_urgency"], referral["declared_urgency"]),
+                urgent=referral["declared_urgency"] != Urgency.ROUTINE,
+                priority=referral["priority"],
+                proposed_priority=referral["proposed_priority"],
+                answer_deadline=deadline,
                 overdue=overdue,
                 hours_left=hours_left,
-                is_complete=referral.is_complete,
-                missing_count=len(referral.missing_items),
-                channel=channels.get(referral.channel, referral.channel),
-                referrer_name=referral.referrer.display_name if referral.referrer_id else "",
-                status=statuses.get(referral.status, referral.status),
+                is_complete=referral["is_complete"],
+                missing_count=len(referral["missing_items"]),
+                channel=channels.get(referral["channel"], referral["channel"]),
+                referrer_name=referrers.get(referral["referrer_id"], ""),
+                status=statuses.get(referral["status"], referral["status"]),
             )
         )
     return rows, next_change

@@ -76,18 +76,20 @@ def worklist(request):
     version = data_version()  # before reading: a change during the render moves the stamp past it
     filters = forms.WorklistFilterForm(request.GET or {"status": "open"})
     values = filters.cleaned_data if filters.is_valid() else {"status": "open"}
-    queue = selectors.worklist(request.user, **{k: v or "" for k, v in values.items()})
+    queue = selectors.worklist(request.user, **{k: v or "" for k, v in values.items()}).values(
+        *selectors.WORKLIST_FIELDS
+    )
     page = Paginator(queue, 50).get_page(request.GET.get("page"))
     now = timezone.now()
     rows, rows_change_at = worklist_rows(page, now)
-    alerts = list(alerts_for_coordinator(request.user, now)[:10])
     alert_count, alerts_change_at = alerts_summary_for_coordinator(request.user, now)
+    alerts = list(alerts_for_coordinator(request.user, now)[:10]) if alert_count else []
     until = min(filter(None, [rows_change_at, alerts_change_at])).timestamp()
     failed_messages = list(failed_messages_for_coordinator(request.user)[:10])
     audit_many(
         Actor.from_request(request),
         action=AuditAction.READ,
-        patient_ids=[r.patient_id for r in page]
+        patient_ids=[r["patient_id"] for r in page]
         + [alert.pathway.patient_id for alert in alerts]
         + [message.patient_id for message in failed_messages],
         object_type="worklist",

@@ -9,7 +9,6 @@ from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, W
 from jalon.core.identifiers import normalize_ins
 from jalon.core.text import normalize_name
 from jalon.core.vocabulary import Priority, Urgency
-from jalon.directory.models import Professional
 from jalon.events.models import Event
 from jalon.patients.models import Patient
 from jalon.referrals.access import referrals_visible_to
@@ -49,6 +48,7 @@ _URGENCY_ORDER = Case(
 
 
 WORKLIST_FIELDS = (
+    "id",
     "reference",
     "entry_point_id",
     "patient_id",
@@ -92,15 +92,10 @@ def worklist(
             condition |= Q(patient__identity_key__startswith=name) | Q(patient__used_name__icontains=q)
         referrals = referrals.filter(condition)
     return (
-        # Patient and referrer are fetched for the listed page only (two queries): joined here, they
-        # were joined to every open referral before the sort (bench/intake_bench.py, docs/benchmarks.md).
-        # Only what a row shows (coordination.selectors.worklist_rows, which reads the entry points' working
-        # calendars once per page): a model instance costs per field, and a page builds 150 of them.
+        # Only what a row shows: the list reads it with `.values(*WORKLIST_FIELDS)` and fetches the listed
+        # page's patients and referrers itself (coordination.selectors.worklist_rows: model instances cost per
+        # field; joined here, patient and referrer were joined to every open referral before the sort).
         referrals.only(*WORKLIST_FIELDS)
-        .prefetch_related(
-            Prefetch("patient", queryset=Patient.objects.only("used_name", "birth_name", "first_names", "birth_date")),
-            Prefetch("referrer", queryset=Professional.objects.only("profession", "first_name", "last_name")),
-        )
         .annotate(status_order=_STATUS_ORDER, priority_order=_PRIORITY_ORDER, urgency_order=_URGENCY_ORDER)
         .order_by("status_order", "priority_order", "urgency_order", "answer_deadline", "id")
     )

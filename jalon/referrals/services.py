@@ -125,16 +125,15 @@ def answer_deadline_for(entry_point: EntryPoint, received_at, urgency: str = Urg
 
 def answer_hours_left(referral: Referral, now) -> int:
     """Whole working hours left before the referral's answer deadline, in the calendar that set it."""
-    return answer_countdown(referral, now)[0]
+    return answer_countdown(referral.answer_deadline, now, answer_calendar(referral.entry_point))[0]
 
 
-def answer_countdown(referral: Referral, now, calendar: dict | None = None) -> tuple[int, datetime]:
-    """`answer_hours_left` and the moment it (or the « en retard » flag) changes next at the latest: the
-    deadline, or sooner when a working hour runs out before it (counted in wall time, never later than in
-    working time). `calendar`: the entry point's `answer_calendar`, when a list has it already."""
-    calendar = calendar if calendar is not None else answer_calendar(referral.entry_point)
-    left = working_time_between(now, referral.answer_deadline, **calendar).total_seconds()
-    next_change = referral.answer_deadline if referral.answer_deadline > now else now + timedelta(hours=1)
+def answer_countdown(answer_deadline: datetime, now, calendar: dict) -> tuple[int, datetime]:
+    """`answer_hours_left` for a deadline in an entry point's `answer_calendar`, and the moment that figure
+    (or the « en retard » flag) changes next at the latest: the deadline, or sooner when a working hour runs
+    out before it (counted in wall time, so never later than in working time)."""
+    left = working_time_between(now, answer_deadline, **calendar).total_seconds()
+    next_change = answer_deadline if answer_deadline > now else now + timedelta(hours=1)
     if left > 0:
         next_change = min(next_change, now + timedelta(seconds=max(left % 3600, 1)))
     return int(left // 3600), next_change

@@ -21,7 +21,7 @@ from jalon.testing.factories import make_ins
 
 # Exact counts, the same at both sizes.
 QUERIES = {
-    "worklist": 19,
+    "worklist": 18,  # 19 when there are open alerts (their list is read only then)
     "referral": 27,
     "pathway": 22,
     "portal_list": 9,

@@ -93,3 +93,12 @@ def test_the_token_ends_with_the_idle_session(client, opened, settings):
     with time_machine.travel(timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE + 5)):
         response = client.get(reverse("coordination:worklist"), {"version": opened}, **POLL)
     assert response.status_code != 204
+
+
+def test_reading_pages_moves_nothing(client, coordinator, opened):
+    """A page that only reads (and audits) writes nothing the stamp counts: open worklists stay 204."""
+    reference = Referral.objects.get().reference
+    client.get(reverse("coordination:referral", args=[reference]))
+    token = worklist_token(client.get(reverse("coordination:worklist")).content.decode())
+    assert client.get(reverse("coordination:referral", args=[reference])).status_code == 200
+    assert client.get(reverse("coordination:worklist"), {"version": token}, **POLL).status_code == 204

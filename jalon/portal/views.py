@@ -3,6 +3,7 @@ with the coordination (written from the portal or, by the coordination, from its
 
 from __future__ import annotations
 
+import math
 import time
 
 from django.conf import settings
@@ -35,7 +36,7 @@ from jalon.referrals.access import may_complete_referral
 PAGE_SIZE = 25
 # Event ids and times the poll sends back: digits only, short enough for any database integer.
 MAX_TOKEN_DIGITS = 15
-# A live part with no date to come is rendered again at least this often on refresh.
+# A live part is rendered again on refresh at least this often, sooner when a date it shows passes.
 LIVE_TOKEN_SECONDS = 600
 
 
@@ -79,7 +80,7 @@ def _live_context(request, referral, version: int) -> dict:
             reverse("portal:patient_live", args=[referral.reference])
             + f"?depuis={page.last_event_id}&echeance={page.next_change_epoch}",
             version=version,
-            until=page.next_change_epoch or time.time() + LIVE_TOKEN_SECONDS,
+            until=min(page.next_change_epoch or math.inf, time.time() + LIVE_TOKEN_SECONDS),
         ),
     }
 

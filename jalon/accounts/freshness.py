@@ -68,9 +68,17 @@ def _bump() -> None:
 
 
 def data_changed() -> None:
-    """Something a page shows changed: move the stamp now and again once the transaction commits."""
+    """Something a page shows changed: move the stamp now and again once the transaction commits (one
+    callback per transaction, however many rows it writes)."""
     _bump()
-    transaction.on_commit(_bump)
+    connection = transaction.get_connection()
+    if not any(callback is _bump for _savepoints, callback, _robust in connection.run_on_commit):
+        transaction.on_commit(_bump)
+
+
+def is_freshness_callback(callback) -> bool:
+    """Whether an on-commit callback is the stamp's (tests that count their own callbacks leave it out)."""
+    return callback is _bump
 
 
 def _on_write(sender, **kwargs) -> None:

@@ -27,8 +27,8 @@
    directory. Stops everything it started and drops its database.
 
 The mix (bench/locustfile.py): think time exponential, mean --think seconds; each open worklist and
-each open portal page refreshes every 15 s as htmx does (X-Jalon-Poll, HX-Request, If-None-Match with
-the last ETag). See bench/README.md.
+each open portal page refreshes every 15 s as htmx does (X-Jalon-Poll, HX-Request, the refresh token of
+the last render). See bench/README.md.
 """
 
 from __future__ import annotations
@@ -395,6 +395,7 @@ def run_locust(args, server: Server, fixture_path: Path, users: int) -> dict:
 # --- CPU per request kind, one request at a time ------------------------------------------------------
 LIVE_URL = re.compile(r'id="portal-live" hx-get="([^"]+)"')
 PATIENT_LINK = re.compile(r'href="(/mes-patients/[^/"]+/)"')
+WORKLIST_VERSION = re.compile(r'id="worklist-version" name="version" value="([^"]*)"')
 POLL_HEADERS = {"HX-Request": "true", "X-Jalon-Poll": "1"}
 
 
@@ -402,7 +403,7 @@ def cpu_per_kind(server: Server, fixture: dict, repeat: int) -> list[dict]:
     """With nothing else running, `repeat` requests of each kind one after the other from one session: the
     gunicorn processes' CPU time per request (what Locust's mix cannot split by kind) and the wall time.
     The refreshes are those of an idle screen: nothing changed since the previous one, sent with the
-    ETag the server gave (when it gives one)."""
+    refresh token of the last render as htmx does (and the ETag the server gave, when it gives one)."""
     import requests
 
     def session_of(entry: dict):
@@ -415,9 +416,11 @@ def cpu_per_kind(server: Server, fixture: dict, repeat: int) -> list[dict]:
     patient = next(iter(PATIENT_LINK.findall(gp.get(f"{server.base}/mes-patients/").text)), None)
     live = LIVE_URL.search(gp.get(f"{server.base}{patient}").text) if patient else None
     references = itertools.cycle(fixture["references"][-repeat:])
+    version = WORKLIST_VERSION.search(coordinator.get(f"{server.base}/demandes/file/").text)
+    worklist_refresh = f"/demandes/file/?version={version.group(1) if version else ''}"
     kinds = [
         ("coordinator: worklist", coordinator, lambda: "/demandes/file/", {}),
-        ("coordinator: worklist refresh, idle (poll)", coordinator, lambda: "/demandes/file/", POLL_HEADERS),
+        ("coordinator: worklist refresh, idle (poll)", coordinator, lambda: worklist_refresh, POLL_HEADERS),
         ("coordinator: referral page", coordinator, lambda: f"/demandes/{next(references)}/", {}),
     ]
     if patient:

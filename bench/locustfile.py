@@ -3,7 +3,8 @@
 Each simulated user takes one session logged in beforehand through the real forms (LOAD_BENCH_FIXTURE) and
 clicks with an exponential think time of mean LOAD_BENCH_THINK_SECONDS. What a browser's htmx does on its
 own is done on its own here: an open worklist, and an open portal page, refresh every 15 s with
-`X-Jalon-Poll: 1`, `HX-Request: true` and `If-None-Match` carrying the last ETag the server gave.
+`X-Jalon-Poll: 1`, `HX-Request: true` and the refresh token of the last render (the worklist's hidden
+`version` field, the portal's in its hx-get address), as htmx sends them; `If-None-Match` with an ETag if one is given.
 
 Coordinators (of the CPTS entry point): the worklist page (2), a referral page of the entry point (6), a
 decision on a referral (1: its page, then the accept form, or one time in three the complement request,
@@ -40,6 +41,8 @@ SUBMISSION = itertools.count()
 POLL_HEADERS = {"HX-Request": "true", "X-Jalon-Poll": "1"}
 LIVE_URL = re.compile(r'id="portal-live" hx-get="([^"]+)"')
 PATIENT_LINK = re.compile(r'href="(/mes-patients/[^/"]+/)"')
+# The worklist's refresh token (accounts.freshness), which htmx sends back with each refresh (hx-include).
+WORKLIST_VERSION = re.compile(r'id="worklist-version" name="version" value="([^"]*)"')
 REFERRAL_LINK = re.compile(r'href="(/demandes/[A-Z]+-\d{4}-\d+/)"')
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 ERRORS = re.compile(r'(?:class="errorlist[^"]*"|id="id_[\w-]+_error")[^>]*>(.{0,300})', re.S)
@@ -156,20 +159,31 @@ class Coordinator(JalonUser):
 
     def on_start(self):
         self.take_session(COORDINATOR_SESSIONS)
-        self.client.get("/demandes/file/", name="coordinator: worklist")
+        self.worklist_version = ""
+        self.worklist()
+
+    def worklist(self):
+        response = self.client.get("/demandes/file/", name="coordinator: worklist")
+        self.keep_worklist_version(response)
+
+    def keep_worklist_version(self, response):
+        """What htmx sends back on the next refresh: the token of the last render (a 204 keeps it)."""
+        if response.status_code == 200 and (found := WORKLIST_VERSION.search(response.text)):
+            self.worklist_version = found.group(1)
 
     @task
     def act(self):
         if self.due_for_poll():
-            self.poll(
-                "/demandes/file/",
+            response = self.poll(
+                f"/demandes/file/?version={self.worklist_version}",
                 "coordinator: worklist refresh (poll)",
                 {"HX-Target": "worklist", "HX-Trigger": "worklist"},
             )
+            self.keep_worklist_version(response)
             return
         choice = RNG.choices(("worklist", "referral", "decision"), weights=(2, 6, 1))[0]
         if choice == "worklist":
-            self.client.get("/demandes/file/", name="coordinator: worklist")
+            self.worklist()
         elif choice == "referral":
             self.client.get(f"/demandes/{RNG.choice(REFERENCES)}/", name="coordinator: referral page")
         else:

@@ -13,3 +13,7 @@ class AccountsConfig(AppConfig):
         from jalon.accounts.two_factor import forget_second_factor_on_login
 
         user_logged_in.connect(forget_second_factor_on_login, dispatch_uid="jalon_forget_second_factor")
+        # The data version stamp the polled fragments' 204 answers rest on (freshness.py).
+        from jalon.accounts.freshness import watch_writes
+
+        watch_writes()

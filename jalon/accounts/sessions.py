@@ -57,6 +57,17 @@ def expiry_reason(session, now: int) -> str | None:
     return None
 
 
+def session_ends_at(session) -> int | None:
+    """When this session ends if the user does nothing more (the idle or the absolute limit, the sooner; a
+    Unix time), or None when it carries no stamp."""
+    ends = []
+    if (login_at := session.get(LOGIN_AT)) is not None:
+        ends.append(login_at + settings.SESSION_ABSOLUTE_SECONDS)
+    if (active_at := session.get(ACTIVE_AT)) is not None:
+        ends.append(active_at + settings.SESSION_COOKIE_AGE)
+    return min(ends) if ends else None
+
+
 @receiver(user_logged_in, dispatch_uid="jalon_session_stamps")
 def stamp_login(sender, request, user, **kwargs):
     """At login: the session starts, the password was just proved, the user is active."""

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from jalon.core.labels import choice_labels
+from jalon.core.vocabulary import Urgency
+from jalon.directory.models import Professional
 from jalon.pathways.models import Pathway, Task
-from jalon.referrals.models import Referral
+from jalon.patients.models import Patient
+from jalon.referrals.models import Referral, Status
+from jalon.referrals.selectors import answer_calendars
+from jalon.referrals.services import answer_countdown
 from jalon.triage.models import TriageDecision
+
+# A worklist page with no row counting down is rendered again at least this often on refresh.
+MAX_ROWS_UNCHANGED = timedelta(minutes=10)
 
 
 def referral_pathway_summary(referral: Referral) -> tuple[Pathway | None, TriageDecision | None]:
@@ -21,3 +33,82 @@ def referral_complement_tasks(referral: Referral) -> list[Task]:
     return list(
         Task.objects.filter(pathway__referral_id=referral.pk).exclude(complement_item="").order_by("due_at", "id")
     )
+
+
+@dataclass(frozen=True, slots=True)
+class WorklistRow:
+    """What one worklist row shows, computed once in Python (the template only places it)."""
+
+    reference: str
+    patient_name: str
+    birth_date: object
+    outside_territory: bool
+    site: str
+    urgency: str
+    urgent: bool
+    priority: str
+    proposed_priority: str
+    answer_deadline: object
+    overdue: bool
+    hours_left: int | None
+    is_complete: bool
+    missing_count: int
+    channel: str
+    referrer_name: str
+    status: str
+
+
+def worklist_rows(referrals, now) -> tuple[list[WorklistRow], datetime]:
+    """The rows of a worklist page (`referrals`: the page's `.values(*WORKLIST_FIELDS)` dicts), in three
+    queries whatever their number and the moment one of them next changes by itself (working hours left,
+    overdue): a refresh before it shows the same page when no data changed."""
+    sites = choice_labels(Referral, "suspected_site")
+    urgencies = choice_labels(Referral, "declared_urgency")
+    channels = choice_labels(Referral, "channel")
+    statuses = choice_labels(Referral, "status")
+    referrals = list(referrals)
+    calendars = answer_calendars(r["entry_point_id"] for r in referrals if r["status"] == Status.RECEIVED)
+    patients = {
+        row["id"]: row
+        for row in Patient.objects.filter(pk__in={r["patient_id"] for r in referrals}).values(
+            "id", "used_name", "birth_name", "first_names", "birth_date"
+        )
+    }
+    referrers = {
+        row["id"]: Professional.name_for(row["profession"], row["first_name"], row["last_name"])
+        for row in Professional.objects.filter(pk__in={r["referrer_id"] for r in referrals}).values(
+            "id", "profession", "first_name", "last_name"
+        )
+    }
+    next_change = now + MAX_ROWS_UNCHANGED
+    rows = []
+    for referral in referrals:
+        hours_left, overdue = None, False
+        deadline = referral["answer_deadline"]
+        if referral["status"] == Status.RECEIVED:
+            hours_left, changes_at = answer_countdown(deadline, now, calendars[referral["entry_point_id"]])
+            overdue = deadline < now
+            next_change = min(next_change, changes_at)
+        patient = patients[referral["patient_id"]]
+        rows.append(
+            WorklistRow(
+                reference=referral["reference"],
+                patient_name=Patient.name_for(patient["used_name"], patient["birth_name"], patient["first_names"]),
+                birth_date=patient["birth_date"],
+                outside_territory=referral["outside_territory"],
+                site=sites.get(referral["suspected_site"], referral["suspected_site"]),
+                urgency=urgencies.get(referral["declared_urgency"], referral["declared_urgency"]),
+                urgent=referral["declared_urgency"] != Urgency.ROUTINE,
+                priority=referral["priority"],
+                proposed_priority=referral["proposed_priority"],
+                answer_deadline=deadline,
+                overdue=overdue,
+                hours_left=hours_left,
+                is_complete=referral["is_complete"],
+                missing_count=len(referral["missing_items"]),
+                channel=channels.get(referral["channel"], referral["channel"]),
+                referrer_name=referrers.get(referral["referrer_id"], ""),
+                status=statuses.get(referral["status"], referral["status"]),
+            )
+        )
+    return rows, next_change

@@ -8,24 +8,28 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from jalon.accounts.access import Capability, capability_required, has_capability, require
 from jalon.accounts.audit import audit, audit_many
+from jalon.accounts.freshness import TOKEN_PARAMETER, data_version, poll_token
 from jalon.accounts.models import AuditAction
 from jalon.coordination import panels
-from jalon.coordination.selectors import referral_complement_tasks, referral_pathway_summary
+from jalon.coordination.selectors import referral_complement_tasks, referral_pathway_summary, worklist_rows
 from jalon.core.actor import Actor
 from jalon.core.vocabulary import AlarmSign
 from jalon.events.kinds import event_label
 from jalon.mailin.models import InboundMail
 from jalon.messaging.selectors import failed_messages_for_coordinator
 from jalon.pathways import selectors as pathway_selectors
-from jalon.pathways.alerts import alerts_for_coordinator
+from jalon.pathways.alerts import alerts_for_coordinator, alerts_summary_for_coordinator
 from jalon.pathways.errors import PathwayError
 from jalon.patients.access import patients_visible_to
 from jalon.patients.services import patient_record_sharing_opposition
@@ -46,44 +50,68 @@ from jalon.teleexpertise.access import teleexpertise_requests_visible_to
 from jalon.teleexpertise.models import TeleExpertiseRequest
 from jalon.triage.services import referral_accept_into_pathway, triage_propose
 
+# The filter form's HTML per language and filter values (its choices are fixed): the select widgets render
+# one template per option, more than all the rows of a page cost.
+_FILTERS_HTML: dict[tuple, str] = {}
+_FILTERS_HTML_MAX = 500
+
+
+def worklist_filters_html(filters) -> str:
+    data = filters.data
+    pairs = data.lists() if hasattr(data, "lists") else ((name, [value]) for name, value in data.items())
+    key = (get_language(), tuple(sorted((name, tuple(values)) for name, values in pairs)))
+    html = _FILTERS_HTML.get(key)
+    if html is None:
+        html = render_to_string("coordination/_worklist_filters.html", {"filters": filters})
+        if len(_FILTERS_HTML) >= _FILTERS_HTML_MAX:
+            _FILTERS_HTML.clear()
+        _FILTERS_HTML[key] = html
+    return html
+
 
 @login_required
 @capability_required(Capability.WORK_REFERRALS)
 def worklist(request):
+    # A refresh whose token is still good never gets here (accounts.freshness.UnchangedPollMiddleware: 204).
+    version = data_version()  # before reading: a change during the render moves the stamp past it
     filters = forms.WorklistFilterForm(request.GET or {"status": "open"})
     values = filters.cleaned_data if filters.is_valid() else {"status": "open"}
-    queue = selectors.worklist(request.user, **{k: v or "" for k, v in values.items()})
+    queue = selectors.worklist(request.user, **{k: v or "" for k, v in values.items()}).values(
+        *selectors.WORKLIST_FIELDS
+    )
     page = Paginator(queue, 50).get_page(request.GET.get("page"))
     now = timezone.now()
-    rows = [
-        {
-            "referral": referral,
-            "overdue": referral.status == "received" and referral.answer_deadline < now,
-            "hours_left": services.answer_hours_left(referral, now) if referral.status == "received" else None,
-        }
-        for referral in page
-    ]
-    alerts = list(alerts_for_coordinator(request.user, now)[:10])
+    rows, rows_change_at = worklist_rows(page, now)
+    alert_count, alerts_change_at = alerts_summary_for_coordinator(request.user, now)
+    alerts = list(alerts_for_coordinator(request.user, now)[:10]) if alert_count else []
+    until = min(filter(None, [rows_change_at, alerts_change_at])).timestamp()
     failed_messages = list(failed_messages_for_coordinator(request.user)[:10])
     audit_many(
         Actor.from_request(request),
         action=AuditAction.READ,
-        patient_ids=[r.patient_id for r in page]
+        patient_ids=[r["patient_id"] for r in page]
         + [alert.pathway.patient_id for alert in alerts]
         + [message.patient_id for message in failed_messages],
         object_type="worklist",
     )
+    refresh_query = urlencode([(k, v) for k, vs in request.GET.lists() if k != TOKEN_PARAMETER for v in vs])
+    refresh_url = request.path + (f"?{refresh_query}" if refresh_query else "")
     context = {
         "filters": filters,
+        "filters_html": "" if request.htmx else worklist_filters_html(filters),
         "page": page,
         "rows": rows,
         "now": now,
         "alerts": alerts,
-        "alert_count": alerts_for_coordinator(request.user, now).count(),
+        "alert_count": alert_count,
         "failed_messages": failed_messages,
         "identity_conflicts_panel": panels.identity_conflicts_panel(request.user),
         "threads_panel": panels.threads_panel(request),
         "mails_panel": panels.mails_panel(request.user),
+        # One reverse() for the page instead of one per row.
+        "referral_url_prefix": reverse("coordination:referral", args=["_"]).removesuffix("_/"),
+        "refresh_url": refresh_url,
+        "refresh_token": poll_token(request, refresh_url, version=version, until=until),
     }
     template = "coordination/_worklist_table.html" if request.htmx else "coordination/worklist.html"
     return render(request, template, context)

@@ -137,8 +137,13 @@ class Professional(models.Model):
 
     @property
     def display_name(self) -> str:
-        title = "Dr " if self.profession == Profession.PHYSICIAN else ""
-        return f"{title}{self.first_name} {self.last_name.upper()}"
+        return self.name_for(self.profession, self.first_name, self.last_name)
+
+    @staticmethod
+    def name_for(profession: str, first_name: str, last_name: str) -> str:
+        """The display name from the three fields (lists that read them with `.values()` call this)."""
+        title = "Dr " if profession == Profession.PHYSICIAN else ""
+        return f"{title}{first_name} {last_name.upper()}"
 
 
 class Membership(models.Model):

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from jalon.accounts.freshness import data_changed
 from jalon.messaging.models import Channel, OutboxMessage, OutboxStatus
 from jalon.messaging.signals import outbox_message_queued
 from jalon.messaging.sms import SMS_MAX_LENGTH, get_gateway
@@ -209,10 +210,12 @@ def outbox_deliver(*, message_id: int) -> str:
             status=OutboxStatus.FAILED if failed else OutboxStatus.PENDING,
             next_attempt_at=now + backoff,
         )
+        data_changed()  # no signal for update(): the polled pages must see it
         return OutboxStatus.FAILED if failed else OutboxStatus.PENDING
     OutboxMessage.objects.filter(pk=message.pk).update(
         attempts=attempts, status=OutboxStatus.SENT, sent_at=timezone.now(), last_error=""
     )
+    data_changed()  # no signal for update(): the polled pages must see it
     return OutboxStatus.SENT
 
 
@@ -238,6 +241,7 @@ def outbox_retry(*, message_id: int) -> OutboxMessage:
         failure_handled_at=None,
         failure_handled_by=None,
     )
+    data_changed()  # no signal for update(): the polled pages must see it
     message = OutboxMessage.objects.get(pk=message_id)
     if message.status == OutboxStatus.PENDING:
         _deliver_after_commit(message.pk)
@@ -249,6 +253,7 @@ def outbox_failure_handle(*, message_id: int, user) -> None:
     OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.FAILED, failure_handled_at__isnull=True).update(
         failure_handled_at=timezone.now(), failure_handled_by=user
     )
+    data_changed()  # no signal for update(): the polled pages must see it
 
 
 # --- message texts, preferences and the in-app inbox ------------------------------------------

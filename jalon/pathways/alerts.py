@@ -12,15 +12,16 @@ is no longer "open"; that is computed, not stored.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jalon.accounts.audit import audit
+from jalon.accounts.freshness import data_changed
 from jalon.accounts.models import AuditAction, Role, User
 from jalon.core.actor import Actor
 from jalon.core.formatting import date_at_time, day_month_year
@@ -141,6 +142,7 @@ def alerts_scan(*, now=None) -> ScanReport:
         "referral__entry_point"
     ):
         Pathway.objects.filter(pk=pathway.pk, last_activity_at=pathway.last_activity_at).update(lost_to_follow_up=True)
+        data_changed()  # no signal for update(): the polled pages must see it
         key = f"{AlertKind.LOST_TO_FOLLOW_UP}:p{pathway.pk}:{pathway.last_activity_at:%Y%m%dT%H%M}"
         report.raised += _raise(
             key=key,
@@ -157,6 +159,7 @@ def alerts_scan(*, now=None) -> ScanReport:
         with transaction.atomic():
             if not Alert.objects.filter(pk=alert.pk, escalated_at__isnull=True).update(escalated_at=now):
                 continue
+            data_changed()  # no signal for update(): the polled pages must see it
             # Managers reach no nominative page: their link is Jalon's home.
             _notify(
                 alert,
@@ -177,6 +180,7 @@ def alert_acknowledge(*, actor: Actor, alert: Alert, note: str) -> Alert:
     updated = Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
         acknowledged_at=timezone.now(), acknowledged_by=actor.user, note=note.strip()
     )
+    data_changed()  # no signal for update(): the polled pages must see it
     alert.refresh_from_db()
     if updated:
         event_record(
@@ -198,6 +202,15 @@ def alert_acknowledge(*, actor: Actor, alert: Alert, note: str) -> Alert:
             object_id=alert.pk,
         )
     return alert
+
+
+def alerts_summary_for_coordinator(user, now) -> tuple[int, datetime | None]:
+    """How many open alerts `alerts_for_coordinator` gives, and when the next one of them stops being open by
+    itself (an « échéance proche » alert whose due time passes), in one query."""
+    figures = alerts_for_coordinator(user, now).aggregate(
+        count=Count("id"), next_change=Min("due_at", filter=Q(kind=AlertKind.DUE_SOON, due_at__gt=now))
+    )
+    return figures["count"], figures["next_change"]
 
 
 def alerts_for_coordinator(user, now=None) -> QuerySet[Alert]:

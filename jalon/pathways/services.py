@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jalon.accounts.audit import audit
+from jalon.accounts.freshness import data_changed
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.core.validation import future_date_error
@@ -181,6 +182,7 @@ def _require_open(pathway: Pathway) -> None:
 def _touch(pathway: Pathway, at: datetime) -> None:
     """Every pathway write ends here: the activity date for the lost-to-follow-up scan, then `pathway_changed`."""
     Pathway.objects.filter(pk=pathway.pk).update(last_activity_at=at, lost_to_follow_up=False)
+    data_changed()  # no signal for update(): the polled pages must see it
     pathway.last_activity_at, pathway.lost_to_follow_up = at, False
     pathway_changed.send(sender=Pathway, pathway_id=pathway.pk)
 
@@ -331,6 +333,7 @@ def pathway_record_outcome(*, actor: Actor, pathway: Pathway, outcome: str, note
             done_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
             note=_("Compte rendu de clôture adressé au médecin traitant."),
         )
+        data_changed()  # no signal for update(): the polled pages must see it
         _close(
             actor=actor,
             pathway=pathway,
@@ -350,6 +353,7 @@ def _close(
     pathway.closed_at = at
     pathway.save(update_fields=["status", "closed_at"])
     pathway.milestones.filter(status=MilestoneStatus.PENDING).update(due_at=None)
+    data_changed()  # no signal for update(): the polled pages must see it
     event = event_record(
         actor=actor,
         kind="pathway.closed",
@@ -512,4 +516,5 @@ def pathways_merge_patient(*, actor: Actor, provisional: Patient, existing: Pati
     """Identity merge (`patients.services.PATIENT_MERGERS`): the provisional duplicate's pathways move to the
     known patient, with their referrals."""
     Pathway.objects.filter(patient=provisional).update(patient=existing)
+    data_changed()  # no signal for update(): the polled pages must see it
     return {}

@@ -78,9 +78,14 @@ class Patient(models.Model):
 
     @property
     def display_name(self) -> str:
-        name = self.used_name or self.birth_name
-        born = f" (née {self.birth_name.upper()})" if self.used_name and self.used_name != self.birth_name else ""
-        return f"{name.upper()}{born} {self.first_names.split(' ')[0]}"
+        return self.name_for(self.used_name, self.birth_name, self.first_names)
+
+    @staticmethod
+    def name_for(used_name: str, birth_name: str, first_names: str) -> str:
+        """The display name from the three fields (lists that read them with `.values()` call this)."""
+        name = used_name or birth_name
+        born = f" (née {birth_name.upper()})" if used_name and used_name != birth_name else ""
+        return f"{name.upper()}{born} {first_names.split(' ')[0]}"
 
     @staticmethod
     def make_identity_key(birth_name: str, first_names: str, birth_date) -> str:

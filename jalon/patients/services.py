@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jalon.accounts.audit import audit
+from jalon.accounts.freshness import data_changed
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.core.identifiers import normalize_ins
@@ -189,6 +190,7 @@ def identity_conflicts_follow_referral(*, patient_id: int, referral_id: int) -> 
     IdentityConflict.objects.filter(
         provisional_patient_id=patient_id, referral__isnull=True, status=ConflictStatus.OPEN
     ).update(referral_id=referral_id)
+    data_changed()  # no signal for update(): the polled pages must see it
 
 
 def _submitted_value(conflict: IdentityConflict, trait: str):
@@ -252,6 +254,7 @@ def _merge_into_existing(*, actor: Actor, conflict: IdentityConflict, keep_submi
         outcome.update(merger(actor=actor, provisional=provisional, existing=existing))
     now = timezone.now()
     CareTeamMember.objects.active().filter(patient=provisional).update(until=now)
+    data_changed()  # no signal for update(): the polled pages must see it
     # The coordination that resolved it works the moved referral: it joins the known patient's team, as a
     # submission matched at once would have made it. Nobody else does: access follows the referral.
     care_team_add(

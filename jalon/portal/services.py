@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jalon.accounts.audit import audit
+from jalon.accounts.freshness import data_changed
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.events.services import event_record
@@ -89,5 +90,6 @@ def _mark(*, user_id: int, referral_id: int, up_to) -> ThreadReadMark:
     )
     if not created and mark.last_read_at < up_to:
         ThreadReadMark.objects.filter(pk=mark.pk, last_read_at__lt=up_to).update(last_read_at=up_to)
+        data_changed()  # no signal for update(): the polled pages must see it
         mark.last_read_at = up_to
     return mark

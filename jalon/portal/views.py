@@ -3,6 +3,9 @@ with the coordination (written from the portal or, by the coordination, from its
 
 from __future__ import annotations
 
+import math
+import time
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from jalon.accounts.access import Capability, capability_required
 from jalon.accounts.audit import audit, audit_many
+from jalon.accounts.freshness import data_version, poll_token
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.core.documents import stored_file_response
@@ -32,6 +36,8 @@ from jalon.referrals.access import may_complete_referral
 PAGE_SIZE = 25
 # Event ids and times the poll sends back: digits only, short enough for any database integer.
 MAX_TOKEN_DIGITS = 15
+# A live part is rendered again on refresh at least this often, sooner when a date it shows passes.
+LIVE_TOKEN_SECONDS = 600
 
 
 @login_required
@@ -50,8 +56,9 @@ def patients(request):
     return render(request, "portal/patients.html", {"page": page, "rows": rows})
 
 
-def _live_context(request, referral) -> dict:
-    """The live part of the patient page, read and audited, the thread marked read (it is on screen)."""
+def _live_context(request, referral, version: int) -> dict:
+    """The live part of the patient page, read and audited, the thread marked read (it is on screen); its
+    refresh carries the token of `version` (the data stamp read before the referral)."""
     page = selectors.portal_patient_page(referral)
     audit(
         Actor.from_request(request),
@@ -67,6 +74,14 @@ def _live_context(request, referral) -> dict:
         "patient": referral.patient,
         "refresh_seconds": settings.PORTAL_REFRESH_SECONDS,
         "can_complete": may_complete_referral(request.user, referral),
+        # The poll answers 204 before anything is read while this token is good (accounts.freshness).
+        "refresh_token": poll_token(
+            request,
+            reverse("portal:patient_live", args=[referral.reference])
+            + f"?depuis={page.last_event_id}&echeance={page.next_change_epoch}",
+            version=version,
+            until=min(page.next_change_epoch or math.inf, time.time() + LIVE_TOKEN_SECONDS),
+        ),
     }
 
 
@@ -74,6 +89,7 @@ def _live_context(request, referral) -> dict:
 @require_http_methods(["GET", "POST"])
 def patient(request, reference: str):
     """One patient's pathway; a POST writes to the coordination (refused input: 400, the text kept)."""
+    version = data_version()
     referral = selectors.portal_referral(request.user, reference)
     form = ThreadMessageForm(request.POST if request.method == "POST" else None, side=ThreadSide.CITY)
     status = 200
@@ -87,7 +103,7 @@ def patient(request, reference: str):
         else:
             messages.success(request, _("Votre message a été envoyé à la coordination."))
             return redirect("portal:patient", reference=referral.reference)
-    context = _live_context(request, referral)
+    context = _live_context(request, referral, version)
     context["form"] = form
     context["reaches_patient"] = patients_visible_to(request.user).filter(pk=referral.patient_id).exists()
     return render(request, "portal/patient.html", context, status=status)
@@ -109,13 +125,14 @@ def patient_live(request, reference: str):
         return HttpResponse(
             status=204, headers={"HX-Redirect": f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': page})}"}
         )
+    version = data_version()
     referral = selectors.portal_referral(request.user, reference)
     since = _token(request, "depuis")
     change_at = _token(request, "echeance")
     clock_moved = bool(change_at) and timezone.now().timestamp() >= change_at
     if since is not None and not clock_moved and not selectors.has_news(referral.pk, since_event_id=since):
         return HttpResponse(status=204)
-    return render(request, "portal/_live.html", _live_context(request, referral))
+    return render(request, "portal/_live.html", _live_context(request, referral, version))
 
 
 @login_required

@@ -12,7 +12,16 @@ from jalon.core.vocabulary import Priority, Urgency
 from jalon.events.models import Event
 from jalon.patients.models import Patient
 from jalon.referrals.access import referrals_visible_to
-from jalon.referrals.models import OPEN_STATUSES, ExamDone, Referral, ReferralDocument, ReferralMessage, Status
+from jalon.referrals.models import (
+    OPEN_STATUSES,
+    EntryPoint,
+    ExamDone,
+    Referral,
+    ReferralDocument,
+    ReferralMessage,
+    Status,
+)
+from jalon.referrals.services import answer_calendar
 
 _STATUS_ORDER = Case(
     When(status=Status.RECEIVED, then=Value(0)),
@@ -35,6 +44,25 @@ _URGENCY_ORDER = Case(
     When(declared_urgency=Urgency.URGENT, then=Value(1)),
     default=Value(2),
     output_field=IntegerField(),
+)
+
+
+WORKLIST_FIELDS = (
+    "id",
+    "reference",
+    "entry_point_id",
+    "patient_id",
+    "referrer_id",
+    "channel",
+    "suspected_site",
+    "declared_urgency",
+    "priority",
+    "proposed_priority",
+    "status",
+    "answer_deadline",
+    "missing_items",
+    "is_complete",
+    "outside_territory",
 )
 
 
@@ -64,11 +92,10 @@ def worklist(
             condition |= Q(patient__identity_key__startswith=name) | Q(patient__used_name__icontains=q)
         referrals = referrals.filter(condition)
     return (
-        # Patient and referrer are fetched for the listed page only (two queries): joined here, they
-        # were joined to every open referral before the sort (bench/intake_bench.py, docs/benchmarks.md).
-        referrals.select_related("entry_point__organization__commune")
-        # The entry points' closures set the working hours left shown on each row (services.answer_hours_left).
-        .prefetch_related("patient", "referrer", "entry_point__closures")
+        # Only what a row shows: the list reads it with `.values(*WORKLIST_FIELDS)` and fetches the listed
+        # page's patients and referrers itself (coordination.selectors.worklist_rows: model instances cost per
+        # field; joined here, patient and referrer were joined to every open referral before the sort).
+        referrals.only(*WORKLIST_FIELDS)
         .annotate(status_order=_STATUS_ORDER, priority_order=_PRIORITY_ORDER, urgency_order=_URGENCY_ORDER)
         .order_by("status_order", "priority_order", "urgency_order", "answer_deadline", "id")
     )
@@ -147,3 +174,9 @@ def complement_request_message(referral: Referral) -> str:
         .first()
     )
     return message or referral.status_reason
+
+
+def answer_calendars(entry_point_ids) -> dict[int, dict]:
+    """The answer calendar (`services.answer_calendar`) of each of these entry points, in two queries."""
+    entry_points = EntryPoint.objects.filter(pk__in=set(entry_point_ids)).select_related("organization")
+    return {entry_point.pk: answer_calendar(entry_point) for entry_point in entry_points.prefetch_related("closures")}

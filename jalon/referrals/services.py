@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jalon.accounts.audit import audit
+from jalon.accounts.freshness import data_changed
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.core.documents import CheckedDocument, check_document
@@ -25,7 +26,12 @@ from jalon.core.formatting import date_at_time
 from jalon.core.references import next_reference
 from jalon.core.validation import future_date_error
 from jalon.core.vocabulary import AlarmSign, Urgency
-from jalon.core.workcalendar import DELAY_UNITS, delay_never_longer, due_at_opening, working_hours_left
+from jalon.core.workcalendar import (
+    DELAY_UNITS,
+    delay_never_longer,
+    due_at_opening,
+    working_time_between,
+)
 from jalon.directory.models import Professional
 from jalon.events.services import event_record
 from jalon.patients.models import CareTeamRole, Patient
@@ -117,7 +123,18 @@ def answer_deadline_for(entry_point: EntryPoint, received_at, urgency: str = Urg
 
 def answer_hours_left(referral: Referral, now) -> int:
     """Whole working hours left before the referral's answer deadline, in the calendar that set it."""
-    return working_hours_left(now, referral.answer_deadline, **answer_calendar(referral.entry_point))
+    return answer_countdown(referral.answer_deadline, now, answer_calendar(referral.entry_point))[0]
+
+
+def answer_countdown(answer_deadline: datetime, now, calendar: dict) -> tuple[int, datetime]:
+    """`answer_hours_left` for a deadline in an entry point's `answer_calendar`, and the moment that figure
+    (or the « en retard » flag) changes next at the latest: the deadline, or sooner when a working hour runs
+    out before it (counted in wall time, so never later than in working time)."""
+    left = working_time_between(now, answer_deadline, **calendar).total_seconds()
+    next_change = answer_deadline if answer_deadline > now else now + timedelta(hours=1)
+    if left > 0:
+        next_change = min(next_change, now + timedelta(seconds=max(left % 3600, 1)))
+    return int(left // 3600), next_change
 
 
 def _check_documents(uploads) -> list[CheckedDocument]:
@@ -725,6 +742,7 @@ def referrals_merge_patient(*, actor: Actor, provisional: Patient, existing: Pat
     other open ones. Returns the moved references for the resolution's event."""
     moved = list(Referral.objects.filter(patient=provisional).values_list("reference", flat=True))
     Referral.objects.filter(patient=provisional).update(patient=existing)
+    data_changed()  # no signal for update(): the polled pages must see it
     others = list(
         Referral.objects.filter(patient=existing, status__in=OPEN_STATUSES)
         .exclude(reference__in=moved)

@@ -303,6 +303,8 @@ class AvailabilityWeek:
     resource_names: list[str]
     patient_ids: set[int] = field(default_factory=set)
     counts: dict[str, int] = field(default_factory=dict)
+    # When a restricted slot of the week is next released by the clock (its state changes with no write).
+    next_change_at: datetime | None = None
 
     @property
     def kind_label(self) -> str:
@@ -363,8 +365,11 @@ def availability_week(user, *, kind: str, monday: date, now: datetime | None = N
     table: dict[str, list[list[GridEntry]]] = {}
     counts: dict[str, int] = defaultdict(int)
     patient_ids: set[int] = set()
+    next_change_at = None
     for slot in slots:
         local = timezone.localtime(slot.start)
+        if slot.released_at is None and slot.release_at is not None and slot.release_at > now:
+            next_change_at = min(next_change_at or slot.release_at, slot.release_at)
         appointment = slot.booked[0] if slot.booked else None
         state = slot_state(slot, booked=appointment is not None, now=now)
         detail, reference, patient_name = "", "", ""
@@ -393,6 +398,7 @@ def availability_week(user, *, kind: str, monday: date, now: datetime | None = N
         resource_names=names,
         patient_ids=patient_ids,
         counts=dict(counts),
+        next_change_at=next_change_at,
     )
 
 

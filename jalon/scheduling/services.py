@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jalon.accounts.audit import audit
+from jalon.accounts.freshness import data_changed
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.core.workcalendar import PARIS, subtract_delay
@@ -236,6 +237,7 @@ def appointments_book(
                 Milestone.objects.filter(pk=milestone.pk).update(
                     planned_at=slot.start, appointment_reference=slot.resource.name[:200]
                 )
+                data_changed()  # no signal for update(): the polled pages must see it
                 if slot.resource.professional_id:
                     care_team_add(
                         patient_id=pathway.patient_id,
@@ -257,6 +259,7 @@ def appointments_book(
                     },
                 )
             Pathway.objects.filter(pk=pathway.pk).update(last_activity_at=now, lost_to_follow_up=False)
+            data_changed()  # no signal for update(): the polled pages must see it
             audit(
                 actor,
                 action=AuditAction.CREATE,
@@ -313,6 +316,7 @@ def _cancel_active(*, actor: Actor, milestone: Milestone, reason: str, now: date
         Appointment.objects.filter(pk=appointment.pk).update(
             status=AppointmentStatus.CANCELLED, cancelled_at=now, cancelled_by=actor.user, cancel_reason=reason[:300]
         )
+        data_changed()  # no signal for update(): the polled pages must see it
         event = event_record(
             actor=actor,
             kind="appointment.cancelled",
@@ -355,6 +359,7 @@ def appointment_cancel(*, actor: Actor, appointment: Appointment, reason: str) -
             actor_user=actor.user,
         )
     Milestone.objects.filter(pk=appointment.milestone_id).update(planned_at=None, appointment_reference="")
+    data_changed()  # no signal for update(): the polled pages must see it
     audit(
         actor,
         action=AuditAction.UPDATE,
@@ -383,6 +388,7 @@ def slots_release_due(*, now: datetime | None = None) -> int:
             if Slot.objects.filter(pk=slot_id, released_at__isnull=True).update(released_at=now):
                 SlotRelease.objects.create(slot_id=slot_id, released_at=now, reserved_for=reserved_for, urgent=urgent)
                 released += 1
+            data_changed()  # no signal for update(): the polled pages must see it
     return released
 
 
@@ -409,6 +415,7 @@ def closure_add(
     start = datetime.combine(day, datetime.min.time(), tzinfo=PARIS)
     slots = Slot.objects.filter(resource__in=resources, start__gte=start, start__lt=start + timedelta(days=1))
     slots.filter(blocked=False).update(blocked=True, blocked_reason=reason[:200])
+    data_changed()  # no signal for update(): the polled pages must see it
     affected = list(
         Appointment.objects.filter(slot__in=slots, status=AppointmentStatus.BOOKED)
         .select_related("pathway", "milestone", "slot__resource")

@@ -5,17 +5,20 @@ availability grid of a week."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jalon.accounts.access import Capability, capability_required, require
 from jalon.accounts.audit import audit, audit_many
+from jalon.accounts.freshness import data_version, poll_token
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.core.formatting import when_in_words
@@ -232,11 +235,16 @@ def calendar(request, reference: str):
     return _attachment(content, content_type="text/calendar; charset=utf-8", filename=f"rendez-vous-{reference}.ics")
 
 
+# A grid with no slot released by the clock this week is rendered again at least this often on refresh.
+AVAILABILITY_TOKEN_MAX = timedelta(minutes=10)
+
+
 @login_required
 @capability_required(Capability.WORK_REFERRALS)
 @require_GET
 def availability(request):
     """A week of one resource kind: every slot labelled with its state; refreshed every 30 s by htmx."""
+    version = data_version()  # before reading; a refresh with a good token never gets here (204)
     form = forms.AvailabilityForm(request.GET)
     valid = form.is_valid()
     # A refused value falls back to its default (consultations, this week), next to its French message.
@@ -251,7 +259,15 @@ def availability(request):
             patient_ids=week.patient_ids,
             object_type="availability",
         )
-    context = {"form": form, "week": week, "kinds": forms.ResourceKind.choices}
+    refresh_url = f"{request.path}?{urlencode({'kind': week.kind, 'semaine': week.monday.isoformat()})}"
+    until = (week.next_change_at or timezone.now() + AVAILABILITY_TOKEN_MAX).timestamp()
+    context = {
+        "form": form,
+        "week": week,
+        "kinds": forms.ResourceKind.choices,
+        "refresh_url": refresh_url,
+        "refresh_token": poll_token(request, refresh_url, version=version, until=until),
+    }
     template = "scheduling/_availability_grid.html" if request.htmx else "scheduling/availability.html"
     return render(request, template, context, status=200 if valid else 400)
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jalon.accounts.audit import audit
+from jalon.accounts.freshness import data_changed
 from jalon.accounts.models import AuditAction
 from jalon.core.actor import Actor
 from jalon.core.documents import CheckedDocument, check_document
@@ -418,6 +419,7 @@ def teleexpertise_scan_late(*, now=None) -> int:
             claimed = TeleExpertiseRequest.objects.filter(
                 pk=request_id, status=RequestStatus.SUBMITTED, late_notified_at__isnull=True
             ).update(late_notified_at=now)
+            data_changed()  # no signal for update(): the polled pages must see it
             if not claimed:
                 continue
             request = TeleExpertiseRequest.objects.select_related("patient", "service__organization").get(pk=request_id)
@@ -450,4 +452,5 @@ def teleexpertise_requests_merge_patient(*, actor: Actor, provisional: Patient, 
     """Identity merge (`patients.services.PATIENT_MERGERS`): the provisional duplicate's tele-expertise
     requests move to the known patient."""
     TeleExpertiseRequest.objects.filter(patient=provisional).update(patient=existing)
+    data_changed()  # no signal for update(): the polled pages must see it
     return {}

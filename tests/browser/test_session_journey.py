@@ -4,15 +4,20 @@ password proof is old confirms it, then sends the kept message text again with o
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.contrib.sessions.backends.db import SessionStore
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from jalon.accounts.sessions import ACTIVE_AT, AUTH_AT
 from jalon.messaging.notify import current_template
 from jalon.pathways.tests.factories import pathway_build
 from jalon.pathways.tests.test_pathway_pages import lung_template_version
+from jalon.portal.views import LIVE_TOKEN_SECONDS
 from tests.browser.conftest import PASSWORD, login, server_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -43,8 +48,12 @@ def test_it_sends_an_idle_portal_page_to_the_login_page(new_page, gp, coordinato
     assert poll.value.headers.get("x-jalon-poll") == "1"
 
     age_session(doctor, ACTIVE_AT, settings.SESSION_COOKIE_AGE + 60)
-    expect(doctor.get_by_role("heading", name="Connexion à Jalon")).to_be_visible()
-    expect(doctor.get_by_text("Votre session a expiré après une période d'inactivité")).to_be_visible()
+    # A poll whose page cannot have changed answers 204 before the session is read (accounts.freshness); its
+    # token holds at most LIVE_TOKEN_SECONDS (or until the session's end, when the clock really moves): past
+    # it, the next poll reaches the session policy.
+    with time_machine.travel(timezone.now() + timedelta(seconds=LIVE_TOKEN_SECONDS + 60)):
+        expect(doctor.get_by_role("heading", name="Connexion à Jalon")).to_be_visible()
+        expect(doctor.get_by_text("Votre session a expiré après une période d'inactivité")).to_be_visible()
     assert "next=" in doctor.url and referral.reference in doctor.url
 
 

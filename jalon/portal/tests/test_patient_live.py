@@ -23,9 +23,9 @@ def live_url(referral) -> str:
 
 def poll_query(page: str) -> dict:
     """The poll parameters the page wrote into its hx-get."""
-    found = re.search(r'hx-get="[^"?]*\?depuis=(\d+)&amp;echeance=(\d+)"', page)
+    found = re.search(r'hx-get="[^"?]*\?depuis=(\d+)&amp;echeance=(\d+)&amp;version=([0-9a-f.]+)"', page)
     assert found, "the page polls with the last event it saw"
-    return {"depuis": found[1], "echeance": found[2]}
+    return {"depuis": found[1], "echeance": found[2], "version": found[3]}
 
 
 def portal_audits(user) -> int:

@@ -2,8 +2,8 @@
 GP portal (list, patient page), and the polled fragments (worklist refresh, portal live part) when nothing
 changed.
 
-Not a test: it builds its OWN database (PostgreSQL: `jalon_bench_pages_<pid>` unless `--name`; SQLite: a
-file under /tmp/jalon-bench-pages-<name>), fills it with the intake population (bench/intake_population.py)
+Not a test: it builds its OWN database and directory (bench/benchdb.py: `pages_<user>_<pid>_<time>_<random>`
+unless `--name`; a name that exists is refused), fills it with the intake population (bench/intake_population.py)
 plus a few accepted referrals with their pathway, then measures each request through `django.test.Client`
 and the whole middleware stack with DEBUG off: CPU time of this process (`time.process_time`, the app
 server's share: Python, templates, the database driver; not the database server's), wall time, and the
@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchdb import BenchDatabase, machine_info  # noqa: E402
+from benchdb import BenchDatabase, add_arguments, machine_info  # noqa: E402
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -93,20 +93,17 @@ def accept_some(population, how_many: int) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="postgres")
-    parser.add_argument("--name", default=str(os.getpid()), help="suffix of the database and directory names")
     parser.add_argument("--patients", type=int, default=100_000)
     parser.add_argument("--open-referrals", type=int, default=10_000)
     parser.add_argument("--pathways", type=int, default=20)
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--seed", type=int, default=20260101)
-    parser.add_argument("--keep", action="store_true")
-    parser.add_argument("--reuse", action="store_true", help="measure the database a --keep run left")
+    add_arguments(parser, reuse=True)  # --name, --keep, --reuse (bench/benchdb.py)
     parser.add_argument("--only", nargs="*", default=None, help="scenario keys to measure")
     parser.add_argument("--profile", default="", help="cProfile this scenario key (30 requests) to stdout")
     args = parser.parse_args()
-    name = "".join(ch for ch in args.name if ch.isalnum() or ch == "_")
-    database = BenchDatabase(Path(f"/tmp/jalon-bench-pages-{name}"), "pages.sqlite3", f"jalon_bench_pages_{name}")
+    database = BenchDatabase.from_args("pages", args)
     database.configure_django(database.prepare(args.database, reuse=args.reuse))
 
     from django.core.management import call_command
@@ -223,8 +220,7 @@ def main() -> None:
         print(f"load average after: {results['load_after']}")
         out = database.directory / f"results-{args.database}.json"
         out.write_text(json.dumps(results, indent=2, ensure_ascii=False))
-        if not args.keep:
-            database.drop(args.database)
+        database.finish(args.database, keep=args.keep)
 
 
 if __name__ == "__main__":

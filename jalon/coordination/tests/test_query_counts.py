@@ -23,9 +23,9 @@ from jalon.testing.factories import make_ins
 QUERIES = {
     "worklist": 18,  # 19 when there are open alerts (their list is read only then)
     "referral": 27,
-    "pathway": 22,
+    "pathway": 26,  # + the tumour-board section (boards) and the exams and pathology section (diagnostics)
     "portal_list": 9,
-    "portal_patient": 19,
+    "portal_patient": 20,  # + the tumour-board decision the GP sees (boards)
 }
 
 

@@ -111,6 +111,7 @@ def create_demo_boards(
     coming = list(thoracic.meetings.filter(starts_at__gt=now + timedelta(hours=2)).order_by("starts_at")[:3])
     candidates = list(
         Pathway.objects.filter(status=PathwayStatus.ACTIVE, outcome="")
+        .exclude(pathology_requests__isnull=False)  # the specimens' stories (demo/diagnostics.py) are theirs
         .select_related("referral__entry_point__organization")
         .order_by("started_at", "id")
     )

@@ -186,6 +186,7 @@ def everyone(
     manager,
     admin_user,
     regional_analyst,
+    pathologist,
 ):
     return [
         None,
@@ -198,6 +199,7 @@ def everyone(
         manager,
         admin_user,
         regional_analyst,
+        pathologist,
     ]
 
 

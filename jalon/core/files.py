@@ -78,7 +78,7 @@ class RollbackSafeStorage(FileSystemStorage):
 # --- The nightly sweep of files no row names --------------------------------------------------------
 
 # The top folders the FileFields write to (their upload_to); a new FileField's folder goes here.
-SWEPT_FOLDERS = ("referrals", "teleexpertise", "mailin", "letters")
+SWEPT_FOLDERS = ("referrals", "teleexpertise", "mailin", "letters", "exam_reports")
 # Columns other than FileFields that name a stored file (model label, field name).
 EXTRA_FILE_REFERENCES = (("messaging.OutboxMessage", "attachment_path"),)
 BATCH = 500

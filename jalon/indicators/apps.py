@@ -9,6 +9,7 @@ class IndicatorsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from jalon.boards.models import BoardCase, BoardDecision, CarePlan
+        from jalon.diagnostics.models import PathologyRequest
         from jalon.indicators.facts import pathway_facts_refresh
         from jalon.indicators.figures_cache import months_changed
         from jalon.indicators.models import PathwayFacts
@@ -43,13 +44,14 @@ class IndicatorsConfig(AppConfig):
             signal.connect(release_written, sender=SlotRelease, dispatch_uid=f"indicators.release_{name}", weak=False)
 
         # The tumour boards' rows (issue 16): a case listed or sorted, a decision, a PPS handed change the board
-        # figures of their pathway's cohort month. Most of these writes do not go through pathways' services
-        # (no `pathway_changed`): the month is read from the pathway's facts row.
+        # figures of their pathway's cohort month; a pathology request (a re-biopsy sent) the pathology ones. Most
+        # of these writes do not go through pathways' services (no `pathway_changed`): the month is read from the
+        # pathway's facts row.
         def board_row_written(sender, instance, **kwargs) -> None:
             pathway_id = instance.case.pathway_id if sender is BoardDecision else instance.pathway_id
             months_changed(PathwayFacts.objects.filter(pathway_id=pathway_id).values_list("received_at", flat=True))
 
-        for model in (BoardCase, BoardDecision, CarePlan):
+        for model in (BoardCase, BoardDecision, CarePlan, PathologyRequest):
             for name, signal in (("save", post_save), ("delete", post_delete)):
                 signal.connect(
                     board_row_written,

@@ -30,6 +30,7 @@ from jalon.boards.tests.conftest import (  # noqa: F401 — the thoracic board a
 from jalon.boards.tests.test_record_completeness import another_pathway
 from jalon.core.actor import Actor
 from jalon.core.workcalendar import PARIS
+from jalon.diagnostics.tests.conftest import send_specimen  # noqa: F401 — a fixture
 from jalon.indicators import selectors
 from jalon.indicators.definitions import ALL
 from jalon.indicators.exports import aggregate_rows
@@ -169,4 +170,26 @@ def test_a_pps_handed_renews_the_cached_figures_of_a_closed_month(
         )
 
     assert "3 complets sur 4" in client.get(DASHBOARD, november).content.decode()
+    assert len(calls) == 2
+
+
+def test_a_specimen_sent_renews_the_cached_figures_of_a_closed_month(
+    cohort, clock, client, manager, send_specimen, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A re-biopsy sent for A (its biopsy step already done: no pathway write) changes November's pathology figures:
+    the next load computes them again."""
+    calls = []
+    original = selectors.board_outcomes
+    monkeypatch.setattr(selectors, "board_outcomes", lambda *a, **k: calls.append(1) or original(*a, **k))
+    clock.move_to(paris(2, 9, month=12))
+    client.force_login(manager)
+    november = {"start": "2026-11-01", "end": "2026-11-30"}
+    client.get(DASHBOARD, november)
+    client.get(DASHBOARD, november)
+    assert len(calls) == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        send_specimen(cohort["pathways"][0], taken_at=paris(1, 9, month=12))
+
+    client.get(DASHBOARD, november)
     assert len(calls) == 2

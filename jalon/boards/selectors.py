@@ -188,6 +188,16 @@ def record_completeness(pathway_ids: Iterable[int]) -> dict[int, RecordCompleten
     return {pk: RecordCompleteness(pk, _missing(decided, handed)) for pk, decided, handed in rows}
 
 
+def record_completeness_by_referral(referral_ids: Iterable[int]) -> dict[int, RecordCompleteness]:
+    """The same, keyed by the pathways' referral ids (the worklist lists referrals). One query."""
+    rows = (
+        record_concerned(Pathway.objects.filter(referral_id__in=list(referral_ids)))
+        .values_list("referral_id", "pk", "record_has_decision", "record_care_plan_handed")
+        .order_by()
+    )
+    return {referral: RecordCompleteness(pk, _missing(decided, handed)) for referral, pk, decided, handed in rows}
+
+
 @dataclass(frozen=True)
 class RecordCompletenessCounts:
     concerned: int = 0

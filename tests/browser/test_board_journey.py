@@ -153,6 +153,7 @@ def test_a_case_goes_from_preparation_to_the_decision_the_pps_and_the_gp(
     filters.get_by_label("Dossier RCP / PPS").select_option("incomplete")
     filters.get_by_role("button", name="Filtrer").click()
     expect(nurse.locator(f"#worklist-{reference}")).to_be_visible()
+    expect(nurse.locator(f'tr[data-row-key="{reference}"]')).to_contain_text("Dossier incomplet : PPS remis")
     screenshot(nurse, "worklist-record-incomplete")
     # A value outside the list (an address typed by hand): refused in French beside the field, the page answers.
     answer = nurse.goto(reverse("coordination:worklist") + "?record=n-importe")

@@ -17,6 +17,7 @@ from jalon.boards.selectors import (
     RECORD_ITEMS,
     incomplete_record_pathways,
     record_completeness,
+    record_completeness_by_referral,
     record_completeness_counts,
 )
 from jalon.boards.services import (
@@ -105,6 +106,10 @@ def test_it_names_what_each_concerned_record_misses_in_one_query(records, django
     assert found[ids["free_text"]].missing == ("board_decision", "care_plan_handed")
     assert set(incomplete_record_pathways().values_list("pk", flat=True)) == {ids["decided"], ids["free_text"]}
     assert not AFTER_CANCER_PLAN_CHECKED and "after_cancer_plan" not in RECORD_ITEMS
+    by_referral = record_completeness_by_referral(pathway.referral_id for pathway in records.values())
+    assert {referral: record.missing for referral, record in by_referral.items()} == {
+        records[name].referral_id: found[ids[name]].missing for name in ("decided", "handed", "free_text")
+    }
 
 
 def test_it_counts_the_same_rule_over_a_cohort(records, django_assert_num_queries):

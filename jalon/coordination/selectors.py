@@ -56,12 +56,17 @@ class WorklistRow:
     channel: str
     referrer_name: str
     status: str
+    record_missing: tuple[str, ...] = ()  # the record's missing items, read only under « Dossier incomplet »
 
 
-def worklist_rows(referrals, now) -> tuple[list[WorklistRow], datetime]:
+def worklist_rows(
+    referrals, now, *, record_missing: dict[int, tuple[str, ...]] | None = None
+) -> tuple[list[WorklistRow], datetime]:
     """The rows of a worklist page (`referrals`: the page's `.values(*WORKLIST_FIELDS)` dicts), in three
     queries whatever their number and the moment one of them next changes by itself (working hours left,
-    overdue): a refresh before it shows the same page when no data changed."""
+    overdue): a refresh before it shows the same page when no data changed. `record_missing`: per referral id,
+    the record items missing (boards' record completeness), when the page asked for them."""
+    record_missing = record_missing or {}
     sites = choice_labels(Referral, "suspected_site")
     urgencies = choice_labels(Referral, "declared_urgency")
     channels = choice_labels(Referral, "channel")
@@ -109,6 +114,7 @@ def worklist_rows(referrals, now) -> tuple[list[WorklistRow], datetime]:
                 channel=channels.get(referral["channel"], referral["channel"]),
                 referrer_name=referrers.get(referral["referrer_id"], ""),
                 status=statuses.get(referral["status"], referral["status"]),
+                record_missing=record_missing.get(referral["id"], ()),
             )
         )
     return rows, next_change

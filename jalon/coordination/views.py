@@ -21,7 +21,9 @@ from jalon.accounts.access import Capability, capability_required, has_capabilit
 from jalon.accounts.audit import audit, audit_many
 from jalon.accounts.freshness import TOKEN_PARAMETER, data_version, poll_token
 from jalon.accounts.models import AuditAction
+from jalon.boards.selectors import incomplete_record_pathways, record_completeness_by_referral
 from jalon.coordination import panels
+from jalon.coordination.forms import RECORD_FILTERS, WorklistFilterForm
 from jalon.coordination.selectors import referral_complement_tasks, referral_pathway_summary, worklist_rows
 from jalon.core.actor import Actor
 from jalon.core.vocabulary import AlarmSign
@@ -74,14 +76,23 @@ def worklist_filters_html(filters) -> str:
 def worklist(request):
     # A refresh whose token is still good never gets here (accounts.freshness.UnchangedPollMiddleware: 204).
     version = data_version()  # before reading: a change during the render moves the stamp past it
-    filters = forms.WorklistFilterForm(request.GET or {"status": "open"})
-    values = filters.cleaned_data if filters.is_valid() else {"status": "open"}
-    queue = selectors.worklist(request.user, **{k: v or "" for k, v in values.items()}).values(
-        *selectors.WORKLIST_FIELDS
-    )
+    filters = WorklistFilterForm(request.GET or {"status": "open"})
+    values = dict(filters.cleaned_data) if filters.is_valid() else {"status": "open"}
+    record = {name: values.pop(name, "") for name in RECORD_FILTERS}
+    queue = selectors.worklist(request.user, **{k: v or "" for k, v in values.items()})
+    if record["record"] == "incomplete":
+        # One rule (boards.selectors), as a subquery of the list's statement.
+        queue = queue.filter(pathway__in=incomplete_record_pathways().values("pk"))
+    queue = queue.values(*selectors.WORKLIST_FIELDS)
     page = Paginator(queue, 50).get_page(request.GET.get("page"))
     now = timezone.now()
-    rows, rows_change_at = worklist_rows(page, now)
+    record_missing = None
+    if record["record"] == "incomplete":  # what each listed record misses: one query, only under this filter
+        record_missing = {
+            referral_id: tuple(completeness.missing_labels())
+            for referral_id, completeness in record_completeness_by_referral(r["id"] for r in page).items()
+        }
+    rows, rows_change_at = worklist_rows(page, now, record_missing=record_missing)
     alert_count, alerts_change_at = alerts_summary_for_coordinator(request.user, now)
     alerts = list(alerts_for_coordinator(request.user, now)[:10]) if alert_count else []
     until = min(filter(None, [rows_change_at, alerts_change_at])).timestamp()

@@ -342,6 +342,70 @@ MEASURES: tuple[Measure, ...] = (
         exclusions=_("Prélèvements non contributifs dont la nouvelle biopsie n'est pas encore adressée (en attente)."),
     ),
     Measure(
+        code="case_ready_to_board",
+        label=_("Résultat anatomopathologique → dossier inscrit en RCP"),
+        formula=_(
+            "date de la première inscription d'un dossier du parcours à l'ordre du jour d'une RCP (possible seulement "
+            "quand la liste de vérification est complète) − date du résultat anatomopathologique définitif, en jours "
+            "calendaires avec décimales ; médiane et 90e centile sur les parcours inscrits"
+        ),
+        unit=DAYS,
+        source=_(
+            "seed 001, constat : « un long délai entre les examens et la réunion de concertation pluridisciplinaire "
+            "(RCP) » ; fiche 6 : « sécuriser la préparation des RCP » ; issue 16, point 5"
+        ),
+        exclusions=_(
+            "Parcours sans résultat définitif (diagnostic sur l'imagerie seule) ; inscription antérieure au résultat "
+            "(erreur de saisie). En attente : parcours ayant un dossier de RCP jamais inscrit et un résultat définitif."
+        ),
+    ),
+    Measure(
+        code="board_to_care_plan",
+        label=_("RCP → PPS remis au patient"),
+        formula=_(
+            "date de remise du programme personnalisé de soins (PPS) − date de la décision de RCP (heure de Paris), "
+            "en jours entiers (la remise est datée au jour) ; une valeur par décision ; médiane et 90e centile"
+        ),
+        unit=DAYS,
+        source=_(
+            "seed 001, fiche 7 : le PPS remis au patient ; seed 004 : complétude « RCP – PPS » ; issue 16, point 5"
+        ),
+        exclusions=_("En attente : décisions dont le PPS n'est pas encore remis."),
+    ),
+    Measure(
+        code="board_sorting",
+        label=_("Dossiers de RCP enregistrés sans discussion / discutés"),
+        formula=_(
+            "dossiers décidés dont le président a confirmé le tri « standard de soins, dossier enregistré sans "
+            "discussion » ÷ dossiers décidés ; en regard, les dossiers décidés en « discussion complète »"
+        ),
+        unit=SHARE,
+        source=_(
+            "issue 16, points 2 et 5 : tri des dossiers « enregistré » ou « discussion », confirmé par le président"
+        ),
+        exclusions=_("Dossiers non décidés (en préparation, inscrits, reportés)."),
+    ),
+    Measure(
+        code="record_completeness",
+        label=_("Complétude du dossier (RCP, PPS, PPAC)"),
+        formula=_(
+            "parcours dont le dossier est complet ÷ parcours concernés ; concernés : cancer confirmé et étape RCP "
+            "réalisée ; complet : une décision de RCP enregistrée et le PPS de la dernière décision remis au patient "
+            "(règle unique : boards.selectors.record_completeness, la même que le filtre « Dossier incomplet » de la "
+            "file) ; en regard, les dossiers sans décision et sans PPS remis"
+        ),
+        unit=SHARE,
+        source=_(
+            "seed 004 (PRS PACA-Corse 2023-2028) : le DCC « en assurant sa complétude (RCP – PPS – PPAC) » ; "
+            "issue 16, point 4"
+        ),
+        exclusions=_(
+            "Parcours sans cancer confirmé, ou avant leur RCP, ou dont l'étape RCP est « sans objet ». Le programme "
+            "personnalisé après cancer (PPAC) n'est pas compté : Jalon ne l'enregistre pas encore (ni objet ni étape "
+            "de modèle de parcours) ; il le sera quand il existera."
+        ),
+    ),
+    Measure(
         code="supportive_care_assessed",
         label=_("Patients ayant bénéficié d'un bilan en soins de support"),
         formula=_(

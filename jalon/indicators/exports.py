@@ -234,6 +234,28 @@ def aggregate_rows(indicators: IndicatorSet, *, site_names: dict[int, str]) -> l
             measure_row("time_to_rebiopsy", _("nouvelles biopsies adressées"), value=len(pathology.rebiopsy_days))
         )
         rows.append(measure_row("time_to_rebiopsy", _("en attente"), value=pathology.waiting_rebiopsy))
+    boards = indicators.boards
+    if boards is not None:
+        for code, summary in (
+            ("case_ready_to_board", boards.ready_to_board),
+            ("board_to_care_plan", boards.board_to_care_plan),
+        ):
+            row = measure_row(code, "", value=summary.median)
+            row[6:9], row[12] = [summary.n, summary.median, summary.p90], summary.pending
+            rows.append(row)
+        share = boards.listed_only_share
+        rows.append(
+            measure_row(
+                "board_sorting", _("enregistrés sans discussion (%)"), share.numerator, share.denominator, share.percent
+            )
+        )
+        rows.append(measure_row("board_sorting", _("discutés"), value=boards.discussed))
+        record = boards.record_share
+        rows.append(
+            measure_row("record_completeness", _("complets (%)"), record.numerator, record.denominator, record.percent)
+        )
+        rows.append(measure_row("record_completeness", _("sans décision de RCP"), value=boards.record.without_decision))
+        rows.append(measure_row("record_completeness", _("sans PPS remis"), value=boards.record.without_care_plan))
     return rows
 
 

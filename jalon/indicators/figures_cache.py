@@ -12,7 +12,8 @@ included) are never cached.
 The months a write touches (`months_changed`, called from `apps.py`'s receivers): a pathway's cohort
 month (its referral's reception, read from its facts row, which the same write refreshed); a
 referral's reception month; an
-appointment's booking month and its slot's month; a slot release's month. Writes that bypass the model
+appointment's booking month and its slot's month; a slot release's month; the cohort month of the pathway of
+a board case, a board decision, a PPS or a pathology request written (issue 16). Writes that bypass the model
 signals (`QuerySet.update`, bulk loads) and changes to the directory (a referrer's profession, a GP's
 commune) reach the figures through the nightly facts rebuild, which replaces every token; and each
 entry expires after `TIMEOUT` in any case.

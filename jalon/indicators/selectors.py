@@ -23,6 +23,7 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.db import connection
 from django.db.models import Avg, Case, Count, DateField, Exists, F, Max, Min, OuterRef, Q, QuerySet, Sum, Value, When
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from jalon.core.formatting import date_numeric
@@ -560,6 +561,96 @@ def pathology_outcomes(period: Period, filters: Filters = Filters()) -> Patholog
     )
 
 
+@dataclass
+class DaysSummary:
+    """A small set of delay values in days (sorted), with those still waiting: median and nearest-rank p90."""
+
+    days: list[float]
+    pending: int = 0
+
+    @property
+    def n(self) -> int:
+        return len(self.days)
+
+    @property
+    def median(self) -> float | None:
+        return round(statistics.median(self.days), 1) if self.days else None
+
+    @property
+    def p90(self) -> float | None:
+        return round(self.days[(9 * len(self.days) + 9) // 10 - 1], 1) if self.days else None
+
+
+@dataclass
+class BoardOutcomes:
+    """The tumour boards of the cohort (jalon.boards): final pathology result → case listed, decision → PPS handed,
+    the chair's sorting of the decided cases, and the record completeness (`definitions`)."""
+
+    ready_to_board: DaysSummary
+    board_to_care_plan: DaysSummary
+    listed_only: int
+    discussed: int
+    record: object  # boards.selectors.RecordCompletenessCounts
+
+    @property
+    def listed_only_share(self) -> Share:
+        return Share(self.listed_only, self.listed_only + self.discussed)
+
+    @property
+    def record_share(self) -> Share:
+        return Share(self.record.complete, self.record.concerned)
+
+
+def board_outcomes(period: Period, filters: Filters = Filters()) -> BoardOutcomes:
+    """From the board cases, decisions and care plans of the pathways `facts_in` selects: two queries (the cases
+    with their decision and PPS; the record completeness counted by boards' one rule)."""
+    from jalon.boards.models import BoardCase, CaseStatus, Sorting
+    from jalon.boards.selectors import record_completeness_counts
+    from jalon.pathways.models import Pathway
+
+    cohort = facts_in(period, filters).values("pathway_id")
+    rows = BoardCase.objects.filter(pathway_id__in=cohort).values_list(
+        "pathway_id",
+        "status",
+        "listed_at",
+        "confirmed_sorting",
+        "pathway__facts__pathology_final_at",
+        "decision__decided_at",
+        "decision__care_plan__handed_on",
+    )
+    first_listed: dict[int, datetime | None] = {}
+    final_result: dict[int, datetime | None] = {}
+    to_care_plan, care_plan_waiting, listed_only, discussed = [], 0, 0, 0
+    for pathway_id, status, listed_at, sorting, final_at, decided_at, handed_on in rows:
+        final_result[pathway_id] = final_at
+        earlier = first_listed.get(pathway_id)
+        first_listed[pathway_id] = min(filter(None, (earlier, listed_at)), default=None)
+        if status == CaseStatus.DECIDED:
+            listed_only += sorting == Sorting.LISTED_ONLY
+            discussed += sorting == Sorting.DISCUSSION
+        if decided_at is not None:
+            if handed_on is None:
+                care_plan_waiting += 1
+            elif (days := (handed_on - timezone.localtime(decided_at, PARIS).date()).days) >= 0:
+                to_care_plan.append(float(days))
+    to_board, board_waiting = [], 0
+    for pathway_id, final_at in final_result.items():
+        listed_at = first_listed[pathway_id]
+        if final_at is None:
+            continue
+        if listed_at is None:
+            board_waiting += 1
+        elif listed_at >= final_at:
+            to_board.append(round((listed_at - final_at).total_seconds() / 86400, 4))
+    return BoardOutcomes(
+        ready_to_board=DaysSummary(sorted(to_board), board_waiting),
+        board_to_care_plan=DaysSummary(sorted(to_care_plan), care_plan_waiting),
+        listed_only=listed_only,
+        discussed=discussed,
+        record=record_completeness_counts(Pathway.objects.filter(pk__in=cohort)),
+    )
+
+
 # --- Everything for a period ---------------------------------------------------------------------
 
 
@@ -579,6 +670,7 @@ class IndicatorSet:
     reserved_slots: SlotUse
     supportive_care: Share
     pathology: PathologyOutcomes | None = None
+    boards: BoardOutcomes | None = None
 
 
 def indicator_set(
@@ -602,6 +694,7 @@ def indicator_set(
         reserved_slots=reserved_slots(period, filters),
         supportive_care=supportive_care_assessed(period, filters),
         pathology=pathology_outcomes(period, filters),
+        boards=board_outcomes(period, filters),
     )
 
 

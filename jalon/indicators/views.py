@@ -81,6 +81,7 @@ def _dashboard_data(period, comparison_period, filters, detail_code: str, by: st
         "slots": selectors.reserved_slots(period, filters),
         "supportive_care": selectors.supportive_care_assessed(period, filters),
         "pathology": selectors.pathology_outcomes(period, filters),
+        "boards": selectors.board_outcomes(period, filters),
     }
 
 
@@ -154,6 +155,7 @@ def _dashboard_figures(form: IndicatorForm) -> dict:
         "slots": data["slots"],
         "supportive_care": data["supportive_care"],
         "pathology": data["pathology"],
+        "boards": data["boards"],
         "definitions": definitions.ALL,
         "query": form.query(),
     }

@@ -1,6 +1,7 @@
 """A tumour board in a real browser (issue 16): the coordinator prepares a case, the checklist blocks the listing
 (the missing items named in French) until it is complete; the chair confirms the sorting, records who attends and
-the decision; the PPS PDF opens and says the plan; the GP reads the decision in « Mes patients ». Playwright's
+the decision; the PPS PDF opens and says the plan; the GP reads the decision in « Mes patients »; the worklist's
+« Dossier incomplet » filter lists the case until its PPS is handed. Playwright's
 waiting assertions only, never a sleep."""
 
 from __future__ import annotations
@@ -145,3 +146,16 @@ def test_a_case_goes_from_preparation_to_the_decision_the_pps_and_the_gp(
     screenshot(doctor, "board-decision-portal")
     pathway.board_cases.get().refresh_from_db()
     assert pathway.board_cases.get().status == CaseStatus.DECIDED
+
+    # Until its PPS is handed the record is incomplete: the worklist's « Dossier incomplet » filter lists the case.
+    nurse.goto(reverse("coordination:worklist"))
+    filters = nurse.get_by_role("search", name="Filtrer la file")
+    filters.get_by_label("Dossier RCP / PPS").select_option("incomplete")
+    filters.get_by_role("button", name="Filtrer").click()
+    expect(nurse.locator(f"#worklist-{reference}")).to_be_visible()
+    expect(nurse.locator(f'tr[data-row-key="{reference}"]')).to_contain_text("Dossier incomplet : PPS remis")
+    screenshot(nurse, "worklist-record-incomplete")
+    # A value outside the list (an address typed by hand): refused in French beside the field, the page answers.
+    answer = nurse.goto(reverse("coordination:worklist") + "?record=n-importe")
+    assert answer.status == 200
+    expect(nurse.get_by_text("Sélectionnez un choix valide")).to_be_visible()

@@ -23,9 +23,9 @@ from jalon.testing.factories import make_ins
 QUERIES = {
     "worklist": 18,  # 19 when there are open alerts (their list is read only then)
     "referral": 27,
-    "pathway": 26,  # + the tumour-board section (boards) and the exams and pathology section (diagnostics)
+    "pathway": 26,  # 22, and the sections of issue 16: exam and pathology requests (2), board cases and PPS (2)
     "portal_list": 9,
-    "portal_patient": 20,  # + the tumour-board decision the GP sees (boards)
+    "portal_patient": 20,  # 19, and the board's latest decision the GP reads (issue 16)
 }
 
 

@@ -25,7 +25,7 @@ from jalon.core.documents import check_document
 from jalon.core.formatting import date_at_time
 from jalon.core.validation import future_date_error
 from jalon.core.vocabulary import Urgency
-from jalon.core.workcalendar import add_delay
+from jalon.core.workcalendar import due_at_opening
 from jalon.diagnostics.access import coordinators_of, pathologists
 from jalon.diagnostics.errors import DiagnosticsError, DiagnosticsErrorCode
 from jalon.diagnostics.models import (
@@ -44,6 +44,7 @@ from jalon.pathways.models import Milestone, MilestoneStatus, Pathway, PathwaySt
 from jalon.pathways.services import milestone_record, task_add, task_complete
 from jalon.referrals.models import ExamKind
 from jalon.referrals.notifications import patient_text
+from jalon.referrals.services import opening_calendar
 
 # The preliminary result when the template names no target: « à J+4 au plus tard (à partir de la date de la
 # demande de l'analyse anatomopathologique) » (seed 001, fiche 5), counted in working days (Jalon's choice,
@@ -244,14 +245,20 @@ def _pathology_payload(request: PathologyRequest, **extra) -> dict:
     }
 
 
+def _calendar(pathway: Pathway) -> dict:
+    """The entry point's working calendar (opening hours, closures, department): a result or a task is never
+    due while the coordination that acts on it is closed, as for the pathway's own steps."""
+    return {**opening_calendar(pathway.referral.entry_point), "department": pathway.department or None}
+
+
 def expected_dates(pathway: Pathway, *, requested_at: datetime) -> tuple[datetime, datetime]:
     """When the preliminary and the final results are expected for a request sent at `requested_at`.
 
     Preliminary: the template's `pathology_preliminary` target (seed 001: « J+4 au plus tard, à partir de la date de
     la demande ») counted from the request. Final: the pathway's `pathology_final` step due date (the template's
     target for the pathway's priority), never before the preliminary one; from the request with the template's
-    target, or 14 days, when the step has no due date."""
-    calendar = {"department": pathway.department or None}
+    target, or 14 days, when the step has no due date. Each moved to the entry point's next opening."""
+    calendar = _calendar(pathway)
     steps = {
         milestone.code: milestone
         for milestone in Milestone.objects.filter(
@@ -260,14 +267,14 @@ def expected_dates(pathway: Pathway, *, requested_at: datetime) -> tuple[datetim
     }
     preliminary_step = steps.get(PATHOLOGY_MILESTONE[PathologyStage.PRELIMINARY])
     target = preliminary_step.template.target_for(pathway.priority) if preliminary_step else None
-    preliminary_due = add_delay(requested_at, *(target or PRELIMINARY_FALLBACK), **calendar)
+    preliminary_due = due_at_opening(requested_at, *(target or PRELIMINARY_FALLBACK), **calendar)
     final_step = steps.get(PATHOLOGY_MILESTONE[PathologyStage.FINAL])
     final_due = None
     if final_step is not None and final_step.status == MilestoneStatus.PENDING and final_step.due_at:
         final_due = final_step.due_at
     if final_due is None:
         target = final_step.template.target_for(pathway.priority) if final_step else None
-        final_due = add_delay(requested_at, *(target or FINAL_FALLBACK), **calendar)
+        final_due = due_at_opening(requested_at, *(target or FINAL_FALLBACK), **calendar)
     return preliminary_due, max(final_due, preliminary_due)
 
 
@@ -456,7 +463,7 @@ def _open_rebiopsy(*, actor: Actor, pathway: Pathway, request: PathologyRequest,
         pathway=pathway,
         label=_("Programmer une nouvelle biopsie : prélèvement « %(specimen)s » non contributif")
         % {"specimen": request.specimen},
-        due_at=add_delay(now, *REBIOPSY_DUE, department=pathway.department or None),
+        due_at=due_at_opening(now, *REBIOPSY_DUE, **_calendar(pathway)),
         source=_("Anatomopathologie : prélèvement non contributif"),
     )
     request.rebiopsy_task = task

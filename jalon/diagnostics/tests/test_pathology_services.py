@@ -32,6 +32,18 @@ def _result(request, user, *, stage="preliminary", contributive=True, at=None, t
     )
 
 
+def test_no_result_is_expected_while_the_coordination_is_closed(pathway, send_specimen, clock):
+    """A specimen sent on Monday at 19:30 (the entry point closes at 18:00): J+4 working days ends on Friday at
+    19:30, so the preliminary result is expected at the next opening (Monday 23 November, 8:00), as the
+    pathway's own steps are (issue 14: nothing due while the entry point is closed)."""
+    clock.move_to(MONDAY_9H.replace(hour=19, minute=30))
+    request = send_specimen(pathway, taken_at=MONDAY_9H.replace(hour=18, minute=0))
+
+    assert request.preliminary_due_at == datetime(2026, 11, 23, 8, 0, tzinfo=PARIS)
+    assert request.final_due_at >= request.preliminary_due_at
+    assert 8 <= request.final_due_at.astimezone(PARIS).hour < 18
+
+
 def test_it_sends_the_specimen_with_its_prescription_and_expected_dates(pathway, send_specimen):
     """Preliminary at J+4 working days from the request (Monday 9:00 → Friday 9:00), the final at the pathway's
     `pathology_final` due date; the biopsy step is recorded at the specimen's time; event and audit written."""

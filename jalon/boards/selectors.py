@@ -25,16 +25,16 @@ from jalon.pathways.models import Milestone, MilestoneStatus, Outcome, Pathway
 
 
 def boards_with_next_meetings(user, *, now) -> list[Board]:
-    """The user's boards, each with its coming meetings (`upcoming`), in two queries."""
+    """The user's boards, each with its coming meetings (`upcoming`, each with its `case_count`), in two queries."""
     boards = list(
         boards_visible_to(user)
         .select_related("organization", "chair")
         .prefetch_related(
             Prefetch(
                 "meetings",
-                queryset=BoardMeeting.objects.filter(starts_at__gt=now, status=MeetingStatus.SCHEDULED).order_by(
-                    "starts_at"
-                ),
+                queryset=BoardMeeting.objects.filter(starts_at__gt=now, status=MeetingStatus.SCHEDULED)
+                .annotate(case_count=Count("cases"))
+                .order_by("starts_at"),
                 to_attr="upcoming",
             )
         )

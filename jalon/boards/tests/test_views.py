@@ -76,6 +76,15 @@ def test_it_lists_in_the_meeting_only_the_cases_the_user_reaches(client, case, m
     assert case.pathway.referral.reference in response.content.decode()
 
 
+def test_the_boards_page_says_how_many_cases_each_coming_meeting_holds(client, case, meeting, later_meeting, chair):
+    """A chair or a coordinator sees at once which meeting has cases: one here, none at the next one."""
+    client.force_login(chair)
+    page = " ".join(client.get(reverse("boards:list")).content.decode().split())
+
+    assert f'{reverse("boards:meeting", args=[meeting.pk])}">' in page
+    assert "– 1 dossier</li>" in page and "– aucun dossier</li>" in page
+
+
 def test_the_page_blocks_the_listing_naming_the_missing_items(client, case, coordinator):
     """Posting « inscrire » on an incomplete case answers 400 with the French message naming the items."""
     client.force_login(coordinator)

@@ -2,8 +2,8 @@
 
 Which items apply to a pathway kind is data (`data/checklists_v1.json`, each item with its source); each item
 is checked by one function of the registry `CHECKS`, keyed by item code. Pathway items read the pathway's
-milestones; answer items read what the coordinator filled on the case (`BoardCase.answers`). An app above
-may replace an item's check with a finer one through `check_register`.
+milestones; answer items read what the coordinator filled on the case (`BoardCase.answers`).
+The pathology item reads the pathology requests (jalon.diagnostics) when the pathway has any.
 
 `board_case_missing_items` is the one rule: the preparation page, the listing service and the tests call it.
 """
@@ -117,11 +117,6 @@ CHECKS: dict[str, Callable[[CaseFacts], bool]] = {
     "comorbidities": _answered("comorbidities"),
     "patient_wish": _answered("patient_wish"),
 }
-
-
-def check_register(code: str, check: Callable[[CaseFacts], bool]) -> None:
-    """An app above replaces (or adds) the check of an item (in its AppConfig.ready())."""
-    CHECKS[code] = check
 
 
 def case_facts(case) -> CaseFacts:

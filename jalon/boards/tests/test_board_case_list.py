@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from jalon.accounts.models import AuditRecord
-from jalon.boards.checklist import CHECKS, board_case_missing_items, check_register
+from jalon.boards.checklist import board_case_missing_items
 from jalon.boards.errors import BoardError, BoardErrorCode
 from jalon.boards.models import BoardCase, CaseStatus
 from jalon.boards.services import board_case_create, board_case_list, board_case_prepare
@@ -145,15 +145,3 @@ def test_it_keeps_one_open_case_per_pathway(pathway, meeting, later_meeting, coo
 
     with pytest.raises(BoardError, match="déjà un dossier de RCP en cours"):
         board_case_create(actor=Actor(user=coordinator), pathway=pathway, meeting=later_meeting)
-
-
-def test_it_lets_an_app_above_replace_an_items_check(pathway, meeting, coordinator, monkeypatch):
-    """The diagnostics app will register a finer pathology check: the registry is what the gate reads."""
-    monkeypatch.setitem(CHECKS, "pathology", CHECKS["pathology"])
-    diagnosis_complete(pathway, coordinator)
-    case = board_case_create(actor=Actor(user=coordinator), pathway=pathway, meeting=meeting, answers=ANSWERS)
-    assert board_case_missing_items(case) == []
-
-    check_register("pathology", lambda facts: False)
-
-    assert [item.code for item in board_case_missing_items(case)] == ["pathology"]

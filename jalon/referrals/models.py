@@ -79,6 +79,39 @@ class Status(models.TextChoices):
 
 OPEN_STATUSES = (Status.RECEIVED, Status.AWAITING_COMPLEMENT, Status.ACCEPTED)
 
+# The worklist's order (referrals.selectors.worklist): received first, then awaiting a complement, then
+# accepted; within a status the priority decided at acceptance, else the one the triage rules proposed at
+# submission (P1 first, none last); then the declared urgency; then the answer deadline. The same
+# expressions index the open referrals (Referral.Meta), so a page of the worklist reads its 50 rows from the
+# index instead of sorting every open referral of the entry point (issue 15: 30 ms of the database's CPU
+# for each page at 5,000 open referrals).
+WORKLIST_STATUS_ORDER = models.Case(
+    models.When(status=Status.RECEIVED, then=models.Value(0)),
+    models.When(status=Status.AWAITING_COMPLEMENT, then=models.Value(1)),
+    models.When(status=Status.ACCEPTED, then=models.Value(2)),
+    default=models.Value(3),
+    output_field=models.IntegerField(),
+)
+WORKLIST_PRIORITY_ORDER = models.Case(
+    models.When(
+        models.Q(priority=Priority.P1) | models.Q(priority="", proposed_priority=Priority.P1), then=models.Value(0)
+    ),
+    models.When(
+        models.Q(priority=Priority.P2) | models.Q(priority="", proposed_priority=Priority.P2), then=models.Value(1)
+    ),
+    models.When(
+        models.Q(priority=Priority.P3) | models.Q(priority="", proposed_priority=Priority.P3), then=models.Value(2)
+    ),
+    default=models.Value(3),
+    output_field=models.IntegerField(),
+)
+WORKLIST_URGENCY_ORDER = models.Case(
+    models.When(declared_urgency=Urgency.VERY_URGENT, then=models.Value(0)),
+    models.When(declared_urgency=Urgency.URGENT, then=models.Value(1)),
+    default=models.Value(2),
+    output_field=models.IntegerField(),
+)
+
 
 class ReferenceCounter(models.Model):
     """The last number handed out per year, for references such as JAL-2026-000123."""
@@ -169,6 +202,15 @@ class Referral(models.Model):
             models.Index(fields=["entry_point", "status", "answer_deadline"]),
             models.Index(fields=["referrer", "-received_at"]),
             models.Index(fields=["received_at"], name="referral_received_at"),  # the indicators' periods
+            models.Index(
+                WORKLIST_STATUS_ORDER,
+                WORKLIST_PRIORITY_ORDER,
+                WORKLIST_URGENCY_ORDER,
+                models.F("answer_deadline"),
+                models.F("id"),
+                name="referral_worklist_order",
+                condition=models.Q(status__in=OPEN_STATUSES),
+            ),
         ]
 
     def __str__(self) -> str:

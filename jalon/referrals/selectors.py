@@ -4,49 +4,26 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Prefetch, Q, QuerySet
 
 from jalon.core.identifiers import normalize_ins
 from jalon.core.memo import ReferenceMemo
 from jalon.core.text import normalize_name
-from jalon.core.vocabulary import Priority, Urgency
 from jalon.events.models import Event
 from jalon.patients.models import Patient
 from jalon.referrals.access import referrals_visible_to
 from jalon.referrals.models import (
     OPEN_STATUSES,
+    WORKLIST_PRIORITY_ORDER,
+    WORKLIST_STATUS_ORDER,
+    WORKLIST_URGENCY_ORDER,
     EntryPoint,
     ExamDone,
     Referral,
     ReferralDocument,
     ReferralMessage,
-    Status,
 )
 from jalon.referrals.services import answer_calendar
-
-_STATUS_ORDER = Case(
-    When(status=Status.RECEIVED, then=Value(0)),
-    When(status=Status.AWAITING_COMPLEMENT, then=Value(1)),
-    When(status=Status.ACCEPTED, then=Value(2)),
-    default=Value(3),
-    output_field=IntegerField(),
-)
-# The priority decided at acceptance, else the one the triage rules proposed at submission: P1 first,
-# a referral without either last.
-_PRIORITY_ORDER = Case(
-    When(Q(priority=Priority.P1) | Q(priority="", proposed_priority=Priority.P1), then=Value(0)),
-    When(Q(priority=Priority.P2) | Q(priority="", proposed_priority=Priority.P2), then=Value(1)),
-    When(Q(priority=Priority.P3) | Q(priority="", proposed_priority=Priority.P3), then=Value(2)),
-    default=Value(3),
-    output_field=IntegerField(),
-)
-_URGENCY_ORDER = Case(
-    When(declared_urgency=Urgency.VERY_URGENT, then=Value(0)),
-    When(declared_urgency=Urgency.URGENT, then=Value(1)),
-    default=Value(2),
-    output_field=IntegerField(),
-)
-
 
 WORKLIST_FIELDS = (
     "id",
@@ -97,7 +74,11 @@ def worklist(
         # page's patients and referrers itself (coordination.selectors.worklist_rows: model instances cost per
         # field; joined here, patient and referrer were joined to every open referral before the sort).
         referrals.only(*WORKLIST_FIELDS)
-        .annotate(status_order=_STATUS_ORDER, priority_order=_PRIORITY_ORDER, urgency_order=_URGENCY_ORDER)
+        .annotate(
+            status_order=WORKLIST_STATUS_ORDER,
+            priority_order=WORKLIST_PRIORITY_ORDER,
+            urgency_order=WORKLIST_URGENCY_ORDER,
+        )
         .order_by("status_order", "priority_order", "urgency_order", "answer_deadline", "id")
     )
 

@@ -1,0 +1,37 @@
+"""The worklist's order is written once (referrals.models.WORKLIST_*_ORDER) and indexed: a page of the
+worklist reads its rows from the index `referral_worklist_order` instead of sorting every open referral of
+the entry point (issue 15)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from jalon.referrals import selectors
+from jalon.referrals.models import (
+    WORKLIST_PRIORITY_ORDER,
+    WORKLIST_STATUS_ORDER,
+    WORKLIST_URGENCY_ORDER,
+    Referral,
+)
+
+
+def test_the_index_and_the_worklist_sort_on_the_same_expressions():
+    index = next(index for index in Referral._meta.indexes if index.name == "referral_worklist_order")
+    assert index.expressions[:3] == (WORKLIST_STATUS_ORDER, WORKLIST_PRIORITY_ORDER, WORKLIST_URGENCY_ORDER)
+
+
+@pytest.mark.django_db
+def test_a_worklist_page_is_read_from_the_index(coordinator):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL plans only: SQLite chooses its own way (the index exists there too)")
+    query = selectors.worklist(coordinator, status="open").values(*selectors.WORKLIST_FIELDS)[:50]
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        # On a few test rows a sort costs nothing and the planner would rightly choose it: forbid it, so
+        # that only an index that gives the worklist's order can serve the query.
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "referral_worklist_order" in plan, plan
+    assert " Sort " not in plan and not plan.lstrip().startswith("Sort"), plan

@@ -229,7 +229,9 @@ class Server:
             except psutil.NoSuchProcess:
                 return 0.0
 
-        return {name: total(self.processes[name].pid) for name in ("gunicorn", "huey")}
+        seconds = {name: total(self.processes[name].pid) for name in ("gunicorn", "huey")}
+        seconds["database"] = database_cpu_seconds()
+        return seconds
 
     def stop(self) -> None:
         for name in ("huey", "gunicorn", "redis"):
@@ -386,10 +388,36 @@ def run_locust(args, server: Server, fixture_path: Path, users: int) -> dict:
         "gunicorn_cpu_s": round(gunicorn_cpu, 2),
         "huey_cpu_s": round(cpu_after["huey"] - cpu_before["huey"], 2),
         "cpu_ms_per_request": round(1000 * gunicorn_cpu / total["requests"], 1) if total["requests"] else None,
+        "database_cpu_s": round(cpu_after["database"] - cpu_before["database"], 2),
+        "database_cpu_ms_per_request": (
+            round(1000 * (cpu_after["database"] - cpu_before["database"]) / total["requests"], 1)
+            if total["requests"]
+            else None
+        ),
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in os.getloadavg()],
         "locust_exit": completed.returncode,
     }
+
+
+def database_cpu_seconds() -> float:
+    """User + system CPU time of every PostgreSQL process of the machine (the server's backends, live ones,
+    and those that ended, counted in their parent's children times): the database's share of each request,
+    which runs on the same 2 cores as gunicorn. Meaningful on a quiet machine only (it counts every database
+    of the server)."""
+    import psutil
+
+    seconds = 0.0
+    for process in psutil.process_iter(["name"]):
+        if process.info["name"] != "postgres":
+            continue
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            times = process.cpu_times()
+            seconds += times.user + times.system
+            parent = process.parent()
+            if parent is None or parent.name() != "postgres":  # the postmaster
+                seconds += times.children_user + times.children_system
+    return seconds
 
 
 # --- CPU per request kind, one request at a time ------------------------------------------------------
@@ -436,13 +464,16 @@ def cpu_per_kind(server: Server, fixture: dict, repeat: int) -> list[dict]:
             headers["If-None-Match"] = first.headers["ETag"]
         statuses: dict[int, int] = {}
         walls = []
-        before = server.cpu_seconds()["gunicorn"]
+        before_all = server.cpu_seconds()
+        before = before_all["gunicorn"]
         for _ in range(repeat):
             started = time.perf_counter()
             response = session.get(f"{server.base}{address()}", headers=headers)
             walls.append(1000 * (time.perf_counter() - started))
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-        cpu = server.cpu_seconds()["gunicorn"] - before
+        after_all = server.cpu_seconds()
+        cpu = after_all["gunicorn"] - before
+        database_cpu = after_all["database"] - before_all["database"]
         walls.sort()
         results.append(
             {
@@ -451,6 +482,7 @@ def cpu_per_kind(server: Server, fixture: dict, repeat: int) -> list[dict]:
                 "statuses": statuses,
                 "etag_sent": "If-None-Match" in headers,
                 "cpu_ms_per_request": round(1000 * cpu / repeat, 2),
+                "database_cpu_ms_per_request": round(1000 * database_cpu / repeat, 2),
                 "wall_p50_ms": round(walls[len(walls) // 2], 1),
             }
         )
@@ -459,15 +491,18 @@ def cpu_per_kind(server: Server, fixture: dict, repeat: int) -> list[dict]:
 
 def markdown_cpu(rows: list[dict]) -> str:
     lines = [
-        "| request, one at a time | n | answers | server CPU ms per request | wall p50 ms |",
-        "| --- | ---: | --- | ---: | ---: |",
+        (
+            "| request, one at a time | n | answers | server CPU ms per request | database CPU ms per request "
+            "| wall p50 ms |"
+        ),
+        "| --- | ---: | --- | ---: | ---: | ---: |",
     ]
     for row in rows:
         answers = ", ".join(f"{count} × {status}" for status, count in sorted(row["statuses"].items()))
         etag = " (If-None-Match sent)" if row["etag_sent"] else ""
         lines.append(
             f"| {row['kind']}{etag} | {row['requests']} | {answers} | {row['cpu_ms_per_request']} | "
-            f"{row['wall_p50_ms']} |"
+            f"{row['database_cpu_ms_per_request']} | {row['wall_p50_ms']} |"
         )
     return "\n".join(lines)
 
@@ -487,7 +522,8 @@ def markdown_summary(results: list[dict]) -> str:
         total = result["total"]
         lines.append(
             f"| {result['users']} | **all** ({result['coordinators']} coordinators, {result['gps']} GPs; server CPU "
-            f"{result['cpu_ms_per_request']} ms per request; load {result['load_before'][0]}→"
+            f"{result['cpu_ms_per_request']} ms per request, database "
+            f"{result['database_cpu_ms_per_request']} ms; load {result['load_before'][0]}→"
             f"{result['load_after'][0]}) | {total['requests']:,} | {total.get('p50_ms', '')} | "
             f"{total.get('p95_ms', '')} | {total.get('p99_ms', '')} | {total.get('rps', 0):.2f} | "
             f"{total.get('failures', 0)} |"

@@ -199,7 +199,7 @@ def main() -> None:
         with CaptureQueriesContext(connection) as captured:
             call()
         for number, query in enumerate(captured.captured_queries, 1):
-            print(f"{number:>3} {query['time']:>6} {query['sql'][:int(os.environ.get('SQL_CHARS', 300))]}")
+            print(f"{number:>3} {query['time']:>6} {query['sql'][: int(os.environ.get('SQL_CHARS', 300))]}")
         return
     if args.profile:
         import cProfile

@@ -1,11 +1,12 @@
 """Every write on exams and pathology requests (issue 16, item 1).
 
-Results drive the pathway: an exam done records its milestone; a contributive pathology result records the
-pathway's `pathology_preliminary` / `pathology_final` milestones through `pathways.services.milestone_record`
-(so due dates, alerts and the indicators' facts follow); a non-contributive result, for every template, opens
-the re-biopsy task for the coordination at once, records the event and notifies the coordinators (seed 001,
-fiche 5: « communication à J+2 ou J+3 en cas de biopsie non contributive »). `pathology_scan_late` raises one
-late event and message per result expected and not in.
+A request sent tells the addressed pathologist (outbox, kind `pathology.requested`). Results drive the pathway:
+an exam done records its milestone; a contributive pathology result records the pathway's `pathology_preliminary` /
+`pathology_final` milestones through `pathways.services.milestone_record` (so due dates, alerts and the indicators'
+facts follow); a non-contributive result, for every template, opens the re-biopsy task for the coordination at
+once, records the event and notifies the coordinators (seed 001, fiche 5: « communication à J+2 ou J+3 en cas de
+biopsie non contributive »). `pathology_scan_late` raises one late event and message per result expected and not
+in.
 """
 
 from __future__ import annotations
@@ -350,7 +351,7 @@ def pathology_request_create(
     )
     if waiting is not None and waiting.rebiopsy_task_id and waiting.rebiopsy_task.done_at is None:
         task_complete(actor=actor, task=waiting.rebiopsy_task)
-    event_record(
+    event = event_record(
         actor=actor,
         kind="pathology.requested",
         patient_id=pathway.patient_id,
@@ -366,7 +367,27 @@ def pathology_request_create(
     audit(
         actor, action=AuditAction.CREATE, patient_id=pathway.patient_id, object_type="pathology", object_id=request.pk
     )
+    _tell_pathologist(pathway=pathway, request=request, event=event)
     return request
+
+
+def _tell_pathologist(*, pathway: Pathway, request: PathologyRequest, event) -> None:
+    """The addressed pathologist is told through the outbox (kind `pathology.requested`: the patient and the specimen
+    travel only in the secure body), with the link to the request on their screen."""
+    referral = pathway.referral
+    notify(
+        kind="pathology.requested",
+        event=event,
+        recipients=[request.pathologist],
+        values={
+            "reference": referral.reference,
+            "guichet": referral.entry_point.name,
+            "patient": patient_text(pathway.patient),
+            "etape": request.specimen,
+            "attendue_le": date_at_time(request.preliminary_due_at),
+        },
+        link_path=reverse("diagnostics:pathology_detail", kwargs={"request_id": request.pk}),
+    )
 
 
 @transaction.atomic

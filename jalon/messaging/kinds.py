@@ -276,6 +276,13 @@ _KINDS += [
         staff=True,
     ),
     NotificationKind(
+        "pathology.requested",
+        _("Anatomopathologie : demande adressée"),
+        _("anatomopathologiste destinataire"),
+        ("patient", "etape", "attendue_le"),
+        _PATHOLOGY,
+    ),
+    NotificationKind(
         "pathology.late",
         _("Anatomopathologie : résultat en retard"),
         _("anatomopathologiste et coordination du guichet"),

@@ -63,6 +63,25 @@ def test_it_sends_the_specimen_with_its_prescription_and_expected_dates(pathway,
     assert AuditRecord.objects.filter(object_type="pathology", object_id=str(request.pk)).exists()
 
 
+def test_the_addressed_pathologist_is_told_and_no_one_else(pathway, send_specimen, pathologist, coordinator):
+    """One message per channel to the addressed pathologist only (in Jalon at least), linking to the request on their
+    screen; the patient and the specimen stay in the secure body, never in the subject or the plain notice."""
+    request = send_specimen(pathway)
+
+    event = Event.objects.get(kind="pathology.requested", referral_id=pathway.referral_id)
+    told = OutboxMessage.objects.filter(event=event, kind="pathology.requested")
+    assert set(told.values_list("recipient_professional_id", flat=True)) == {pathologist.professional_id}
+    in_app = told.get(channel="in_app")
+    assert in_app.recipient_user_id == pathologist.pk
+    assert f"/anapath/{request.pk}/" in in_app.body and "Biopsie bronchique" in in_app.body
+    assert "20 novembre 2026 à 9 h 00" in in_app.body  # the preliminary result's expected date
+    patient = pathway.patient
+    for message in told:
+        assert patient.birth_name not in message.subject and "Biopsie" not in message.subject
+        if message.channel in ("email", "sms"):
+            assert patient.birth_name not in message.body and "Biopsie" not in message.body
+
+
 def test_it_refuses_an_incomplete_prescription_naming_each_field(pathway, send_specimen):
     """The lung prescription asks whether the patient smokes: left empty, nothing is saved and the field is named."""
     with pytest.raises(DiagnosticsError) as refused:

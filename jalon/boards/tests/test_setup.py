@@ -92,6 +92,9 @@ def test_a_manager_creates_a_board_whose_meetings_follow_its_schedule(
     [
         ({"membres-2-professional": "", "membres-2-specialty": ""}, "Aucun membre ne siège pour : Radiothérapie"),
         ({"chair": "999999"}, "Choisissez le président dans la liste"),
+        ({"membres-0-professional": "99999999999999999999999"}, "Choisissez un professionnel de la liste"),
+        ({"organization": "<b>x</b>"}, "Choisissez un site de la liste"),
+        ({"pathway_kinds": ["poumon"]}, "Choisissez des types de parcours de la liste"),
         ({"membres-3-professional": "CHAIR", "membres-3-specialty": "surgery"}, "inscrit deux fois"),
         ({"membres-1-specialty": ""}, "Choisissez la spécialité sous laquelle ce membre siège"),
         ({"every_weeks": "0"}, "supérieure ou égale à 1"),

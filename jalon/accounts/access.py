@@ -335,6 +335,10 @@ ROUTE_RULES: dict[str, RouteRule] = {
     # the API (bearer token; the token's user must have the capability)
     "api:submit_referral": rule(C.SUBMIT_OWN + "|" + C.SUBMIT_FOR_OTHERS, "may_submit_to"),
     "api:referral_status": rule(C.READ_OWN_REFERRALS, "referral_for_user"),
+    "api:board_meetings": rule(C.SIT_ON_BOARDS + "|" + C.WORK_REFERRALS, "boards_visible_to"),
+    "api:board_meeting": rule(C.SIT_ON_BOARDS + "|" + C.WORK_REFERRALS, "meeting_for_user + board_cases_visible_to"),
+    "api:pathology_requests": rule(C.ANSWER_PATHOLOGY, "the requests addressed to the token's user"),
+    "api:pathology_request": rule(C.ANSWER_PATHOLOGY + "|" + C.WORK_REFERRALS, "pathology_request_for_user"),
     # The API's description and documentation: logged-in users only (issue 12, item 8).
     "api:openapi-json": rule(AUTHENTICATED, "the API's description"),
     "api:openapi-view": rule(AUTHENTICATED, "the API's documentation page"),

@@ -102,6 +102,8 @@ def main() -> None:
     add_arguments(parser, reuse=True)  # --name, --keep, --reuse (bench/benchdb.py)
     parser.add_argument("--only", nargs="*", default=None, help="scenario keys to measure")
     parser.add_argument("--profile", default="", help="cProfile this scenario key (30 requests) to stdout")
+    parser.add_argument("--queries", default="", help="print the SQL of one request of this scenario key")
+    parser.add_argument("--html", default="", help="print the page one request of this scenario key answers")
     args = parser.parse_args()
     database = BenchDatabase.from_args("pages", args)
     database.configure_django(database.prepare(args.database, reuse=args.reuse))
@@ -180,9 +182,25 @@ def main() -> None:
             200,
         ),
         "portal_live_idle": (lambda: gp_client.get(live_url, **poll), 204),
+        # The floor every page pays (session, user, second factor, the page frame): no patient data.
+        "floor": (lambda: coordinator_client.get(reverse("accounts:password_change_done")), 200),
     }
     expected_idle = coordinator_client.get(poll_url, **poll).status_code
     scenarios["worklist_refresh_idle"] = (scenarios["worklist_refresh_idle"][0], expected_idle)
+    if args.html:
+        sys.stdout.write(scenarios[args.html][0]().content.decode())
+        return
+    if args.queries:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        call = scenarios[args.queries][0]
+        call()
+        with CaptureQueriesContext(connection) as captured:
+            call()
+        for number, query in enumerate(captured.captured_queries, 1):
+            print(f"{number:>3} {query['time']:>6} {query['sql'][:300]}")
+        return
     if args.profile:
         import cProfile
         import pstats
@@ -195,6 +213,8 @@ def main() -> None:
         for _ in range(30):
             call()
         profiler.disable()
+        if os.environ.get("PROFILE_OUT"):
+            profiler.dump_stats(os.environ["PROFILE_OUT"])
         pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
         return

@@ -12,6 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jalon.core.memo import ReferenceMemo
+
 
 class Role(models.TextChoices):
     REFERRER = "referrer", _("Adresseur")
@@ -25,6 +27,16 @@ class Role(models.TextChoices):
     REGIONAL_ANALYST = "regional_analyst", _("Analyste régional·e")
     # Receives the pathology requests addressed to them and records their results (issue 16).
     PATHOLOGIST = "pathologist", _("Anatomopathologiste")
+
+
+def _organization_ids_of(professional_id: int) -> tuple[int, ...]:
+    from jalon.directory.models import Membership
+
+    return tuple(Membership.objects.filter(professional_id=professional_id).values_list("organization_id", flat=True))
+
+
+# A professional's organisations, read by the access rules of nearly every page (core.memo).
+_ORGANIZATIONS = ReferenceMemo("organization-ids", watches=("directory.Membership",))
 
 
 class User(AbstractUser):
@@ -44,13 +56,7 @@ class User(AbstractUser):
             return []
         cached = getattr(self, "_organization_ids", None)
         if cached is None:
-            from jalon.directory.models import Membership
-
-            cached = list(
-                Membership.objects.filter(professional_id=self.professional_id).values_list(
-                    "organization_id", flat=True
-                )
-            )
+            cached = list(_ORGANIZATIONS.get(self.professional_id, _organization_ids_of))
             self._organization_ids = cached
         return cached
 

@@ -44,7 +44,7 @@ def psc_callback(request):
         user = psc.psc_user_from_callback(request)
     except psc.ProSanteConnectRefusal as refusal:
         return _refusal(request, str(refusal))
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend="jalon.accounts.backends.UserWithProfessionalBackend")
     # PSC is itself strong authentication (e-CPS or CPS card): it stands for Jalon's second factor.
     two_factor.session_mark_second_factor(request.session, two_factor.SecondFactorMethod.PRO_SANTE_CONNECT)
     audit(

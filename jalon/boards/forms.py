@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from jalon.boards.care_plans import supportive_care_choices
 from jalon.boards.checklist import answer_items
 from jalon.boards.models import Sorting, TreatmentKind, TrialEligibility
+from jalon.boards.sorting import QUESTIONS as SORTING_QUESTIONS
 from jalon.core.formatting import when_in_words
 
 _REQUIRED = {"required": _("Ce champ est obligatoire.")}
@@ -48,13 +49,14 @@ class CasePrepareForm(forms.Form):
         label=_("Tri proposé"),
         required=False,
         choices=[("", _("— À proposer —")), *Sorting.choices],
-        help_text=_("Le président de la RCP confirme le tri."),
+        help_text=_("Pré-rempli par Jalon d'après les critères ci-dessus ; le président de la RCP confirme le tri."),
         error_messages={"invalid_choice": _("Choisissez un tri de la liste.")},
     )
 
-    def __init__(self, *args, pathway_kind: str, **kwargs):
+    def __init__(self, *args, pathway_kind: str, checklist_version: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        for item in answer_items(pathway_kind):
+        items = answer_items(pathway_kind, checklist_version)
+        for item in items:
             if item.field == "choice":
                 self.fields[item.code] = forms.ChoiceField(
                     label=item.label,
@@ -66,7 +68,16 @@ class CasePrepareForm(forms.Form):
                 self.fields[item.code] = forms.CharField(
                     label=item.label, required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
                 )
-        self.answer_codes = [item.code for item in answer_items(pathway_kind)]
+        for question in SORTING_QUESTIONS:
+            self.fields[question.code] = forms.ChoiceField(
+                label=question.label,
+                required=False,
+                choices=[("", _("— Non renseigné —")), *question.choices],
+                error_messages={"invalid_choice": _("Choisissez une valeur de la liste.")},
+            )
+        # The proposed sorting comes last, after the questions it reads.
+        self.fields["proposed_sorting"] = self.fields.pop("proposed_sorting")
+        self.answer_codes = [item.code for item in items] + [question.code for question in SORTING_QUESTIONS]
 
     def answers(self) -> dict:
         return {code: self.cleaned_data.get(code, "") for code in self.answer_codes}

@@ -32,6 +32,7 @@ from jalon.boards.models import (
     TreatmentKind,
     TrialEligibility,
 )
+from jalon.boards.sorting import QUESTIONS as SORTING_QUESTIONS
 from jalon.core.actor import Actor
 from jalon.core.workcalendar import add_delay
 from jalon.events.services import event_record
@@ -41,13 +42,12 @@ from jalon.pathways.services import milestone_record, pathway_record_outcome, ta
 
 PARIS = ZoneInfo("Europe/Paris")
 MEETINGS_AHEAD_WEEKS = 8
-# The nurse's announcement time (« temps d'accompagnement soignant »): proposition Jalon, à valider, within
-# 7 calendar days of the decision, like the medical announcement consultation of the templates.
+# The nurse's announcement time (« temps d'accompagnement soignant », seed 003) is a step of the pathway templates
+# from version 3 (`nurse_announcement`, after the medical announcement consultation, with its target delay). A
+# pathway started on an earlier version keeps it: there, the decision adds the nurse's time as a task, due within
+# 7 calendar days (proposition Jalon, à valider), as the step's target.
+NURSE_ANNOUNCEMENT_STEP = "nurse_announcement"
 NURSE_ANNOUNCEMENT_DAYS = 7
-NURSE_ANNOUNCEMENT_SOURCE = (
-    "Seed 003 : « une consultation d'annonce infirmière se déroule à l'hôpital afin d'informer et accompagner le "
-    "patient » ; seed 004 : un temps d'annonce pour chaque patient ; délai de 7 jours : proposition Jalon, à valider"
-)
 
 
 def _specialty_label(code: str) -> str:
@@ -107,16 +107,19 @@ def _refresh_readiness(case: BoardCase, now: datetime) -> None:
         case.status, case.ready_at, case.listed_at = CaseStatus.DRAFT, None, None
 
 
-def _validated_answers(pathway_kind: str, answers: dict) -> dict:
-    """Keep the answer items of the kind's checklist, stripped; a choice outside its list is refused."""
+def _validated_answers(pathway_kind: str, answers: dict, version: int | None = None) -> dict:
+    """Keep the answer items of the kind's checklist (the case's version) and the sorting questions, stripped;
+    a choice outside its list is refused."""
     cleaned = {}
-    for item in answer_items(pathway_kind):
-        value = str(answers.get(item.code, "") or "").strip()
-        if item.field == "choice" and value and value not in {code for code, _label in item.choices}:
-            raise BoardError(BoardErrorCode.INVALID_INPUT, _("Choisissez une valeur de la liste."), field=item.code)
+    questions = [(item.code, item.field, item.choices) for item in answer_items(pathway_kind, version)]
+    questions += [(question.code, "choice", question.choices) for question in SORTING_QUESTIONS]
+    for code, field, choices in questions:
+        value = str(answers.get(code, "") or "").strip()
+        if field == "choice" and value and value not in {choice for choice, _label in choices}:
+            raise BoardError(BoardErrorCode.INVALID_INPUT, _("Choisissez une valeur de la liste."), field=code)
         if len(value) > 2000:
-            raise BoardError(BoardErrorCode.INVALID_INPUT, _("2 000 caractères au plus."), field=item.code)
-        cleaned[item.code] = value
+            raise BoardError(BoardErrorCode.INVALID_INPUT, _("2 000 caractères au plus."), field=code)
+        cleaned[code] = value
     return cleaned
 
 
@@ -194,7 +197,7 @@ def board_case_prepare(
     _require_open(case)
     if proposed_sorting and proposed_sorting not in Sorting.values:
         raise BoardError(BoardErrorCode.INVALID_INPUT, _("Tri inconnu."), field="proposed_sorting")
-    case.answers = _validated_answers(case.pathway.template_version.template.kind, answers)
+    case.answers = _validated_answers(case.pathway.template_version.template.kind, answers, case.checklist_version)
     case.question = question.strip()
     if proposed_sorting != case.proposed_sorting:
         case.proposed_sorting = proposed_sorting
@@ -364,8 +367,9 @@ def board_decision_record(
     Refused when the case is not listed, when the chair has not confirmed its sorting, or when a required
     specialty is absent (the quorum, named). Then, in the same transaction: the pathway's diagnosis is
     malignant if not yet recorded (the treatment branch starts), the tumour-board step is recorded with the
-    decision (the GP and the referrer hear of it through the outbox, `tumour_board.decision`), the nurse's
-    announcement time and the next steps become tasks, and the PPS's first version is written."""
+    decision (the GP and the referrer hear of it through the outbox, `tumour_board.decision`) and the steps that
+    follow it (the medical announcement consultation, the nurse's announcement time) are due from it, the PPS
+    hand-over and the next steps become tasks, and the PPS's first version is written."""
     case = _locked(case)
     if case.status != CaseStatus.LISTED:
         raise BoardError(
@@ -432,7 +436,7 @@ def board_decision_record(
 
 def _decision_into_pathway(*, actor: Actor, pathway: Pathway, decision: BoardDecision, now: datetime) -> None:
     """The treatment branch follows the decision: malignant outcome if pending, the tumour-board step done
-    (its due dates move the announcement and the treatment start), the tasks the decision asks."""
+    (its due dates move both announcement steps and the treatment start), the tasks the decision asks."""
     try:
         if not pathway.outcome:
             pathway = pathway_record_outcome(
@@ -446,16 +450,21 @@ def _decision_into_pathway(*, actor: Actor, pathway: Pathway, decision: BoardDec
     nurse_due = add_delay(now, NURSE_ANNOUNCEMENT_DAYS, "days", department=pathway.department or None)
     tasks = [
         {
-            "label": _("Temps d'accompagnement soignant (annonce infirmière) et évaluation des soins de support"),
-            "responsible_role": ResponsibleRole.COORDINATOR,
-            "due_at": nurse_due,
-        },
-        {
             "label": _("Remettre au patient son programme personnalisé de soins (PPS)"),
             "responsible_role": ResponsibleRole.COORDINATOR,
             "due_at": nurse_due,
         },
     ]
+    if not pathway.milestones.filter(code=NURSE_ANNOUNCEMENT_STEP).exists():
+        # A pathway on a template version before the step (it keeps its version): the nurse's time as a task.
+        tasks.insert(
+            0,
+            {
+                "label": _("Temps d'accompagnement soignant (annonce infirmière) et évaluation des soins de support"),
+                "responsible_role": ResponsibleRole.COORDINATOR,
+                "due_at": nurse_due,
+            },
+        )
     for line in decision.next_steps.splitlines():
         if line.strip(" -•\t"):
             tasks.append({"label": _("Suite de la RCP : %(step)s") % {"step": line.strip(" -•\t")}, "due_at": None})

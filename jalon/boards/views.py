@@ -26,7 +26,8 @@ from jalon.boards.access import (
 )
 from jalon.boards.checklist import board_case_checklist
 from jalon.boards.errors import BoardError
-from jalon.boards.models import OPEN_CASE_STATUSES, BoardMeeting, CarePlan, CaseStatus, MeetingStatus
+from jalon.boards.models import OPEN_CASE_STATUSES, BoardMeeting, CarePlan, CaseStatus, MeetingStatus, Sorting
+from jalon.boards.sorting import propose_sorting
 from jalon.core.actor import Actor
 from jalon.core.documents import stored_file_response
 from jalon.pathways.selectors import pathway_for_user
@@ -166,10 +167,16 @@ def _render_case(request, case, *, prepare_form=None, sorting_form=None, postpon
     prepares = may_prepare_case(request.user, case) and is_open
     chairs = is_chair(request.user, case.meeting.board) and is_open
     sits = may_sit_on(request.user, case.meeting.board)
+    proposed, sorting_reasons = propose_sorting(case)
     if prepares and prepare_form is None:
         prepare_form = forms.CasePrepareForm(
             pathway_kind=kind,
-            initial={"question": case.question, "proposed_sorting": case.proposed_sorting, **(case.answers or {})},
+            checklist_version=case.checklist_version,
+            initial={
+                "question": case.question,
+                "proposed_sorting": case.proposed_sorting or proposed,
+                **(case.answers or {}),
+            },
         )
     if chairs and sorting_form is None:
         sorting_form = forms.SortingForm(initial={"sorting": case.confirmed_sorting or case.proposed_sorting})
@@ -195,7 +202,8 @@ def _render_case(request, case, *, prepare_form=None, sorting_form=None, postpon
         "pathway": case.pathway,
         "referral": case.pathway.referral,
         "checklist": rows,
-        "missing": [state.item for state in checklist if not state.done],
+        "sorting_proposal": {"sorting": Sorting(proposed).label, "reasons": sorting_reasons},
+        "missing": [state for state in checklist if not state.done],
         "prepare_form": prepare_form if prepares else None,
         "sorting_form": sorting_form if chairs else None,
         "postpone_form": postpone_form if (prepares or (sits and is_open)) else None,
@@ -215,7 +223,11 @@ def case_detail(request, case_id: int):
     if request.method == "GET":
         return _render_case(request, case)
     require(may_prepare_case(request.user, case))
-    form = forms.CasePrepareForm(request.POST, pathway_kind=case.pathway.template_version.template.kind)
+    form = forms.CasePrepareForm(
+        request.POST,
+        pathway_kind=case.pathway.template_version.template.kind,
+        checklist_version=case.checklist_version,
+    )
     if form.is_valid():
         try:
             services.board_case_prepare(

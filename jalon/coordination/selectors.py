@@ -91,9 +91,10 @@ def worklist_rows(
         hours_left, overdue = None, False
         deadline = referral["answer_deadline"]
         if referral["status"] == Status.RECEIVED:
-            hours_left, changes_at = answer_countdown(deadline, now, calendars[referral["entry_point_id"]])
             overdue = deadline < now
-            next_change = min(next_change, changes_at)
+            if not overdue:  # an overdue row shows « en retard », no hours left, and stays so
+                hours_left, changes_at = answer_countdown(deadline, now, calendars[referral["entry_point_id"]])
+                next_change = min(next_change, changes_at)
         patient = patients[referral["patient_id"]]
         rows.append(
             WorklistRow(

@@ -24,6 +24,7 @@ from jalon.accounts.models import AuditAction
 from jalon.boards.selectors import incomplete_record_pathways, record_completeness_by_referral
 from jalon.coordination import panels
 from jalon.coordination.forms import RECORD_FILTERS, WorklistFilterForm
+from jalon.coordination.rendering import worklist_rows_html
 from jalon.coordination.selectors import referral_complement_tasks, referral_pathway_summary, worklist_rows
 from jalon.core.actor import Actor
 from jalon.core.vocabulary import AlarmSign
@@ -105,6 +106,8 @@ def worklist(request):
         + [message.patient_id for message in failed_messages],
         object_type="worklist",
     )
+    # One reverse() for the page instead of one per row.
+    referral_url_prefix = reverse("coordination:referral", args=["_"]).removesuffix("_/")
     refresh_query = urlencode([(k, v) for k, vs in request.GET.lists() if k != TOKEN_PARAMETER for v in vs])
     refresh_url = request.path + (f"?{refresh_query}" if refresh_query else "")
     context = {
@@ -112,6 +115,7 @@ def worklist(request):
         "filters_html": "" if request.htmx else worklist_filters_html(filters),
         "page": page,
         "rows": rows,
+        "rows_html": worklist_rows_html(rows, referral_url_prefix=referral_url_prefix),
         "now": now,
         "alerts": alerts,
         "alert_count": alert_count,
@@ -119,8 +123,6 @@ def worklist(request):
         "identity_conflicts_panel": panels.identity_conflicts_panel(request.user),
         "threads_panel": panels.threads_panel(request),
         "mails_panel": panels.mails_panel(request.user),
-        # One reverse() for the page instead of one per row.
-        "referral_url_prefix": reverse("coordination:referral", args=["_"]).removesuffix("_/"),
         "refresh_url": refresh_url,
         "refresh_token": poll_token(request, refresh_url, version=version, until=until),
     }

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from jalon.accounts.models import User
 from jalon.boards.care_plans import care_plan_hand, care_plan_send, care_plan_version_save
+from jalon.boards.checklist import items_for
 from jalon.boards.models import Board, BoardMember, BoardSpecialty, Sorting
 from jalon.boards.services import (
     board_attendance_record,
@@ -28,11 +29,27 @@ from jalon.directory.models import Organization, Professional
 from jalon.pathways.models import MilestoneStatus, Pathway, PathwayStatus
 from jalon.pathways.services import milestone_record
 
-DIAGNOSIS = ("first_contact", "reception", "imaging", "biopsy", "pathology_final")
+# The diagnosis steps, with the work-up steps some kinds' checklists read (checklists_v2: PET-CT, endoscopy...).
+DIAGNOSIS = (
+    "first_contact",
+    "reception",
+    "imaging",
+    "pet_ct",
+    "endoscopy",
+    "eus_biopsy",
+    "laryngoscopy",
+    "neurosurgery",
+    "biopsy",
+    "pathology_final",
+)
 ANSWERS = {
     "performance_status": "1",
     "comorbidities": "BPCO, hypertension traitée",
     "patient_wish": "Souhaite un traitement proche de son domicile",
+    "respiratory_function": "done",  # the lung checklist's own answer
+    "oncogenetics": "not_indicated",  # the breast checklist's own answer
+    "referential_standard": "yes",
+    "trial_candidate": "no",
 }
 SOURCE = "Démo Jalon : RCP hebdomadaire (seed 001, fiche 6 : sécuriser la préparation des RCP)"
 
@@ -136,7 +153,7 @@ def create_demo_boards(
     candidates = list(
         Pathway.objects.filter(status=PathwayStatus.ACTIVE, outcome="")
         .exclude(pathology_requests__isnull=False)  # the specimens' stories (demo/diagnostics.py) are theirs
-        .select_related("referral__entry_point__organization")
+        .select_related("referral__entry_point__organization", "template_version__template")
         .order_by("started_at", "id")
     )
     coordinators = {user.professional_id: user for user in users.values() if user.role == "coordinator"}
@@ -145,7 +162,14 @@ def create_demo_boards(
         for user in coordinators.values():
             if pathway.referral.entry_point.organization_id in user.organization_ids():
                 coordinator_of[pathway.pk] = user
-    candidates = [pathway for pathway in candidates if pathway.pk in coordinator_of][:6]
+    # A kind whose checklist reads results only a pathology request holds (breast: RE, RP, HER2) cannot be complete
+    # here: those pathways have no request (their specimens' stories are demo/diagnostics.py's).
+    candidates = [
+        pathway
+        for pathway in candidates
+        if pathway.pk in coordinator_of
+        and not any(item.required_tests for item in items_for(pathway.template_version.template.kind))
+    ][:6]
     made = {}
     if (
         len(candidates) < 5

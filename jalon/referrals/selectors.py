@@ -7,6 +7,7 @@ from datetime import date
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from jalon.core.identifiers import normalize_ins
+from jalon.core.memo import ReferenceMemo
 from jalon.core.text import normalize_name
 from jalon.core.vocabulary import Priority, Urgency
 from jalon.events.models import Event
@@ -176,7 +177,18 @@ def complement_request_message(referral: Referral) -> str:
     return message or referral.status_reason
 
 
+# An entry point's calendar: its organisation's department and its closures.
+_CALENDARS = ReferenceMemo(
+    "answer-calendars", watches=("referrals.EntryPoint", "referrals.EntryPointClosure", "directory.Organization")
+)
+
+
 def answer_calendars(entry_point_ids) -> dict[int, dict]:
-    """The answer calendar (`services.answer_calendar`) of each of these entry points, in two queries."""
-    entry_points = EntryPoint.objects.filter(pk__in=set(entry_point_ids)).select_related("organization")
-    return {entry_point.pk: answer_calendar(entry_point) for entry_point in entry_points.prefetch_related("closures")}
+    """The answer calendar (`services.answer_calendar`) of each of these entry points: from the process's memory,
+    else in two queries."""
+
+    def read(missing) -> dict[int, dict]:
+        entry_points = EntryPoint.objects.filter(pk__in=missing).select_related("organization")
+        return {ep.pk: answer_calendar(ep) for ep in entry_points.prefetch_related("closures")}
+
+    return _CALENDARS.get_many(entry_point_ids, read)

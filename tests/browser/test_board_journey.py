@@ -96,6 +96,14 @@ def test_a_case_goes_from_preparation_to_the_decision_the_pps_and_the_gp(
     form.get_by_label("État général (indice de performance ECOG/OMS)").select_option("1")
     form.get_by_label("Comorbidités et traitements en cours").fill("BPCO stade 2")
     form.get_by_label("Souhait du patient recueilli").fill("Souhaite être traité à Strasbourg")
+    form.get_by_label("Bilan d'opérabilité respiratoire (EFR) fait ou non indiqué").select_option("done")
+    # Jalon proposes the sorting with its reasons (nothing says a standard applies yet: a discussion).
+    expect(nurse.get_by_text("Tri proposé par Jalon")).to_be_visible()
+    expect(
+        nurse.get_by_text("Le dossier ne dit pas encore que la situation relève d'un standard du référentiel.")
+    ).to_be_visible()
+    expect(form.get_by_label("Tri proposé")).to_have_value("discussion")
+    form.get_by_label("La situation relève d'un standard du référentiel de la RCP").select_option("no")
     form.get_by_label("Tri proposé").select_option("discussion")
     form.get_by_role("button", name="Enregistrer le dossier").click()
     expect(nurse.get_by_text("Dossier enregistré.")).to_be_visible()

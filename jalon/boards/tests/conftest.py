@@ -111,15 +111,21 @@ def pathway(submit, coordinator):
     return pathway_build(submit, user=coordinator)
 
 
-def diagnosis_complete(pathway, user, codes=("first_contact", "reception", "imaging", "biopsy", "pathology_final")):
-    """Record the diagnostic steps the tumour board needs (an hour ago)."""
+def diagnosis_complete(
+    pathway, user, codes=("first_contact", "reception", "imaging", "pet_ct", "biopsy", "pathology_final")
+):
+    """Record the diagnostic steps the tumour board needs (an hour ago), those the pathway's template has: for a lung
+    pathway, the PET-CT too (its checklist asks it done or marked not needed)."""
     done_at = timezone.now() - timedelta(hours=1)
     for code in codes:
-        milestone_record(actor=Actor(user=user), milestone=pathway.milestones.get(code=code), done_at=done_at)
+        milestone = pathway.milestones.filter(code=code).first()
+        if milestone is not None:  # a step the kind's template has (no PET-CT for a breast pathway)
+            milestone_record(actor=Actor(user=user), milestone=milestone, done_at=done_at)
 
 
 ANSWERS = {
     "performance_status": "1",
     "comorbidities": "BPCO stade 2",
     "patient_wish": "Souhaite être traitée à Strasbourg",
+    "respiratory_function": "done",  # the lung checklist's own answer (checklists_v2)
 }

@@ -42,7 +42,7 @@ def test_it_refuses_to_list_an_incomplete_case_naming_each_missing_item(pathway,
 
 def test_it_names_only_what_is_still_missing(pathway, meeting, coordinator):
     """Exams and answers done, pathology not: only the pathology is named."""
-    diagnosis_complete(pathway, coordinator, codes=("first_contact", "reception", "imaging", "biopsy"))
+    diagnosis_complete(pathway, coordinator, codes=("first_contact", "reception", "imaging", "pet_ct", "biopsy"))
     case = board_case_create(actor=Actor(user=coordinator), pathway=pathway, meeting=meeting, answers=ANSWERS)
 
     assert [item.code for item in board_case_missing_items(case)] == ["pathology"]
@@ -55,7 +55,7 @@ def test_a_non_contributive_specimen_keeps_the_pathology_missing_until_the_rebio
 ):
     """With pathology requests (jalon.diagnostics), the newest decides: a non-contributive result is not a result,
     even though the biopsy step is done; the re-biopsy's contributive final result completes the item."""
-    diagnosis_complete(pathway, coordinator, codes=("first_contact", "reception", "imaging"))
+    diagnosis_complete(pathway, coordinator, codes=("first_contact", "reception", "imaging", "pet_ct"))
     actor = Actor(user=coordinator)
     taken = timezone.now() - timedelta(days=3)
 
@@ -91,6 +91,7 @@ def test_a_non_contributive_specimen_keeps_the_pathology_missing_until_the_rebio
         recorded_at=timezone.now(),
         contributive=True,
         text="Adénocarcinome pulmonaire.",
+        molecular_tests_received=["egfr", "alk", "pdl1"],
     )
     assert board_case_missing_items(case) == []
 
@@ -136,6 +137,9 @@ def test_it_refuses_a_performance_status_outside_the_scale(pathway, meeting, coo
         "performance_status": "",
         "comorbidities": "",
         "patient_wish": "",
+        "respiratory_function": "",
+        "referential_standard": "",
+        "trial_candidate": "",
     }
 
 

@@ -64,7 +64,7 @@ def test_it_gives_a_friday_afternoon_pathway_its_reception_on_tuesday_same_time(
     12 hours after the reception (3:00 at night), at the next opening (8:00)."""
     time_machine.move_to(at(2026, 11, 20, 15, 0), tick=False)
     pathway = pathway_build(submit, user=coordinator)
-    assert pathway.template_version.version == 2
+    assert pathway.template_version.version == 3  # templates_v3 (issue 16): the diagnosis steps are those of v2
     assert dues(pathway, "first_contact", "reception", "imaging", "biopsy") == {
         "first_contact": at(2026, 11, 23, 15, 0),
         "reception": at(2026, 11, 24, 15, 0),

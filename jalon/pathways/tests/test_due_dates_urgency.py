@@ -29,10 +29,10 @@ def current_versions():
 
 
 def test_it_ships_per_priority_targets_ordered_and_sourced(db):
-    """Every template's current version (2) has steps with P1 ≤ P2 ≤ P3, each sourced, and at least one
-    step strictly shorter in P1 than in P3."""
+    """Every template's current version (3 since issue 16; per-priority targets since 2) has steps with
+    P1 ≤ P2 ≤ P3, each sourced, and at least one step strictly shorter in P1 than in P3."""
     for kind, version in current_versions().items():
-        assert version.version == 2, kind
+        assert version.version == 3, kind
         strictly_shorter = False
         for step in version.milestones.all():
             if not step.delay_by_priority:

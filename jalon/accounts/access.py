@@ -62,6 +62,7 @@ class Capability(StrEnum):
     READ_INDICATOR_ROWS_REGION = "indicators.rows_region"  # every pathway's row of the region, pseudonymised
     RESOLVE_IDENTITY_CONFLICTS = "identity.resolve"  # identity vigilance for their organisations' entry points
     MANAGE_TRIAGE_RULES = "triage_rules.manage"
+    MANAGE_BOARDS = "boards.manage"  # their organisations' tumour boards (schedule, quorum, members), cancel meetings
     MANAGE_PATHWAY_TEMPLATES = "pathway_templates.manage"
     MANAGE_NOTIFICATION_TEXTS = "notification_texts.manage"  # their organisations' texts
     MANAGE_REGIONAL_NOTIFICATION_TEXTS = "notification_texts.manage_region"  # the region-wide texts
@@ -101,7 +102,8 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
     ),
     # Pathologists reach only the pathology requests addressed to them (diagnostics/access.py).
     Role.PATHOLOGIST: frozenset({C.ANSWER_PATHOLOGY, C.RECEIVE_NOTIFICATIONS}),
-    Role.MANAGER: _MANAGING | {C.READ_INDICATORS},
+    # Managers set up their organisations' tumour boards (boards/access.py: boards_managed_by), no case content.
+    Role.MANAGER: _MANAGING | {C.READ_INDICATORS, C.MANAGE_BOARDS},
     Role.ADMIN: _MANAGING | {C.READ_AUDIT_REGION, C.MANAGE_REGIONAL_NOTIFICATION_TEXTS},
     # ARS, DCC: region-wide aggregates and pseudonymised rows; no nominative data anywhere.
     Role.REGIONAL_ANALYST: frozenset({C.READ_INDICATORS, C.READ_INDICATOR_ROWS_REGION}),
@@ -282,6 +284,11 @@ ROUTE_RULES: dict[str, RouteRule] = {
     "boards:care_plan_pdf": rule(C.SIT_ON_BOARDS + "|" + C.WORK_REFERRALS, "board_case_for_user"),
     "boards:care_plan_hand": rule(C.WORK_REFERRALS, "board_case_for_user + may_prepare_case"),
     "boards:care_plan_send": rule(C.WORK_REFERRALS, "board_case_for_user + may_prepare_case"),
+    # managers set up their organisations' boards and cancel meetings (boards/access.py: boards_managed_by)
+    "boards:manage": rule(C.MANAGE_BOARDS),
+    "boards:board_new": rule(C.MANAGE_BOARDS),
+    "boards:board_edit": rule(C.MANAGE_BOARDS, "board_managed_by"),
+    "boards:meeting_cancel": rule(C.MANAGE_BOARDS, "meeting_managed_by"),
     # diagnostics: exams and pathology (issue 16); a pathologist reaches only the requests addressed to them
     "diagnostics:pathology_worklist": rule(C.ANSWER_PATHOLOGY),
     "diagnostics:pathology_detail": rule(
@@ -328,6 +335,10 @@ ROUTE_RULES: dict[str, RouteRule] = {
     # the API (bearer token; the token's user must have the capability)
     "api:submit_referral": rule(C.SUBMIT_OWN + "|" + C.SUBMIT_FOR_OTHERS, "may_submit_to"),
     "api:referral_status": rule(C.READ_OWN_REFERRALS, "referral_for_user"),
+    "api:board_meetings": rule(C.SIT_ON_BOARDS + "|" + C.WORK_REFERRALS, "boards_visible_to"),
+    "api:board_meeting": rule(C.SIT_ON_BOARDS + "|" + C.WORK_REFERRALS, "meeting_for_user + board_cases_visible_to"),
+    "api:pathology_requests": rule(C.ANSWER_PATHOLOGY, "the requests addressed to the token's user"),
+    "api:pathology_request": rule(C.ANSWER_PATHOLOGY + "|" + C.WORK_REFERRALS, "pathology_request_for_user"),
     # The API's description and documentation: logged-in users only (issue 12, item 8).
     "api:openapi-json": rule(AUTHENTICATED, "the API's description"),
     "api:openapi-view": rule(AUTHENTICATED, "the API's documentation page"),

@@ -14,6 +14,7 @@ MENU = [
     ("mailin:list", _("Courriels reçus")),
     ("scheduling:availability", _("Disponibilités")),
     ("boards:list", _("RCP")),
+    ("boards:manage", _("Gestion des RCP")),
     ("portal:patients", _("Mes patients")),
     ("referrals:mine", _("Mes demandes")),
     ("referrals:new", _("Nouvelle demande")),

@@ -152,6 +152,8 @@ class ApiScope(models.TextChoices):
 
     SUBMIT = "submit", _("Envoyer des demandes")
     READ_STATUS = "read_status", _("Suivre l'état des demandes")
+    READ_BOARDS = "read_boards", _("Lire les réunions de RCP et leurs dossiers")
+    READ_PATHOLOGY = "read_pathology", _("Lire les demandes d'anatomopathologie")
 
 
 def default_token_expiry():

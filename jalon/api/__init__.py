@@ -15,6 +15,8 @@ from ninja import NinjaAPI, Swagger
 from jalon.accounts.throttling import api_throttles
 from jalon.accounts.tokens import ApiTokenAuth
 from jalon.api.errors import install_error_handlers
+from jalon.boards.api import router as boards_router
+from jalon.diagnostics.api import router as diagnostics_router
 from jalon.referrals.api import router as referrals_router
 
 api = NinjaAPI(
@@ -28,10 +30,12 @@ api = NinjaAPI(
     docs=Swagger(settings={"validatorUrl": None}),
     docs_decorator=login_required,
     description=(
-        "Demandes de prise en soins envoyées par d'autres logiciels. Authentification : `Authorization: Bearer "
-        "<jeton>`."
+        "Demandes de prise en soins envoyées par d'autres logiciels ; lecture des réunions de RCP et des demandes "
+        "d'anatomopathologie. Authentification : `Authorization: Bearer <jeton>`."
     ),
 )
 install_error_handlers(api)
 
 api.add_router("", referrals_router)
+api.add_router("", boards_router)
+api.add_router("", diagnostics_router)

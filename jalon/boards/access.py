@@ -5,6 +5,8 @@
 * The coordinators of a pathway's entry point (`WORK_REFERRALS`, `referrals.access.may_work_referral`) prepare
   its cases (checklist, sorting proposal, listing) and hand and send the PPS; they see every board's schedule
   (no patient data) and, in a meeting, only their own entry points' cases.
+* A manager (`MANAGE_BOARDS`) sets up the boards of their organisations (site, schedule, quorum, members) and
+  cancels their meetings: `boards_managed_by`; they see how many cases a meeting holds, never whose.
 * Anything else answers 404.
 """
 
@@ -88,3 +90,28 @@ def is_chair(user, board: Board) -> bool:
 def may_prepare_case(user, case: BoardCase) -> bool:
     """The coordinators of the case's pathway's entry point prepare it and hand its PPS."""
     return may_work_referral(user, case.pathway.referral)
+
+
+def boards_managed_by(user) -> QuerySet[Board]:
+    """The boards a manager sets up: those held at their organisations' sites, active or not."""
+    if C.MANAGE_BOARDS not in capabilities_of(user):
+        return Board.objects.none()
+    return Board.objects.filter(organization_id__in=user.organization_ids())
+
+
+def board_managed_by(user, board_id: int) -> Board:
+    board = boards_managed_by(user).filter(pk=board_id).select_related("organization", "chair").first()
+    if board is None:
+        raise Http404
+    return board
+
+
+def meeting_managed_by(user, meeting_id: int) -> BoardMeeting:
+    meeting = (
+        BoardMeeting.objects.filter(pk=meeting_id, board__in=boards_managed_by(user))
+        .select_related("board__organization")
+        .first()
+    )
+    if meeting is None:
+        raise Http404
+    return meeting

@@ -94,6 +94,11 @@ class BoardMeeting(models.Model):
     status = models.CharField(
         _("statut"), max_length=12, choices=MeetingStatus.choices, default=MeetingStatus.SCHEDULED
     )
+    cancelled_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancel_reason = models.CharField(_("motif de l'annulation"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["starts_at", "id"]

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from jalon.boards import views
+from jalon.boards import setup_views, views
 from jalon.core.references import REFERENCE_URL_PATTERN
 
 app_name = "boards"
@@ -18,4 +18,9 @@ urlpatterns = [
     path("dossiers/<int:case_id>/pps/<int:number>/pdf/", views.care_plan_pdf, name="care_plan_pdf"),
     path("dossiers/<int:case_id>/pps/remis/", views.care_plan_hand, name="care_plan_hand"),
     path("dossiers/<int:case_id>/pps/envoyer/", views.care_plan_send, name="care_plan_send"),
+    # managers: their organisations' boards and meetings (setup_views.py)
+    path("gestion/", setup_views.manage, name="manage"),
+    path("gestion/nouvelle/", setup_views.board_new, name="board_new"),
+    path("gestion/<int:board_id>/", setup_views.board_edit, name="board_edit"),
+    path("gestion/reunions/<int:meeting_id>/annuler/", setup_views.meeting_cancel, name="meeting_cancel"),
 ]

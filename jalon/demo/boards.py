@@ -1,5 +1,6 @@
 """The demo's tumour boards: the hospital's oncology board (chaired by the `specialiste` login) with a case in every
-state — in preparation, complete, listed, decided last week with its PPS handed and sent, postponed — and a
+state — in preparation, complete, listed, decided last week with its PPS handed and sent, postponed, and one decided
+last week whose PPS is not handed yet (the worklist's « dossier incomplet ») — and a
 digestive board the `specialiste` does not sit on. Everything through the real services, each step at its moment."""
 
 from __future__ import annotations
@@ -87,6 +88,29 @@ def _attend_all(board: Board, meeting, user: User) -> None:
     )
 
 
+def _decided_care_plan_not_handed(meeting, pathway: Pathway, worker: User, chair: User):
+    """A case decided at last week's meeting (standard of care, listed only) whose PPS is not handed yet: the record
+    the worklist's « dossier incomplet » filter shows (boards.selectors.incomplete_record_pathways)."""
+    with time_machine.travel(meeting.starts_at - timedelta(days=2), tick=False):
+        _diagnose(pathway, worker, timezone.now() - timedelta(hours=2))
+        case = board_case_create(actor=Actor(user=worker), pathway=pathway, meeting=meeting, answers=ANSWERS)
+        board_case_prepare(
+            actor=Actor(user=worker), case=case, answers=ANSWERS, question="", proposed_sorting=Sorting.LISTED_ONLY
+        )
+        board_case_list(actor=Actor(user=worker), case=case)
+        board_case_sorting_confirm(actor=Actor(user=chair), case=case, sorting=Sorting.LISTED_ONLY)
+    with time_machine.travel(meeting.starts_at + timedelta(hours=2), tick=False):
+        board_decision_record(
+            actor=Actor(user=chair),
+            case=case,
+            treatment_kind="chemotherapy",
+            proposal="Chimiothérapie néoadjuvante, 4 cycles, puis réévaluation en RCP.",
+            trial_eligibility="to_check",
+            announcement_plan="Consultation d'annonce avec l'oncologue, puis temps d'accompagnement infirmier.",
+        )
+    return case
+
+
 def create_demo_boards(
     *, hospital: Organization, professionals: dict[str, Professional], users: dict[str, User], now
 ) -> dict[str, object]:
@@ -145,7 +169,7 @@ def create_demo_boards(
         for pathway in candidates
         if pathway.pk in coordinator_of
         and not any(item.required_tests for item in items_for(pathway.template_version.template.kind))
-    ][:5]
+    ][:6]
     made = {}
     if (
         len(candidates) < 5
@@ -154,7 +178,13 @@ def create_demo_boards(
         or candidates[0].started_at > past[0].starts_at - timedelta(days=3)
     ):
         return made  # a demo plan too small for every state: the boards and meetings alone
-    decided, postponed, listed, ready, draft = candidates
+    decided = candidates[0]
+    # With a sixth pathway, one more decided last week (diagnosed before the meeting), its PPS not handed yet.
+    not_handed = None
+    if len(candidates) > 5:
+        early = [p for p in candidates[1:] if p.started_at <= past[0].starts_at - timedelta(days=3)]
+        not_handed = early[0] if early else None
+    postponed, listed, ready, draft = [p for p in candidates[1:] if p is not not_handed][:4]
     # Decided at last week's meeting, its PPS edited, handed and sent to the GP.
     meeting = past[0]
     with time_machine.travel(meeting.starts_at - timedelta(days=2), tick=False):
@@ -194,6 +224,10 @@ def create_demo_boards(
         care_plan_hand(actor=Actor(user=worker), care_plan=plan, handed_on=timezone.localdate())
         care_plan_send(actor=Actor(user=worker), care_plan=plan)
     made["decided"] = case
+    if not_handed is not None:
+        made["care_plan_not_handed"] = _decided_care_plan_not_handed(
+            meeting, not_handed, coordinator_of[not_handed.pk], chair
+        )
     # Postponed from the next meeting to the one after (a PET-CT to redo), listed, chair's sorting awaited.
     worker = coordinator_of[postponed.pk]
     _diagnose(postponed, worker, now - timedelta(hours=3))

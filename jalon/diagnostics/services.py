@@ -1,19 +1,23 @@
 """Every write on exams and pathology requests (issue 16, item 1).
 
-Results drive the pathway: an exam done records its milestone; a contributive pathology result records the
-pathway's `pathology_preliminary` / `pathology_final` milestones through `pathways.services.milestone_record`
-(so due dates, alerts and the indicators' facts follow); a non-contributive result, for every template, opens
-the re-biopsy task for the coordination at once, records the event and notifies the coordinators (seed 001,
-fiche 5: « communication à J+2 ou J+3 en cas de biopsie non contributive »). `pathology_scan_late` raises one
-late event and message per result expected and not in.
+A request sent tells the addressed pathologist (outbox, kind `pathology.requested`). Results drive the pathway:
+an exam done records its milestone; a contributive pathology result records the pathway's `pathology_preliminary` /
+`pathology_final` milestones through `pathways.services.milestone_record` (so due dates, alerts and the indicators'
+facts follow); a non-contributive result, for every template, opens the re-biopsy task for the coordination at
+once, records the event and notifies the coordinators (seed 001, fiche 5: « communication à J+2 ou J+3 en cas de
+biopsie non contributive »). `pathology_scan_late` raises one late event and message per result expected and not
+in.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import reduce
+from operator import or_
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -350,7 +354,7 @@ def pathology_request_create(
     )
     if waiting is not None and waiting.rebiopsy_task_id and waiting.rebiopsy_task.done_at is None:
         task_complete(actor=actor, task=waiting.rebiopsy_task)
-    event_record(
+    event = event_record(
         actor=actor,
         kind="pathology.requested",
         patient_id=pathway.patient_id,
@@ -366,7 +370,27 @@ def pathology_request_create(
     audit(
         actor, action=AuditAction.CREATE, patient_id=pathway.patient_id, object_type="pathology", object_id=request.pk
     )
+    _tell_pathologist(pathway=pathway, request=request, event=event)
     return request
+
+
+def _tell_pathologist(*, pathway: Pathway, request: PathologyRequest, event) -> None:
+    """The addressed pathologist is told through the outbox (kind `pathology.requested`: the patient and the specimen
+    travel only in the secure body), with the link to the request on their screen."""
+    referral = pathway.referral
+    notify(
+        kind="pathology.requested",
+        event=event,
+        recipients=[request.pathologist],
+        values={
+            "reference": referral.reference,
+            "guichet": referral.entry_point.name,
+            "patient": patient_text(pathway.patient),
+            "etape": request.specimen,
+            "attendue_le": date_at_time(request.preliminary_due_at),
+        },
+        link_path=reverse("diagnostics:pathology_detail", kwargs={"request_id": request.pk}),
+    )
 
 
 @transaction.atomic
@@ -488,6 +512,27 @@ def _open_rebiopsy(*, actor: Actor, pathway: Pathway, request: PathologyRequest,
             "date": date_at_time(request.non_contributive_at),
         },
         link_path=reverse("pathways:detail", kwargs={"reference": referral.reference}),
+    )
+
+
+def pathology_steps_awaited_from_a_request() -> Q:
+    """The pathway steps whose result an open pathology request awaits: `pathology_preliminary` while a request waits
+    for any result, `pathology_final` while one waits for its final result. `pathology_scan_late` reports their
+    lateness, with the pathologist's expected date, so the milestones' overdue scan leaves them
+    (`pathways.alerts.OVERDUE_REPORTED_ELSEWHERE`, registered in `apps.py`): one late result, one alert."""
+    awaiting = {
+        PathologyStage.PRELIMINARY: (PathologyStatus.REQUESTED,),
+        PathologyStage.FINAL: (PathologyStatus.REQUESTED, PathologyStatus.PRELIMINARY),
+    }
+    return reduce(
+        or_,
+        (
+            Q(
+                Exists(PathologyRequest.objects.filter(pathway_id=OuterRef("pathway_id"), status__in=statuses)),
+                code=PATHOLOGY_MILESTONE[stage],
+            )
+            for stage, statuses in awaiting.items()
+        ),
     )
 
 

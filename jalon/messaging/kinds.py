@@ -160,6 +160,14 @@ _KINDS = [
         _SHEET_7,
     ),
     NotificationKind(
+        "board.meeting_cancelled",
+        _("RCP annulée : dossier reporté à la réunion suivante"),
+        _("coordination du guichet"),
+        ("patient", "date", "motif"),
+        "Seed 001, fiche 6 : sécuriser la préparation des RCP",
+        staff=True,
+    ),
+    NotificationKind(
         "care_plan.sent",
         _("Programme personnalisé de soins (PPS)"),
         _("médecin traitant et adresseur"),
@@ -274,6 +282,13 @@ _KINDS += [
         ("patient", "etape", "date"),
         _PATHOLOGY,
         staff=True,
+    ),
+    NotificationKind(
+        "pathology.requested",
+        _("Anatomopathologie : demande adressée"),
+        _("anatomopathologiste destinataire"),
+        ("patient", "etape", "attendue_le"),
+        _PATHOLOGY,
     ),
     NotificationKind(
         "pathology.late",

@@ -681,6 +681,7 @@ MENU_OF = {
     "support_provider": {"referrals:mine", "notifications:inbox"},
     # Managers and admins have an inbox: texts published by other managers, escalations.
     "manager": {
+        "boards:manage",
         "pathway_templates:list",
         "triage_rules:published",
         "accounts:audit",

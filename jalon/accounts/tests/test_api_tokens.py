@@ -221,7 +221,11 @@ def test_it_issues_a_token_with_its_scopes_expiry_and_audit_record(gp, admin_use
     ("overrides", "field", "message"),
     [
         ({"scopes": []}, "scopes", "Choisissez au moins un droit pour ce jeton."),
-        ({"scopes": ["submit", "admin"]}, "scopes", "Droit inconnu : admin (droits possibles : submit, read_status)."),
+        (
+            {"scopes": ["submit", "admin"]},
+            "scopes",
+            "Droit inconnu : admin (droits possibles : submit, read_status, read_boards, read_pathology).",
+        ),
         ({"lifetime_days": 0}, "lifetime_days", "La durée de validité va de 1 à 365 jours."),
         ({"lifetime_days": 366}, "lifetime_days", "La durée de validité va de 1 à 365 jours."),
         ({"name": "  "}, "name", "Donnez un nom au jeton (le logiciel qui l'utilisera)."),
@@ -281,7 +285,7 @@ def test_the_command_gives_every_scope_by_default(gp):
     """Without --scope the token may submit and read statuses, as tokens always could."""
     call_command("issue_api_token", gp.username, "Logiciel", stdout=StringIO())
 
-    assert ApiToken.objects.get().scopes == ["read_status", "submit"]
+    assert ApiToken.objects.get().scopes == ["read_boards", "read_pathology", "read_status", "submit"]
 
 
 @pytest.mark.parametrize(
@@ -376,7 +380,7 @@ def test_the_admin_issue_form_offers_every_scope_and_the_default_lifetime(client
 
     assert response.status_code == 200
     form = response.context["adminform"].form
-    assert form["scopes"].initial == ["submit", "read_status"]
+    assert form["scopes"].initial == ["submit", "read_status", "read_boards", "read_pathology"]
     assert form["lifetime_days"].initial == 90
 
 

@@ -95,5 +95,32 @@ def test_it_creates_a_tumour_board_with_a_case_in_every_state():
     board_name = "RCP d'oncologie – Hôpital de Hautepierre"
     states = set(BoardCase.objects.filter(meeting__board__name=board_name).values_list("status", flat=True))
     assert states == set(CaseStatus.values)
-    plan = CarePlan.objects.get()
-    assert plan.handed_on is not None and plan.sent_at is not None and plan.versions.count() == 2
+    plan = CarePlan.objects.get(handed_on__isnull=False)
+    assert plan.sent_at is not None and plan.versions.count() == 2
+    assert CarePlan.objects.filter(handed_on__isnull=True).count() == 1  # decided, PPS not handed yet
+
+
+def test_the_worklist_shows_an_incomplete_record_under_its_filter(client):
+    """`make run` shows the worklist's « dossier incomplet » filter with a row: the pathway decided last week whose
+    PPS is not handed, with what its record misses; the pathway whose PPS was handed is not there."""
+    from django.urls import reverse
+
+    from jalon.boards.models import CarePlan
+
+    load_demo()
+
+    not_handed = CarePlan.objects.select_related("pathway__referral__entry_point").get(handed_on__isnull=True)
+    handed = CarePlan.objects.select_related("pathway__referral").get(handed_on__isnull=False)
+    organization_id = not_handed.pathway.referral.entry_point.organization_id
+    coordinator = User.objects.filter(
+        role=Role.COORDINATOR, professional__memberships__organization_id=organization_id
+    ).first()
+    client.force_login(coordinator)
+
+    response = client.get(reverse("coordination:worklist"), {"status": "open", "record": "incomplete"})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert not_handed.pathway.referral.reference in page
+    assert "Dossier incomplet : PPS remis" in page
+    assert handed.pathway.referral.reference not in page

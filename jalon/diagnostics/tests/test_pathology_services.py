@@ -17,7 +17,8 @@ from jalon.diagnostics.tests.conftest import MONDAY_9H, PARIS
 from jalon.events.models import Event
 from jalon.indicators.models import PathwayFacts
 from jalon.messaging.models import OutboxMessage
-from jalon.pathways.models import MilestoneStatus, Task
+from jalon.pathways.alerts import alerts_scan
+from jalon.pathways.models import Alert, AlertKind, MilestoneStatus, Task
 
 
 def _result(request, user, *, stage="preliminary", contributive=True, at=None, tests=(), text="Adénocarcinome."):
@@ -61,6 +62,25 @@ def test_it_sends_the_specimen_with_its_prescription_and_expected_dates(pathway,
     ]
     assert Event.objects.filter(kind="pathology.requested", referral_id=pathway.referral_id).count() == 1
     assert AuditRecord.objects.filter(object_type="pathology", object_id=str(request.pk)).exists()
+
+
+def test_the_addressed_pathologist_is_told_and_no_one_else(pathway, send_specimen, pathologist, coordinator):
+    """One message per channel to the addressed pathologist only (in Jalon at least), linking to the request on their
+    screen; the patient and the specimen stay in the secure body, never in the subject or the plain notice."""
+    request = send_specimen(pathway)
+
+    event = Event.objects.get(kind="pathology.requested", referral_id=pathway.referral_id)
+    told = OutboxMessage.objects.filter(event=event, kind="pathology.requested")
+    assert set(told.values_list("recipient_professional_id", flat=True)) == {pathologist.professional_id}
+    in_app = told.get(channel="in_app")
+    assert in_app.recipient_user_id == pathologist.pk
+    assert f"/anapath/{request.pk}/" in in_app.body and "Biopsie bronchique" in in_app.body
+    assert "20 novembre 2026 à 9 h 00" in in_app.body  # the preliminary result's expected date
+    patient = pathway.patient
+    for message in told:
+        assert patient.birth_name not in message.subject and "Biopsie" not in message.subject
+        if message.channel in ("email", "sms"):
+            assert patient.birth_name not in message.body and "Biopsie" not in message.body
 
 
 def test_it_refuses_an_incomplete_prescription_naming_each_field(pathway, send_specimen):
@@ -188,3 +208,31 @@ def test_a_result_in_time_raises_no_late_alert(pathway, send_specimen, pathologi
     _result(request, pathologist)
     clock.move_to(request.preliminary_due_at + timedelta(hours=1))
     assert pathology_scan_late() == 0
+
+
+def test_a_late_pathology_result_raises_one_alert_not_two(pathway, send_specimen, pathologist, coordinator, clock):
+    """Past the preliminary result's dates (the request's and the step's), both scans run: the one alert is the
+    pathology request's (`pathology.late`, with the pathologist's date), the pathway's overdue scan leaves the step it
+    covers. Once no request waits (the specimen non contributive), the step's own overdue alert comes back."""
+    request = send_specimen(pathway)
+    step = pathway.milestones.get(code="pathology_preliminary")
+    late_for_both = max(request.preliminary_due_at, step.due_at) + timedelta(minutes=1)
+    assert late_for_both < min(request.final_due_at, pathway.milestones.get(code="pathology_final").due_at)
+    clock.move_to(late_for_both)
+
+    alerts_scan()
+    pathology_scan_late()
+    alerts_scan()
+
+    late = Event.objects.filter(kind="pathology.late", referral_id=pathway.referral_id)
+    assert [event.payload["stage"] for event in late] == ["preliminary"]
+    assert not Alert.objects.filter(milestone__pathway=pathway, milestone__code__startswith="pathology_").exists()
+    told = OutboxMessage.objects.filter(recipient_professional_id=coordinator.professional_id, channel="in_app")
+    assert told.filter(kind="pathology.late").count() == 1
+    assert not told.filter(kind="alert.overdue", body__contains=str(step.label)).exists()
+
+    _result(request, pathologist, contributive=False, text="Matériel insuffisant.")
+    alerts_scan()
+
+    alert = Alert.objects.get(milestone=step)
+    assert alert.kind == AlertKind.OVERDUE

@@ -12,12 +12,9 @@ in.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import reduce
-from operator import or_
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -512,27 +509,6 @@ def _open_rebiopsy(*, actor: Actor, pathway: Pathway, request: PathologyRequest,
             "date": date_at_time(request.non_contributive_at),
         },
         link_path=reverse("pathways:detail", kwargs={"reference": referral.reference}),
-    )
-
-
-def pathology_steps_awaited_from_a_request() -> Q:
-    """The pathway steps whose result an open pathology request awaits: `pathology_preliminary` while a request waits
-    for any result, `pathology_final` while one waits for its final result. `pathology_scan_late` reports their
-    lateness, with the pathologist's expected date, so the milestones' overdue scan leaves them
-    (`pathways.alerts.OVERDUE_REPORTED_ELSEWHERE`, registered in `apps.py`): one late result, one alert."""
-    awaiting = {
-        PathologyStage.PRELIMINARY: (PathologyStatus.REQUESTED,),
-        PathologyStage.FINAL: (PathologyStatus.REQUESTED, PathologyStatus.PRELIMINARY),
-    }
-    return reduce(
-        or_,
-        (
-            Q(
-                Exists(PathologyRequest.objects.filter(pathway_id=OuterRef("pathway_id"), status__in=statuses)),
-                code=PATHOLOGY_MILESTONE[stage],
-            )
-            for stage, statuses in awaiting.items()
-        ),
     )
 
 

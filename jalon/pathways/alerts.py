@@ -11,11 +11,8 @@ is no longer "open"; that is computed, not stored.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import reduce
-from operator import or_
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Min, Q, QuerySet
@@ -36,26 +33,6 @@ from jalon.pathways.models import Alert, AlertKind, AlertPolicy, Milestone, Mile
 DEFAULT_POLICY = AlertPolicy(
     version=0, warning_horizon_hours=24, warning_share_percent=20, escalation_after_hours=48, lost_to_follow_up_days=14
 )
-
-
-# Steps whose lateness a higher app reports itself, more precisely: each entry returns a condition on Milestone, and
-# the scan raises no overdue alert on a pending step one of them matches (one late thing, one alert). Filled in
-# `AppConfig.ready()` (diagnostics: a pathology step whose result an open pathology request awaits is reported by
-# `pathology.late`, with the date the pathologist was given).
-OVERDUE_REPORTED_ELSEWHERE: list[Callable[[], Q]] = []
-
-
-def overdue_reported_elsewhere_register(condition: Callable[[], Q]) -> None:
-    if condition not in OVERDUE_REPORTED_ELSEWHERE:
-        OVERDUE_REPORTED_ELSEWHERE.append(condition)
-
-
-def _reported_elsewhere(milestones: QuerySet[Milestone], now) -> set[int]:
-    """The overdue steps among `milestones` that another app's alert covers (one query, none without a registry)."""
-    if not OVERDUE_REPORTED_ELSEWHERE:
-        return set()
-    condition = reduce(or_, (entry() for entry in OVERDUE_REPORTED_ELSEWHERE))
-    return set(milestones.filter(due_at__lte=now).filter(condition).values_list("pk", flat=True))
 
 
 def current_policy() -> AlertPolicy:
@@ -139,8 +116,7 @@ def alerts_scan(*, now=None) -> ScanReport:
     """Raise due-soon, overdue and lost-to-follow-up alerts and escalate old overdue ones.
 
     A pending step is due soon once the policy's share of its window is left (20 %: 4.8 h of a 24-hour
-    step, 24 h at most), overdue once its due date has passed, unless another app reports that lateness itself
-    (`OVERDUE_REPORTED_ELSEWHERE`)."""
+    step, 24 h at most), overdue once its due date has passed."""
     now = now or timezone.now()
     policy = current_policy()
     report = ScanReport()
@@ -148,11 +124,8 @@ def alerts_scan(*, now=None) -> ScanReport:
     milestones = Milestone.objects.filter(
         status=MilestoneStatus.PENDING, due_at__isnull=False, due_at__lt=horizon, pathway__status=PathwayStatus.ACTIVE
     ).select_related("pathway__referral__entry_point", "pathway__patient")
-    reported_elsewhere = _reported_elsewhere(milestones, now)
     for milestone in milestones.iterator(chunk_size=500):
         kind = AlertKind.OVERDUE if milestone.due_at <= now else AlertKind.DUE_SOON
-        if kind == AlertKind.OVERDUE and milestone.pk in reported_elsewhere:
-            continue
         # "Due soon" is a share of the step's own window (AlertPolicy.warning_window), never its first minute.
         counted_from = milestone.counted_from or milestone.pathway.started_at
         if kind == AlertKind.DUE_SOON and now < milestone.due_at - policy.warning_window(

@@ -17,8 +17,7 @@ from jalon.diagnostics.tests.conftest import MONDAY_9H, PARIS
 from jalon.events.models import Event
 from jalon.indicators.models import PathwayFacts
 from jalon.messaging.models import OutboxMessage
-from jalon.pathways.alerts import alerts_scan
-from jalon.pathways.models import Alert, AlertKind, MilestoneStatus, Task
+from jalon.pathways.models import MilestoneStatus, Task
 
 
 def _result(request, user, *, stage="preliminary", contributive=True, at=None, tests=(), text="Adénocarcinome."):
@@ -208,31 +207,3 @@ def test_a_result_in_time_raises_no_late_alert(pathway, send_specimen, pathologi
     _result(request, pathologist)
     clock.move_to(request.preliminary_due_at + timedelta(hours=1))
     assert pathology_scan_late() == 0
-
-
-def test_a_late_pathology_result_raises_one_alert_not_two(pathway, send_specimen, pathologist, coordinator, clock):
-    """Past the preliminary result's dates (the request's and the step's), both scans run: the one alert is the
-    pathology request's (`pathology.late`, with the pathologist's date), the pathway's overdue scan leaves the step it
-    covers. Once no request waits (the specimen non contributive), the step's own overdue alert comes back."""
-    request = send_specimen(pathway)
-    step = pathway.milestones.get(code="pathology_preliminary")
-    late_for_both = max(request.preliminary_due_at, step.due_at) + timedelta(minutes=1)
-    assert late_for_both < min(request.final_due_at, pathway.milestones.get(code="pathology_final").due_at)
-    clock.move_to(late_for_both)
-
-    alerts_scan()
-    pathology_scan_late()
-    alerts_scan()
-
-    late = Event.objects.filter(kind="pathology.late", referral_id=pathway.referral_id)
-    assert [event.payload["stage"] for event in late] == ["preliminary"]
-    assert not Alert.objects.filter(milestone__pathway=pathway, milestone__code__startswith="pathology_").exists()
-    told = OutboxMessage.objects.filter(recipient_professional_id=coordinator.professional_id, channel="in_app")
-    assert told.filter(kind="pathology.late").count() == 1
-    assert not told.filter(kind="alert.overdue", body__contains=str(step.label)).exists()
-
-    _result(request, pathologist, contributive=False, text="Matériel insuffisant.")
-    alerts_scan()
-
-    alert = Alert.objects.get(milestone=step)
-    assert alert.kind == AlertKind.OVERDUE

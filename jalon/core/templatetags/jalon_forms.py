@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django import forms, template
 from django.template.loader import render_to_string
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -13,6 +15,9 @@ register = template.Library()
 # many forms (the pathway page draws ~30 fields, one select or textarea template each) renders each one once.
 _HTML: dict[tuple, str] = {}
 _HTML_MAX = 2000
+# Stands for the form's prefix in the stored HTML (letters and digits: escaping never changes it), so that forms
+# differing only by their prefix (the pathway page's record form of each step, `record-<id>`) share it.
+_PREFIX_MARK = "jalonprefixmark7c1e"
 
 
 def _cached(key: tuple | None, render) -> str:
@@ -41,8 +46,9 @@ def _field_key(bound_field) -> tuple | None:
             type(form),
             type(field),
             type(widget),
-            bound_field.html_name,
-            bound_field.auto_id,
+            bound_field.name,
+            form.auto_id,
+            bool(form.prefix),
             str(bound_field.label),
             str(field.help_text),
             field.required,
@@ -56,10 +62,27 @@ def _field_key(bound_field) -> tuple | None:
         return None
 
 
+def _render_marked(bound_field) -> str:
+    """includes/field.html for the field with `_PREFIX_MARK` where its form's prefix goes."""
+    form = bound_field.form
+    prefix = form.prefix
+    form.prefix = _PREFIX_MARK
+    try:
+        marked = bound_field.field.get_bound_field(form, bound_field.name)
+        return render_to_string("includes/field.html", {"field": marked})
+    finally:
+        form.prefix = prefix
+
+
 @register.simple_tag
 def field(bound_field) -> str:
     """includes/field.html for `bound_field` (what `{% include "includes/field.html" with field=… %}` gives)."""
-    return _cached(_field_key(bound_field), lambda: render_to_string("includes/field.html", {"field": bound_field}))
+    key = _field_key(bound_field)
+    prefix = bound_field.form.prefix
+    if key is None or not prefix:
+        return _cached(key, lambda: render_to_string("includes/field.html", {"field": bound_field}))
+    html = _cached(key, lambda: _render_marked(bound_field))
+    return mark_safe(html.replace(_PREFIX_MARK, conditional_escape(prefix)))  # noqa: S308 - the partial's HTML
 
 
 @register.simple_tag

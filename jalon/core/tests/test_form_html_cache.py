@@ -78,3 +78,16 @@ def test_form_errors_of_an_unbound_form_is_the_partial():
             '{% include "includes/form_errors.html" with form=form %}', form
         )
         assert "astérisque" in _render("{% form_errors form %}", form)
+
+
+def test_forms_that_differ_by_prefix_share_the_html_each_with_its_own_names():
+    """The pathway page's record form of each step (`record-<id>`): one rendering, each its own names and ids."""
+    jalon_forms._HTML.clear()
+    with translation.override("fr"):
+        for prefix in ("record-12", "record-13", 'a"b'):
+            form = _Form(prefix=prefix, initial={"kind": "lung"})
+            for name in ("kind", "note", "done"):
+                cached, included = _both(form, name)
+                assert cached == included
+        assert 'name="record-13-kind"' in _render("{% field form.kind %}", _Form(prefix="record-13"))
+    assert len(jalon_forms._HTML) == 4  # kind (lung, then no initial), note, done: whatever the prefix

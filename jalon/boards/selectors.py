@@ -94,7 +94,12 @@ def pathway_board_section(pathway, milestones) -> PathwayBoardSection:  # noqa: 
         .select_related("meeting__board", "decision")
         .order_by("meeting__starts_at", "id")
     )
-    plans = {plan.decision_id: plan for plan in CarePlan.objects.filter(pathway=pathway).prefetch_related("versions")}
+    # A PPS follows a case's decision: no case, no PPS to read (one query less on most pathway pages).
+    plans = (
+        {plan.decision_id: plan for plan in CarePlan.objects.filter(pathway=pathway).prefetch_related("versions")}
+        if cases
+        else {}
+    )
     return PathwayBoardSection(cases=cases, care_plans=plans)
 
 

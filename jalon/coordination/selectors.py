@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import QuerySet
+
 from jalon.core.labels import choice_labels
 from jalon.core.vocabulary import Urgency
 from jalon.directory.models import Professional
 from jalon.pathways.models import Pathway, Task
 from jalon.patients.models import Patient
 from jalon.referrals.models import Referral, Status
-from jalon.referrals.selectors import answer_calendars
+from jalon.referrals.selectors import answer_calendars, referral_detail_queryset
 from jalon.referrals.services import answer_countdown
 from jalon.triage.models import TriageDecision
 
@@ -19,13 +22,28 @@ from jalon.triage.models import TriageDecision
 MAX_ROWS_UNCHANGED = timedelta(minutes=10)
 
 
-def referral_pathway_summary(referral: Referral) -> tuple[Pathway | None, TriageDecision | None]:
-    """The referral's pathway and recorded triage decision (either may be None), for the referral page."""
-    pathway = Pathway.objects.filter(referral_id=referral.pk).select_related("template_version__template").first()
-    decision = (
-        TriageDecision.objects.filter(referral_id=referral.pk).select_related("rule", "rule_set", "decided_by").first()
+def referral_page_queryset(user) -> QuerySet[Referral]:
+    """The referrals `user` reaches, with what the referral page shows joined: the referral's own
+    (`referral_detail_queryset`) and its pathway and triage decision (read in the same query, issue 15)."""
+    return referral_detail_queryset(user).select_related(
+        "pathway__template_version__template",
+        "triage_decision__rule",
+        "triage_decision__rule_set",
+        "triage_decision__decided_by",
     )
-    return pathway, decision
+
+
+def _joined(referral: Referral, name: str):
+    try:
+        return getattr(referral, name)
+    except ObjectDoesNotExist:
+        return None
+
+
+def referral_pathway_summary(referral: Referral) -> tuple[Pathway | None, TriageDecision | None]:
+    """The referral's pathway and recorded triage decision (either may be None), for the referral page; no
+    query when the referral comes from `referral_page_queryset`."""
+    return _joined(referral, "pathway"), _joined(referral, "triage_decision")
 
 
 def referral_complement_tasks(referral: Referral) -> list[Task]:

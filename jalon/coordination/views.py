@@ -25,7 +25,12 @@ from jalon.boards.selectors import incomplete_record_pathways, record_completene
 from jalon.coordination import panels
 from jalon.coordination.forms import RECORD_FILTERS, WorklistFilterForm
 from jalon.coordination.rendering import worklist_rows_html
-from jalon.coordination.selectors import referral_complement_tasks, referral_pathway_summary, worklist_rows
+from jalon.coordination.selectors import (
+    referral_complement_tasks,
+    referral_page_queryset,
+    referral_pathway_summary,
+    worklist_rows,
+)
 from jalon.core.actor import Actor
 from jalon.core.vocabulary import AlarmSign
 from jalon.events.kinds import event_label
@@ -207,7 +212,7 @@ def _origin_of(user, referral, *, can_work: bool) -> dict | None:
 def referral_detail(request, reference: str):
     if not has_capability(request.user, Capability.READ_OWN_REFERRALS):
         raise Http404
-    referral = referral_for_user(request.user, reference, selectors.referral_detail_queryset(request.user))
+    referral = referral_for_user(request.user, reference, referral_page_queryset(request.user))
     audit(
         Actor.from_request(request),
         action=AuditAction.READ,
@@ -256,7 +261,7 @@ SUCCESS_MESSAGES = {
 def referral_action(request, reference: str, action: str):
     if action not in ACTION_FORMS:
         raise Http404
-    referral = referral_for_user(request.user, reference, selectors.referral_detail_queryset(request.user))
+    referral = referral_for_user(request.user, reference, referral_page_queryset(request.user))
     require(may_work_referral(request.user, referral))
     form_class, prefix = ACTION_FORMS[action]
     form = form_class(request.POST, prefix=prefix)
@@ -305,7 +310,7 @@ def confirm_gp(request, reference: str):
 def _text_sign_decide(request, reference: str, *, confirmed: bool):
     """One click on a sign triage read in the text: confirm it (ticked on the referral) or remove it (no longer
     counted). Only a sign the proposal currently reads in the text is accepted."""
-    referral = referral_for_user(request.user, reference, selectors.referral_detail_queryset(request.user))
+    referral = referral_for_user(request.user, reference, referral_page_queryset(request.user))
     require(may_work_referral(request.user, referral))
     sign = request.POST.get("sign", "")
     if sign not in triage_propose(referral).read_from_text:

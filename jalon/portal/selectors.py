@@ -5,20 +5,24 @@ jalon.portal.access; every function here reads through it or is given what it re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from jalon.accounts.access import Capability, has_capability
 from jalon.boards.selectors import decision_for_city
+from jalon.core.formatting import date_numeric
+from jalon.core.labels import choice_labels
 from jalon.events.history import event_step
 from jalon.events.kinds import event_label
 from jalon.events.models import Event
 from jalon.pathways.models import Letter, Milestone, MilestoneStatus, Pathway, PathwayStatus, Task
 from jalon.pathways.selectors import MilestoneRow, milestone_status, referral_documents
+from jalon.patients.models import Patient
 from jalon.portal.access import portal_referral_for_user, portal_referrals_visible_to
 from jalon.portal.models import ThreadMessage, ThreadReadMark, ThreadSide
 from jalon.referrals.models import Referral, ReferralDocument
@@ -139,77 +143,143 @@ def thread_messages(referral: Referral) -> list[ThreadMessage]:
 # --- the list of the user's patients -------------------------------------------------------------
 
 
+# What a row of the list reads of the referral, its patient and its pathway (one query with the page).
+PATIENT_ROW_FIELDS = (
+    "id",
+    "reference",
+    "patient_id",
+    "status",
+    "suspected_site",
+    "patient__used_name",
+    "patient__birth_name",
+    "patient__first_names",
+    "patient__birth_date",
+    "pathway__id",
+    "pathway__status",
+    "pathway__template_version__template__name",
+)
+
+
 def my_patients(user) -> QuerySet[Referral]:
-    """The referrals of the user's patients (portal access), most recent activity first."""
+    """The referrals of the user's patients (portal access), most recent activity first, as the
+    `PATIENT_ROW_FIELDS` dicts `patient_rows` reads."""
     latest_event = (
         Event.objects.filter(referral_id=OuterRef("pk")).order_by("-occurred_at", "-id").values("occurred_at")[:1]
     )
     return (
         portal_referrals_visible_to(user)
-        .select_related("patient", "entry_point", "pathway__template_version__template")
         .annotate(last_activity_at=Coalesce(Subquery(latest_event), F("received_at")))
         .order_by("-last_activity_at", "-id")
+        .values(*PATIENT_ROW_FIELDS)
     )
 
 
 @dataclass
 class PatientRow:
-    referral: Referral
-    pathway: Pathway | None
+    """One line of the list, in plain values (labels already in words: issue 15)."""
+
+    reference: str
+    patient_id: int
+    patient_name: str
+    birth_date: date
+    pathway_name: str | None  # None: no pathway yet
+    site: str
+    status_label: str
+    pathway_closed: bool = False
     done: int = 0
     total: int = 0
     overdue: int = 0
-    next_step: Milestone | None = None
+    has_next_step: bool = False
+    next_step_label: str = ""
+    next_step_planned_at: datetime | None = None
+    next_step_due_at: datetime | None = None
     unread: int = 0
 
     @property
-    def status_label(self) -> str:
-        if self.pathway is not None:
-            return self.pathway.get_status_display()
-        return self.referral.get_status_display()
+    def has_pathway(self) -> bool:
+        return self.pathway_name is not None
+
+    # The row's sentences, built in Python once per row rather than by a {% blocktranslate %} each (the
+    # same messages as the template had).
+    @property
+    def born_text(self) -> str:
+        return gettext("né·e le %(born)s") % {"born": date_numeric(self.birth_date)}
+
+    @property
+    def progress_text(self) -> str:
+        return ngettext("%(done)s étape faite sur %(total)s", "%(done)s étapes faites sur %(total)s", self.done) % {
+            "done": self.done,
+            "total": self.total,
+        }
+
+    @property
+    def overdue_text(self) -> str:
+        return ngettext("%(counter)s étape en retard", "%(counter)s étapes en retard", self.overdue) % {
+            "counter": self.overdue
+        }
+
+    @property
+    def unread_text(self) -> str:
+        return ngettext("%(counter)s non lu", "%(counter)s non lus", self.unread) % {"counter": self.unread}
 
     @property
     def next_step_at(self) -> datetime | None:
-        if self.next_step is None:
-            return None
-        return self.next_step.planned_at or self.next_step.due_at
+        return self.next_step_planned_at or self.next_step_due_at
 
 
-def _pathway_of(referral: Referral) -> Pathway | None:
-    try:
-        return referral.pathway
-    except Pathway.DoesNotExist:
-        return None
-
-
-def patient_rows(user, referrals: list[Referral], *, now: datetime | None = None) -> list[PatientRow]:
-    """One row per listed referral: progress (done / steps that apply), overdue steps, next step, unread
-    messages; two queries for the whole page."""
+def patient_rows(user, referrals: list[dict], *, now: datetime | None = None) -> list[PatientRow]:
+    """One row per listed referral (`my_patients` dicts): progress (done / steps that apply), overdue steps,
+    next step, unread messages; two queries for the whole page."""
     now = now or timezone.now()
-    rows = [PatientRow(referral=referral, pathway=_pathway_of(referral)) for referral in referrals]
-    by_pathway = {row.pathway.pk: row for row in rows if row.pathway is not None}
+    sites = choice_labels(Referral, "suspected_site")
+    referral_statuses = choice_labels(Referral, "status")
+    pathway_statuses = choice_labels(Pathway, "status")
+    rows, by_pathway = [], {}
+    for referral in referrals:
+        pathway_id = referral["pathway__id"]
+        status = (
+            pathway_statuses.get(referral["pathway__status"], referral["pathway__status"])
+            if pathway_id is not None
+            else referral_statuses.get(referral["status"], referral["status"])
+        )
+        row = PatientRow(
+            reference=referral["reference"],
+            patient_id=referral["patient_id"],
+            patient_name=Patient.name_for(
+                referral["patient__used_name"], referral["patient__birth_name"], referral["patient__first_names"]
+            ),
+            birth_date=referral["patient__birth_date"],
+            pathway_name=referral["pathway__template_version__template__name"] if pathway_id is not None else None,
+            site=sites.get(referral["suspected_site"], referral["suspected_site"]),
+            status_label=status,
+            pathway_closed=referral["pathway__status"] == PathwayStatus.CLOSED,
+        )
+        rows.append(row)
+        if pathway_id is not None:
+            by_pathway[pathway_id] = row
     milestones = (
         Milestone.objects.filter(pathway_id__in=list(by_pathway))
-        .only("pathway_id", "label", "order", "status", "due_at", "planned_at")
         .order_by("pathway_id", "order", "id")
+        .values_list("pathway_id", "label", "status", "due_at", "planned_at")
     )
-    for milestone in milestones:
-        row = by_pathway[milestone.pathway_id]
-        if milestone.status == MilestoneStatus.SKIPPED:
+    for pathway_id, label, status, due_at, planned_at in milestones:
+        row = by_pathway[pathway_id]
+        if status == MilestoneStatus.SKIPPED:
             continue
         row.total += 1
-        if milestone.status == MilestoneStatus.DONE:
+        if status == MilestoneStatus.DONE:
             row.done += 1
             continue
-        if row.pathway.status == PathwayStatus.CLOSED:
+        if row.pathway_closed:
             continue
-        if milestone.due_at is not None and milestone.due_at < now:
+        if due_at is not None and due_at < now:
             row.overdue += 1
-        if row.next_step is None:
-            row.next_step = milestone
-    unread = unread_counts_for_city(user, [referral.pk for referral in referrals])
-    for row in rows:
-        row.unread = unread.get(row.referral.pk, 0)
+        if not row.has_next_step:
+            row.has_next_step = True
+            row.next_step_label, row.next_step_planned_at, row.next_step_due_at = label, planned_at, due_at
+    unread = unread_counts_for_city(user, [referral["id"] for referral in referrals])
+    for row, referral in zip(rows, referrals, strict=True):
+        row.unread = unread.get(referral["id"], 0)
     return rows
 
 

@@ -68,7 +68,6 @@ def thread_message_post(*, actor: Actor, referral: Referral, body: str) -> Threa
     return message
 
 
-@transaction.atomic
 def thread_mark_read(*, user, referral: Referral) -> ThreadReadMark | None:
     """Mark the thread read by `user` up to its newest message (None when the user takes no part in the
     thread, or it has no message yet).
@@ -80,7 +79,8 @@ def thread_mark_read(*, user, referral: Referral) -> ThreadReadMark | None:
     newest = ThreadMessage.objects.filter(referral_id=referral.pk).aggregate(newest=Max("created_at"))["newest"]
     if newest is None:
         return None
-    return _mark(user_id=user.pk, referral_id=referral.pk, up_to=newest)
+    with transaction.atomic():  # only around the write: a thread with no message costs one read, no transaction
+        return _mark(user_id=user.pk, referral_id=referral.pk, up_to=newest)
 
 
 def _mark(*, user_id: int, referral_id: int, up_to) -> ThreadReadMark:

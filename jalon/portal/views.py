@@ -50,10 +50,16 @@ def patients(request):
     audit_many(
         Actor.from_request(request),
         action=AuditAction.READ,
-        patient_ids=[row.referral.patient_id for row in rows],
+        patient_ids=[row.patient_id for row in rows],
         object_type="portal.patients",
     )
-    return render(request, "portal/patients.html", {"page": page, "rows": rows})
+    context = {
+        "page": page,
+        "rows": rows,
+        # One reverse() for the page instead of one per row.
+        "patient_url_prefix": reverse("portal:patient", args=["_"]).removesuffix("_/"),
+    }
+    return render(request, "portal/patients.html", context)
 
 
 def _live_context(request, referral, version: int) -> dict:

@@ -85,7 +85,7 @@ def current_rule_set() -> CompletenessRuleSet | None:
     return CompletenessRuleSet.objects.filter(published_at__isnull=False).order_by("-version").first()
 
 
-def requirements(rule_set: CompletenessRuleSet | None, suspected_site: str) -> dict[str, bool]:
+def requirements(rule_set: CompletenessRuleSet | int | None, suspected_site: str) -> dict[str, bool]:
     """Item -> required (True) or only wished (False), for this site under this rule set, in a stable order.
     When an item is listed both for all sites and for this one, required wins."""
     if rule_set is None:
@@ -102,7 +102,7 @@ def required_items(rule_set: CompletenessRuleSet | None, suspected_site: str) ->
     return [item for item, required in requirements(rule_set, suspected_site).items() if required]
 
 
-def wished_items(rule_set: CompletenessRuleSet | None, suspected_site: str) -> list[str]:
+def wished_items(rule_set: CompletenessRuleSet | int | None, suspected_site: str) -> list[str]:
     """The items asked for but not required (« souhaité »): their absence leaves the referral complete."""
     return [item for item, required in requirements(rule_set, suspected_site).items() if not required]
 

@@ -14,7 +14,7 @@ from jalon.demo.boards import create_demo_boards
 from jalon.demo.context import SEED, DemoContext
 from jalon.demo.diagnostics import create_demo_diagnostics
 from jalon.demo.directory import communes_ensure, directory_create
-from jalon.demo.logins import demo_users_create
+from jalon.demo.logins import demo_users_create, hospital_manager_create
 from jalon.demo.mailin import create_demo_mails
 from jalon.demo.portal import create_demo_threads
 from jalon.demo.referrals import ReferralStory
@@ -57,6 +57,7 @@ def demo_load(*, only_territory_communes: bool, stdout) -> DemoContext:
         )
         # after the specimens: the board's cases take pathways whose diagnosis is complete
         create_demo_boards(hospital=hospital, professionals=directory.professionals, users=users, now=context.now)
+        hospital_manager_create(hospital)  # last: nothing drawn at random after it
         alerts_scan()  # the worklist opens with the alerts of today
     return context
 

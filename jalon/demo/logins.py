@@ -19,6 +19,9 @@ class DemoLogin:
     username: str
     role: str
     can_do: str
+    # Created at the end of the demo (`hospital_manager_create`), with a fixed name: a professional added to the
+    # directory's list would shift every made-up name and date drawn after it.
+    created_last: bool = False
 
     @property
     def role_label(self) -> str:
@@ -57,6 +60,12 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin(
         "responsable", Role.MANAGER, _("Responsable de la CPTS : paramètres et indicateurs, sans données nominatives.")
     ),
+    DemoLogin(
+        "responsable.hopital",
+        Role.MANAGER,
+        _("Responsable à l'hôpital : crée et règle les RCP de l'hôpital, annule une réunion ; indicateurs."),
+        created_last=True,
+    ),
     DemoLogin("admin", Role.ADMIN, _("Administration : comptes, référentiels, journal d'audit.")),
     DemoLogin(
         "analyste",
@@ -74,6 +83,8 @@ def demo_users_create(professionals: dict[str, Professional]) -> dict[str, User]
     users = {}
     password = make_password(DEMO_PASSWORD)  # hashed once: argon2 takes most of a second per hash
     for login in DEMO_LOGINS:
+        if login.created_last:
+            continue
         professional = professionals.get(login.username)
         user = User(
             username=login.username,
@@ -89,3 +100,30 @@ def demo_users_create(professionals: dict[str, Professional]) -> dict[str, User]
         user.save()
         users[login.username] = user
     return users
+
+
+def hospital_manager_create(hospital) -> User:
+    """The hospital's manager (`responsable.hopital`), who sets up the hospital's tumour boards."""
+    from jalon.directory.models import Membership, Profession
+
+    professional = Professional.objects.create(
+        first_name="Hélène",
+        last_name="KIEFFER",
+        profession=Profession.OTHER,
+        specialty="Direction des soins",
+        email="helene.kieffer@exemple.fr",
+        commune_id="67482",
+    )
+    Membership.objects.create(professional=professional, organization=hospital)
+    login = next(login for login in DEMO_LOGINS if login.username == "responsable.hopital")
+    user = User(
+        username=login.username,
+        role=login.role,
+        professional=professional,
+        first_name=professional.first_name,
+        last_name=professional.last_name,
+        email=professional.email,
+    )
+    user.password = make_password(DEMO_PASSWORD)
+    user.save()
+    return user

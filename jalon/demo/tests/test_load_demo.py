@@ -28,9 +28,10 @@ def load_demo() -> str:
 
 
 def test_it_creates_one_login_per_role():
-    """Each role has its demo login (two coordinators: CPTS and hospital), opening with the demo password."""
+    """Each role has its demo login (two coordinators and two managers: CPTS and hospital, the hospital's manager
+    sets up its tumour boards), opening with the demo password."""
     load_demo()
-    assert sorted(User.objects.values_list("role", flat=True)) == sorted([*Role.values, Role.COORDINATOR])
+    assert sorted(User.objects.values_list("role", flat=True)) == sorted([*Role.values, Role.COORDINATOR, Role.MANAGER])
     for login in DEMO_LOGINS:
         user = User.objects.get(username=login.username)
         assert user.role == login.role
@@ -124,3 +125,24 @@ def test_the_worklist_shows_an_incomplete_record_under_its_filter(client):
     assert not_handed.pathway.referral.reference in page
     assert "Dossier incomplet : PPS remis" in page
     assert handed.pathway.referral.reference not in page
+
+
+def test_the_hospitals_manager_sets_up_its_tumour_boards(client):
+    """`make run`: the `responsable.hopital` login finds the hospital's boards under « Gestion des RCP »; the
+    CPTS's manager, whose organisation holds none, does not."""
+    from django.urls import reverse
+    from django.utils.html import escape
+
+    from jalon.boards.models import Board
+
+    load_demo()
+    boards = [escape(name) for name in Board.objects.values_list("name", flat=True)]
+    assert boards
+
+    client.force_login(User.objects.get(username="responsable.hopital"))
+    page = client.get(reverse("boards:manage")).content.decode()
+    assert all(name in page for name in boards)
+
+    client.force_login(User.objects.get(username="responsable"))
+    page = client.get(reverse("boards:manage")).content.decode()
+    assert not any(name in page for name in boards)

@@ -7,6 +7,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -82,11 +85,34 @@ def _submit_form(request, *, phone_intake: bool):
                 "fichiers."
             ),
         )
-    return render(
-        request,
-        "referrals/referral_form.html",
-        {"form": form, "exam_formset": exam_formset, "phone_intake": phone_intake},
-    )
+    context = {"form": form, "exam_formset": exam_formset, "phone_intake": phone_intake}
+    context["form_body"] = referral_form_body(request, context)
+    return render(request, "referrals/referral_form.html", context)
+
+
+# The empty web form's fields as HTML, per language, script prefix and entry points offered (issue 15: its
+# widgets render one template per option and per field, some 30 ms a page, and they never change otherwise).
+_FORM_BODY_HTML: dict[tuple, str] = {}
+_FORM_BODY_HTML_MAX = 200
+
+
+def referral_form_body(request, context: dict) -> str:
+    """The fields of the referral form (referrals/_referral_form_body.html). An empty web form is rendered once
+    per process for its language and the entry points the user may file to (their values and labels, read by
+    the one query the select needs anyway); a bound form (with what was typed and its errors) and the phone
+    intake (its list of professionals) are rendered each time."""
+    form = context["form"]
+    if form.is_bound or context["phone_intake"]:
+        return render_to_string("referrals/_referral_form_body.html", context, request=request)
+    entry_points = tuple((str(value), str(label)) for value, label in form.fields["entry_point"].choices)
+    key = (get_language(), get_script_prefix(), entry_points)
+    html = _FORM_BODY_HTML.get(key)
+    if html is None:
+        html = render_to_string("referrals/_referral_form_body.html", context, request=request)
+        if len(_FORM_BODY_HTML) >= _FORM_BODY_HTML_MAX:
+            _FORM_BODY_HTML.clear()
+        _FORM_BODY_HTML[key] = html
+    return html
 
 
 @login_required

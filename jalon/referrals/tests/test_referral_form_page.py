@@ -71,3 +71,19 @@ def test_a_refused_submission_shows_what_was_typed_and_why(client, gp, entry_poi
     assert response.status_code == 200
     assert 'value="Lefèvre"' in page and "id_first_names_error" in page
     assert 'value="Lefèvre"' not in _page(client)
+
+
+def test_my_referrals_lists_each_with_its_patient_status_and_what_to_do(client, gp, coordinator, submit):
+    from jalon.core.actor import Actor
+    from jalon.referrals.services import referral_request_complement
+
+    waiting, received = submit().referral, submit().referral
+    referral_request_complement(actor=Actor(user=coordinator), referral=waiting, message="Le scanner, merci.")
+    client.force_login(gp)
+    page = client.get(reverse("referrals:mine")).content.decode()
+    complete = reverse("referrals:complete", args=[waiting.reference])
+    for referral in (waiting, received):
+        assert f'<a href="{reverse("coordination:referral", args=[referral.reference])}">' in page
+        assert referral.patient.display_name in page
+    assert "En attente de complément" in page and "Reçue" in page
+    assert page.count("Compléter la demande") == 1 and complete in page

@@ -167,6 +167,13 @@ def my_referral_rows(values) -> list[MyReferralRow]:
     ]
 
 
+def referral_action_queryset(user) -> QuerySet[Referral]:
+    """What a decision on a referral reads before its service locks it again: the entry point (who may work
+    it) and the patient with their commune (the triage facts). The page's related lists are read only when
+    the page is shown again (`referral_detail_queryset`)."""
+    return referrals_visible_to(user).select_related("entry_point", "patient__commune")
+
+
 def referral_detail_queryset(user) -> QuerySet[Referral]:
     return (
         referrals_visible_to(user)

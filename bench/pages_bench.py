@@ -1,6 +1,8 @@
 """Server CPU per page and per refresh (issue 15): the worklist, the referral page, the pathway page and the
 GP portal (list, patient page), and the polled fragments (worklist refresh, portal live part) when nothing
-changed.
+changed; and the other requests of the load benchmark's mix (bench/locustfile.py): the GP's new referral form,
+its valid POST and their list of referrals, a coordinator's accept and complement decisions (each on a fresh
+received referral, its values read before the timed request).
 
 Not a test: it builds its OWN database and directory (bench/benchdb.py: `pages_<user>_<pid>_<time>_<random>`
 unless `--name`; a name that exists is refused), fills it with the intake population (bench/intake_population.py)

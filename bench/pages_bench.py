@@ -1,6 +1,8 @@
 """Server CPU per page and per refresh (issue 15): the worklist, the referral page, the pathway page and the
 GP portal (list, patient page), and the polled fragments (worklist refresh, portal live part) when nothing
-changed.
+changed; and the other requests of the load benchmark's mix (bench/locustfile.py): the GP's new referral form,
+its valid POST and their list of referrals, a coordinator's accept and complement decisions (each on a fresh
+received referral, its values read before the timed request).
 
 Not a test: it builds its OWN database and directory (bench/benchdb.py: `pages_<user>_<pid>_<time>_<random>`
 unless `--name`; a name that exists is refused), fills it with the intake population (bench/intake_population.py)
@@ -35,22 +37,27 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
-def measure(call, expected: int, requests: int, warmup: int) -> dict:
+def measure(call, expected: int, requests: int, warmup: int, prepare=None) -> dict:
+    """CPU and wall time of `call` (after `prepare`, not timed, when given), and the queries of one call."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    prepare = prepare or (lambda: None)
     for _ in range(warmup):
+        prepare()
         response = call()
         if response.status_code != expected:
             raise SystemExit(f"HTTP {response.status_code}, expected {expected}: {response.content[:300]!r}")
     cpu, wall = [], []
     for _ in range(requests):
+        prepare()
         c0, w0 = time.process_time(), time.perf_counter()
         response = call()
         cpu.append((time.process_time() - c0) * 1000)
         wall.append((time.perf_counter() - w0) * 1000)
         if response.status_code != expected:
             raise SystemExit(f"HTTP {response.status_code}, expected {expected}")
+    prepare()
     with CaptureQueriesContext(connection) as captured:
         call()
     return {
@@ -88,6 +95,105 @@ def accept_some(population, how_many: int) -> list[str]:
         )
         accepted.append(referral.reference)
     return accepted
+
+
+def population_entry_point_id() -> int:
+    """The entry point the load benchmark's GPs file to and its coordinators work (the population's first)."""
+    from jalon.referrals.models import EntryPoint
+
+    return EntryPoint.objects.get(slug="cpts-cancer").pk
+
+
+class Submissions:
+    """The POST bench/locustfile.py sends for a new referral, each with an identity no patient has yet."""
+
+    def __init__(self, gp, entry_point_id: int):
+        from jalon.referrals.models import Referral
+
+        self.gp, self.entry_point_id = gp, entry_point_id
+        self.seq = 950_000 + Referral.objects.filter(created_by=gp).count()  # fresh across runs on one database
+
+    def next_data(self) -> dict:
+        from datetime import date, timedelta
+
+        from intake_population import bench_ins
+
+        seq, self.seq = self.seq, self.seq + 1
+        sex = "F" if seq % 2 else "M"
+        born = date(1940, 1, 1) + timedelta(days=(seq * 37) % 18000)
+        today = date.today()
+        return {
+            "entry_point": str(self.entry_point_id),
+            "ins": bench_ins(sex, born, seq),
+            "birth_name": ["Lefèvre", "Kieffer", "Schmitt", "Muller", "Hoffmann", "Roussel"][seq % 6],
+            "used_name": "",
+            "first_names": ["Jeanne Marie", "Paul", "Louise", "Henri Joseph", "Claire", "Marcel"][seq % 6],
+            "sex": sex,
+            "birth_date": born.isoformat(),
+            "birth_place_code": "",
+            "commune": "67482",
+            "phone": "06 12 34 56 78",
+            "gp": self.gp.professional.rpps,
+            "suspected_site": "lung",
+            "clinical_reason": "Toux persistante depuis six semaines, opacité sur la radiographie.",
+            "first_symptoms_date": (today - timedelta(days=40)).isoformat(),
+            "declared_urgency": "urgent",
+            "question": "diagnosis",
+            "patient_informed": "yes",
+            "exams-TOTAL_FORMS": "3",
+            "exams-INITIAL_FORMS": "0",
+            "exams-MIN_NUM_FORMS": "0",
+            "exams-MAX_NUM_FORMS": "10",
+            "exams-0-kind": "ct",
+            "exams-0-done_on": (today - timedelta(days=10)).isoformat(),
+            "exams-0-place": "Imagerie Nord",
+            "exams-0-summary": "Nodule spiculé de 25 mm du lobe supérieur droit.",
+        }
+
+
+class Decisions:
+    """Decisions on the received referrals of the coordinator's entry point, each decided once, with what the
+    load benchmark posts: the page's accept form as it comes (the rules' proposal, every text area filled,
+    the box ticked) or the complement request's message. The values are read before the timed request."""
+
+    TEXT = "Décision du banc de charge."
+
+    def __init__(self, coordinator, client):
+        self.coordinator, self.client = coordinator, client
+
+    def _next_referral(self):
+        from jalon.referrals.access import referrals_visible_to
+
+        referral = referrals_visible_to(self.coordinator).filter(status="received").order_by("pk").first()
+        if referral is None:
+            raise SystemExit("no received referral left to decide: run gp_submit first, or a new database")
+        return referral
+
+    def prepare(self, action: str) -> None:
+        from django.urls import reverse
+
+        from jalon.pathways.selectors import proposal_summary
+        from jalon.triage.services import triage_propose
+
+        referral = self._next_referral()
+        if action == "accept":
+            proposal = proposal_summary(triage_propose(referral))
+            has_rules = proposal and proposal["has_rules"]
+            data = {
+                "accept-pathway_kind": proposal["pathway_kind"] if has_rules else referral.pathway_kind or "",
+                "accept-priority": proposal["priority"] if has_rules else referral.priority or "P2",
+                "accept-reason": self.TEXT,
+                "accept-outside_territory_acknowledged": "on",
+                "accept-override_reason": self.TEXT,
+                "accept-complement_message": self.TEXT,
+            }
+        else:
+            data = {"complement-message": self.TEXT}
+        self.pending = (reverse("coordination:action", args=[referral.reference, action]), data)
+
+    def post(self):
+        url, data = self.pending
+        return self.client.post(url, data)
 
 
 def main() -> None:
@@ -165,6 +271,8 @@ def main() -> None:
 
     live_url = portal_live_url()
     poll_url = worklist_poll_url()
+    submissions = Submissions(gp, population_entry_point_id())
+    decisions = Decisions(coordinator, coordinator_client)
     scenarios = {
         "worklist": (lambda: coordinator_client.get(worklist_url), 200),
         "worklist_refresh_idle": (lambda: coordinator_client.get(poll_url, **poll), None),
@@ -184,18 +292,40 @@ def main() -> None:
         "portal_live_idle": (lambda: gp_client.get(live_url, **poll), 204),
         # The floor every page pays (session, user, second factor, the page frame): no patient data.
         "floor": (lambda: coordinator_client.get(reverse("accounts:password_change_done")), 200),
+        # The GP's new referral, as bench/locustfile.py sends it: the empty form, then a valid POST (a new
+        # patient each time), then their list of referrals.
+        "gp_form": (lambda: gp_client.get(reverse("referrals:new")), 200),
+        "gp_submit": (lambda: gp_client.post(reverse("referrals:new"), submissions.next_data()), 302),
+        "gp_my_referrals": (lambda: gp_client.get(reverse("referrals:mine")), 200),
+        # A coordinator's decision on a fresh received referral of the entry point, with the values its page's
+        # form holds (the rules' proposal), as the load benchmark fills them.
+        "decision_accept": (decisions.post, 302),
+        "decision_complement": (decisions.post, 302),
     }
+    # What runs before each timed request of a scenario, not measured (the next referral to decide).
+    preparations = {
+        "decision_accept": lambda: decisions.prepare("accept"),
+        "decision_complement": lambda: decisions.prepare("request_complement"),
+    }
+
+    def untimed(key: str):
+        """The scenario's call, with its untimed preparation (for --html, --queries and --profile)."""
+        call, prepare = scenarios[key][0], preparations.get(key)
+        return (lambda: (prepare(), call())[1]) if prepare else call
+
     expected_idle = coordinator_client.get(poll_url, **poll).status_code
     scenarios["worklist_refresh_idle"] = (scenarios["worklist_refresh_idle"][0], expected_idle)
     if args.html:
-        sys.stdout.write(scenarios[args.html][0]().content.decode())
+        sys.stdout.write(untimed(args.html)().content.decode())
         return
     if args.queries:
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
-        call = scenarios[args.queries][0]
+        call, prepare = scenarios[args.queries][0], preparations.get(args.queries, lambda: None)
+        prepare()
         call()
+        prepare()
         with CaptureQueriesContext(connection) as captured:
             call()
         for number, query in enumerate(captured.captured_queries, 1):
@@ -205,14 +335,16 @@ def main() -> None:
         import cProfile
         import pstats
 
-        call = scenarios[args.profile][0]
+        call, prepare = scenarios[args.profile][0], preparations.get(args.profile, lambda: None)
         for _ in range(5):
+            prepare()
             call()
         profiler = cProfile.Profile(time.process_time)
-        profiler.enable()
         for _ in range(30):
+            prepare()
+            profiler.enable()
             call()
-        profiler.disable()
+            profiler.disable()
         if os.environ.get("PROFILE_OUT"):
             profiler.dump_stats(os.environ["PROFILE_OUT"])
         pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
@@ -228,7 +360,7 @@ def main() -> None:
         for key, (call, expected) in scenarios.items():
             if args.only and key not in args.only:
                 continue
-            result = measure(call, expected, args.requests, args.warmup)
+            result = measure(call, expected, args.requests, args.warmup, prepare=preparations.get(key))
             result["status"] = expected
             results["pages"][key] = result
             print(

@@ -261,7 +261,7 @@ SUCCESS_MESSAGES = {
 def referral_action(request, reference: str, action: str):
     if action not in ACTION_FORMS:
         raise Http404
-    referral = referral_for_user(request.user, reference, referral_page_queryset(request.user))
+    referral = referral_for_user(request.user, reference, selectors.referral_action_queryset(request.user))
     require(may_work_referral(request.user, referral))
     form_class, prefix = ACTION_FORMS[action]
     form = form_class(request.POST, prefix=prefix)
@@ -276,6 +276,7 @@ def referral_action(request, reference: str, action: str):
                 return redirect("pathways:detail", reference=reference)
             return redirect("coordination:referral", reference=reference)
     messages.error(request, _("L'action n'a pas été enregistrée : voyez le formulaire ci-dessous."))
+    referral = referral_for_user(request.user, reference, referral_page_queryset(request.user))
     return _render_detail(request, referral, bound_form=form, bound_action=action, status=400)
 
 

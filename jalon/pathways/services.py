@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -76,6 +77,14 @@ def recompute_due_dates(pathway: Pathway) -> list[Milestone]:
     )
     calendar = {**opening_calendar(referral.entry_point), "department": pathway.department or None}
     milestones = list(pathway.milestones.select_related("template").order_by("order"))
+    changed = _plan_due_dates(pathway, referral, milestones, calendar)
+    Milestone.objects.bulk_update(changed, ["due_at", "counted_from"])
+    return changed
+
+
+def _plan_due_dates(pathway: Pathway, referral: Referral, milestones: list[Milestone], calendar: dict) -> list:
+    """`recompute_due_dates` on milestones in memory (each with its template), in their order, in the pathway's
+    `calendar` (`opening_calendar` with the pathway's department): sets their due date and returns those changed."""
     by_code = {milestone.code: milestone for milestone in milestones}
     changed = []
     for milestone in milestones:
@@ -95,7 +104,6 @@ def recompute_due_dates(pathway: Pathway) -> list[Milestone]:
         if (new_due, counted_from) != (milestone.due_at, milestone.counted_from):
             milestone.due_at, milestone.counted_from = new_due, counted_from
             changed.append(milestone)
-    Milestone.objects.bulk_update(changed, ["due_at", "counted_from"])
     return changed
 
 
@@ -146,10 +154,19 @@ def pathway_start(
         started_at=started_at,
         last_activity_at=started_at,
     )
-    _create_milestones(pathway, Branch.ALWAYS)
-    recompute_due_dates(pathway)
-    # Like the milestones: counted in the entry point's calendar, never due while it is closed.
+    # The steps planned before they are written (what `_create_milestones` then `recompute_due_dates` would
+    # give, without reading them back), and the first tasks, in the entry point's calendar: never due while
+    # it is closed.
+    prefetch_related_objects([referral.entry_point], "closures")
     calendar = {**opening_calendar(referral.entry_point), "department": pathway.department or None}
+    milestones = [
+        Milestone(pathway=pathway, template=template, code=template.code, label=template.label, order=template.order)
+        for template in MilestoneTemplate.objects.filter(template_version=version, branch=Branch.ALWAYS).order_by(
+            "order"
+        )
+    ]
+    _plan_due_dates(pathway, referral, milestones, calendar)
+    Milestone.objects.bulk_create(milestones)
     Task.objects.bulk_create(
         Task(
             pathway=pathway,

@@ -14,6 +14,7 @@ from datetime import date
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from jalon.core.published import PublishedMemo
 from jalon.referrals.models import CompletenessRequirement, CompletenessRuleSet, ExamKind
 
 IMAGING = {ExamKind.CT, ExamKind.MRI, ExamKind.PET_CT, ExamKind.ULTRASOUND, ExamKind.XRAY, ExamKind.MAMMOGRAPHY}
@@ -85,16 +86,26 @@ def current_rule_set() -> CompletenessRuleSet | None:
     return CompletenessRuleSet.objects.filter(published_at__isnull=False).order_by("-version").first()
 
 
-def requirements(rule_set: CompletenessRuleSet | int | None, suspected_site: str) -> dict[str, bool]:
+def requirements(rule_set: CompletenessRuleSet | None, suspected_site: str) -> dict[str, bool]:
     """Item -> required (True) or only wished (False), for this site under this rule set, in a stable order.
     When an item is listed both for all sites and for this one, required wins."""
     if rule_set is None:
         return {}
+    return dict(_REQUIREMENTS.get(rule_set, suspected_site, lambda: _read_requirements(rule_set, suspected_site)))
+
+
+# A published set's requirements per site, read once per process (core.published).
+_REQUIREMENTS = PublishedMemo(
+    "completeness-requirements", watches=("referrals.CompletenessRuleSet", "referrals.CompletenessRequirement")
+)
+
+
+def _read_requirements(rule_set: CompletenessRuleSet, suspected_site: str) -> tuple[tuple[str, bool], ...]:
     rows = CompletenessRequirement.objects.filter(rule_set=rule_set, suspected_site__in=["", suspected_site])
     found: dict[str, bool] = {}
     for item, required in rows.values_list("item", "required"):
         found[item] = found.get(item, False) or required
-    return {item: found[item] for item in sorted(found, key=_item_order)}
+    return tuple((item, found[item]) for item in sorted(found, key=_item_order))
 
 
 def required_items(rule_set: CompletenessRuleSet | None, suspected_site: str) -> list[str]:
@@ -102,7 +113,7 @@ def required_items(rule_set: CompletenessRuleSet | None, suspected_site: str) ->
     return [item for item, required in requirements(rule_set, suspected_site).items() if required]
 
 
-def wished_items(rule_set: CompletenessRuleSet | int | None, suspected_site: str) -> list[str]:
+def wished_items(rule_set: CompletenessRuleSet | None, suspected_site: str) -> list[str]:
     """The items asked for but not required (« souhaité »): their absence leaves the referral complete."""
     return [item for item, required in requirements(rule_set, suspected_site).items() if not required]
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.db.models import Prefetch, Q, QuerySet
 
@@ -22,8 +23,10 @@ from jalon.referrals.models import (
     Referral,
     ReferralDocument,
     ReferralMessage,
+    Status,
 )
 from jalon.referrals.services import answer_calendar
+from jalon.referrals.status import awaits_complement
 
 WORKLIST_FIELDS = (
     "id",
@@ -91,6 +94,66 @@ def referrals_of_referrer(user) -> QuerySet[Referral]:
         .select_related("patient", "entry_point")
         .order_by("-received_at", "-id")
     )
+
+
+MY_REFERRALS_FIELDS = (
+    "reference",
+    "patient_id",
+    "status",
+    "missing_items",
+    "received_at",
+    "entry_point__name",
+    "patient__used_name",
+    "patient__birth_name",
+    "patient__first_names",
+)
+
+
+@dataclass(frozen=True)
+class MyReferralRow:
+    """One line of a referrer's list: what it shows, read with `.values()` (issue 15: 50 model instances of
+    referral, patient and entry point cost more than the page's other work)."""
+
+    reference: str
+    patient_id: int
+    patient_name: str
+    entry_point_name: str
+    received_at: datetime
+    status: str
+    status_label: str
+    missing_items: list
+
+    @property
+    def awaits_complement(self) -> bool:
+        return awaits_complement(self)
+
+
+def my_referral_rows(values) -> list[MyReferralRow]:
+    """The rows of a page of `referrals_of_referrer(...).values(*MY_REFERRALS_FIELDS)`; each status translated
+    once per page."""
+    labels = {value: str(label) for value, label in Status.choices}
+    return [
+        MyReferralRow(
+            reference=row["reference"],
+            patient_id=row["patient_id"],
+            patient_name=Patient.name_for(
+                row["patient__used_name"], row["patient__birth_name"], row["patient__first_names"]
+            ),
+            entry_point_name=row["entry_point__name"],
+            received_at=row["received_at"],
+            status=row["status"],
+            status_label=labels.get(row["status"], row["status"]),
+            missing_items=row["missing_items"] or [],
+        )
+        for row in values
+    ]
+
+
+def referral_action_queryset(user) -> QuerySet[Referral]:
+    """What a decision on a referral reads before its service locks it again: the entry point (who may work
+    it) and the patient with their commune (the triage facts). The page's related lists are read only when
+    the page is shown again (`referral_detail_queryset`)."""
+    return referrals_visible_to(user).select_related("entry_point", "patient__commune")
 
 
 def referral_detail_queryset(user) -> QuerySet[Referral]:

@@ -168,7 +168,13 @@ def _store_attachments(*, actor: Actor, referral: Referral, documents: list[Chec
         _store_documents(actor=actor, referral=referral, documents=exam_documents, exam=exam)
 
 
-def _content_of(referral: Referral) -> completeness.ReferralContent:
+def _content_of(referral: Referral, attached: tuple[frozenset, int] | None = None) -> completeness.ReferralContent:
+    """What completeness looks at; `attached`: the exam kinds and the number of documents when the caller
+    knows them (a referral just written with all its exams and documents), else read."""
+    exam_kinds, document_count = attached or (
+        frozenset(referral.exams.values_list("kind", flat=True)),
+        referral.documents.count(),
+    )
     return completeness.ReferralContent(
         clinical_reason=referral.clinical_reason,
         first_symptoms_date=referral.first_symptoms_date,
@@ -176,24 +182,27 @@ def _content_of(referral: Referral) -> completeness.ReferralContent:
         patient_phone=referral.contact_phone,
         patient_commune_code=referral.contact_commune_code,
         patient_informed=referral.patient_informed,
-        exam_kinds=frozenset(referral.exams.values_list("kind", flat=True)),
-        document_count=referral.documents.count(),
+        exam_kinds=exam_kinds,
+        document_count=document_count,
     )
 
 
-def _refresh_completeness(referral: Referral) -> None:
+def _refresh_completeness(referral: Referral, attached: tuple[frozenset, int] | None = None) -> None:
     rule_set = referral.completeness_rule_set or completeness.current_rule_set()
     referral.completeness_rule_set = rule_set
     items = completeness.required_items(rule_set, referral.suspected_site)
-    referral.missing_items = completeness.missing_items(_content_of(referral), items, not_done=referral.items_not_done)
+    referral.missing_items = completeness.missing_items(
+        _content_of(referral, attached), items, not_done=referral.items_not_done
+    )
     referral.is_complete = not referral.missing_items
 
 
 def wished_missing_items(referral: Referral) -> list[str]:
     """The items asked for but not required (« souhaité ») that the referral lacks: shown to the referrer,
     they never make it incomplete."""
-    # By id: the rule set's row itself is not needed (one query less on the referral page).
-    items = completeness.wished_items(referral.completeness_rule_set_id, referral.suspected_site)
+    if referral.completeness_rule_set_id is None:
+        return []
+    items = completeness.wished_items(referral.completeness_rule_set, referral.suspected_site)
     if not items:
         return []
     return completeness.missing_items(_content_of(referral), items, not_done=referral.items_not_done)
@@ -300,7 +309,12 @@ def referral_submit(
     if registration.conflict is not None:
         identity_conflict_record(actor=actor, conflict=registration.conflict, referral_id=referral.pk)
     _store_attachments(actor=actor, referral=referral, documents=checked_documents, exams=checked_exam_files)
-    _refresh_completeness(referral)
+    # A new referral has exactly the exams and documents just stored: no need to read them back.
+    attached = (
+        frozenset(exam.kind for exam, _files in checked_exam_files),
+        len(checked_documents) + sum(len(files) for _exam, files in checked_exam_files),
+    )
+    _refresh_completeness(referral, attached)
     referral.save(update_fields=["missing_items", "is_complete", "completeness_rule_set"])
 
     # The referrer's row records who referred; it opens this referral only (patients.access.FILE_WIDE). The GP named

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from jalon.core.actor import Actor
+from jalon.core.published import PublishedMemo
 from jalon.core.vocabulary import PathwayKind, Priority
 from jalon.events.services import event_record
 from jalon.pathways.errors import PathwayError, PathwayErrorCode
@@ -21,6 +23,14 @@ from jalon.triage.text_signs import IMAGING_CONDITIONS, TextSigns, referral_text
 
 def published_rule_set() -> TriageRuleSet | None:
     return TriageRuleSet.objects.filter(published_at__isnull=False).order_by("-version").first()
+
+
+_RULES = PublishedMemo("triage-rules", watches=("triage.TriageRuleSet", "triage.TriageRule"))
+
+
+def rules_of(rule_set: TriageRuleSet) -> list[TriageRule]:
+    """The set's rules in order; a published set's read once per process (core.published)."""
+    return list(_RULES.get(rule_set, "rules", lambda: tuple(rule_set.rules.order_by("order"))))
 
 
 @dataclass(frozen=True)
@@ -71,7 +81,9 @@ def triage_propose(referral: Referral, rule_set: TriageRuleSet | None = None) ->
     rule_set = rule_set or published_rule_set()
     if rule_set is None:
         return Proposal(rule_set=None, outcome=None)
-    rules = list(rule_set.rules.order_by("order"))
+    rules = rules_of(rule_set)
+    # The text and the facts both read the exams: once.
+    prefetch_related_objects([referral], "exams")
     text = referral_text_signs(referral)
     return Proposal(
         rule_set=rule_set, outcome=propose(rules, text.apply(TriageFacts.from_referral(referral))), text=text

@@ -249,7 +249,13 @@ def main() -> None:
     totp_device_for(coordinator)
     mark_client_verified(coordinator_client)
     rng = random.Random(args.seed)
-    pathway_refs = list(Pathway.objects.values_list("referral__reference", flat=True).order_by("pk"))
+    # The pathways of the benchmark GP's referrals (accept_some): those a decision scenario of an earlier run
+    # started belong to other GPs, whom the portal rightly refuses.
+    pathway_refs = list(
+        Pathway.objects.filter(referral__referrer_id=gp.professional_id)
+        .values_list("referral__reference", flat=True)
+        .order_by("pk")
+    )
     from jalon.referrals.access import referrals_visible_to
 
     references = list(referrals_visible_to(coordinator).values_list("reference", flat=True))

@@ -367,12 +367,23 @@ def route_capabilities(found: RouteRule) -> frozenset[str]:
 
 def may_reach_route(user, found: RouteRule) -> bool:
     """Whether the role of `user` passes the route's rule (before any object-level check)."""
+    authenticated = getattr(user, "is_authenticated", False)
+    return rule_admits(
+        found,
+        authenticated=authenticated,
+        is_staff=authenticated and user.is_staff,
+        capabilities=capabilities_of(user),
+    )
+
+
+def rule_admits(found: RouteRule, *, authenticated: bool, is_staff: bool, capabilities: frozenset) -> bool:
+    """The route rule itself, on what it reads of a user (the menu works it out once per combination)."""
     if found.who == PUBLIC:
         return True
-    if not getattr(user, "is_authenticated", False):
+    if not authenticated:
         return False
     if found.who == AUTHENTICATED:
         return True
     if found.who == STAFF:
-        return user.is_staff
-    return bool(route_capabilities(found) & {str(c) for c in capabilities_of(user)})
+        return is_staff
+    return bool(route_capabilities(found) & {str(c) for c in capabilities})

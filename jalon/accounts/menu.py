@@ -2,9 +2,12 @@
 holds no role list of its own. The context processor that puts it on every page, with the in-app inbox
 and its unread count, is `jalon.messaging.context_processors.navigation`."""
 
+import functools
+
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from jalon.accounts.access import may_reach_route, route_rule
+from jalon.accounts.access import capabilities_of, route_rule, rule_admits
 
 # The menu, in order.
 MENU = [
@@ -31,4 +34,22 @@ MENU = [
 
 def menu_items(user) -> list[tuple[str, str]]:
     """The menu entries (URL name, label) the user's role gives (templates never test roles themselves)."""
-    return [(name, label) for name, label in MENU if may_reach_route(user, route_rule(name))]
+    authenticated = bool(getattr(user, "is_authenticated", False))
+    return list(_menu_for(authenticated, authenticated and user.is_staff, capabilities_of(user)))
+
+
+@functools.cache
+def _menu_for(authenticated: bool, is_staff: bool, capabilities: frozenset) -> tuple[tuple[str, str], ...]:
+    """The menu for what a route rule reads of a user (accounts.access.rule_admits), worked out once per
+    process and combination."""
+    return tuple(
+        (name, label)
+        for name, label in MENU
+        if rule_admits(route_rule(name), authenticated=authenticated, is_staff=is_staff, capabilities=capabilities)
+    )
+
+
+@functools.cache
+def menu_url(url_name: str) -> str:
+    """The address of a menu entry (its route takes no argument), reversed once per process."""
+    return reverse(url_name)

@@ -37,7 +37,7 @@ from jalon.events.kinds import event_label
 from jalon.mailin.models import InboundMail
 from jalon.messaging.selectors import failed_messages_for_coordinator
 from jalon.pathways import selectors as pathway_selectors
-from jalon.pathways.alerts import alerts_for_coordinator, alerts_summary_for_coordinator
+from jalon.pathways.alerts import alerts_panel_for_coordinator
 from jalon.pathways.errors import PathwayError
 from jalon.patients.access import patients_visible_to
 from jalon.patients.services import patient_record_sharing_opposition
@@ -99,10 +99,21 @@ def worklist(request):
             for referral_id, completeness in record_completeness_by_referral(r["id"] for r in page).items()
         }
     rows, rows_change_at = worklist_rows(page, now, record_missing=record_missing)
-    alert_count, alerts_change_at = alerts_summary_for_coordinator(request.user, now)
-    alerts = list(alerts_for_coordinator(request.user, now)[:10]) if alert_count else []
+    alerts, alert_count, alerts_change_at = alerts_panel_for_coordinator(request.user, now)
     until = min(filter(None, [rows_change_at, alerts_change_at])).timestamp()
-    failed_messages = list(failed_messages_for_coordinator(request.user)[:10])
+    failed_messages = list(
+        failed_messages_for_coordinator(request.user).only(
+            "channel",
+            "recipient_address",
+            "subject",
+            "last_error",
+            "patient_id",
+            "event__referral__reference",
+            "patient__used_name",
+            "patient__birth_name",
+            "patient__first_names",
+        )[:10]
+    )
     audit_many(
         Actor.from_request(request),
         action=AuditAction.READ,

@@ -213,6 +213,31 @@ def alerts_summary_for_coordinator(user, now) -> tuple[int, datetime | None]:
     return figures["count"], figures["next_change"]
 
 
+# What a row of pathways/_alert_rows.html shows: the other columns of five joined tables cost more to read
+# than the rows themselves.
+ALERT_ROW_FIELDS = (
+    "kind",
+    "due_at",
+    "escalated_at",
+    "pathway__referral__reference",
+    "pathway__patient__used_name",
+    "pathway__patient__birth_name",
+    "pathway__patient__first_names",
+    "milestone__label",
+)
+
+
+def alerts_panel_for_coordinator(user, now, *, shown: int = 10) -> tuple[list[Alert], int, datetime | None]:
+    """The worklist's alerts panel: the first `shown` open alerts, how many there are, and when the next one
+    stops being open by itself; one query when they all fit in the panel, two otherwise."""
+    alerts = list(alerts_for_coordinator(user, now).only(*ALERT_ROW_FIELDS)[: shown + 1])
+    if len(alerts) <= shown:
+        due_soon = [alert.due_at for alert in alerts if alert.kind == AlertKind.DUE_SOON and alert.due_at > now]
+        return alerts, len(alerts), min(due_soon, default=None)
+    count, next_change = alerts_summary_for_coordinator(user, now)
+    return alerts[:shown], count, next_change
+
+
 def alerts_for_coordinator(user, now=None) -> QuerySet[Alert]:
     """Open alerts on pathways of the coordinator's organisations' entry points, most urgent first."""
     organizations = user.organization_ids()

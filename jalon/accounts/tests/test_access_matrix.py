@@ -709,7 +709,7 @@ def test_it_shows_in_the_menu_what_the_capability_table_gives(name, persona, rf,
 
     http_request = rf.get("/")
     http_request.user = persona(name)
-    assert {url_name for url_name, _ in navigation(http_request)["nav_items"]} == MENU_OF[name]
+    assert {url_name for url_name, *_ in navigation(http_request)["nav_items"]} == MENU_OF[name]
 
 
 # --- Pathology requests (issue 16): the pathologist addressed and the entry point's coordination, nobody else ------

@@ -236,3 +236,20 @@ def test_the_escalation_uses_its_template_and_names_no_step_in_clear(pathway, ma
     assert "Premier contact" not in messages["email"].subject + messages["email"].body
     assert "Premier contact" in messages["in_app"].body
     assert "/parcours/" not in messages["in_app"].body
+
+
+def test_the_worklist_panel_counts_what_it_lists_and_when_it_changes_by_itself(pathway, coordinator):
+    """The panel's one-query answer (every open alert fits) gives the same count and next change as the
+    aggregate it replaces, and so does its two-query answer when the alerts overflow the panel."""
+    from jalon.pathways.alerts import alerts_panel_for_coordinator, alerts_summary_for_coordinator
+
+    now = MONDAY_9H + timedelta(hours=20)
+    alerts_scan(now=now)
+    alert = Alert.objects.get(kind=AlertKind.DUE_SOON)
+    assert alerts_summary_for_coordinator(coordinator, now) == (1, alert.due_at)
+    shown, count, next_change = alerts_panel_for_coordinator(coordinator, now)
+    assert ([a.pk for a in shown], count, next_change) == ([alert.pk], 1, alert.due_at)
+    assert shown[0].pathway.referral.reference == pathway.referral.reference
+    assert alerts_panel_for_coordinator(coordinator, now, shown=0) == ([], 1, alert.due_at)
+    # Past its due time a due-soon alert is no longer open: nothing listed, nothing to wait for.
+    assert alerts_panel_for_coordinator(coordinator, alert.due_at + timedelta(seconds=1)) == ([], 0, None)

@@ -211,6 +211,13 @@ class Referral(models.Model):
                 name="referral_worklist_order",
                 condition=models.Q(status__in=OPEN_STATUSES),
             ),
+            # The worklist's count of open referrals per entry point, from the index alone (issue 15: 5,000
+            # open referrals were read from the table on every page, 4 to 9 ms of the database's time).
+            models.Index(
+                fields=["entry_point"],
+                name="referral_open_by_entry_point",
+                condition=models.Q(status__in=OPEN_STATUSES),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -115,7 +115,11 @@ def unread_threads_for_coordinator(user, *, limit: int = 20) -> CoordinatorThrea
         .order_by("-last_message_at", "-referral_id")
     )
     shown = groups[:limit]
-    referrals = Referral.objects.select_related("patient").in_bulk([group["referral_id"] for group in shown])
+    referrals = (
+        Referral.objects.select_related("patient")
+        .only("reference", "patient_id", "patient__used_name", "patient__birth_name", "patient__first_names")
+        .in_bulk([group["referral_id"] for group in shown])
+    )
     threads = [
         UnreadThread(
             referral=referrals[group["referral_id"]], unread=group["unread"], last_message_at=group["last_message_at"]

@@ -28,6 +28,7 @@ class CaseNewForm(forms.Form):
     meeting = MeetingChoiceField(
         label=_("Réunion"),
         queryset=None,
+        empty_label=_("Choisir une réunion"),
         error_messages={**_REQUIRED, "invalid_choice": _("Choisissez une réunion de la liste.")},
     )
     question = forms.CharField(
@@ -149,6 +150,7 @@ class PostponeForm(forms.Form):
     to_meeting = MeetingChoiceField(
         label=_("Reporter à la réunion"),
         queryset=None,
+        empty_label=_("Choisir une réunion"),
         error_messages={**_REQUIRED, "invalid_choice": _("Choisissez une réunion de la liste.")},
     )
     reason = forms.CharField(label=_("Motif du report"), max_length=2000, error_messages=_REQUIRED)

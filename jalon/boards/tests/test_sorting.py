@@ -116,6 +116,10 @@ def test_the_page_prefills_the_proposal_with_its_reasons_and_the_coordinator_may
     assert "Tri proposé par Jalon" in page
     assert "Le dossier ne dit pas encore que la situation relève d&#x27;un standard du référentiel." in page
     assert '<option value="discussion" selected>' in page
+    # Until the coordinator saves it, the summary says the proposal is Jalon's and not yet recorded; the
+    # meeting to postpone to is chosen from a list that says so.
+    assert "proposition de Jalon, pas encore enregistrée" in page
+    assert '<option value="" selected>Choisir une réunion</option>' in page
 
     board_case_prepare(
         actor=Actor(user=coordinator),

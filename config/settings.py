@@ -133,7 +133,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     )
     # Server-side binding (psycopg 3): parameters travel apart from the statement, and a statement a
     # connection runs again and again is prepared once (planned once) after DB_PREPARE_THRESHOLD runs.
-    if env_bool("DB_SERVER_SIDE_BINDING", False):
+    if env_bool("DB_SERVER_SIDE_BINDING", True):
         DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
         DATABASES["default"]["OPTIONS"]["prepare_threshold"] = env_int("DB_PREPARE_THRESHOLD", 5, minimum=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

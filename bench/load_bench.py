@@ -19,10 +19,12 @@
 4. Logs every user in through the login form (its CSRF token, then for coordinators the second-factor
    form with the current TOTP code computed from the device's stored key, as an authenticator app does),
    before the measurement; the sessions' cookies go to Locust.
-5. For each number of users in --users: Locust headless (bench/locustfile.py) for --duration seconds,
+5. Before any load, --cpu-repeat requests of each kind one at a time (after 20 to warm every worker): the
+   server's and the database's CPU per request by kind, which the mix cannot split.
+6. For each number of users in --users: Locust headless (bench/locustfile.py) for --duration seconds,
    all users spawned within the first seconds, statistics reset once they are all running; the gunicorn
    processes' CPU time (master, workers: user + system, from /proc through psutil) read before and after.
-6. Prints one markdown table per run (p50 / p95 / p99 per request kind, requests per second, failures,
+7. Prints one markdown table per run (p50 / p95 / p99 per request kind, requests per second, failures,
    server CPU per request), ready for docs/benchmarks.md, and writes results-load.json in the run's
    directory. Stops everything it started and drops its database.
 
@@ -427,6 +429,9 @@ WORKLIST_VERSION = re.compile(r'id="worklist-version" name="version" value="([^"
 POLL_HEADERS = {"HX-Request": "true", "X-Jalon-Poll": "1"}
 
 
+WARMUP_PER_KIND = 20
+
+
 def cpu_per_kind(server: Server, fixture: dict, repeat: int) -> list[dict]:
     """With nothing else running, `repeat` requests of each kind one after the other from one session: the
     gunicorn processes' CPU time per request (what Locust's mix cannot split by kind) and the wall time.
@@ -459,7 +464,8 @@ def cpu_per_kind(server: Server, fixture: dict, repeat: int) -> list[dict]:
     results = []
     for name, session, address, headers in kinds:
         headers = dict(headers)
-        first = session.get(f"{server.base}{address()}", headers=headers)  # warm, and the ETag to send back
+        for _ in range(WARMUP_PER_KIND):  # every worker warm (templates, memos, prepared statements)
+            first = session.get(f"{server.base}{address()}", headers=headers)  # and the ETag to send back
         if headers and first.headers.get("ETag"):
             headers["If-None-Match"] = first.headers["ETag"]
         statuses: dict[int, int] = {}
@@ -607,12 +613,15 @@ def main() -> None:
         connections.close_all()
         fixture_path = database.directory / "locust-fixture.json"
         fixture_path.write_text(json.dumps(fixture))
+        # One request at a time first, on a quiet server: after the 200-user run the Huey worker still sends
+        # its notifications and autovacuum cleans up, which slowed these requests by a third.
+        cpu_rows = cpu_per_kind(server, fixture, args.cpu_repeat)
+        print("\n" + markdown_cpu(cpu_rows), flush=True)
         results = []
         for users in args.users:
             result = run_locust(args, server, fixture_path, users)
             results.append(result)
             print("\n" + markdown(result), flush=True)
-        cpu_rows = cpu_per_kind(server, fixture, args.cpu_repeat)
         out = database.directory / "results-load.json"
         out.write_text(
             json.dumps(

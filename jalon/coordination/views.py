@@ -40,6 +40,7 @@ from jalon.pathways import selectors as pathway_selectors
 from jalon.pathways.alerts import alerts_panel_for_coordinator
 from jalon.pathways.errors import PathwayError
 from jalon.patients.access import patients_visible_to
+from jalon.patients.models import Patient
 from jalon.patients.services import patient_record_sharing_opposition
 from jalon.portal.services import thread_mark_read
 from jalon.referrals import forms, selectors, services
@@ -109,9 +110,7 @@ def worklist(request):
             "last_error",
             "patient_id",
             "event__referral__reference",
-            "patient__used_name",
-            "patient__birth_name",
-            "patient__first_names",
+            *(f"patient__{name}" for name in Patient.NAME_FIELDS),
         )[:10]
     )
     audit_many(

@@ -29,6 +29,7 @@ from jalon.events.services import event_record
 from jalon.messaging.notify import notify
 from jalon.pathways.errors import PathwayError, PathwayErrorCode
 from jalon.pathways.models import Alert, AlertKind, AlertPolicy, Milestone, MilestoneStatus, Pathway, PathwayStatus
+from jalon.patients.models import Patient
 
 DEFAULT_POLICY = AlertPolicy(
     version=0, warning_horizon_hours=24, warning_share_percent=20, escalation_after_hours=48, lost_to_follow_up_days=14
@@ -220,9 +221,7 @@ ALERT_ROW_FIELDS = (
     "due_at",
     "escalated_at",
     "pathway__referral__reference",
-    "pathway__patient__used_name",
-    "pathway__patient__birth_name",
-    "pathway__patient__first_names",
+    *(f"pathway__patient__{name}" for name in Patient.NAME_FIELDS),
     "milestone__label",
 )
 

@@ -76,6 +76,9 @@ class Patient(models.Model):
     def __str__(self) -> str:
         return f"{self.display_name} ({date_numeric(self.birth_date)})"
 
+    # What `display_name` reads: lists that show it load only these (`.only(*(f"patient__{f}" ...))`).
+    NAME_FIELDS = ("used_name", "birth_name", "first_names")
+
     @property
     def display_name(self) -> str:
         return self.name_for(self.used_name, self.birth_name, self.first_names)

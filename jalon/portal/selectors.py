@@ -117,7 +117,7 @@ def unread_threads_for_coordinator(user, *, limit: int = 20) -> CoordinatorThrea
     shown = groups[:limit]
     referrals = (
         Referral.objects.select_related("patient")
-        .only("reference", "patient_id", "patient__used_name", "patient__birth_name", "patient__first_names")
+        .only("reference", "patient_id", *(f"patient__{name}" for name in Patient.NAME_FIELDS))
         .in_bulk([group["referral_id"] for group in shown])
     )
     threads = [

@@ -150,8 +150,6 @@ def explain_queries(kind: str, queries: list[str], path: Path, title: str) -> No
 
 
 # --- the scenarios ----------------------------------------------------------------------------------
-FIRST_NAMES = ["Jeanne Marie", "Paul", "Louise", "Henri Joseph", "Claire", "Marcel", "Odile", "Yves"]
-BIRTH_NAMES = ["Lefèvre", "Kieffer", "Schmitt", "Muller", "Dupont-Weber", "Hoffmann", "Roussel", "N'Diaye"]
 
 
 class Scenarios:
@@ -217,6 +215,7 @@ class Scenarios:
 
     def submission_data(self) -> dict:
         from intake_population import bench_ins
+        from referral_form import referral_form_data
 
         from jalon.patients.models import Sex
 
@@ -224,35 +223,15 @@ class Scenarios:
         self.submission_seq += 1
         sex = Sex.FEMALE if seq % 2 else Sex.MALE
         birth_date = date(1940, 1, 1) + timedelta(days=(seq * 37) % 18000)
-        today = date.today()
-        return {
-            "entry_point": str(self.entry_point.pk),
+        return referral_form_data(
+            seq,
+            entry_point_id=self.entry_point.pk,
             # INS from a range the generated patients never use: every submission is a new patient
-            "ins": bench_ins(sex, birth_date, 900_000 + seq),
-            "birth_name": BIRTH_NAMES[seq % len(BIRTH_NAMES)],
-            "used_name": "",
-            "first_names": FIRST_NAMES[seq % len(FIRST_NAMES)],
-            "sex": sex,
-            "birth_date": birth_date.isoformat(),
-            "birth_place_code": "",
-            "commune": "67482",
-            "phone": "06 12 34 56 78",
-            "gp": self.population.gp.professional.rpps,  # the form finds the GP by RPPS (or name)
-            "suspected_site": "lung",
-            "clinical_reason": "Toux persistante depuis six semaines, opacité sur la radiographie.",
-            "first_symptoms_date": (today - timedelta(days=40)).isoformat(),
-            "declared_urgency": "urgent",
-            "question": "diagnosis",
-            "patient_informed": "yes",
-            "exams-TOTAL_FORMS": "3",
-            "exams-INITIAL_FORMS": "0",
-            "exams-MIN_NUM_FORMS": "0",
-            "exams-MAX_NUM_FORMS": "10",
-            "exams-0-kind": "ct",
-            "exams-0-done_on": (today - timedelta(days=10)).isoformat(),
-            "exams-0-place": "Imagerie Nord",
-            "exams-0-summary": "Nodule spiculé de 25 mm du lobe supérieur droit.",
-        }
+            ins=bench_ins(sex, birth_date, 900_000 + seq),
+            sex=sex,
+            birth_date=birth_date.isoformat(),
+            gp_rpps=self.population.gp.professional.rpps,
+        )
 
     def submission(self):
         return self.gp_client.post(self.new_url, self.submission_data())

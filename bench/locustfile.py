@@ -20,12 +20,15 @@ import json
 import os
 import random
 import re
+import sys
 import time
-from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
 from locust import HttpUser, task
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the benchmarks' own modules, Locust or not
+from referral_form import referral_form_data  # noqa: E402
 
 FIXTURE = json.loads(Path(os.environ["LOAD_BENCH_FIXTURE"]).read_text())
 THINK = float(os.environ.get("LOAD_BENCH_THINK_SECONDS", "3"))
@@ -256,34 +259,16 @@ class GP(JalonUser):
         token = CSRF_FIELD.search(form.text)
         identity = next(IDENTITIES)
         seq = next(SUBMISSION)
-        today = date.today()
         data = {
             "csrfmiddlewaretoken": token.group(1) if token else self.csrf,
-            "entry_point": str(FIXTURE["entry_point"]),
-            "ins": identity["ins"],
-            "birth_name": ["Lefèvre", "Kieffer", "Schmitt", "Muller", "Hoffmann", "Roussel"][seq % 6],
-            "used_name": "",
-            "first_names": ["Jeanne Marie", "Paul", "Louise", "Henri Joseph", "Claire", "Marcel"][seq % 6],
-            "sex": identity["sex"],
-            "birth_date": identity["birth_date"],
-            "birth_place_code": "",
-            "commune": "67482",
-            "phone": "06 12 34 56 78",
-            "gp": self.session["rpps"],  # the form finds the GP by RPPS (or name)
-            "suspected_site": "lung",
-            "clinical_reason": "Toux persistante depuis six semaines, opacité sur la radiographie.",
-            "first_symptoms_date": (today - timedelta(days=40)).isoformat(),
-            "declared_urgency": "urgent",
-            "question": "diagnosis",
-            "patient_informed": "yes",
-            "exams-TOTAL_FORMS": "3",
-            "exams-INITIAL_FORMS": "0",
-            "exams-MIN_NUM_FORMS": "0",
-            "exams-MAX_NUM_FORMS": "10",
-            "exams-0-kind": "ct",
-            "exams-0-done_on": (today - timedelta(days=10)).isoformat(),
-            "exams-0-place": "Imagerie Nord",
-            "exams-0-summary": "Nodule spiculé de 25 mm du lobe supérieur droit.",
+            **referral_form_data(
+                seq,
+                entry_point_id=FIXTURE["entry_point"],
+                ins=identity["ins"],
+                sex=identity["sex"],
+                birth_date=identity["birth_date"],
+                gp_rpps=self.session["rpps"],
+            ),
         }
         with self.client.post(
             "/demandes/nouvelle/",

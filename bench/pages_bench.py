@@ -117,38 +117,19 @@ class Submissions:
         from datetime import date, timedelta
 
         from intake_population import bench_ins
+        from referral_form import referral_form_data
 
         seq, self.seq = self.seq, self.seq + 1
         sex = "F" if seq % 2 else "M"
         born = date(1940, 1, 1) + timedelta(days=(seq * 37) % 18000)
-        today = date.today()
-        return {
-            "entry_point": str(self.entry_point_id),
-            "ins": bench_ins(sex, born, seq),
-            "birth_name": ["Lefèvre", "Kieffer", "Schmitt", "Muller", "Hoffmann", "Roussel"][seq % 6],
-            "used_name": "",
-            "first_names": ["Jeanne Marie", "Paul", "Louise", "Henri Joseph", "Claire", "Marcel"][seq % 6],
-            "sex": sex,
-            "birth_date": born.isoformat(),
-            "birth_place_code": "",
-            "commune": "67482",
-            "phone": "06 12 34 56 78",
-            "gp": self.gp.professional.rpps,
-            "suspected_site": "lung",
-            "clinical_reason": "Toux persistante depuis six semaines, opacité sur la radiographie.",
-            "first_symptoms_date": (today - timedelta(days=40)).isoformat(),
-            "declared_urgency": "urgent",
-            "question": "diagnosis",
-            "patient_informed": "yes",
-            "exams-TOTAL_FORMS": "3",
-            "exams-INITIAL_FORMS": "0",
-            "exams-MIN_NUM_FORMS": "0",
-            "exams-MAX_NUM_FORMS": "10",
-            "exams-0-kind": "ct",
-            "exams-0-done_on": (today - timedelta(days=10)).isoformat(),
-            "exams-0-place": "Imagerie Nord",
-            "exams-0-summary": "Nodule spiculé de 25 mm du lobe supérieur droit.",
-        }
+        return referral_form_data(
+            seq,
+            entry_point_id=self.entry_point_id,
+            ins=bench_ins(sex, born, seq),
+            sex=sex,
+            birth_date=born.isoformat(),
+            gp_rpps=self.gp.professional.rpps,
+        )
 
 
 class Decisions:

@@ -227,14 +227,11 @@ ALERT_ROW_FIELDS = (
 
 
 def alerts_panel_for_coordinator(user, now, *, shown: int = 10) -> tuple[list[Alert], int, datetime | None]:
-    """The worklist's alerts panel: the first `shown` open alerts, how many there are, and when the next one
-    stops being open by itself; one query when they all fit in the panel, two otherwise."""
-    alerts = list(alerts_for_coordinator(user, now).only(*ALERT_ROW_FIELDS)[: shown + 1])
-    if len(alerts) <= shown:
-        due_soon = [alert.due_at for alert in alerts if alert.kind == AlertKind.DUE_SOON and alert.due_at > now]
-        return alerts, len(alerts), min(due_soon, default=None)
+    """The worklist's alerts panel: the first `shown` open alerts (read only when there is one), how many
+    there are, and when the next one stops being open by itself (`alerts_summary_for_coordinator`)."""
     count, next_change = alerts_summary_for_coordinator(user, now)
-    return alerts[:shown], count, next_change
+    alerts = list(alerts_for_coordinator(user, now).only(*ALERT_ROW_FIELDS)[:shown]) if count else []
+    return alerts, count, next_change
 
 
 def alerts_for_coordinator(user, now=None) -> QuerySet[Alert]:

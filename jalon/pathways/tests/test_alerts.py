@@ -239,8 +239,8 @@ def test_the_escalation_uses_its_template_and_names_no_step_in_clear(pathway, ma
 
 
 def test_the_worklist_panel_counts_what_it_lists_and_when_it_changes_by_itself(pathway, coordinator):
-    """The panel's one-query answer (every open alert fits) gives the same count and next change as the
-    aggregate it replaces, and so does its two-query answer when the alerts overflow the panel."""
+    """The panel lists the open alerts it has room for, with the count and next change of the aggregate (the
+    one place that says when an alert stops being open), also when they overflow the panel."""
     from jalon.pathways.alerts import alerts_panel_for_coordinator, alerts_summary_for_coordinator
 
     now = MONDAY_9H + timedelta(hours=20)

@@ -300,7 +300,8 @@ if REDIS_URL:
         "immediate": HUEY_IMMEDIATE,
         "consumer": {"workers": env_int("HUEY_WORKERS", 2), "worker_type": "thread"},
     }
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # One Redis client per pool, not one per operation (jalon/core/redis_cache.py).
+    CACHES = {"default": {"BACKEND": "jalon.core.redis_cache.RedisCache", "LOCATION": REDIS_URL}}
     # Sessions read from Redis (written through to the database): one query less on every page. Only with
     # a cache every app server shares; nothing in Jalon deletes session rows behind the session store.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

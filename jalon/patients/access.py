@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from jalon.accounts.access import C, has_capability
+from jalon.core.lookups import by_unique_key
 from jalon.patients.models import CareTeamMember, CareTeamRole, IdentityConflict, Patient
 
 # Care-team roles that keep access when the patient opposes sharing.
@@ -61,7 +62,7 @@ def patient_for_user(user, pk) -> Patient:
         pk = int(pk)
     except (TypeError, ValueError):
         raise Http404 from None
-    patient = patients_visible_to(user).filter(pk=pk).first() if 0 < pk < 2**63 else None
+    patient = by_unique_key(patients_visible_to(user).filter(pk=pk)) if 0 < pk < 2**63 else None
     if patient is None:
         raise Http404
     return patient

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from jalon.accounts.access import C, capabilities_of, has_capability
+from jalon.core.lookups import by_unique_key
 from jalon.patients.models import CareTeamMember, CareTeamRole
 from jalon.portal.models import ThreadSide
 from jalon.referrals.access import may_work_referral, referral_for_user
@@ -69,7 +70,7 @@ def may_use_thread(user, referral: Referral) -> bool:
 
 def thread_referral_for_user(user, reference: str) -> Referral:
     """The referral whose thread the user may read and write; 404 for any other (nothing leaks)."""
-    referral = Referral.objects.select_related("entry_point").filter(reference=reference).first()
+    referral = by_unique_key(Referral.objects.select_related("entry_point").filter(reference=reference))
     if referral is None or not may_use_thread(user, referral):
         raise Http404
     return referral

@@ -17,6 +17,7 @@ from jalon.accounts.access import Capability, has_capability
 from jalon.boards.selectors import decision_for_city
 from jalon.core.formatting import date_numeric
 from jalon.core.labels import choice_labels
+from jalon.core.lookups import by_unique_key
 from jalon.events.history import event_step
 from jalon.events.kinds import event_label
 from jalon.events.models import Event
@@ -356,7 +357,9 @@ def portal_patient_page(referral: Referral, *, now: datetime | None = None) -> P
     next poll brings it."""
     now = now or timezone.now()
     last_event_id = latest_event_id(referral.pk)
-    pathway = Pathway.objects.filter(referral_id=referral.pk).select_related("template_version__template").first()
+    pathway = by_unique_key(
+        Pathway.objects.filter(referral_id=referral.pk).select_related("template_version__template")
+    )
     page = PortalPatientPage(referral=referral, pathway=pathway, last_event_id=last_event_id)
     changes = []
     if pathway is not None:

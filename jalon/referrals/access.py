@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from jalon.accounts.access import C, capabilities_of, has_capability
+from jalon.core.lookups import by_unique_key
 from jalon.directory.models import Professional
 from jalon.patients.access import patient_reachable, reaches_patient_file
 from jalon.referrals.models import Channel, EntryPoint, Referral
@@ -89,7 +90,9 @@ def referrals_visible_to(user) -> QuerySet[Referral]:
 
 
 def referral_for_user(user, reference: str, queryset: QuerySet[Referral] | None = None) -> Referral:
-    referral = (queryset if queryset is not None else referrals_visible_to(user)).filter(reference=reference).first()
+    referral = by_unique_key(
+        (queryset if queryset is not None else referrals_visible_to(user)).filter(reference=reference)
+    )
     if referral is None:
         raise Http404
     return referral

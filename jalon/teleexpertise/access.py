@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from jalon.accounts.access import C, capabilities_of, has_capability, roles_with
+from jalon.core.lookups import by_unique_key
 from jalon.directory.models import Membership, Professional
 from jalon.teleexpertise.models import RequestStatus, TeleExpertiseRequest
 
@@ -40,8 +41,8 @@ def teleexpertise_request_for_user(
 ) -> TeleExpertiseRequest:
     """The request by reference if the user may reach it; 404 for any other (nothing leaks)."""
     base = teleexpertise_requests_visible_to(user)
-    found = (
-        (base if queryset is None else queryset.filter(pk__in=base.values("pk"))).filter(reference=reference).first()
+    found = by_unique_key(
+        (base if queryset is None else queryset.filter(pk__in=base.values("pk"))).filter(reference=reference)
     )
     if found is None:
         raise Http404

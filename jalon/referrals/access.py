@@ -74,17 +74,21 @@ def entry_points_open_to(user) -> QuerySet[EntryPoint]:
 # --- Reaching a referral ----------------------------------------------------------------------------
 
 
-def referrals_visible_to(user) -> QuerySet[Referral]:
+def referrals_visible_to(user, referrals: QuerySet[Referral] | None = None) -> QuerySet[Referral]:
     """Coordinators: their organisations' entry points. Other clinicians: the referrals they made, and those
-    of patients whose file they reach through a care-team membership (never through a match on identity)."""
+    of patients whose file they reach through a care-team membership (never through a match on identity).
+
+    `referrals`: the queryset to narrow (all referrals by default), e.g. one already annotated and ordered
+    that a page keeps from one request to the next (`selectors.worklist`)."""
+    referrals = Referral.objects.all() if referrals is None else referrals
     granted = capabilities_of(user)
     if C.READ_ENTRY_POINT in granted:
-        return Referral.objects.filter(entry_point__organization_id__in=user.organization_ids())
+        return referrals.filter(entry_point__organization_id__in=user.organization_ids())
     if C.READ_OWN_REFERRALS not in granted:
-        return Referral.objects.none()
+        return referrals.none()
     # Whoever submits a referral reaches it: its referrer, and whoever filed it for them (a specialist turning a
     # tele-expertise into a referral); the rest of the patient's file only through the care team.
-    return Referral.objects.filter(
+    return referrals.filter(
         Q(referrer_id=user.professional_id) | Q(created_by_id=user.pk) | patient_reachable(user, "patient_id")
     )
 

@@ -194,10 +194,13 @@ class Server:
                 str(self.args.threads),
                 "--timeout",
                 "120",
-                # Browsers keep their connection (behind the reverse proxy, nginx's 75 s): with gunicorn's 2 s,
-                # a user thinking 3 s would send on a connection the server is closing (reset by peer).
+                # --keep-alive 75: each simulated browser keeps its connection to gunicorn, as browsers keep
+                # theirs to the reverse proxy (nginx's 75 s; with gunicorn's default 2 s a user thinking 3 s
+                # would send on a connection the server is closing: reset by peer). 0: a connection per
+                # request, as nginx's default upstream (HTTP/1.0) gives gunicorn; the worker that is free
+                # accepts it, where a kept connection waits for the threads of the worker holding it.
                 "--keep-alive",
-                "75",
+                str(self.args.keep_alive),
                 "--control-socket",  # its own, not the one every gunicorn of the machine shares by default
                 str(self.directory / "gunicorn.ctl"),
             ],
@@ -577,6 +580,12 @@ def main() -> None:
     parser.add_argument("--coordinator-share", type=float, default=0.5)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
+    parser.add_argument(
+        "--keep-alive",
+        type=int,
+        default=75,
+        help="gunicorn --keep-alive seconds (0: one connection per request, as behind nginx's default upstream)",
+    )
     parser.add_argument("--conn-max-age", type=int, default=60, help="DB_CONN_MAX_AGE of the server (seconds)")
     parser.add_argument("--seed", type=int, default=20260101)
     parser.add_argument(
@@ -606,7 +615,8 @@ def main() -> None:
         server = Server(args, database, database_url)
         server.start()
         print(
-            f"server: gunicorn {args.workers} workers × {args.threads} threads on {server.base}, PostgreSQL, "
+            f"server: gunicorn {args.workers} workers × {args.threads} threads, keep-alive {args.keep_alive} s, "
+            f"on {server.base}, PostgreSQL, "
             f"Redis (own, unix socket), Huey worker, DEBUG off, DB_CONN_MAX_AGE={args.conn_max_age}"
         )
         fixture["sessions"] = log_everyone_in(server, fixture, args.max_coordinators, args.max_gps)
@@ -630,7 +640,12 @@ def main() -> None:
                     "machine": info,
                     "args": vars(args),
                     "population": fixture["population"],
-                    "server": {"workers": args.workers, "threads": args.threads, "conn_max_age": args.conn_max_age},
+                    "server": {
+                        "workers": args.workers,
+                        "threads": args.threads,
+                        "keep_alive": args.keep_alive,
+                        "conn_max_age": args.conn_max_age,
+                    },
                     "runs": results,
                     "cpu_per_kind": cpu_rows,
                 },
@@ -640,7 +655,8 @@ def main() -> None:
         print(f"\nresults: {out}")
         print(
             f"\n## Load (issue 15): {fixture['population']['patients']:,} patients, "
-            f"{fixture['population']['open_referrals']:,} open referrals; gunicorn {args.workers} × {args.threads}; "
+            f"{fixture['population']['open_referrals']:,} open referrals; "
+            f"gunicorn {args.workers} × {args.threads}, keep-alive {args.keep_alive} s; "
             f"{info['date']}; {info['nproc']} × {info['cpu']}\n"
         )
         print(markdown_summary(results) + "\n\n" + markdown_cpu(cpu_rows))

@@ -18,6 +18,7 @@ from django.http import Http404
 from jalon.accounts.access import Capability as C
 from jalon.accounts.access import capabilities_of
 from jalon.boards.models import Board, BoardCase, BoardMeeting
+from jalon.core.lookups import by_unique_key
 from jalon.referrals.access import may_work_referral
 
 
@@ -36,10 +37,10 @@ def boards_visible_to(user) -> QuerySet[Board]:
 
 
 def meeting_for_user(user, meeting_id: int) -> BoardMeeting:
-    meeting = (
-        BoardMeeting.objects.filter(pk=meeting_id, board__in=boards_visible_to(user))
-        .select_related("board", "board__chair", "board__organization")
-        .first()
+    meeting = by_unique_key(
+        BoardMeeting.objects.filter(pk=meeting_id, board__in=boards_visible_to(user)).select_related(
+            "board", "board__chair", "board__organization"
+        )
     )
     if meeting is None:
         raise Http404
@@ -61,16 +62,14 @@ def board_cases_visible_to(user) -> QuerySet[BoardCase]:
 
 def board_case_for_user(user, case_id: int) -> BoardCase:
     """The case if the user reaches it (404 otherwise), with what its pages show loaded."""
-    case = (
-        BoardCase.objects.filter(pk__in=board_cases_visible_to(user).filter(pk=case_id).values("pk"))
-        .select_related(
+    case = by_unique_key(
+        BoardCase.objects.filter(pk__in=board_cases_visible_to(user).filter(pk=case_id).values("pk")).select_related(
             "pathway__referral__entry_point__organization",
             "pathway__patient",
             "pathway__template_version__template",
             "meeting__board__chair",
             "meeting__board__organization",
         )
-        .first()
     )
     if case is None:
         raise Http404
@@ -100,17 +99,17 @@ def boards_managed_by(user) -> QuerySet[Board]:
 
 
 def board_managed_by(user, board_id: int) -> Board:
-    board = boards_managed_by(user).filter(pk=board_id).select_related("organization", "chair").first()
+    board = by_unique_key(boards_managed_by(user).filter(pk=board_id).select_related("organization", "chair"))
     if board is None:
         raise Http404
     return board
 
 
 def meeting_managed_by(user, meeting_id: int) -> BoardMeeting:
-    meeting = (
-        BoardMeeting.objects.filter(pk=meeting_id, board__in=boards_managed_by(user))
-        .select_related("board__organization")
-        .first()
+    meeting = by_unique_key(
+        BoardMeeting.objects.filter(pk=meeting_id, board__in=boards_managed_by(user)).select_related(
+            "board__organization"
+        )
     )
     if meeting is None:
         raise Http404

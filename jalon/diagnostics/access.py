@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from jalon.accounts.access import C, capabilities_of, has_capability, roles_with
+from jalon.core.lookups import by_unique_key
 from jalon.diagnostics.models import PathologyRequest
 from jalon.directory.models import Professional
 from jalon.referrals.access import may_work_referral, referrals_visible_to
@@ -48,7 +49,7 @@ def pathology_requests_visible_to(user) -> QuerySet[PathologyRequest]:
 
 def pathology_request_for_user(user, request_id: int) -> PathologyRequest:
     """The request if the user may reach it; 404 for any other (nothing leaks)."""
-    found = (
+    found = by_unique_key(
         pathology_requests_visible_to(user)
         .select_related(
             "pathway__referral__entry_point",
@@ -59,7 +60,6 @@ def pathology_request_for_user(user, request_id: int) -> PathologyRequest:
             "rebiopsy_task",
         )
         .filter(pk=request_id)
-        .first()
     )
     if found is None:
         raise Http404

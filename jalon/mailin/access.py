@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from jalon.accounts.access import C, has_capability
+from jalon.core.lookups import by_unique_key
 from jalon.mailin.models import InboundMail
 
 
@@ -19,7 +20,7 @@ def inbound_mails_visible_to(user) -> QuerySet[InboundMail]:
 def inbound_mail_for_user(user, pk: int, queryset: QuerySet[InboundMail] | None = None) -> InboundMail:
     """The mail if the user is one of its entry point's coordinators; 404 otherwise (it holds patient data)."""
     mails = queryset if queryset is not None else inbound_mails_visible_to(user)
-    mail = mails.filter(pk=pk).first()
+    mail = by_unique_key(mails.filter(pk=pk))
     if mail is None:
         raise Http404
     return mail

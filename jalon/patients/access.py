@@ -119,7 +119,7 @@ def identity_conflict_for_user(user, pk: int, queryset: QuerySet | None = None):
         raise Http404
     base = identity_conflicts_visible_to(user)
     conflicts = base if queryset is None else queryset.filter(pk__in=base.values("pk"))
-    conflict = conflicts.filter(pk=pk).first()
+    conflict = by_unique_key(conflicts.filter(pk=pk))
     if conflict is None:
         raise Http404
     return conflict

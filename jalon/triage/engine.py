@@ -214,19 +214,25 @@ class Check:
         }
 
 
+# Explanations list their checks in the fixed order of CONDITIONS (jsonb does not keep key order): the same
+# on every database. Unknown conditions last.
+_CONDITION_ORDER = {name: position for position, name in enumerate(CONDITIONS)}
+
+
+def matches(conditions: dict, facts: TriageFacts) -> bool:
+    """Whether every condition holds (stops at the first that does not)."""
+    return all(CONDITIONS[key].holds(facts, expected) for key, expected in conditions.items())
+
+
 def evaluate(conditions: dict, facts: TriageFacts) -> tuple[bool, list[Check]]:
-    """Whether every condition holds, with the check made for each (all are evaluated, for the explanation)."""
+    """Whether every condition holds (`matches`), with the check made for each, for the explanation."""
     checks = []
-    # jsonb does not keep key order: explain in the fixed order of CONDITIONS, the same on every database.
-    for key, expected in sorted(
-        conditions.items(),
-        key=lambda item: list(CONDITIONS).index(item[0]) if item[0] in CONDITIONS else len(CONDITIONS),
-    ):
+    for key, expected in sorted(conditions.items(), key=lambda item: _CONDITION_ORDER.get(item[0], len(CONDITIONS))):
         condition = CONDITIONS[key]
         checks.append(
             Check(key, str(condition.label), expected, condition.actual(facts), bool(condition.holds(facts, expected)))
         )
-    return all(check.holds for check in checks), checks
+    return matches(conditions, facts), checks
 
 
 @dataclass(frozen=True)
@@ -241,10 +247,11 @@ class RuleOutcome:
 
 def first_matching(rules: Iterable, facts: TriageFacts) -> RuleOutcome | None:
     """The first rule, in the given order, whose conditions all hold."""
+    # Only the matching rule is explained: its checks' labels, translated, are most of the cost of a proposal
+    # (a referral page proposes on every view).
     for rule in rules:
-        matched, checks = evaluate(rule.conditions, facts)
-        if matched:
-            return RuleOutcome(rule=rule, checks=checks)
+        if matches(rule.conditions, facts):
+            return RuleOutcome(rule=rule, checks=evaluate(rule.conditions, facts)[1])
     return None
 
 

@@ -114,8 +114,13 @@ class _Label:
     history: bool
 
 
+@functools.lru_cache(maxsize=1024)
 def read_clinical_text(text: str) -> TextReading:
-    """The signs, history facts and imaging scores a French clinical text states, negates or leaves open."""
+    """The signs, history facts and imaging scores a French clinical text states, negates or leaves open.
+
+    Kept per process for the last 1,024 texts read: the reading depends on the text alone (the lexicon is a file
+    of the code), is immutable, and a referral page reads its referral's text again on every view, the
+    pipeline taking half of the triage proposal's time (issue 15)."""
     if not text or not text.strip():
         return TextReading()
     nlp, labels = pipeline()

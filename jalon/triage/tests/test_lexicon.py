@@ -282,3 +282,16 @@ def test_the_pipeline_is_built_once():
     read_clinical_text("Dyspnée.")
     assert lexicon_reader.pipeline() is first
     assert lexicon_reader.pipeline.cache_info().misses == 1
+
+
+def test_a_text_read_again_is_not_run_through_the_pipeline_again(monkeypatch):
+    """A referral page reads its referral's text on every view: the reading is kept per process by text (it
+    depends on nothing else), and a different text is read afresh."""
+    text = "Amaigrissement de 7 kg et rectorragies depuis un mois (texte propre à ce test)."
+    first = read_clinical_text(text)
+    monkeypatch.setattr(lexicon_reader, "pipeline", lambda: pytest.fail("the pipeline ran again"))
+    assert read_clinical_text(text) is first
+    assert {"weight_loss", "digestive_bleeding"} <= first.codes
+    monkeypatch.undo()
+    other = read_clinical_text("Pas d'amaigrissement ; rectorragies depuis un mois (texte propre à ce test).")
+    assert other is not first and "weight_loss" not in other.codes

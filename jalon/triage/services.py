@@ -9,6 +9,7 @@ from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from jalon.core.actor import Actor
+from jalon.core.memo import ReferenceMemo
 from jalon.core.published import PublishedMemo
 from jalon.core.vocabulary import PathwayKind, Priority
 from jalon.events.services import event_record
@@ -20,9 +21,24 @@ from jalon.triage.engine import RuleOutcome, TriageFacts, propose
 from jalon.triage.models import TriageDecision, TriageRule, TriageRuleSet
 from jalon.triage.text_signs import IMAGING_CONDITIONS, TextSigns, referral_text_signs
 
+# Which set is in force, read once per process until a set is saved or deleted (core.memo): a referral page
+# proposes on every view. The row's values are kept, each caller gets its own instance.
+_IN_FORCE = ReferenceMemo("triage-rule-set-in-force", watches=("triage.TriageRuleSet",))
+_RULE_SET_FIELDS = tuple(field.attname for field in TriageRuleSet._meta.concrete_fields)
+
 
 def published_rule_set() -> TriageRuleSet | None:
-    return TriageRuleSet.objects.filter(published_at__isnull=False).order_by("-version").first()
+    """The set in force: the published set of highest version."""
+    values = _IN_FORCE.get(
+        "values",
+        lambda _key: (
+            TriageRuleSet.objects.filter(published_at__isnull=False)
+            .order_by("-version")
+            .values_list(*_RULE_SET_FIELDS)
+            .first()
+        ),
+    )
+    return None if values is None else TriageRuleSet.from_db("default", _RULE_SET_FIELDS, values)
 
 
 _RULES = PublishedMemo("triage-rules", watches=("triage.TriageRuleSet", "triage.TriageRule"))

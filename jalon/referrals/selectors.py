@@ -178,6 +178,7 @@ def referral_detail_queryset(user) -> QuerySet[Referral]:
             "entry_point",
             "entry_point__organization",
             "created_by",
+            "completeness_rule_set",  # the « souhaité » items the page lists (services.wished_missing_items)
         )
         .prefetch_related(
             Prefetch("exams", queryset=ExamDone.objects.prefetch_related("documents")),

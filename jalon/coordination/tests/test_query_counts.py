@@ -27,8 +27,9 @@ QUERIES = {
     "worklist": 17,  # 18 when there are open alerts (their list is read only then)
     # 26 before the pathway and triage decision were joined to the referral (2), the rule set read by id (1) and
     # the thread marked read without a transaction when there is nothing to mark (2: BEGIN, COMMIT).
-    # Then 20: the published triage rules read once per process (core.published).
-    "referral": 20,
+    # Then 20: the published triage rules read once per process (core.published); then 19: the completeness
+    # rule set joined to the referral.
+    "referral": 19,
     # 25 (21, and the sections of issue 16: exam and pathology requests (2), board cases and PPS (2)) before
     # the PPS were read only when there is a case (1) and the thread marked read as above (2).
     "pathway": 22,

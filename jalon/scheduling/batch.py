@@ -26,6 +26,7 @@ limit it is never worse than the baseline, and the proved bound says how far fro
 from __future__ import annotations
 
 import itertools
+import math
 import random
 import time
 from collections import defaultdict
@@ -125,6 +126,90 @@ DEFAULT_FAIRNESS = Fairness(
 )
 
 
+@dataclass(frozen=True)
+class DelayTargets:
+    """Targets on the plan's delays as a whole (a delay as in the objective: from release to the end of the
+    last step, the horizon for a request not fully planned): at most `max_over_cap` requests wait longer
+    than `cap_hours` (a percentile bound: see `for_percentile`), and the requests of each priority in
+    `total_hours` wait at most that many hours in all (a mean bound). Soft, so that a plan is always
+    returned: each request over the allowance costs `over_cost` weighted minutes (by default ten times the
+    penalty of an unplanned step: more than any delay it could save), each minute over a total
+    `minute_cost` (by default a 600th of that: a request more over the cap weighs as much as 10 hours over a
+    total, so that the cap is not given up for a mean that cannot be met, as early in a re-planned week when
+    the requests known are those waiting since the week before; with a minute weighing a 60th, the
+    benchmark's re-planned week had 17 requests over its cap instead of 14)."""
+
+    cap_hours: float | None = None
+    max_over_cap: int = 0
+    total_hours: dict = field(default_factory=dict)
+    over_cost: int | None = None
+    minute_cost: int | None = None
+
+    @staticmethod
+    def allowance(count: int, share: float) -> int:
+        """How many of `count` delays may exceed T while their nearest-rank `share` percentile is ≤ T."""
+        return count - math.ceil(share * count) if count else 0
+
+    @classmethod
+    def for_percentile(
+        cls,
+        requests: Sequence[PlanningRequest],
+        *,
+        percentile_hours: float | None,
+        share: float = 0.9,
+        mean_hours: dict | None = None,
+    ) -> DelayTargets:
+        """Targets for these requests: their `share` percentile at most `percentile_hours`, the mean delay of
+        each priority in `mean_hours` at most that."""
+        counts = defaultdict(int)
+        for request in requests:
+            counts[request.priority] += 1
+        return cls(
+            cap_hours=percentile_hours,
+            max_over_cap=cls.allowance(len(requests), share),
+            total_hours={priority: hours * counts[priority] for priority, hours in (mean_hours or {}).items()},
+        )
+
+    def cap_minutes(self) -> int | None:
+        return None if self.cap_hours is None else math.floor(60 * self.cap_hours + 1e-9)
+
+    def budgets_minutes(self) -> dict:
+        return {priority: math.floor(60 * hours + 1e-9) for priority, hours in self.total_hours.items()}
+
+    def excess(
+        self, requests: Sequence[PlanningRequest], delays: Sequence[int], settled: tuple[int, dict] = (0, {})
+    ) -> tuple[int, dict]:
+        """(requests over the cap beyond the allowance, {priority: minutes over its total}) of these delays
+        (minutes), with `settled` = (requests over the cap, {priority: minutes}) of requests planned before."""
+        cap = self.cap_minutes()
+        over, totals = settled[0], defaultdict(int, settled[1])
+        for request, delay in zip(requests, delays, strict=True):
+            over += cap is not None and delay > cap
+            totals[request.priority] += delay
+        return (
+            max(0, over - self.max_over_cap) if cap is not None else 0,
+            {priority: max(0, totals[priority] - most) for priority, most in self.budgets_minutes().items()},
+        )
+
+    def cost(
+        self,
+        requests: Sequence[PlanningRequest],
+        delays: Sequence[int],
+        default_cost: int,
+        settled: tuple[int, dict] = (0, {}),
+    ) -> int:
+        """The weighted minutes the excess costs (`units`)."""
+        over, minutes_over = self.excess(requests, delays, settled)
+        per_request, per_minute = self.units(default_cost)
+        return per_request * over + per_minute * sum(minutes_over.values())
+
+    def units(self, default_cost: int) -> tuple[int, int]:
+        """(cost of a request over the allowance, cost of a minute over a total), weighted minutes, where
+        `default_cost` is the penalty of an unplanned step."""
+        over = 10 * default_cost if self.over_cost is None else self.over_cost
+        return over, max(1, over // 600) if self.minute_cost is None else self.minute_cost
+
+
 def _late_cost(fairness: Fairness | None, priority: str, delay_minutes: int) -> int:
     threshold = None if fairness is None else fairness.threshold_minutes(priority)
     return 0 if threshold is None else fairness.extra_weight[priority] * max(0, delay_minutes - threshold)
@@ -210,8 +295,9 @@ def evaluate(
     now: datetime,
     penalty_minutes: int,
     fairness: Fairness | None = None,
+    targets: DelayTargets | None = None,
 ) -> tuple[int, BatchMetrics]:
-    """The objective in weighted minutes and the figures of an assignment."""
+    """The objective in weighted minutes (with `targets`, their cost included) and the figures of an assignment."""
     minutes = _Minutes(now)
     horizon = _horizon(slots, minutes)
     by_id = {slot.id: slot for slot in slots}
@@ -248,7 +334,29 @@ def evaluate(
         p1_seen_within_48_working_hours=seen_working / p1 if p1 else 0.0,
         p1_diagnosed_within_7d=diagnosed / p1 if p1 else 0.0,
     )
+    if targets is not None:
+        delays = request_delays(requests=requests, slots=slots, assignments=assignments, now=now)
+        objective += targets.cost(requests, delays, penalty_minutes)
     return objective, metrics
+
+
+def request_delays(
+    *, requests: Sequence[PlanningRequest], slots: Sequence[SlotFact], assignments: dict, now: datetime
+) -> list[int]:
+    """Per request, its delay in minutes as the objective counts it: from its release to the end of its last
+    step, or to the end of the horizon when it is not fully planned."""
+    minutes = _Minutes(now)
+    horizon = _horizon(slots, minutes)
+    by_id = {slot.id: slot for slot in slots}
+    result = []
+    for request in requests:
+        chosen = [by_id[slot_id] for _step_id, slot_id in assignments.get(request.request_id, ())]
+        released = minutes.floor(request.released_at)
+        complete = bool(chosen) and len(chosen) == len(request.steps)
+        result.append(
+            (minutes.ceil(max(slot.end for slot in chosen)) if complete else max(horizon, released)) - released
+        )
+    return result
 
 
 def assignment_problems(
@@ -584,9 +692,18 @@ def _build_model(
     symmetry: bool = True,
     keep: dict | None = None,
     move_cost: int = 0,
+    targets: DelayTargets | None = None,
+    settled: tuple[int, dict] = (0, {}),
+    targets_only: bool = False,
+    cuts: bool = True,
 ):
     """The CP-SAT model of `requests` on the free `slots` (see `plan_batch`), with `hint` as its
-    starting solution: (model, [(request, [[(class index, var), ...] per step])], classes, booleans)."""
+    starting solution: (model, [(request, [[(class index, var), ...] per step])], classes, booleans,
+    [delay expression (minutes) per request]). `targets` adds its cost, `settled` = (requests over its cap,
+    {priority: minutes of delay}) of the requests planned outside this model (the neighbourhood search's
+    fixed ones), which the allowance and the totals already count; `targets_only`: the objective is their
+    cost alone (a first stage that finds a plan meeting them); `cuts` adds the redundant constraints of
+    `_add_cuts` (the same plans, a tighter linear relaxation, hence a better bound)."""
     minutes = _Minutes(now)
     eligibility = _Eligibility(slots, now)
     classes, class_of = _slot_classes(slots, now)
@@ -604,7 +721,7 @@ def _build_model(
     terms, coefficients = [], []
     constant = 0
     choices = []
-    finishes = []
+    finishes, delays, over, spans, hinted_delays = [], [], [], [], []
     booleans = 0
     for request in requests:
         weight = PRIORITY_WEIGHTS[request.priority]
@@ -661,6 +778,8 @@ def _build_model(
             for position in members[1:]:
                 model.add(days[position] == days[members[0]]).only_enforce_if(planned[position])
                 model.add(sites[position] == sites[members[0]]).only_enforce_if(planned[position])
+        if cuts:
+            _add_cuts(model, request, rows, class_start, class_end, class_day, class_site)
         finish = model.new_int_var(released, latest, "")
         if planned:  # not fully planned (the last step is not): done at the end of the horizon at best
             model.add(finish >= latest - (latest - released) * planned[-1])
@@ -671,7 +790,8 @@ def _build_model(
                 model.add(finish >= released + (minutes.ceil(at) - released) * is_planned)
         if hint is not None:
             hinted_ends = [minutes.ceil(by_id[slot_id].end) for _step, slot_id in hint.get(request.request_id, [])]
-            model.add_hint(finish, max([released, *hinted_ends]) if len(hinted_ends) == len(request.steps) else latest)
+            hinted_finish = max([released, *hinted_ends]) if len(hinted_ends) == len(request.steps) else latest
+            model.add_hint(finish, hinted_finish)
         terms.append(finish)
         coefficients.append(weight)
         constant -= weight * released
@@ -679,13 +799,44 @@ def _build_model(
         if threshold is not None and latest - released > threshold:  # the delay beyond the priority's target
             late = model.new_int_var(0, latest - released - threshold, "")
             model.add(late >= finish - released - threshold)
+            if cuts:  # per step, the lateness of each class it may take (the cost is convex: no averaging)
+                for row in rows:
+                    beyond = [(x, class_end[index] - released - threshold) for index, x in row]
+                    if any(amount > 0 for _x, amount in beyond):
+                        model.add(late >= sum(amount * x for x, amount in beyond if amount > 0))
             terms.append(late)
             coefficients.append(fairness.extra_weight[request.priority])
             if hint is not None:
-                hinted_finish = max([released, *hinted_ends]) if len(hinted_ends) == len(request.steps) else latest
                 model.add_hint(late, max(0, hinted_finish - released - threshold))
         finishes.append(finish)
+        delays.append(finish - released)
+        spans.append(latest - released)
+        if hint is not None:
+            hinted_delays.append(hinted_finish - released)
+        cap = None if targets is None else targets.cap_minutes()
+        if cap is not None and latest - released > cap:
+            is_over = model.new_bool_var("")
+            model.add(finish - released <= cap).only_enforce_if(is_over.Not())
+            if hint is not None:
+                model.add_hint(is_over, hinted_finish - released > cap)
+            over.append(is_over)
         choices.append((request, rows))
+    target_terms: list = []
+    target_coefficients: list = []
+    if targets is not None:
+        _add_target_costs(
+            model,
+            requests,
+            delays,
+            spans,
+            hinted_delays if hint is not None else None,
+            over,
+            targets,
+            settled,
+            penalty,
+            target_terms,
+            target_coefficients,
+        )
     if symmetry:  # interchangeable requests finish in the order of their ids (swapping their plans changes nothing)
         for members in _interchangeable(requests, keep):
             for earlier, later in itertools.pairwise(members):
@@ -697,8 +848,80 @@ def _build_model(
                 model.add_at_most_one(xs)
             else:
                 model.add(sum(xs) <= capacity)
-    model.minimize(cp_model.LinearExpr.weighted_sum(terms, coefficients) + constant)
-    return model, choices, classes, booleans
+    if targets_only:
+        model.minimize(cp_model.LinearExpr.weighted_sum(target_terms, target_coefficients))
+    else:
+        terms += target_terms
+        coefficients += target_coefficients
+        model.minimize(cp_model.LinearExpr.weighted_sum(terms, coefficients) + constant)
+    return model, choices, classes, booleans, delays
+
+
+def _add_cuts(model, request: PlanningRequest, rows, class_start, class_end, class_day, class_site) -> None:
+    """Redundant constraints that the linear relaxation needs (the model's order and same-day constraints are
+    enforced by a literal, which the relaxation averages away): a step starting by a time needs the step
+    before it to have ended by then (at each start time of the step's classes, the share of the step
+    started ≤ the share of the step before ended); a same-day member on a day and site needs the group's
+    first step there."""
+    for position in range(1, len(rows)):
+        before = sorted(((class_end[index], x) for index, x in rows[position - 1]), key=lambda pair: pair[0])
+        after = sorted(((class_start[index], x) for index, x in rows[position]), key=lambda pair: pair[0])
+        started, ended, cursor = [], [], 0
+        for moment, group in itertools.groupby(after, key=lambda pair: pair[0]):
+            started += [x for _start, x in group]
+            while cursor < len(before) and before[cursor][0] <= moment:
+                ended.append(before[cursor][1])
+                cursor += 1
+            if cursor < len(before):  # otherwise implied by the prefix (`planned`) constraint
+                model.add(sum(started) <= sum(ended))
+    for members in _group_members(request):
+        first = defaultdict(list)
+        for index, x in rows[members[0]]:
+            first[class_day[index], class_site[index]].append(x)
+        for position in members[1:]:
+            here = defaultdict(list)
+            for index, x in rows[position]:
+                here[class_day[index], class_site[index]].append(x)
+            for place, xs in here.items():
+                model.add(sum(xs) <= sum(first.get(place, [])))
+
+
+def _add_target_costs(
+    model, requests, delays, spans_all, hinted, over, targets: DelayTargets, settled, penalty, terms, coefficients
+):
+    """The soft `targets`: an integer for the requests over the cap beyond the allowance and one per priority
+    for the minutes over its total, each with its cost in the objective (`terms`, `coefficients`)."""
+    per_request, per_minute = targets.units(penalty)
+    settled_over, settled_minutes = settled
+    if targets.cap_minutes() is not None:  # (even with no variable: what was settled may exceed the allowance)
+        excess = model.new_int_var(0, len(over) + max(0, settled_over), "")
+        model.add(excess >= sum(over) + settled_over - targets.max_over_cap)
+        terms.append(excess)
+        coefficients.append(per_request)
+        if hinted is not None:
+            cap = targets.cap_minutes()
+            count = sum(1 for delay in hinted if delay > cap) + settled_over
+            model.add_hint(excess, max(0, count - targets.max_over_cap))
+    for priority, most in targets.budgets_minutes().items():
+        own = [delay for request, delay in zip(requests, delays, strict=True) if request.priority == priority]
+        spans = [span for request, span in zip(requests, spans_all, strict=True) if request.priority == priority]
+        excess = model.new_int_var(0, sum(spans) + max(0, settled_minutes.get(priority, 0)), "")
+        model.add(excess >= sum(own) + settled_minutes.get(priority, 0) - most)
+        terms.append(excess)
+        coefficients.append(per_minute)
+        if hinted is not None:
+            total = sum(delay for request, delay in zip(requests, hinted, strict=True) if request.priority == priority)
+            model.add_hint(excess, max(0, total + settled_minutes.get(priority, 0) - most))
+
+
+def _add_settled(settled: tuple[int, dict], requests, delays, targets: DelayTargets) -> tuple[int, dict]:
+    """`settled` with these requests' delays (minutes) added: (requests over the cap, {priority: minutes})."""
+    over, totals = settled[0], dict(settled[1])
+    cap = targets.cap_minutes()
+    for request, delay in zip(requests, delays, strict=True):
+        over += cap is not None and delay > cap
+        totals[request.priority] = totals.get(request.priority, 0) + delay
+    return over, totals
 
 
 def _solver(time_limit_seconds: float, workers: int, random_seed: int) -> cp_model.CpSolver:
@@ -796,6 +1019,10 @@ def plan_batch(
     symmetry: bool = True,
     keep: dict | None = None,
     move_cost_minutes: int = 0,
+    targets: DelayTargets | None = None,
+    settled: tuple[int, dict] = (0, {}),
+    targets_share: float = 0.25,
+    cuts: bool = False,
 ) -> BatchResult:
     """All the requests planned together with CP-SAT under a time limit (see the module docstring).
 
@@ -812,7 +1039,11 @@ def plan_batch(
     previous plan when re-planning) is a third starting point: its steps still valid are kept (a prefix per
     request) and it competes with the greedy plans. `fairness` adds its cost of waiting beyond each
     priority's target; `symmetry` orders the finishes of interchangeable requests; each step of `keep`
-    (the plan booked so far) given another slot costs `move_cost_minutes` weighted minutes. On a territory
+    (the plan booked so far) given another slot costs `move_cost_minutes` weighted minutes; `targets` adds
+    the cost of exceeding them (`DelayTargets`), counting `settled` (requests over the cap, {priority:
+    minutes}) for requests planned before and not given here (`plan_rolling`); when no starting plan meets
+    them, `targets_share` of the time first looks for one with their cost alone as the objective; `cuts`:
+    see `_add_cuts`. On a territory
     week this finds better plans within 10–30 s than the whole model alone (CP-SAT's own
     neighbourhood search is slower to move on this model, whose linear relaxation is weak).
     """
@@ -824,14 +1055,24 @@ def plan_batch(
     by_id = {slot.id: slot for slot in slots}
 
     def value(assignments: dict) -> int:
-        return evaluate(
-            requests=requests,
-            slots=slots,
-            assignments=assignments,
-            now=now,
-            penalty_minutes=penalty,
-            fairness=fairness,
-        )[0] + move_cost_minutes * _moves(assignments, keep)
+        return (
+            evaluate(
+                requests=requests,
+                slots=slots,
+                assignments=assignments,
+                now=now,
+                penalty_minutes=penalty,
+                fairness=fairness,
+            )[0]
+            + move_cost_minutes * _moves(assignments, keep)
+            + target_cost(assignments)
+        )
+
+    def target_cost(assignments: dict) -> int:
+        if targets is None:
+            return 0
+        delays = request_delays(requests=requests, slots=slots, assignments=assignments, now=now)
+        return targets.cost(requests, delays, penalty, settled)
 
     starts = []
     if hint_greedy:  # start from the best of the greedy plans (and the hint)
@@ -850,6 +1091,36 @@ def plan_batch(
     current = min(starts, key=value) if starts else None
     if current is not None and symmetry:
         current = _ordered_twins(requests, current, slots, keep)
+    target_stage = None
+    if targets is not None and (current is None or target_cost(current) > 0) and targets_share > 0:
+        # First a plan meeting the targets (or as close as can be found): the cost of the excess alone is a
+        # far easier objective for CP-SAT than the whole (seconds, against no progress in a minute on the week).
+        model, choices, classes, _, _ = _build_model(
+            requests,
+            slots,
+            now,
+            horizon=horizon,
+            penalty=penalty,
+            hint=current,
+            fairness=fairness,
+            symmetry=symmetry,
+            keep=keep,
+            move_cost=move_cost_minutes,
+            cuts=cuts,
+            targets=targets,
+            settled=settled,
+            targets_only=True,
+        )
+        solver = _solver(targets_share * time_limit_seconds, workers, random_seed)
+        status = solver.solve(model)
+        target_stage = {"status": solver.status_name(status), "seconds": round(solver.wall_time, 2)}
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            met = _extract(solver, choices, classes, keep)
+            target_stage["excess_cost_hours"] = target_cost(met) / 60
+            # the targets first: their cost weighs more than any delay, but `met` is poor on the rest, which
+            # the search below then improves while keeping them
+            if current is None or (target_cost(met), value(met)) < (target_cost(current), value(current)):
+                current = _ordered_twins(requests, met, slots, keep) if symmetry else met
     rounds = improved = 0
     if current is not None and neighbourhood_share > 0 and len(requests) > neighbourhood_size:
         rng = random.Random(random_seed)
@@ -860,7 +1131,16 @@ def plan_batch(
             subset = _neighbourhood(rng, requests, current, by_id, neighbourhood_size)
             ids = {request.request_id for request in subset}
             kept = {slot_id for rid, pairs in current.items() if rid not in ids for _step, slot_id in pairs}
-            model, choices, classes, _ = _build_model(
+            outside = settled
+            if targets is not None:  # what the requests kept as they are count towards the targets
+                others = [request for request in requests if request.request_id not in ids]
+                outside = _add_settled(
+                    settled,
+                    others,
+                    request_delays(requests=others, slots=slots, assignments=current, now=now),
+                    targets,
+                )
+            model, choices, classes, _, _ = _build_model(
                 subset,
                 [slot for slot in slots if slot.id not in kept],
                 now,
@@ -871,6 +1151,9 @@ def plan_batch(
                 symmetry=symmetry,
                 keep={rid: pairs for rid, pairs in (keep or {}).items() if rid in ids},
                 move_cost=move_cost_minutes,
+                cuts=cuts,
+                targets=targets,
+                settled=outside,
             )
             solver = _solver(min(1.0, deadline - time.perf_counter()), workers, random_seed + rounds)
             if solver.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -881,7 +1164,7 @@ def plan_batch(
                     if symmetry:  # twins split between the neighbourhood and the rest
                         current = _ordered_twins(requests, current, slots, keep)
 
-    model, choices, classes, booleans = _build_model(
+    model, choices, classes, booleans, _ = _build_model(
         requests,
         slots,
         now,
@@ -892,6 +1175,9 @@ def plan_batch(
         symmetry=symmetry,
         keep=keep,
         move_cost=move_cost_minutes,
+        cuts=cuts,
+        targets=targets,
+        settled=settled,
     )
     solver = _solver(time_limit_seconds - (time.perf_counter() - began), workers, random_seed)
     status = solver.solve(model)
@@ -906,7 +1192,7 @@ def plan_batch(
         requests=requests, slots=slots, assignments=assignments, now=now, penalty_minutes=penalty, fairness=fairness
     )
     moved = _moves(assignments, keep)
-    objective_hours = (objective + move_cost_minutes * moved) / 60
+    objective_hours = (objective + move_cost_minutes * moved + target_cost(assignments)) / 60
     gap = None if bound is None else max(0.0, objective_hours - bound) / max(abs(objective_hours), 1e-9)
     return BatchResult(
         method="cp-sat",
@@ -929,6 +1215,8 @@ def plan_batch(
             "workers": workers,
             "time_limit_seconds": time_limit_seconds,
             "moved": moved,
+            "target_stage": target_stage,
+            "target_cost": target_cost(assignments) / 60,
         },
     )
 
@@ -971,13 +1259,17 @@ def plan_rolling(
     every: timedelta = timedelta(hours=1),
     freeze: timedelta = timedelta(hours=24),
     lead: timedelta = timedelta(0),
+    targets=None,
 ) -> RollingResult:
     """The week re-planned as it goes: from `start` to `end`, every `every`, when a request has arrived
     (its `released_at` has come) or a reserved or urgent slot still free has been released since the last
     plan, `plan(requests=..., slots=..., now=..., hint=...)` (e.g. `plan_batch`) plans again what is known
     then. What is already booked and starts within `freeze` of that moment (so in the past too) stays
     where it is: a request re-planned keeps those steps and only its later steps move; no step starts
-    within `lead` of the moment of the plan. The previous plan is the warm start (`hint`)."""
+    within `lead` of the moment of the plan. The previous plan is the warm start (`hint`). With `targets`
+    (known requests -> `DelayTargets`, e.g. the week's percentile and mean targets for what is known so far),
+    each plan is also given `targets=` and `settled=`: the requests over its cap and the delays per
+    priority of the known requests with nothing left to plan."""
     began = time.perf_counter()
     free = [slot for slot in slots if not slot.booked]
     by_id = {slot.id: slot for slot in free}
@@ -1013,8 +1305,25 @@ def plan_rolling(
                 if residual is not None:
                     residuals.append(residual)
                     hint[request.request_id] = pairs[len(fixed) :]
+            extra = {}
+            if targets is not None:
+                done = [request for request in known if request.request_id not in hint]
+                goal = targets(known)
+                extra = {
+                    "targets": goal,
+                    "settled": _add_settled(
+                        (0, {}),
+                        done,
+                        request_delays(requests=done, slots=free, assignments=fixed_pairs, now=start),
+                        goal,
+                    ),
+                }
             result = plan(
-                requests=residuals, slots=[slot for slot in free if slot.id not in taken], now=moment, hint=hint
+                requests=residuals,
+                slots=[slot for slot in free if slot.id not in taken],
+                now=moment,
+                hint=hint,
+                **extra,
             )  # `hint`: the steps booked and still movable (`plan_batch`'s `hint` and `keep`)
             moves = _moves(result.assignments, hint)
             moved += moves
@@ -1033,6 +1342,7 @@ def plan_rolling(
                     "gap": result.gap,
                     "seconds": round(result.wall_seconds, 2),
                     "moved": moves,
+                    "target_cost": result.details.get("target_cost"),
                 }
             )
         previous, moment = moment, moment + every

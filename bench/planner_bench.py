@@ -432,11 +432,12 @@ def run_week(args, requests_count: int) -> dict:
             workers=args.workers,
             fairness=fairness,
             targets=goal,
-            relaxation=fairness is not None,  # the bound of the linear relaxation with cuts, beside the search
         )
         check(label, result.assignments, now)
         extra = {}
-        if fairness is not None and goal is None:  # the same bound on its own, however long it takes
+        if fairness is not None and goal is None:
+            # the bound of the linear relaxation with cuts, after the search: beside it (`relaxation=True`) it
+            # took one of the two cores for half the minute and the plan was 9 % worse (docs/benchmarks.md)
             lp_began = time.perf_counter()
             lp_bound = relaxation_bound(
                 requests=requests, slots=slots, now=now, fairness=fairness, time_limit_seconds=300

@@ -17,6 +17,10 @@ it at the size of a territory). The rules on one slot are the interactive planne
   (by default: a P1 request waiting the whole horizon) makes planning one more step win over almost
   any delay.
 
+Optionally (issue 15): a fairness cost beyond each priority's target (`Fairness`), targets on the
+delays as a whole (`DelayTargets`: a percentile cap and a mean per priority, soft and costed), and a
+bound from the linear relaxation with order and same-day cuts (`relaxation`), solved beside the search.
+
 Times are integer minutes from `now` inside the solver; objective, bound and delays are reported in
 weighted hours. `plan_batch` gives CP-SAT a starting solution (a hint): the better of two greedy
 plans, first come first served (the baseline, `plan_greedy`) and P1 first; so under a short time

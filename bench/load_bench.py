@@ -578,8 +578,10 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=120, help="seconds of Locust per number of users")
     parser.add_argument("--think", type=float, default=3.0, help="mean think time, seconds (exponential)")
     parser.add_argument("--coordinator-share", type=float, default=0.5)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
+    # As scripts/serve.sh on this 2-core machine: 2 × cores + 1 sync workers (4 × 2 threads served 37 requests
+    # per second at 200 users where 5 × 1 served 60: docs/benchmarks.md, fourth pass).
+    parser.add_argument("--workers", type=int, default=5, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (1: sync workers)")
     parser.add_argument(
         "--keep-alive",
         type=int,

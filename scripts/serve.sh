@@ -4,7 +4,10 @@
 #
 # Needs (see README.md, « Mise en production ») : SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL (PostgreSQL),
 # REDIS_URL; JALON_PRODUCTION is 1 unless set. Optional: HOST (127.0.0.1) and PORT (8000) where gunicorn
-# listens, behind an HTTPS reverse proxy that sets X-Forwarded-Proto; WEB_WORKERS (2) and WEB_THREADS (4);
+# listens, behind an HTTPS reverse proxy that sets X-Forwarded-Proto and buffers requests and answers (nginx
+# does by default: a sync worker then never waits on a slow client); WEB_WORKERS (2 × cores + 1) and
+# WEB_THREADS (1: sync workers; on 2 cores, 5 × 1 served 60 requests per second where 4 × 2 served 37,
+# docs/benchmarks.md, issue 15, fourth pass);
 # STATIC_ROOT, JALON_VAR_DIR, SITE_URL and the rest of the configuration table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +33,6 @@ $PY manage.py run_huey &
 echo "Jalon (production) : ${HOST:-127.0.0.1}:${PORT:-8000}  (Ctrl-C pour arrêter)"
 .venv/bin/gunicorn config.wsgi \
   --bind "${HOST:-127.0.0.1}:${PORT:-8000}" \
-  --workers "${WEB_WORKERS:-2}" --threads "${WEB_THREADS:-4}" \
+  --workers "${WEB_WORKERS:-$((2 * $(nproc) + 1))}" --threads "${WEB_THREADS:-1}" \
   --access-logfile - &
 wait -n

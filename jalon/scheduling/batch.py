@@ -1199,6 +1199,20 @@ def plan_batch(
         delays = request_delays(requests=requests, slots=slots, assignments=assignments, now=now)
         return targets.cost(requests, delays, penalty, settled)
 
+    # What every model of this call shares (each call below gives its own hint, and the neighbourhoods their
+    # requests, slots, booked plan and settled requests).
+    model_settings = {
+        "horizon": horizon,
+        "penalty": penalty,
+        "fairness": fairness,
+        "symmetry": symmetry,
+        "keep": keep,
+        "move_cost": move_cost_minutes,
+        "cuts": cuts,
+        "targets": targets,
+        "settled": settled,
+    }
+
     starts = []
     if hint_greedy:  # start from the best of the greedy plans (and the hint)
         eligibility = _Eligibility(slots, now)
@@ -1221,20 +1235,7 @@ def plan_batch(
         # First a plan meeting the targets (or as close as can be found): the cost of the excess alone is a
         # far easier objective for CP-SAT than the whole (seconds, against no progress in a minute on the week).
         model, choices, classes, _, _ = _build_model(
-            requests,
-            slots,
-            now,
-            horizon=horizon,
-            penalty=penalty,
-            hint=current,
-            fairness=fairness,
-            symmetry=symmetry,
-            keep=keep,
-            move_cost=move_cost_minutes,
-            cuts=cuts,
-            targets=targets,
-            settled=settled,
-            targets_only=True,
+            requests, slots, now, **model_settings, hint=current, targets_only=True
         )
         solver = _solver(targets_share * time_limit_seconds, workers, random_seed)
         status = solver.solve(model)
@@ -1252,21 +1253,7 @@ def plan_batch(
         # The bound of the linear relaxation with the order cuts (`_add_cuts`), computed on one thread while
         # the search goes on (one CP-SAT worker fewer meanwhile): on the territory week it proves far more than
         # CP-SAT's own bound, whose lazily built relaxation does not converge in the time.
-        cut_model = _build_model(
-            requests,
-            slots,
-            now,
-            horizon=horizon,
-            penalty=penalty,
-            hint=None,
-            fairness=fairness,
-            symmetry=symmetry,
-            keep=keep,
-            move_cost=move_cost_minutes,
-            cuts=True,
-            targets=targets,
-            settled=settled,
-        )[0]
+        cut_model = _build_model(requests, slots, now, **{**model_settings, "cuts": True}, hint=None)[0]
         left = time_limit_seconds - (time.perf_counter() - began)
 
         def relax(proto=cut_model.proto, left=left) -> None:
@@ -1304,16 +1291,12 @@ def plan_batch(
                 subset,
                 [slot for slot in slots if slot.id not in kept],
                 now,
-                horizon=horizon,
-                penalty=penalty,
+                **{
+                    **model_settings,
+                    "keep": {rid: pairs for rid, pairs in (keep or {}).items() if rid in ids},
+                    "settled": outside,
+                },
                 hint={rid: current.get(rid, []) for rid in ids},
-                fairness=fairness,
-                symmetry=symmetry,
-                keep={rid: pairs for rid, pairs in (keep or {}).items() if rid in ids},
-                move_cost=move_cost_minutes,
-                cuts=cuts,
-                targets=targets,
-                settled=outside,
             )
             solver = _solver(min(1.0, deadline - time.perf_counter()), free_workers(), random_seed + rounds)
             if solver.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -1324,21 +1307,7 @@ def plan_batch(
                     if symmetry:  # twins split between the neighbourhood and the rest
                         current = _ordered_twins(requests, current, slots, keep)
 
-    model, choices, classes, booleans, _ = _build_model(
-        requests,
-        slots,
-        now,
-        horizon=horizon,
-        penalty=penalty,
-        hint=current,
-        fairness=fairness,
-        symmetry=symmetry,
-        keep=keep,
-        move_cost=move_cost_minutes,
-        cuts=cuts,
-        targets=targets,
-        settled=settled,
-    )
+    model, choices, classes, booleans, _ = _build_model(requests, slots, now, **model_settings, hint=current)
     solver = _solver(time_limit_seconds - (time.perf_counter() - began), free_workers(), random_seed)
     status = solver.solve(model)
     status_name = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible"}.get(status, "unknown")
